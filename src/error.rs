@@ -1,0 +1,220 @@
+//! The one error type every call returns, mirroring BosBase's `ClientResponseError`.
+
+use std::fmt;
+
+use serde_json::{json, Map, Value};
+
+/// What went wrong, machine-readable. Each kind has a stable string form
+/// (`kind` in error JSON) and a stable C status code (see `ffi::status`).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The caller passed something unusable (NULL, invalid UTF-8, bad JSON, CR/LF in a header).
+    InvalidArgument,
+    /// The server answered with a non-2xx status.
+    Http,
+    /// The server answered 401 with an `mfaId`: finish with a second auth method.
+    MfaRequired,
+    /// No HTTP response: connection refused, DNS failure, reset, TLS failure.
+    Network,
+    /// The request did not finish within the configured timeout.
+    Timeout,
+    /// The server answered 2xx but the body was not the JSON we expected.
+    Json,
+    /// A bug: a panic was caught at the library boundary.
+    Panic,
+}
+
+impl ErrorKind {
+    /// The stable string used as `kind` in error JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidArgument => "invalid_argument",
+            ErrorKind::Http => "http",
+            ErrorKind::MfaRequired => "mfa_required",
+            ErrorKind::Network => "network",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Json => "json",
+            ErrorKind::Panic => "panic",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A failed call: BosBase's `ClientResponseError` plus a [`ErrorKind`].
+///
+/// Nothing the caller sent (passwords, custom tokens, auth tokens, query
+/// strings) is copied into an error, so `Display` and `Debug` are safe to log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Error {
+    kind: ErrorKind,
+    url: String,
+    status: u16,
+    response: Value,
+    is_abort: bool,
+    message: String,
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, url: &str, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            url: redact_query(url),
+            status: 0,
+            response: Value::Object(Map::new()),
+            is_abort: matches!(kind, ErrorKind::Timeout),
+            message: message.into(),
+        }
+    }
+
+    /// An `invalid_argument` error with the given message.
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::InvalidArgument, "", message)
+    }
+
+    pub(crate) fn panic() -> Self {
+        Error::new(ErrorKind::Panic, "", "internal error: a panic was caught at the library boundary")
+    }
+
+    /// Builds the error for a non-2xx answer. The body is kept as the server sent it
+    /// (validation `data` intact); a body that is not JSON becomes `{}`.
+    pub(crate) fn from_response(url: &str, status: u16, body: &str) -> Self {
+        let response = match serde_json::from_str::<Value>(body) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => Value::Object(Map::new()),
+        };
+        let is_mfa = status == 401 && response.get("mfaId").and_then(Value::as_str).is_some();
+        let kind = if is_mfa { ErrorKind::MfaRequired } else { ErrorKind::Http };
+        let message = match response.get("message").and_then(Value::as_str) {
+            Some(m) if !m.is_empty() => m.to_owned(),
+            _ if is_mfa => "Multi-factor authentication required.".to_owned(),
+            _ => format!("The server answered with status {status}."),
+        };
+        Error { status, response, ..Error::new(kind, url, message) }
+    }
+
+    pub(crate) fn from_transport(url: &str, err: ureq::Error) -> Self {
+        match err {
+            ureq::Error::Timeout(t) => Error::new(ErrorKind::Timeout, url, format!("request timed out ({t})")),
+            ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
+                Error::new(ErrorKind::InvalidArgument, url, "invalid request URL or header")
+            }
+            other => Error::new(ErrorKind::Network, url, format!("network error: {other}")),
+        }
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+    /// The request URL without its query string (empty when no request was made).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+    /// The HTTP status, or 0 when there was no HTTP response.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+    /// The server's JSON error body (`status`, `message`, `data`), or `{}`.
+    pub fn response(&self) -> &Value {
+        &self.response
+    }
+    /// True when the request was aborted (timed out) rather than answered.
+    pub fn is_abort(&self) -> bool {
+        self.is_abort
+    }
+    /// A short human-readable message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// The MFA session id when [`ErrorKind::MfaRequired`]; pass it to the second auth call.
+    pub fn mfa_id(&self) -> Option<&str> {
+        match self.kind {
+            ErrorKind::MfaRequired => self.response.get("mfaId").and_then(Value::as_str),
+            _ => None,
+        }
+    }
+
+    /// The error as the JSON object the C ABI returns.
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({
+            "kind": self.kind.as_str(),
+            "url": self.url,
+            "status": self.status,
+            "response": self.response,
+            "isAbort": self.is_abort,
+            "message": self.message,
+        });
+        if let Some(id) = self.mfa_id() {
+            v["mfaId"] = Value::String(id.to_owned());
+        }
+        v
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} error", self.kind)?;
+        if self.status != 0 {
+            write!(f, " (status {})", self.status)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if !self.url.is_empty() {
+            write!(f, " [{}]", self.url)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Query strings may carry caller data (filters, tokens); errors keep only the path.
+fn redact_query(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mfa_401_becomes_mfa_required() {
+        let e = Error::from_response("http://h/api/x", 401, r#"{"mfaId":"abc"}"#);
+        assert_eq!(e.kind(), ErrorKind::MfaRequired);
+        assert_eq!(e.mfa_id(), Some("abc"));
+        assert_eq!(e.to_json()["mfaId"], "abc");
+    }
+
+    #[test]
+    fn plain_401_is_http() {
+        let e = Error::from_response("http://h/api/x", 401, r#"{"message":"nope","data":{}}"#);
+        assert_eq!(e.kind(), ErrorKind::Http);
+        assert_eq!(e.mfa_id(), None);
+        assert_eq!(e.message(), "nope");
+    }
+
+    #[test]
+    fn validation_data_kept_and_garbage_body_tolerated() {
+        let body = r#"{"status":400,"message":"bad","data":{"email":{"code":"validation_required"}}}"#;
+        let e = Error::from_response("u", 400, body);
+        assert_eq!(e.response()["data"]["email"]["code"], "validation_required");
+        let g = Error::from_response("u", 502, "<html>");
+        assert_eq!(g.response(), &json!({}));
+        assert_eq!(g.status(), 502);
+    }
+
+    #[test]
+    fn url_query_is_dropped() {
+        let e = Error::new(ErrorKind::Network, "http://h/a?token=secret#x", "m");
+        assert_eq!(e.url(), "http://h/a");
+        assert!(!format!("{e} {e:?}").contains("secret"));
+    }
+}

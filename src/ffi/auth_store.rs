@@ -1,0 +1,155 @@
+//! The client's auth store: read, save, clear, persist, and change callbacks.
+
+use std::os::raw::{c_char, c_void};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::client::BosbaseClient;
+use super::panic::{guard, guard_value};
+use super::strings::{arg, write_out};
+use super::BosbaseStatus;
+use crate::{Error, ListenerId};
+
+/// Called after each auth-store change with the new token (`""` after clear) and
+/// record JSON (`"null"` after clear), both borrowed for the call only.
+/// Runs synchronously on the thread that changed the store (the thread of an auth
+/// call, or of `bosbase_auth_store_save/clear/import`). It may call
+/// `bosbase_auth_store_*` read functions, must not free the client and must not unwind.
+pub type BosbaseAuthChangeCallback =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, token: *const c_char, record_json: *const c_char)>;
+
+/// The caller's pointer, passed through untouched; the caller vouches it may cross threads.
+struct UserData(*mut c_void);
+// SAFETY: the header documents that the callback may run on any thread calling the client.
+unsafe impl Send for UserData {}
+unsafe impl Sync for UserData {}
+
+/// Writes the stored token (`""` when none) to `*token_out`; free with `bosbase_string_free`.
+/// Returns OK, INVALID_ARGUMENT (NULL argument) or PANIC. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_auth_store_token(client: *const BosbaseClient, token_out: *mut *mut c_char) -> BosbaseStatus {
+    guard(std::ptr::null_mut(), || {
+        let pb = BosbaseClient::from_ptr(client)?;
+        required(token_out, "token_out")?;
+        write_out(token_out, pb.auth_store().token())
+    })
+}
+
+/// Writes the stored auth record as JSON (`null` when none) to `*record_out`;
+/// free with `bosbase_string_free`. Returns OK, INVALID_ARGUMENT or PANIC. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_auth_store_record(client: *const BosbaseClient, record_out: *mut *mut c_char) -> BosbaseStatus {
+    guard(std::ptr::null_mut(), || {
+        let pb = BosbaseClient::from_ptr(client)?;
+        required(record_out, "record_out")?;
+        write_out(record_out, pb.auth_store().record().to_string())
+    })
+}
+
+/// True when the store holds a token whose JWT `exp` is in the future
+/// (signature not checked). False for NULL. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_auth_store_is_valid(client: *const BosbaseClient) -> bool {
+    guard_value(false, || BosbaseClient::from_ptr(client).map(|pb| pb.auth_store().is_valid()).unwrap_or(false))
+}
+
+/// Forgets token and record, then runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_auth_store_clear(client: *const BosbaseClient) -> BosbaseStatus {
+    guard(std::ptr::null_mut(), || {
+        BosbaseClient::from_ptr(client)?.auth_store().clear();
+        Ok(())
+    })
+}
+
+/// Saves `token` and `record_json` (a JSON value, NULL meaning `null`), then runs change
+/// callbacks. Returns OK, INVALID_ARGUMENT (with `*error_out`) or PANIC.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_auth_store_save(
+    client: *const BosbaseClient,
+    token: *const c_char,
+    record_json: *const c_char,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
+        let pb = BosbaseClient::from_ptr(client)?;
+        let token = arg(token, "token")?;
+        let record = match record_json.is_null() {
+            true => Value::Null,
+            false => serde_json::from_str(arg(record_json, "record_json")?)
+                .map_err(|e| Error::invalid_argument(format!("record JSON: {e}")))?,
+        };
+        pb.auth_store().save(token, record);
+        Ok(())
+    })
+}
+
+/// Writes `{"token": ..., "record": ...}` to `*json_out` so an app can persist the login;
+/// free with `bosbase_string_free`. Returns OK, INVALID_ARGUMENT or PANIC.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_auth_store_export(client: *const BosbaseClient, json_out: *mut *mut c_char) -> BosbaseStatus {
+    guard(std::ptr::null_mut(), || {
+        let pb = BosbaseClient::from_ptr(client)?;
+        required(json_out, "json_out")?;
+        write_out(json_out, pb.auth_store().export())
+    })
+}
+
+/// Restores what `bosbase_auth_store_export` wrote, then runs change callbacks.
+/// Returns OK, INVALID_ARGUMENT (with `*error_out`) or PANIC.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_auth_store_import(
+    client: *const BosbaseClient,
+    json: *const c_char,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || BosbaseClient::from_ptr(client)?.auth_store().import(arg(json, "json")?))
+}
+
+/// Registers `callback` (see `BosbaseAuthChangeCallback`) with `user_data` passed through
+/// untouched; writes its id to `*listener_id_out` (when not NULL). Returns OK,
+/// INVALID_ARGUMENT (NULL client or callback) or PANIC.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_auth_store_on_change(
+    client: *const BosbaseClient,
+    callback: BosbaseAuthChangeCallback,
+    user_data: *mut c_void,
+    listener_id_out: *mut u64,
+) -> BosbaseStatus {
+    guard(std::ptr::null_mut(), || {
+        let pb = BosbaseClient::from_ptr(client)?;
+        let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
+        let data = UserData(user_data);
+        let id = pb.auth_store().on_change(Arc::new(move |token: &str, record: &Value| {
+            let data = &data;
+            // Tokens and JSON never contain NUL, so these conversions do not fail in practice.
+            if let (Ok(t), Ok(r)) = (std::ffi::CString::new(token), std::ffi::CString::new(record.to_string())) {
+                callback(data.0, t.as_ptr(), r.as_ptr());
+            }
+        }));
+        if let Some(out) = listener_id_out.as_mut() {
+            *out = id.0;
+        }
+        Ok(())
+    })
+}
+
+/// Unregisters a callback. Returns OK, INVALID_ARGUMENT (NULL client or unknown id) or PANIC.
+/// After it returns the callback is not started again (a call already running may finish).
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_auth_store_remove_listener(client: *const BosbaseClient, listener_id: u64) -> BosbaseStatus {
+    guard(std::ptr::null_mut(), || {
+        match BosbaseClient::from_ptr(client)?.auth_store().remove_listener(ListenerId(listener_id)) {
+            true => Ok(()),
+            false => Err(Error::invalid_argument("unknown listener id")),
+        }
+    })
+}
+
+fn required<T>(ptr: *mut T, name: &str) -> crate::Result<()> {
+    match ptr.is_null() {
+        true => Err(Error::invalid_argument(format!("`{name}` is NULL"))),
+        false => Ok(()),
+    }
+}

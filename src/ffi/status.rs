@@ -1,0 +1,40 @@
+//! Status codes returned by every fallible C function.
+
+use crate::ErrorKind;
+
+/// Result of a C call: 0 on success, otherwise the failure's kind (the error
+/// JSON's `kind` field names the same thing). Values never change; new kinds get new values.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BosbaseStatus {
+    /// Success; result out-pointers were written.
+    Ok = 0,
+    /// NULL pointer, invalid UTF-8, malformed JSON or another unusable argument.
+    InvalidArgument = 1,
+    /// The server answered with a non-2xx status (`status`, `response` in the error JSON).
+    Http = 2,
+    /// The server asked for a second factor; the error JSON carries `mfaId`.
+    MfaRequired = 3,
+    /// No HTTP response (connection refused, DNS, reset, TLS). `status` is 0.
+    Network = 4,
+    /// The request timed out (`isAbort` is true).
+    Timeout = 5,
+    /// A 2xx answer whose body was not the expected JSON.
+    Json = 6,
+    /// A bug inside the library was caught at the boundary; the process is intact.
+    Panic = 99,
+}
+
+impl From<ErrorKind> for BosbaseStatus {
+    fn from(kind: ErrorKind) -> Self {
+        match kind {
+            ErrorKind::InvalidArgument => BosbaseStatus::InvalidArgument,
+            ErrorKind::Http => BosbaseStatus::Http,
+            ErrorKind::MfaRequired => BosbaseStatus::MfaRequired,
+            ErrorKind::Network => BosbaseStatus::Network,
+            ErrorKind::Timeout => BosbaseStatus::Timeout,
+            ErrorKind::Json => BosbaseStatus::Json,
+            ErrorKind::Panic => BosbaseStatus::Panic,
+        }
+    }
+}

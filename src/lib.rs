@@ -1,0 +1,54 @@
+//! BosBase client core: one blocking, thread-safe client for Rust and, through
+//! the C ABI in `include/bosbase.h`, for C, C++, Go, Elixir and Godot.
+//!
+//! ```no_run
+//! use bosbase::BosBase;
+//! use std::collections::HashMap;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let pb = BosBase::new("http://127.0.0.1:8090");
+//! let token = bosbase::generate_token()?;
+//! pb.collection("users")
+//!     .bind_custom_token("user@example.com", "user-password", &token, HashMap::new(), HashMap::new())
+//!     .await?;
+//! let auth = pb.collection("users").auth_with_token(&token, HashMap::new(), HashMap::new(), None).await?;
+//! println!("signed in as {}", auth["record"]["email"]);
+//! assert!(pb.auth_store().is_valid());
+//!
+//! // The blocking form of any call is `.wait()`:
+//! pb.collection("users")
+//!     .unbind_custom_token("user@example.com", "user-password", &token, HashMap::new(), HashMap::new())
+//!     .wait()?;
+//! # Ok(()) }
+//! ```
+//!
+//! Every call returns a [`Call`]; `.await` runs it on a background thread so it
+//! works on any executor, `.wait()` runs it on the calling thread.
+//! Failures are one [`Error`] type, whose [`ErrorKind`] tells what happened;
+//! an MFA challenge is [`ErrorKind::MfaRequired`] with [`Error::mfa_id`].
+#![deny(unsafe_code)]
+#![deny(missing_docs)]
+
+mod auth_store;
+mod call;
+mod client;
+mod error;
+mod jwt;
+mod record_service;
+mod request;
+mod token;
+mod url;
+
+#[allow(unsafe_code)]
+pub mod ffi;
+
+pub use auth_store::{AuthStore, ChangeListener, ListenerId};
+pub use call::{Call, CallFuture};
+pub use client::{BosBase, ClientBuilder};
+pub use error::{Error, ErrorKind, Result};
+pub use record_service::RecordService;
+pub use request::SendOptions;
+pub use token::generate_token;
+
+/// The crate version, also returned by `bosbase_version()`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
