@@ -1,12 +1,55 @@
-# The Rust core: crate tests, C ABI tests, header drift, Rust examples.
+# The Rust core: crate tests, C ABI tests, header drift, Rust/C/C++ examples, bench.
 DEMO_PARTS += rust c cpp
-TEST_PARTS += core
+TEST_PARTS += core c
 BENCH_PARTS += core
 
-.PHONY: core-release core-test rust-build rust-demo c-build c-demo cpp-build cpp-demo core-bench
+C_BUILD := $(ROOT)/target/c
+C_STRICT := -std=c11 -Wall -Wextra -Werror -pedantic -I$(ROOT)/include
+CXX_STRICT := -std=c++17 -Wall -Wextra -Werror -pedantic -I$(ROOT)/include
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -g
+LINK_CORE = $(BOSBASE_STATIC_LIB) $(BOSBASE_STATIC_LIBS)
+
+.PHONY: core-release core-test rust-build rust-demo c-build c-test c-demo cpp-build cpp-demo core-bench
 
 # Static + shared library used by every binding and C/C++ user.
 core-release:
 	cargo build --release --lib
 
-$(BOSBASE_STATIC_LIB): core-release
+# Unit tests, header drift, fault injection, docs, then the dev-server suites.
+core-test: devserver-build
+	cargo test --lib --test header --test faults
+	RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
+	scripts/devserver --demo -- cargo test --test token_flow --test seeds
+
+rust-build:
+	cargo build --examples
+
+rust-demo: rust-build
+	cargo run --quiet --example seed_tokio
+	cargo run --quiet --example seed_block_on
+
+$(C_BUILD):
+	mkdir -p $@
+
+c-build: core-release | $(C_BUILD)
+	cc $(C_STRICT) -o $(C_BUILD)/token_flow examples/c/token_flow.c $(LINK_CORE)
+
+cpp-build: core-release | $(C_BUILD)
+	c++ $(CXX_STRICT) -o $(C_BUILD)/token_flow_cpp examples/cpp/token_flow.cpp $(LINK_CORE)
+
+c-demo: c-build
+	$(C_BUILD)/token_flow
+
+cpp-demo: cpp-build
+	$(C_BUILD)/token_flow_cpp
+
+# C ABI tests under ASan/UBSan, the header in two TUs as C11, and the C++ wrapper as C++17.
+c-test: core-release devserver-build c-build cpp-build | $(C_BUILD)
+	cc $(C_STRICT) -o $(C_BUILD)/double_include tests/c/double_include_a.c tests/c/double_include_b.c $(LINK_CORE)
+	$(C_BUILD)/double_include
+	cc $(C_STRICT) $(SANITIZE) -o $(C_BUILD)/ffi_test tests/c/ffi_test.c $(LINK_CORE)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 scripts/devserver --demo -- $(C_BUILD)/ffi_test
+	scripts/devserver --demo -- bash -c '$(C_BUILD)/token_flow && $(C_BUILD)/token_flow_cpp'
+
+core-bench: core-release
+	cargo run --release --quiet --manifest-path bench/Cargo.toml

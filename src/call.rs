@@ -106,13 +106,13 @@ mod tests {
     #[test]
     fn awaits_on_a_plain_block_on() {
         let call = Call::new(|| Ok(41 + 1));
-        assert_eq!(futures_executor::block_on(call).unwrap(), 42);
+        assert_eq!(futures_executor::block_on(call.into_future()).unwrap(), 42);
     }
 
     #[test]
     fn panics_become_errors() {
         let call: Call<()> = Call::new(|| panic!("boom"));
-        let err = futures_executor::block_on(call).unwrap_err();
+        let err = futures_executor::block_on(call.into_future()).unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::Panic);
     }
 }

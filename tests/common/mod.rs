@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests: the dev server's URL and demo accounts.
 #![allow(dead_code)]
 
+pub mod canned;
+
 use bosbase::BosBase;
 
 pub const USER: (&str, &str) = ("user@example.com", "user-password");

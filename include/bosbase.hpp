@@ -1,0 +1,143 @@
+// bosbase.hpp — a small C++17 RAII wrapper over bosbase.h.
+//
+// Error handling: every failing call throws bosbase::Error (a std::runtime_error) carrying
+// the status, the kind and the full error JSON from the core. Results are JSON text
+// (std::string); parse them with the JSON library your project already uses.
+// Thread safety: a bosbase::Client may be shared by many threads (the C handle is).
+#ifndef BOSBASE_HPP
+#define BOSBASE_HPP
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "bosbase.h"
+
+namespace bosbase {
+
+namespace detail {
+struct StringFree {
+    void operator()(char *s) const noexcept { bosbase_string_free(s); }
+};
+}  // namespace detail
+
+/// A string returned by the library, freed when it goes out of scope.
+using OwnedString = std::unique_ptr<char, detail::StringFree>;
+
+/// A failed call. `json()` is the core's error JSON (url, status, response, isAbort, message, kind).
+class Error : public std::runtime_error {
+public:
+    Error(BosbaseStatus status, std::string json)
+        : std::runtime_error(std::string("bosbase: ") + bosbase_status_name(status) + " error"),
+          status_(status), json_(std::move(json)) {}
+    BosbaseStatus status() const noexcept { return status_; }
+    const char *kind() const noexcept { return bosbase_status_name(status_); }
+    const std::string &json() const noexcept { return json_; }
+
+private:
+    BosbaseStatus status_;
+    std::string json_;
+};
+
+namespace detail {
+// Takes ownership of the out-strings a C call produced; throws on failure.
+inline std::string finish(BosbaseStatus status, char *result, char *error) {
+    OwnedString r(result), e(error);
+    if (status != BOSBASE_STATUS_OK) {
+        throw Error(status, e ? e.get() : "{}");
+    }
+    return r ? std::string(r.get()) : std::string();
+}
+inline const char *opt(const std::string &s) { return s.empty() ? nullptr : s.c_str(); }
+}  // namespace detail
+
+/// Owns a BosbaseClient; movable, not copyable.
+class Client {
+public:
+    /// `options_json`: "" or {"lang", "userAgent", "timeoutMs"} as in bosbase_client_new.
+    explicit Client(const std::string &base_url, const std::string &options_json = "") {
+        BosbaseClient *c = nullptr;
+        char *error = nullptr;
+        BosbaseStatus s = bosbase_client_new(base_url.c_str(), detail::opt(options_json), &c, &error);
+        detail::finish(s, nullptr, error);
+        handle_.reset(c);
+    }
+
+    BosbaseClient *get() const noexcept { return handle_.get(); }
+
+    // Each call mirrors the C function of the same name; `options_json` may be "".
+    bool bind_custom_token(const std::string &collection, const std::string &email, const std::string &password,
+                           const std::string &token, const std::string &options_json = "") const {
+        char *r = nullptr, *e = nullptr;
+        auto s = bosbase_bind_custom_token(get(), collection.c_str(), email.c_str(), password.c_str(), token.c_str(),
+                                           detail::opt(options_json), &r, &e);
+        return detail::finish(s, r, e) == "true";
+    }
+
+    bool unbind_custom_token(const std::string &collection, const std::string &email, const std::string &password,
+                             const std::string &token, const std::string &options_json = "") const {
+        char *r = nullptr, *e = nullptr;
+        auto s = bosbase_unbind_custom_token(get(), collection.c_str(), email.c_str(), password.c_str(),
+                                             token.c_str(), detail::opt(options_json), &r, &e);
+        return detail::finish(s, r, e) == "true";
+    }
+
+    /// Returns {"token", "record"} as JSON and fills the auth store.
+    std::string auth_with_token(const std::string &collection, const std::string &token,
+                                const std::string &options_json = "") const {
+        char *r = nullptr, *e = nullptr;
+        auto s = bosbase_auth_with_token(get(), collection.c_str(), token.c_str(), detail::opt(options_json), &r, &e);
+        return detail::finish(s, r, e);
+    }
+
+    std::string auth_with_password(const std::string &collection, const std::string &identity,
+                                   const std::string &password, const std::string &options_json = "") const {
+        char *r = nullptr, *e = nullptr;
+        auto s = bosbase_auth_with_password(get(), collection.c_str(), identity.c_str(), password.c_str(),
+                                            detail::opt(options_json), &r, &e);
+        return detail::finish(s, r, e);
+    }
+
+    std::string auth_refresh(const std::string &collection, const std::string &options_json = "") const {
+        char *r = nullptr, *e = nullptr;
+        auto s = bosbase_auth_refresh(get(), collection.c_str(), detail::opt(options_json), &r, &e);
+        return detail::finish(s, r, e);
+    }
+
+    std::string send(const std::string &path, const std::string &options_json = "") const {
+        char *r = nullptr, *e = nullptr;
+        auto s = bosbase_send(get(), path.c_str(), detail::opt(options_json), &r, &e);
+        return detail::finish(s, r, e);
+    }
+
+    std::string auth_token() const {
+        char *r = nullptr;
+        BosbaseStatus s = bosbase_auth_store_token(get(), &r);  // before reading r
+        return detail::finish(s, r, nullptr);
+    }
+    std::string auth_record() const {
+        char *r = nullptr;
+        BosbaseStatus s = bosbase_auth_store_record(get(), &r);  // before reading r
+        return detail::finish(s, r, nullptr);
+    }
+    bool auth_is_valid() const noexcept { return bosbase_auth_store_is_valid(get()); }
+    void auth_clear() const { detail::finish(bosbase_auth_store_clear(get()), nullptr, nullptr); }
+
+private:
+    struct ClientFree {
+        void operator()(BosbaseClient *c) const noexcept { bosbase_client_free(c); }
+    };
+    std::unique_ptr<BosbaseClient, ClientFree> handle_;
+};
+
+/// A fresh random custom token (256 bits, URL-safe).
+inline std::string generate_token() {
+    char *r = nullptr, *e = nullptr;
+    BosbaseStatus s = bosbase_generate_token(&r, &e);
+    return detail::finish(s, r, e);
+}
+
+}  // namespace bosbase
+
+#endif  // BOSBASE_HPP
