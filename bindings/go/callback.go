@@ -1,0 +1,31 @@
+package bosbase
+
+// This file holds only the exported callback: cgo forbids C definitions in the
+// preamble of a file with //export, so the trampoline lives in callback.c.
+
+/*
+#include <stdint.h>
+*/
+import "C"
+
+import (
+	"fmt"
+	"os"
+)
+
+//export bosbaseGoAuthChange
+func bosbaseGoAuthChange(id C.uintptr_t, token, record *C.char) {
+	v, ok := listeners.Load(uint64(id))
+	if !ok {
+		return // unsubscribed while the core was already calling it
+	}
+	fn := v.(func(string, map[string]any))
+	// Strings are borrowed for this call only: copy them before fn sees them.
+	tok, rec := C.GoString(token), recordMap(C.GoString(record))
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "bosbase: an AuthStore.OnChange listener panicked: %v\n", r)
+		}
+	}()
+	fn(tok, rec)
+}

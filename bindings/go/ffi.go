@@ -1,0 +1,102 @@
+package bosbase
+
+// The cgo link lines live here and nowhere else. The static core is linked by absolute
+// path so a user's binary needs no LD_LIBRARY_PATH; the -l list is what
+// `cargo rustc -- --print native-static-libs` reports for the core.
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../../include
+#cgo LDFLAGS: ${SRCDIR}/../../target/release/libbosbase.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+#include <stdlib.h>
+#include "bosbase.h"
+*/
+import "C"
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"unsafe"
+)
+
+// cStrings copies Go strings to C for one call. free must run after the call.
+type cStrings []*C.char
+
+// add copies s to C memory. Strings with a NUL byte are refused: C would silently
+// truncate them (a truncated password or token must never reach the server).
+func (cs *cStrings) add(s string) (*C.char, error) {
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, errors.New("bosbase: string argument contains a NUL byte")
+	}
+	p := C.CString(s)
+	*cs = append(*cs, p)
+	return p, nil
+}
+
+// addAll copies every string; the first error wins.
+func (cs *cStrings) addAll(ss ...string) ([]*C.char, error) {
+	out := make([]*C.char, len(ss))
+	for i, s := range ss {
+		p, err := cs.add(s)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+func (cs *cStrings) free() {
+	for _, p := range *cs {
+		C.free(unsafe.Pointer(p))
+	}
+	*cs = nil
+}
+
+// takeString copies a library-owned string to Go and frees it ("" for NULL).
+func takeString(p *C.char) string {
+	if p == nil {
+		return ""
+	}
+	s := C.GoString(p)
+	C.bosbase_string_free(p)
+	return s
+}
+
+// statusError turns a failed status and its error JSON into a *ClientResponseError.
+// The JSON is decoded as the core wrote it; only a missing or unreadable one falls back
+// to the status's own name so the caller still sees which kind failed.
+func statusError(status C.BosbaseStatus, errJSON string) error {
+	if e, err := decodeError(errJSON); err == nil {
+		return e
+	}
+	return &ClientResponseError{
+		Kind:     C.GoString(C.bosbase_status_name(C.uint32_t(status))),
+		Response: map[string]any{},
+		Message:  "the library reported a failure without details",
+	}
+}
+
+// callFn is one C call: it gets out-pointers for the result and the error JSON.
+type callFn func(result, errOut **C.char) C.BosbaseStatus
+
+// invoke runs fn and returns its result JSON, or the decoded error.
+// Both out-strings are always freed here.
+func invoke(fn callFn) (string, error) {
+	var result, errOut *C.char
+	status := fn(&result, &errOut)
+	res, errText := takeString(result), takeString(errOut)
+	if status != C.BOSBASE_STATUS_OK {
+		return "", statusError(status, errText)
+	}
+	return res, nil
+}
+
+// decodeMap decodes a JSON object result; `null` gives a nil map.
+func decodeMap(s string) (map[string]any, error) {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil, errors.New("bosbase: the library returned JSON that is not an object")
+	}
+	return m, nil
+}
