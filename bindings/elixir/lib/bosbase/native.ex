@@ -1,0 +1,67 @@
+defmodule Bosbase.Native do
+  @moduledoc false
+  # Stubs replaced by c_src/bosbase_nif.c at load time. Strings are binaries, options are
+  # JSON text or nil; network calls run on dirty I/O schedulers (see nif_funcs in the C file).
+  # Results: {:ok, json} | {:error, status_code, error_json | nil} | {:error, :closed}.
+
+  @on_load :load_nif
+  @external_resource Path.expand("../../c_src/bosbase_nif.c", __DIR__)
+
+  @type ref :: reference()
+  @type reply ::
+          {:ok, binary() | nil} | {:error, non_neg_integer(), binary() | nil} | {:error, :closed}
+
+  def load_nif do
+    path = :filename.join(:code.priv_dir(:bosbase), ~c"bosbase_nif")
+    :erlang.load_nif(path, 0)
+  end
+
+  @spec client_new(binary(), binary() | nil) :: {:ok, ref} | {:error, non_neg_integer(), binary()}
+  def client_new(_url, _options_json), do: :erlang.nif_error(:not_loaded)
+  @spec client_close(ref) :: :ok
+  def client_close(_ref), do: :erlang.nif_error(:not_loaded)
+  @spec live_clients() :: non_neg_integer()
+  def live_clients, do: :erlang.nif_error(:not_loaded)
+  @spec version() :: charlist()
+  def version, do: :erlang.nif_error(:not_loaded)
+  @spec status_name(non_neg_integer()) :: String.t()
+  def status_name(_code), do: :erlang.nif_error(:not_loaded)
+  @spec generate_token() :: reply
+  def generate_token, do: :erlang.nif_error(:not_loaded)
+
+  @spec collection_send(ref, binary(), binary(), binary() | nil) :: reply
+  def collection_send(_ref, _collection, _path, _options), do: :erlang.nif_error(:not_loaded)
+  @spec send(ref, binary(), binary() | nil) :: reply
+  def send(_ref, _path, _options), do: :erlang.nif_error(:not_loaded)
+  @spec bind_custom_token(ref, binary(), binary(), binary(), binary(), binary() | nil) :: reply
+  def bind_custom_token(_ref, _collection, _email, _password, _token, _options),
+    do: :erlang.nif_error(:not_loaded)
+
+  @spec unbind_custom_token(ref, binary(), binary(), binary(), binary(), binary() | nil) :: reply
+  def unbind_custom_token(_ref, _collection, _email, _password, _token, _options),
+    do: :erlang.nif_error(:not_loaded)
+
+  @spec auth_with_token(ref, binary(), binary(), binary() | nil) :: reply
+  def auth_with_token(_ref, _collection, _token, _options), do: :erlang.nif_error(:not_loaded)
+  @spec auth_with_password(ref, binary(), binary(), binary(), binary() | nil) :: reply
+  def auth_with_password(_ref, _collection, _identity, _password, _options),
+    do: :erlang.nif_error(:not_loaded)
+
+  @spec auth_refresh(ref, binary(), binary() | nil) :: reply
+  def auth_refresh(_ref, _collection, _options), do: :erlang.nif_error(:not_loaded)
+
+  @spec auth_store_token(ref) :: reply
+  def auth_store_token(_ref), do: :erlang.nif_error(:not_loaded)
+  @spec auth_store_record(ref) :: reply
+  def auth_store_record(_ref), do: :erlang.nif_error(:not_loaded)
+  @spec auth_store_valid(ref) :: {:ok, boolean()} | {:error, :closed}
+  def auth_store_valid(_ref), do: :erlang.nif_error(:not_loaded)
+  @spec auth_store_clear(ref) :: reply
+  def auth_store_clear(_ref), do: :erlang.nif_error(:not_loaded)
+  @spec auth_store_save(ref, binary(), binary() | nil) :: reply
+  def auth_store_save(_ref, _token, _record_json), do: :erlang.nif_error(:not_loaded)
+  @spec auth_store_export(ref) :: reply
+  def auth_store_export(_ref), do: :erlang.nif_error(:not_loaded)
+  @spec auth_store_import(ref, binary()) :: reply
+  def auth_store_import(_ref, _json), do: :erlang.nif_error(:not_loaded)
+end

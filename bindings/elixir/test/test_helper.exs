@@ -1,0 +1,102 @@
+# One dev server for the whole suite, started through the project's launcher
+# (scripts/devserver --build --demo with no command): its first stdout line is the base
+# URL; SIGTERM at the end makes it stop the server and delete its data dir.
+defmodule Bosbase.DevServer do
+  @root Path.expand("../../..", __DIR__)
+  @start_timeout :timer.minutes(10)
+
+  def start! do
+    launcher = Path.join(@root, "scripts/devserver")
+
+    port =
+      Port.open({:spawn_executable, launcher}, [
+        :binary,
+        :exit_status,
+        {:line, 4096},
+        args: ["--build", "--demo"],
+        cd: @root,
+        env: [{~c"BOSBASE_URL", false}]
+      ])
+
+    {:os_pid, os_pid} = Port.info(port, :os_pid)
+
+    receive do
+      {^port, {:data, {:eol, "http" <> _ = url}}} ->
+        ExUnit.after_suite(fn _ -> stop(os_pid) end)
+        url
+
+      {^port, {:exit_status, status}} ->
+        raise "scripts/devserver exited with status #{status} before printing its URL"
+    after
+      @start_timeout -> raise "scripts/devserver printed no URL within 10 minutes"
+    end
+  end
+
+  # after_suite runs in another process than the port's owner, so the port's exit_status
+  # message never reaches it: poll the OS process instead.
+  defp stop(os_pid) do
+    pid = Integer.to_string(os_pid)
+    System.cmd("kill", ["-TERM", pid])
+
+    stopped? =
+      Enum.any?(1..100, fn _ ->
+        Process.sleep(100)
+        {_, status} = System.cmd("kill", ["-0", pid], stderr_to_stdout: true)
+        status != 0
+      end)
+
+    unless stopped?,
+      do: IO.puts(:stderr, "scripts/devserver (pid #{pid}) did not stop within 10 s")
+  end
+end
+
+Application.put_env(:bosbase, :test_url, Bosbase.DevServer.start!())
+ExUnit.start()
+
+defmodule Bosbase.TestSupport do
+  @moduledoc false
+  # Demo accounts seeded by `scripts/devserver --demo`.
+  @accounts %{
+    "users" => {"user@example.com", "user-password"},
+    "users2" => {"user2@example.com", "user2-password"},
+    "_superusers" => {"admin@example.com", "admin-password"},
+    "mfa_users" => {"mfa@example.com", "mfa-password"}
+  }
+
+  def url, do: Application.fetch_env!(:bosbase, :test_url)
+  def client, do: Bosbase.Client.new(url())
+  def account(key), do: Map.fetch!(@accounts, key)
+
+  # A URL where nothing listens: bind a free port, then release it.
+  def closed_port_url do
+    {:ok, socket} = :gen_tcp.listen(0, ip: {127, 0, 0, 1})
+    {:ok, port} = :inet.port(socket)
+    :ok = :gen_tcp.close(socket)
+    "http://127.0.0.1:#{port}"
+  end
+
+  # Measures how late a plain `:timer.sleep(10)` loop wakes up while `fun` runs: if the
+  # normal schedulers were blocked by native calls, this process would not be scheduled.
+  def with_sleeper(fun) do
+    parent = self()
+    sleeper = spawn_link(fn -> sleep_loop(parent, 0, 0) end)
+    result = fun.()
+    send(sleeper, :stop)
+
+    receive do
+      {:sleeper, ticks, max_late_ms} -> {result, ticks, max_late_ms}
+    end
+  end
+
+  defp sleep_loop(parent, ticks, max_late) do
+    receive do
+      :stop -> send(parent, {:sleeper, ticks, max_late})
+    after
+      0 ->
+        t0 = System.monotonic_time(:millisecond)
+        :timer.sleep(10)
+        late = System.monotonic_time(:millisecond) - t0 - 10
+        sleep_loop(parent, ticks + 1, max(max_late, late))
+    end
+  end
+end
