@@ -3,6 +3,8 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
@@ -17,17 +19,26 @@ pub enum Reply {
     Close,
 }
 
-/// Starts the server on a free port; returns its base URL. It lives until the test process ends.
+/// Starts the server on a free port; returns its base URL. It lives until the process ends.
 pub fn serve(reply: Reply) -> String {
+    serve_counted(reply).0
+}
+
+/// Like [`serve`], also counting the TCP connections accepted (connection-reuse checks).
+pub fn serve_counted(reply: Reply) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
     thread::spawn(move || {
         for stream in listener.incoming().flatten() {
+            counter.fetch_add(1, Ordering::SeqCst);
             let reply = reply.clone();
+            let _ = stream.set_nodelay(true);
             thread::spawn(move || handle(stream, reply));
         }
     });
-    url
+    (url, accepted)
 }
 
 fn handle(stream: TcpStream, reply: Reply) {
