@@ -1,0 +1,64 @@
+extends RefCounted
+## The client's auth store. The native core owns it: auth calls fill it, this object reads it.
+##
+## [signal changed] fires on the main thread after the core reported a change (an auth call
+## finished, or [method save] / [method clear] / [method import_json] ran).
+
+signal changed(token: String, record: Variant)
+
+## The stored auth token ("" when signed out).
+var token: String:
+	get:
+		return _native.auth_store_token()
+
+## The stored auth record (a Dictionary), or null when signed out.
+var record: Variant:
+	get:
+		return JSON.parse_string(_native.auth_store_record())
+
+var _native = null  # BosbaseNative; untyped so its methods resolve at run time
+var _seen_changes := 0
+
+
+func _init(native: Object) -> void:
+	_native = native
+
+
+## True when a token is stored and its expiry lies in the future.
+func is_valid() -> bool:
+	return _native.auth_store_is_valid()
+
+
+## Stores [param new_token] and [param new_record]; returns a ClientResponseError or null.
+func save(new_token: String, new_record: Variant = null) -> ClientResponseError:
+	return _store_call(_native.auth_store_save(new_token, JSON.stringify(new_record)))
+
+
+func clear() -> void:
+	_store_call(_native.auth_store_clear())
+
+
+## The login as JSON text, for saving to disk; [method import_json] restores it.
+func export_json() -> String:
+	return _native.auth_store_export()
+
+
+func import_json(json: String) -> ClientResponseError:
+	return _store_call(_native.auth_store_import(json))
+
+
+## Emits [signal changed] when the core counted changes since the last look. Main thread only.
+func sync_changes() -> void:
+	var count: int = _native.auth_store_change_count()
+	if count != _seen_changes:
+		_seen_changes = count
+		changed.emit(token, record)
+
+
+func _store_call(envelope: String) -> ClientResponseError:
+	var reply: Variant = JSON.parse_string(envelope)
+	sync_changes()
+	if reply is Dictionary and int(reply.status) == 0:
+		return null
+	var error: Variant = reply.error if reply is Dictionary else null
+	return ClientResponseError.new(error if error is Dictionary else {"message": envelope})

@@ -1,0 +1,40 @@
+class_name ClientResponseError
+extends RefCounted
+## A failed BosBase call, as built by the native core.
+##
+## [code]status[/code] is the HTTP status, or 0 when no response arrived (connection refused,
+## DNS, timeout): such a failure is never reported as success.
+
+## The request URL (without query string).
+var url: String = ""
+## HTTP status of the answer; 0 when there was none.
+var status: int = 0
+## The server's JSON error body ([code]status[/code], [code]message[/code], [code]data[/code]).
+var response: Dictionary = {}
+## True when the request was aborted (timed out).
+var is_abort: bool = false
+## A short description of the failure.
+var message: String = ""
+## The core's machine-readable cause: "http", "network", "timeout", "mfa_required",
+## "invalid_argument", "json" or "panic".
+var kind: String = ""
+## Set when [code]kind[/code] is "mfa_required": pass [code]{"mfaId": mfa_id}[/code] as
+## options to the second auth method.
+var mfa_id: String = ""
+
+
+func _init(data: Dictionary = {}) -> void:
+	url = str(data.get("url", ""))
+	status = int(data.get("status", 0))
+	var body: Variant = data.get("response", {})
+	response = body if body is Dictionary else {}
+	is_abort = bool(data.get("isAbort", false))
+	message = str(data.get("message", ""))
+	kind = str(data.get("kind", ""))
+	mfa_id = str(data.get("mfaId", ""))
+
+
+## Used by [method Object.to_string], so [code]error.to_string()[/code] and
+## [code]str(error)[/code] read the same.
+func _to_string() -> String:
+	return "ClientResponseError(status %d, %s): %s" % [status, kind, message]

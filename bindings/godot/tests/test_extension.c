@@ -1,0 +1,451 @@
+/* Drives the BosBase GDExtension the way the engine would, against the dev server:
+ *   test_extension <path to .so> <entry symbol>        (BOSBASE_URL names the server)
+ * Every registered method is called through call_func and through ptrcall_func; the token
+ * flow (bind -> auth -> unbind) runs for users and _superusers, plus a 400, an MFA answer, a
+ * refused connection, argument errors and concurrent calls; at the end every String,
+ * StringName, Variant, object and client handle the extension made must be released. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bosbase.h"
+#include "host.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                                                           \
+    do {                                                                                                           \
+        if (cond) {                                                                                                \
+            passed++;                                                                                              \
+        } else {                                                                                                   \
+            failed++;                                                                                              \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                   \
+            fprintf(stderr, __VA_ARGS__);                                                                          \
+            fputc('\n', stderr);                                                                                   \
+        }                                                                                                          \
+    } while (0)
+
+typedef enum { VIA_CALL, VIA_PTRCALL } Via;
+
+static const char *via_name(Via via) {
+    return via == VIA_CALL ? "call_func" : "ptrcall_func";
+}
+
+static HostArg str_arg(const char *s) {
+    return (HostArg){.type = GDEXTENSION_VARIANT_TYPE_STRING, .str = s, .len = strlen(s)};
+}
+
+/* Calls `method` with the NULL-terminated String arguments; returns the full result. */
+static HostResult invoke(Via via, HostObject *o, const char *method, ...) {
+    HostArg args[8];
+    int argc = 0;
+    va_list ap;
+    va_start(ap, method);
+    for (const char *s; (s = va_arg(ap, const char *)) != NULL && argc < 8;) {
+        args[argc++] = str_arg(s);
+    }
+    va_end(ap);
+    HostResult r = via == VIA_CALL ? host_call(o, method, argc, args) : host_ptrcall(o, method, argc, args);
+    CHECK(r.error == GDEXTENSION_CALL_OK, "%s %s: call error %d", via_name(via), method, (int)r.error);
+    return r;
+}
+
+/* A String-returning call; the caller frees the text. */
+#define TEXT(via, o, ...) text_of(invoke(via, o, __VA_ARGS__, (const char *)NULL), #__VA_ARGS__)
+
+static char *text_of(HostResult r, const char *what) {
+    CHECK(r.type == GDEXTENSION_VARIANT_TYPE_STRING && r.text != NULL, "%s did not return a String", what);
+    return r.text != NULL ? r.text : strdup("");
+}
+
+static bool BOOL_OF(Via via, HostObject *o, const char *method) {
+    HostResult r = invoke(via, o, method, (const char *)NULL);
+    CHECK(r.type == GDEXTENSION_VARIANT_TYPE_BOOL, "%s did not return a bool", method);
+    return r.boolean;
+}
+
+static int64_t INT_OF(Via via, HostObject *o, const char *method) {
+    HostResult r = invoke(via, o, method, (const char *)NULL);
+    CHECK(r.type == GDEXTENSION_VARIANT_TYPE_INT, "%s did not return an int", method);
+    return r.integer;
+}
+
+static void expect_prefix(char *text, const char *prefix, const char *what) {
+    CHECK(strncmp(text, prefix, strlen(prefix)) == 0, "%s: expected prefix %s, got %s", what, prefix, text);
+}
+
+static void expect_has(const char *text, const char *needle, const char *what) {
+    CHECK(strstr(text, needle) != NULL, "%s: expected %s in %s", what, needle, text);
+}
+
+static void expect_lacks(const char *text, const char *needle, const char *what) {
+    CHECK(strstr(text, needle) == NULL, "%s: %s must not appear in %s", what, needle, text);
+}
+
+/* The string value after `"key":"` (first occurrence after `from`), malloc'd. */
+static char *json_string_after(const char *text, const char *from, const char *key) {
+    const char *p = strstr(text, from);
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    p = p != NULL ? strstr(p, pattern) : NULL;
+    if (p == NULL) {
+        return strdup("");
+    }
+    p += strlen(pattern);
+    return strndup(p, strcspn(p, "\""));
+}
+
+static const char *base_url;
+static char user_agent_options[128];
+
+static const char *const OK_TRUE = "{\"status\":0,\"result\":true,\"error\":null}";
+
+/* bind -> auth -> unbind -> auth refused, for one account. */
+static void token_flow(Via via, HostObject *pb, const char *collection, const char *email, const char *password) {
+    char what[160];
+    snprintf(what, sizeof what, "%s %s", via_name(via), collection);
+    char *gen = TEXT(via, NULL, "generate_token");
+    expect_prefix(gen, "{\"status\":0,\"result\":\"", what);
+    /* generate_token's envelope puts the 43-character token straight after "result":" */
+    char *token = strndup(gen + strlen("{\"status\":0,\"result\":\""), 43);
+    CHECK(strlen(token) == 43, "%s: token length %zu", what, strlen(token));
+
+    char *r = TEXT(via, pb, "bind_custom_token", collection, email, password, token, "");
+    CHECK(strcmp(r, OK_TRUE) == 0, "%s bind: %s", what, r);
+    free(r);
+
+    int64_t changes = INT_OF(via, pb, "auth_store_change_count");
+    char *auth = TEXT(via, pb, "auth_with_token", collection, token, "");
+    expect_prefix(auth, "{\"status\":0,\"result\":{", what);
+    char email_field[128];
+    snprintf(email_field, sizeof email_field, "\"email\":\"%s\"", email);
+    expect_has(auth, email_field, what);
+    char *auth_token = json_string_after(auth, "\"result\":", "token");
+    CHECK(strlen(auth_token) > 20, "%s: no auth token in %s", what, auth);
+    char *stored = TEXT(via, pb, "auth_store_token");
+    CHECK(strcmp(stored, auth_token) == 0, "%s: store token differs from the auth answer", what);
+    CHECK(BOOL_OF(via, pb, "auth_store_is_valid"), "%s: store not valid after auth", what);
+    char *record = TEXT(via, pb, "auth_store_record");
+    expect_has(record, email_field, what);
+    CHECK(INT_OF(via, pb, "auth_store_change_count") > changes, "%s: no auth-store change counted", what);
+
+    r = TEXT(via, pb, "unbind_custom_token", collection, email, password, token, "");
+    CHECK(strcmp(r, OK_TRUE) == 0, "%s unbind: %s", what, r);
+    free(r);
+    r = TEXT(via, pb, "auth_with_token", collection, token, "");
+    expect_prefix(r, "{\"status\":2,\"result\":null,\"error\":{", what);
+    expect_has(r, "\"status\":400", what);
+    expect_lacks(r, token, what);
+    free(r);
+
+    free(record);
+    free(stored);
+    free(auth_token);
+    free(auth);
+    free(token);
+    free(gen);
+}
+
+static int closed_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof addr;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
+        perror("closed_port");
+        exit(2);
+    }
+    close(fd); /* nothing listens there any more: connections are refused */
+    return ntohs(addr.sin_port);
+}
+
+static void scenario(Via via) {
+    const char *v = via_name(via);
+    HostObject *pb = host_object_new();
+    char *r = TEXT(via, pb, "open", base_url, user_agent_options);
+    CHECK(strcmp(r, OK_TRUE) == 0, "%s open: %s", v, r);
+    free(r);
+    r = TEXT(via, pb, "open", base_url, "");
+    expect_prefix(r, "{\"status\":1,", v);
+    expect_has(r, "already", v);
+    free(r);
+
+    token_flow(via, pb, "users", "user@example.com", "user-password");
+    token_flow(via, pb, "_superusers", "admin@example.com", "admin-password");
+
+    /* A 400 with the server's message; the password and token stay out of the error. */
+    r = TEXT(via, pb, "bind_custom_token", "users", "user@example.com", "wrong-password-123", "secret-token-xyz", "");
+    expect_prefix(r, "{\"status\":2,\"result\":null,\"error\":{", v);
+    expect_has(r, "\"status\":400", v);
+    expect_has(r, "Failed to bind token.", v);
+    expect_lacks(r, "wrong-password-123", v);
+    expect_lacks(r, "secret-token-xyz", v);
+    free(r);
+
+    /* Options reach the core untouched: an unknown field is rejected there. */
+    r = TEXT(via, pb, "auth_with_token", "users", "whatever", "{\"bogus\":1}");
+    expect_prefix(r, "{\"status\":1,", v);
+    free(r);
+
+    r = TEXT(via, pb, "auth_with_password", "users", "user@example.com", "user-password", "");
+    expect_prefix(r, "{\"status\":0,\"result\":{", v);
+    expect_has(r, "\"email\":\"user@example.com\"", v);
+    free(r);
+    r = TEXT(via, pb, "auth_refresh", "users", "");
+    expect_prefix(r, "{\"status\":0,\"result\":{", v);
+    free(r);
+    r = TEXT(via, pb, "collection_send", "users", "/auth-methods", "");
+    expect_prefix(r, "{\"status\":0,\"result\":{", v);
+    free(r);
+    r = TEXT(via, pb, "send", "/api/health", "");
+    expect_prefix(r, "{\"status\":0,\"result\":{", v);
+    free(r);
+
+    /* MFA: the first factor answers with an mfaId. */
+    r = TEXT(via, pb, "auth_with_password", "mfa_users", "mfa@example.com", "mfa-password", "");
+    expect_prefix(r, "{\"status\":3,\"result\":null,\"error\":{", v);
+    expect_has(r, "\"mfaId\":\"", v);
+    free(r);
+
+    /* Auth store round trip: export, clear, import, save. */
+    char *exported = TEXT(via, pb, "auth_store_export");
+    expect_has(exported, "\"token\":\"ey", v);
+    r = TEXT(via, pb, "auth_store_clear");
+    CHECK(strcmp(r, OK_TRUE) == 0, "%s clear: %s", v, r);
+    free(r);
+    r = TEXT(via, pb, "auth_store_token");
+    CHECK(strcmp(r, "") == 0, "%s token after clear: %s", v, r);
+    free(r);
+    r = TEXT(via, pb, "auth_store_record");
+    CHECK(strcmp(r, "null") == 0, "%s record after clear: %s", v, r);
+    free(r);
+    CHECK(!BOOL_OF(via, pb, "auth_store_is_valid"), "%s valid after clear", v);
+    r = TEXT(via, pb, "auth_store_import", exported);
+    CHECK(strcmp(r, OK_TRUE) == 0, "%s import: %s", v, r);
+    free(r);
+    CHECK(BOOL_OF(via, pb, "auth_store_is_valid"), "%s not valid after import", v);
+    r = TEXT(via, pb, "auth_store_save", "tok", "{");
+    expect_prefix(r, "{\"status\":1,", v);
+    free(r);
+    r = TEXT(via, pb, "auth_store_save", "tok", "{\"id\":\"x\"}");
+    CHECK(strcmp(r, OK_TRUE) == 0, "%s save: %s", v, r);
+    free(r);
+    r = TEXT(via, pb, "auth_store_record");
+    CHECK(strcmp(r, "{\"id\":\"x\"}") == 0, "%s record after save: %s", v, r);
+    free(r);
+    free(exported);
+
+    r = TEXT(via, NULL, "version");
+    CHECK(strcmp(r, BOSBASE_VERSION) == 0, "%s version: %s", v, r);
+    free(r);
+    CHECK(INT_OF(via, NULL, "live_clients") >= 1, "%s live_clients while open", v);
+
+    /* A refused connection is an error with status 0, never a silent success. */
+    char down_url[64];
+    snprintf(down_url, sizeof down_url, "http://127.0.0.1:%d", closed_port());
+    HostObject *down = host_object_new();
+    r = TEXT(via, down, "open", down_url, "");
+    CHECK(strcmp(r, OK_TRUE) == 0, "%s open down: %s", v, r);
+    free(r);
+    r = TEXT(via, down, "bind_custom_token", "users", "user@example.com", "user-password", "t", "");
+    expect_prefix(r, "{\"status\":4,\"result\":null,\"error\":{", v);
+    expect_has(r, "\"status\":0", v);
+    free(r);
+    r = TEXT(via, down, "auth_with_token", "users", "t", "");
+    expect_prefix(r, "{\"status\":4,", v);
+    free(r);
+    host_object_unref(down);
+
+    /* Methods on an instance whose open() was never called get the core's NULL-handle error. */
+    HostObject *blank = host_object_new();
+    r = TEXT(via, blank, "bind_custom_token", "users", "a", "b", "c", "");
+    expect_prefix(r, "{\"status\":1,", v);
+    free(r);
+    r = TEXT(via, blank, "auth_store_token");
+    CHECK(strcmp(r, "") == 0, "%s token of unopened: %s", v, r);
+    free(r);
+    host_object_unref(blank);
+
+    host_object_unref(pb);
+    CHECK(INT_OF(via, NULL, "live_clients") == 0, "%s: clients alive after unref", v);
+}
+
+/* call_func's own checks: argument count and type, NUL bytes, missing instance. */
+static void argument_errors(void) {
+    HostObject *pb = host_object_new();
+    HostArg two[2] = {str_arg("users"), str_arg("x")};
+    HostResult r = host_call(pb, "bind_custom_token", 2, two);
+    CHECK(r.error == GDEXTENSION_CALL_ERROR_TOO_FEW_ARGUMENTS && r.expected == 5, "too few: %d", (int)r.error);
+    CHECK(r.type == GDEXTENSION_VARIANT_TYPE_NIL, "too few left a value");
+    host_result_free(&r);
+
+    HostArg three[3] = {str_arg("/api/health"), str_arg(""), str_arg("")};
+    r = host_call(pb, "send", 3, three);
+    CHECK(r.error == GDEXTENSION_CALL_ERROR_TOO_MANY_ARGUMENTS && r.expected == 2, "too many: %d", (int)r.error);
+    host_result_free(&r);
+
+    HostArg typed[2] = {str_arg("/api/health"), {.type = GDEXTENSION_VARIANT_TYPE_INT, .integer = 7}};
+    r = host_call(pb, "send", 2, typed);
+    CHECK(r.error == GDEXTENSION_CALL_ERROR_INVALID_ARGUMENT && r.argument == 1 &&
+              r.expected == GDEXTENSION_VARIANT_TYPE_STRING,
+          "wrong type: %d arg %d", (int)r.error, r.argument);
+    host_result_free(&r);
+
+    HostArg nul[2] = {{.type = GDEXTENSION_VARIANT_TYPE_STRING, .str = "/api/\0health", .len = 12}, str_arg("")};
+    for (int via = VIA_CALL; via <= VIA_PTRCALL; via++) {
+        r = via == VIA_CALL ? host_call(pb, "send", 2, nul) : host_ptrcall(pb, "send", 2, nul);
+        CHECK(r.text != NULL && strncmp(r.text, "{\"status\":1,", 12) == 0 && strstr(r.text, "NUL") != NULL,
+              "NUL argument via %s: %s", via_name((Via)via), r.text ? r.text : "(null)");
+        host_result_free(&r);
+    }
+
+    HostArg none[1] = {str_arg("")};
+    r = host_call(NULL, "auth_store_import", 1, none);
+    CHECK(r.error == GDEXTENSION_CALL_ERROR_INSTANCE_IS_NULL, "NULL instance: %d", (int)r.error);
+    host_result_free(&r);
+    host_object_unref(pb);
+}
+
+/* Several worker threads in one instance at once, as WorkerThreadPool tasks would be. */
+typedef struct {
+    HostObject *pb;
+    const char *token;
+    int ok;
+} Worker;
+
+static void *worker_main(void *arg) {
+    Worker *w = arg;
+    for (int i = 0; i < 3; i++) {
+        HostArg args[3] = {str_arg("users"), str_arg(w->token), str_arg("")};
+        HostResult r = host_call(w->pb, "auth_with_token", 3, args);
+        w->ok += r.text != NULL && strncmp(r.text, "{\"status\":0,", 12) == 0;
+        host_result_free(&r);
+    }
+    return NULL;
+}
+
+static void concurrent_calls(void) {
+    HostObject *pb = host_object_new();
+    char *r = TEXT(VIA_CALL, pb, "open", base_url, user_agent_options);
+    free(r);
+    char *gen = TEXT(VIA_CALL, NULL, "generate_token");
+    char *token = strndup(gen + strlen("{\"status\":0,\"result\":\""), 43);
+    r = TEXT(VIA_CALL, pb, "bind_custom_token", "users", "user2@example.com", "user2-password", token, "");
+    CHECK(strcmp(r, OK_TRUE) == 0, "concurrent bind: %s", r);
+    free(r);
+    Worker workers[4];
+    pthread_t threads[4];
+    for (int i = 0; i < 4; i++) {
+        workers[i] = (Worker){.pb = pb, .token = token};
+        pthread_create(&threads[i], NULL, worker_main, &workers[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK(workers[i].ok == 3, "worker %d: %d of 3 auth calls succeeded", i, workers[i].ok);
+    }
+    r = TEXT(VIA_CALL, pb, "unbind_custom_token", "users", "user2@example.com", "user2-password", token, "");
+    free(r);
+    free(token);
+    free(gen);
+    host_object_unref(pb);
+}
+
+typedef struct {
+    const char *name;
+    uint32_t argc;
+    GDExtensionVariantType ret;
+    bool is_static;
+} Expected;
+
+static const Expected expected_methods[] = {
+    {"open", 2, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"bind_custom_token", 5, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"unbind_custom_token", 5, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"auth_with_token", 3, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"auth_with_password", 4, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"auth_refresh", 2, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"collection_send", 3, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"send", 2, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"auth_store_token", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"auth_store_record", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"auth_store_is_valid", 0, GDEXTENSION_VARIANT_TYPE_BOOL, false},
+    {"auth_store_save", 2, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"auth_store_clear", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"auth_store_export", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"auth_store_import", 1, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"auth_store_change_count", 0, GDEXTENSION_VARIANT_TYPE_INT, false},
+    {"generate_token", 0, GDEXTENSION_VARIANT_TYPE_STRING, true},
+    {"version", 0, GDEXTENSION_VARIANT_TYPE_STRING, true},
+    {"live_clients", 0, GDEXTENSION_VARIANT_TYPE_INT, true},
+};
+
+static void registration(void) {
+    CHECK(strcmp(host_class_name(), "BosbaseNative") == 0, "class name %s", host_class_name());
+    CHECK(strcmp(host_parent_class_name(), "RefCounted") == 0, "parent %s", host_parent_class_name());
+    size_t n = sizeof expected_methods / sizeof expected_methods[0];
+    CHECK(host_method_count() == n, "%zu methods registered, expected %zu", host_method_count(), n);
+    for (size_t i = 0; i < n && i < host_method_count(); i++) {
+        const HostMethodInfo *m = host_method_at(i);
+        const Expected *e = &expected_methods[i];
+        CHECK(strcmp(m->name, e->name) == 0 && m->argc == e->argc && m->return_type == e->ret &&
+                  m->is_static == e->is_static,
+              "method %zu: %s/%u", i, m->name, m->argc);
+        for (uint32_t a = 0; a < m->argc; a++) {
+            CHECK(m->arg_types[a] == GDEXTENSION_VARIANT_TYPE_STRING, "%s arg %u not String", m->name, a);
+        }
+    }
+    /* Every function the host implements was asked for, so the list in the README is exact. */
+    for (size_t i = 0; i < host_implemented_count; i++) {
+        bool asked = false;
+        for (size_t j = 0; j < host_requested_count(); j++) {
+            asked = asked || strcmp(host_requested_at(j), host_implemented[i]) == 0;
+        }
+        CHECK(asked, "interface function %s implemented but never requested", host_implemented[i]);
+    }
+    printf("interface functions requested (%zu):", host_requested_count());
+    for (size_t j = 0; j < host_requested_count(); j++) {
+        printf(" %s", host_requested_at(j));
+    }
+    printf("\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s <extension.so> <entry_symbol>\n", argv[0]);
+        return 2;
+    }
+    base_url = getenv("BOSBASE_URL");
+    if (base_url == NULL || base_url[0] == '\0') {
+        fprintf(stderr, "BOSBASE_URL is not set: run through scripts/devserver\n");
+        return 2;
+    }
+    snprintf(user_agent_options, sizeof user_agent_options, "{\"userAgent\":\"bosbase-godot/%s\"}",
+             BOSBASE_VERSION);
+    if (!host_load(argv[1], argv[2])) {
+        fprintf(stderr, "loading %s failed\n", argv[1]);
+        return 1;
+    }
+    registration();
+    scenario(VIA_CALL);
+    scenario(VIA_PTRCALL);
+    argument_errors();
+    concurrent_calls();
+    host_unload();
+
+    HostCounts c = host_counts();
+    CHECK(c.strings == 0, "%ld Strings not released", c.strings);
+    CHECK(c.names == 0, "%ld StringNames not released", c.names);
+    CHECK(c.variants == 0, "%ld Variants not released", c.variants);
+    CHECK(c.objects == 0 && c.instances == 0, "%ld objects / %ld instances alive", c.objects, c.instances);
+
+    printf("tested %s\n", argv[1]);
+    printf("godot: %d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
