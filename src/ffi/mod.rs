@@ -1,7 +1,7 @@
 //! The C ABI: handles, C strings and JSON in, status codes and JSON out.
 //!
 //! Only translation lives here (no BosBase logic). Every entry point runs inside
-//! [`panic::guard`], NULL-checks its pointers and rejects invalid UTF-8 and
+//! a panic guard, NULL-checks its pointers and rejects invalid UTF-8 and
 //! malformed JSON with `BOSBASE_STATUS_INVALID_ARGUMENT`.
 
 mod auth_store;
