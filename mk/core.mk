@@ -19,6 +19,8 @@ core-release:
 core-test: devserver-build
 	cargo test --lib --test header --test faults
 	RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
+	if cargo clippy --version >/dev/null 2>&1; then cargo clippy --quiet --all-targets -- -D warnings; fi
+	if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; fi
 	scripts/devserver --demo -- cargo test --test token_flow --test seeds
 
 rust-build:

@@ -57,8 +57,7 @@ impl AuthStore {
 
     /// Replaces token and record, then notifies listeners.
     pub fn save(&self, token: &str, record: Value) {
-        *self.state.write().unwrap_or_else(PoisonError::into_inner) =
-            State { token: token.to_owned(), record };
+        *self.state.write().unwrap_or_else(PoisonError::into_inner) = State { token: token.to_owned(), record };
         self.notify();
     }
 
@@ -90,8 +89,8 @@ impl AuthStore {
 
     /// Restores what [`export`](AuthStore::export) produced.
     pub fn import(&self, exported: &str) -> Result<()> {
-        let v: Value = serde_json::from_str(exported)
-            .map_err(|e| Error::invalid_argument(format!("auth store JSON: {e}")))?;
+        let v: Value =
+            serde_json::from_str(exported).map_err(|e| Error::invalid_argument(format!("auth store JSON: {e}")))?;
         let token = match v.get("token") {
             Some(Value::String(t)) => t.clone(),
             None | Some(Value::Null) => String::new(),
@@ -107,13 +106,8 @@ impl AuthStore {
 
     // Listeners run outside both locks so they may call back into the store.
     fn notify(&self) {
-        let listeners: Vec<ChangeListener> = self
-            .listeners
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .map(|(_, l)| Arc::clone(l))
-            .collect();
+        let listeners: Vec<ChangeListener> =
+            self.listeners.lock().unwrap_or_else(PoisonError::into_inner).iter().map(|(_, l)| Arc::clone(l)).collect();
         if listeners.is_empty() {
             return;
         }

@@ -173,7 +173,11 @@ impl BosBase {
         }
         serde_json::from_str(&text).map_err(|e| {
             // The body may hold secrets (it is a success answer): report only where parsing failed.
-            Error::new(crate::ErrorKind::Json, &url, format!("invalid JSON in the response (line {}, column {})", e.line(), e.column()))
+            Error::new(
+                crate::ErrorKind::Json,
+                &url,
+                format!("invalid JSON in the response (line {}, column {})", e.line(), e.column()),
+            )
         })
     }
 }

@@ -54,7 +54,13 @@ impl RecordService {
     }
 
     /// [`unbind_custom_token`](Self::unbind_custom_token) with full options.
-    pub fn unbind_custom_token_with(&self, email: &str, password: &str, token: &str, options: SendOptions) -> Call<bool> {
+    pub fn unbind_custom_token_with(
+        &self,
+        email: &str,
+        password: &str,
+        token: &str,
+        options: SendOptions,
+    ) -> Call<bool> {
         self.token_binding("/unbind-token", email, password, token, options)
     }
 
@@ -111,7 +117,14 @@ impl RecordService {
         self.client.send(&path, options)
     }
 
-    fn token_binding(&self, action: &str, email: &str, password: &str, token: &str, options: SendOptions) -> Call<bool> {
+    fn token_binding(
+        &self,
+        action: &str,
+        email: &str,
+        password: &str,
+        token: &str,
+        options: SendOptions,
+    ) -> Call<bool> {
         let (client, path) = (self.client.clone(), format!("{}{action}", self.base_path));
         let typed = fields([("email", email), ("password", password), ("token", token)]);
         Call::new(move || {
@@ -151,4 +164,3 @@ fn with_mfa(mut o: SendOptions, mfa_id: Option<&str>) -> SendOptions {
 fn fields<const N: usize>(pairs: [(&str, &str); N]) -> Map<String, Value> {
     pairs.into_iter().map(|(k, v)| (k.to_owned(), Value::String(v.to_owned()))).collect()
 }
-

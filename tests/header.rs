@@ -7,12 +7,7 @@ fn generate() -> String {
     let root = env!("CARGO_MANIFEST_DIR");
     let config = cbindgen::Config::from_file(Path::new(root).join("cbindgen.toml")).expect("cbindgen.toml");
     let mut out = Vec::new();
-    cbindgen::Builder::new()
-        .with_crate(root)
-        .with_config(config)
-        .generate()
-        .expect("cbindgen failed")
-        .write(&mut out);
+    cbindgen::Builder::new().with_crate(root).with_config(config).generate().expect("cbindgen failed").write(&mut out);
     String::from_utf8(out).expect("utf-8 header")
 }
 

@@ -94,7 +94,8 @@ fn mfa_is_required_then_finished_with_the_password() {
     assert_eq!(pb.auth_store().token(), "", "a challenge saves nothing");
 
     // Finishing with the same method is refused by the server.
-    let again = pb.collection("mfa_users").auth_with_token(&token, HashMap::new(), HashMap::new(), Some(&mfa_id)).wait();
+    let again =
+        pb.collection("mfa_users").auth_with_token(&token, HashMap::new(), HashMap::new(), Some(&mfa_id)).wait();
     assert_eq!(again.unwrap_err().status(), 400);
 
     let err = login(&pb, "mfa_users", &token).unwrap_err();

@@ -44,7 +44,14 @@ impl FfiClient {
     fn auth_with_token(&self, collection: &CStr, token: &CStr) -> usize {
         let mut result: *mut c_char = ptr::null_mut();
         let status = unsafe {
-            ffi::bosbase_auth_with_token(self.0, collection.as_ptr(), token.as_ptr(), ptr::null(), &mut result, ptr::null_mut())
+            ffi::bosbase_auth_with_token(
+                self.0,
+                collection.as_ptr(),
+                token.as_ptr(),
+                ptr::null(),
+                &mut result,
+                ptr::null_mut(),
+            )
         };
         assert_eq!(status, ffi::BosbaseStatus::Ok);
         let len = unsafe { CStr::from_ptr(result) }.to_bytes().len();
@@ -118,7 +125,11 @@ fn main() {
     println!("  raw ureq (baseline, no timeouts): {raw_t:?}");
     println!("  C ABI, default 30 s timeouts:     {ffi_t:?}");
     println!("  C ABI, timeouts off:              {untimed_t:?}");
-    println!("ratio C ABI / raw ureq = {:.3}x (target <= 1.10x); without timeouts {:.3}x", ratio(ffi_t), ratio(untimed_t));
+    println!(
+        "ratio C ABI / raw ureq = {:.3}x (target <= 1.10x); without timeouts {:.3}x",
+        ratio(ffi_t),
+        ratio(untimed_t)
+    );
 
     // Connection reuse: a fresh client, a fresh count.
     drop((client, untimed));

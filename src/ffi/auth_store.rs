@@ -28,7 +28,10 @@ unsafe impl Sync for UserData {}
 /// Writes the stored token (`""` when none) to `*token_out`; free with `bosbase_string_free`.
 /// Returns OK, INVALID_ARGUMENT (NULL argument) or PANIC. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn bosbase_auth_store_token(client: *const BosbaseClient, token_out: *mut *mut c_char) -> BosbaseStatus {
+pub unsafe extern "C" fn bosbase_auth_store_token(
+    client: *const BosbaseClient,
+    token_out: *mut *mut c_char,
+) -> BosbaseStatus {
     guard(std::ptr::null_mut(), || {
         let pb = BosbaseClient::from_ptr(client)?;
         required(token_out, "token_out")?;
@@ -39,7 +42,10 @@ pub unsafe extern "C" fn bosbase_auth_store_token(client: *const BosbaseClient, 
 /// Writes the stored auth record as JSON (`null` when none) to `*record_out`;
 /// free with `bosbase_string_free`. Returns OK, INVALID_ARGUMENT or PANIC. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn bosbase_auth_store_record(client: *const BosbaseClient, record_out: *mut *mut c_char) -> BosbaseStatus {
+pub unsafe extern "C" fn bosbase_auth_store_record(
+    client: *const BosbaseClient,
+    record_out: *mut *mut c_char,
+) -> BosbaseStatus {
     guard(std::ptr::null_mut(), || {
         let pb = BosbaseClient::from_ptr(client)?;
         required(record_out, "record_out")?;
@@ -88,7 +94,10 @@ pub unsafe extern "C" fn bosbase_auth_store_save(
 /// Writes `{"token": ..., "record": ...}` to `*json_out` so an app can persist the login;
 /// free with `bosbase_string_free`. Returns OK, INVALID_ARGUMENT or PANIC.
 #[no_mangle]
-pub unsafe extern "C" fn bosbase_auth_store_export(client: *const BosbaseClient, json_out: *mut *mut c_char) -> BosbaseStatus {
+pub unsafe extern "C" fn bosbase_auth_store_export(
+    client: *const BosbaseClient,
+    json_out: *mut *mut c_char,
+) -> BosbaseStatus {
     guard(std::ptr::null_mut(), || {
         let pb = BosbaseClient::from_ptr(client)?;
         required(json_out, "json_out")?;
@@ -138,7 +147,10 @@ pub unsafe extern "C" fn bosbase_auth_store_on_change(
 /// Unregisters a callback. Returns OK, INVALID_ARGUMENT (NULL client or unknown id) or PANIC.
 /// After it returns the callback is not started again (a call already running may finish).
 #[no_mangle]
-pub unsafe extern "C" fn bosbase_auth_store_remove_listener(client: *const BosbaseClient, listener_id: u64) -> BosbaseStatus {
+pub unsafe extern "C" fn bosbase_auth_store_remove_listener(
+    client: *const BosbaseClient,
+    listener_id: u64,
+) -> BosbaseStatus {
     guard(std::ptr::null_mut(), || {
         match BosbaseClient::from_ptr(client)?.auth_store().remove_listener(ListenerId(listener_id)) {
             true => Ok(()),

@@ -37,7 +37,10 @@ pub extern "C" fn bosbase_status_name(status: u32) -> *const c_char {
 /// 43 characters) to `*token_out`; free with `bosbase_string_free`. Returns OK,
 /// INVALID_ARGUMENT (NULL `token_out`) or PANIC (no system randomness). Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn bosbase_generate_token(token_out: *mut *mut c_char, error_out: *mut *mut c_char) -> BosbaseStatus {
+pub unsafe extern "C" fn bosbase_generate_token(
+    token_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
     guard(error_out, || {
         if token_out.is_null() {
             return Err(Error::invalid_argument("`token_out` is NULL"));

@@ -3,6 +3,13 @@
 //! Only translation lives here (no BosBase logic). Every entry point runs inside
 //! a panic guard, NULL-checks its pointers and rejects invalid UTF-8 and
 //! malformed JSON with `BOSBASE_STATUS_INVALID_ARGUMENT`.
+//!
+//! # Safety
+//! One contract covers every `unsafe extern "C"` function here, stated once in the
+//! header's preamble rather than per function (the docs become the header): each
+//! pointer is NULL or valid for the duration of the call (strings NUL-terminated,
+//! out-pointers writable, handles live and not freed concurrently).
+#![allow(clippy::missing_safety_doc)]
 
 mod auth_store;
 mod client;
