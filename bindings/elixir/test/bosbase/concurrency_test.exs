@@ -1,12 +1,12 @@
 defmodule Bosbase.ConcurrencyTest do
   # Network calls run on dirty I/O schedulers: many at once on one client, and a plain
   # Erlang process keeps being scheduled meanwhile.
-  use ExUnit.Case, async: true
+  use ExUnit.Case, async: false
 
   alias Bosbase.{Client, RecordService}
   import Bosbase.TestSupport
 
-  @max_late_ms 150
+  @max_late_ms 200
 
   test "50 processes x 20 calls on one client, 0 errors, sleeper stays responsive" do
     pb = client()
@@ -33,11 +33,11 @@ defmodule Bosbase.ConcurrencyTest do
   end
 
   test "slow calls, more than there are normal schedulers, do not stall the VM" do
-    # A listener that never accepts: each call blocks until its 1 s timeout. Were the
-    # calls on normal schedulers, the sleeper could not run for about a second.
+    # A listener that never accepts: each call blocks until its 2 s timeout. Were the
+    # calls on normal schedulers, the sleeper could not run for about two seconds.
     {:ok, listener} = :gen_tcp.listen(0, ip: {127, 0, 0, 1}, backlog: 64)
     {:ok, port} = :inet.port(listener)
-    pb = Client.new("http://127.0.0.1:#{port}", timeout_ms: 1000)
+    pb = Client.new("http://127.0.0.1:#{port}", timeout_ms: 2000)
     n = System.schedulers_online() * 2
 
     {results, ticks, max_late} =
