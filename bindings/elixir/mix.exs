@@ -43,7 +43,8 @@ defmodule Mix.Tasks.Compile.BosbaseNif do
     env = [
       {"MIX_APP_PATH", Mix.Project.app_path()},
       {"ERTS_INCLUDE_DIR", erts_include_dir()},
-      {"BOSBASE_ROOT", Path.expand("../..", @binding_dir)}
+      # The repository root (include/, target/release/); overridable for a vendored copy.
+      {"BOSBASE_ROOT", System.get_env("BOSBASE_ROOT") || Path.expand("../..", @binding_dir)}
     ]
 
     {output, status} =

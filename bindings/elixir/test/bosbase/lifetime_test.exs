@@ -40,6 +40,23 @@ defmodule Bosbase.LifetimeTest do
     assert wait_for_count(base)
   end
 
+  test "close/1 while calls are running lets them finish, then frees" do
+    base = settled_count()
+    # A listener that never answers keeps the calls inside the core for their 500 ms timeout.
+    {:ok, listener} = :gen_tcp.listen(0, ip: {127, 0, 0, 1}, backlog: 16)
+    {:ok, port} = :inet.port(listener)
+    pb = Client.new("http://127.0.0.1:#{port}", timeout_ms: 500)
+    calls = for _ <- 1..8, do: Task.async(fn -> Client.send(pb, "/api/health") end)
+    Process.sleep(100)
+
+    :ok = Client.close(pb)
+    assert Bosbase.live_clients() == base + 1, "freed while calls were still inside it"
+    assert Enum.all?(Task.await_many(calls), &match?({:error, %{kind: "timeout"}}, &1))
+    assert Bosbase.live_clients() == base, "the last call out frees the closed client"
+    assert {:error, %{kind: "invalid_argument"}} = Client.send(pb, "/api/health")
+    :gen_tcp.close(listener)
+  end
+
   # Clients other tests dropped may still wait for their process's GC: collect first.
   defp settled_count do
     Enum.each(Process.list(), &:erlang.garbage_collect/1)
