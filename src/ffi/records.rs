@@ -19,7 +19,7 @@ use super::client::BosbaseClient;
 use super::panic::guard;
 use super::strings::{arg, options, write_out};
 use super::BosbaseStatus;
-use crate::Result;
+use crate::{Call, RecordService, Result, SendOptions};
 
 /// Runs `call` in the guard and hands its JSON result to `result_out`.
 unsafe fn respond(
@@ -28,6 +28,29 @@ unsafe fn respond(
     call: impl FnOnce() -> Result<Value>,
 ) -> BosbaseStatus {
     guard(error_out, || write_out(result_out, call()?.to_string()))
+}
+
+/// The pointer arguments bind and unbind share.
+struct BindingArgs {
+    client: *const BosbaseClient,
+    collection: *const c_char,
+    email: *const c_char,
+    password: *const c_char,
+    token: *const c_char,
+    options_json: *const c_char,
+}
+
+type BindingCall = fn(&RecordService, &str, &str, &str, SendOptions) -> Call<bool>;
+
+impl BindingArgs {
+    /// # Safety
+    /// Every pointer is NULL or valid for the call (the header's contract).
+    unsafe fn run(&self, call: BindingCall) -> Result<Value> {
+        let service = BosbaseClient::from_ptr(self.client)?.collection(arg(self.collection, "collection")?);
+        let email = arg(self.email, "email")?;
+        let (password, token) = (arg(self.password, "password")?, arg(self.token, "token")?);
+        call(&service, email, password, token, options(self.options_json)?).wait().map(Value::Bool)
+    }
 }
 
 /// Binds `token` to the account `email`/`password` of `collection`
@@ -44,12 +67,8 @@ pub unsafe extern "C" fn bosbase_bind_custom_token(
     result_out: *mut *mut c_char,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    respond(result_out, error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
-        let service = pb.collection(arg(collection, "collection")?);
-        let (email, password, token) = (arg(email, "email")?, arg(password, "password")?, arg(token, "token")?);
-        service.bind_custom_token_with(email, password, token, options(options_json)?).wait().map(Value::Bool)
-    })
+    let args = BindingArgs { client, collection, email, password, token, options_json };
+    respond(result_out, error_out, || args.run(RecordService::bind_custom_token_with))
 }
 
 /// Stops accepting `token` for the account (`POST .../unbind-token`). `*result_out` is `true`,
@@ -65,12 +84,8 @@ pub unsafe extern "C" fn bosbase_unbind_custom_token(
     result_out: *mut *mut c_char,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    respond(result_out, error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
-        let service = pb.collection(arg(collection, "collection")?);
-        let (email, password, token) = (arg(email, "email")?, arg(password, "password")?, arg(token, "token")?);
-        service.unbind_custom_token_with(email, password, token, options(options_json)?).wait().map(Value::Bool)
-    })
+    let args = BindingArgs { client, collection, email, password, token, options_json };
+    respond(result_out, error_out, || args.run(RecordService::unbind_custom_token_with))
 }
 
 /// Signs in with a bound custom token (`POST .../auth-with-token`). `*result_out` is
