@@ -220,6 +220,18 @@ BosbaseStatus bosbase_generate_token(char **token_out,
                                      char **error_out);
 
 /**
+ * Fills the `{:name}` placeholders of a filter expression with the values of the JSON
+ * object `params_json`, quoted so hostile input cannot break out of its literal
+ * (strings single-quoted, `'` escaped; a string ending in a backslash is refused because
+ * PocketBase's parser cannot express it). Writes the filter to `*filter_out`; free with
+ * `bosbase_string_free`. Returns OK, INVALID_ARGUMENT (with `*error_out`) or PANIC.
+ */
+BosbaseStatus bosbase_filter(const char *expr,
+                             const char *params_json,
+                             char **filter_out,
+                             char **error_out);
+
+/**
  * Frees a string this library returned. NULL is ignored; freeing twice is undefined.
  */
 void bosbase_string_free(char *s);

@@ -21,7 +21,7 @@ core-test: devserver-build
 	RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
 	if cargo clippy --version >/dev/null 2>&1; then cargo clippy --quiet --all-targets -- -D warnings; fi
 	if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; fi
-	scripts/devserver --demo -- cargo test --test token_flow --test seeds
+	scripts/devserver --demo -- cargo test --test token_flow --test seeds --test filter
 
 rust-build:
 	cargo build --examples

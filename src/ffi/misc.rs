@@ -4,7 +4,7 @@ use std::ffi::CString;
 use std::os::raw::c_char;
 
 use super::panic::{guard, guard_value};
-use super::strings::write_out;
+use super::strings::{arg, write_out};
 use super::BosbaseStatus;
 use crate::Error;
 
@@ -46,6 +46,29 @@ pub unsafe extern "C" fn bosbase_generate_token(
             return Err(Error::invalid_argument("`token_out` is NULL"));
         }
         write_out(token_out, crate::generate_token()?)
+    })
+}
+
+/// Fills the `{:name}` placeholders of a filter expression with the values of the JSON
+/// object `params_json`, quoted so hostile input cannot break out of its literal
+/// (strings single-quoted, `'` escaped; a string ending in a backslash is refused because
+/// PocketBase's parser cannot express it). Writes the filter to `*filter_out`; free with
+/// `bosbase_string_free`. Returns OK, INVALID_ARGUMENT (with `*error_out`) or PANIC.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_filter(
+    expr: *const c_char,
+    params_json: *const c_char,
+    filter_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
+        let expr = arg(expr, "expr")?;
+        let params: serde_json::Map<String, serde_json::Value> = serde_json::from_str(arg(params_json, "params_json")?)
+            .map_err(|e| Error::invalid_argument(format!("params JSON must be an object: {e}")))?;
+        if filter_out.is_null() {
+            return Err(Error::invalid_argument("`filter_out` is NULL"));
+        }
+        write_out(filter_out, crate::filter(expr, &params)?)
     })
 }
 

@@ -207,6 +207,17 @@ static void test_auth_store(void) {
     bosbase_client_free(b);
 }
 
+static void test_filter(void) {
+    char *f = NULL;
+    CHECK(bosbase_filter("email = {:e} && n > {:n}", "{\"e\":\"x\\\\' || true || '\",\"n\":2}", &f, NULL) == BOSBASE_STATUS_OK);
+    CHECK(f && strcmp(f, "email = 'x\\\\' || true || \\'' && n > 2") == 0);
+    if (f) printf("filter: %s\n", f);
+    bosbase_string_free(f);
+    EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_filter("a = {:x}", "[1]", &r, &e));
+    EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_filter(NULL, "{}", &r, &e));
+    EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_filter("a = {:x}", "{\"x\":\"ends\\\\\"}", &r, &e));
+}
+
 struct shared {
     BosbaseClient *pb;
     const char *token;
@@ -258,6 +269,7 @@ int main(void) {
     test_mfa();
     test_auth_store();
     test_threads();
+    test_filter();
     CHECK(bosbase_live_clients() == live);
     printf("c-abi: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
