@@ -17,7 +17,8 @@ const Version = "0.1.0"
 type ClientOptions struct {
 	// Lang is the Accept-Language header. Defaults to "en-US".
 	Lang string
-	// Timeout bounds each request. Defaults to the core's default (0 keeps it).
+	// Timeout bounds each phase of a request (connect, answer, body). 0 keeps the
+	// core's default (30 s); a negative value waits forever.
 	Timeout time.Duration
 }
 
@@ -48,10 +49,13 @@ func NewClient(url string, opts ClientOptions) (*Client, error) {
 	if opts.Lang != "" {
 		o["lang"] = opts.Lang
 	}
-	if opts.Timeout > 0 {
+	switch {
+	case opts.Timeout < 0:
+		o["timeoutMs"] = 0 // the core's "no timeout"
+	case opts.Timeout > 0:
 		ms := opts.Timeout.Milliseconds()
 		if ms == 0 {
-			ms = 1
+			ms = 1 // a sub-millisecond timeout must not turn into "none"
 		}
 		o["timeoutMs"] = ms
 	}

@@ -1,0 +1,8 @@
+module github.com/bosbase/bosbase-native/examples/go
+
+go 1.19
+
+require github.com/bosbase/bosbase-native/bindings/go v0.0.0
+
+// The binding is used from this checkout (it links ../../target/release/libbosbase.a).
+replace github.com/bosbase/bosbase-native/bindings/go => ../../bindings/go

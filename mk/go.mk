@@ -1,0 +1,38 @@
+# The Go binding (bindings/go, cgo over include/bosbase.h) and seed 001's example (examples/go).
+DEMO_PARTS += go
+TEST_PARTS += go
+BENCH_PARTS += go
+
+GO_BINDING := $(ROOT)/bindings/go
+GO_EXAMPLE := $(ROOT)/examples/go
+GO_EXAMPLE_BIN := $(ROOT)/target/go-example
+# The binding links the static core; cgo needs a C compiler.
+export CGO_ENABLED := 1
+
+.PHONY: go-toolchain go-build go-test go-demo go-bench
+
+# Debian's golang-go (1.19) is enough for the binding (go.mod says 1.19); the dev server
+# the tests start needs a newer Go, which its own part takes care of.
+go-toolchain:
+	@command -v go >/dev/null || (apt-get update && apt-get install -y golang-go)
+	@command -v gcc >/dev/null || (apt-get update && apt-get install -y gcc libc6-dev)
+
+go-build: go-toolchain core-release
+	cd $(GO_BINDING) && go build ./...
+	cd $(GO_EXAMPLE) && go build -o $(GO_EXAMPLE_BIN) .
+
+# vet, then the suite twice: plainly and under the race detector. TestMain starts its own
+# dev server through scripts/devserver --build --demo (BOSBASE_URL is unset so it does).
+go-test: go-build
+	cd $(GO_BINDING) && go vet ./... && gofmt -l . | (! grep .)
+	cd $(GO_EXAMPLE) && go vet ./...
+	cd $(GO_BINDING) && env -u BOSBASE_URL go test -count=1 -timeout 20m ./...
+	cd $(GO_BINDING) && env -u BOSBASE_URL go test -race -count=1 -timeout 30m ./...
+
+# Seed 001 against the server `make demo` started (BOSBASE_URL).
+go-demo: go-build
+	$(GO_EXAMPLE_BIN)
+
+# BenchmarkAuthWithToken: the binding vs plain net/http, interleaved in one run; prints the ratio.
+go-bench: go-build
+	cd $(GO_BINDING) && env -u BOSBASE_URL go test -run '^$$' -bench AuthWithToken -benchtime 5s -count 1 .
