@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use ureq::unversioned::transport::{Connector, DefaultConnector};
+
+use crate::transport::{Coalescing, LiteralResolver};
 use crate::{url, AuthStore, Call, Error, RecordService, Result, SendOptions};
 
 /// Native clients alive right now (bindings check their handles are freed).
@@ -61,11 +64,18 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client. CR/LF in `lang` or `user_agent` is rejected.
+    /// Builds the client. Refused with `invalid_argument`: a base URL that is not
+    /// `http(s)://host[:port][/path]`, and CR/LF/NUL in `lang` or `user_agent`.
     pub fn build(self) -> Result<BosBase> {
         if [&self.lang, &self.user_agent].iter().any(|s| s.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0))) {
             return Err(Error::invalid_argument("lang and user agent must not contain CR, LF or NUL"));
         }
+        url::check_base(&url::normalize_base(&self.base_url))?;
+        Ok(self.finish())
+    }
+
+    /// Builds without checks (see [`BosBase::new`]).
+    fn finish(self) -> BosBase {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             // Per-phase timeouts, not `timeout_global`: ureq re-arms socket timeouts on every
@@ -77,22 +87,27 @@ impl ClientBuilder {
             .max_redirects(0)
             .build();
         LIVE_CLIENTS.fetch_add(1, Ordering::Relaxed);
-        Ok(BosBase {
+        BosBase {
             inner: Arc::new(Inner {
                 base_url: url::normalize_base(&self.base_url),
                 lang: self.lang,
-                agent: config.into(),
+                agent: ureq::Agent::with_parts(
+                    config,
+                    DefaultConnector::new().chain(Coalescing),
+                    LiteralResolver::default(),
+                ),
                 auth_store: AuthStore::default(),
             }),
-        })
+        }
     }
 }
 
 impl BosBase {
-    /// A client for the server at `base_url` with default settings.
+    /// A client for the server at `base_url` with default settings. Infallible, as the
+    /// seeds use it: a malformed URL surfaces as `invalid_argument` on the first call.
+    /// Use [`BosBase::builder`] to have it refused up front.
     pub fn new(base_url: &str) -> Self {
-        // The defaults contain no CR/LF, so building cannot fail.
-        Self::builder(base_url).build().unwrap_or_else(|_| unreachable!())
+        Self::builder(base_url).finish()
     }
 
     /// A builder to set language, user agent and timeout.

@@ -38,6 +38,7 @@ mod jwt;
 mod record_service;
 mod request;
 mod token;
+mod transport;
 mod url;
 
 #[allow(unsafe_code)]

@@ -3,12 +3,26 @@
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{Map, Value};
 
+use crate::{Error, Result};
+
 /// RFC 3986 unreserved characters stay; everything else (`/`, `?`, `#`, `%`, spaces…) is escaped.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Trims whitespace and trailing slashes so `base + "/api/..."` never doubles a slash.
 pub(crate) fn normalize_base(url: &str) -> String {
     url.trim().trim_end_matches('/').to_owned()
+}
+
+/// Refuses a base URL that is not `http(s)://host[:port][/path]` (no query or fragment).
+pub(crate) fn check_base(base: &str) -> Result<()> {
+    let bad = || Error::invalid_argument("base URL must look like http://host[:port][/path]");
+    let uri: ureq::http::Uri = base.parse().map_err(|_| bad())?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    let host_ok = uri.host().is_some_and(|h| !h.is_empty());
+    if !scheme_ok || !host_ok || uri.query().is_some() || base.contains('#') {
+        return Err(bad());
+    }
+    Ok(())
 }
 
 /// Escapes one path segment (a collection name or record id).
@@ -59,6 +73,16 @@ mod tests {
     fn base_is_normalised() {
         assert_eq!(normalize_base(" http://h:1/ "), "http://h:1");
         assert_eq!(normalize_base("http://h/sub//"), "http://h/sub");
+    }
+
+    #[test]
+    fn base_urls_are_checked() {
+        for ok in ["http://127.0.0.1:8090", "https://example.com/base", "http://[::1]:1"] {
+            assert!(check_base(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "not a url", "ftp://x", "http://", "127.0.0.1:8090", "http://h/?q=1", "http://h/#f"] {
+            assert!(check_base(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

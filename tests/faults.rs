@@ -51,3 +51,11 @@ fn a_dropped_connection_is_a_network_error() {
     assert_eq!((err.kind(), err.status()), (ErrorKind::Network, 0));
     assert!(!err.to_string().contains("secret-custom-token"));
 }
+
+#[test]
+fn a_malformed_base_url_is_refused_by_the_builder_and_by_each_call() {
+    assert_eq!(BosBase::builder("ftp://x").build().unwrap_err().kind(), ErrorKind::InvalidArgument);
+    // `new` is infallible (the seeds call it so); the first request reports the URL.
+    let err = login(&BosBase::new("not a url")).unwrap_err();
+    assert_eq!((err.kind(), err.status()), (ErrorKind::InvalidArgument, 0));
+}

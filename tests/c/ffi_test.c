@@ -127,6 +127,9 @@ static void test_invalid_utf8_and_json(void) {
     EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_auth_store_save(pb, "t", "{broken", &e));
     BosbaseClient *c = NULL;
     EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_client_new(url, "{\"timeout\":1}", &c, &e));
+    EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_client_new("not a url", NULL, &c, &e));
+    EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_client_new("ftp://x", NULL, &c, &e));
+    CHECK(c == NULL);
     CHECK(strcmp(bosbase_status_name(12345), "unknown") == 0);
     CHECK(strcmp(bosbase_status_name(BOSBASE_STATUS_MFA_REQUIRED), "mfa_required") == 0);
     bosbase_client_free(pb);
