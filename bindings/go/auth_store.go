@@ -119,8 +119,9 @@ func (a *AuthStore) write(fn func(p *C.BosbaseClient, args []*C.char, errOut **C
 }
 
 // OnChange registers fn to run after each change of the store, with the new token
-// ("" after Clear) and record (nil after Clear). The returned function unregisters it;
-// once that returns fn is not started again.
+// ("" after Clear) and record (nil after Clear). The returned function unregisters it
+// (calling it again does nothing): no change made after it returns reaches fn, though a
+// call already under way for an earlier change may still finish.
 //
 // fn runs synchronously on the goroutine whose call changed the store, so with
 // concurrent auth calls it runs concurrently with itself. It may read the store
@@ -150,7 +151,7 @@ func (a *AuthStore) OnChange(fn func(token string, record map[string]any)) (unsu
 	return func() {
 		once.Do(func() {
 			// Forget fn first: a callback the core has already started then finds
-			// nothing to run, which makes "not started again" hold on the Go side too.
+			// nothing to run, even before the core has removed its listener.
 			listeners.Delete(id)
 			a.n.with(func(p *C.BosbaseClient) {
 				a.n.mu.Lock()

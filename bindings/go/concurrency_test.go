@@ -54,6 +54,51 @@ func TestConcurrentCallsOnOneClient(t *testing.T) {
 	}
 }
 
+// Listeners come and go while other goroutines change the store: nothing crashes or
+// races, and once all are unsubscribed (and calls in flight are over) none runs again.
+func TestOnChangeSubscribeChurn(t *testing.T) {
+	c := newClient(t)
+	stop := make(chan struct{})
+	var writers sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := c.AuthStore.Save("t", map[string]any{"id": "x"}); err != nil {
+					t.Errorf("Save: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	var calls atomic.Int64
+	for i := 0; i < 500; i++ {
+		unsubscribe := c.AuthStore.OnChange(func(string, map[string]any) { calls.Add(1) })
+		if i%2 == 0 {
+			_ = c.AuthStore.Save("t", nil) // a change this goroutine knows the listener saw
+		}
+		unsubscribe()
+	}
+	close(stop)
+	writers.Wait()
+	if calls.Load() < 250 {
+		t.Errorf("listeners saw %d changes, want at least 250", calls.Load())
+	}
+	before := calls.Load()
+	for i := 0; i < 10; i++ {
+		_ = c.AuthStore.Save("t", nil)
+	}
+	if after := calls.Load(); after != before {
+		t.Errorf("%d calls into unsubscribed listeners", after-before)
+	}
+}
+
 type constErr string
 
 func (e constErr) Error() string { return string(e) }

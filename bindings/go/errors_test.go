@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"testing"
+	"time"
 
 	bosbase "github.com/bosbase/bosbase-native/bindings/go"
 )
@@ -86,5 +87,37 @@ func TestRefusedClient(t *testing.T) {
 	}
 	if c.AuthStore.Token() != "" || c.AuthStore.IsValid() {
 		t.Errorf("refused client has auth state")
+	}
+}
+
+// A server that accepts but never answers: the client's timeout turns into Kind "timeout".
+func TestTimeoutIsAbort(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close() // held open, silent, until the test ends
+		}
+	}()
+	c, err := bosbase.NewClient("http://"+l.Addr().String(), bosbase.ClientOptions{Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	_, err = c.Collection("users").AuthWithToken(freshToken(t), nil, nil, nil)
+	e := responseError(t, err)
+	if e.Kind != "timeout" || !e.IsAbort || e.Status != 0 {
+		t.Errorf("kind %q isAbort %v status %d, want timeout true 0", e.Kind, e.IsAbort, e.Status)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("timeout of 300ms took %v", d)
 	}
 }
