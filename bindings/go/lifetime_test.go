@@ -47,7 +47,7 @@ func TestFinalizerFreesForgottenClient(t *testing.T) {
 		}
 	}()
 	deadline := time.Now().Add(10 * time.Second)
-	for bosbase.LiveClients() != before {
+	for bosbase.LiveClients() > before {
 		if time.Now().After(deadline) {
 			t.Fatalf("forgotten client not freed: %d live, want %d", bosbase.LiveClients(), before)
 		}
