@@ -9,7 +9,7 @@ use crate::{Error, Result};
 
 /// Options of [`BosBase::send`](crate::BosBase::send) and of the C ABI's `options_json`
 /// (`{"method": "POST", "body": {}, "query": {}, "headers": {}}`; every field optional).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct SendOptions {
@@ -34,6 +34,25 @@ pub struct SendOptions {
     /// MFA session id from an `mfa_required` error, to finish a login.
     #[serde(default, rename = "mfaId")]
     pub mfa_id: Option<String>,
+}
+
+/// Shows names only: bodies carry passwords and tokens, headers carry auth tokens.
+impl std::fmt::Debug for SendOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let body_keys: Option<Vec<&String>> = match &self.body {
+            Some(Value::Object(m)) => Some(m.keys().collect()),
+            _ => None,
+        };
+        f.debug_struct("SendOptions")
+            .field("method", &self.method)
+            .field("body_keys", &body_keys)
+            .field("query_keys", &self.query.keys().collect::<Vec<_>>())
+            .field("header_names", &self.headers.keys().collect::<Vec<_>>())
+            .field("expand", &self.expand)
+            .field("fields", &self.fields)
+            .field("mfa_id", &self.mfa_id.as_ref().map(|_| "<set>"))
+            .finish()
+    }
 }
 
 impl SendOptions {
@@ -141,6 +160,14 @@ mod tests {
         assert_eq!(m.body, Some(json!({"email": "a@b", "extra": 1, "mfaId": "m1"})));
         assert_eq!(m.query["expand"], "rel");
         assert!(SendOptions::new("GET").body(json!([1])).merged("POST", Map::new()).is_err());
+    }
+
+    #[test]
+    fn debug_shows_names_not_secrets() {
+        let o = SendOptions::new("POST").body(json!({"password": "hunter2"})).header("Authorization", "tok-123");
+        let text = format!("{o:?}");
+        assert!(text.contains("password") && text.contains("Authorization"));
+        assert!(!text.contains("hunter2") && !text.contains("tok-123"), "{text}");
     }
 
     #[test]
