@@ -17,7 +17,8 @@ core-release:
 
 # Unit tests, header drift, fault injection, docs, then the dev-server suites.
 core-test: devserver-build
-	cargo test --lib --doc --test header --test faults
+	cargo test --lib --test header --test faults
+	cargo test --doc
 	RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
 	if cargo clippy --version >/dev/null 2>&1; then cargo clippy --quiet --all-targets -- -D warnings; fi
 	if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; fi
