@@ -403,44 +403,33 @@ static ERL_NIF_TERM nif_store_clear(ErlNifEnv *env, int argc, const ERL_NIF_TERM
 }
 
 /* save(ref, token, record_json | nil) and import(ref, json) share one shape. */
-static ERL_NIF_TERM nif_store_save(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+static ERL_NIF_TERM store_write(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[], int is_save) {
     char *strs[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
     char *error = NULL;
     BosbaseStatus status;
     BosbaseClient *client;
     nif_client *res;
 
-    if (!get_args(env, argc, argv, 1, &res, strs))
+    if (!get_args(env, argc, argv, is_save, &res, strs))
         return enif_make_badarg(env);
     client = acquire(res);
     if (client == NULL) {
         free_cstrs(strs, 6);
         return enif_make_tuple2(env, atom_error, atom_closed);
     }
-    status = bosbase_auth_store_save(client, strs[0], strs[1], &error);
+    status = is_save ? bosbase_auth_store_save(client, strs[0], strs[1], &error)
+                     : bosbase_auth_store_import(client, strs[0], &error);
     release(res);
     free_cstrs(strs, 6);
     return call_result(env, status, NULL, error);
 }
 
-static ERL_NIF_TERM nif_store_import(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
-    char *strs[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
-    char *error = NULL;
-    BosbaseStatus status;
-    BosbaseClient *client;
-    nif_client *res;
+static ERL_NIF_TERM nif_store_save(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    return store_write(env, argc, argv, 1);
+}
 
-    if (!get_args(env, argc, argv, 0, &res, strs))
-        return enif_make_badarg(env);
-    client = acquire(res);
-    if (client == NULL) {
-        free_cstrs(strs, 6);
-        return enif_make_tuple2(env, atom_error, atom_closed);
-    }
-    status = bosbase_auth_store_import(client, strs[0], &error);
-    release(res);
-    free_cstrs(strs, 6);
-    return call_result(env, status, NULL, error);
+static ERL_NIF_TERM nif_store_import(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    return store_write(env, argc, argv, 0);
 }
 
 /* ---------------------------------------------------------------- load / upgrade */

@@ -31,36 +31,22 @@ defmodule Bosbase.RecordService do
   @doc "Binds `token` to the account `email`/`password`; `{:ok, true}`. Leaves the auth store alone."
   @spec bind_custom_token(t(), String.t(), String.t(), String.t(), map() | keyword()) :: result
   def bind_custom_token(service, email, password, token, opts \\ %{}) do
-    {ref, collection} = unpack!(service)
-    {email, password, token} = credentials!(email, password, token)
-
-    Call.result(
-      Native.bind_custom_token(
-        ref,
-        collection,
-        email,
-        password,
-        token,
-        Call.options_json(opts, false)
-      )
-    )
+    token_binding(&Native.bind_custom_token/6, service, {email, password, token}, opts)
   end
 
   @doc "Stops accepting `token` for the account; `{:ok, true}`, also when it was not bound."
   @spec unbind_custom_token(t(), String.t(), String.t(), String.t(), map() | keyword()) :: result
   def unbind_custom_token(service, email, password, token, opts \\ %{}) do
+    token_binding(&Native.unbind_custom_token/6, service, {email, password, token}, opts)
+  end
+
+  # bind and unbind take the same arguments; only the native function differs.
+  defp token_binding(native_fun, service, {email, password, token}, opts) do
     {ref, collection} = unpack!(service)
     {email, password, token} = credentials!(email, password, token)
 
     Call.result(
-      Native.unbind_custom_token(
-        ref,
-        collection,
-        email,
-        password,
-        token,
-        Call.options_json(opts, false)
-      )
+      native_fun.(ref, collection, email, password, token, Call.options_json(opts, false))
     )
   end
 
