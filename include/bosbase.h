@@ -4,22 +4,33 @@
  * Conventions:
  *  - Every fallible function returns a BosbaseStatus (0 = BOSBASE_STATUS_OK).
  *  - Strings passed in are borrowed for the duration of the call and must be UTF-8.
- *  - Every `char *` written to an out-pointer is owned by the caller: free it with
- *    bosbase_string_free(). Out-pointers are written only when the call succeeds
- *    (result) or fails (error_out); otherwise they are left untouched.
+ *  - Out-pointers, one rule: `error_out` may be NULL (the error is then discarded);
+ *    every other out-pointer is required, and NULL there is BOSBASE_STATUS_INVALID_ARGUMENT
+ *    with nothing done (no request sent). Every `char *` written to an out-pointer is owned
+ *    by the caller: free it with bosbase_string_free(). Results are written only on
+ *    success, `*error_out` only on failure; otherwise out-pointers are left untouched.
  *  - Thread safety: a BosbaseClient may be used from many threads at once. Calls block
- *    the calling thread; hosts that must not block run them on worker threads.
+ *    the calling thread until the answer or the call's deadline (default 30 s, option
+ *    "timeoutMs"); hosts that must not block run them on worker threads.
+ *    bosbase_client_close() refuses new calls (BOSBASE_STATUS_CLOSED) and waits for
+ *    running ones; bosbase_client_free() after it is always safe.
  *  - No function unwinds or aborts: NULL, invalid UTF-8 and malformed JSON return
  *    BOSBASE_STATUS_INVALID_ARGUMENT; an internal bug returns BOSBASE_STATUS_PANIC.
  *  - `options_json` (always optional, NULL = none) is
  *      {"method": "POST", "body": {...}, "query": {...}, "headers": {"X": "v"},
- *       "expand": "rel", "fields": "id,email", "mfaId": "..."}
+ *       "expand": "rel", "fields": "id,email", "mfaId": "...", "timeoutMs": 5000}
  *    with every field optional (method only for the send functions); unknown
- *    fields are rejected so typos do not pass silently.
+ *    fields are rejected so typos do not pass silently. Header names must be HTTP
+ *    tokens, values free of control characters; Host, Content-Length,
+ *    Transfer-Encoding, Connection, Keep-Alive, TE, Trailer, Upgrade and Expect are
+ *    refused (the transport sets them).
  *  - Error JSON mirrors BosBase's ClientResponseError:
  *      {"kind": "http", "url": "...", "status": 400, "response": {server body, `data` intact},
  *       "isAbort": false, "message": "...", "mfaId": "..." (kind "mfa_required" only)}
- *    It never contains passwords, custom tokens, auth tokens or query strings.
+ *    `status` is 0 only when no HTTP answer arrived; an answer whose body is unreadable or
+ *    over the size limit keeps its status. `url` has no query, fragment or userinfo and
+ *    is at most 256 bytes. It never contains passwords, custom tokens, auth tokens,
+ *    query strings or option values.
  */
 
 #ifndef BOSBASE_H
@@ -31,10 +42,20 @@
 #include <stddef.h>
 #include <stdint.h>
 /* Version of this header's ABI; bumped on any incompatible change. */
-#define BOSBASE_ABI_VERSION 1
+#define BOSBASE_ABI_VERSION 2
 /* Library version this header was generated for (see bosbase_version()). */
 #define BOSBASE_VERSION "0.1.0"
 
+
+/**
+ * Default largest answer body read into memory (10 MiB).
+ */
+#define DEFAULT_MAX_RESPONSE_BYTES ((10 * 1024) * 1024)
+
+/**
+ * Default number of idle keep-alive connections kept (per host and in all).
+ */
+#define DEFAULT_MAX_IDLE_CONNECTIONS 64
 
 /**
  * Result of a C call: 0 on success, otherwise the failure's kind (the error
@@ -62,7 +83,7 @@ enum BosbaseStatus
    */
   BOSBASE_STATUS_MFA_REQUIRED = 3,
   /**
-   * No HTTP response (connection refused, DNS, reset, TLS). `status` is 0.
+   * No HTTP response (connection refused, DNS, reset). `status` is 0.
    */
   BOSBASE_STATUS_NETWORK = 4,
   /**
@@ -70,9 +91,22 @@ enum BosbaseStatus
    */
   BOSBASE_STATUS_TIMEOUT = 5,
   /**
-   * A 2xx answer whose body was not the expected JSON.
+   * A 2xx answer whose body was not the expected JSON (`status` is kept).
    */
   BOSBASE_STATUS_JSON = 6,
+  /**
+   * The client was closed (`bosbase_client_close`); nothing was sent.
+   */
+  BOSBASE_STATUS_CLOSED = 7,
+  /**
+   * TLS handshake or certificate verification failed; the message says what
+   * (unknown issuer, name mismatch, expired…). `status` is 0.
+   */
+  BOSBASE_STATUS_TLS = 8,
+  /**
+   * The call was cancelled; it had no effect on the auth store.
+   */
+  BOSBASE_STATUS_CANCELLED = 9,
   /**
    * A bug inside the library was caught at the boundary; the process is intact.
    */
@@ -88,7 +122,7 @@ typedef uint32_t BosbaseStatus;
 
 /**
  * An opaque client handle. Thread-safe: one handle may be used from many threads
- * at once; calls block the calling thread until the server answers.
+ * at once; calls block the calling thread until the server answers or their deadline passes.
  */
 typedef struct BosbaseClient BosbaseClient;
 
@@ -96,8 +130,11 @@ typedef struct BosbaseClient BosbaseClient;
  * Called after each auth-store change with the new token (`""` after clear) and
  * record JSON (`"null"` after clear), both borrowed for the call only.
  * Runs synchronously on the thread that changed the store (the thread of an auth
- * call, or of `bosbase_auth_store_save/clear/import`). It may call
- * `bosbase_auth_store_*` read functions, must not free the client and must not unwind.
+ * call, or of `bosbase_auth_store_save/clear/import`). Changes and their callbacks are
+ * serialised, so callbacks arrive in order and the last one carries the final state.
+ * It may call any `bosbase_auth_store_*` function (a change it makes is delivered,
+ * nested, before it returns) and remove listeners; it must not free or close the client,
+ * must not wait for another thread that changes the store, and must not unwind.
  */
 typedef void (*BosbaseAuthChangeCallback)(void *user_data,
                                           const char *token,
@@ -112,14 +149,16 @@ extern "C" {
  * Returns OK, INVALID_ARGUMENT (NULL argument) or PANIC. Thread-safe.
  */
 BosbaseStatus bosbase_auth_store_token(const struct BosbaseClient *client,
-                                       char **token_out);
+                                       char **token_out,
+                                       char **error_out);
 
 /**
  * Writes the stored auth record as JSON (`null` when none) to `*record_out`;
  * free with `bosbase_string_free`. Returns OK, INVALID_ARGUMENT or PANIC. Thread-safe.
  */
 BosbaseStatus bosbase_auth_store_record(const struct BosbaseClient *client,
-                                        char **record_out);
+                                        char **record_out,
+                                        char **error_out);
 
 /**
  * True when the store holds a token whose JWT `exp` is in the future
@@ -130,7 +169,8 @@ bool bosbase_auth_store_is_valid(const struct BosbaseClient *client);
 /**
  * Forgets token and record, then runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
  */
-BosbaseStatus bosbase_auth_store_clear(const struct BosbaseClient *client);
+BosbaseStatus bosbase_auth_store_clear(const struct BosbaseClient *client,
+                                       char **error_out);
 
 /**
  * Saves `token` and `record_json` (a JSON value, NULL meaning `null`), then runs change
@@ -146,11 +186,13 @@ BosbaseStatus bosbase_auth_store_save(const struct BosbaseClient *client,
  * free with `bosbase_string_free`. Returns OK, INVALID_ARGUMENT or PANIC.
  */
 BosbaseStatus bosbase_auth_store_export(const struct BosbaseClient *client,
-                                        char **json_out);
+                                        char **json_out,
+                                        char **error_out);
 
 /**
- * Restores what `bosbase_auth_store_export` wrote, then runs change callbacks.
- * Returns OK, INVALID_ARGUMENT (with `*error_out`) or PANIC.
+ * Restores what `bosbase_auth_store_export` wrote (a JSON object), then runs change
+ * callbacks. Anything else is INVALID_ARGUMENT and leaves the store unchanged.
+ * Returns OK, INVALID_ARGUMENT or PANIC.
  */
 BosbaseStatus bosbase_auth_store_import(const struct BosbaseClient *client,
                                         const char *json,
@@ -158,30 +200,41 @@ BosbaseStatus bosbase_auth_store_import(const struct BosbaseClient *client,
 
 /**
  * Registers `callback` (see `BosbaseAuthChangeCallback`) with `user_data` passed through
- * untouched; writes its id to `*listener_id_out` (when not NULL). Returns OK,
- * INVALID_ARGUMENT (NULL client or callback) or PANIC.
+ * untouched; writes its id to `*listener_id_out`. The callback runs for changes that start
+ * after this returns. Returns OK, INVALID_ARGUMENT (NULL client, callback or out-pointer)
+ * or PANIC.
  */
 BosbaseStatus bosbase_auth_store_on_change(const struct BosbaseClient *client,
                                            BosbaseAuthChangeCallback callback,
                                            void *user_data,
-                                           uint64_t *listener_id_out);
+                                           uint64_t *listener_id_out,
+                                           char **error_out);
 
 /**
  * Unregisters a callback. Returns OK, INVALID_ARGUMENT (NULL client or unknown id) or PANIC.
- * After it returns the callback is not started again (a call already running may finish).
+ * When it returns, the callback is not running on any other thread and will never be
+ * called again, so `user_data` may be freed. (Called from inside that same callback, it
+ * returns at once; the callback finishes its current run.)
  */
 BosbaseStatus bosbase_auth_store_remove_listener(const struct BosbaseClient *client,
-                                                 uint64_t listener_id);
+                                                 uint64_t listener_id,
+                                                 char **error_out);
 
 /**
- * Creates a client for the server at `base_url` (e.g. `"http://127.0.0.1:8090"`).
+ * Creates a client for the server at `base_url` (`http(s)://host[:port][/path]`; userinfo,
+ * out-of-range ports, query and fragment are refused).
  *
- * `options_json` may be NULL or `{"lang": "en-US", "userAgent": "my-binding/1.0",
- * "timeoutMs": 30000}` (every field optional; `timeoutMs` 0 waits forever).
- * On success writes a new handle to `*client_out`; free it with `bosbase_client_free`.
- * On failure writes an error JSON to `*error_out` (when not NULL; free it with
- * `bosbase_string_free`). Returns `BOSBASE_STATUS_OK`, `BOSBASE_STATUS_INVALID_ARGUMENT`
- * or `BOSBASE_STATUS_PANIC`. Thread-safe.
+ * `options_json` may be NULL or an object with any of:
+ * `"lang"` (default `"en-US"`), `"userAgent"` (default `"bosbase-rust/<version>"`),
+ * `"timeoutMs"` (deadline of each call, connect to last byte; default 30000),
+ * `"connectTimeoutMs"` (default 10000), `"maxResponseBytes"` (default 10485760),
+ * `"maxIdleConnections"` (keep-alive connections kept; default 64),
+ * `"caPem"` (PEM text of extra trusted CA certificates), `"caFile"` (path of such a PEM file),
+ * `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false).
+ * Certificates are verified against the platform's trust store plus `caPem`/`caFile`.
+ * Writes a new handle to `*client_out`; free it with `bosbase_client_free`.
+ * Returns OK, INVALID_ARGUMENT (the message names the bad field, never its value) or PANIC.
+ * Thread-safe.
  */
 BosbaseStatus bosbase_client_new(const char *base_url,
                                  const char *options_json,
@@ -189,8 +242,19 @@ BosbaseStatus bosbase_client_new(const char *base_url,
                                  char **error_out);
 
 /**
- * Frees a handle from `bosbase_client_new`. NULL is ignored. Freeing a handle twice,
- * or while another thread is still inside a call on it, is undefined behaviour.
+ * Closes a client: new calls on it fail with BOSBASE_STATUS_CLOSED without sending
+ * anything, and this returns once the calls already running on other threads have
+ * finished (each is bounded by its deadline). Idempotent; NULL is ignored. After it
+ * returns, `bosbase_client_free` is safe even if other threads still hold the pointer
+ * (they must not use it after the free). Must not be called from inside a callback of
+ * this client's own call while expecting that call to finish first: it does not wait for
+ * the calling thread's own calls. Thread-safe.
+ */
+void bosbase_client_close(const struct BosbaseClient *client);
+
+/**
+ * Frees a handle from `bosbase_client_new`, closing it first (waiting for calls in
+ * flight). NULL is ignored. Freeing a handle twice is undefined behaviour.
  */
 void bosbase_client_free(struct BosbaseClient *client);
 
@@ -239,7 +303,8 @@ void bosbase_string_free(char *s);
 /**
  * Binds `token` to the account `email`/`password` of `collection`
  * (`POST /api/collections/{collection}/bind-token`). `*result_out` is `true`.
- * Never changes the auth store. Returns OK, INVALID_ARGUMENT, HTTP, NETWORK, TIMEOUT, JSON or PANIC.
+ * Never changes the auth store. Returns OK, INVALID_ARGUMENT, HTTP, NETWORK, TLS, TIMEOUT, JSON,
+ * CLOSED or PANIC.
  */
 BosbaseStatus bosbase_bind_custom_token(const struct BosbaseClient *client,
                                         const char *collection,
@@ -267,7 +332,7 @@ BosbaseStatus bosbase_unbind_custom_token(const struct BosbaseClient *client,
  * Signs in with a bound custom token (`POST .../auth-with-token`). `*result_out` is
  * `{"token": ..., "record": {...}}`, also saved in the client's auth store.
  * `mfaId` in `options_json` finishes an MFA login. Returns OK, INVALID_ARGUMENT, HTTP,
- * MFA_REQUIRED (error JSON has `mfaId`), NETWORK, TIMEOUT, JSON or PANIC.
+ * MFA_REQUIRED (error JSON has `mfaId`), NETWORK, TLS, TIMEOUT, JSON, CLOSED or PANIC.
  */
 BosbaseStatus bosbase_auth_with_token(const struct BosbaseClient *client,
                                       const char *collection,

@@ -25,11 +25,55 @@ struct StringFree {
 /// A string returned by the library, freed when it goes out of scope.
 using OwnedString = std::unique_ptr<char, detail::StringFree>;
 
-/// A failed call. `json()` is the core's error JSON (url, status, response, isAbort, message, kind).
+namespace detail {
+// The top-level "message" string of the core's error JSON (compact, produced by the core),
+// unescaped; "" when absent. Skips nested values so the server's own "message" inside
+// "response" is never taken for it.
+inline std::string error_message(const std::string &j) {
+    std::size_t i = 0, depth = 0;
+    auto read_string = [&](std::string *out) {
+        for (++i; i < j.size() && j[i] != '"'; ++i) {
+            char c = j[i];
+            if (c == '\\' && i + 1 < j.size()) {
+                c = j[++i];
+                if (c == 'n') c = '\n';
+                else if (c == 't') c = '\t';
+                else if (c == 'u') { i += 4; c = '?'; }  // rare in messages; keeps the text readable
+            }
+            if (out) out->push_back(c);
+        }
+        ++i;  // closing quote
+    };
+    bool expect_key = false;
+    while (i < j.size()) {
+        char c = j[i];
+        if (c == '{' || c == '[') { ++depth; expect_key = (c == '{'); ++i; }
+        else if (c == '}' || c == ']') { --depth; ++i; }
+        else if (c == ',') { expect_key = true; ++i; }
+        else if (c == '"') {
+            std::string key;
+            bool is_key = expect_key && depth == 1;
+            read_string(is_key ? &key : nullptr);
+            expect_key = false;
+            if (is_key && key == "message" && i < j.size() && j[i] == ':' && i + 1 < j.size() && j[i + 1] == '"') {
+                std::string value;
+                i += 1;
+                read_string(&value);
+                return value;
+            }
+        } else { ++i; }
+    }
+    return std::string();
+}
+}  // namespace detail
+
+/// A failed call. `what()` is "bosbase: <kind>: <message>" (the server's message for an HTTP
+/// error); `json()` is the core's error JSON (url, status, response, isAbort, message, kind).
 class Error : public std::runtime_error {
 public:
     Error(BosbaseStatus status, std::string json)
-        : std::runtime_error(std::string("bosbase: ") + bosbase_status_name(status) + " error"),
+        : std::runtime_error(std::string("bosbase: ") + bosbase_status_name(status) + ": " +
+                             detail::error_message(json)),
           status_(status), json_(std::move(json)) {}
     BosbaseStatus status() const noexcept { return status_; }
     const char *kind() const noexcept { return bosbase_status_name(status_); }
@@ -55,7 +99,8 @@ inline const char *opt(const std::string &s) { return s.empty() ? nullptr : s.c_
 /// Owns a BosbaseClient; movable, not copyable.
 class Client {
 public:
-    /// `options_json`: "" or {"lang", "userAgent", "timeoutMs"} as in bosbase_client_new.
+    /// `options_json`: "" or the object bosbase_client_new takes ("lang", "userAgent", "timeoutMs",
+    /// "caPem", "caFile", "dangerAcceptInvalidCerts", ...).
     explicit Client(const std::string &base_url, const std::string &options_json = "") {
         BosbaseClient *c = nullptr;
         char *error = nullptr;
@@ -112,17 +157,25 @@ public:
     }
 
     std::string auth_token() const {
-        char *r = nullptr;
-        BosbaseStatus s = bosbase_auth_store_token(get(), &r);  // before reading r
-        return detail::finish(s, r, nullptr);
+        char *r = nullptr, *e = nullptr;
+        BosbaseStatus s = bosbase_auth_store_token(get(), &r, &e);  // before reading r
+        return detail::finish(s, r, e);
     }
     std::string auth_record() const {
-        char *r = nullptr;
-        BosbaseStatus s = bosbase_auth_store_record(get(), &r);  // before reading r
-        return detail::finish(s, r, nullptr);
+        char *r = nullptr, *e = nullptr;
+        BosbaseStatus s = bosbase_auth_store_record(get(), &r, &e);  // before reading r
+        return detail::finish(s, r, e);
     }
     bool auth_is_valid() const noexcept { return bosbase_auth_store_is_valid(get()); }
-    void auth_clear() const { detail::finish(bosbase_auth_store_clear(get()), nullptr, nullptr); }
+    void auth_clear() const {
+        char *e = nullptr;
+        BosbaseStatus s = bosbase_auth_store_clear(get(), &e);  // before reading e
+        detail::finish(s, nullptr, e);
+    }
+
+    /// Refuses new calls and waits for running ones (see bosbase_client_close). The
+    /// destructor closes too; call this to stop other threads' use of a shared client early.
+    void close() const noexcept { bosbase_client_close(get()); }
 
 private:
     struct ClientFree {

@@ -2,7 +2,8 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
+use std::thread::{self, ThreadId};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
@@ -11,6 +12,12 @@ use crate::{jwt, Error, Result};
 
 /// Called after every change with the new token and record (empty token and
 /// `null` record after `clear`). Runs on the thread that made the change.
+///
+/// Changes and their notifications are serialised: listeners see every change in the
+/// order it was made, so the last call a listener gets carries the store's final state.
+/// A listener may read or change the store (a change it makes is delivered, nested, before
+/// it returns) and may remove listeners; it must not wait for another thread that changes
+/// the store, as that thread waits for the listener.
 pub type ChangeListener = Arc<dyn Fn(&str, &Value) + Send + Sync>;
 
 /// Identifies a listener registered with [`AuthStore::on_change`].
@@ -24,6 +31,40 @@ pub struct AuthStore {
     state: RwLock<State>,
     listeners: Mutex<Vec<(ListenerId, ChangeListener)>>,
     next_id: AtomicU64,
+    delivery: Delivery,
+}
+
+/// A re-entrant lock held while a change is made and delivered. Re-entrant so listeners
+/// may change the store; held by `remove_listener` so a removed listener is not running.
+#[derive(Default)]
+struct Delivery {
+    owner: Mutex<(Option<ThreadId>, usize)>,
+    released: Condvar,
+}
+
+struct DeliveryGuard<'a>(&'a Delivery);
+
+impl Delivery {
+    fn lock(&self) -> DeliveryGuard<'_> {
+        let me = thread::current().id();
+        let mut owner = self.owner.lock().unwrap_or_else(PoisonError::into_inner);
+        while owner.0.is_some_and(|t| t != me) {
+            owner = self.released.wait(owner).unwrap_or_else(PoisonError::into_inner);
+        }
+        *owner = (Some(me), owner.1 + 1);
+        DeliveryGuard(self)
+    }
+}
+
+impl Drop for DeliveryGuard<'_> {
+    fn drop(&mut self) {
+        let mut owner = self.0.owner.lock().unwrap_or_else(PoisonError::into_inner);
+        owner.1 -= 1;
+        if owner.1 == 0 {
+            owner.0 = None;
+            self.0.released.notify_one();
+        }
+    }
 }
 
 #[derive(Clone, Default)]
@@ -49,16 +90,19 @@ impl AuthStore {
         token_is_valid(&self.read().token)
     }
 
-    /// The token to send as `Authorization`, when valid.
-    pub(crate) fn valid_token(&self) -> Option<String> {
+    /// The token to send as `Authorization`: whenever one is stored, as the JS SDK does
+    /// (the server, not the local clock, decides whether it is still good).
+    pub(crate) fn auth_header(&self) -> Option<String> {
         let state = self.read();
-        token_is_valid(&state.token).then(|| state.token.clone())
+        (!state.token.is_empty()).then(|| state.token.clone())
     }
 
-    /// Replaces token and record, then notifies listeners.
+    /// Replaces token and record, then notifies listeners (see [`ChangeListener`]).
     pub fn save(&self, token: &str, record: Value) {
-        *self.state.write().unwrap_or_else(PoisonError::into_inner) = State { token: token.to_owned(), record };
-        self.notify();
+        let _delivering = self.delivery.lock();
+        let state = State { token: token.to_owned(), record };
+        *self.state.write().unwrap_or_else(PoisonError::into_inner) = state.clone();
+        self.notify(&state);
     }
 
     /// Forgets token and record, then notifies listeners.
@@ -66,16 +110,22 @@ impl AuthStore {
         self.save("", Value::Null);
     }
 
-    /// Registers `listener`; see [`ChangeListener`] for when it runs.
+    /// Registers `listener`; see [`ChangeListener`] for when it runs. It is called for
+    /// changes that start after this returns.
     pub fn on_change(&self, listener: ChangeListener) -> ListenerId {
         let id = ListenerId(self.next_id.fetch_add(1, Ordering::Relaxed) + 1);
-        self.listeners.lock().unwrap_or_else(PoisonError::into_inner).push((id, listener));
+        let _delivering = self.delivery.lock();
+        self.listeners().push((id, listener));
         id
     }
 
-    /// Unregisters a listener; false when `id` was not registered.
+    /// Unregisters a listener; false when `id` was not registered. When this returns the
+    /// listener is not running on any other thread and will never be called again, so the
+    /// caller may free whatever it captured. (Called from inside that very listener, it
+    /// returns at once and the listener finishes its current call.)
     pub fn remove_listener(&self, id: ListenerId) -> bool {
-        let mut listeners = self.listeners.lock().unwrap_or_else(PoisonError::into_inner);
+        let _delivering = self.delivery.lock();
+        let mut listeners = self.listeners();
         let before = listeners.len();
         listeners.retain(|(l, _)| *l != id);
         listeners.len() != before
@@ -87,10 +137,15 @@ impl AuthStore {
         json!({ "token": s.token, "record": s.record }).to_string()
     }
 
-    /// Restores what [`export`](AuthStore::export) produced.
+    /// Restores what [`export`](AuthStore::export) produced: a JSON object with `token`
+    /// (string or absent) and `record`. Anything else is refused and the store is unchanged.
     pub fn import(&self, exported: &str) -> Result<()> {
-        let v: Value =
-            serde_json::from_str(exported).map_err(|e| Error::invalid_argument(format!("auth store JSON: {e}")))?;
+        let v: Value = serde_json::from_str(exported).map_err(|e| {
+            Error::invalid_argument(format!("auth store JSON: malformed (line {}, column {})", e.line(), e.column()))
+        })?;
+        if !v.is_object() {
+            return Err(Error::invalid_argument("auth store JSON must be an object {\"token\", \"record\"}"));
+        }
         let token = match v.get("token") {
             Some(Value::String(t)) => t.clone(),
             None | Some(Value::Null) => String::new(),
@@ -104,16 +159,19 @@ impl AuthStore {
         self.state.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    // Listeners run outside both locks so they may call back into the store.
-    fn notify(&self) {
-        let listeners: Vec<ChangeListener> =
-            self.listeners.lock().unwrap_or_else(PoisonError::into_inner).iter().map(|(_, l)| Arc::clone(l)).collect();
-        if listeners.is_empty() {
-            return;
-        }
-        let State { token, record } = self.read().clone();
-        for listener in listeners {
-            listener(&token, &record);
+    fn listeners(&self) -> MutexGuard<'_, Vec<(ListenerId, ChangeListener)>> {
+        self.listeners.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    // Called with the delivery lock held, outside the state and list locks, so listeners may
+    // call back into the store. A listener removed by an earlier listener of this round is skipped.
+    fn notify(&self, state: &State) {
+        let round: Vec<(ListenerId, ChangeListener)> =
+            self.listeners().iter().map(|(id, l)| (*id, Arc::clone(l))).collect();
+        for (id, listener) in round {
+            if self.listeners().iter().any(|(l, _)| *l == id) {
+                listener(&state.token, &state.record);
+            }
         }
     }
 }
@@ -167,6 +225,94 @@ mod tests {
         assert!(!store.remove_listener(id));
         store.clear();
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn import_refuses_anything_but_an_object_and_keeps_the_login() {
+        let store = AuthStore::default();
+        store.save("tok", json!({"id": "r1"}));
+        for bad in ["[]", "null", "\"tok\"", "1", "{"] {
+            assert_eq!(store.import(bad).unwrap_err().kind(), crate::ErrorKind::InvalidArgument, "{bad}");
+            assert_eq!(store.token(), "tok", "{bad} must not wipe the login");
+        }
+    }
+
+    /// Many threads save while a listener persists what it is told: the last value it
+    /// persisted must be the store's final state (notifications in order).
+    #[test]
+    fn the_last_notification_carries_the_final_state() {
+        for _ in 0..20 {
+            let store = Arc::new(AuthStore::default());
+            let persisted = Arc::new(Mutex::new(String::new()));
+            let p = Arc::clone(&persisted);
+            store.on_change(Arc::new(move |token, _| {
+                thread::yield_now();
+                *p.lock().unwrap() = token.to_owned();
+            }));
+            let threads: Vec<_> = (0..8)
+                .map(|t| {
+                    let store = Arc::clone(&store);
+                    thread::spawn(move || {
+                        for i in 0..50 {
+                            store.save(&format!("t{t}-{i}"), Value::Null);
+                        }
+                    })
+                })
+                .collect();
+            threads.into_iter().for_each(|t| t.join().unwrap());
+            assert_eq!(*persisted.lock().unwrap(), store.token());
+        }
+    }
+
+    /// After `remove_listener` returns, the listener is not running and never starts again.
+    #[test]
+    fn a_removed_listener_is_not_running_and_never_starts() {
+        use std::sync::atomic::AtomicBool;
+        let store = Arc::new(AuthStore::default());
+        let running = Arc::new(AtomicBool::new(false));
+        let removed = Arc::new(AtomicBool::new(false));
+        let violations = Arc::new(AtomicUsize::new(0));
+        let (r, gone, v) = (Arc::clone(&running), Arc::clone(&removed), Arc::clone(&violations));
+        let id = store.on_change(Arc::new(move |_, _| {
+            if gone.load(Ordering::SeqCst) {
+                v.fetch_add(1, Ordering::SeqCst);
+            }
+            r.store(true, Ordering::SeqCst);
+            thread::sleep(std::time::Duration::from_micros(200));
+            r.store(false, Ordering::SeqCst);
+        }));
+        let savers: Vec<_> = (0..4)
+            .map(|_| {
+                let store = Arc::clone(&store);
+                thread::spawn(move || (0..200).for_each(|i| store.save(&i.to_string(), Value::Null)))
+            })
+            .collect();
+        thread::sleep(std::time::Duration::from_millis(5));
+        assert!(store.remove_listener(id));
+        removed.store(true, Ordering::SeqCst);
+        assert!(!running.load(Ordering::SeqCst), "listener still running after removal");
+        savers.into_iter().for_each(|t| t.join().unwrap());
+        assert_eq!(violations.load(Ordering::SeqCst), 0, "listener started after removal");
+    }
+
+    #[test]
+    fn listeners_may_change_the_store_and_remove_themselves() {
+        let store = Arc::new(AuthStore::default());
+        let s = Arc::clone(&store);
+        let id = Arc::new(Mutex::new(None));
+        let my_id = Arc::clone(&id);
+        let registered = store.on_change(Arc::new(move |token, _| {
+            if token == "first" {
+                s.save("second", Value::Null);
+                if let Some(id) = *my_id.lock().unwrap() {
+                    s.remove_listener(id);
+                }
+            }
+        }));
+        *id.lock().unwrap() = Some(registered);
+        store.save("first", Value::Null);
+        assert_eq!(store.token(), "second");
+        assert!(!store.remove_listener(registered), "it removed itself");
     }
 
     #[test]

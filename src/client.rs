@@ -7,13 +7,26 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use ureq::unversioned::transport::{Connector, DefaultConnector};
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{Connector, TcpConnector};
 
+use crate::gate::Gate;
+use crate::request::check_header_value;
+use crate::tls::{TlsConnector, TlsSettings};
 use crate::transport::{Coalescing, LiteralResolver};
-use crate::{url, AuthStore, Call, Error, RecordService, Result, SendOptions};
+use crate::{url, AuthStore, Call, Error, ErrorKind, RecordService, Result, SendOptions};
 
 /// Native clients alive right now (bindings check their handles are freed).
 static LIVE_CLIENTS: AtomicUsize = AtomicUsize::new(0);
+
+/// Default deadline of one call, from connecting to the last byte of the answer.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default bound on connecting (TCP and TLS handshake), within the call's deadline.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default largest answer body read into memory (10 MiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 10 * 1024 * 1024;
+/// Default number of idle keep-alive connections kept (per host and in all).
+pub const DEFAULT_MAX_IDLE_CONNECTIONS: usize = 64;
 
 /// A BosBase client. Cheap to clone (clones share one connection pool and one
 /// auth store) and safe to use from many threads at once.
@@ -24,9 +37,13 @@ pub struct BosBase {
 
 struct Inner {
     base_url: String,
+    /// Set when [`BosBase::new`] was given a URL the builder would refuse; every call returns it.
+    base_error: Option<Error>,
     lang: String,
     agent: ureq::Agent,
+    max_response_bytes: u64,
     auth_store: AuthStore,
+    gate: Gate,
 }
 
 impl Drop for Inner {
@@ -36,12 +53,34 @@ impl Drop for Inner {
 }
 
 /// Configures a [`BosBase`] client; every setter says its default.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ClientBuilder {
     base_url: String,
     lang: String,
     user_agent: String,
-    timeout: Option<Duration>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_response_bytes: u64,
+    max_idle_connections: usize,
+    tls: TlsSettings,
+    ca_error: Option<Error>,
+    tweaks: bool,
+}
+
+/// Shows the URL without userinfo and no TLS material.
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &url::redact_base(&self.base_url))
+            .field("lang", &self.lang)
+            .field("user_agent", &self.user_agent)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_idle_connections", &self.max_idle_connections)
+            .field("tls", &self.tls)
+            .finish()
+    }
 }
 
 impl ClientBuilder {
@@ -57,46 +96,126 @@ impl ClientBuilder {
         self
     }
 
-    /// Timeout for connecting, for the answer to start and for its body to arrive (each).
-    /// Defaults to 30 seconds; `None` waits forever.
-    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+    /// Deadline of each call, from connecting to the last byte of the answer (sending a
+    /// slow body and reading a dripping answer included). A call may set its own with
+    /// [`SendOptions::timeout_ms`]. Defaults to [`DEFAULT_TIMEOUT`] (30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
+    /// Bound on connecting (TCP connect and TLS handshake), inside the call's deadline.
+    /// Defaults to [`DEFAULT_CONNECT_TIMEOUT`] (10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Largest answer body read; a larger one fails the call (kind `http` for an error
+    /// status, `json` for a 2xx; the status is kept). Defaults to
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`] (10 MiB).
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
+    /// Idle keep-alive connections kept for reuse (per host and in all). Keep it at least
+    /// the number of threads calling at once, or calls open new connections. Defaults to
+    /// [`DEFAULT_MAX_IDLE_CONNECTIONS`] (64).
+    pub fn max_idle_connections(mut self, n: usize) -> Self {
+        self.max_idle_connections = n;
+        self
+    }
+
+    /// Also trusts the CA certificate(s) in this PEM text, on top of the platform's trust
+    /// store (for a server with a private CA). Defaults to the platform's store alone.
+    pub fn ca_pem(mut self, pem: &str) -> Self {
+        match crate::tls::parse_pem(pem.as_bytes(), "caPem") {
+            Ok(certs) => self.tls.extra_roots.extend(certs),
+            Err(e) => self.ca_error = Some(e),
+        }
+        self
+    }
+
+    /// Like [`ca_pem`](Self::ca_pem), reading the PEM from a file.
+    pub fn ca_file(mut self, path: impl AsRef<std::path::Path>) -> Self {
+        match std::fs::read(path.as_ref()) {
+            Ok(pem) => match crate::tls::parse_pem(&pem, "caFile") {
+                Ok(certs) => self.tls.extra_roots.extend(certs),
+                Err(e) => self.ca_error = Some(e),
+            },
+            Err(e) => self.ca_error = Some(Error::invalid_argument(format!("caFile: cannot read it ({})", e.kind()))),
+        }
+        self
+    }
+
+    /// **Development only.** Accepts any server certificate (self-signed, expired, for
+    /// another host), which lets anyone on the network read and change the traffic,
+    /// passwords and tokens included. Never enable it against a production server.
+    /// Defaults to `false`.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.tls.accept_invalid_certs = accept;
+        self
+    }
+
+    /// Bench only: turns the write-coalescing transport and the IP-literal resolver off so
+    /// `make bench` can measure them side by side. Defaults to `true`.
+    #[doc(hidden)]
+    pub fn transport_tweaks(mut self, on: bool) -> Self {
+        self.tweaks = on;
+        self
+    }
+
     /// Builds the client. Refused with `invalid_argument`: a base URL that is not
-    /// `http(s)://host[:port][/path]`, and CR/LF/NUL in `lang` or `user_agent`.
+    /// `http(s)://host[:port][/path]` (userinfo and out-of-range ports included), control
+    /// characters in `lang` or `user_agent`, a zero timeout, an unreadable CA.
     pub fn build(self) -> Result<BosBase> {
-        if [&self.lang, &self.user_agent].iter().any(|s| s.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0))) {
-            return Err(Error::invalid_argument("lang and user agent must not contain CR, LF or NUL"));
+        check_header_value("lang", &self.lang)?;
+        check_header_value("user agent", &self.user_agent)?;
+        if self.timeout.is_zero() || self.connect_timeout.is_zero() {
+            return Err(Error::invalid_argument("timeouts must be greater than zero"));
+        }
+        if let Some(e) = self.ca_error.clone() {
+            return Err(e);
         }
         url::check_base(&url::normalize_base(&self.base_url))?;
         Ok(self.finish())
     }
 
-    /// Builds without checks (see [`BosBase::new`]).
+    /// Builds without refusing (see [`BosBase::new`]); problems surface on every call.
     fn finish(self) -> BosBase {
+        let base = url::normalize_base(&self.base_url);
+        let base_error = url::check_base(&base)
+            .and_then(|()| check_header_value("lang", &self.lang))
+            .and_then(|()| check_header_value("user agent", &self.user_agent))
+            .err()
+            .or(self.ca_error.clone());
+        // A refused user agent must not reach ureq's config (it would fail every request later).
+        let user_agent = if base_error.is_some() { "bosbase" } else { self.user_agent.as_str() };
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            // Per-phase timeouts, not `timeout_global`: ureq re-arms socket timeouts on every
-            // read/write for a global deadline, which measured 3-5x slower per call (make bench).
-            .timeout_connect(self.timeout)
-            .timeout_recv_response(self.timeout)
-            .timeout_recv_body(self.timeout)
-            .user_agent(self.user_agent.as_str())
+            .timeout_global(Some(self.timeout))
+            .timeout_connect(Some(self.connect_timeout.min(self.timeout)))
+            .max_idle_connections(self.max_idle_connections)
+            .max_idle_connections_per_host(self.max_idle_connections)
+            .user_agent(user_agent)
             .max_redirects(0)
             .build();
+        let connector = TcpConnector::default().chain(TlsConnector::new(self.tls));
+        let agent = match self.tweaks {
+            true => ureq::Agent::with_parts(config, connector.chain(Coalescing), LiteralResolver::default()),
+            false => ureq::Agent::with_parts(config, connector, DefaultResolver::default()),
+        };
         LIVE_CLIENTS.fetch_add(1, Ordering::Relaxed);
         BosBase {
             inner: Arc::new(Inner {
-                base_url: url::normalize_base(&self.base_url),
+                base_url: if base_error.is_some() { url::redact_base(&base) } else { base },
+                base_error,
                 lang: self.lang,
-                agent: ureq::Agent::with_parts(
-                    config,
-                    DefaultConnector::new().chain(Coalescing),
-                    LiteralResolver::default(),
-                ),
+                agent,
+                max_response_bytes: self.max_response_bytes,
                 auth_store: AuthStore::default(),
+                gate: Gate::default(),
             }),
         }
     }
@@ -110,13 +229,19 @@ impl BosBase {
         Self::builder(base_url).finish()
     }
 
-    /// A builder to set language, user agent and timeout.
+    /// A builder to set language, user agent, timeouts, limits and TLS trust.
     pub fn builder(base_url: &str) -> ClientBuilder {
         ClientBuilder {
             base_url: base_url.to_owned(),
             lang: "en-US".to_owned(),
             user_agent: concat!("bosbase-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
-            timeout: Some(Duration::from_secs(30)),
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_idle_connections: DEFAULT_MAX_IDLE_CONNECTIONS,
+            tls: TlsSettings::default(),
+            ca_error: None,
+            tweaks: true,
         }
     }
 
@@ -136,11 +261,43 @@ impl BosBase {
     }
 
     /// Sends any request to `path` (e.g. `/api/health`) and returns the JSON answer
-    /// (`Value::Null` for an empty body such as 204).
+    /// (`Value::Null` for an empty body such as 204). The path may not contain `?`, `#`
+    /// or `.`/`..` segments (query parameters go in `options.query`).
     pub fn send(&self, path: &str, options: SendOptions) -> Call<Value> {
-        let client = self.clone();
         let path = path.to_owned();
-        Call::new(move || client.execute(&path, options))
+        self.call(move |client| {
+            url::check_path(&path)?;
+            client.execute(&path, options)
+        })
+    }
+
+    /// Closes the client: new calls (on this handle and every clone) fail with
+    /// [`ErrorKind::Closed`] without sending anything, and this returns once the calls
+    /// already running have finished (each is bounded by its timeout). Idempotent. Called
+    /// from inside a call on this client (e.g. an auth-store listener) it does not wait
+    /// for that call.
+    pub fn close(&self) {
+        self.inner.gate.close();
+    }
+
+    /// True once [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.gate.is_closed()
+    }
+
+    /// A call that runs `job` while the client is open; every public operation is one.
+    pub(crate) fn call<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&BosBase) -> Result<T> + Send + 'static,
+    ) -> Call<T> {
+        let client = self.clone();
+        Call::new(move || {
+            let _in_flight = client.inner.gate.enter()?;
+            if let Some(e) = &client.inner.base_error {
+                return Err(e.clone());
+            }
+            job(&client)
+        })
     }
 
     /// How many native clients are alive in this process (a leak check for bindings).
@@ -148,9 +305,9 @@ impl BosBase {
         LIVE_CLIENTS.load(Ordering::Relaxed)
     }
 
-    /// The one place a request is made: headers, auth, body, error decoding.
+    /// The one place a request is made: headers, auth, body, deadline, error decoding.
     pub(crate) fn execute(&self, path: &str, options: SendOptions) -> Result<Value> {
-        options.check_headers()?;
+        options.check()?;
         let method = options.method()?;
         let url = url::build(&self.inner.base_url, path, &options.query);
         let has = |name: &str| options.headers.keys().any(|k| k.eq_ignore_ascii_case(name));
@@ -159,7 +316,7 @@ impl BosBase {
             req = req.header("Accept-Language", &self.inner.lang);
         }
         if !has("authorization") {
-            if let Some(token) = self.inner.auth_store.valid_token() {
+            if let Some(token) = self.inner.auth_store.auth_header() {
                 req = req.header("Authorization", token);
             }
         }
@@ -168,37 +325,59 @@ impl BosBase {
         }
         let body = match (&options.body, method) {
             (None, _) | (_, "GET" | "HEAD") => None,
-            (Some(b), _) => Some(serde_json::to_vec(b).map_err(|e| Error::invalid_argument(e.to_string()))?),
+            (Some(b), _) => Some(serde_json::to_vec(b).map_err(|_| Error::invalid_argument("body is not serialisable"))?),
         };
+        let timeout = options.timeout_ms.map(Duration::from_millis);
         let sent = match body {
             Some(bytes) => {
                 let req = req.header("Content-Type", "application/json").body(bytes);
-                self.inner.agent.run(req.map_err(|_| invalid_request(&url))?)
+                self.run(req.map_err(|_| invalid_request(&url))?, timeout)
             }
-            None => self.inner.agent.run(req.body(()).map_err(|_| invalid_request(&url))?),
+            None => self.run(req.body(()).map_err(|_| invalid_request(&url))?, timeout),
         };
         let mut response = sent.map_err(|e| Error::from_transport(&url, e))?;
         let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().map_err(|e| Error::from_transport(&url, e))?;
+        let limit = self.inner.max_response_bytes;
+        let bytes = response.body_mut().with_config().limit(limit).read_to_vec().map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => {
+                let kind = if (200..300).contains(&status) { ErrorKind::Json } else { ErrorKind::Http };
+                Error::new(kind, &url, format!("the answer's body is larger than the {limit}-byte limit"))
+            }
+            other => Error::from_transport(&url, other),
+        });
+        // The answer arrived: whatever happens to its body, the caller learns its status.
+        let bytes = bytes.map_err(|e| e.with_status(status))?;
         if !(200..300).contains(&status) {
-            return Err(Error::from_response(&url, status, &text));
+            return Err(Error::from_response(&url, status, &String::from_utf8_lossy(&bytes)));
         }
-        if text.trim().is_empty() {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);
         }
-        serde_json::from_str(&text).map_err(|e| {
+        serde_json::from_slice(&bytes).map_err(|e| {
             // The body may hold secrets (it is a success answer): report only where parsing failed.
-            Error::new(
-                crate::ErrorKind::Json,
-                &url,
-                format!("invalid JSON in the response (line {}, column {})", e.line(), e.column()),
-            )
+            let message = format!("invalid JSON in the response (line {}, column {})", e.line(), e.column());
+            Error::new(ErrorKind::Json, &url, message).with_status(status)
         })
+    }
+
+    fn run<B: ureq::AsSendBody>(
+        &self,
+        req: ureq::http::Request<B>,
+        timeout: Option<Duration>,
+    ) -> std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        match timeout {
+            // A per-call deadline clones the agent's config into the request; only pay for it when asked.
+            Some(t) => {
+                let req = self.inner.agent.configure_request(req).timeout_global(Some(t)).build();
+                self.inner.agent.run(req)
+            }
+            None => self.inner.agent.run(req),
+        }
     }
 }
 
 fn invalid_request(url: &str) -> Error {
-    Error::new(crate::ErrorKind::InvalidArgument, url, "invalid request URL or header")
+    Error::new(ErrorKind::InvalidArgument, url, "invalid request URL or header")
 }
 
 impl fmt::Debug for BosBase {
@@ -207,6 +386,7 @@ impl fmt::Debug for BosBase {
             .field("base_url", &self.inner.base_url)
             .field("lang", &self.inner.lang)
             .field("auth_store", &self.inner.auth_store)
+            .field("closed", &self.is_closed())
             .finish()
     }
 }

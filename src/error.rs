@@ -15,12 +15,19 @@ pub enum ErrorKind {
     Http,
     /// The server answered 401 with an `mfaId`: finish with a second auth method.
     MfaRequired,
-    /// No HTTP response: connection refused, DNS failure, reset, TLS failure.
+    /// No HTTP response: connection refused, DNS failure, reset.
     Network,
     /// The request did not finish within the configured timeout.
     Timeout,
     /// The server answered 2xx but the body was not the JSON we expected.
     Json,
+    /// The client was closed (`BosBase::close`); no request was sent.
+    Closed,
+    /// The TLS handshake or certificate verification failed (unknown issuer,
+    /// name mismatch, expired…); no HTTP response arrived.
+    Tls,
+    /// The call was cancelled before it finished; it had no effect on the auth store.
+    Cancelled,
     /// A bug: a panic was caught at the library boundary.
     Panic,
 }
@@ -35,6 +42,9 @@ impl ErrorKind {
             ErrorKind::Network => "network",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Json => "json",
+            ErrorKind::Closed => "closed",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Cancelled => "cancelled",
             ErrorKind::Panic => "panic",
         }
     }
@@ -49,7 +59,8 @@ impl fmt::Display for ErrorKind {
 /// A failed call: BosBase's `ClientResponseError` plus a [`ErrorKind`].
 ///
 /// Nothing the caller sent (passwords, custom tokens, auth tokens, query
-/// strings) is copied into an error, so `Display` and `Debug` are safe to log.
+/// strings, URL userinfo, option values) is copied into an error, so `Display`
+/// and `Debug` are safe to log.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Error {
     kind: ErrorKind,
@@ -67,10 +78,10 @@ impl Error {
     pub(crate) fn new(kind: ErrorKind, url: &str, message: impl Into<String>) -> Self {
         Error {
             kind,
-            url: redact_query(url),
+            url: redact_url(url),
             status: 0,
             response: Value::Object(Map::new()),
-            is_abort: matches!(kind, ErrorKind::Timeout),
+            is_abort: matches!(kind, ErrorKind::Timeout | ErrorKind::Cancelled),
             message: message.into(),
         }
     }
@@ -78,6 +89,17 @@ impl Error {
     /// An `invalid_argument` error with the given message.
     pub fn invalid_argument(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::InvalidArgument, "", message)
+    }
+
+    pub(crate) fn closed() -> Self {
+        Error::new(ErrorKind::Closed, "", "the client is closed")
+    }
+
+    /// The same error for an answer that did arrive with `status` (kept so a caller never
+    /// mistakes it for "no response" and retries a request the server already handled).
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
     }
 
     pub(crate) fn panic() -> Self {
@@ -107,6 +129,11 @@ impl Error {
             ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
                 Error::new(ErrorKind::InvalidArgument, url, "invalid request URL or header")
             }
+            ureq::Error::Io(e) => match crate::tls::failure(&e) {
+                Some(tls) => Error::new(ErrorKind::Tls, url, tls),
+                None => Error::new(ErrorKind::Network, url, format!("network error: {e}")),
+            },
+            ureq::Error::Tls(what) => Error::new(ErrorKind::Tls, url, format!("TLS failed: {what}")),
             other => Error::new(ErrorKind::Network, url, format!("network error: {other}")),
         }
     }
@@ -115,7 +142,8 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
-    /// The request URL without its query string (empty when no request was made).
+    /// The request URL without query, fragment or userinfo, at most 256 bytes
+    /// (empty when no request was made).
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -176,9 +204,30 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Query strings may carry caller data (filters, tokens); errors keep only the path.
-fn redact_query(url: &str) -> String {
-    url.split(['?', '#']).next().unwrap_or_default().to_owned()
+/// Longest `url` an error carries; longer ones end in `…` (they are for humans and logs).
+const MAX_URL: usize = 256;
+
+/// Query strings may carry caller data (filters, tokens) and userinfo carries passwords:
+/// errors keep scheme, host, port and path only.
+fn redact_url(url: &str) -> String {
+    let url = url.split(['?', '#']).next().unwrap_or_default();
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let mut out = match scheme.is_empty() {
+        true => format!("{host}{path}"),
+        false => format!("{scheme}://{host}{path}"),
+    };
+    if out.len() > MAX_URL {
+        let mut end = MAX_URL;
+        while !out.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.truncate(end);
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -209,6 +258,16 @@ mod tests {
         let g = Error::from_response("u", 502, "<html>");
         assert_eq!(g.response(), &json!({}));
         assert_eq!(g.status(), 502);
+    }
+
+    #[test]
+    fn userinfo_is_dropped_and_long_urls_truncated() {
+        let e = Error::new(ErrorKind::Network, "http://bob:hunter2@h:1/a/b?x=1", "m");
+        assert_eq!(e.url(), "http://h:1/a/b");
+        assert!(!format!("{e} {e:?} {}", e.to_json()).contains("hunter2"));
+        let long = format!("http://h/{}", "é".repeat(400));
+        let e = Error::new(ErrorKind::Network, &long, "m");
+        assert!(e.url().len() <= MAX_URL + '…'.len_utf8() && e.url().ends_with('…'));
     }
 
     #[test]

@@ -34,9 +34,11 @@ mod call;
 mod client;
 mod error;
 mod filter;
+mod gate;
 mod jwt;
 mod record_service;
 mod request;
+mod tls;
 mod token;
 mod transport;
 mod url;
@@ -46,7 +48,10 @@ pub mod ffi;
 
 pub use auth_store::{AuthStore, ChangeListener, ListenerId};
 pub use call::{Call, CallFuture};
-pub use client::{BosBase, ClientBuilder};
+pub use client::{
+    BosBase, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_CONNECTIONS, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use filter::filter;
 pub use record_service::RecordService;

@@ -14,12 +14,22 @@ use crate::{url, BosBase, Call, Error, ErrorKind, SendOptions};
 pub struct RecordService {
     client: BosBase,
     base_path: String,
+    empty_name: bool,
 }
 
 impl RecordService {
     pub(crate) fn new(client: BosBase, collection: &str) -> Self {
         let base_path = format!("/api/collections/{}", url::segment(collection));
-        RecordService { client, base_path }
+        RecordService { client, base_path, empty_name: collection.is_empty() }
+    }
+
+    /// A call on this collection: refused up front when the name is empty.
+    fn call<T: Send + 'static>(&self, job: impl FnOnce(&BosBase, &str) -> crate::Result<T> + Send + 'static) -> Call<T> {
+        let (path, empty) = (self.base_path.clone(), self.empty_name);
+        self.client.call(move |client| match empty {
+            true => Err(Error::invalid_argument("collection name is empty")),
+            false => job(client, &path),
+        })
     }
 
     /// Binds `token` to the account `email`/`password` of this collection.
@@ -113,8 +123,11 @@ impl RecordService {
     /// Sends a request to `path` relative to this collection
     /// (`"/bind-token"` → `/api/collections/{name}/bind-token`). Saves nothing.
     pub fn send(&self, path: &str, options: SendOptions) -> Call<Value> {
-        let path = format!("{}/{}", self.base_path, path.trim_start_matches('/'));
-        self.client.send(&path, options)
+        let path = path.to_owned();
+        self.call(move |client, base| {
+            url::check_path(&path)?;
+            client.execute(&format!("{base}/{}", path.trim_start_matches('/')), options)
+        })
     }
 
     fn token_binding(
@@ -125,17 +138,18 @@ impl RecordService {
         token: &str,
         options: SendOptions,
     ) -> Call<bool> {
-        let (client, path) = (self.client.clone(), format!("{}{action}", self.base_path));
         let typed = fields([("email", email), ("password", password), ("token", token)]);
-        Call::new(move || {
-            client.execute(&path, options.merged("POST", typed)?)?;
+        let action = action.to_owned();
+        self.call(move |client, base| {
+            client.execute(&format!("{base}{action}"), options.merged("POST", typed)?)?;
             Ok(true)
         })
     }
 
     fn auth(&self, action: &str, typed: Map<String, Value>, options: SendOptions) -> Call<Value> {
-        let (client, path) = (self.client.clone(), format!("{}{action}", self.base_path));
-        Call::new(move || {
+        let action = action.to_owned();
+        self.call(move |client, base| {
+            let path = format!("{base}{action}");
             let url = format!("{}{path}", client.base_url());
             let answer = client.execute(&path, options.merged("POST", typed)?)?;
             match (answer.get("token").and_then(Value::as_str), answer.get("record")) {

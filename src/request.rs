@@ -8,7 +8,8 @@ use serde_json::{Map, Value};
 use crate::{Error, Result};
 
 /// Options of [`BosBase::send`](crate::BosBase::send) and of the C ABI's `options_json`
-/// (`{"method": "POST", "body": {}, "query": {}, "headers": {}}`; every field optional).
+/// (`{"method": "POST", "body": {}, "query": {}, "headers": {}, "timeoutMs": 5000}`;
+/// every field optional).
 #[derive(Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -34,6 +35,50 @@ pub struct SendOptions {
     /// MFA session id from an `mfa_required` error, to finish a login.
     #[serde(default, rename = "mfaId")]
     pub mfa_id: Option<String>,
+    /// Deadline for this call in milliseconds, replacing the client's (connect, send and
+    /// receive all count). Defaults to the client's timeout.
+    #[serde(default, rename = "timeoutMs")]
+    pub timeout_ms: Option<u64>,
+}
+
+/// Headers that frame the message: set by the transport from the actual body and
+/// connection, never by a caller (a wrong one desynchronises or hangs the connection).
+const FRAMING_HEADERS: [&str; 9] =
+    ["host", "content-length", "transfer-encoding", "connection", "keep-alive", "te", "trailer", "upgrade", "expect"];
+
+/// True for an RFC 9110 token (a valid header name).
+fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Refuses a header (or header-like setting) whose value holds a control character;
+/// the message names `field`, never the value.
+pub(crate) fn check_header_value(field: &str, value: &str) -> Result<()> {
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid_argument(format!("{field} must not contain control characters")));
+    }
+    Ok(())
+}
+
+/// Parses caller JSON into `T`. Errors say where and what was wrong, never echo a value
+/// (serde's messages quote the offending input, which may be a password or token).
+/// The top level must be an object (serde would also accept an array for a struct).
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T> {
+    let value: Value = serde_json::from_str(json).map_err(|e| {
+        Error::invalid_argument(format!("{what}: malformed JSON (line {}, column {})", e.line(), e.column()))
+    })?;
+    if !value.is_object() {
+        return Err(Error::invalid_argument(format!("{what}: must be a JSON object")));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        match inner.strip_prefix("unknown field ") {
+            // Names the caller's key (a field name, not a value) and the accepted ones.
+            Some(rest) => Error::invalid_argument(format!("{what}: unknown field {rest}")),
+            None => Error::invalid_argument(format!("{what}: `{path}` has the wrong type or value")),
+        }
+    })
 }
 
 /// Shows names only: bodies carry passwords and tokens, headers carry auth tokens.
@@ -51,6 +96,7 @@ impl std::fmt::Debug for SendOptions {
             .field("expand", &self.expand)
             .field("fields", &self.fields)
             .field("mfa_id", &self.mfa_id.as_ref().map(|_| "<set>"))
+            .field("timeout_ms", &self.timeout_ms)
             .finish()
     }
 }
@@ -84,7 +130,7 @@ impl SendOptions {
         if json.trim().is_empty() {
             return Ok(Self::default());
         }
-        serde_json::from_str(json).map_err(|e| Error::invalid_argument(format!("options JSON: {e}")))
+        parse_json(json, "options JSON")
     }
 
     pub(crate) fn method(&self) -> Result<&'static str> {
@@ -120,13 +166,24 @@ impl SendOptions {
         Ok(self)
     }
 
-    /// Rejects header names/values that could split the request (CR, LF, NUL).
-    pub(crate) fn check_headers(&self) -> Result<()> {
+    /// Refuses what would make the request other than the caller meant: header names that
+    /// are not tokens, values with control characters (CR/LF/NUL would split the request,
+    /// others are refused by the HTTP stack later), framing headers, and a zero timeout.
+    /// Messages name the header, never its value.
+    pub(crate) fn check(&self) -> Result<()> {
         for (name, value) in &self.headers {
-            let bad = |s: &str| s.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0));
-            if name.is_empty() || bad(name) || bad(value) {
-                return Err(Error::invalid_argument("header names and values must not contain CR, LF or NUL"));
+            if !is_token(name) {
+                return Err(Error::invalid_argument("a header name is empty or not a valid HTTP token"));
             }
+            if FRAMING_HEADERS.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+                return Err(Error::invalid_argument(format!(
+                    "header `{name}` is set by the transport and may not be set by the caller"
+                )));
+            }
+            check_header_value(&format!("header `{name}`"), value)?;
+        }
+        if self.timeout_ms == Some(0) {
+            return Err(Error::invalid_argument("timeoutMs must be at least 1"));
         }
         Ok(())
     }
@@ -171,9 +228,26 @@ mod tests {
     }
 
     #[test]
-    fn crlf_headers_rejected() {
-        assert!(SendOptions::new("GET").header("X", "a\r\nB: c").check_headers().is_err());
-        assert!(SendOptions::new("GET").header("X\n", "a").check_headers().is_err());
-        assert!(SendOptions::new("GET").header("X", "a").check_headers().is_ok());
+    fn control_characters_and_framing_headers_rejected() {
+        assert!(SendOptions::new("GET").header("X", "a").check().is_ok());
+        for (name, value) in [("X", "a\r\nB: c"), ("X\n", "a"), ("X", "a\u{1}"), ("X", "\u{7f}"), ("", "a"), ("A B", "v")] {
+            assert!(SendOptions::new("GET").header(name, value).check().is_err(), "{name:?}");
+        }
+        for name in ["Host", "content-length", "Transfer-Encoding", "CONNECTION"] {
+            let err = SendOptions::new("GET").header(name, "1").check().unwrap_err();
+            assert!(err.message().contains(name), "{err}");
+        }
+        let err = SendOptions::new("GET").header("X-Secret", "tok\u{1}en").check().unwrap_err();
+        assert!(!err.to_string().contains("tok"), "{err}");
+    }
+
+    #[test]
+    fn parse_errors_never_echo_values() {
+        let err = SendOptions::from_json(r#"{"query":"token=hunter2"}"#).unwrap_err();
+        assert!(err.message().contains("query") && !err.message().contains("hunter2"), "{err}");
+        let err = SendOptions::from_json(r#"{"headers":{"A":1234567}}"#).unwrap_err();
+        assert!(!err.message().contains("1234567"), "{err}");
+        assert!(SendOptions::from_json("[]").unwrap_err().message().contains("object"));
+        assert_eq!(SendOptions::from_json(r#"{"timeoutMs":250}"#).unwrap().timeout_ms, Some(250));
     }
 }

@@ -16,19 +16,15 @@ use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, Transport};
 
-/// Chained after ureq's default connector; wraps each connection in [`CoalescingTransport`].
+/// Chained after the TCP and TLS connectors; wraps each connection in [`CoalescingTransport`].
 #[derive(Debug, Default)]
 pub(crate) struct Coalescing;
 
-impl Connector<Box<dyn Transport>> for Coalescing {
+impl<In: Transport> Connector<In> for Coalescing {
     type Out = CoalescingTransport;
 
-    fn connect(
-        &self,
-        _details: &ConnectionDetails,
-        chained: Option<Box<dyn Transport>>,
-    ) -> Result<Option<Self::Out>, ureq::Error> {
-        Ok(chained.map(|inner| CoalescingTransport { inner, held: Vec::new() }))
+    fn connect(&self, _details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
+        Ok(chained.map(|inner| CoalescingTransport { inner: inner.boxed(), held: Vec::new() }))
     }
 }
 

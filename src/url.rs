@@ -13,21 +13,84 @@ pub(crate) fn normalize_base(url: &str) -> String {
     url.trim().trim_end_matches('/').to_owned()
 }
 
-/// Refuses a base URL that is not `http(s)://host[:port][/path]` (no query or fragment).
+/// Refuses a base URL that is not `http(s)://host[:port][/path]`: no userinfo (it would be
+/// sent nowhere and leak into logs), a port in 1..=65535 (the `http` crate would otherwise
+/// drop an out-of-range port and send the request to port 80), no query or fragment.
+/// Messages never echo the URL: it may carry a password.
 pub(crate) fn check_base(base: &str) -> Result<()> {
-    let bad = || Error::invalid_argument("base URL must look like http://host[:port][/path]");
-    let uri: ureq::http::Uri = base.parse().map_err(|_| bad())?;
-    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
-    let host_ok = uri.host().is_some_and(|h| !h.is_empty());
-    if !scheme_ok || !host_ok || uri.query().is_some() || base.contains('#') {
-        return Err(bad());
+    let bad = |why: &str| Error::invalid_argument(format!("base URL {why}; expected http(s)://host[:port][/path]"));
+    if base.is_empty() {
+        return Err(bad("is empty"));
+    }
+    if base.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(bad("contains a space or control character"));
+    }
+    let (scheme, rest) = base.split_once("://").ok_or_else(|| bad("has no scheme"))?;
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
+        return Err(bad("has a scheme other than http or https"));
+    }
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    if authority.contains('@') {
+        return Err(bad("contains userinfo (user:password@), which is refused"));
+    }
+    if base.contains(['?', '#']) {
+        return Err(bad("has a query or fragment"));
+    }
+    let uri: ureq::http::Uri = base.parse().map_err(|_| bad("is malformed"))?;
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(bad("has no host"));
+    }
+    // Read the port from the text: the `http` crate reports an out-of-range port as none.
+    let after_host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').map_or("", |(_, rest)| rest),
+        None => authority.find(':').map_or("", |i| &authority[i..]),
+    };
+    if let Some(port) = after_host.strip_prefix(':') {
+        if !port.bytes().all(|b| b.is_ascii_digit()) || !port.parse::<u16>().is_ok_and(|p| p > 0) {
+            return Err(bad("has a port outside 1..=65535"));
+        }
+    } else if !after_host.is_empty() {
+        return Err(bad("is malformed"));
     }
     Ok(())
 }
 
-/// Escapes one path segment (a collection name or record id).
+/// The base URL with any userinfo removed, for `Debug` output of a client whose URL was refused.
+pub(crate) fn redact_base(base: &str) -> String {
+    match base.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let host = rest[..end].rsplit_once('@').map_or(&rest[..end], |(_, h)| h);
+            format!("{scheme}://{host}{}", &rest[end..])
+        }
+        None => base.to_owned(),
+    }
+}
+
+/// Refuses a caller's request path that would not reach the path it names: `?`/`#` (the
+/// query goes in `options.query`; a `#` would silently drop it), `.`/`..` segments, control
+/// characters. Messages never echo the path.
+pub(crate) fn check_path(path: &str) -> Result<()> {
+    if path.contains(['?', '#']) {
+        return Err(Error::invalid_argument("path must not contain `?` or `#`: pass query parameters in `query`"));
+    }
+    if path.chars().any(char::is_control) {
+        return Err(Error::invalid_argument("path must not contain control characters"));
+    }
+    if path.split('/').any(|seg| seg == "." || seg == "..") {
+        return Err(Error::invalid_argument("path must not contain `.` or `..` segments"));
+    }
+    Ok(())
+}
+
+/// Escapes one path segment (a collection name or record id). `.` and `..` are escaped too:
+/// left as they are, they would be dot segments that move the request to another path.
 pub(crate) fn segment(s: &str) -> String {
-    utf8_percent_encode(s, SEGMENT).to_string()
+    match s {
+        "." => "%2E".to_owned(),
+        ".." => "%2E%2E".to_owned(),
+        _ => utf8_percent_encode(s, SEGMENT).to_string(),
+    }
 }
 
 /// `base + path + ?query`. `path` is used as given (callers escape segments).
@@ -83,6 +146,21 @@ mod tests {
         for bad in ["", "not a url", "ftp://x", "http://", "127.0.0.1:8090", "http://h/?q=1", "http://h/#f"] {
             assert!(check_base(bad).is_err(), "{bad}");
         }
+        for bad in ["http://127.0.0.1:99999", "http://h:0", "http://h:65536/x", "http://h:-1", "http://h: 80"] {
+            assert!(check_base(bad).is_err(), "{bad}");
+        }
+        let err = check_base("http://bob:hunter2@h:1").unwrap_err();
+        assert!(!format!("{err} {err:?}").contains("hunter2"), "{err}");
+        assert!(check_base("http://h:65535").is_ok());
+        assert_eq!(redact_base("https://bob:pw@h:1/x"), "https://h:1/x");
+    }
+
+    #[test]
+    fn send_paths_are_checked() {
+        assert!(check_path("/api/health").is_ok());
+        for bad in ["/api/x?token=1", "/api/x#frag", "/api/../admin", "/./x", "/a\u{1}b"] {
+            assert!(check_path(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -90,6 +168,9 @@ mod tests {
         assert_eq!(segment("users"), "users");
         assert_eq!(segment("a/b?c#d e%"), "a%2Fb%3Fc%23d%20e%25");
         assert_eq!(segment("ü"), "%C3%BC");
+        assert_eq!(segment("."), "%2E");
+        assert_eq!(segment(".."), "%2E%2E");
+        assert_eq!(segment("..."), "...");
     }
 
     #[test]

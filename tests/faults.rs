@@ -15,7 +15,7 @@ fn login(pb: &BosBase) -> bosbase::Result<serde_json::Value> {
 #[test]
 fn a_hung_server_times_out_as_an_abort() {
     let url = serve(Reply::Hang(Duration::from_secs(5)));
-    let pb = BosBase::builder(&url).timeout(Some(Duration::from_millis(300))).build().unwrap();
+    let pb = BosBase::builder(&url).timeout(Duration::from_millis(300)).build().unwrap();
     let err = login(&pb).unwrap_err();
     assert_eq!((err.kind(), err.status(), err.is_abort()), (ErrorKind::Timeout, 0, true));
 }

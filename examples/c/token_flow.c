@@ -35,7 +35,7 @@ static int flow(BosbaseClient *pb, const char *collection, const char *email, co
     }
     if (ok) {
         char *record = NULL;
-        bosbase_auth_store_record(pb, &record);
+        bosbase_auth_store_record(pb, &record, NULL);
         printf("%s: authenticated, store valid=%d, record=%s\n", collection, bosbase_auth_store_is_valid(pb), record);
         bosbase_string_free(record);
         s = bosbase_unbind_custom_token(pb, collection, email, password, token, NULL, &result, &error);

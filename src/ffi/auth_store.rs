@@ -7,15 +7,18 @@ use serde_json::Value;
 
 use super::client::BosbaseClient;
 use super::panic::{guard, guard_value};
-use super::strings::{arg, write_out};
+use super::strings::{arg, required, write_out};
 use super::BosbaseStatus;
 use crate::{Error, ListenerId};
 
 /// Called after each auth-store change with the new token (`""` after clear) and
 /// record JSON (`"null"` after clear), both borrowed for the call only.
 /// Runs synchronously on the thread that changed the store (the thread of an auth
-/// call, or of `bosbase_auth_store_save/clear/import`). It may call
-/// `bosbase_auth_store_*` read functions, must not free the client and must not unwind.
+/// call, or of `bosbase_auth_store_save/clear/import`). Changes and their callbacks are
+/// serialised, so callbacks arrive in order and the last one carries the final state.
+/// It may call any `bosbase_auth_store_*` function (a change it makes is delivered,
+/// nested, before it returns) and remove listeners; it must not free or close the client,
+/// must not wait for another thread that changes the store, and must not unwind.
 pub type BosbaseAuthChangeCallback =
     Option<unsafe extern "C" fn(user_data: *mut c_void, token: *const c_char, record_json: *const c_char)>;
 
@@ -31,8 +34,9 @@ unsafe impl Sync for UserData {}
 pub unsafe extern "C" fn bosbase_auth_store_token(
     client: *const BosbaseClient,
     token_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    guard(std::ptr::null_mut(), || {
+    guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
         required(token_out, "token_out")?;
         write_out(token_out, pb.auth_store().token())
@@ -45,8 +49,9 @@ pub unsafe extern "C" fn bosbase_auth_store_token(
 pub unsafe extern "C" fn bosbase_auth_store_record(
     client: *const BosbaseClient,
     record_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    guard(std::ptr::null_mut(), || {
+    guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
         required(record_out, "record_out")?;
         write_out(record_out, pb.auth_store().record().to_string())
@@ -62,8 +67,11 @@ pub unsafe extern "C" fn bosbase_auth_store_is_valid(client: *const BosbaseClien
 
 /// Forgets token and record, then runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
 #[no_mangle]
-pub unsafe extern "C" fn bosbase_auth_store_clear(client: *const BosbaseClient) -> BosbaseStatus {
-    guard(std::ptr::null_mut(), || {
+pub unsafe extern "C" fn bosbase_auth_store_clear(
+    client: *const BosbaseClient,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
         BosbaseClient::from_ptr(client)?.auth_store().clear();
         Ok(())
     })
@@ -97,16 +105,18 @@ pub unsafe extern "C" fn bosbase_auth_store_save(
 pub unsafe extern "C" fn bosbase_auth_store_export(
     client: *const BosbaseClient,
     json_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    guard(std::ptr::null_mut(), || {
+    guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
         required(json_out, "json_out")?;
         write_out(json_out, pb.auth_store().export())
     })
 }
 
-/// Restores what `bosbase_auth_store_export` wrote, then runs change callbacks.
-/// Returns OK, INVALID_ARGUMENT (with `*error_out`) or PANIC.
+/// Restores what `bosbase_auth_store_export` wrote (a JSON object), then runs change
+/// callbacks. Anything else is INVALID_ARGUMENT and leaves the store unchanged.
+/// Returns OK, INVALID_ARGUMENT or PANIC.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_import(
     client: *const BosbaseClient,
@@ -117,18 +127,21 @@ pub unsafe extern "C" fn bosbase_auth_store_import(
 }
 
 /// Registers `callback` (see `BosbaseAuthChangeCallback`) with `user_data` passed through
-/// untouched; writes its id to `*listener_id_out` (when not NULL). Returns OK,
-/// INVALID_ARGUMENT (NULL client or callback) or PANIC.
+/// untouched; writes its id to `*listener_id_out`. The callback runs for changes that start
+/// after this returns. Returns OK, INVALID_ARGUMENT (NULL client, callback or out-pointer)
+/// or PANIC.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_on_change(
     client: *const BosbaseClient,
     callback: BosbaseAuthChangeCallback,
     user_data: *mut c_void,
     listener_id_out: *mut u64,
+    error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    guard(std::ptr::null_mut(), || {
+    guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
         let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
+        required(listener_id_out, "listener_id_out")?;
         let data = UserData(user_data);
         let id = pb.auth_store().on_change(Arc::new(move |token: &str, record: &Value| {
             let data = &data;
@@ -137,31 +150,25 @@ pub unsafe extern "C" fn bosbase_auth_store_on_change(
                 callback(data.0, t.as_ptr(), r.as_ptr());
             }
         }));
-        if let Some(out) = listener_id_out.as_mut() {
-            *out = id.0;
-        }
+        *listener_id_out = id.0;
         Ok(())
     })
 }
 
 /// Unregisters a callback. Returns OK, INVALID_ARGUMENT (NULL client or unknown id) or PANIC.
-/// After it returns the callback is not started again (a call already running may finish).
+/// When it returns, the callback is not running on any other thread and will never be
+/// called again, so `user_data` may be freed. (Called from inside that same callback, it
+/// returns at once; the callback finishes its current run.)
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_remove_listener(
     client: *const BosbaseClient,
     listener_id: u64,
+    error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    guard(std::ptr::null_mut(), || {
+    guard(error_out, || {
         match BosbaseClient::from_ptr(client)?.auth_store().remove_listener(ListenerId(listener_id)) {
             true => Ok(()),
             false => Err(Error::invalid_argument("unknown listener id")),
         }
     })
-}
-
-fn required<T>(ptr: *mut T, name: &str) -> crate::Result<()> {
-    match ptr.is_null() {
-        true => Err(Error::invalid_argument(format!("`{name}` is NULL"))),
-        false => Ok(()),
-    }
 }

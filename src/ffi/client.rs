@@ -6,12 +6,13 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::panic::{guard, guard_value};
-use super::strings::arg;
+use super::strings::{arg, required};
 use super::BosbaseStatus;
+use crate::request::parse_json;
 use crate::{BosBase, Error, Result};
 
 /// An opaque client handle. Thread-safe: one handle may be used from many threads
-/// at once; calls block the calling thread until the server answers.
+/// at once; calls block the calling thread until the server answers or their deadline passes.
 pub struct BosbaseClient(pub(crate) BosBase);
 
 #[derive(Deserialize, Default)]
@@ -20,6 +21,49 @@ struct ClientOptions {
     lang: Option<String>,
     user_agent: Option<String>,
     timeout_ms: Option<u64>,
+    connect_timeout_ms: Option<u64>,
+    max_response_bytes: Option<u64>,
+    max_idle_connections: Option<usize>,
+    ca_pem: Option<String>,
+    ca_file: Option<String>,
+    danger_accept_invalid_certs: Option<bool>,
+}
+
+impl ClientOptions {
+    fn apply(self, mut b: crate::ClientBuilder) -> Result<crate::ClientBuilder> {
+        let ms = |v: u64, name: &str| match v {
+            0 => Err(Error::invalid_argument(format!("{name} must be at least 1"))),
+            v => Ok(Duration::from_millis(v)),
+        };
+        if let Some(v) = &self.lang {
+            b = b.lang(v);
+        }
+        if let Some(v) = &self.user_agent {
+            b = b.user_agent(v);
+        }
+        if let Some(v) = self.timeout_ms {
+            b = b.timeout(ms(v, "timeoutMs")?);
+        }
+        if let Some(v) = self.connect_timeout_ms {
+            b = b.connect_timeout(ms(v, "connectTimeoutMs")?);
+        }
+        if let Some(v) = self.max_response_bytes {
+            b = b.max_response_bytes(v);
+        }
+        if let Some(v) = self.max_idle_connections {
+            b = b.max_idle_connections(v);
+        }
+        if let Some(v) = &self.ca_pem {
+            b = b.ca_pem(v);
+        }
+        if let Some(v) = &self.ca_file {
+            b = b.ca_file(v);
+        }
+        if let Some(v) = self.danger_accept_invalid_certs {
+            b = b.danger_accept_invalid_certs(v);
+        }
+        Ok(b)
+    }
 }
 
 impl BosbaseClient {
@@ -32,14 +76,20 @@ impl BosbaseClient {
     }
 }
 
-/// Creates a client for the server at `base_url` (e.g. `"http://127.0.0.1:8090"`).
+/// Creates a client for the server at `base_url` (`http(s)://host[:port][/path]`; userinfo,
+/// out-of-range ports, query and fragment are refused).
 ///
-/// `options_json` may be NULL or `{"lang": "en-US", "userAgent": "my-binding/1.0",
-/// "timeoutMs": 30000}` (every field optional; `timeoutMs` 0 waits forever).
-/// On success writes a new handle to `*client_out`; free it with `bosbase_client_free`.
-/// On failure writes an error JSON to `*error_out` (when not NULL; free it with
-/// `bosbase_string_free`). Returns `BOSBASE_STATUS_OK`, `BOSBASE_STATUS_INVALID_ARGUMENT`
-/// or `BOSBASE_STATUS_PANIC`. Thread-safe.
+/// `options_json` may be NULL or an object with any of:
+/// `"lang"` (default `"en-US"`), `"userAgent"` (default `"bosbase-rust/<version>"`),
+/// `"timeoutMs"` (deadline of each call, connect to last byte; default 30000),
+/// `"connectTimeoutMs"` (default 10000), `"maxResponseBytes"` (default 10485760),
+/// `"maxIdleConnections"` (keep-alive connections kept; default 64),
+/// `"caPem"` (PEM text of extra trusted CA certificates), `"caFile"` (path of such a PEM file),
+/// `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false).
+/// Certificates are verified against the platform's trust store plus `caPem`/`caFile`.
+/// Writes a new handle to `*client_out`; free it with `bosbase_client_free`.
+/// Returns OK, INVALID_ARGUMENT (the message names the bad field, never its value) or PANIC.
+/// Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_client_new(
     base_url: *const c_char,
@@ -48,37 +98,42 @@ pub unsafe extern "C" fn bosbase_client_new(
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
+        required(client_out, "client_out")?;
         let base_url = arg(base_url, "base_url")?;
-        if client_out.is_null() {
-            return Err(Error::invalid_argument("`client_out` is NULL"));
-        }
         let opts: ClientOptions = match options_json.is_null() {
             true => ClientOptions::default(),
-            false => serde_json::from_str(arg(options_json, "options_json")?)
-                .map_err(|e| Error::invalid_argument(format!("client options JSON: {e}")))?,
+            false => parse_json(arg(options_json, "options_json")?, "client options JSON")?,
         };
-        let mut builder = BosBase::builder(base_url);
-        if let Some(lang) = &opts.lang {
-            builder = builder.lang(lang);
-        }
-        if let Some(ua) = &opts.user_agent {
-            builder = builder.user_agent(ua);
-        }
-        if let Some(ms) = opts.timeout_ms {
-            builder = builder.timeout((ms > 0).then(|| Duration::from_millis(ms)));
-        }
-        *client_out = Box::into_raw(Box::new(BosbaseClient(builder.build()?)));
+        *client_out = Box::into_raw(Box::new(BosbaseClient(opts.apply(BosBase::builder(base_url))?.build()?)));
         Ok(())
     })
 }
 
-/// Frees a handle from `bosbase_client_new`. NULL is ignored. Freeing a handle twice,
-/// or while another thread is still inside a call on it, is undefined behaviour.
+/// Closes a client: new calls on it fail with BOSBASE_STATUS_CLOSED without sending
+/// anything, and this returns once the calls already running on other threads have
+/// finished (each is bounded by its deadline). Idempotent; NULL is ignored. After it
+/// returns, `bosbase_client_free` is safe even if other threads still hold the pointer
+/// (they must not use it after the free). Must not be called from inside a callback of
+/// this client's own call while expecting that call to finish first: it does not wait for
+/// the calling thread's own calls. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_client_close(client: *const BosbaseClient) {
+    guard_value((), || {
+        if let Ok(pb) = BosbaseClient::from_ptr(client) {
+            pb.close();
+        }
+    })
+}
+
+/// Frees a handle from `bosbase_client_new`, closing it first (waiting for calls in
+/// flight). NULL is ignored. Freeing a handle twice is undefined behaviour.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_client_free(client: *mut BosbaseClient) {
     guard_value((), || {
         if !client.is_null() {
-            drop(Box::from_raw(client));
+            let owned = Box::from_raw(client);
+            owned.0.close();
+            drop(owned);
         }
     })
 }

@@ -4,9 +4,8 @@ use std::ffi::CString;
 use std::os::raw::c_char;
 
 use super::panic::{guard, guard_value};
-use super::strings::{arg, write_out};
+use super::strings::{arg, required, write_out};
 use super::BosbaseStatus;
-use crate::Error;
 
 /// The library version (e.g. `"0.1.0"`), a static string: do not free it. Thread-safe.
 #[no_mangle]
@@ -19,7 +18,7 @@ pub extern "C" fn bosbase_version() -> *const c_char {
 #[no_mangle]
 pub extern "C" fn bosbase_status_name(status: u32) -> *const c_char {
     // Takes a plain integer: a C caller may pass any value, which a Rust enum must not hold.
-    const NAMES: [(BosbaseStatus, &str); 8] = [
+    const NAMES: [(BosbaseStatus, &str); 11] = [
         (BosbaseStatus::Ok, "ok\0"),
         (BosbaseStatus::InvalidArgument, "invalid_argument\0"),
         (BosbaseStatus::Http, "http\0"),
@@ -27,6 +26,9 @@ pub extern "C" fn bosbase_status_name(status: u32) -> *const c_char {
         (BosbaseStatus::Network, "network\0"),
         (BosbaseStatus::Timeout, "timeout\0"),
         (BosbaseStatus::Json, "json\0"),
+        (BosbaseStatus::Closed, "closed\0"),
+        (BosbaseStatus::Tls, "tls\0"),
+        (BosbaseStatus::Cancelled, "cancelled\0"),
         (BosbaseStatus::Panic, "panic\0"),
     ];
     let name = NAMES.iter().find(|(s, _)| *s as u32 == status).map_or("unknown\0", |(_, n)| n);
@@ -42,9 +44,7 @@ pub unsafe extern "C" fn bosbase_generate_token(
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
-        if token_out.is_null() {
-            return Err(Error::invalid_argument("`token_out` is NULL"));
-        }
+        required(token_out, "token_out")?;
         write_out(token_out, crate::generate_token()?)
     })
 }
@@ -63,11 +63,9 @@ pub unsafe extern "C" fn bosbase_filter(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let expr = arg(expr, "expr")?;
-        let params: serde_json::Map<String, serde_json::Value> = serde_json::from_str(arg(params_json, "params_json")?)
-            .map_err(|e| Error::invalid_argument(format!("params JSON must be an object: {e}")))?;
-        if filter_out.is_null() {
-            return Err(Error::invalid_argument("`filter_out` is NULL"));
-        }
+        required(filter_out, "filter_out")?;
+        let params: serde_json::Map<String, serde_json::Value> =
+            crate::request::parse_json(arg(params_json, "params_json")?, "params JSON")?;
         write_out(filter_out, crate::filter(expr, &params)?)
     })
 }

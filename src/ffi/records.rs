@@ -4,12 +4,13 @@
 //! * `client` is a live handle; string arguments are borrowed for the call only.
 //! * `options_json` may be NULL or `{"body":{}, "query":{}, "headers":{}, "expand":"",
 //!   "fields":"", "mfaId":""}` (every field optional; unknown fields are rejected).
-//! * On success `*result_out` (when not NULL) receives a JSON string; on failure
+//! * On success `*result_out` (required) receives a JSON string; on failure
 //!   `*error_out` (when not NULL) receives the error JSON
 //!   `{"kind","url","status","response","isAbort","message"[,"mfaId"]}`.
 //!   Both are owned by the caller: free with `bosbase_string_free`. Out-pointers
 //!   are left untouched otherwise.
-//! * Thread-safe; blocks until the server answers or the timeout passes.
+//! * Thread-safe; blocks until the server answers or the call's deadline passes.
+//!   After `bosbase_client_close` every call returns BOSBASE_STATUS_CLOSED.
 
 use std::os::raw::c_char;
 
@@ -17,7 +18,7 @@ use serde_json::Value;
 
 use super::client::BosbaseClient;
 use super::panic::guard;
-use super::strings::{arg, options, write_out};
+use super::strings::{arg, options, required, write_out};
 use super::BosbaseStatus;
 use crate::{Call, RecordService, Result, SendOptions};
 
@@ -27,7 +28,10 @@ unsafe fn respond(
     error_out: *mut *mut c_char,
     call: impl FnOnce() -> Result<Value>,
 ) -> BosbaseStatus {
-    guard(error_out, || write_out(result_out, call()?.to_string()))
+    guard(error_out, || {
+        required(result_out, "result_out")?;
+        write_out(result_out, call()?.to_string())
+    })
 }
 
 /// The pointer arguments bind and unbind share.
@@ -55,7 +59,8 @@ impl BindingArgs {
 
 /// Binds `token` to the account `email`/`password` of `collection`
 /// (`POST /api/collections/{collection}/bind-token`). `*result_out` is `true`.
-/// Never changes the auth store. Returns OK, INVALID_ARGUMENT, HTTP, NETWORK, TIMEOUT, JSON or PANIC.
+/// Never changes the auth store. Returns OK, INVALID_ARGUMENT, HTTP, NETWORK, TLS, TIMEOUT, JSON,
+/// CLOSED or PANIC.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_bind_custom_token(
     client: *const BosbaseClient,
@@ -91,7 +96,7 @@ pub unsafe extern "C" fn bosbase_unbind_custom_token(
 /// Signs in with a bound custom token (`POST .../auth-with-token`). `*result_out` is
 /// `{"token": ..., "record": {...}}`, also saved in the client's auth store.
 /// `mfaId` in `options_json` finishes an MFA login. Returns OK, INVALID_ARGUMENT, HTTP,
-/// MFA_REQUIRED (error JSON has `mfaId`), NETWORK, TIMEOUT, JSON or PANIC.
+/// MFA_REQUIRED (error JSON has `mfaId`), NETWORK, TLS, TIMEOUT, JSON, CLOSED or PANIC.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_with_token(
     client: *const BosbaseClient,

@@ -15,12 +15,19 @@ pub enum BosbaseStatus {
     Http = 2,
     /// The server asked for a second factor; the error JSON carries `mfaId`.
     MfaRequired = 3,
-    /// No HTTP response (connection refused, DNS, reset, TLS). `status` is 0.
+    /// No HTTP response (connection refused, DNS, reset). `status` is 0.
     Network = 4,
     /// The request timed out (`isAbort` is true).
     Timeout = 5,
-    /// A 2xx answer whose body was not the expected JSON.
+    /// A 2xx answer whose body was not the expected JSON (`status` is kept).
     Json = 6,
+    /// The client was closed (`bosbase_client_close`); nothing was sent.
+    Closed = 7,
+    /// TLS handshake or certificate verification failed; the message says what
+    /// (unknown issuer, name mismatch, expired…). `status` is 0.
+    Tls = 8,
+    /// The call was cancelled; it had no effect on the auth store.
+    Cancelled = 9,
     /// A bug inside the library was caught at the boundary; the process is intact.
     Panic = 99,
 }
@@ -34,6 +41,9 @@ impl From<ErrorKind> for BosbaseStatus {
             ErrorKind::Network => BosbaseStatus::Network,
             ErrorKind::Timeout => BosbaseStatus::Timeout,
             ErrorKind::Json => BosbaseStatus::Json,
+            ErrorKind::Closed => BosbaseStatus::Closed,
+            ErrorKind::Tls => BosbaseStatus::Tls,
+            ErrorKind::Cancelled => BosbaseStatus::Cancelled,
             ErrorKind::Panic => BosbaseStatus::Panic,
         }
     }

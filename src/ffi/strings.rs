@@ -27,7 +27,16 @@ pub(crate) unsafe fn options(ptr: *const c_char) -> Result<SendOptions> {
     SendOptions::from_json(arg(ptr, "options_json")?)
 }
 
-/// Hands `s` to the caller through `out` (ignored when `out` is NULL).
+/// The out-pointer rule (stated once, in the header): `error_out` may be NULL; every other
+/// out-pointer is required, checked before anything is done.
+pub(crate) fn required<T>(ptr: *mut T, name: &str) -> Result<()> {
+    match ptr.is_null() {
+        true => Err(Error::invalid_argument(format!("`{name}` is NULL"))),
+        false => Ok(()),
+    }
+}
+
+/// Hands `s` to the caller through `out` (ignored when `out` is NULL: only `error_out` may be).
 ///
 /// # Safety
 /// `out` is NULL or valid for writing one pointer.

@@ -62,7 +62,7 @@ static void test_flow(const char *collection, const char *email, const char *pas
     CHECK(result && strcmp(result, "true") == 0 && error == NULL);
     bosbase_string_free(result);
     result = NULL;
-    CHECK(bosbase_auth_store_token(pb, &stored) == BOSBASE_STATUS_OK && strcmp(stored, "") == 0);
+    CHECK(bosbase_auth_store_token(pb, &stored, NULL) == BOSBASE_STATUS_OK && strcmp(stored, "") == 0);
     bosbase_string_free(stored);
 
     CHECK(bosbase_auth_with_token(pb, collection, token, NULL, &result, &error) == BOSBASE_STATUS_OK);
@@ -70,7 +70,7 @@ static void test_flow(const char *collection, const char *email, const char *pas
     bosbase_string_free(result);
     result = NULL;
     CHECK(bosbase_auth_store_is_valid(pb));
-    CHECK(bosbase_auth_store_record(pb, &stored) == BOSBASE_STATUS_OK && strstr(stored, email));
+    CHECK(bosbase_auth_store_record(pb, &stored, NULL) == BOSBASE_STATUS_OK && strstr(stored, email));
     bosbase_string_free(stored);
 
     CHECK(bosbase_unbind_custom_token(pb, collection, email, password, token, NULL, NULL, NULL) == BOSBASE_STATUS_OK);
@@ -97,14 +97,14 @@ static void test_null_arguments(void) {
     EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_collection_send(pb, a, NULL, NULL, &r, &e));
     /* NULL out-pointers are allowed: the caller just gets the status. */
     CHECK(bosbase_bind_custom_token(NULL, a, em, pw, tk, NULL, NULL, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
-    CHECK(bosbase_auth_store_token(pb, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
-    CHECK(bosbase_auth_store_token(NULL, &r) == BOSBASE_STATUS_INVALID_ARGUMENT);
-    CHECK(bosbase_auth_store_record(pb, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
-    CHECK(bosbase_auth_store_export(pb, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_auth_store_token(pb, NULL, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_auth_store_token(NULL, &r, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_auth_store_record(pb, NULL, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_auth_store_export(pb, NULL, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
     CHECK(bosbase_auth_store_import(pb, NULL, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
-    CHECK(bosbase_auth_store_clear(NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_auth_store_clear(NULL, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
     CHECK(!bosbase_auth_store_is_valid(NULL));
-    CHECK(bosbase_auth_store_on_change(pb, NULL, NULL, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_auth_store_on_change(pb, NULL, NULL, NULL, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
     CHECK(bosbase_generate_token(NULL, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
     BosbaseClient *c = NULL;
     EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_client_new(NULL, NULL, &c, &e));
@@ -193,17 +193,17 @@ static void test_auth_store(void) {
     BosbaseClient *a = new_client(url), *b = new_client(url);
     char *exported = NULL, *tok = NULL;
     uint64_t id = 0;
-    CHECK(bosbase_auth_store_on_change(b, on_change, &changes, &id) == BOSBASE_STATUS_OK && id != 0);
+    CHECK(bosbase_auth_store_on_change(b, on_change, &changes, &id, NULL) == BOSBASE_STATUS_OK && id != 0);
     CHECK(bosbase_auth_store_save(a, "header.e30.sig", "{\"id\":\"r1\"}", NULL) == BOSBASE_STATUS_OK);
     CHECK(!bosbase_auth_store_is_valid(a)); /* no exp claim */
-    CHECK(bosbase_auth_store_export(a, &exported) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_auth_store_export(a, &exported, NULL) == BOSBASE_STATUS_OK);
     CHECK(bosbase_auth_store_import(b, exported, NULL) == BOSBASE_STATUS_OK);
-    CHECK(bosbase_auth_store_token(b, &tok) == BOSBASE_STATUS_OK && strcmp(tok, "header.e30.sig") == 0);
-    CHECK(bosbase_auth_store_clear(b) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_auth_store_token(b, &tok, NULL) == BOSBASE_STATUS_OK && strcmp(tok, "header.e30.sig") == 0);
+    CHECK(bosbase_auth_store_clear(b, NULL) == BOSBASE_STATUS_OK);
     CHECK(changes == 2);
-    CHECK(bosbase_auth_store_remove_listener(b, id) == BOSBASE_STATUS_OK);
-    CHECK(bosbase_auth_store_remove_listener(b, id) == BOSBASE_STATUS_INVALID_ARGUMENT);
-    CHECK(bosbase_auth_store_clear(b) == BOSBASE_STATUS_OK && changes == 2);
+    CHECK(bosbase_auth_store_remove_listener(b, id, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_auth_store_remove_listener(b, id, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_auth_store_clear(b, NULL) == BOSBASE_STATUS_OK && changes == 2);
     bosbase_string_free(exported);
     bosbase_string_free(tok);
     bosbase_client_free(a);
