@@ -17,7 +17,7 @@ core-release:
 
 # Unit tests, header drift, fault injection, docs, then the dev-server suites.
 core-test: devserver-build
-	cargo test --lib --test header --test faults
+	cargo test --lib --test header --test faults --test tls
 	cargo test --doc
 	RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
 	if cargo clippy --version >/dev/null 2>&1; then cargo clippy --quiet --all-targets -- -D warnings; fi
@@ -51,7 +51,11 @@ c-test: core-release devserver-build c-build cpp-build | $(C_BUILD)
 	cc $(C_STRICT) -o $(C_BUILD)/double_include tests/c/double_include_a.c tests/c/double_include_b.c $(LINK_CORE)
 	$(C_BUILD)/double_include
 	cc $(C_STRICT) $(SANITIZE) -o $(C_BUILD)/ffi_test tests/c/ffi_test.c $(LINK_CORE)
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 scripts/devserver --demo -- $(C_BUILD)/ffi_test
+	cc $(C_STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -o $(C_BUILD)/contract_test tests/c/contract_test.c $(LINK_CORE)
+	cc $(C_STRICT) $(SANITIZE) -o $(C_BUILD)/tls_test tests/c/tls_test.c $(LINK_CORE)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 scripts/devserver --demo -- \
+		bash -c '$(C_BUILD)/ffi_test && $(C_BUILD)/contract_test'
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 scripts/tls-fixture -- $(C_BUILD)/tls_test
 	scripts/devserver --demo -- bash -c '$(C_BUILD)/token_flow && $(C_BUILD)/token_flow_cpp'
 
 core-bench: core-release

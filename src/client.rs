@@ -286,10 +286,7 @@ impl BosBase {
     }
 
     /// A call that runs `job` while the client is open; every public operation is one.
-    pub(crate) fn call<T: Send + 'static>(
-        &self,
-        job: impl FnOnce(&BosBase) -> Result<T> + Send + 'static,
-    ) -> Call<T> {
+    pub(crate) fn call<T: Send + 'static>(&self, job: impl FnOnce(&BosBase) -> Result<T> + Send + 'static) -> Call<T> {
         let client = self.clone();
         Call::new(move || {
             let _in_flight = client.inner.gate.enter()?;
@@ -325,7 +322,9 @@ impl BosBase {
         }
         let body = match (&options.body, method) {
             (None, _) | (_, "GET" | "HEAD") => None,
-            (Some(b), _) => Some(serde_json::to_vec(b).map_err(|_| Error::invalid_argument("body is not serialisable"))?),
+            (Some(b), _) => {
+                Some(serde_json::to_vec(b).map_err(|_| Error::invalid_argument("body is not serialisable"))?)
+            }
         };
         let timeout = options.timeout_ms.map(Duration::from_millis);
         let sent = match body {

@@ -24,7 +24,10 @@ impl RecordService {
     }
 
     /// A call on this collection: refused up front when the name is empty.
-    fn call<T: Send + 'static>(&self, job: impl FnOnce(&BosBase, &str) -> crate::Result<T> + Send + 'static) -> Call<T> {
+    fn call<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&BosBase, &str) -> crate::Result<T> + Send + 'static,
+    ) -> Call<T> {
         let (path, empty) = (self.base_path.clone(), self.empty_name);
         self.client.call(move |client| match empty {
             true => Err(Error::invalid_argument("collection name is empty")),

@@ -230,7 +230,9 @@ mod tests {
     #[test]
     fn control_characters_and_framing_headers_rejected() {
         assert!(SendOptions::new("GET").header("X", "a").check().is_ok());
-        for (name, value) in [("X", "a\r\nB: c"), ("X\n", "a"), ("X", "a\u{1}"), ("X", "\u{7f}"), ("", "a"), ("A B", "v")] {
+        for (name, value) in
+            [("X", "a\r\nB: c"), ("X\n", "a"), ("X", "a\u{1}"), ("X", "\u{7f}"), ("", "a"), ("A B", "v")]
+        {
             assert!(SendOptions::new("GET").header(name, value).check().is_err(), "{name:?}");
         }
         for name in ["Host", "content-length", "Transfer-Encoding", "CONNECTION"] {

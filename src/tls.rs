@@ -82,7 +82,11 @@ fn build_config(settings: &TlsSettings) -> std::result::Result<Arc<ClientConfig>
 impl<In: Transport> Connector<In> for TlsConnector {
     type Out = Either<In, TlsTransport>;
 
-    fn connect(&self, details: &ConnectionDetails, chained: Option<In>) -> std::result::Result<Option<Self::Out>, ureq::Error> {
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> std::result::Result<Option<Self::Out>, ureq::Error> {
         let Some(transport) = chained else { return Ok(None) };
         if !details.needs_tls() || transport.is_tls() {
             return Ok(Some(Either::A(transport)));
@@ -93,7 +97,13 @@ impl<In: Transport> Connector<In> for TlsConnector {
         let mut sock = TransportAdapter::new(transport.boxed(), Arc::clone(&details.current_time));
         sock.set_timeout(details.timeout);
         while conn.is_handshaking() {
-            conn.complete_io(&mut sock).map_err(handshake_error)?;
+            conn.complete_io(&mut sock).map_err(|e| match e.kind() {
+                // Typically a plain-HTTP server that gave up on our ClientHello.
+                io::ErrorKind::UnexpectedEof => tls_io_error(
+                    "TLS handshake failed: the server closed the connection (is it serving HTTPS on this port?)".into(),
+                ),
+                _ => io_error(e),
+            })?;
         }
         let buffers = LazyBuffers::new(details.config.input_buffer_size(), details.config.output_buffer_size());
         Ok(Some(Either::B(TlsTransport { buffers, stream: StreamOwned { conn, sock } })))
@@ -120,14 +130,14 @@ impl Transport for TlsTransport {
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> std::result::Result<(), ureq::Error> {
         self.stream.get_mut().set_timeout(timeout);
         let output = &self.buffers.output()[..amount];
-        io::Write::write_all(&mut self.stream, output).map_err(handshake_error)?;
+        io::Write::write_all(&mut self.stream, output).map_err(io_error)?;
         Ok(())
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> std::result::Result<bool, ureq::Error> {
         self.stream.get_mut().set_timeout(timeout);
         let input = self.buffers.input_append_buf();
-        let amount = io::Read::read(&mut self.stream, input).map_err(handshake_error)?;
+        let amount = io::Read::read(&mut self.stream, input).map_err(io_error)?;
         self.buffers.input_appended(amount);
         Ok(amount > 0)
     }
@@ -157,9 +167,9 @@ fn tls_io_error(message: String) -> ureq::Error {
     ureq::Error::Io(io::Error::other(TlsFailure(message)))
 }
 
-/// rustls reports a failed handshake as an `io::Error` wrapping a `rustls::Error`; timeouts
+/// rustls reports TLS failures as an `io::Error` wrapping a `rustls::Error`; timeouts
 /// and resets from the socket below pass through unchanged.
-fn handshake_error(e: io::Error) -> ureq::Error {
+fn io_error(e: io::Error) -> ureq::Error {
     match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
         Some(tls) => tls_io_error(describe(tls)),
         None => match e.get_ref().and_then(|inner| inner.downcast_ref::<ureq::Error>()) {
@@ -263,7 +273,8 @@ mod tests {
         assert!(describe(&e).contains("name mismatch"));
         let e = rustls::Error::InvalidCertificate(CertificateError::Expired);
         assert!(describe(&e).contains("expired"));
-        let wrapped = io::Error::new(io::ErrorKind::InvalidData, rustls::Error::InvalidCertificate(CertificateError::Expired));
+        let wrapped =
+            io::Error::new(io::ErrorKind::InvalidData, rustls::Error::InvalidCertificate(CertificateError::Expired));
         assert!(failure(&wrapped).unwrap().contains("expired"));
         assert!(failure(&io::Error::other("plain")).is_none());
     }

@@ -1,6 +1,11 @@
-//! `make bench`: the C ABI's auth_with_token round trip against raw ureq doing the same
-//! request, both against one canned local responder in the same run, printed as a ratio;
-//! and the TCP connections one client opens for 10,000 sequential calls.
+//! `make bench`: what the SDK costs on top of a hand-written ureq call, and what its
+//! transport choices buy, all against one canned local responder in the same run.
+//!
+//! * Per-call medians of the same request (same bytes, same headers: the SDK's session
+//!   token is sent by the raw side too), the variants' order shuffled in every round so
+//!   machine noise and the responder's own pauses land on all sides alike.
+//! * The write-coalescing transport and the IP-literal resolver, on and off side by side.
+//! * TCP connections opened: 10,000 sequential calls, and 16 threads x 200 calls.
 
 #[allow(dead_code)] // the bench uses only part of the fault-injection server
 #[path = "../../tests/common/canned.rs"]
@@ -14,17 +19,23 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use bosbase::ffi;
+use bosbase::{ffi, BosBase};
 
-const ROUNDS: usize = 15;
-const CALLS_PER_ROUND: usize = 1_000;
+const ROUNDS: usize = 20;
+const CALLS_PER_ROUND: usize = 500;
 const REUSE_CALLS: usize = 10_000;
+const USER_AGENT: &str = "bosbase-bench/1";
+
+fn session_token() -> String {
+    // A JWT whose exp is far away, as a real session's.
+    let claims = URL_SAFE_NO_PAD.encode(r#"{"exp":4102444800,"id":"r1","type":"auth"}"#);
+    format!("eyJhbGciOiJIUzI1NiJ9.{claims}.c2ln")
+}
 
 fn auth_body() -> &'static str {
-    // A JWT whose exp is far away, so later calls also send Authorization like a real session.
-    let claims = URL_SAFE_NO_PAD.encode(r#"{"exp":4102444800,"id":"r1","type":"auth"}"#);
     let body = format!(
-        r#"{{"token":"eyJhbGciOiJIUzI1NiJ9.{claims}.c2ln","record":{{"id":"r1","email":"user@example.com","collectionName":"users","verified":true}}}}"#
+        r#"{{"token":"{}","record":{{"id":"r1","email":"user@example.com","collectionName":"users","verified":true}}}}"#,
+        session_token()
     );
     Box::leak(body.into_boxed_str())
 }
@@ -66,17 +77,43 @@ impl Drop for FfiClient {
     }
 }
 
-/// The baseline: what a hand-written ureq client does for the same call.
-fn raw_ureq(agent: &ureq::Agent, url: &str, token: &str) -> usize {
+/// The baseline: a hand-written ureq client sending the same bytes (same headers, the
+/// session token included) and decoding the same answer.
+fn raw_ureq(agent: &ureq::Agent, url: &str, token: &str, session: &str) -> usize {
     let body = serde_json::json!({ "token": token });
-    let mut response = agent.post(url).header("Accept-Language", "en-US").send_json(&body).unwrap();
+    let mut response = agent
+        .post(url)
+        .header("Accept-Language", "en-US")
+        .header("Authorization", session)
+        .send_json(&body)
+        .unwrap();
     let value: serde_json::Value = response.body_mut().read_json().unwrap();
-    let saved = (value["token"].as_str().unwrap().len(), value["record"].to_string());
-    saved.0 + saved.1.len()
+    value["token"].as_str().unwrap().len() + value["record"].to_string().len()
 }
 
-fn per_call(start: Instant, calls: usize) -> Duration {
-    start.elapsed() / calls as u32
+fn rust_call(pb: &BosBase) -> usize {
+    let auth = pb
+        .collection("users")
+        .auth_with_token("bench-custom-token", Default::default(), Default::default(), None)
+        .wait()
+        .unwrap();
+    auth["token"].as_str().unwrap().len()
+}
+
+/// A small xorshift: the shuffle needs no statistical quality, only a different order per round.
+struct Shuffle(u64);
+
+impl Shuffle {
+    fn order(&mut self, n: usize) -> Vec<usize> {
+        let mut v: Vec<usize> = (0..n).collect();
+        for i in (1..n).rev() {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            v.swap(i, (self.0 % (i as u64 + 1)) as usize);
+        }
+        v
+    }
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -88,51 +125,58 @@ fn main() {
     let (url, connections) = canned::serve_counted(canned::Reply::With("200 OK", auth_body()));
     let collection = CString::new("users").unwrap();
     let token = CString::new("bench-custom-token").unwrap();
-    let client = FfiClient::new(&url, "{}");
-    // Same client without timeouts: separates the SDK's own cost from the timeout bookkeeping.
-    let untimed = FfiClient::new(&url, r#"{"timeoutMs":0}"#);
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let session = session_token();
+    let client = FfiClient::new(&url, &format!(r#"{{"userAgent":"{USER_AGENT}"}}"#));
+    let tweaked = BosBase::builder(&url).user_agent(USER_AGENT).build().unwrap();
+    let plain = BosBase::builder(&url).user_agent(USER_AGENT).transport_tweaks(false).build().unwrap();
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).user_agent(USER_AGENT).build().into();
     let endpoint = format!("{url}/api/collections/users/auth-with-token");
 
-    // Warm both paths (connections, allocator) before measuring.
-    for _ in 0..500 {
+    // Warm every path (connections, allocator, sessions saved) before measuring.
+    for _ in 0..300 {
         client.auth_with_token(&collection, &token);
-        raw_ureq(&agent, &endpoint, "bench-custom-token");
+        rust_call(&tweaked);
+        rust_call(&plain);
+        raw_ureq(&agent, &endpoint, "bench-custom-token", &session);
     }
 
-    // Interleaved rounds, so machine noise hits both sides alike; compare medians.
-    let (mut ffi_times, mut raw_times, mut untimed_times) = (Vec::new(), Vec::new(), Vec::new());
+    const NAMES: [&str; 4] = [
+        "raw ureq (baseline)",
+        "C ABI (default client)",
+        "Rust API, coalescing + literal resolver",
+        "Rust API, plain ureq transport",
+    ];
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); NAMES.len()];
+    let mut shuffle = Shuffle(0x9E37_79B9_7F4A_7C15);
     for _ in 0..ROUNDS {
-        let start = Instant::now();
-        for _ in 0..CALLS_PER_ROUND {
-            client.auth_with_token(&collection, &token);
+        for variant in shuffle.order(NAMES.len()) {
+            for _ in 0..CALLS_PER_ROUND {
+                let start = Instant::now();
+                match variant {
+                    0 => raw_ureq(&agent, &endpoint, "bench-custom-token", &session),
+                    1 => client.auth_with_token(&collection, &token),
+                    2 => rust_call(&tweaked),
+                    _ => rust_call(&plain),
+                };
+                samples[variant].push(start.elapsed());
+            }
         }
-        ffi_times.push(per_call(start, CALLS_PER_ROUND));
-        let start = Instant::now();
-        for _ in 0..CALLS_PER_ROUND {
-            untimed.auth_with_token(&collection, &token);
-        }
-        untimed_times.push(per_call(start, CALLS_PER_ROUND));
-        let start = Instant::now();
-        for _ in 0..CALLS_PER_ROUND {
-            raw_ureq(&agent, &endpoint, "bench-custom-token");
-        }
-        raw_times.push(per_call(start, CALLS_PER_ROUND));
     }
-    let (ffi_t, raw_t, untimed_t) = (median(ffi_times), median(raw_times), median(untimed_times));
-    let ratio = |t: Duration| t.as_secs_f64() / raw_t.as_secs_f64();
-    println!("auth_with_token per call (median of {ROUNDS} interleaved rounds x {CALLS_PER_ROUND}):");
-    println!("  raw ureq (baseline, no timeouts): {raw_t:?}");
-    println!("  C ABI, default 30 s timeouts:     {ffi_t:?}");
-    println!("  C ABI, timeouts off:              {untimed_t:?}");
+    let medians: Vec<Duration> = samples.into_iter().map(median).collect();
+    println!("auth_with_token, per-call median of {ROUNDS} shuffled rounds x {CALLS_PER_ROUND} calls each:");
+    for (name, t) in NAMES.iter().zip(&medians) {
+        println!("  {name:<42} {t:?}");
+    }
+    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
+    println!("ratio C ABI / raw ureq = {:.3}x (target <= 1.05x)", ratio(medians[1], medians[0]));
     println!(
-        "ratio C ABI / raw ureq = {:.3}x (target <= 1.10x); without timeouts {:.3}x",
-        ratio(ffi_t),
-        ratio(untimed_t)
+        "ratio transport tweaks on / off = {:.3}x (below 1 means the tweaks pay for themselves)",
+        ratio(medians[2], medians[3])
     );
 
-    // Connection reuse: a fresh client, a fresh count.
-    drop((client, untimed));
+    // Connection reuse: fresh clients, fresh counts.
+    drop((client, tweaked, plain));
     let before = connections.load(Ordering::SeqCst);
     let client = FfiClient::new(&url, "{}");
     for _ in 0..REUSE_CALLS {
@@ -140,4 +184,14 @@ fn main() {
     }
     let opened = connections.load(Ordering::SeqCst) - before;
     println!("TCP connections opened for {REUSE_CALLS} sequential calls on one client: {opened} (target 1)");
+
+    let before = connections.load(Ordering::SeqCst);
+    let pb = BosBase::new(&url);
+    std::thread::scope(|s| {
+        for _ in 0..16 {
+            s.spawn(|| (0..200).for_each(|_| drop(rust_call(&pb))));
+        }
+    });
+    let opened = connections.load(Ordering::SeqCst) - before;
+    println!("TCP connections opened by 16 threads x 200 calls on one client: {opened} (target <= 16)");
 }

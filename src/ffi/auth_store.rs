@@ -165,10 +165,8 @@ pub unsafe extern "C" fn bosbase_auth_store_remove_listener(
     listener_id: u64,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    guard(error_out, || {
-        match BosbaseClient::from_ptr(client)?.auth_store().remove_listener(ListenerId(listener_id)) {
-            true => Ok(()),
-            false => Err(Error::invalid_argument("unknown listener id")),
-        }
+    guard(error_out, || match BosbaseClient::from_ptr(client)?.auth_store().remove_listener(ListenerId(listener_id)) {
+        true => Ok(()),
+        false => Err(Error::invalid_argument("unknown listener id")),
     })
 }

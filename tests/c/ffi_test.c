@@ -73,7 +73,9 @@ static void test_flow(const char *collection, const char *email, const char *pas
     CHECK(bosbase_auth_store_record(pb, &stored, NULL) == BOSBASE_STATUS_OK && strstr(stored, email));
     bosbase_string_free(stored);
 
-    CHECK(bosbase_unbind_custom_token(pb, collection, email, password, token, NULL, NULL, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_unbind_custom_token(pb, collection, email, password, token, NULL, &result, NULL) == BOSBASE_STATUS_OK);
+    bosbase_string_free(result);
+    result = NULL;
     BosbaseStatus s = bosbase_auth_with_token(pb, collection, token, NULL, &result, &error);
     expect_error(s, result, error, BOSBASE_STATUS_HTTP, "http");
     bosbase_string_free(token);
@@ -95,8 +97,15 @@ static void test_null_arguments(void) {
     EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_auth_refresh(NULL, a, NULL, &r, &e));
     EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_send(pb, NULL, NULL, &r, &e));
     EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_collection_send(pb, a, NULL, NULL, &r, &e));
-    /* NULL out-pointers are allowed: the caller just gets the status. */
+    /* error_out may be NULL; every other out-pointer is required and checked before anything is sent. */
     CHECK(bosbase_bind_custom_token(NULL, a, em, pw, tk, NULL, NULL, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_bind_custom_token(pb, a, em, pw, tk, NULL, NULL, &e));
+    EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_send(pb, "/api/health", NULL, NULL, &e));
+    EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_auth_store_token(pb, NULL, &e));
+    EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_auth_store_clear(NULL, &e));
+    EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_auth_store_remove_listener(NULL, 1, &e));
+    uint64_t lid = 0;
+    EXPECT_ERR(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_auth_store_on_change(pb, NULL, NULL, &lid, &e));
     CHECK(bosbase_auth_store_token(pb, NULL, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
     CHECK(bosbase_auth_store_token(NULL, &r, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
     CHECK(bosbase_auth_store_record(pb, NULL, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
@@ -132,6 +141,9 @@ static void test_invalid_utf8_and_json(void) {
     CHECK(c == NULL);
     CHECK(strcmp(bosbase_status_name(12345), "unknown") == 0);
     CHECK(strcmp(bosbase_status_name(BOSBASE_STATUS_MFA_REQUIRED), "mfa_required") == 0);
+    CHECK(strcmp(bosbase_status_name(BOSBASE_STATUS_CLOSED), "closed") == 0);
+    CHECK(strcmp(bosbase_status_name(BOSBASE_STATUS_TLS), "tls") == 0);
+    CHECK(strcmp(bosbase_status_name(BOSBASE_STATUS_CANCELLED), "cancelled") == 0);
     bosbase_client_free(pb);
 }
 
@@ -162,7 +174,9 @@ static void test_server_errors(void) {
 static void test_mfa(void) {
     BosbaseClient *pb = new_client(url);
     char *token = fresh_token(), *r = NULL, *e = NULL;
-    CHECK(bosbase_bind_custom_token(pb, "mfa_users", "mfa@example.com", "mfa-password", token, NULL, NULL, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_bind_custom_token(pb, "mfa_users", "mfa@example.com", "mfa-password", token, NULL, &r, NULL) == BOSBASE_STATUS_OK);
+    bosbase_string_free(r);
+    r = NULL;
     BosbaseStatus s = bosbase_auth_with_token(pb, "mfa_users", token, NULL, &r, &e);
     CHECK(s == BOSBASE_STATUS_MFA_REQUIRED && e);
     const char *id = e ? strstr(e, "\"mfaId\":\"") : NULL;
@@ -248,7 +262,9 @@ static void test_threads(void) {
     struct shared sh = {new_client(url), NULL, 0, PTHREAD_MUTEX_INITIALIZER};
     char *token = fresh_token();
     sh.token = token;
-    CHECK(bosbase_bind_custom_token(sh.pb, "users", "user@example.com", "user-password", token, NULL, NULL, NULL) == BOSBASE_STATUS_OK);
+    char *bound = NULL;
+    CHECK(bosbase_bind_custom_token(sh.pb, "users", "user@example.com", "user-password", token, NULL, &bound, NULL) == BOSBASE_STATUS_OK);
+    bosbase_string_free(bound);
     pthread_t threads[8];
     for (int i = 0; i < 8; i++) CHECK(pthread_create(&threads[i], NULL, worker, &sh) == 0);
     for (int i = 0; i < 8; i++) pthread_join(threads[i], NULL);

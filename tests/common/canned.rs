@@ -1,5 +1,6 @@
-//! A canned-response HTTP server for fault injection only (timeouts, garbage, 5xx).
-//! It is not a BosBase mock: every behaviour test runs against the dev server.
+//! A canned-response HTTP server for fault injection only (timeouts, garbage, 5xx, limits,
+//! what reached the wire). It is not a BosBase mock: every behaviour test runs against the
+//! dev server.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -13,8 +14,16 @@ use std::time::Duration;
 pub enum Reply {
     /// Answer with this status line tail (e.g. "200 OK") and body.
     With(&'static str, &'static str),
+    /// Answer with this status line tail and raw body bytes (e.g. not UTF-8, or huge).
+    Bytes(&'static str, Arc<Vec<u8>>),
     /// Read the request, then say nothing for this long.
     Hang(Duration),
+    /// Accept the connection and never read from it (a client sending a large body stalls).
+    NeverRead,
+    /// Answer 200 with a 100-byte body announced, sent one byte per second.
+    Drip,
+    /// Answer 200 with `{"method", "target", "headers": {lowercased name: value}}`.
+    Echo,
     /// Close the connection without answering.
     Close,
 }
@@ -42,18 +51,32 @@ pub fn serve_counted(reply: Reply) -> (String, Arc<AtomicUsize>) {
 }
 
 fn handle(stream: TcpStream, reply: Reply) {
+    if let Reply::NeverRead = reply {
+        thread::sleep(Duration::from_secs(60));
+        return;
+    }
     let mut reader = BufReader::new(stream);
     loop {
         let mut content_length = 0usize;
         let mut line = String::new();
+        let mut request_line = String::new();
+        let mut headers = serde_json::Map::new();
         // Request line + headers.
         loop {
             line.clear();
             if reader.read_line(&mut line).unwrap_or(0) == 0 {
                 return;
             }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                content_length = v.trim().parse().unwrap_or(0);
+            if request_line.is_empty() {
+                request_line = line.trim_end().to_owned();
+                continue;
+            }
+            if let Some((name, value)) = line.trim_end().split_once(':') {
+                let name = name.trim().to_ascii_lowercase();
+                if name == "content-length" {
+                    content_length = value.trim().parse().unwrap_or(0);
+                }
+                headers.insert(name, value.trim().into());
             }
             if line == "\r\n" {
                 break;
@@ -64,21 +87,38 @@ fn handle(stream: TcpStream, reply: Reply) {
             return;
         }
         let stream = reader.get_mut();
-        match &reply {
-            Reply::With(status, body) => {
-                let head = format!(
-                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-                    body.len()
-                );
-                if stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes())).is_err() {
+        let (status, body): (&str, Vec<u8>) = match &reply {
+            Reply::With(status, body) => (status, body.as_bytes().to_vec()),
+            Reply::Bytes(status, body) => (status, body.to_vec()),
+            Reply::Echo => {
+                let mut parts = request_line.split(' ');
+                let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                let echo = serde_json::json!({"method": method, "target": target, "headers": headers});
+                ("200 OK", echo.to_string().into_bytes())
+            }
+            Reply::Drip => {
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n";
+                if stream.write_all(head.as_bytes()).is_err() {
                     return;
                 }
+                for _ in 0..100 {
+                    thread::sleep(Duration::from_secs(1));
+                    if stream.write_all(b" ").is_err() {
+                        return;
+                    }
+                }
+                continue;
             }
             Reply::Hang(d) => {
                 thread::sleep(*d);
                 return;
             }
-            Reply::Close => return,
+            Reply::Close | Reply::NeverRead => return,
+        };
+        let head =
+            format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
+        if stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&body)).is_err() {
+            return;
         }
     }
 }

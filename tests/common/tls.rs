@@ -88,12 +88,14 @@ fn handle(stream: TcpStream, config: Arc<ServerConfig>) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        let head = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            BODY.len()
-        );
+        let head =
+            format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", BODY.len());
         let out = reader.get_mut();
-        if out.write_all(head.as_bytes()).and_then(|_| out.write_all(BODY.as_bytes())).and_then(|_| out.flush()).is_err()
+        if out
+            .write_all(head.as_bytes())
+            .and_then(|_| out.write_all(BODY.as_bytes()))
+            .and_then(|_| out.flush())
+            .is_err()
         {
             return;
         }

@@ -1,0 +1,277 @@
+/* The C ABI's safety contract against the dev server (BOSBASE_URL): strict base URLs,
+ * headers and paths, bounded calls, answers that keep their status, auth-store listeners
+ * that keep their promises under many threads, and close. Built with ASan/UBSan, so a
+ * listener that ran after removal (its user_data is freed at once) is caught. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bosbase.h"
+#include "check.h"
+
+static const char *url;
+
+static double now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static BosbaseClient *client(const char *base, const char *options) {
+    BosbaseClient *c = NULL;
+    char *e = NULL;
+    CHECK(bosbase_client_new(base, options, &c, &e) == BOSBASE_STATUS_OK);
+    if (e) fprintf(stderr, "  client_new: %s\n", e);
+    bosbase_string_free(e);
+    return c;
+}
+
+/* Runs `call`, expects `want`; keeps the error JSON in *error_json (caller frees). */
+#define EXPECT(want, kind, call, error_json)                         \
+    do {                                                             \
+        char *r = NULL, *e = NULL;                                   \
+        BosbaseStatus s_ = (call);                                   \
+        CHECK(s_ == (want));                                         \
+        CHECK(has_kind(e, kind));                                    \
+        if (s_ != (want)) fprintf(stderr, "  got %s: %s\n", bosbase_status_name(s_), e ? e : "(null)"); \
+        bosbase_string_free(r);                                      \
+        *(error_json) = e;                                           \
+    } while (0)
+
+static void test_base_urls(void) {
+    BosbaseClient *c = NULL;
+    char *e = NULL;
+    EXPECT(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_client_new("http://127.0.0.1:99999", NULL, &c, &e), &e);
+    bosbase_string_free(e);
+    EXPECT(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument",
+           bosbase_client_new("http://bob:hunter2@127.0.0.1:8090", NULL, &c, &e), &e);
+    CHECK(e && !strstr(e, "hunter2") && strstr(e, "userinfo"));
+    bosbase_string_free(e);
+    EXPECT(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument",
+           bosbase_client_new(url, "{\"userAgent\":\"a\\u0001b\"}", &c, &e), &e);
+    bosbase_string_free(e);
+    EXPECT(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_client_new(url, "{\"timeoutMs\":0}", &c, &e), &e);
+    bosbase_string_free(e);
+    EXPECT(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument",
+           bosbase_client_new(url, "{\"lang\":\"password=hunter2\",\"timeoutMs\":\"x\"}", &c, &e), &e);
+    CHECK(e && strstr(e, "timeoutMs") && !strstr(e, "hunter2"));
+    bosbase_string_free(e);
+    CHECK(c == NULL);
+}
+
+static void test_headers_and_paths(void) {
+    BosbaseClient *pb = client(url, NULL);
+    char *e = NULL;
+    const char *bad_headers[] = {
+        "{\"headers\":{\"Content-Length\":\"1\"}}", "{\"headers\":{\"Host\":\"evil\"}}",
+        "{\"headers\":{\"Transfer-Encoding\":\"chunked\"}}", "{\"headers\":{\"Connection\":\"close\"}}",
+        "{\"headers\":{\"X-A\":\"a\\u0001\"}}", "{\"headers\":{\"X A\":\"v\"}}",
+    };
+    for (size_t i = 0; i < sizeof bad_headers / sizeof *bad_headers; i++) {
+        EXPECT(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_send(pb, "/api/health", bad_headers[i], &r, &e), &e);
+        bosbase_string_free(e);
+    }
+    EXPECT(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument",
+           bosbase_send(pb, "/api/health", "{\"query\":\"token=hunter2\"}", &r, &e), &e);
+    CHECK(e && strstr(e, "query") && !strstr(e, "hunter2"));
+    bosbase_string_free(e);
+    EXPECT(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_send(pb, "/api/health#x", NULL, &r, &e), &e);
+    bosbase_string_free(e);
+    EXPECT(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_send(pb, "/api/health?x=1", NULL, &r, &e), &e);
+    bosbase_string_free(e);
+    /* ".." is a collection name here, escaped, not a step up to /api/auth-with-token. */
+    EXPECT(BOSBASE_STATUS_HTTP, "http", bosbase_auth_with_token(pb, "..", "t", NULL, &r, &e), &e);
+    CHECK(e && strstr(e, "%2E%2E") && (strstr(e, "\"status\":404") || strstr(e, "\"status\":400")));
+    bosbase_string_free(e);
+    /* An import that is not an object is refused and keeps the login. */
+    CHECK(bosbase_auth_store_save(pb, "tok", "{\"id\":\"r1\"}", NULL) == BOSBASE_STATUS_OK);
+    EXPECT(BOSBASE_STATUS_INVALID_ARGUMENT, "invalid_argument", bosbase_auth_store_import(pb, "[]", &e), &e);
+    bosbase_string_free(e);
+    char *tok = NULL;
+    CHECK(bosbase_auth_store_token(pb, &tok, NULL) == BOSBASE_STATUS_OK && tok && strcmp(tok, "tok") == 0);
+    bosbase_string_free(tok);
+    bosbase_client_free(pb);
+}
+
+static void test_bounded_calls_and_status(void) {
+    /* A listener that never accepts: the kernel completes the handshake, nobody answers. */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof addr;
+    CHECK(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0 && listen(fd, 16) == 0);
+    CHECK(getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
+    char silent[64];
+    snprintf(silent, sizeof silent, "http://127.0.0.1:%d", ntohs(addr.sin_port));
+    BosbaseClient *pb = client(silent, "{\"timeoutMs\":600}");
+    char *e = NULL;
+    double t0 = now_ms();
+    EXPECT(BOSBASE_STATUS_TIMEOUT, "timeout", bosbase_send(pb, "/api/health", NULL, &r, &e), &e);
+    double took = now_ms() - t0;
+    CHECK(took >= 500 && took < 2000);
+    CHECK(e && strstr(e, "\"isAbort\":true"));
+    bosbase_string_free(e);
+    t0 = now_ms();
+    EXPECT(BOSBASE_STATUS_TIMEOUT, "timeout", bosbase_send(pb, "/api/health", "{\"timeoutMs\":200}", &r, &e), &e);
+    took = now_ms() - t0;
+    CHECK(took >= 150 && took < 1200);
+    bosbase_string_free(e);
+    bosbase_client_free(pb);
+    close(fd);
+
+    /* Over the size limit: the answer arrived, so its status is kept. */
+    pb = client(url, "{\"maxResponseBytes\":10}");
+    EXPECT(BOSBASE_STATUS_JSON, "json", bosbase_send(pb, "/api/health", NULL, &r, &e), &e);
+    CHECK(e && strstr(e, "\"status\":200") && strstr(e, "limit"));
+    bosbase_string_free(e);
+    EXPECT(BOSBASE_STATUS_HTTP, "http", bosbase_collection_send(pb, "no_such_collection", "/records", NULL, &r, &e), &e);
+    CHECK(e && strstr(e, "\"status\":404"));
+    bosbase_string_free(e);
+    bosbase_client_free(pb);
+}
+
+/* ---- listeners under many threads ---- */
+
+struct persisted {
+    pthread_mutex_t lock;
+    char token[64];
+    int running;      /* set while the callback runs */
+    int removed;      /* set by the test once removal returned */
+    int violations;   /* callback started after removal */
+};
+
+static void persist(void *user_data, const char *token, const char *record_json) {
+    struct persisted *p = user_data;
+    (void)record_json;
+    __atomic_store_n(&p->running, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&p->removed, __ATOMIC_SEQ_CST)) __atomic_add_fetch(&p->violations, 1, __ATOMIC_SEQ_CST);
+    pthread_mutex_lock(&p->lock);
+    snprintf(p->token, sizeof p->token, "%s", token);
+    pthread_mutex_unlock(&p->lock);
+    usleep(50);
+    __atomic_store_n(&p->running, 0, __ATOMIC_SEQ_CST);
+}
+
+struct saver {
+    BosbaseClient *pb;
+    int id;
+};
+
+static void *save_many(void *arg) {
+    struct saver *s = arg;
+    for (int i = 0; i < 300; i++) {
+        char token[32];
+        snprintf(token, sizeof token, "t%d-%d", s->id, i);
+        CHECK(bosbase_auth_store_save(s->pb, token, "null", NULL) == BOSBASE_STATUS_OK);
+    }
+    return NULL;
+}
+
+static void test_listeners(void) {
+    BosbaseClient *pb = client(url, NULL);
+    /* In order: the last notification a listener gets carries the final state. */
+    struct persisted *p = calloc(1, sizeof *p);
+    pthread_mutex_init(&p->lock, NULL);
+    uint64_t id = 0;
+    CHECK(bosbase_auth_store_on_change(pb, persist, p, &id, NULL) == BOSBASE_STATUS_OK);
+    pthread_t th[6];
+    struct saver savers[6];
+    for (int i = 0; i < 6; i++) {
+        savers[i] = (struct saver){pb, i};
+        pthread_create(&th[i], NULL, save_many, &savers[i]);
+    }
+    for (int i = 0; i < 6; i++) pthread_join(th[i], NULL);
+    char *final = NULL;
+    CHECK(bosbase_auth_store_token(pb, &final, NULL) == BOSBASE_STATUS_OK);
+    CHECK(final && strcmp(final, p->token) == 0);
+    bosbase_string_free(final);
+    CHECK(bosbase_auth_store_remove_listener(pb, id, NULL) == BOSBASE_STATUS_OK);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+
+    /* Removed while other threads save: not running when removal returns, never again; the
+     * user_data is freed at once, so a late callback is a use-after-free ASan reports. */
+    for (int round = 0; round < 5; round++) {
+        p = calloc(1, sizeof *p);
+        pthread_mutex_init(&p->lock, NULL);
+        CHECK(bosbase_auth_store_on_change(pb, persist, p, &id, NULL) == BOSBASE_STATUS_OK);
+        for (int i = 0; i < 6; i++) pthread_create(&th[i], NULL, save_many, &savers[i]);
+        usleep(2000);
+        CHECK(bosbase_auth_store_remove_listener(pb, id, NULL) == BOSBASE_STATUS_OK);
+        __atomic_store_n(&p->removed, 1, __ATOMIC_SEQ_CST);
+        CHECK(__atomic_load_n(&p->running, __ATOMIC_SEQ_CST) == 0);
+        CHECK(__atomic_load_n(&p->violations, __ATOMIC_SEQ_CST) == 0);
+        pthread_mutex_destroy(&p->lock);
+        free(p);
+        for (int i = 0; i < 6; i++) pthread_join(th[i], NULL);
+    }
+    bosbase_client_free(pb);
+}
+
+/* ---- close ---- */
+
+struct caller {
+    BosbaseClient *pb;
+    int in_call, calls, closed_seen, other;
+};
+
+static void *call_until_closed(void *arg) {
+    struct caller *c = arg;
+    for (;;) {
+        char *r = NULL, *e = NULL;
+        __atomic_store_n(&c->in_call, 1, __ATOMIC_SEQ_CST);
+        BosbaseStatus s = bosbase_send(c->pb, "/api/health", NULL, &r, &e);
+        __atomic_store_n(&c->in_call, 0, __ATOMIC_SEQ_CST);
+        bosbase_string_free(r);
+        if (s == BOSBASE_STATUS_CLOSED) {
+            c->closed_seen = has_kind(e, "closed") && strstr(e, "\"status\":0") != NULL;
+            bosbase_string_free(e);
+            return NULL;
+        }
+        if (s != BOSBASE_STATUS_OK) c->other++;
+        bosbase_string_free(e);
+        c->calls++;
+    }
+}
+
+static void test_close(void) {
+    BosbaseClient *pb = client(url, NULL);
+    pthread_t th[4];
+    struct caller callers[4];
+    for (int i = 0; i < 4; i++) {
+        callers[i] = (struct caller){pb, 0, 0, 0, 0};
+        pthread_create(&th[i], NULL, call_until_closed, &callers[i]);
+    }
+    usleep(100 * 1000);
+    bosbase_client_close(pb);
+    bosbase_client_close(pb); /* idempotent */
+    char *e = NULL;
+    EXPECT(BOSBASE_STATUS_CLOSED, "closed", bosbase_send(pb, "/api/health", NULL, &r, &e), &e);
+    bosbase_string_free(e);
+    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 4; i++) {
+        CHECK(callers[i].calls > 0 && callers[i].closed_seen && callers[i].other == 0);
+    }
+    bosbase_client_free(pb); /* safe after close */
+    bosbase_client_close(NULL);
+}
+
+int main(void) {
+    url = getenv("BOSBASE_URL");
+    if (!url) {
+        fprintf(stderr, "BOSBASE_URL is not set (run through scripts/devserver)\n");
+        return 2;
+    }
+    size_t live = bosbase_live_clients();
+    test_base_urls();
+    test_headers_and_paths();
+    test_bounded_calls_and_status();
+    test_listeners();
+    test_close();
+    CHECK(bosbase_live_clients() == live);
+    printf("c-contract: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
