@@ -37,7 +37,7 @@ pub(crate) fn check_base(base: &str) -> Result<()> {
         return Err(bad("has a query or fragment"));
     }
     let uri: ureq::http::Uri = base.parse().map_err(|_| bad("is malformed"))?;
-    if !uri.host().is_some_and(|h| !h.is_empty()) {
+    if uri.host().is_none_or(str::is_empty) {
         return Err(bad("has no host"));
     }
     // Read the port from the text: the `http` crate reports an out-of-range port as none.
