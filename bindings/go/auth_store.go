@@ -4,50 +4,49 @@ package bosbase
 #include "bosbase.h"
 
 // Defined in callback.c: registers the Go auth-change trampoline with `id` as user_data.
-BosbaseStatus bbgo_on_change(const BosbaseClient *client, uintptr_t id, uint64_t *listener_id_out);
+BosbaseStatus bbgo_on_change(const BosbaseClient *client, uintptr_t id, uint64_t *listener_id_out, char **error_out);
 */
 import "C"
 
 import (
 	"encoding/json"
+	"fmt"
 	"sync"
 	"sync/atomic"
 )
 
 // AuthStore is the client's auth state, kept by the core: auth calls save
-// {token, record} here, and requests carry the token while it is valid.
-// It is reached as the client.AuthStore field. Safe for concurrent use.
-// On a closed client the getters return zero values.
+// {token, record} here, and requests carry the token as Authorization whenever the
+// store holds one. It is reached as the client.AuthStore field. Safe for concurrent
+// use. On a closed client the getters return zero values and the other methods return
+// a *ClientResponseError of Kind "closed". Printing it shows whether it holds a login,
+// never the token or record.
 type AuthStore struct {
-	n *native
+	n       *native
+	initErr error // the constructor's error, for a client New could not create
 }
 
-// Token is the stored auth token ("" when none).
+// Token is the stored auth token ("" when none, or when the client is closed).
 func (a *AuthStore) Token() string {
-	var s string
-	a.n.with(func(p *C.BosbaseClient) {
-		var out *C.char
-		if C.bosbase_auth_store_token(p, &out) == C.BOSBASE_STATUS_OK {
-			s = takeString(out)
-		}
+	s, _ := a.read(func(p *C.BosbaseClient, out, errOut **C.char) C.BosbaseStatus {
+		return C.bosbase_auth_store_token(p, out, errOut)
 	})
 	return s
 }
 
-// Record is the stored auth record (nil when none).
+// Record is the stored auth record (nil when none, or when the client is closed).
 func (a *AuthStore) Record() map[string]any {
-	var m map[string]any
-	a.n.with(func(p *C.BosbaseClient) {
-		var out *C.char
-		if C.bosbase_auth_store_record(p, &out) == C.BOSBASE_STATUS_OK {
-			m = recordMap(takeString(out))
-		}
+	s, err := a.read(func(p *C.BosbaseClient, out, errOut **C.char) C.BosbaseStatus {
+		return C.bosbase_auth_store_record(p, out, errOut)
 	})
-	return m
+	if err != nil {
+		return nil
+	}
+	return recordMap(s)
 }
 
 // IsValid reports whether the store holds a token whose JWT expiry is in the future
-// (the signature is not checked).
+// (the signature is not checked). Requests carry the token whether or not it is valid.
 func (a *AuthStore) IsValid() bool {
 	valid := false
 	a.n.with(func(p *C.BosbaseClient) {
@@ -57,9 +56,9 @@ func (a *AuthStore) IsValid() bool {
 }
 
 // Clear forgets the token and record, then runs the OnChange listeners.
-func (a *AuthStore) Clear() {
-	a.n.with(func(p *C.BosbaseClient) {
-		C.bosbase_auth_store_clear(p)
+func (a *AuthStore) Clear() error {
+	return a.write(func(p *C.BosbaseClient, _ []*C.char, errOut **C.char) C.BosbaseStatus {
+		return C.bosbase_auth_store_clear(p, errOut)
 	})
 }
 
@@ -67,7 +66,7 @@ func (a *AuthStore) Clear() {
 func (a *AuthStore) Save(token string, record map[string]any) error {
 	rec, err := json.Marshal(record) // a nil map encodes as null
 	if err != nil {
-		return err
+		return newError(KindInvalidArgument, "the record cannot be encoded as JSON")
 	}
 	return a.write(func(p *C.BosbaseClient, args []*C.char, errOut **C.char) C.BosbaseStatus {
 		return C.bosbase_auth_store_save(p, args[0], args[1], errOut)
@@ -77,29 +76,43 @@ func (a *AuthStore) Save(token string, record map[string]any) error {
 // Export returns the login as JSON ({"token": ..., "record": ...}) so an app can
 // persist it and restore it later with Import.
 func (a *AuthStore) Export() (string, error) {
-	var s string
-	var status C.BosbaseStatus = C.BOSBASE_STATUS_OK
-	if !a.n.with(func(p *C.BosbaseClient) {
-		var out *C.char
-		status = C.bosbase_auth_store_export(p, &out)
-		s = takeString(out)
-	}) {
-		return "", ErrClosed
-	}
-	if status != C.BOSBASE_STATUS_OK {
-		return "", statusError(status, "")
-	}
-	return s, nil
+	return a.read(func(p *C.BosbaseClient, out, errOut **C.char) C.BosbaseStatus {
+		return C.bosbase_auth_store_export(p, out, errOut)
+	})
 }
 
-// Import restores what Export returned, then runs the OnChange listeners.
+// Import restores what Export returned, then runs the OnChange listeners. Anything but
+// a JSON object is refused (Kind "invalid_argument") and leaves the store unchanged.
 func (a *AuthStore) Import(data string) error {
 	return a.write(func(p *C.BosbaseClient, args []*C.char, errOut **C.char) C.BosbaseStatus {
 		return C.bosbase_auth_store_import(p, args[0], errOut)
 	}, data)
 }
 
-// write runs a store call that takes strings and may fill an error JSON.
+// live returns the handle, or the error every method on a closed or refused client
+// returns. Pair a non-nil handle with a.n.release().
+func (a *AuthStore) live() (*C.BosbaseClient, error) {
+	if a.initErr != nil {
+		return nil, a.initErr
+	}
+	p := a.n.acquire()
+	if p == nil {
+		return nil, closedError()
+	}
+	return p, nil
+}
+
+// read runs a store call that writes one string.
+func (a *AuthStore) read(fn func(p *C.BosbaseClient, out, errOut **C.char) C.BosbaseStatus) (string, error) {
+	p, err := a.live()
+	if err != nil {
+		return "", err
+	}
+	defer a.n.release()
+	return invoke(func(out, errOut **C.char) C.BosbaseStatus { return fn(p, out, errOut) })
+}
+
+// write runs a store call that takes strings and writes no result.
 func (a *AuthStore) write(fn func(p *C.BosbaseClient, args []*C.char, errOut **C.char) C.BosbaseStatus, ss ...string) error {
 	var cs cStrings
 	defer cs.free()
@@ -107,34 +120,42 @@ func (a *AuthStore) write(fn func(p *C.BosbaseClient, args []*C.char, errOut **C
 	if err != nil {
 		return err
 	}
-	var callErr error
-	if !a.n.with(func(p *C.BosbaseClient) {
-		_, callErr = invoke(func(_, errOut **C.char) C.BosbaseStatus {
-			return fn(p, args, errOut)
-		})
-	}) {
-		return ErrClosed
+	p, err := a.live()
+	if err != nil {
+		return err
 	}
-	return callErr
+	defer a.n.release()
+	_, err = invoke(func(_, errOut **C.char) C.BosbaseStatus { return fn(p, args, errOut) })
+	return err
 }
 
 // OnChange registers fn to run after each change of the store, with the new token
-// ("" after Clear) and record (nil after Clear). The returned function unregisters it
-// (calling it again does nothing): no change made after it returns reaches fn, though a
-// call already under way for an earlier change may still finish.
+// ("" after Clear) and record (nil after Clear). Changes made after OnChange returns
+// reach fn. On a closed client nothing is registered.
 //
-// fn runs synchronously on the goroutine whose call changed the store, so with
-// concurrent auth calls it runs concurrently with itself. It may read the store
-// (Token, Record, IsValid) but must not change it, make auth calls or Close the
-// client. A panic in fn is recovered and reported on stderr, since it cannot unwind
-// through the core.
+// Delivery is ordered and serialised: fn never runs concurrently with itself (or with
+// another listener of this client), and the last call it receives carries the store's
+// final state, so a listener that persists the login always ends with the latest one.
+// fn runs synchronously on the goroutine whose call changed the store. It may read and
+// change the store (a change it makes is delivered, nested, before it returns) and
+// unsubscribe itself. It must not Close the client, and must not wait for another
+// goroutine that changes the store (that goroutine waits for fn: deadlock); avoid slow
+// work in it, since other changes wait for it. A panic in fn is recovered and reported
+// on stderr, since it cannot unwind through the core.
+//
+// The returned function unregisters fn; calling it again does nothing. When it
+// returns, fn is not running on any other goroutine and will never be called again
+// (called from inside fn itself, it returns at once and fn finishes its current run).
 func (a *AuthStore) OnChange(fn func(token string, record map[string]any)) (unsubscribe func()) {
 	id := nextListenerID.Add(1)
 	listeners.Store(id, fn)
 	var coreID C.uint64_t
 	ok := false
 	a.n.with(func(p *C.BosbaseClient) {
-		if C.bbgo_on_change(p, C.uintptr_t(id), &coreID) == C.BOSBASE_STATUS_OK {
+		var errOut *C.char
+		status := C.bbgo_on_change(p, C.uintptr_t(id), &coreID, &errOut)
+		takeString(errOut)
+		if status == C.BOSBASE_STATUS_OK {
 			a.n.mu.Lock()
 			if a.n.listeners != nil {
 				a.n.listeners[id] = coreID
@@ -150,25 +171,62 @@ func (a *AuthStore) OnChange(fn func(token string, record map[string]any)) (unsu
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			// Forget fn first: a callback the core has already started then finds
-			// nothing to run, even before the core has removed its listener.
-			listeners.Delete(id)
 			a.n.with(func(p *C.BosbaseClient) {
 				a.n.mu.Lock()
 				cid, found := a.n.listeners[id]
 				delete(a.n.listeners, id)
 				a.n.mu.Unlock()
 				if found {
-					C.bosbase_auth_store_remove_listener(p, cid)
+					var errOut *C.char
+					C.bosbase_auth_store_remove_listener(p, cid, &errOut)
+					takeString(errOut)
 				}
 			})
+			// The core will not call it again (and, closed, the client calls nothing),
+			// so the Go side can forget it now.
+			listeners.Delete(id)
 		})
 	}
 }
 
+// String describes the store without its token or record (safe to log).
+func (a *AuthStore) String() string {
+	if a == nil {
+		return "bosbase.AuthStore(nil)"
+	}
+	if a.initErr != nil || a.n.isClosed() {
+		return "bosbase.AuthStore{closed}"
+	}
+	p := a.n.acquire()
+	if p == nil {
+		return "bosbase.AuthStore{closed}"
+	}
+	defer a.n.release()
+	var tok, errOut *C.char
+	status := C.bosbase_auth_store_token(p, &tok, &errOut)
+	takeString(errOut)
+	has := status == C.BOSBASE_STATUS_OK && takeString(tok) != ""
+	return fmt.Sprintf("bosbase.AuthStore{hasToken: %t, valid: %t}", has, bool(C.bosbase_auth_store_is_valid(p)))
+}
+
+// GoString is the %#v form, as String.
+func (a *AuthStore) GoString() string {
+	if a == nil {
+		return "(*bosbase.AuthStore)(nil)"
+	}
+	return "&" + a.String()
+}
+
+// Format makes every verb (%v, %+v, %#v, %s) print the safe description.
+func (a *AuthStore) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprint(f, a.GoString())
+		return
+	}
+	fmt.Fprint(f, a.String())
+}
+
 // Listener registry: the core gets an integer id as user_data, never a Go pointer.
-// A plain map rather than cgo.Handle because the header allows a callback already
-// started to run after removal, and cgo.Handle.Value panics on a deleted handle.
 var (
 	listeners      sync.Map // uint64 -> func(string, map[string]any)
 	nextListenerID atomic.Uint64

@@ -9,6 +9,7 @@ static void bbgo_auth_change(void *user_data, const char *token, const char *rec
     bosbaseGoAuthChange((uintptr_t)user_data, (char *)token, (char *)record_json);
 }
 
-BosbaseStatus bbgo_on_change(const BosbaseClient *client, uintptr_t id, uint64_t *listener_id_out) {
-    return bosbase_auth_store_on_change(client, bbgo_auth_change, (void *)id, listener_id_out);
+BosbaseStatus bbgo_on_change(const BosbaseClient *client, uintptr_t id, uint64_t *listener_id_out,
+                             char **error_out) {
+    return bosbase_auth_store_on_change(client, bbgo_auth_change, (void *)id, listener_id_out, error_out);
 }

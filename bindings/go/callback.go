@@ -17,7 +17,7 @@ import (
 func bosbaseGoAuthChange(id C.uintptr_t, token, record *C.char) {
 	v, ok := listeners.Load(uint64(id))
 	if !ok {
-		return // unsubscribed while the core was already calling it
+		return // not registered (yet, or any more)
 	}
 	fn := v.(func(string, map[string]any))
 	// Strings are borrowed for this call only: copy them before fn sees them.

@@ -5,25 +5,15 @@ package bosbase
 */
 import "C"
 
-import (
-	"encoding/json"
-	"time"
-)
+import "fmt"
 
 // Version is this binding's version; it names the binding in the User-Agent.
 const Version = "0.1.0"
 
-// ClientOptions tunes NewClient. Zero values mean the core's defaults.
-type ClientOptions struct {
-	// Lang is the Accept-Language header. Defaults to "en-US".
-	Lang string
-	// Timeout bounds each phase of a request (connect, answer, body). 0 keeps the
-	// core's default (30 s); a negative value waits forever.
-	Timeout time.Duration
-}
-
 // Client talks to one BosBase server. It is safe for use by many goroutines at once;
-// calls block the calling goroutine until the server answers.
+// calls block the calling goroutine until the server answers or the call's deadline
+// (ClientOptions.Timeout, default 30 s) passes. Printing it with any fmt verb shows
+// only whether it is open, closed or refused: never its URL, token or record.
 type Client struct {
 	// AuthStore holds the token and record of the last successful auth call.
 	AuthStore *AuthStore
@@ -32,40 +22,29 @@ type Client struct {
 	initErr error
 }
 
-// New creates a client for the server at url (e.g. "http://127.0.0.1:8090").
-// If the core refuses the URL, every call on the client returns that error;
-// use NewClient to see it at once.
+// New creates a client for the server at url (e.g. "http://127.0.0.1:8090" or
+// "https://api.example.com") with the default options (see ClientOptions).
+// If the core refuses the URL (not http(s)://host[:port][/path], userinfo, a bad
+// port), every call on the client returns that error; use NewClient to see it at once.
 func New(url string) *Client {
 	c, err := NewClient(url, ClientOptions{})
 	if err != nil {
-		return &Client{AuthStore: &AuthStore{}, initErr: err}
+		return &Client{AuthStore: &AuthStore{initErr: err}, initErr: err}
 	}
 	return c
 }
 
-// NewClient is New with options, returning the core's error for a bad URL or option.
+// NewClient is New with options. It returns the core's *ClientResponseError (Kind
+// "invalid_argument", naming the bad part but never echoing its value) for a refused
+// URL or option, e.g. a URL with userinfo or an unreadable CAFile.
 func NewClient(url string, opts ClientOptions) (*Client, error) {
-	o := map[string]any{"userAgent": "bosbase-go/" + Version}
-	if opts.Lang != "" {
-		o["lang"] = opts.Lang
-	}
-	switch {
-	case opts.Timeout < 0:
-		o["timeoutMs"] = 0 // the core's "no timeout"
-	case opts.Timeout > 0:
-		ms := opts.Timeout.Milliseconds()
-		if ms == 0 {
-			ms = 1 // a sub-millisecond timeout must not turn into "none"
-		}
-		o["timeoutMs"] = ms
-	}
-	oj, err := json.Marshal(o)
+	oj, err := opts.json()
 	if err != nil {
 		return nil, err
 	}
 	var cs cStrings
 	defer cs.free()
-	args, err := cs.addAll(url, string(oj))
+	args, err := cs.addAll(url, oj)
 	if err != nil {
 		return nil, err
 	}
@@ -80,11 +59,45 @@ func NewClient(url string, opts ClientOptions) (*Client, error) {
 	return &Client{AuthStore: &AuthStore{n: n}, n: n}, nil
 }
 
-// Close frees the native client. It waits for calls in flight, may be called more
-// than once, and must not be called from an OnChange listener.
-// A client that is never closed is freed by the garbage collector.
+// Close closes the client and frees its native resources (connections included).
+// Calls already running finish first (each is bounded by its deadline); calls made
+// after Close begins fail at once with a *ClientResponseError of Kind "closed"
+// (errors.Is(err, ErrClosed) is true) and send nothing. Close may be called more than
+// once and from many goroutines; it must not be called from an OnChange listener.
+// A client that is never closed is closed and freed by the garbage collector.
 func (c *Client) Close() {
 	c.n.close()
+}
+
+// String describes the client without its URL or any auth state (safe to log).
+func (c *Client) String() string {
+	switch {
+	case c == nil:
+		return "bosbase.Client(nil)"
+	case c.initErr != nil:
+		return "bosbase.Client{refused: " + c.initErr.Error() + "}"
+	case c.n.isClosed():
+		return "bosbase.Client{closed}"
+	}
+	return "bosbase.Client{open}"
+}
+
+// GoString is the %#v form, as String: no URL, token or record.
+func (c *Client) GoString() string {
+	if c == nil {
+		return "(*bosbase.Client)(nil)"
+	}
+	return "&" + c.String()
+}
+
+// Format makes every verb (%v, %+v, %#v, %s) print String's safe description rather
+// than the struct's fields.
+func (c *Client) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprint(f, c.GoString())
+		return
+	}
+	fmt.Fprint(f, c.String())
 }
 
 // Collection returns the API of one collection (e.g. "users", "_superusers").
@@ -100,7 +113,11 @@ func (c *Client) Send(path string, opts SendOptions) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		o, err := cs.options(optionsJSON(opts))
+		oj, err := requestOptions(opts)
+		if err != nil {
+			return nil, err
+		}
+		o, err := cs.options(oj)
 		if err != nil {
 			return nil, err
 		}
@@ -127,7 +144,7 @@ func (c *Client) call(build func(cs *cStrings) (handleFn, error)) (string, error
 	}
 	ptr := c.n.acquire()
 	if ptr == nil {
-		return "", ErrClosed
+		return "", closedError()
 	}
 	defer c.n.release()
 	return invoke(func(result, errOut **C.char) C.BosbaseStatus {
@@ -142,7 +159,7 @@ func (c *Client) callJSON(build func(cs *cStrings) (handleFn, error)) (any, erro
 		return nil, err
 	}
 	var v any
-	if err := json.Unmarshal([]byte(text), &v); err != nil {
+	if err := decodeJSON(text, &v); err != nil {
 		return nil, err
 	}
 	return v, nil

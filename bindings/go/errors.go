@@ -6,31 +6,67 @@ import (
 	"fmt"
 )
 
-// ErrClosed is returned by calls on a client after Close.
-var ErrClosed = errors.New("bosbase: client is closed")
+// Error kinds: the values of ClientResponseError.Kind. The core names most of them
+// (see the error JSON in include/bosbase.h); the binding uses the same names for the
+// failures it detects itself (a NUL byte in a string, a closed client, ...).
+const (
+	KindHTTP            = "http"             // the server answered with an error status
+	KindMFARequired     = "mfa_required"     // first factor of an MFA login; see MFAID
+	KindNetwork         = "network"          // no answer: refused, DNS, reset (Status 0)
+	KindTimeout         = "timeout"          // the call's deadline passed (IsAbort)
+	KindTLS             = "tls"              // handshake or certificate verification failed (Status 0)
+	KindInvalidArgument = "invalid_argument" // refused before anything was sent
+	KindJSON            = "json"             // a 2xx answer that is not the expected JSON
+	KindClosed          = "closed"           // the client was closed; nothing was sent
+	KindCancelled       = "cancelled"        // the call was cancelled
+	KindPanic           = "panic"            // a bug in the library, caught at the boundary
+)
 
-// ClientResponseError is every failure the core reports: an HTTP error answer, an MFA
-// challenge, a network failure, a timeout, a bad argument. Use errors.As to get it.
+// ErrClosed matches, with errors.Is, the error of any call made on a closed client.
+// That error is a *ClientResponseError whose Kind is "closed"; ErrClosed is only a
+// sentinel to compare against (do not return or modify it).
+var ErrClosed error = &ClientResponseError{Kind: KindClosed, Response: map[string]any{}, Message: "the client is closed"}
+
+// ClientResponseError is every failure the binding returns: an HTTP error answer, an MFA
+// challenge, a network or TLS failure, a timeout, a bad argument, a closed client. Use
+// errors.As to get it; switch on Kind.
 //
-// The core builds it (see the error JSON in include/bosbase.h); the binding only
-// decodes it. Its text never contains passwords, custom tokens or auth tokens.
+// The core builds it (see the error JSON in include/bosbase.h); the binding decodes it,
+// or builds one of the same shape for what it refuses itself. Neither its text nor its
+// %v, %+v and %#v forms contain passwords, custom tokens, auth tokens, query strings or
+// URL userinfo.
 type ClientResponseError struct {
-	// URL is the request URL without its query string ("" when no request was made).
+	// URL is the request URL without query, fragment or userinfo ("" when no request
+	// was made).
 	URL string
-	// Status is the HTTP status, or 0 when there was no HTTP response.
+	// Status is the HTTP status, or 0 when no HTTP answer arrived. An answer that
+	// arrived keeps its status even when its body was unreadable or too large.
 	Status int
 	// Response is the server's JSON error body (`status`, `message`, `data` intact),
 	// or an empty map.
 	Response map[string]any
-	// IsAbort is true when the request was aborted (timed out) rather than answered.
+	// IsAbort is true when the call was aborted (timed out or cancelled) rather than
+	// answered.
 	IsAbort bool
-	// Kind names the failure: "http", "mfa_required", "network", "timeout",
-	// "invalid_argument", "json" or "panic".
+	// Kind names the failure: one of the Kind* constants ("http", "mfa_required",
+	// "network", "timeout", "tls", "invalid_argument", "json", "closed", "cancelled",
+	// "panic").
 	Kind string
-	// Message is a short human-readable description.
+	// Message is a short human-readable description (for "tls", what failed: unknown
+	// issuer, name mismatch, expired, ...).
 	Message string
 
 	mfaID string
+}
+
+// newError is a failure the binding detects itself, shaped like the core's.
+func newError(kind, message string) *ClientResponseError {
+	return &ClientResponseError{Kind: kind, Response: map[string]any{}, Message: message}
+}
+
+// closedError is what every call on a closed client returns.
+func closedError() *ClientResponseError {
+	return newError(KindClosed, "the client is closed")
 }
 
 // errorJSON is the C ABI's error object.
@@ -82,4 +118,16 @@ func (e *ClientResponseError) Error() string {
 		s += " [" + e.URL + "]"
 	}
 	return s
+}
+
+// Is makes errors.Is(err, ErrClosed) true for every "closed" error.
+func (e *ClientResponseError) Is(target error) bool {
+	return target == ErrClosed && e.Kind == KindClosed
+}
+
+// GoString is the %#v form: the exported fields, spelled out so that no future field
+// can leak into logs by accident.
+func (e *ClientResponseError) GoString() string {
+	return fmt.Sprintf("&bosbase.ClientResponseError{URL:%q, Status:%d, Response:%#v, IsAbort:%t, Kind:%q, Message:%q}",
+		e.URL, e.Status, e.Response, e.IsAbort, e.Kind, e.Message)
 }

@@ -14,7 +14,6 @@ import "C"
 
 import (
 	"encoding/json"
-	"errors"
 	"strings"
 	"unsafe"
 )
@@ -26,7 +25,7 @@ type cStrings []*C.char
 // truncate them (a truncated password or token must never reach the server).
 func (cs *cStrings) add(s string) (*C.char, error) {
 	if strings.IndexByte(s, 0) >= 0 {
-		return nil, errors.New("bosbase: string argument contains a NUL byte")
+		return nil, newError(KindInvalidArgument, "a string argument contains a NUL byte")
 	}
 	p := C.CString(s)
 	*cs = append(*cs, p)
@@ -70,11 +69,17 @@ func statusError(status C.BosbaseStatus, errJSON string) error {
 	if e, err := decodeError(errJSON); err == nil {
 		return e
 	}
-	return &ClientResponseError{
-		Kind:     C.GoString(C.bosbase_status_name(C.uint32_t(status))),
-		Response: map[string]any{},
-		Message:  "the library reported a failure without details",
+	return newError(C.GoString(C.bosbase_status_name(C.uint32_t(status))),
+		"the library reported a failure without details")
+}
+
+// decodeJSON decodes a result; an unreadable one is a "json" *ClientResponseError
+// (the decoder's own message may quote the text, so it is not passed on).
+func decodeJSON(text string, v any) error {
+	if err := json.Unmarshal([]byte(text), v); err != nil {
+		return newError(KindJSON, "the library returned a result that is not the expected JSON")
 	}
+	return nil
 }
 
 // callFn is one C call: it gets out-pointers for the result and the error JSON.
@@ -95,8 +100,8 @@ func invoke(fn callFn) (string, error) {
 // decodeMap decodes a JSON object result; `null` gives a nil map.
 func decodeMap(s string) (map[string]any, error) {
 	var m map[string]any
-	if err := json.Unmarshal([]byte(s), &m); err != nil {
-		return nil, errors.New("bosbase: the library returned JSON that is not an object")
+	if err := decodeJSON(s, &m); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -2,7 +2,11 @@ package bosbase_test
 
 import (
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,14 +29,123 @@ func TestCloseIsIdempotentAndFrees(t *testing.T) {
 	if _, err := c.Collection("users").AuthWithToken("t", nil, nil, nil); !errors.Is(err, bosbase.ErrClosed) {
 		t.Errorf("call after Close: %v, want ErrClosed", err)
 	}
-	if c.AuthStore.Token() != "" || c.AuthStore.IsValid() {
+	if c.AuthStore.Token() != "" || c.AuthStore.Record() != nil || c.AuthStore.IsValid() {
 		t.Errorf("closed client still reports auth state")
 	}
-	c.AuthStore.Clear() // harmless no-op
 	unsubscribe := c.AuthStore.OnChange(func(string, map[string]any) {})
 	unsubscribe()
 	if _, err := c.AuthStore.Export(); !errors.Is(err, bosbase.ErrClosed) {
 		t.Errorf("Export after Close: %v", err)
+	}
+	for name, err := range map[string]error{
+		"Clear":  c.AuthStore.Clear(),
+		"Save":   c.AuthStore.Save("t", nil),
+		"Import": c.AuthStore.Import(`{"token":"t","record":null}`),
+	} {
+		if e := responseError(t, err); e.Kind != "closed" || e.Status != 0 || e.Response == nil {
+			t.Errorf("%s after Close: kind %q status %d", name, e.Kind, e.Status)
+		}
+	}
+}
+
+// slowServer answers /slow only when release is closed (signalling arrived first) and
+// every other path at once, with 200 {"ok":true}. It counts the requests it received.
+type slowServer struct {
+	*httptest.Server
+	arrived, release chan struct{}
+	requests         atomic.Int64
+}
+
+func newSlowServer(t *testing.T) *slowServer {
+	t.Helper()
+	s := &slowServer{arrived: make(chan struct{}, 16), release: make(chan struct{})}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.requests.Add(1)
+		if r.URL.Path == "/slow" {
+			s.arrived <- struct{}{}
+			<-s.release
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	t.Cleanup(func() {
+		select {
+		case <-s.release:
+		default:
+			close(s.release)
+		}
+		s.Close()
+	})
+	return s
+}
+
+// Close refuses new calls at once (kind "closed", nothing sent) while a call already in
+// flight runs to its normal end; Close returns only after that call, then frees.
+func TestCloseRefusesNewCallsWhileInFlightFinishes(t *testing.T) {
+	srv := newSlowServer(t)
+	before := bosbase.LiveClients()
+	c := bosbase.New(srv.URL)
+	inFlight := make(chan error, 1)
+	go func() {
+		v, err := c.Send("/slow", bosbase.SendOptions{})
+		if err == nil && v.(map[string]any)["ok"] != true {
+			err = fmt.Errorf("unexpected answer %v", v)
+		}
+		inFlight <- err
+	}()
+	select {
+	case <-srv.arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the slow request never reached the server")
+	}
+	closed := make(chan struct{})
+	go func() { c.Close(); close(closed) }()
+
+	// New calls are refused once Close has begun, without reaching the server.
+	deadline := time.Now().Add(5 * time.Second)
+	var err error
+	for {
+		_, err = c.Send("/fast", bosbase.SendOptions{})
+		if errors.Is(err, bosbase.ErrClosed) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	e := responseError(t, err)
+	if e.Kind != "closed" || e.Status != 0 || e.IsAbort || e.Response == nil {
+		t.Fatalf("call during Close: kind %q status %d isAbort %v, want closed 0 false", e.Kind, e.Status, e.IsAbort)
+	}
+	requests := srv.requests.Load()
+	for i := 0; i < 20; i++ {
+		if _, err := c.Collection("users").AuthWithPassword("a@example.com", "pw", nil, nil, nil); !errors.Is(err, bosbase.ErrClosed) {
+			t.Fatalf("auth call during Close: %v, want kind closed", err)
+		}
+	}
+	if err := c.AuthStore.Save("t", nil); !errors.Is(err, bosbase.ErrClosed) {
+		t.Errorf("Save during Close: %v, want kind closed", err)
+	}
+	if got := srv.requests.Load(); got != requests {
+		t.Errorf("%d refused calls reached the server", got-requests)
+	}
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a call was in flight")
+	case err := <-inFlight:
+		t.Fatalf("the in-flight call ended before the server answered: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+
+	close(srv.release)
+	if err := <-inFlight; err != nil {
+		t.Errorf("the call in flight during Close failed: %v", err)
+	}
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return after the call in flight finished")
+	}
+	if got := bosbase.LiveClients(); got > before {
+		t.Errorf("live clients after Close = %d, want %d", got, before)
 	}
 }
 

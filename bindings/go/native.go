@@ -9,64 +9,78 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // native owns one BosbaseClient handle. Client, AuthStore and RecordService all point
 // at it (never at each other), so the finalizer below runs once none of them is
 // reachable: no cycle through a finalized object.
 //
-// The header makes freeing a handle while another thread is inside a call undefined,
-// so every call holds a reference (acquire/release) and close waits for them to drain.
-// A counter rather than a sync.RWMutex because an OnChange listener may read the
-// store while the call that triggered it is still in flight (recursive read locks
-// deadlock an RWMutex once a writer waits).
+// Closing is the core's job: bosbase_client_close refuses new requests (status CLOSED)
+// and waits for the requests in flight, each bounded by its deadline. What the core
+// cannot know is whether a goroutine has loaded the handle and is about to pass it to
+// C, or is inside one of the auth-store functions (which the core's close does not wait
+// for): freeing under either would be a use-after-free. So each use of the handle
+// holds a reference (acquire/release), and the free waits for the references, which
+// after bosbase_client_close are only short-lived ones (a store read, or a call that the
+// core immediately refuses with CLOSED).
+//
+// A counter rather than a sync.RWMutex: an OnChange listener may read the store while
+// the call that triggered it still holds a reference, and a recursive read lock
+// deadlocks an RWMutex once a writer waits.
 type native struct {
-	ptr    *C.BosbaseClient
-	refs   atomic.Int64
-	closed atomic.Bool
-	once   sync.Once
+	ptr     *C.BosbaseClient
+	refs    atomic.Int64
+	closed  atomic.Bool
+	once    sync.Once
+	drained chan struct{} // closed by the release that ends the last reference after close
+	signal  sync.Once
 
 	mu        sync.Mutex
 	listeners map[uint64]C.uint64_t // Go listener id -> core listener id
 }
 
 func newNative(ptr *C.BosbaseClient) *native {
-	n := &native{ptr: ptr, listeners: map[uint64]C.uint64_t{}}
+	n := &native{ptr: ptr, drained: make(chan struct{}), listeners: map[uint64]C.uint64_t{}}
 	runtime.SetFinalizer(n, (*native).close)
 	return n
 }
 
-// acquire returns the handle for one call, or nil once closed. Pair with release.
+// acquire returns the handle for one use, or nil once closing has begun (or for a
+// client that was never created). Pair a non-nil result with release.
 func (n *native) acquire() *C.BosbaseClient {
 	if n == nil {
 		return nil
 	}
 	n.refs.Add(1)
-	// Sequentially consistent atomics: either close sees our reference and waits, or
-	// we see closed here and back off.
+	// Sequentially consistent atomics: either close sees our reference and waits for
+	// it, or we see closed here and back off.
 	if n.closed.Load() {
-		n.refs.Add(-1)
+		n.release()
 		return nil
 	}
 	return n.ptr
 }
 
 func (n *native) release() {
-	n.refs.Add(-1)
+	if n.refs.Add(-1) == 0 && n.closed.Load() {
+		n.signal.Do(func() { close(n.drained) })
+	}
 	runtime.KeepAlive(n)
 }
 
-// close frees the handle once; later calls (and the finalizer) do nothing.
+// close closes and frees the handle once; later calls wait for the first to finish,
+// then do nothing. Used by Client.Close and as the finalizer.
 func (n *native) close() {
 	if n == nil {
 		return
 	}
 	n.once.Do(func() {
-		n.closed.Store(true)
 		runtime.SetFinalizer(n, nil)
-		for n.refs.Load() != 0 { // in-flight calls finish first
-			time.Sleep(time.Millisecond)
+		n.closed.Store(true)
+		// The core refuses new requests and waits for the ones in flight.
+		C.bosbase_client_close(n.ptr)
+		if n.refs.Load() != 0 {
+			<-n.drained
 		}
 		n.mu.Lock()
 		for id := range n.listeners {
@@ -77,6 +91,11 @@ func (n *native) close() {
 		C.bosbase_client_free(n.ptr)
 		n.ptr = nil
 	})
+}
+
+// isClosed reports whether Close has begun.
+func (n *native) isClosed() bool {
+	return n == nil || n.closed.Load()
 }
 
 // with runs fn with a live handle; false when the client is closed.

@@ -5,8 +5,6 @@ package bosbase
 */
 import "C"
 
-import "encoding/json"
-
 // RecordService is the API of one collection, from Client.Collection.
 //
 // The trailing body, query and headers arguments are optional (nil): body fields are
@@ -51,7 +49,7 @@ func (s *RecordService) tokenBinding(bind bool, email, password, token string, b
 		return false, err
 	}
 	var ok bool
-	if err := json.Unmarshal([]byte(text), &ok); err != nil {
+	if err := decodeJSON(text, &ok); err != nil {
 		return false, err
 	}
 	return ok, nil
@@ -123,7 +121,11 @@ func (s *RecordService) Send(path string, opts SendOptions) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		o, err := cs.options(optionsJSON(opts))
+		oj, err := requestOptions(opts)
+		if err != nil {
+			return nil, err
+		}
+		o, err := cs.options(oj)
 		if err != nil {
 			return nil, err
 		}
