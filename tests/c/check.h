@@ -1,4 +1,4 @@
-/* The CHECK counter shared by the C ABI test programs. */
+/* The CHECK counters shared by the C ABI test programs (atomic: checks run on many threads). */
 #ifndef BOSBASE_TEST_CHECK_H
 #define BOSBASE_TEST_CHECK_H
 #include <stdio.h>
@@ -9,9 +9,9 @@ static int passed, failed;
 #define CHECK(cond)                                                                  \
     do {                                                                             \
         if (cond) {                                                                  \
-            passed++;                                                                \
+            __atomic_add_fetch(&passed, 1, __ATOMIC_RELAXED);                        \
         } else {                                                                     \
-            failed++;                                                                \
+            __atomic_add_fetch(&failed, 1, __ATOMIC_RELAXED);                        \
             fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
         }                                                                            \
     } while (0)
