@@ -23,11 +23,13 @@ go-build: go-toolchain core-release
 
 # vet, then the suite twice: plainly and under the race detector. TestMain starts its own
 # dev server through scripts/devserver --build --demo (BOSBASE_URL is unset so it does).
+# Both runs go under scripts/tls-fixture (one HTTPS server for both) so TestHTTPS runs;
+# BOSBASE_TLS_REQUIRED makes it fail rather than skip if the fixture's variables are missing.
 go-test: go-build
 	cd $(GO_BINDING) && go vet ./... && gofmt -l . | (! grep .)
-	cd $(GO_EXAMPLE) && go vet ./...
-	cd $(GO_BINDING) && env -u BOSBASE_URL go test -count=1 -timeout 20m ./...
-	cd $(GO_BINDING) && env -u BOSBASE_URL go test -race -count=1 -timeout 30m ./...
+	cd $(GO_EXAMPLE) && go vet ./... && gofmt -l . | (! grep .)
+	cd $(GO_BINDING) && env -u BOSBASE_URL BOSBASE_TLS_REQUIRED=1 $(ROOT)/scripts/tls-fixture -- \
+	  sh -c 'go test -count=1 -timeout 20m ./... && go test -race -count=1 -timeout 30m ./...'
 
 # Seed 001 against the server `make demo` started (BOSBASE_URL).
 go-demo: go-build
