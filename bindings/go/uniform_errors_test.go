@@ -26,7 +26,10 @@ func TestEveryErrorIsClientResponseError(t *testing.T) {
 		kind string
 	}
 	ctor := func(url string, o bosbase.ClientOptions) error { _, err := bosbase.NewClient(url, o); return err }
-	send := func(c *bosbase.Client, path string, o bosbase.SendOptions) error { _, err := c.Send(path, o); return err }
+	send := func(c *bosbase.Client, path string, o bosbase.SendOptions) error {
+		_, err := c.Send(path, o)
+		return err
+	}
 	export := func(c *bosbase.Client) error { _, err := c.AuthStore.Export(); return err }
 	authTok := func(c *bosbase.Client, tok string, body map[string]any, h map[string]string) error {
 		_, err := c.Collection("users").AuthWithToken(tok, body, nil, h)
