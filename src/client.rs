@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{Connector, TcpConnector};
 
 use crate::gate::Gate;
@@ -64,7 +63,8 @@ pub struct ClientBuilder {
     max_idle_connections: usize,
     tls: TlsSettings,
     ca_error: Option<Error>,
-    tweaks: bool,
+    coalesce_writes: bool,
+    literal_resolver: bool,
 }
 
 /// Shows the URL without userinfo and no TLS material.
@@ -158,11 +158,13 @@ impl ClientBuilder {
         self
     }
 
-    /// Bench only: turns the write-coalescing transport and the IP-literal resolver off so
-    /// `make bench` can measure them side by side. Defaults to `true`.
+    /// Bench only: turns the write-coalescing transport and the IP-literal resolver (see
+    /// `src/transport.rs`) on or off so `make bench` can measure each side by side.
+    /// Defaults to `(true, true)`.
     #[doc(hidden)]
-    pub fn transport_tweaks(mut self, on: bool) -> Self {
-        self.tweaks = on;
+    pub fn transport_tweaks(mut self, coalesce_writes: bool, literal_resolver: bool) -> Self {
+        self.coalesce_writes = coalesce_writes;
+        self.literal_resolver = literal_resolver;
         self
     }
 
@@ -202,9 +204,10 @@ impl ClientBuilder {
             .max_redirects(0)
             .build();
         let connector = TcpConnector::default().chain(TlsConnector::new(self.tls));
-        let agent = match self.tweaks {
-            true => ureq::Agent::with_parts(config, connector.chain(Coalescing), LiteralResolver::default()),
-            false => ureq::Agent::with_parts(config, connector, DefaultResolver::default()),
+        let resolver = LiteralResolver::new(self.literal_resolver);
+        let agent = match self.coalesce_writes {
+            true => ureq::Agent::with_parts(config, connector.chain(Coalescing), resolver),
+            false => ureq::Agent::with_parts(config, connector, resolver),
         };
         LIVE_CLIENTS.fetch_add(1, Ordering::Relaxed);
         BosBase {
@@ -241,7 +244,8 @@ impl BosBase {
             max_idle_connections: DEFAULT_MAX_IDLE_CONNECTIONS,
             tls: TlsSettings::default(),
             ca_error: None,
-            tweaks: true,
+            coalesce_writes: true,
+            literal_resolver: true,
         }
     }
 

@@ -117,12 +117,24 @@ fn announces_body(out: &[u8]) -> bool {
     })
 }
 
-/// Answers IP-literal hosts directly; asks ureq's resolver for names.
+/// Answers IP-literal hosts directly (when enabled); asks ureq's resolver for names.
 #[derive(Debug, Default)]
-pub(crate) struct LiteralResolver(DefaultResolver);
+pub(crate) struct LiteralResolver {
+    inner: DefaultResolver,
+    enabled: bool,
+}
+
+impl LiteralResolver {
+    pub(crate) fn new(enabled: bool) -> Self {
+        LiteralResolver { inner: DefaultResolver::default(), enabled }
+    }
+}
 
 impl Resolver for LiteralResolver {
     fn resolve(&self, uri: &Uri, config: &Config, timeout: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        if !self.enabled {
+            return self.inner.resolve(uri, config, timeout);
+        }
         let literal = uri.host().and_then(|h| h.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok());
         let port = uri.port_u16().or_else(|| match uri.scheme_str() {
             Some("https") => Some(443),
@@ -135,7 +147,7 @@ impl Resolver for LiteralResolver {
                 addrs.push(SocketAddr::new(ip, port));
                 Ok(addrs)
             }
-            _ => self.0.resolve(uri, config, timeout),
+            _ => self.inner.resolve(uri, config, timeout),
         }
     }
 }
