@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"time"
 
 	bosbase "github.com/bosbase/bosbase-native/bindings/go"
 )
@@ -53,5 +54,29 @@ func ExampleAuthStore_Export() {
 	defer restored.Close()
 	if err := restored.AuthStore.Import(saved); err != nil {
 		log.Fatal(err)
+	}
+}
+
+// A server whose certificate comes from a private CA, with a shorter deadline per call;
+// every failure is a *ClientResponseError (compiled, not run: it needs a server).
+func ExampleNewClient() {
+	client, err := bosbase.NewClient("https://api.internal:8443", bosbase.ClientOptions{
+		CAFile:  "/etc/myapp/internal-ca.pem",
+		Timeout: 10 * time.Second,
+	})
+	if err != nil {
+		log.Fatal(err) // Kind "invalid_argument": a bad URL, or an unreadable CAFile
+	}
+	defer client.Close()
+
+	_, err = client.Send("/api/health", bosbase.SendOptions{Timeout: 2 * time.Second})
+	var e *bosbase.ClientResponseError
+	if errors.As(err, &e) {
+		switch e.Kind {
+		case bosbase.KindTLS: // e.Message says what failed: unknown issuer, name mismatch, expired
+		case bosbase.KindTimeout, bosbase.KindNetwork: // no answer (e.Status == 0)
+		case bosbase.KindClosed: // the client was closed
+		}
+		log.Print(e)
 	}
 }
