@@ -19,7 +19,7 @@ import (
 // {token, record} here, and requests carry the token as Authorization whenever the
 // store holds one. It is reached as the client.AuthStore field. Safe for concurrent
 // use. On a closed client the getters return zero values and the other methods return
-// a *ClientResponseError of Kind "closed". Printing it shows whether it holds a login,
+// a *ClientResponseError of Kind "closed" (see Client.Close for the closing itself). Printing it shows whether it holds a login,
 // never the token or record.
 type AuthStore struct {
 	n       *native
@@ -49,7 +49,7 @@ func (a *AuthStore) Record() map[string]any {
 // (the signature is not checked). Requests carry the token whether or not it is valid.
 func (a *AuthStore) IsValid() bool {
 	valid := false
-	a.n.with(func(p *C.BosbaseClient) {
+	a.n.withRead(func(p *C.BosbaseClient) {
 		valid = bool(C.bosbase_auth_store_is_valid(p))
 	})
 	return valid
@@ -89,13 +89,14 @@ func (a *AuthStore) Import(data string) error {
 	}, data)
 }
 
-// live returns the handle, or the error every method on a closed or refused client
-// returns. Pair a non-nil handle with a.n.release().
-func (a *AuthStore) live() (*C.BosbaseClient, error) {
+// live returns the handle (admitted for a change, or only for reading), or the error
+// every method on a closed or refused client returns. Pair a non-nil handle with
+// a.n.release().
+func (a *AuthStore) live(change bool) (*C.BosbaseClient, error) {
 	if a.initErr != nil {
 		return nil, a.initErr
 	}
-	p := a.n.acquire()
+	p := a.n.admit(change)
 	if p == nil {
 		return nil, closedError()
 	}
@@ -104,7 +105,7 @@ func (a *AuthStore) live() (*C.BosbaseClient, error) {
 
 // read runs a store call that writes one string.
 func (a *AuthStore) read(fn func(p *C.BosbaseClient, out, errOut **C.char) C.BosbaseStatus) (string, error) {
-	p, err := a.live()
+	p, err := a.live(false)
 	if err != nil {
 		return "", err
 	}
@@ -120,7 +121,7 @@ func (a *AuthStore) write(fn func(p *C.BosbaseClient, args []*C.char, errOut **C
 	if err != nil {
 		return err
 	}
-	p, err := a.live()
+	p, err := a.live(true)
 	if err != nil {
 		return err
 	}
@@ -151,7 +152,7 @@ func (a *AuthStore) OnChange(fn func(token string, record map[string]any)) (unsu
 	listeners.Store(id, fn)
 	var coreID C.uint64_t
 	ok := false
-	a.n.with(func(p *C.BosbaseClient) {
+	a.n.withChange(func(p *C.BosbaseClient) {
 		var errOut *C.char
 		status := C.bbgo_on_change(p, C.uintptr_t(id), &coreID, &errOut)
 		takeString(errOut)
@@ -171,7 +172,7 @@ func (a *AuthStore) OnChange(fn func(token string, record map[string]any)) (unsu
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			a.n.with(func(p *C.BosbaseClient) {
+			a.n.withRead(func(p *C.BosbaseClient) {
 				a.n.mu.Lock()
 				cid, found := a.n.listeners[id]
 				delete(a.n.listeners, id)
@@ -197,7 +198,7 @@ func (a *AuthStore) String() string {
 	if a.initErr != nil || a.n.isClosed() {
 		return "bosbase.AuthStore{closed}"
 	}
-	p := a.n.acquire()
+	p := a.n.acquireRead()
 	if p == nil {
 		return "bosbase.AuthStore{closed}"
 	}

@@ -60,10 +60,12 @@ func NewClient(url string, opts ClientOptions) (*Client, error) {
 }
 
 // Close closes the client and frees its native resources (connections included).
-// Calls already running finish first (each is bounded by its deadline); calls made
-// after Close begins fail at once with a *ClientResponseError of Kind "closed"
-// (errors.Is(err, ErrClosed) is true) and send nothing. Close may be called more than
-// once and from many goroutines; it must not be called from an OnChange listener.
+// Calls already running finish first (each is bounded by its deadline); calls and
+// auth-store changes made after Close begins fail at once with a *ClientResponseError
+// of Kind "closed" (errors.Is(err, ErrClosed) is true) and send nothing. Store reads
+// keep working until the running calls are done, so their OnChange listeners can read
+// the store; afterwards they return zero values. Close may be called more than once
+// and from many goroutines; it must not be called from an OnChange listener.
 // A client that is never closed is closed and freed by the garbage collector.
 func (c *Client) Close() {
 	c.n.close()

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -48,8 +49,9 @@ func TestCloseIsIdempotentAndFrees(t *testing.T) {
 	}
 }
 
-// slowServer answers /slow only when release is closed (signalling arrived first) and
-// every other path at once, with 200 {"ok":true}. It counts the requests it received.
+// slowServer answers /slow and /api/collections/slow/... only when release is closed
+// (signalling arrived first), every other path at once, with 200 {"ok":true} (an auth
+// answer under /api/collections/slow/). It counts the requests it received.
 type slowServer struct {
 	*httptest.Server
 	arrived, release chan struct{}
@@ -61,11 +63,16 @@ func newSlowServer(t *testing.T) *slowServer {
 	s := &slowServer{arrived: make(chan struct{}, 16), release: make(chan struct{})}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
-		if r.URL.Path == "/slow" {
+		auth := strings.HasPrefix(r.URL.Path, "/api/collections/slow/")
+		if r.URL.Path == "/slow" || auth {
 			s.arrived <- struct{}{}
 			<-s.release
 		}
 		w.Header().Set("Content-Type", "application/json")
+		if auth {
+			_, _ = w.Write([]byte(`{"token":"tok-slow","record":{"id":"r1","email":"a@example.com"}}`))
+			return
+		}
 		_, _ = w.Write([]byte(`{"ok":true}`))
 	}))
 	t.Cleanup(func() {
@@ -80,16 +87,21 @@ func newSlowServer(t *testing.T) *slowServer {
 }
 
 // Close refuses new calls at once (kind "closed", nothing sent) while a call already in
-// flight runs to its normal end; Close returns only after that call, then frees.
+// flight runs to its normal end (its auth-store effect and listeners included, which may
+// still read the store); Close returns only after that call, then frees.
 func TestCloseRefusesNewCallsWhileInFlightFinishes(t *testing.T) {
 	srv := newSlowServer(t)
 	before := bosbase.LiveClients()
 	c := bosbase.New(srv.URL)
+	var seen atomic.Value
+	c.AuthStore.OnChange(func(tok string, _ map[string]any) {
+		seen.Store(tok + "|" + c.AuthStore.Token()) // a listener may read the store
+	})
 	inFlight := make(chan error, 1)
 	go func() {
-		v, err := c.Send("/slow", bosbase.SendOptions{})
-		if err == nil && v.(map[string]any)["ok"] != true {
-			err = fmt.Errorf("unexpected answer %v", v)
+		auth, err := c.Collection("slow").AuthWithPassword("a@example.com", "pw", nil, nil, nil)
+		if err == nil && auth["token"] != "tok-slow" {
+			err = fmt.Errorf("unexpected answer %v", auth)
 		}
 		inFlight <- err
 	}()
@@ -138,6 +150,9 @@ func TestCloseRefusesNewCallsWhileInFlightFinishes(t *testing.T) {
 	close(srv.release)
 	if err := <-inFlight; err != nil {
 		t.Errorf("the call in flight during Close failed: %v", err)
+	}
+	if got, _ := seen.Load().(string); got != "tok-slow|tok-slow" {
+		t.Errorf("listener during Close saw %q (argument|store read), want tok-slow|tok-slow", got)
 	}
 	select {
 	case <-closed:

@@ -24,15 +24,21 @@ import (
 // after bosbase_client_close are only short-lived ones (a store read, or a call that the
 // core immediately refuses with CLOSED).
 //
+// Two stages: once closing, new requests, store changes and new listeners are refused,
+// but store reads still work, so a listener run by a request that finishes during Close
+// can read the store; once freeing (after bosbase_client_close returned), everything is
+// refused and the last reference lets the free go ahead.
+//
 // A counter rather than a sync.RWMutex: an OnChange listener may read the store while
 // the call that triggered it still holds a reference, and a recursive read lock
 // deadlocks an RWMutex once a writer waits.
 type native struct {
 	ptr     *C.BosbaseClient
 	refs    atomic.Int64
-	closed  atomic.Bool
+	closing atomic.Bool // Close has begun: only reads (and unsubscribing) are admitted
+	freeing atomic.Bool // the core's close returned: nothing is admitted
 	once    sync.Once
-	drained chan struct{} // closed by the release that ends the last reference after close
+	drained chan struct{} // closed by the release that ends the last reference once freeing
 	signal  sync.Once
 
 	mu        sync.Mutex
@@ -45,16 +51,26 @@ func newNative(ptr *C.BosbaseClient) *native {
 	return n
 }
 
-// acquire returns the handle for one use, or nil once closing has begun (or for a
-// client that was never created). Pair a non-nil result with release.
+// acquire returns the handle for a request or a store change, or nil once Close has
+// begun (or for a client that was never created). Pair a non-nil result with release.
 func (n *native) acquire() *C.BosbaseClient {
+	return n.admit(true)
+}
+
+// acquireRead is acquire for store reads and unsubscribing, which stay admitted until
+// the core's close has returned.
+func (n *native) acquireRead() *C.BosbaseClient {
+	return n.admit(false)
+}
+
+func (n *native) admit(change bool) *C.BosbaseClient {
 	if n == nil {
 		return nil
 	}
 	n.refs.Add(1)
 	// Sequentially consistent atomics: either close sees our reference and waits for
-	// it, or we see closed here and back off.
-	if n.closed.Load() {
+	// it, or we see its flag here and back off.
+	if n.freeing.Load() || (change && n.closing.Load()) {
 		n.release()
 		return nil
 	}
@@ -62,7 +78,7 @@ func (n *native) acquire() *C.BosbaseClient {
 }
 
 func (n *native) release() {
-	if n.refs.Add(-1) == 0 && n.closed.Load() {
+	if n.refs.Add(-1) == 0 && n.freeing.Load() {
 		n.signal.Do(func() { close(n.drained) })
 	}
 	runtime.KeepAlive(n)
@@ -76,9 +92,10 @@ func (n *native) close() {
 	}
 	n.once.Do(func() {
 		runtime.SetFinalizer(n, nil)
-		n.closed.Store(true)
+		n.closing.Store(true)
 		// The core refuses new requests and waits for the ones in flight.
 		C.bosbase_client_close(n.ptr)
+		n.freeing.Store(true)
 		if n.refs.Load() != 0 {
 			<-n.drained
 		}
@@ -95,11 +112,22 @@ func (n *native) close() {
 
 // isClosed reports whether Close has begun.
 func (n *native) isClosed() bool {
-	return n == nil || n.closed.Load()
+	return n == nil || n.closing.Load()
 }
 
-// with runs fn with a live handle; false when the client is closed.
-func (n *native) with(fn func(p *C.BosbaseClient)) bool {
+// withRead runs fn with a handle admitted for reading; false when it is not.
+func (n *native) withRead(fn func(p *C.BosbaseClient)) bool {
+	p := n.acquireRead()
+	if p == nil {
+		return false
+	}
+	defer n.release()
+	fn(p)
+	return true
+}
+
+// withChange runs fn with a handle admitted for a change; false once Close has begun.
+func (n *native) withChange(fn func(p *C.BosbaseClient)) bool {
 	p := n.acquire()
 	if p == nil {
 		return false
