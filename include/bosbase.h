@@ -9,6 +9,9 @@
  *    with nothing done (no request sent). Every `char *` written to an out-pointer is owned
  *    by the caller: free it with bosbase_string_free(). Results are written only on
  *    success, `*error_out` only on failure; otherwise out-pointers are left untouched.
+ *  - Every REST operation is a row of the operation table (bosbase_operations_json()),
+ *    run by name with bosbase_call() or, without blocking, bosbase_call_async(); the
+ *    typed functions below are shims over the same rows.
  *  - Thread safety: a BosbaseClient may be used from many threads at once. Calls block
  *    the calling thread until the answer or the call's deadline (default 30 s, option
  *    "timeoutMs"); hosts that must not block run them on worker threads.
@@ -42,7 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 /* Version of this header's ABI; bumped on any incompatible change. */
-#define BOSBASE_ABI_VERSION 2
+#define BOSBASE_ABI_VERSION 3
 /* Library version this header was generated for (see bosbase_version()). */
 #define BOSBASE_VERSION "0.1.0"
 
@@ -56,6 +59,11 @@
  * Default number of idle keep-alive connections kept (per host and in all).
  */
 #define DEFAULT_MAX_IDLE_CONNECTIONS 64
+
+/**
+ * Default number of worker threads per client.
+ */
+#define DEFAULT_POOL_SIZE 16
 
 /**
  * Result of a C call: 0 on success, otherwise the failure's kind (the error
@@ -121,6 +129,12 @@ typedef uint32_t BosbaseStatus;
 #endif // __cplusplus
 
 /**
+ * A started asynchronous call (from `bosbase_call_async`): cancel it with
+ * `bosbase_call_cancel`, release it with `bosbase_call_free`.
+ */
+typedef struct BosbaseCall BosbaseCall;
+
+/**
  * An opaque client handle. Thread-safe: one handle may be used from many threads
  * at once; calls block the calling thread until the server answers or their deadline passes.
  */
@@ -139,6 +153,21 @@ typedef struct BosbaseClient BosbaseClient;
 typedef void (*BosbaseAuthChangeCallback)(void *user_data,
                                           const char *token,
                                           const char *record_json);
+
+/**
+ * Completion of `bosbase_call_async`, invoked exactly once: `status` as
+ * `bosbase_call` would return it; on success `result_json` is the result and
+ * `error_json` NULL, on failure the reverse. Both are borrowed for the duration of the
+ * callback only (copy what you keep). It runs on one of the client's worker threads, or
+ * — for a cancelled call — on the thread calling `bosbase_call_cancel`, before that
+ * returns. It may call any function of this library (start other calls, read the auth
+ * store) except `bosbase_client_free`/`bosbase_client_close` on the same client, and
+ * must not unwind.
+ */
+typedef void (*BosbaseCallCallback)(void *user_data,
+                                    BosbaseStatus status,
+                                    const char *result_json,
+                                    const char *error_json);
 
 #ifdef __cplusplus
 extern "C" {
@@ -221,6 +250,61 @@ BosbaseStatus bosbase_auth_store_remove_listener(const struct BosbaseClient *cli
                                                  char **error_out);
 
 /**
+ * Runs operation `op` (a name from `bosbase_operations_json`, e.g.
+ * `"records.authWithToken"`) with `args_json` (NULL or an object of named arguments, e.g.
+ * `{"collection":"users","token":"…"}`) and `options_json` (see the header's preamble).
+ * Blocks until the answer or the call's deadline. Writes the result JSON to `*result_out`.
+ * Returns OK or the failure's status (unknown operation or argument: INVALID_ARGUMENT).
+ * Thread-safe.
+ */
+BosbaseStatus bosbase_call(const struct BosbaseClient *client,
+                           const char *op,
+                           const char *args_json,
+                           const char *options_json,
+                           char **result_out,
+                           char **error_out);
+
+/**
+ * Starts operation `op` (as `bosbase_call`) on the client's worker pool and returns at
+ * once. On OK, `callback` (see `BosbaseCallCallback`) will be invoked exactly once with
+ * `user_data`, and `*call_out` receives a handle to cancel the call with and to release
+ * with `bosbase_call_free` (before or after the callback). On any other status nothing was
+ * started and the callback is never invoked (bad arguments, unknown operation, closed
+ * client). Thread-safe.
+ */
+BosbaseStatus bosbase_call_async(const struct BosbaseClient *client,
+                                 const char *op,
+                                 const char *args_json,
+                                 const char *options_json,
+                                 BosbaseCallCallback callback,
+                                 void *user_data,
+                                 struct BosbaseCall **call_out,
+                                 char **error_out);
+
+/**
+ * Cancels a call started by `bosbase_call_async`, unless it already finished. If this
+ * cancels it, the callback runs on this thread with BOSBASE_STATUS_CANCELLED before this
+ * returns, and the call applies no auth-store effect (a login it was making is not saved,
+ * whatever the server answered). NULL is ignored. Thread-safe.
+ */
+void bosbase_call_cancel(const struct BosbaseCall *call);
+
+/**
+ * Releases a call handle. Does not cancel: the callback still runs exactly once. NULL is
+ * ignored; freeing twice is undefined behaviour.
+ */
+void bosbase_call_free(struct BosbaseCall *call);
+
+/**
+ * Writes the operation table to `*json_out`:
+ * `[{"name","method","path","args":[{"name","in","type","required","default"}],"effect","result","doc"}]`
+ * (`in`: path/query/body; `effect`: none/saveAuth; `result`: json/true). Bindings generate
+ * their wrappers from it. Free with `bosbase_string_free`. Thread-safe.
+ */
+BosbaseStatus bosbase_operations_json(char **json_out,
+                                      char **error_out);
+
+/**
  * Creates a client for the server at `base_url` (`http(s)://host[:port][/path]`; userinfo,
  * out-of-range ports, query and fragment are refused).
  *
@@ -229,6 +313,7 @@ BosbaseStatus bosbase_auth_store_remove_listener(const struct BosbaseClient *cli
  * `"timeoutMs"` (deadline of each call, connect to last byte; default 30000),
  * `"connectTimeoutMs"` (default 10000), `"maxResponseBytes"` (default 10485760),
  * `"maxIdleConnections"` (keep-alive connections kept; default 64),
+ * `"poolSize"` (worker threads for `bosbase_call_async`; default 16),
  * `"caPem"` (PEM text of extra trusted CA certificates), `"caFile"` (path of such a PEM file),
  * `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false).
  * Certificates are verified against the platform's trust store plus `caPem`/`caFile`.

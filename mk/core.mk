@@ -17,7 +17,7 @@ core-release:
 
 # Unit tests, header drift, fault injection, docs, then the dev-server suites.
 core-test: devserver-build
-	cargo test --lib --test header --test faults --test tls
+	cargo test --lib --test header --test faults --test tls --test calls
 	cargo test --doc
 	RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
 	if cargo clippy --version >/dev/null 2>&1; then cargo clippy --quiet --all-targets -- -D warnings; fi
@@ -53,9 +53,10 @@ c-test: core-release devserver-build c-build cpp-build | $(C_BUILD)
 	cc $(C_STRICT) $(SANITIZE) -o $(C_BUILD)/ffi_test tests/c/ffi_test.c $(LINK_CORE)
 	cc $(C_STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -o $(C_BUILD)/contract_test tests/c/contract_test.c $(LINK_CORE)
 	cc $(C_STRICT) $(SANITIZE) -o $(C_BUILD)/tls_test tests/c/tls_test.c $(LINK_CORE)
+	cc $(C_STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -o $(C_BUILD)/call_test tests/c/call_test.c $(LINK_CORE)
 	c++ $(CXX_STRICT) $(SANITIZE) -o $(C_BUILD)/wrapper_test tests/c/wrapper_test.cpp $(LINK_CORE)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 scripts/devserver --demo -- \
-		bash -c '$(C_BUILD)/ffi_test && $(C_BUILD)/contract_test && $(C_BUILD)/wrapper_test'
+		bash -c '$(C_BUILD)/ffi_test && $(C_BUILD)/contract_test && $(C_BUILD)/call_test && $(C_BUILD)/wrapper_test'
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 scripts/tls-fixture -- $(C_BUILD)/tls_test
 	scripts/devserver --demo -- bash -c '$(C_BUILD)/token_flow && $(C_BUILD)/token_flow_cpp'
 

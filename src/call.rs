@@ -1,4 +1,7 @@
-//! `Call<T>`: one pending request, run blocking with `.wait()` or awaited on any executor.
+//! `Call<T>`: one pending request, run blocking with `.wait()`, awaited on any executor, or
+//! started with a completion callback (the C ABI's `bosbase_call_async`). Asynchronous runs
+//! go to the client's worker pool and can be cancelled; a cancelled call applies no
+//! auth-store effect.
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
@@ -7,30 +10,129 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use crate::{Error, Result};
+use crate::pool::Pool;
+use crate::{Error, ErrorKind, Result};
 
-type Job<T> = Box<dyn FnOnce() -> Result<T> + Send + 'static>;
+/// Decides, once, whether a call finishes or is cancelled. The job calls [`Ticket::commit`]
+/// before any side effect (saving a login); a cancel that comes first wins, and then the
+/// job must not apply it. Exactly one of the two sides delivers the call's outcome.
+#[derive(Default)]
+pub(crate) struct Ticket {
+    state: Mutex<TicketState>,
+}
+
+#[derive(Clone, Copy, Default, PartialEq)]
+enum TicketState {
+    #[default]
+    Open,
+    Committed,
+    Cancelled,
+}
+
+impl Ticket {
+    fn swap(&self, to: TicketState) -> TicketState {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let was = *state;
+        if was == TicketState::Open {
+            *state = to;
+        }
+        was
+    }
+
+    /// True when the call may go on to its effects and result (idempotent); false once cancelled.
+    pub(crate) fn commit(&self) -> bool {
+        self.swap(TicketState::Committed) != TicketState::Cancelled
+    }
+
+    /// True when this cancelled the call (it was neither finished nor cancelled before).
+    pub(crate) fn cancel(&self) -> bool {
+        self.swap(TicketState::Cancelled) == TicketState::Open
+    }
+
+    fn is_cancelled(&self) -> bool {
+        *self.state.lock().unwrap_or_else(PoisonError::into_inner) == TicketState::Cancelled
+    }
+}
+
+type Job<T> = Box<dyn FnOnce(&Ticket) -> Result<T> + Send + 'static>;
+type Completion<T> = Box<dyn FnOnce(Result<T>) + Send + 'static>;
 
 /// A request that has not run yet.
 ///
 /// * `.wait()` runs it on the current thread (the blocking form).
-/// * `.await` runs it on a fresh background thread and wakes the awaiting task when
-///   it finishes, so it never blocks an executor thread and needs no particular
-///   runtime (tokio, async-std, smol or a plain `block_on` all work). Dropping the
-///   future early does not cancel the HTTP request; its result is discarded.
+/// * `.await` runs it on the client's worker pool (no thread per call) and wakes the
+///   awaiting task when it finishes, so it never blocks an executor thread and needs no
+///   particular runtime (tokio, async-std, smol or a plain `block_on` all work).
+///   Dropping the future before it finishes cancels the call: its auth-store effect (a
+///   login being saved) is not applied, whatever the server answered.
 #[must_use = "a Call does nothing until you `.wait()` or `.await` it"]
 pub struct Call<T> {
+    pool: Pool,
     job: Job<T>,
 }
 
+/// A started asynchronous call: cancel it, or let it finish.
+#[derive(Clone)]
+pub(crate) struct Started<T> {
+    ticket: Arc<Ticket>,
+    completion: Arc<Mutex<Option<Completion<T>>>>,
+}
+
+impl<T: Send + 'static> Started<T> {
+    /// Cancels the call unless it already finished: the completion then runs on this thread
+    /// with a `cancelled` error, before this returns. No effect once the call has finished.
+    pub(crate) fn cancel(&self) {
+        if self.ticket.cancel() {
+            deliver(&self.completion, Err(Error::new(ErrorKind::Cancelled, "", "the call was cancelled")));
+        }
+    }
+}
+
+fn deliver<T>(slot: &Mutex<Option<Completion<T>>>, result: Result<T>) {
+    let completion = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+    if let Some(complete) = completion {
+        complete(result);
+    }
+}
+
 impl<T: Send + 'static> Call<T> {
-    pub(crate) fn new(job: impl FnOnce() -> Result<T> + Send + 'static) -> Self {
-        Call { job: Box::new(job) }
+    pub(crate) fn new(pool: Pool, job: impl FnOnce(&Ticket) -> Result<T> + Send + 'static) -> Self {
+        Call { pool, job: Box::new(job) }
+    }
+
+    /// The same call with its result passed through `f`.
+    pub(crate) fn map<U: Send + 'static>(self, f: impl FnOnce(T) -> U + Send + 'static) -> Call<U> {
+        let job = self.job;
+        Call::new(self.pool, move |ticket| job(ticket).map(f))
     }
 
     /// Runs the request on this thread and returns its result.
     pub fn wait(self) -> Result<T> {
-        (self.job)()
+        (self.job)(&Ticket::default())
+    }
+
+    /// Runs the request on the pool; `complete` runs exactly once: on a pool thread with the
+    /// result, or on the cancelling thread with `cancelled`.
+    pub(crate) fn start(self, complete: impl FnOnce(Result<T>) + Send + 'static) -> Started<T> {
+        let started = Started { ticket: Arc::new(Ticket::default()), completion: Arc::new(Mutex::new(None)) };
+        *started.completion.lock().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(complete));
+        let (ticket, slot, job) = (Arc::clone(&started.ticket), Arc::clone(&started.completion), self.job);
+        let run = move || {
+            if ticket.is_cancelled() {
+                return; // cancelled while queued: the canceller delivered
+            }
+            let result = catch_unwind(AssertUnwindSafe(|| job(&ticket))).unwrap_or_else(|_| Err(Error::panic()));
+            if ticket.commit() {
+                deliver(&slot, result);
+            }
+        };
+        if let Err(e) = self.pool.submit(Box::new(run)) {
+            let err = Error::new(ErrorKind::Network, "", format!("could not start a worker thread: {}", e.kind()));
+            if started.ticket.commit() {
+                deliver(&started.completion, Err(err));
+            }
+        }
+        started
     }
 }
 
@@ -45,14 +147,15 @@ impl<T: Send + 'static> IntoFuture for Call<T> {
     type IntoFuture = CallFuture<T>;
 
     fn into_future(self) -> CallFuture<T> {
-        CallFuture { job: Some(self.job), shared: Arc::new(Mutex::new(Slot { result: None, waker: None })) }
+        CallFuture { call: Some(self), started: None, slot: Arc::new(Mutex::new(Slot { result: None, waker: None })) }
     }
 }
 
-/// The future of an awaited [`Call`].
-pub struct CallFuture<T> {
-    job: Option<Job<T>>,
-    shared: Arc<Mutex<Slot<T>>>,
+/// The future of an awaited [`Call`]. Dropping it before it is ready cancels the call.
+pub struct CallFuture<T: Send + 'static> {
+    call: Option<Call<T>>,
+    started: Option<Started<T>>,
+    slot: Arc<Mutex<Slot<T>>>,
 }
 
 struct Slot<T> {
@@ -60,7 +163,7 @@ struct Slot<T> {
     waker: Option<Waker>,
 }
 
-impl<T> fmt::Debug for CallFuture<T> {
+impl<T: Send + 'static> fmt::Debug for CallFuture<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("CallFuture { .. }")
     }
@@ -71,48 +174,100 @@ impl<T: Send + 'static> Future for CallFuture<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
         {
-            let mut slot = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
             if let Some(result) = slot.result.take() {
+                drop(slot);
+                self.started = None;
                 return Poll::Ready(result);
             }
             slot.waker = Some(cx.waker().clone());
         }
-        if let Some(job) = self.job.take() {
-            let shared = Arc::clone(&self.shared);
-            let spawned = std::thread::Builder::new().name("bosbase-call".into()).spawn(move || {
-                let result = catch_unwind(AssertUnwindSafe(job)).unwrap_or_else(|_| Err(Error::panic()));
+        if let Some(call) = self.call.take() {
+            let slot = Arc::clone(&self.slot);
+            self.started = Some(call.start(move |result| {
                 let waker = {
-                    let mut slot = shared.lock().unwrap_or_else(PoisonError::into_inner);
+                    let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
                     slot.result = Some(result);
                     slot.waker.take()
                 };
                 if let Some(w) = waker {
                     w.wake();
                 }
-            });
-            if let Err(e) = spawned {
-                let err = Error::new(crate::ErrorKind::Network, "", format!("could not start a worker thread: {e}"));
-                return Poll::Ready(Err(err));
-            }
+            }));
         }
         Poll::Pending
+    }
+}
+
+impl<T: Send + 'static> Drop for CallFuture<T> {
+    fn drop(&mut self) {
+        if let Some(started) = self.started.take() {
+            started.cancel();
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    fn call<T: Send + 'static>(job: impl FnOnce(&Ticket) -> Result<T> + Send + 'static) -> Call<T> {
+        Call::new(Pool::new(2), job)
+    }
 
     #[test]
     fn awaits_on_a_plain_block_on() {
-        let call = Call::new(|| Ok(41 + 1));
-        assert_eq!(futures_executor::block_on(call.into_future()).unwrap(), 42);
+        assert_eq!(futures_executor::block_on(call(|_| Ok(41 + 1)).into_future()).unwrap(), 42);
     }
 
     #[test]
     fn panics_become_errors() {
-        let call: Call<()> = Call::new(|| panic!("boom"));
-        let err = futures_executor::block_on(call.into_future()).unwrap_err();
-        assert_eq!(err.kind(), crate::ErrorKind::Panic);
+        let c: Call<()> = call(|_| panic!("boom"));
+        let err = futures_executor::block_on(c.into_future()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Panic);
+    }
+
+    #[test]
+    fn a_cancelled_call_applies_no_effect_and_completes_once_as_cancelled() {
+        let applied = Arc::new(AtomicBool::new(false));
+        let a = Arc::clone(&applied);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let started = call(move |ticket| {
+            std::thread::sleep(Duration::from_millis(100));
+            if ticket.commit() {
+                a.store(true, Ordering::SeqCst);
+            }
+            Ok(())
+        })
+        .start(move |r| tx.send(r.map_err(|e| e.kind())).unwrap());
+        started.cancel();
+        started.cancel();
+        assert_eq!(rx.recv().unwrap(), Err(ErrorKind::Cancelled));
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(!applied.load(Ordering::SeqCst), "the effect ran after cancel");
+        assert!(rx.try_recv().is_err(), "completed twice");
+    }
+
+    #[test]
+    fn dropping_the_future_cancels() {
+        let applied = Arc::new(AtomicBool::new(false));
+        let a = Arc::clone(&applied);
+        let mut fut = Box::pin(
+            call(move |ticket| {
+                std::thread::sleep(Duration::from_millis(100));
+                if ticket.commit() {
+                    a.store(true, Ordering::SeqCst);
+                }
+                Ok(())
+            })
+            .into_future(),
+        );
+        let noop = std::task::Waker::noop();
+        assert!(fut.as_mut().poll(&mut Context::from_waker(noop)).is_pending());
+        drop(fut);
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(!applied.load(Ordering::SeqCst));
     }
 }

@@ -5,11 +5,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use ureq::unversioned::transport::{Connector, TcpConnector};
 
+use crate::call::Ticket;
 use crate::gate::Gate;
+use crate::pool::{Pool, DEFAULT_POOL_SIZE};
 use crate::request::check_header_value;
 use crate::tls::{TlsConnector, TlsSettings};
 use crate::transport::{Coalescing, LiteralResolver};
@@ -43,6 +45,7 @@ struct Inner {
     max_response_bytes: u64,
     auth_store: AuthStore,
     gate: Gate,
+    pool: Pool,
 }
 
 impl Drop for Inner {
@@ -61,6 +64,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     max_response_bytes: u64,
     max_idle_connections: usize,
+    pool_size: usize,
     tls: TlsSettings,
     ca_error: Option<Error>,
     coalesce_writes: bool,
@@ -78,6 +82,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("max_idle_connections", &self.max_idle_connections)
+            .field("pool_size", &self.pool_size)
             .field("tls", &self.tls)
             .finish()
     }
@@ -124,6 +129,14 @@ impl ClientBuilder {
     /// [`DEFAULT_MAX_IDLE_CONNECTIONS`] (64).
     pub fn max_idle_connections(mut self, n: usize) -> Self {
         self.max_idle_connections = n;
+        self
+    }
+
+    /// Worker threads for asynchronous calls (`.await`, `bosbase_call_async`): at most this
+    /// many run at once, the rest queue. Workers start on demand and exit after 10 s idle.
+    /// Defaults to [`DEFAULT_POOL_SIZE`] (16).
+    pub fn pool_size(mut self, threads: usize) -> Self {
+        self.pool_size = threads;
         self
     }
 
@@ -177,6 +190,9 @@ impl ClientBuilder {
         if self.timeout.is_zero() || self.connect_timeout.is_zero() {
             return Err(Error::invalid_argument("timeouts must be greater than zero"));
         }
+        if self.pool_size == 0 {
+            return Err(Error::invalid_argument("pool size must be at least 1"));
+        }
         if let Some(e) = self.ca_error.clone() {
             return Err(e);
         }
@@ -219,6 +235,7 @@ impl ClientBuilder {
                 max_response_bytes: self.max_response_bytes,
                 auth_store: AuthStore::default(),
                 gate: Gate::default(),
+                pool: Pool::new(self.pool_size),
             }),
         }
     }
@@ -242,6 +259,7 @@ impl BosBase {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             max_idle_connections: DEFAULT_MAX_IDLE_CONNECTIONS,
+            pool_size: DEFAULT_POOL_SIZE,
             tls: TlsSettings::default(),
             ca_error: None,
             coalesce_writes: true,
@@ -269,10 +287,19 @@ impl BosBase {
     /// or `.`/`..` segments (query parameters go in `options.query`).
     pub fn send(&self, path: &str, options: SendOptions) -> Call<Value> {
         let path = path.to_owned();
-        self.call(move |client| {
+        self.call(move |client, _| {
             url::check_path(&path)?;
             client.execute(&path, options)
         })
+    }
+
+    /// Runs the operation `name` of the [operation table](crate::operations) with named
+    /// `args` (e.g. `{"collection": "users", "token": "…"}`) and `options` (extra body,
+    /// query, headers, expand, fields, mfaId, timeoutMs). Unknown names and arguments are
+    /// `invalid_argument`.
+    pub fn operation(&self, name: &str, args: Map<String, Value>, options: SendOptions) -> Call<Value> {
+        let op = crate::operations::find(name);
+        self.call(move |client, ticket| crate::operations::run(client, op?, args, options, ticket))
     }
 
     /// Closes the client: new calls (on this handle and every clone) fail with
@@ -290,15 +317,25 @@ impl BosBase {
     }
 
     /// A call that runs `job` while the client is open; every public operation is one.
-    pub(crate) fn call<T: Send + 'static>(&self, job: impl FnOnce(&BosBase) -> Result<T> + Send + 'static) -> Call<T> {
+    pub(crate) fn call<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&BosBase, &Ticket) -> Result<T> + Send + 'static,
+    ) -> Call<T> {
         let client = self.clone();
-        Call::new(move || {
+        Call::new(self.inner.pool.clone(), move |ticket| {
             let _in_flight = client.inner.gate.enter()?;
             if let Some(e) = &client.inner.base_error {
                 return Err(e.clone());
             }
-            job(&client)
+            job(&client, ticket)
         })
+    }
+
+    /// Worker-pool threads alive in this process, all clients together (a bench and test
+    /// hook: `.await` must not cost a thread per call).
+    #[doc(hidden)]
+    pub fn live_workers() -> usize {
+        Pool::live_workers()
     }
 
     /// How many native clients are alive in this process (a leak check for bindings).

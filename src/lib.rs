@@ -22,8 +22,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Every call returns a [`Call`]; `.await` runs it on a background thread so it
-//! works on any executor, `.wait()` runs it on the calling thread.
+//! Every call returns a [`Call`]; `.await` runs it on the client's worker pool so it
+//! works on any executor (dropping the future cancels it), `.wait()` runs it on the
+//! calling thread. Every REST operation is a row of the [operation table](operations),
+//! runnable by name with [`BosBase::operation`].
 //! Failures are one [`Error`] type, whose [`ErrorKind`] tells what happened;
 //! an MFA challenge is [`ErrorKind::MfaRequired`] with [`Error::mfa_id`].
 #![deny(unsafe_code)]
@@ -36,6 +38,8 @@ mod error;
 mod filter;
 mod gate;
 mod jwt;
+pub mod operations;
+mod pool;
 mod record_service;
 mod request;
 mod tls;
@@ -54,6 +58,7 @@ pub use client::{
 };
 pub use error::{Error, ErrorKind, Result};
 pub use filter::filter;
+pub use pool::DEFAULT_POOL_SIZE;
 pub use record_service::RecordService;
 pub use request::SendOptions;
 pub use token::generate_token;

@@ -1,10 +1,10 @@
-//! Auth-collection endpoints: custom token binding and login, password login, refresh.
+//! Typed methods of one collection; each is a row of the operation table (`operations.rs`).
 
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::{url, BosBase, Call, Error, ErrorKind, SendOptions};
+use crate::{url, BosBase, Call, Error, SendOptions};
 
 /// The API of one collection, from [`BosBase::collection`].
 ///
@@ -13,26 +13,27 @@ use crate::{url, BosBase, Call, Error, ErrorKind, SendOptions};
 #[derive(Clone, Debug)]
 pub struct RecordService {
     client: BosBase,
-    base_path: String,
-    empty_name: bool,
+    name: String,
 }
 
 impl RecordService {
     pub(crate) fn new(client: BosBase, collection: &str) -> Self {
-        let base_path = format!("/api/collections/{}", url::segment(collection));
-        RecordService { client, base_path, empty_name: collection.is_empty() }
+        RecordService { client, name: collection.to_owned() }
     }
 
-    /// A call on this collection: refused up front when the name is empty.
-    fn call<T: Send + 'static>(
-        &self,
-        job: impl FnOnce(&BosBase, &str) -> crate::Result<T> + Send + 'static,
-    ) -> Call<T> {
-        let (path, empty) = (self.base_path.clone(), self.empty_name);
-        self.client.call(move |client| match empty {
-            true => Err(Error::invalid_argument("collection name is empty")),
-            false => job(client, &path),
-        })
+    /// Runs a row of the operation table with this collection and `args` (name, string).
+    fn op(&self, name: &str, args: &[(&str, &str)], options: SendOptions) -> Call<Value> {
+        let mut named = Map::new();
+        named.insert("collection".to_owned(), Value::String(self.name.clone()));
+        for (k, v) in args {
+            named.insert((*k).to_owned(), Value::String((*v).to_owned()));
+        }
+        self.client.operation(name, named, options)
+    }
+
+    /// A bool-returning row (`true` on success).
+    fn op_true(&self, name: &str, args: &[(&str, &str)], options: SendOptions) -> Call<bool> {
+        self.op(name, args, options).map(|v| v == Value::Bool(true))
     }
 
     /// Binds `token` to the account `email`/`password` of this collection.
@@ -50,7 +51,7 @@ impl RecordService {
 
     /// [`bind_custom_token`](Self::bind_custom_token) with full options.
     pub fn bind_custom_token_with(&self, email: &str, password: &str, token: &str, options: SendOptions) -> Call<bool> {
-        self.token_binding("/bind-token", email, password, token, options)
+        self.op_true("records.bindCustomToken", &[("email", email), ("password", password), ("token", token)], options)
     }
 
     /// Stops accepting `token` for the account. Returns `true` (also when it was not bound);
@@ -74,7 +75,11 @@ impl RecordService {
         token: &str,
         options: SendOptions,
     ) -> Call<bool> {
-        self.token_binding("/unbind-token", email, password, token, options)
+        self.op_true(
+            "records.unbindCustomToken",
+            &[("email", email), ("password", password), ("token", token)],
+            options,
+        )
     }
 
     /// Signs in with a bound custom token and saves `{token, record}` in the auth store.
@@ -92,7 +97,7 @@ impl RecordService {
 
     /// [`auth_with_token`](Self::auth_with_token) with full options.
     pub fn auth_with_token_with(&self, token: &str, options: SendOptions) -> Call<Value> {
-        self.auth("/auth-with-token", fields([("token", token)]), options)
+        self.op("records.authWithToken", &[("token", token)], options)
     }
 
     /// Signs in with identity (email) and password and saves `{token, record}`.
@@ -110,7 +115,7 @@ impl RecordService {
 
     /// [`auth_with_password`](Self::auth_with_password) with full options.
     pub fn auth_with_password_with(&self, identity: &str, password: &str, options: SendOptions) -> Call<Value> {
-        self.auth("/auth-with-password", fields([("identity", identity), ("password", password)]), options)
+        self.op("records.authWithPassword", &[("identity", identity), ("password", password)], options)
     }
 
     /// Refreshes the stored token (sent as `Authorization`) and saves the answer.
@@ -120,48 +125,20 @@ impl RecordService {
 
     /// [`auth_refresh`](Self::auth_refresh) with full options.
     pub fn auth_refresh_with(&self, options: SendOptions) -> Call<Value> {
-        self.auth("/auth-refresh", Map::new(), options)
+        self.op("records.authRefresh", &[], options)
     }
 
     /// Sends a request to `path` relative to this collection
     /// (`"/bind-token"` → `/api/collections/{name}/bind-token`). Saves nothing.
     pub fn send(&self, path: &str, options: SendOptions) -> Call<Value> {
-        let path = path.to_owned();
-        self.call(move |client, base| {
-            url::check_path(&path)?;
-            client.execute(&format!("{base}/{}", path.trim_start_matches('/')), options)
-        })
-    }
-
-    fn token_binding(
-        &self,
-        action: &str,
-        email: &str,
-        password: &str,
-        token: &str,
-        options: SendOptions,
-    ) -> Call<bool> {
-        let typed = fields([("email", email), ("password", password), ("token", token)]);
-        let action = action.to_owned();
-        self.call(move |client, base| {
-            client.execute(&format!("{base}{action}"), options.merged("POST", typed)?)?;
-            Ok(true)
-        })
-    }
-
-    fn auth(&self, action: &str, typed: Map<String, Value>, options: SendOptions) -> Call<Value> {
-        let action = action.to_owned();
-        self.call(move |client, base| {
-            let path = format!("{base}{action}");
-            let url = format!("{}{path}", client.base_url());
-            let answer = client.execute(&path, options.merged("POST", typed)?)?;
-            match (answer.get("token").and_then(Value::as_str), answer.get("record")) {
-                (Some(token), Some(record @ Value::Object(_))) => {
-                    client.auth_store().save(token, record.clone());
-                    Ok(answer)
-                }
-                _ => Err(Error::new(ErrorKind::Json, &url, "auth response without `token` and `record`")),
+        let (path, name) = (path.to_owned(), self.name.clone());
+        self.client.call(move |client, _| {
+            if name.is_empty() {
+                return Err(Error::invalid_argument("collection name is empty"));
             }
+            url::check_path(&path)?;
+            let full = format!("/api/collections/{}/{}", url::segment(&name), path.trim_start_matches('/'));
+            client.execute(&full, options)
         })
     }
 }
@@ -176,8 +153,4 @@ fn options(body: HashMap<String, Value>, query: HashMap<String, Value>) -> SendO
 fn with_mfa(mut o: SendOptions, mfa_id: Option<&str>) -> SendOptions {
     o.mfa_id = mfa_id.map(str::to_owned);
     o
-}
-
-fn fields<const N: usize>(pairs: [(&str, &str); N]) -> Map<String, Value> {
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), Value::String(v.to_owned()))).collect()
 }

@@ -24,6 +24,7 @@ struct ClientOptions {
     connect_timeout_ms: Option<u64>,
     max_response_bytes: Option<u64>,
     max_idle_connections: Option<usize>,
+    pool_size: Option<usize>,
     ca_pem: Option<String>,
     ca_file: Option<String>,
     danger_accept_invalid_certs: Option<bool>,
@@ -52,6 +53,9 @@ impl ClientOptions {
         }
         if let Some(v) = self.max_idle_connections {
             b = b.max_idle_connections(v);
+        }
+        if let Some(v) = self.pool_size {
+            b = b.pool_size(v);
         }
         if let Some(v) = &self.ca_pem {
             b = b.ca_pem(v);
@@ -84,6 +88,7 @@ impl BosbaseClient {
 /// `"timeoutMs"` (deadline of each call, connect to last byte; default 30000),
 /// `"connectTimeoutMs"` (default 10000), `"maxResponseBytes"` (default 10485760),
 /// `"maxIdleConnections"` (keep-alive connections kept; default 64),
+/// `"poolSize"` (worker threads for `bosbase_call_async`; default 16),
 /// `"caPem"` (PEM text of extra trusted CA certificates), `"caFile"` (path of such a PEM file),
 /// `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false).
 /// Certificates are verified against the platform's trust store plus `caPem`/`caFile`.

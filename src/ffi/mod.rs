@@ -12,6 +12,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 mod auth_store;
+mod call;
 mod client;
 mod misc;
 mod panic;
@@ -20,6 +21,7 @@ mod status;
 mod strings;
 
 pub use auth_store::*;
+pub use call::*;
 pub use client::*;
 pub use misc::*;
 pub use records::*;

@@ -18,6 +18,8 @@ pub enum Reply {
     Bytes(&'static str, Arc<Vec<u8>>),
     /// Read the request, then say nothing for this long.
     Hang(Duration),
+    /// Read the request, wait this long, then answer 200 with this body.
+    Slow(Duration, &'static str),
     /// Accept the connection and never read from it (a client sending a large body stalls).
     NeverRead,
     /// Answer 200 with a 100-byte body announced, sent one byte per second.
@@ -89,6 +91,10 @@ fn handle(stream: TcpStream, reply: Reply) {
         let stream = reader.get_mut();
         let (status, body): (&str, Vec<u8>) = match &reply {
             Reply::With(status, body) => (status, body.as_bytes().to_vec()),
+            Reply::Slow(delay, body) => {
+                thread::sleep(*delay);
+                ("200 OK", body.as_bytes().to_vec())
+            }
             Reply::Bytes(status, body) => (status, body.to_vec()),
             Reply::Echo => {
                 let mut parts = request_line.split(' ');

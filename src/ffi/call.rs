@@ -1,0 +1,172 @@
+//! The generic entry points: run any row of the operation table by name, blocking or on
+//! the client's worker pool with a completion callback, and export the table.
+
+use std::ffi::CString;
+use std::os::raw::{c_char, c_void};
+use std::ptr;
+
+use serde_json::{Map, Value};
+
+use super::client::BosbaseClient;
+use super::panic::guard;
+use super::strings::{arg, options, required, write_out};
+use super::BosbaseStatus;
+use crate::call::Started;
+use crate::request::parse_json;
+use crate::{Error, Result};
+
+/// A started asynchronous call (from `bosbase_call_async`): cancel it with
+/// `bosbase_call_cancel`, release it with `bosbase_call_free`.
+pub struct BosbaseCall(Started<Value>);
+
+/// Completion of `bosbase_call_async`, invoked exactly once: `status` as
+/// `bosbase_call` would return it; on success `result_json` is the result and
+/// `error_json` NULL, on failure the reverse. Both are borrowed for the duration of the
+/// callback only (copy what you keep). It runs on one of the client's worker threads, or
+/// — for a cancelled call — on the thread calling `bosbase_call_cancel`, before that
+/// returns. It may call any function of this library (start other calls, read the auth
+/// store) except `bosbase_client_free`/`bosbase_client_close` on the same client, and
+/// must not unwind.
+pub type BosbaseCallCallback = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        status: BosbaseStatus,
+        result_json: *const c_char,
+        error_json: *const c_char,
+    ),
+>;
+
+/// The caller's pointer, passed through untouched; the caller vouches it may cross threads.
+struct UserData(*mut c_void);
+// SAFETY: the header documents that the completion runs on a library thread with `user_data`.
+unsafe impl Send for UserData {}
+
+/// The named arguments of a call: NULL or `""` means none.
+unsafe fn call_args(args_json: *const c_char) -> Result<Map<String, Value>> {
+    if args_json.is_null() {
+        return Ok(Map::new());
+    }
+    match arg(args_json, "args_json")? {
+        s if s.trim().is_empty() => Ok(Map::new()),
+        s => parse_json(s, "args JSON"),
+    }
+}
+
+/// Runs operation `op` (a name from `bosbase_operations_json`, e.g.
+/// `"records.authWithToken"`) with `args_json` (NULL or an object of named arguments, e.g.
+/// `{"collection":"users","token":"…"}`) and `options_json` (see the header's preamble).
+/// Blocks until the answer or the call's deadline. Writes the result JSON to `*result_out`.
+/// Returns OK or the failure's status (unknown operation or argument: INVALID_ARGUMENT).
+/// Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_call(
+    client: *const BosbaseClient,
+    op: *const c_char,
+    args_json: *const c_char,
+    options_json: *const c_char,
+    result_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
+        required(result_out, "result_out")?;
+        let pb = BosbaseClient::from_ptr(client)?;
+        let call = pb.operation(arg(op, "op")?, call_args(args_json)?, options(options_json)?);
+        write_out(result_out, call.wait()?.to_string())
+    })
+}
+
+/// Starts operation `op` (as `bosbase_call`) on the client's worker pool and returns at
+/// once. On OK, `callback` (see `BosbaseCallCallback`) will be invoked exactly once with
+/// `user_data`, and `*call_out` receives a handle to cancel the call with and to release
+/// with `bosbase_call_free` (before or after the callback). On any other status nothing was
+/// started and the callback is never invoked (bad arguments, unknown operation, closed
+/// client). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_call_async(
+    client: *const BosbaseClient,
+    op: *const c_char,
+    args_json: *const c_char,
+    options_json: *const c_char,
+    callback: BosbaseCallCallback,
+    user_data: *mut c_void,
+    call_out: *mut *mut BosbaseCall,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
+        required(call_out, "call_out")?;
+        let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
+        let pb = BosbaseClient::from_ptr(client)?;
+        let name = arg(op, "op")?;
+        crate::operations::find(name)?;
+        let call = pb.operation(name, call_args(args_json)?, options(options_json)?);
+        if pb.is_closed() {
+            return Err(Error::closed());
+        }
+        let data = UserData(user_data);
+        let started = call.start(move |result| {
+            let data = data;
+            complete(callback, data.0, result);
+        });
+        *call_out = Box::into_raw(Box::new(BosbaseCall(started)));
+        Ok(())
+    })
+}
+
+/// Hands one outcome to the C callback; the strings live until it returns.
+fn complete(
+    callback: unsafe extern "C" fn(*mut c_void, BosbaseStatus, *const c_char, *const c_char),
+    user_data: *mut c_void,
+    result: Result<Value>,
+) {
+    let (status, text) = match &result {
+        Ok(v) => (BosbaseStatus::Ok, v.to_string()),
+        Err(e) => (BosbaseStatus::from(e.kind()), e.to_json().to_string()),
+    };
+    // JSON text never holds a NUL byte.
+    let text = CString::new(text).unwrap_or_default();
+    let (result_json, error_json) = match status {
+        BosbaseStatus::Ok => (text.as_ptr(), ptr::null()),
+        _ => (ptr::null(), text.as_ptr()),
+    };
+    // SAFETY: the caller registered a valid function; it must not unwind (documented).
+    unsafe { callback(user_data, status, result_json, error_json) };
+}
+
+/// Cancels a call started by `bosbase_call_async`, unless it already finished. If this
+/// cancels it, the callback runs on this thread with BOSBASE_STATUS_CANCELLED before this
+/// returns, and the call applies no auth-store effect (a login it was making is not saved,
+/// whatever the server answered). NULL is ignored. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_call_cancel(call: *const BosbaseCall) {
+    super::panic::guard_value((), || {
+        if let Some(call) = call.as_ref() {
+            call.0.cancel();
+        }
+    })
+}
+
+/// Releases a call handle. Does not cancel: the callback still runs exactly once. NULL is
+/// ignored; freeing twice is undefined behaviour.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_call_free(call: *mut BosbaseCall) {
+    super::panic::guard_value((), || {
+        if !call.is_null() {
+            drop(Box::from_raw(call));
+        }
+    })
+}
+
+/// Writes the operation table to `*json_out`:
+/// `[{"name","method","path","args":[{"name","in","type","required","default"}],"effect","result","doc"}]`
+/// (`in`: path/query/body; `effect`: none/saveAuth; `result`: json/true). Bindings generate
+/// their wrappers from it. Free with `bosbase_string_free`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_operations_json(
+    json_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
+        required(json_out, "json_out")?;
+        write_out(json_out, crate::operations::to_json().to_string())
+    })
+}

@@ -1,0 +1,154 @@
+/* The generic entry points against the dev server (BOSBASE_URL): bosbase_call,
+ * bosbase_call_async (callback exactly once, from a worker or the cancelling thread),
+ * bosbase_call_cancel, bosbase_operations_json. Built with ASan/UBSan. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bosbase.h"
+#include "check.h"
+
+static const char *url;
+
+struct outcome {
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+    int calls;
+    BosbaseStatus last;
+    char text[512];
+};
+
+static void on_done(void *user_data, BosbaseStatus status, const char *result_json, const char *error_json) {
+    struct outcome *o = user_data;
+    CHECK((status == BOSBASE_STATUS_OK) == (result_json != NULL));
+    CHECK((status == BOSBASE_STATUS_OK) == (error_json == NULL));
+    pthread_mutex_lock(&o->lock);
+    o->calls++;
+    o->last = status;
+    snprintf(o->text, sizeof o->text, "%s", result_json ? result_json : error_json);
+    pthread_cond_broadcast(&o->done);
+    pthread_mutex_unlock(&o->lock);
+}
+
+static void wait_for(struct outcome *o, int calls) {
+    pthread_mutex_lock(&o->lock);
+    while (o->calls < calls) pthread_cond_wait(&o->done, &o->lock);
+    pthread_mutex_unlock(&o->lock);
+}
+
+static char *call(BosbaseClient *pb, const char *op, const char *args, BosbaseStatus want) {
+    char *r = NULL, *e = NULL;
+    BosbaseStatus s = bosbase_call(pb, op, args, NULL, &r, &e);
+    CHECK(s == want);
+    if (s != want) fprintf(stderr, "  %s: got %s: %s\n", op, bosbase_status_name(s), e ? e : r);
+    bosbase_string_free(e);
+    return r;
+}
+
+static void test_sync_calls(void) {
+    char *ops = NULL;
+    CHECK(bosbase_operations_json(&ops, NULL) == BOSBASE_STATUS_OK);
+    CHECK(ops && strstr(ops, "\"name\":\"records.authWithToken\"") && strstr(ops, "\"name\":\"health.check\""));
+    bosbase_string_free(ops);
+
+    BosbaseClient *pb = NULL;
+    CHECK(bosbase_client_new(url, NULL, &pb, NULL) == BOSBASE_STATUS_OK);
+    char *r = call(pb, "health.check", NULL, BOSBASE_STATUS_OK);
+    CHECK(r && strstr(r, "API is healthy"));
+    bosbase_string_free(r);
+    call(pb, "collections.getList", NULL, BOSBASE_STATUS_HTTP); /* guests may not list */
+    r = call(pb, "records.authWithPassword",
+             "{\"collection\":\"_superusers\",\"identity\":\"admin@example.com\",\"password\":\"admin-password\"}",
+             BOSBASE_STATUS_OK);
+    CHECK(r && strstr(r, "admin@example.com"));
+    bosbase_string_free(r);
+    r = call(pb, "collections.getList", "{\"perPage\":2}", BOSBASE_STATUS_OK);
+    CHECK(r && strstr(r, "\"perPage\":2") && strstr(r, "\"items\""));
+    bosbase_string_free(r);
+    call(pb, "no.such", NULL, BOSBASE_STATUS_INVALID_ARGUMENT);
+    call(pb, "health.check", "[1]", BOSBASE_STATUS_INVALID_ARGUMENT);
+    call(pb, "records.authWithToken", "{\"collection\":\"users\"}", BOSBASE_STATUS_INVALID_ARGUMENT);
+    char *e = NULL;
+    CHECK(bosbase_call(pb, "health.check", NULL, NULL, NULL, &e) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    bosbase_string_free(e);
+    bosbase_client_free(pb);
+}
+
+static void test_async_calls(void) {
+    BosbaseClient *pb = NULL;
+    CHECK(bosbase_client_new(url, "{\"poolSize\":4}", &pb, NULL) == BOSBASE_STATUS_OK);
+    struct outcome o = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, {0}};
+    BosbaseCall *calls[20];
+    for (int i = 0; i < 20; i++) {
+        CHECK(bosbase_call_async(pb, "health.check", NULL, NULL, on_done, &o, &calls[i], NULL) == BOSBASE_STATUS_OK);
+    }
+    wait_for(&o, 20);
+    CHECK(o.calls == 20 && o.last == BOSBASE_STATUS_OK && strstr(o.text, "API is healthy"));
+    for (int i = 0; i < 20; i++) bosbase_call_cancel(calls[i]); /* finished: no effect */
+    usleep(50 * 1000);
+    CHECK(o.calls == 20);
+    for (int i = 0; i < 20; i++) bosbase_call_free(calls[i]);
+
+    /* Refused synchronously: no callback ever comes. */
+    BosbaseCall *c = NULL;
+    char *e = NULL;
+    CHECK(bosbase_call_async(pb, "no.such", NULL, NULL, on_done, &o, &c, &e) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(c == NULL && has_kind(e, "invalid_argument"));
+    bosbase_string_free(e);
+    e = NULL;
+    CHECK(bosbase_call_async(pb, "health.check", NULL, NULL, NULL, &o, &c, &e) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    bosbase_string_free(e);
+    bosbase_client_close(pb);
+    e = NULL;
+    CHECK(bosbase_call_async(pb, "health.check", NULL, NULL, on_done, &o, &c, &e) == BOSBASE_STATUS_CLOSED);
+    CHECK(has_kind(e, "closed"));
+    bosbase_string_free(e);
+    usleep(50 * 1000);
+    CHECK(o.calls == 20);
+    bosbase_client_free(pb);
+}
+
+static void test_cancel(void) {
+    /* A listener that never accepts: the login below never gets an answer. */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof addr;
+    CHECK(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0 && listen(fd, 4) == 0);
+    CHECK(getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
+    char silent[64];
+    snprintf(silent, sizeof silent, "http://127.0.0.1:%d", ntohs(addr.sin_port));
+    BosbaseClient *pb = NULL;
+    CHECK(bosbase_client_new(silent, "{\"timeoutMs\":800}", &pb, NULL) == BOSBASE_STATUS_OK);
+    struct outcome o = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, {0}};
+    BosbaseCall *c = NULL;
+    CHECK(bosbase_call_async(pb, "records.authWithToken", "{\"collection\":\"users\",\"token\":\"t\"}", NULL, on_done,
+                             &o, &c, NULL) == BOSBASE_STATUS_OK);
+    usleep(100 * 1000);
+    bosbase_call_cancel(c);
+    CHECK(o.calls == 1 && o.last == BOSBASE_STATUS_CANCELLED && has_kind(o.text, "cancelled")); /* before cancel returned */
+    bosbase_call_cancel(c);
+    bosbase_call_free(c);
+    usleep(1000 * 1000); /* the request's own deadline passes meanwhile */
+    CHECK(o.calls == 1);
+    CHECK(!bosbase_auth_store_is_valid(pb));
+    bosbase_client_free(pb);
+    close(fd);
+}
+
+int main(void) {
+    url = getenv("BOSBASE_URL");
+    if (!url) {
+        fprintf(stderr, "BOSBASE_URL is not set (run through scripts/devserver)\n");
+        return 2;
+    }
+    size_t live = bosbase_live_clients();
+    test_sync_calls();
+    test_async_calls();
+    test_cancel();
+    CHECK(bosbase_live_clients() == live);
+    printf("c-call: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
