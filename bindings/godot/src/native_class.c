@@ -230,7 +230,9 @@ void native_class_register(void) {
     GDExtensionClassCreationInfo3 info = {
         .is_virtual = 0,
         .is_abstract = 0,
-        .is_exposed = 1,
+        /* Internal: GDScript reaches it through bosbase.gd, never by name in the editor. An
+         * exposed class also trips Godot's headless first import (engine issue 111048). */
+        .is_exposed = 0,
         .is_runtime = 0,
         .create_instance_func = create_instance,
         .free_instance_func = free_instance,
