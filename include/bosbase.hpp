@@ -7,6 +7,7 @@
 #ifndef BOSBASE_HPP
 #define BOSBASE_HPP
 
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -94,10 +95,53 @@ inline std::string finish(BosbaseStatus status, char *result, char *error) {
     return r ? std::string(r.get()) : std::string();
 }
 inline const char *opt(const std::string &s) { return s.empty() ? nullptr : s.c_str(); }
+
+// `s` as a JSON string literal.
+inline std::string json_string(const std::string &s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c < 0x20) {
+            static const char hex[] = "0123456789abcdef";
+            out += "\\u00";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out + "\"";
+}
+
+// {"name": <json value>, ...} from (name, JSON text) pairs.
+inline std::string args(std::initializer_list<std::pair<const char *, std::string>> named) {
+    std::string out = "{";
+    for (const auto &kv : named) {
+        if (out.size() > 1) out += ',';
+        out += json_string(kv.first) + ':' + kv.second;
+    }
+    return out + "}";
+}
+
+// Runs one operation of the table (bosbase_call); throws bosbase::Error on failure.
+inline std::string call(BosbaseClient *client, const char *op, const std::string &args_json,
+                        const std::string &options_json) {
+    char *r = nullptr, *e = nullptr;
+    BosbaseStatus s = bosbase_call(client, op, args_json.c_str(), opt(options_json), &r, &e);  // before reading r
+    return finish(s, r, e);
+}
 }  // namespace detail
 
-/// Owns a BosbaseClient; movable, not copyable.
-class Client {
+}  // namespace bosbase
+
+#include "bosbase_operations.hpp"
+
+namespace bosbase {
+
+/// Owns a BosbaseClient; movable, not copyable. Thread-safe like the handle.
+class Client : public Services<Client> {
 public:
     /// `options_json`: "" or the object bosbase_client_new takes ("lang", "userAgent", "timeoutMs",
     /// "caPem", "caFile", "dangerAcceptInvalidCerts", ...).
@@ -111,43 +155,13 @@ public:
 
     BosbaseClient *get() const noexcept { return handle_.get(); }
 
-    // Each call mirrors the C function of the same name; `options_json` may be "".
-    bool bind_custom_token(const std::string &collection, const std::string &email, const std::string &password,
-                           const std::string &token, const std::string &options_json = "") const {
-        char *r = nullptr, *e = nullptr;
-        auto s = bosbase_bind_custom_token(get(), collection.c_str(), email.c_str(), password.c_str(), token.c_str(),
-                                           detail::opt(options_json), &r, &e);
-        return detail::finish(s, r, e) == "true";
-    }
+    // The operations (`pb.collection("users").auth_with_token(token)`, `pb.health().check()`, ...)
+    // come from Services<Client>, generated from the operation table; `options_json` may be "".
 
-    bool unbind_custom_token(const std::string &collection, const std::string &email, const std::string &password,
-                             const std::string &token, const std::string &options_json = "") const {
-        char *r = nullptr, *e = nullptr;
-        auto s = bosbase_unbind_custom_token(get(), collection.c_str(), email.c_str(), password.c_str(),
-                                             token.c_str(), detail::opt(options_json), &r, &e);
-        return detail::finish(s, r, e) == "true";
-    }
-
-    /// Returns {"token", "record"} as JSON and fills the auth store.
-    std::string auth_with_token(const std::string &collection, const std::string &token,
-                                const std::string &options_json = "") const {
-        char *r = nullptr, *e = nullptr;
-        auto s = bosbase_auth_with_token(get(), collection.c_str(), token.c_str(), detail::opt(options_json), &r, &e);
-        return detail::finish(s, r, e);
-    }
-
-    std::string auth_with_password(const std::string &collection, const std::string &identity,
-                                   const std::string &password, const std::string &options_json = "") const {
-        char *r = nullptr, *e = nullptr;
-        auto s = bosbase_auth_with_password(get(), collection.c_str(), identity.c_str(), password.c_str(),
-                                            detail::opt(options_json), &r, &e);
-        return detail::finish(s, r, e);
-    }
-
-    std::string auth_refresh(const std::string &collection, const std::string &options_json = "") const {
-        char *r = nullptr, *e = nullptr;
-        auto s = bosbase_auth_refresh(get(), collection.c_str(), detail::opt(options_json), &r, &e);
-        return detail::finish(s, r, e);
+    /// Runs any operation of the table by name (see bosbase_operations_json).
+    std::string call(const std::string &op, const std::string &args_json = "{}",
+                     const std::string &options_json = "") const {
+        return detail::call(get(), op.c_str(), args_json, options_json);
     }
 
     std::string send(const std::string &path, const std::string &options_json = "") const {

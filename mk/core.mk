@@ -17,12 +17,12 @@ core-release:
 
 # Unit tests, header drift, fault injection, docs, then the dev-server suites.
 core-test: devserver-build
-	cargo test --lib --test header --test faults --test tls --test calls
+	cargo test --lib --test header --test generated --test faults --test tls --test calls
 	cargo test --doc
 	RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
 	if cargo clippy --version >/dev/null 2>&1; then cargo clippy --quiet --all-targets -- -D warnings; fi
 	if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; fi
-	scripts/devserver --demo -- cargo test --test token_flow --test seeds --test filter
+	scripts/devserver --demo -- cargo test --test token_flow --test seeds --test filter --test operations
 
 rust-build:
 	cargo build --examples
@@ -62,3 +62,8 @@ c-test: core-release devserver-build c-build cpp-build | $(C_BUILD)
 
 core-bench: core-release
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench
+
+# Rewrites every file generated from the operation table (tools/generate).
+.PHONY: generate
+generate:
+	BOSBASE_BLESS=1 cargo test --quiet --test generated

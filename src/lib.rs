@@ -42,6 +42,7 @@ pub mod operations;
 mod pool;
 mod record_service;
 mod request;
+mod services;
 mod tls;
 mod token;
 mod transport;
@@ -61,6 +62,7 @@ pub use filter::filter;
 pub use pool::DEFAULT_POOL_SIZE;
 pub use record_service::RecordService;
 pub use request::SendOptions;
+pub use services::*;
 pub use token::generate_token;
 
 /// The crate version, also returned by `bosbase_version()`.

@@ -8,15 +8,15 @@
 static void flow(const bosbase::Client &pb, const std::string &collection, const std::string &email,
                  const std::string &password) {
     const std::string token = bosbase::generate_token();
-    pb.bind_custom_token(collection, email, password, token);
+    pb.collection(collection).bind_custom_token(email, password, token);
     std::cout << collection << ": bound\n";
-    std::string auth = pb.auth_with_token(collection, token);
+    std::string auth = pb.collection(collection).auth_with_token(token);
     std::cout << collection << ": authenticated, store valid=" << pb.auth_is_valid()
               << ", record=" << pb.auth_record() << "\n";
-    pb.unbind_custom_token(collection, email, password, token);
+    pb.collection(collection).unbind_custom_token(email, password, token);
     std::cout << collection << ": unbound\n";
     try {
-        pb.auth_with_token(collection, token);
+        pb.collection(collection).auth_with_token(token);
         throw std::runtime_error("login after unbind unexpectedly succeeded");
     } catch (const bosbase::Error &e) {
         if (e.status() != BOSBASE_STATUS_HTTP) throw;

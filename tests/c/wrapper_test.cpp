@@ -36,7 +36,7 @@ int main() {
         return 2;
     }
     bosbase::Client pb(url);
-    auto e = thrown([&] { pb.bind_custom_token("users", "user@example.com", "wrong-password", "t0k3n-s3cret"); });
+    auto e = thrown([&] { pb.collection("users").bind_custom_token("user@example.com", "wrong-password", "t0k3n-s3cret"); });
     check(e.status() == BOSBASE_STATUS_HTTP, "status http");
     check(std::string(e.what()) == "bosbase: http: Failed to bind token.", std::string("what(): ") + e.what());
     check(e.json().find("\"status\":400") != std::string::npos, "json() has the status");
@@ -48,6 +48,18 @@ int main() {
     check((std::string(e.what()) + e.json()).find("hunter2") == std::string::npos, "no userinfo password");
 
     check(pb.send("/api/health").find("API is healthy") != std::string::npos, "health");
+    check(pb.health().check().find("API is healthy") != std::string::npos, "health.check");
+    e = thrown([&] { pb.collections().get_list(); });
+    check(e.status() == BOSBASE_STATUS_HTTP, "guests may not list collections");
+    std::string admin = pb.collection("_superusers").auth_with_password("admin@example.com", "admin-password");
+    check(admin.find("admin@example.com") != std::string::npos && pb.auth_is_valid(), "superuser login");
+    std::string page = pb.collections().get_list(1, 2);
+    check(page.find("\"perPage\":2") != std::string::npos && page.find("\"items\"") != std::string::npos, page);
+    check(pb.call("health.check").find("API is healthy") != std::string::npos, "call by name");
+    const std::string token = bosbase::generate_token();
+    check(pb.collection("users").bind_custom_token("user@example.com", "user-password", token), "bind");
+    check(pb.collection("users").auth_with_token(token).find("user@example.com") != std::string::npos, "login");
+    check(pb.collection("users").unbind_custom_token("user@example.com", "user-password", token), "unbind");
     pb.close();
     e = thrown([&] { pb.send("/api/health"); });
     check(e.status() == BOSBASE_STATUS_CLOSED, "closed");
