@@ -311,6 +311,12 @@ impl BosBase {
         self.inner.gate.close();
     }
 
+    /// Counts a local operation as in flight so `close` waits for it (the C ABI's auth-store
+    /// functions: after `bosbase_client_close` returns, nothing runs on the handle).
+    pub(crate) fn hold(&self) -> crate::gate::InFlight<'_> {
+        self.inner.gate.hold()
+    }
+
     /// True once [`close`](Self::close) was called.
     pub fn is_closed(&self) -> bool {
         self.inner.gate.is_closed()

@@ -38,13 +38,23 @@ impl Gate {
 
     /// Admits a call, or refuses it with `closed`.
     pub(crate) fn enter(&self) -> Result<InFlight<'_>> {
-        let mut state = self.lock();
+        let state = self.lock();
         if state.closed {
             return Err(Error::closed());
         }
+        Ok(self.admit(state))
+    }
+
+    /// Admits a short local operation (an auth-store read or change through the C ABI) even
+    /// when closed, so `close` waits for it too: after `close` returns nothing runs on the handle.
+    pub(crate) fn hold(&self) -> InFlight<'_> {
+        self.admit(self.lock())
+    }
+
+    fn admit(&self, mut state: std::sync::MutexGuard<'_, State>) -> InFlight<'_> {
         state.in_flight += 1;
         ENTERED.with(|e| e.borrow_mut().push(self.key()));
-        Ok(InFlight(self))
+        InFlight(self)
     }
 
     pub(crate) fn is_closed(&self) -> bool {

@@ -38,6 +38,7 @@ pub unsafe extern "C" fn bosbase_auth_store_token(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
+        let _held = pb.hold();
         required(token_out, "token_out")?;
         write_out(token_out, pb.auth_store().token())
     })
@@ -53,6 +54,7 @@ pub unsafe extern "C" fn bosbase_auth_store_record(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
+        let _held = pb.hold();
         required(record_out, "record_out")?;
         write_out(record_out, pb.auth_store().record().to_string())
     })
@@ -62,7 +64,14 @@ pub unsafe extern "C" fn bosbase_auth_store_record(
 /// (signature not checked). False for NULL. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_is_valid(client: *const BosbaseClient) -> bool {
-    guard_value(false, || BosbaseClient::from_ptr(client).map(|pb| pb.auth_store().is_valid()).unwrap_or(false))
+    guard_value(false, || {
+        BosbaseClient::from_ptr(client)
+            .map(|pb| {
+                let _held = pb.hold();
+                pb.auth_store().is_valid()
+            })
+            .unwrap_or(false)
+    })
 }
 
 /// Forgets token and record, then runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
@@ -72,7 +81,9 @@ pub unsafe extern "C" fn bosbase_auth_store_clear(
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
-        BosbaseClient::from_ptr(client)?.auth_store().clear();
+        let pb = BosbaseClient::from_ptr(client)?;
+        let _held = pb.hold();
+        pb.auth_store().clear();
         Ok(())
     })
 }
@@ -88,6 +99,7 @@ pub unsafe extern "C" fn bosbase_auth_store_save(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
+        let _held = pb.hold();
         let token = arg(token, "token")?;
         let record = match record_json.is_null() {
             true => Value::Null,
@@ -109,6 +121,7 @@ pub unsafe extern "C" fn bosbase_auth_store_export(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
+        let _held = pb.hold();
         required(json_out, "json_out")?;
         write_out(json_out, pb.auth_store().export())
     })
@@ -123,7 +136,11 @@ pub unsafe extern "C" fn bosbase_auth_store_import(
     json: *const c_char,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    guard(error_out, || BosbaseClient::from_ptr(client)?.auth_store().import(arg(json, "json")?))
+    guard(error_out, || {
+        let pb = BosbaseClient::from_ptr(client)?;
+        let _held = pb.hold();
+        pb.auth_store().import(arg(json, "json")?)
+    })
 }
 
 /// Registers `callback` (see `BosbaseAuthChangeCallback`) with `user_data` passed through
@@ -140,6 +157,7 @@ pub unsafe extern "C" fn bosbase_auth_store_on_change(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
+        let _held = pb.hold();
         let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
         required(listener_id_out, "listener_id_out")?;
         let data = UserData(user_data);
@@ -165,8 +183,12 @@ pub unsafe extern "C" fn bosbase_auth_store_remove_listener(
     listener_id: u64,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    guard(error_out, || match BosbaseClient::from_ptr(client)?.auth_store().remove_listener(ListenerId(listener_id)) {
-        true => Ok(()),
-        false => Err(Error::invalid_argument("unknown listener id")),
+    guard(error_out, || {
+        let pb = BosbaseClient::from_ptr(client)?;
+        let _held = pb.hold();
+        match pb.auth_store().remove_listener(ListenerId(listener_id)) {
+            true => Ok(()),
+            false => Err(Error::invalid_argument("unknown listener id")),
+        }
     })
 }
