@@ -22,11 +22,14 @@ elixir-build: core-release elixir-tools
 	cd $(ELIXIR_EXAMPLE_DIR) && $(ELIXIR_ENV) mix compile
 
 # Formatting, the ExUnit suite (its test_helper starts its own dev server through
-# scripts/devserver), then seed 000's example under MIX_ENV=prod as a path dependency.
+# scripts/devserver) beside scripts/tls-fixture's HTTPS server, with BOSBASE_REQUIRE_TLS=1
+# so the HTTPS tests can never be skipped here, then seed 000's example under MIX_ENV=prod
+# as a path dependency.
 elixir-test: core-release elixir-tools
 	cd $(ELIXIR_DIR) && $(ELIXIR_ENV) mix format --check-formatted
 	cd $(ELIXIR_EXAMPLE_DIR) && $(ELIXIR_ENV) mix format --check-formatted
-	cd $(ELIXIR_DIR) && env -u BOSBASE_URL $(ELIXIR_ENV) mix test
+	cd $(ELIXIR_DIR) && env -u BOSBASE_URL BOSBASE_REQUIRE_TLS=1 $(ELIXIR_ENV) \
+		$(ROOT)/scripts/tls-fixture -- mix test
 	env -u BOSBASE_URL MIX_ENV=prod $(ROOT)/scripts/devserver --build --demo -- \
 		$(MAKE) --no-print-directory -C $(ROOT) elixir-demo
 

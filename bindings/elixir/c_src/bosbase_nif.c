@@ -5,7 +5,11 @@
  * Rules kept here:
  *  - atoms are made once, in load/upgrade;
  *  - a client is a resource (nif_client) whose destructor frees the core handle;
- *  - every call that may touch the network runs on a dirty I/O scheduler;
+ *  - every call that may touch the network, and close (which waits for such calls), runs on
+ *    a dirty I/O scheduler;
+ *  - nothing raises: a term of the wrong type gives {error, badarg} (the Elixir side checks
+ *    types first, so only a forged handle gets here) and every core failure gives
+ *    {error, StatusCode, ErrorJson | nil}.
  *  - strings are copied into enif_alloc'd buffers per call (no static buffers) and every
  *    string the core returns is copied into a binary and freed at once.
  */
@@ -21,7 +25,7 @@ static ERL_NIF_TERM atom_error;
 static ERL_NIF_TERM atom_nil;
 static ERL_NIF_TERM atom_true;
 static ERL_NIF_TERM atom_false;
-static ERL_NIF_TERM atom_closed;
+static ERL_NIF_TERM atom_badarg;
 
 /* Per-library state, kept in priv_data so an upgraded library gets its own. */
 typedef struct {
@@ -29,16 +33,16 @@ typedef struct {
 } nif_priv;
 
 /*
- * A client resource. The core allows concurrent calls on one handle but freeing it while
- * a call runs is undefined, so `close/1` only marks it closed and the last call in flight
- * (or the destructor) frees it. Layout must stay stable across upgrades: a new library
- * takes over resources created by the old one.
+ * A client resource. Closing is the core's job: bosbase_client_close refuses new calls
+ * (CLOSED) and waits for the running ones. The handle is then freed at once so its
+ * connections go with it; `lock` only guards the pointer's lifetime: every use holds it
+ * for reading, and close takes it for writing (after the core's close, so the wait is only
+ * for threads about to be refused) to clear the pointer before freeing. Layout must stay
+ * stable across upgrades: a new library takes over resources created by the old one.
  */
 typedef struct {
-    BosbaseClient *client; /* NULL once freed */
-    ErlNifMutex *lock;     /* guards the three fields */
-    unsigned inflight;     /* calls currently using `client` */
-    int closed;            /* close/1 was called */
+    BosbaseClient *client; /* NULL once closed and freed */
+    ErlNifRWLock *lock;
 } nif_client;
 
 /* ---------------------------------------------------------------- helpers */
@@ -120,31 +124,27 @@ static nif_client *get_client(ErlNifEnv *env, ERL_NIF_TERM term) {
     return res;
 }
 
-/* Marks one call as using the handle; NULL when the client is closed. */
+/* Read-locks the handle for one use; NULL (and unlocked) once the client was closed. */
 static BosbaseClient *acquire(nif_client *res) {
-    BosbaseClient *client = NULL;
-
-    enif_mutex_lock(res->lock);
-    if (!res->closed && res->client != NULL) {
-        res->inflight++;
-        client = res->client;
+    enif_rwlock_rlock(res->lock);
+    if (res->client == NULL) {
+        enif_rwlock_runlock(res->lock);
+        return NULL;
     }
-    enif_mutex_unlock(res->lock);
-    return client;
+    return res->client;
 }
 
-/* Ends a call; the last call out of a closed client frees it. */
 static void release(nif_client *res) {
-    BosbaseClient *to_free = NULL;
+    enif_rwlock_runlock(res->lock);
+}
 
-    enif_mutex_lock(res->lock);
-    res->inflight--;
-    if (res->closed && res->inflight == 0) {
-        to_free = res->client;
-        res->client = NULL;
-    }
-    enif_mutex_unlock(res->lock);
-    bosbase_client_free(to_free);
+/* {error, StatusCode} for a closed client, the same status the core answers with. */
+static ERL_NIF_TERM closed_reply(ErlNifEnv *env) {
+    return enif_make_tuple3(env, atom_error, enif_make_uint(env, BOSBASE_STATUS_CLOSED), atom_nil);
+}
+
+static ERL_NIF_TERM badarg_reply(ErlNifEnv *env) {
+    return enif_make_tuple2(env, atom_error, atom_badarg);
 }
 
 static void client_dtor(ErlNifEnv *env, void *obj) {
@@ -154,7 +154,7 @@ static void client_dtor(ErlNifEnv *env, void *obj) {
     bosbase_client_free(res->client);
     res->client = NULL;
     if (res->lock != NULL)
-        enif_mutex_destroy(res->lock);
+        enif_rwlock_destroy(res->lock);
 }
 
 /*
@@ -193,7 +193,7 @@ static ERL_NIF_TERM nif_client_new(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
 
     if (!get_cstr(env, argv[0], &strs[0]) || !get_opt_cstr(env, argv[1], &strs[1])) {
         free_cstrs(strs, 2);
-        return enif_make_badarg(env);
+        return badarg_reply(env);
     }
     status = bosbase_client_new(strs[0], strs[1], &client, &error);
     free_cstrs(strs, 2);
@@ -206,9 +206,7 @@ static ERL_NIF_TERM nif_client_new(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
         return enif_raise_exception(env, enif_make_atom(env, "enomem"));
     }
     res->client = client;
-    res->inflight = 0;
-    res->closed = 0;
-    res->lock = enif_mutex_create("bosbase_client");
+    res->lock = enif_rwlock_create("bosbase_client");
     if (res->lock == NULL) {
         enif_release_resource(res); /* destructor frees the client */
         return enif_raise_exception(env, enif_make_atom(env, "enomem"));
@@ -218,21 +216,31 @@ static ERL_NIF_TERM nif_client_new(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
     return ok_tuple(env, term);
 }
 
+/*
+ * Dirty I/O: bosbase_client_close waits for the calls in flight (each bounded by its
+ * deadline). Then the handle is unpublished under the write lock and freed; the write lock
+ * only waits for threads that hold the handle but were refused (or are about to be) by the
+ * closed core. Idempotent; concurrent closes are fine (the core's close is idempotent, and
+ * only the one that finds the pointer set frees it).
+ */
 static ERL_NIF_TERM nif_client_close(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     nif_client *res = get_client(env, argv[0]);
-    BosbaseClient *to_free = NULL;
+    BosbaseClient *client;
     (void)argc;
 
     if (res == NULL)
-        return enif_make_badarg(env);
-    enif_mutex_lock(res->lock);
-    res->closed = 1;
-    if (res->inflight == 0) {
-        to_free = res->client;
-        res->client = NULL;
-    }
-    enif_mutex_unlock(res->lock);
-    bosbase_client_free(to_free);
+        return badarg_reply(env);
+    client = acquire(res);
+    if (client == NULL)
+        return atom_ok;
+    bosbase_client_close(client);
+    release(res);
+
+    enif_rwlock_rwlock(res->lock);
+    client = res->client;
+    res->client = NULL;
+    enif_rwlock_rwunlock(res->lock);
+    bosbase_client_free(client); /* NULL when another close got here first */
     return atom_ok;
 }
 
@@ -257,7 +265,7 @@ static ERL_NIF_TERM nif_status_name(ErlNifEnv *env, int argc, const ERL_NIF_TERM
     (void)argc;
 
     if (!enif_get_uint(env, argv[0], &code))
-        return enif_make_badarg(env);
+        return enif_make_badarg(env); /* internal: only called with codes the NIF returned */
     name = bosbase_status_name(code); /* static string: copied, not freed */
     data = enif_make_new_binary(env, strlen(name), &bin);
     memcpy(data, name, strlen(name));
@@ -275,7 +283,7 @@ static ERL_NIF_TERM nif_generate_token(ErlNifEnv *env, int argc, const ERL_NIF_T
 /* ---------------------------------------------------------------- network calls (dirty I/O) */
 
 /*
- * One macro-free shape per arity would repeat the acquire/free dance nine times, so each
+ * One macro-free shape per arity would repeat the acquire/release dance nine times, so each
  * call is a small function that receives the decoded strings and the live handle.
  */
 typedef BosbaseStatus (*core_call)(BosbaseClient *c, char **s, char **result, char **error);
@@ -302,20 +310,52 @@ static BosbaseStatus do_auth_refresh(BosbaseClient *c, char **s, char **r, char 
     return bosbase_auth_refresh(c, s[0], s[1], r, e);
 }
 
-/* Decodes arguments (last one = options JSON or nil), runs `call`, builds the reply. */
-static ERL_NIF_TERM run_call(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[], core_call call) {
+/* The auth store's string-writing functions have the same shape. */
+static BosbaseStatus do_store_token(BosbaseClient *c, char **s, char **r, char **e) {
+    (void)s;
+    return bosbase_auth_store_token(c, r, e);
+}
+static BosbaseStatus do_store_record(BosbaseClient *c, char **s, char **r, char **e) {
+    (void)s;
+    return bosbase_auth_store_record(c, r, e);
+}
+static BosbaseStatus do_store_export(BosbaseClient *c, char **s, char **r, char **e) {
+    (void)s;
+    return bosbase_auth_store_export(c, r, e);
+}
+static BosbaseStatus do_store_clear(BosbaseClient *c, char **s, char **r, char **e) {
+    (void)s;
+    (void)r;
+    return bosbase_auth_store_clear(c, e);
+}
+static BosbaseStatus do_store_save(BosbaseClient *c, char **s, char **r, char **e) {
+    (void)r;
+    return bosbase_auth_store_save(c, s[0], s[1], e);
+}
+static BosbaseStatus do_store_import(BosbaseClient *c, char **s, char **r, char **e) {
+    (void)r;
+    return bosbase_auth_store_import(c, s[0], e);
+}
+
+/*
+ * Decodes arguments (`opt_last`: the last one may be nil → NULL), runs `call` on the live
+ * handle, builds the reply: {ok, Json | nil} | {error, Status, ErrorJson | nil} |
+ * {error, badarg}.
+ */
+static ERL_NIF_TERM run_call(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[], int opt_last,
+                             core_call call) {
     char *strs[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
     char *result = NULL, *error = NULL;
     BosbaseStatus status;
     BosbaseClient *client;
     nif_client *res;
 
-    if (argc > 7 || !get_args(env, argc, argv, 1, &res, strs))
-        return enif_make_badarg(env);
+    if (argc < 1 || argc > 7 || !get_args(env, argc, argv, opt_last, &res, strs))
+        return badarg_reply(env);
     client = acquire(res);
     if (client == NULL) {
         free_cstrs(strs, 6);
-        return enif_make_tuple2(env, atom_error, atom_closed);
+        return closed_reply(env);
     }
     status = call(client, strs, &result, &error);
     release(res);
@@ -323,53 +363,28 @@ static ERL_NIF_TERM run_call(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]
     return call_result(env, status, result, error);
 }
 
-#define CALL_NIF(name, fn)                                                                 \
+#define CALL_NIF(name, opt_last, fn)                                                       \
     static ERL_NIF_TERM name(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {        \
-        return run_call(env, argc, argv, fn);                                              \
+        return run_call(env, argc, argv, opt_last, fn);                                    \
     }
-CALL_NIF(nif_collection_send, do_collection_send)
-CALL_NIF(nif_send, do_send)
-CALL_NIF(nif_bind_custom_token, do_bind)
-CALL_NIF(nif_unbind_custom_token, do_unbind)
-CALL_NIF(nif_auth_with_token, do_auth_with_token)
-CALL_NIF(nif_auth_with_password, do_auth_with_password)
-CALL_NIF(nif_auth_refresh, do_auth_refresh)
+CALL_NIF(nif_collection_send, 1, do_collection_send)
+CALL_NIF(nif_send, 1, do_send)
+CALL_NIF(nif_bind_custom_token, 1, do_bind)
+CALL_NIF(nif_unbind_custom_token, 1, do_unbind)
+CALL_NIF(nif_auth_with_token, 1, do_auth_with_token)
+CALL_NIF(nif_auth_with_password, 1, do_auth_with_password)
+CALL_NIF(nif_auth_refresh, 1, do_auth_refresh)
 
 /* ---------------------------------------------------------------- auth store (in memory) */
 
-/* Runs a quick store function that writes one string; {error, closed} once closed. */
-static ERL_NIF_TERM store_string(ErlNifEnv *env, ERL_NIF_TERM ref,
-                                 BosbaseStatus (*fn)(const BosbaseClient *, char **)) {
-    nif_client *res = get_client(env, ref);
-    BosbaseClient *client;
-    char *out = NULL;
-    BosbaseStatus status;
+CALL_NIF(nif_store_token, 0, do_store_token)
+CALL_NIF(nif_store_record, 0, do_store_record)
+CALL_NIF(nif_store_export, 0, do_store_export)
+CALL_NIF(nif_store_clear, 0, do_store_clear)
+CALL_NIF(nif_store_save, 1, do_store_save) /* (ref, token, record_json | nil) */
+CALL_NIF(nif_store_import, 0, do_store_import)
 
-    if (res == NULL)
-        return enif_make_badarg(env);
-    client = acquire(res);
-    if (client == NULL)
-        return enif_make_tuple2(env, atom_error, atom_closed);
-    status = fn(client, &out);
-    release(res);
-    return call_result(env, status, out, NULL);
-}
-
-static ERL_NIF_TERM nif_store_token(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
-    (void)argc;
-    return store_string(env, argv[0], bosbase_auth_store_token);
-}
-
-static ERL_NIF_TERM nif_store_record(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
-    (void)argc;
-    return store_string(env, argv[0], bosbase_auth_store_record);
-}
-
-static ERL_NIF_TERM nif_store_export(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
-    (void)argc;
-    return store_string(env, argv[0], bosbase_auth_store_export);
-}
-
+/* {ok, Bool}; a closed client has no valid login, as the core says false for NULL. */
 static ERL_NIF_TERM nif_store_is_valid(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     nif_client *res = get_client(env, argv[0]);
     BosbaseClient *client;
@@ -377,59 +392,13 @@ static ERL_NIF_TERM nif_store_is_valid(ErlNifEnv *env, int argc, const ERL_NIF_T
     (void)argc;
 
     if (res == NULL)
-        return enif_make_badarg(env);
+        return badarg_reply(env);
     client = acquire(res);
     if (client == NULL)
-        return enif_make_tuple2(env, atom_error, atom_closed);
+        return closed_reply(env);
     valid = bosbase_auth_store_is_valid(client);
     release(res);
     return ok_tuple(env, valid ? atom_true : atom_false);
-}
-
-static ERL_NIF_TERM nif_store_clear(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
-    nif_client *res = get_client(env, argv[0]);
-    BosbaseClient *client;
-    BosbaseStatus status;
-    (void)argc;
-
-    if (res == NULL)
-        return enif_make_badarg(env);
-    client = acquire(res);
-    if (client == NULL)
-        return enif_make_tuple2(env, atom_error, atom_closed);
-    status = bosbase_auth_store_clear(client);
-    release(res);
-    return call_result(env, status, NULL, NULL);
-}
-
-/* save(ref, token, record_json | nil) and import(ref, json) share one shape. */
-static ERL_NIF_TERM store_write(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[], int is_save) {
-    char *strs[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
-    char *error = NULL;
-    BosbaseStatus status;
-    BosbaseClient *client;
-    nif_client *res;
-
-    if (!get_args(env, argc, argv, is_save, &res, strs))
-        return enif_make_badarg(env);
-    client = acquire(res);
-    if (client == NULL) {
-        free_cstrs(strs, 6);
-        return enif_make_tuple2(env, atom_error, atom_closed);
-    }
-    status = is_save ? bosbase_auth_store_save(client, strs[0], strs[1], &error)
-                     : bosbase_auth_store_import(client, strs[0], &error);
-    release(res);
-    free_cstrs(strs, 6);
-    return call_result(env, status, NULL, error);
-}
-
-static ERL_NIF_TERM nif_store_save(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
-    return store_write(env, argc, argv, 1);
-}
-
-static ERL_NIF_TERM nif_store_import(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
-    return store_write(env, argc, argv, 0);
 }
 
 /* ---------------------------------------------------------------- load / upgrade */
@@ -440,7 +409,7 @@ static void make_atoms(ErlNifEnv *env) {
     atom_nil = enif_make_atom(env, "nil");
     atom_true = enif_make_atom(env, "true");
     atom_false = enif_make_atom(env, "false");
-    atom_closed = enif_make_atom(env, "closed");
+    atom_badarg = enif_make_atom(env, "badarg");
 }
 
 static int open_types(ErlNifEnv *env, void **priv_data, ErlNifResourceFlags flags) {
@@ -480,7 +449,7 @@ static void unload(ErlNifEnv *env, void *priv_data) {
 
 static ErlNifFunc nif_funcs[] = {
     {"client_new", 2, nif_client_new, 0},
-    {"client_close", 1, nif_client_close, 0},
+    {"client_close", 1, nif_client_close, DIRTY_IO},
     {"live_clients", 0, nif_live_clients, 0},
     {"version", 0, nif_version, 0},
     {"status_name", 1, nif_status_name, 0},

@@ -6,12 +6,15 @@ defmodule Bosbase do
   of `Bosbase.RecordService`. Login state is in `Bosbase.AuthStore`.
   """
 
-  @doc "A new random custom token (256 bits from the OS CSPRNG, 43 URL-safe characters)."
-  @spec generate_token() :: String.t()
+  @doc """
+  A new random custom token (256 bits from the OS CSPRNG, 43 URL-safe characters), or
+  `{:error, %Bosbase.ClientResponseError{kind: "panic"}}` if the OS has no randomness.
+  """
+  @spec generate_token() :: String.t() | {:error, Bosbase.ClientResponseError.t()}
   def generate_token do
     case Bosbase.Native.generate_token() do
       {:ok, token} -> token
-      {:error, code, json} -> raise Bosbase.ClientResponseError.from_native(code, json)
+      error -> Bosbase.Call.result(error)
     end
   end
 

@@ -1,6 +1,12 @@
-# One dev server for the whole suite, started through the project's launcher
-# (scripts/devserver --build --demo with no command): its first stdout line is the base
-# URL; SIGTERM at the end makes it stop the server and delete its data dir.
+# The suite runs against BOSBASE_URL when it is set (any server with the demo accounts of
+# `scripts/devserver --demo`, e.g. the real BosBase server), else against one dev server
+# for the whole suite, started through the project's launcher (scripts/devserver --build
+# --demo with no command): its first stdout line is the base URL; SIGTERM at the end makes
+# it stop the server and delete its data dir.
+#
+# The HTTPS tests (tag :tls) need the TLS server of scripts/tls-fixture (BOSBASE_TLS_URL,
+# BOSBASE_TLS_WRONG_HOST_URL, BOSBASE_TLS_CA_FILE); without it they are excluded, with a
+# message, unless BOSBASE_REQUIRE_TLS=1 (set by `make elixir-test`), which makes that an error.
 defmodule Bosbase.DevServer do
   @root Path.expand("../../..", __DIR__)
   @start_timeout :timer.minutes(10)
@@ -50,8 +56,35 @@ defmodule Bosbase.DevServer do
   end
 end
 
-Application.put_env(:bosbase, :test_url, Bosbase.DevServer.start!())
-ExUnit.start()
+# Decided before any server starts, so a refusal leaves nothing running.
+exclude =
+  cond do
+    System.get_env("BOSBASE_TLS_URL") not in [nil, ""] ->
+      []
+
+    System.get_env("BOSBASE_REQUIRE_TLS") == "1" ->
+      raise "BOSBASE_REQUIRE_TLS=1 but BOSBASE_TLS_URL is unset: run the suite under " <>
+              "scripts/tls-fixture -- mix test"
+
+    true ->
+      IO.puts(
+        :stderr,
+        "HTTPS tests (tag :tls) EXCLUDED: BOSBASE_TLS_URL is unset. Run " <>
+          "`scripts/tls-fixture -- mix test` (as `make elixir-test` does) to include them."
+      )
+
+      [:tls]
+  end
+
+url =
+  case System.get_env("BOSBASE_URL") do
+    url when url in [nil, ""] -> Bosbase.DevServer.start!()
+    url -> url
+  end
+
+Application.put_env(:bosbase, :test_url, url)
+
+ExUnit.start(exclude: exclude)
 
 defmodule Bosbase.TestSupport do
   @moduledoc false

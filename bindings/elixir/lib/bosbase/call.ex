@@ -1,11 +1,15 @@
 defmodule Bosbase.Call do
   @moduledoc false
   # Shared by the public modules: argument checks, options → JSON, NIF reply → result.
-  # Messages name the argument, never its value (it may be a password or a token).
+  # Nothing here raises: every problem is {:error, %ClientResponseError{}}. Messages name
+  # the argument, never its value (it may be a password or a token).
 
-  alias Bosbase.ClientResponseError
+  alias Bosbase.{Client, ClientResponseError}
 
-  # Option keys accepted from Elixir (atoms or strings) and their names in options JSON.
+  @type error :: {:error, ClientResponseError.t()}
+
+  # Per-call option keys accepted from Elixir (atoms or strings) and their names in the
+  # core's options JSON.
   @option_keys %{
     "method" => "method",
     "body" => "body",
@@ -14,72 +18,119 @@ defmodule Bosbase.Call do
     "expand" => "expand",
     "fields" => "fields",
     "mfa_id" => "mfaId",
-    "mfaId" => "mfaId"
+    "mfaId" => "mfaId",
+    "timeout" => "timeoutMs"
   }
 
-  @spec string!(term(), String.t()) :: binary()
-  def string!(value, _name) when is_binary(value), do: value
+  @doc "The error for a bad argument; `message` names it, never its value."
+  @spec invalid(String.t()) :: error
+  def invalid(message), do: {:error, ClientResponseError.invalid_argument(message)}
 
-  def string!(value, name) do
-    raise ArgumentError, "expected #{name} to be a string (binary), got #{type_name(value)}"
+  @doc """
+  `{:ok, ref}` for a client; an `{:error, _}` in the client's place (from a failed
+  `Client.new/2`) is passed through, so a pipeline reports the first failure.
+  """
+  @spec ref(term()) :: {:ok, reference()} | error
+  def ref(%Client{ref: ref}), do: {:ok, ref}
+  def ref({:error, %ClientResponseError{}} = error), do: error
+  def ref(other), do: invalid("expected a %Bosbase.Client{}, got #{type_name(other)}")
+
+  @doc "`{:ok, binary}` for a string without NUL bytes (C would cut it short there)."
+  @spec string(term(), String.t()) :: {:ok, binary()} | error
+  def string(value, name) when is_binary(value) do
+    if :binary.match(value, <<0>>) == :nomatch,
+      do: {:ok, value},
+      else: invalid("#{name} contains a NUL byte")
+  end
+
+  def string(value, name),
+    do: invalid("expected #{name} to be a string (binary), got #{type_name(value)}")
+
+  @doc "Checks several `{value, name}` strings, all or the first error."
+  @spec strings([{term(), String.t()}]) :: {:ok, [binary()]} | error
+  def strings(pairs) do
+    Enum.reduce_while(pairs, {:ok, []}, fn {value, name}, {:ok, acc} ->
+      case string(value, name) do
+        {:ok, s} -> {:cont, {:ok, [s | acc]}}
+        error -> {:halt, error}
+      end
+    end)
+    |> case do
+      {:ok, acc} -> {:ok, Enum.reverse(acc)}
+      error -> error
+    end
   end
 
   @doc "Options map or keyword → options JSON (nil when empty). `method` only for send."
-  @spec options_json(map() | keyword(), boolean()) :: binary() | nil
+  @spec options_json(term(), boolean()) :: {:ok, binary() | nil} | error
   def options_json(opts, allow_method?) when is_map(opts) or is_list(opts) do
     if is_list(opts) and not Keyword.keyword?(opts) do
-      raise ArgumentError, "expected options to be a map or a keyword list"
+      invalid("expected options to be a map or a keyword list")
+    else
+      opts
+      |> Enum.reduce_while({:ok, %{}}, fn {key, value}, {:ok, acc} ->
+        case option(key, value, allow_method?) do
+          {:ok, name, json_value} -> {:cont, {:ok, Map.put(acc, name, json_value)}}
+          error -> {:halt, error}
+        end
+      end)
+      |> case do
+        {:ok, fields} when fields == %{} -> {:ok, nil}
+        {:ok, fields} -> Bosbase.JSON.encode(fields, "options")
+        error -> error
+      end
     end
-
-    fields = Map.new(opts, fn {key, value} -> option(key, value, allow_method?) end)
-    if fields == %{}, do: nil, else: Bosbase.JSON.encode!(fields, "options")
   end
 
-  def options_json(opts, _allow_method?) do
-    raise ArgumentError, "expected options to be a map or a keyword list, got #{type_name(opts)}"
-  end
+  def options_json(opts, _allow_method?),
+    do: invalid("expected options to be a map or a keyword list, got #{type_name(opts)}")
 
   defp option(key, value, allow_method?) do
     name = if is_atom(key), do: Atom.to_string(key), else: key
 
     case Map.fetch(@option_keys, name) do
-      {:ok, "method"} when allow_method? -> {"method", method(value)}
-      {:ok, "method"} -> raise ArgumentError, "option :method is only accepted by send/3"
-      {:ok, json_name} -> {json_name, value}
-      :error -> raise ArgumentError, "unknown option #{inspect(key)}"
+      {:ok, "method"} when allow_method? -> method(value)
+      {:ok, "method"} -> invalid("option :method is only accepted by send/3")
+      {:ok, "timeoutMs"} -> timeout(value)
+      {:ok, json_name} -> {:ok, json_name, value}
+      :error -> invalid("unknown option #{inspect(key, printable_limit: 40)}")
     end
   end
 
   defp method(m) when is_atom(m) and m not in [nil, true, false],
-    do: m |> Atom.to_string() |> String.upcase()
+    do: {:ok, "method", m |> Atom.to_string() |> String.upcase()}
 
-  defp method(m) when is_binary(m), do: String.upcase(m)
+  defp method(m) when is_binary(m), do: {:ok, "method", String.upcase(m)}
+  defp method(m), do: invalid("expected :method to be an atom or a string, got #{type_name(m)}")
 
-  defp method(m),
-    do: raise(ArgumentError, "expected :method to be an atom or a string, got #{type_name(m)}")
+  defp timeout(ms) when is_integer(ms) and ms > 0, do: {:ok, "timeoutMs", ms}
+
+  defp timeout(_ms),
+    do: invalid("expected :timeout to be a positive integer (milliseconds)")
 
   @doc "Turns a NIF reply into `{:ok, term}` / `{:error, %ClientResponseError{}}`."
-  @spec result({:ok, binary() | nil} | {:error, term()} | {:error, term(), term()}) ::
-          {:ok, term()} | {:error, ClientResponseError.t()}
+  @spec result(Bosbase.Native.reply()) :: {:ok, term()} | error
   def result({:ok, nil}), do: {:ok, nil}
-  def result({:ok, json}), do: {:ok, Bosbase.JSON.decode!(json)}
-  def result({:error, :closed}), do: {:error, ClientResponseError.closed()}
+  def result({:ok, json}) when is_binary(json), do: {:ok, Bosbase.JSON.decode!(json)}
   def result({:error, code, json}), do: {:error, ClientResponseError.from_native(code, json)}
 
-  @doc "For calls with no error channel: the value, or ArgumentError for a closed client."
-  @spec value!({:ok, term()} | {:error, term()} | {:error, term(), term()}) :: term()
-  def value!({:ok, value}), do: value
-  def value!({:error, :closed}), do: raise(ArgumentError, "the client is closed")
+  def result({:error, :badarg}),
+    do: invalid("expected a client made by Bosbase.Client.new/2 (a forged or foreign handle)")
 
-  def value!({:error, code, json}) do
-    raise ArgumentError, ClientResponseError.from_native(code, json).message
-  end
+  @doc "For functions that return a plain value on success: the value or `{:error, _}`."
+  @spec value({:ok, term()} | error) :: term() | error
+  def value({:ok, value}), do: value
+  def value({:error, _} = error), do: error
 
-  defp type_name(value) when is_atom(value), do: "an atom"
-  defp type_name(value) when is_integer(value), do: "an integer"
-  defp type_name(value) when is_float(value), do: "a float"
-  defp type_name(value) when is_list(value), do: "a list"
-  defp type_name(value) when is_map(value), do: "a map"
-  defp type_name(value) when is_tuple(value), do: "a tuple"
-  defp type_name(_value), do: "another term"
+  @doc false
+  def type_name(value) when is_binary(value), do: "a binary"
+  def type_name(value) when is_atom(value), do: "an atom"
+  def type_name(value) when is_integer(value), do: "an integer"
+  def type_name(value) when is_float(value), do: "a float"
+  def type_name(value) when is_list(value), do: "a list"
+  def type_name(%{__struct__: struct}), do: "a %#{inspect(struct)}{}"
+  def type_name(value) when is_map(value), do: "a map"
+  def type_name(value) when is_tuple(value), do: "a tuple"
+  def type_name(value) when is_reference(value), do: "a reference"
+  def type_name(_value), do: "another term"
 end

@@ -12,6 +12,11 @@ defmodule Bosbase.Client do
   struct is garbage collected, or at once by `close/1`. One client may be used by many
   processes at once; every network call runs on a dirty I/O scheduler, so it never
   blocks the normal schedulers.
+
+  Failures are always `{:error, %Bosbase.ClientResponseError{}}` (see its `:kind`), never
+  a raise. A failed `new/2` returns such an error in place of the client; passed on to
+  `collection/2`, `send/3`, the `Bosbase.RecordService` and `Bosbase.AuthStore` functions,
+  it comes back unchanged, so a pipeline reports the first failure.
   """
 
   alias Bosbase.Call
@@ -23,75 +28,150 @@ defmodule Bosbase.Client do
 
   @version Mix.Project.config()[:version]
 
+  # Elixir option → {options JSON name, check}.
+  @client_options %{
+    lang: {"lang", :string},
+    user_agent: {"userAgent", :string},
+    timeout: {"timeoutMs", :pos_integer},
+    connect_timeout: {"connectTimeoutMs", :pos_integer},
+    max_response_bytes: {"maxResponseBytes", :non_neg_integer},
+    max_idle_connections: {"maxIdleConnections", :non_neg_integer},
+    ca_pem: {"caPem", :string},
+    ca_file: {"caFile", :string},
+    danger_accept_invalid_certs: {"dangerAcceptInvalidCerts", :boolean}
+  }
+
   @doc """
-  Creates a client for the server at `base_url`.
+  Creates a client for the server at `base_url` (`http://` or `https://`, host, optional
+  port and path). Returns the client, or `{:error, %Bosbase.ClientResponseError{kind:
+  "invalid_argument"}}` for an unusable URL (userinfo such as `user:password@`, a bad port,
+  a query or fragment are refused) or option; the error never contains the URL's userinfo
+  or an option's value.
 
-  Options: `:lang` (`Accept-Language`, default `"en-US"`), `:timeout_ms` (per request,
-  `0` waits forever). Raises `ArgumentError` for an unusable URL or option.
+  Options (a keyword list; every one optional):
+
+    * `:timeout` — deadline of each call in milliseconds, from connecting to the last byte
+      of the answer (default `30_000`); a call can override it with its own `:timeout`
+    * `:connect_timeout` — milliseconds to establish a connection (default `10_000`)
+    * `:max_response_bytes` — largest answer body read (default `10_485_760`, 10 MiB); a
+      larger answer is an error that keeps its HTTP status
+    * `:max_idle_connections` — keep-alive connections kept for reuse (default `64`)
+    * `:lang` — the `Accept-Language` header (default `"en-US"`)
+    * `:user_agent` — the `User-Agent` header (default `"bosbase-elixir/#{@version}"`)
+    * `:ca_pem` — PEM text of extra CA certificates to trust for `https://` (e.g. a private
+      CA), on top of the platform's trust store, which is always used
+    * `:ca_file` — path of such a PEM file
+    * `:danger_accept_invalid_certs` — **development only**: `true` accepts any server
+      certificate (no verification at all); default `false`
+
+  Failed certificate verification or TLS handshakes are `kind: "tls"` errors.
   """
-  @spec new(String.t(), keyword()) :: t()
+  @spec new(String.t(), keyword()) :: t() | {:error, Bosbase.ClientResponseError.t()}
   def new(base_url, opts \\ []) do
-    Call.string!(base_url, "base_url")
-    options = client_options(opts)
+    with {:ok, url} <- Call.string(base_url, "base_url"),
+         {:ok, options} <- client_options(opts),
+         {:ok, json} <- Bosbase.JSON.encode(options, "client options"),
+         {:ok, ref} <- native_new(url, json) do
+      %__MODULE__{ref: ref, base_url: url}
+    end
+  end
 
-    case Bosbase.Native.client_new(base_url, Bosbase.JSON.encode!(options, "client options")) do
-      {:ok, ref} ->
-        %__MODULE__{ref: ref, base_url: base_url}
-
-      {:error, code, json} ->
-        raise ArgumentError, Bosbase.ClientResponseError.from_native(code, json).message
+  defp native_new(url, json) do
+    case Bosbase.Native.client_new(url, json) do
+      {:ok, ref} when is_reference(ref) -> {:ok, ref}
+      error -> Call.result(error)
     end
   end
 
   defp client_options(opts) do
-    unless Keyword.keyword?(opts),
-      do: raise(ArgumentError, "expected options to be a keyword list")
+    if is_list(opts) and Keyword.keyword?(opts) do
+      Enum.reduce_while(opts, {:ok, %{"userAgent" => "bosbase-elixir/#{@version}"}}, fn
+        {key, value}, {:ok, acc} ->
+          case client_option(key, value) do
+            {:ok, name, value} -> {:cont, {:ok, Map.put(acc, name, value)}}
+            error -> {:halt, error}
+          end
+      end)
+    else
+      Call.invalid("expected client options to be a keyword list")
+    end
+  end
 
-    Enum.reduce(opts, %{"userAgent" => "bosbase-elixir/#{@version}"}, fn
-      {:lang, lang}, acc -> Map.put(acc, "lang", Call.string!(lang, ":lang"))
-      {:timeout_ms, ms}, acc when is_integer(ms) and ms >= 0 -> Map.put(acc, "timeoutMs", ms)
-      {key, _}, _acc -> raise ArgumentError, "unknown or invalid client option #{inspect(key)}"
-    end)
+  defp client_option(key, value) do
+    case Map.fetch(@client_options, key) do
+      {:ok, {name, check}} ->
+        if valid_option?(check, value),
+          do: {:ok, name, value},
+          else: Call.invalid("client option #{inspect(key)} must be #{describe(check)}")
+
+      :error ->
+        Call.invalid("unknown client option #{inspect(key)}")
+    end
+  end
+
+  defp valid_option?(:string, v), do: is_binary(v)
+  defp valid_option?(:pos_integer, v), do: is_integer(v) and v > 0
+  defp valid_option?(:non_neg_integer, v), do: is_integer(v) and v >= 0
+  defp valid_option?(:boolean, v), do: is_boolean(v)
+
+  defp describe(:string), do: "a string"
+  defp describe(:pos_integer), do: "a positive integer"
+  defp describe(:non_neg_integer), do: "a non-negative integer"
+  defp describe(:boolean), do: "a boolean"
+
+  @doc """
+  Closes the client: later calls on it (network and auth store alike) return
+  `{:error, %Bosbase.ClientResponseError{kind: "closed"}}` without sending anything, and
+  `close/1` returns once the calls already running on the client have finished (each is
+  bounded by its deadline); then the native client is freed. Runs on a dirty I/O
+  scheduler, since it may wait. Calling it again, also concurrently, is fine.
+  """
+  @spec close(t()) :: :ok | {:error, Bosbase.ClientResponseError.t()}
+  def close(client) do
+    with {:ok, ref} <- Call.ref(client) do
+      case Bosbase.Native.client_close(ref) do
+        :ok -> :ok
+        error -> Call.result(error)
+      end
+    end
   end
 
   @doc """
-  Frees the native client now instead of at garbage collection. Calls already running
-  finish first; later calls return `{:error, %Bosbase.ClientResponseError{kind: "invalid_argument"}}`
-  (auth store functions raise `ArgumentError`). Calling it twice is fine.
+  A record service for `collection` (e.g. `\"users\"`, `\"_superusers\"`). For anything
+  but a client and a string it returns `{:error, %Bosbase.ClientResponseError{}}`, which
+  the `Bosbase.RecordService` functions pass through.
   """
-  @spec close(t()) :: :ok
-  def close(%__MODULE__{ref: ref}), do: Bosbase.Native.client_close(ref)
-
-  @doc "A record service for `collection` (e.g. `\"users\"`, `\"_superusers\"`)."
-  @spec collection(t(), String.t()) :: Bosbase.RecordService.t()
-  def collection(%__MODULE__{} = client, collection) do
-    %Bosbase.RecordService{client: client, collection: Call.string!(collection, "collection")}
+  @spec collection(t(), String.t()) ::
+          Bosbase.RecordService.t() | {:error, Bosbase.ClientResponseError.t()}
+  def collection(client, collection) do
+    with {:ok, _ref} <- Call.ref(client),
+         {:ok, collection} <- Call.string(collection, "collection") do
+      %Bosbase.RecordService{client: client, collection: collection}
+    end
   end
-
-  def collection(other, _collection), do: not_a_client!(other)
 
   @doc """
   Sends a request to any `path` of the server (e.g. `"/api/health"`).
 
-  `opts`: `:method` (atom or string, default GET), `:body`, `:query`, `:headers`.
+  `opts` (map or keyword list): `:method` (atom or string, default GET), `:body`,
+  `:query`, `:headers`, `:timeout` (milliseconds, this call's deadline).
   """
   @spec send(t(), String.t(), map() | keyword()) ::
           {:ok, term()} | {:error, Bosbase.ClientResponseError.t()}
-  def send(client, path, opts \\ %{})
-
-  def send(%__MODULE__{ref: ref}, path, opts) do
-    path = Call.string!(path, "path")
-    Call.result(Bosbase.Native.send(ref, path, Call.options_json(opts, true)))
-  end
-
-  def send(other, _path, _opts), do: not_a_client!(other)
-
-  @doc false
-  def not_a_client!(other) do
-    raise ArgumentError, "expected a %Bosbase.Client{}, got #{inspect(other, limit: 3)}"
+  def send(client, path, opts \\ %{}) do
+    with {:ok, ref} <- Call.ref(client),
+         {:ok, path} <- Call.string(path, "path"),
+         {:ok, options} <- Call.options_json(opts, true) do
+      Call.result(Bosbase.Native.send(ref, path, options))
+    end
   end
 
   defimpl Inspect do
-    def inspect(%{base_url: url}, _opts), do: "#Bosbase.Client<#{url}>"
+    # The core refuses URLs with userinfo, so there is none to hide; strip it anyway so a
+    # struct built by hand cannot leak a password either.
+    def inspect(%{base_url: url}, _opts) when is_binary(url),
+      do: "#Bosbase.Client<#{String.replace(url, ~r{\A([^:/?#]*://)[^/?#]*@}, "\\1")}>"
+
+    def inspect(_client, _opts), do: "#Bosbase.Client<?>"
   end
 end

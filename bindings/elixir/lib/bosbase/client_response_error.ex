@@ -1,18 +1,32 @@
 defmodule Bosbase.ClientResponseError do
   @moduledoc """
-  A failed call, mirroring BosBase's `ClientResponseError`.
+  The one error type of this package: every failure, whatever its cause, is
+  `{:error, %Bosbase.ClientResponseError{}}`. It mirrors BosBase's `ClientResponseError`.
 
-    * `:kind` — what went wrong: `"http"`, `"mfa_required"`, `"network"`, `"timeout"`,
-      `"json"`, `"invalid_argument"` or `"panic"` (decided by the core)
-    * `:status` — the HTTP status, `0` when no response arrived
-    * `:url` — the request URL (never with its query string)
+    * `:kind` — what went wrong, decided by the core (or by this binding for arguments it
+      checks before calling the core):
+      * `"http"` — the server answered with a non-2xx status (`:status`, `:response`)
+      * `"mfa_required"` — a 401 asking for a second factor; `:mfa_id` finishes the login
+      * `"network"` — no answer: connection refused, DNS, reset (`status: 0`)
+      * `"timeout"` — the call's deadline passed (`status: 0`, `is_abort: true`)
+      * `"tls"` — the TLS handshake or certificate verification failed; the message says
+        what (unknown issuer, name mismatch, expired, ...) (`status: 0`)
+      * `"json"` — a 2xx answer whose body was not the expected JSON (`:status` kept)
+      * `"invalid_argument"` — a bad argument, URL or option; the message names it, never its
+        value
+      * `"closed"` — the client was closed with `Bosbase.Client.close/1`; nothing was sent
+      * `"cancelled"` — the call was cancelled; it had no effect on the auth store
+      * `"panic"` — a bug inside the native library, caught at its boundary
+    * `:status` — the HTTP status, `0` only when no answer arrived
+    * `:url` — the request URL (never with its query string or userinfo)
     * `:response` — the server's JSON body (`"message"`, `"data"` with field errors, ...)
-    * `:is_abort` — `true` when the request timed out
+    * `:is_abort` — `true` when the call was aborted (deadline passed)
     * `:message` — a short description
     * `:mfa_id` — for `kind: "mfa_required"`, the id that finishes the login
 
-  The core never puts passwords, custom tokens or auth tokens in any of these fields, so
-  `inspect/1` and `Exception.message/1` are safe to log.
+  Neither the core nor this binding ever puts passwords, custom tokens, auth tokens, URL
+  userinfo or option values in any of these fields, so `inspect/1` and
+  `Exception.message/1` are safe to log.
   """
 
   defexception url: "",
@@ -33,9 +47,15 @@ defmodule Bosbase.ClientResponseError do
           mfa_id: String.t() | nil
         }
 
+  # The core's status code for a closed client (BOSBASE_STATUS_CLOSED).
+  @closed 7
+
   @doc false
-  # Builds the struct from the core's error JSON (`nil` only if the core wrote none).
+  # Builds the struct from the core's error JSON; `nil` when no JSON exists, which is the
+  # case for a client this binding already closed (same text as the core's own).
   @spec from_native(non_neg_integer(), binary() | nil) :: t()
+  def from_native(@closed, nil), do: %__MODULE__{kind: "closed", message: "the client is closed"}
+
   def from_native(status_code, nil) do
     kind = Bosbase.Native.status_name(status_code)
     %__MODULE__{kind: kind, message: "BosBase call failed (#{kind})"}
@@ -56,8 +76,8 @@ defmodule Bosbase.ClientResponseError do
   end
 
   @doc false
-  @spec closed() :: t()
-  def closed do
-    %__MODULE__{kind: "invalid_argument", message: "the client is closed"}
-  end
+  # An argument this binding refuses before calling the core. `message` must name the
+  # argument, never contain its value.
+  @spec invalid_argument(String.t()) :: t()
+  def invalid_argument(message), do: %__MODULE__{kind: "invalid_argument", message: message}
 end

@@ -32,12 +32,17 @@ defmodule Bosbase.JSON do
   end
 
   @doc false
-  @spec encode!(term(), String.t()) :: binary()
-  def encode!(term, what) do
-    do_encode(term)
+  # `{:ok, json}`, or `{:error, %ClientResponseError{kind: "invalid_argument"}}` naming
+  # `what` (never the value) when the term is not JSON (invalid UTF-8, tuples, pids, ...).
+  @spec encode(term(), String.t()) :: {:ok, binary()} | {:error, Bosbase.ClientResponseError.t()}
+  def encode(term, what) do
+    {:ok, do_encode(term)}
   catch
     # Codecs raise or throw with the offending value attached; keep it out of the message.
     _kind, _reason ->
-      raise ArgumentError, "#{what} cannot be encoded as JSON (invalid UTF-8 or a non-JSON term)"
+      {:error,
+       Bosbase.ClientResponseError.invalid_argument(
+         "#{what} cannot be encoded as JSON (invalid UTF-8 or a non-JSON term)"
+       )}
   end
 end

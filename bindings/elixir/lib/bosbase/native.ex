@@ -1,24 +1,28 @@
 defmodule Bosbase.Native do
   @moduledoc false
   # Stubs replaced by c_src/bosbase_nif.c at load time. Strings are binaries, options are
-  # JSON text or nil; network calls run on dirty I/O schedulers (see nif_funcs in the C file).
-  # Results: {:ok, json} | {:error, status_code, error_json | nil} | {:error, :closed}.
+  # JSON text or nil; network calls and client_close run on dirty I/O schedulers (see
+  # nif_funcs in the C file). Nothing raises. Results: {:ok, json | nil} |
+  # {:error, status_code, error_json | nil} (a closed client: BOSBASE_STATUS_CLOSED, nil) |
+  # {:error, :badarg} (not a client resource, or not a binary: Elixir checks types first).
 
   @on_load :load_nif
   @external_resource Path.expand("../../c_src/bosbase_nif.c", __DIR__)
 
   @type ref :: reference()
   @type reply ::
-          {:ok, binary() | nil} | {:error, non_neg_integer(), binary() | nil} | {:error, :closed}
+          {:ok, binary() | nil}
+          | {:error, non_neg_integer(), binary() | nil}
+          | {:error, :badarg}
 
   def load_nif do
     path = :filename.join(:code.priv_dir(:bosbase), ~c"bosbase_nif")
     :erlang.load_nif(path, 0)
   end
 
-  @spec client_new(binary(), binary() | nil) :: {:ok, ref} | {:error, non_neg_integer(), binary()}
+  @spec client_new(binary(), binary() | nil) :: {:ok, ref} | reply
   def client_new(_url, _options_json), do: :erlang.nif_error(:not_loaded)
-  @spec client_close(ref) :: :ok
+  @spec client_close(ref) :: :ok | {:error, :badarg}
   def client_close(_ref), do: :erlang.nif_error(:not_loaded)
   @spec live_clients() :: non_neg_integer()
   def live_clients, do: :erlang.nif_error(:not_loaded)
@@ -54,7 +58,7 @@ defmodule Bosbase.Native do
   def auth_store_token(_ref), do: :erlang.nif_error(:not_loaded)
   @spec auth_store_record(ref) :: reply
   def auth_store_record(_ref), do: :erlang.nif_error(:not_loaded)
-  @spec auth_store_valid(ref) :: {:ok, boolean()} | {:error, :closed}
+  @spec auth_store_valid(ref) :: {:ok, boolean()} | reply
   def auth_store_valid(_ref), do: :erlang.nif_error(:not_loaded)
   @spec auth_store_clear(ref) :: reply
   def auth_store_clear(_ref), do: :erlang.nif_error(:not_loaded)

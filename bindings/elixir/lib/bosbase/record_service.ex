@@ -3,9 +3,12 @@ defmodule Bosbase.RecordService do
   Calls on one collection, from `Bosbase.Client.collection/2`.
 
   Every function returns `{:ok, term}` (JSON with string keys, `null` as `nil`) or
-  `{:error, %Bosbase.ClientResponseError{}}`, and raises `ArgumentError` for arguments of
-  the wrong type. `opts` is a map or keyword list with any of `:body` (extra body fields),
-  `:query`, `:headers`, `:expand`, `:fields` and `:mfa_id` (finishes an MFA login).
+  `{:error, %Bosbase.ClientResponseError{}}`, for every failure including arguments of the
+  wrong type (`kind: "invalid_argument"`) and a closed client (`kind: "closed"`); an
+  `{:error, _}` given in place of the service is returned unchanged. `opts` is a map or
+  keyword list with any of `:body` (extra body fields), `:query`, `:headers`, `:expand`,
+  `:fields`, `:mfa_id` (finishes an MFA login) and `:timeout` (milliseconds, this call's
+  deadline instead of the client's).
   """
 
   alias Bosbase.{Call, Native}
@@ -23,9 +26,11 @@ defmodule Bosbase.RecordService do
   """
   @spec send(t(), String.t(), map() | keyword()) :: result
   def send(service, path, opts \\ %{}) do
-    {ref, collection} = unpack!(service)
-    path = Call.string!(path, "path")
-    Call.result(Native.collection_send(ref, collection, path, Call.options_json(opts, true)))
+    with {:ok, ref, collection} <- unpack(service),
+         {:ok, path} <- Call.string(path, "path"),
+         {:ok, options} <- Call.options_json(opts, true) do
+      Call.result(Native.collection_send(ref, collection, path, options))
+    end
   end
 
   @doc "Binds `token` to the account `email`/`password`; `{:ok, true}`. Leaves the auth store alone."
@@ -42,12 +47,12 @@ defmodule Bosbase.RecordService do
 
   # bind and unbind take the same arguments; only the native function differs.
   defp token_binding(native_fun, service, {email, password, token}, opts) do
-    {ref, collection} = unpack!(service)
-    {email, password, token} = credentials!(email, password, token)
-
-    Call.result(
-      native_fun.(ref, collection, email, password, token, Call.options_json(opts, false))
-    )
+    with {:ok, ref, collection} <- unpack(service),
+         {:ok, [email, password, token]} <-
+           Call.strings([{email, "email"}, {password, "password"}, {token, "token"}]),
+         {:ok, options} <- Call.options_json(opts, false) do
+      Call.result(native_fun.(ref, collection, email, password, token, options))
+    end
   end
 
   @doc """
@@ -57,46 +62,45 @@ defmodule Bosbase.RecordService do
   """
   @spec auth_with_token(t(), String.t(), map() | keyword()) :: result
   def auth_with_token(service, token, opts \\ %{}) do
-    {ref, collection} = unpack!(service)
-    token = Call.string!(token, "token")
-    Call.result(Native.auth_with_token(ref, collection, token, Call.options_json(opts, false)))
+    with {:ok, ref, collection} <- unpack(service),
+         {:ok, token} <- Call.string(token, "token"),
+         {:ok, options} <- Call.options_json(opts, false) do
+      Call.result(Native.auth_with_token(ref, collection, token, options))
+    end
   end
 
   @doc "Signs in with email and password; result and auth store as for `auth_with_token/3`."
   @spec auth_with_password(t(), String.t(), String.t(), map() | keyword()) :: result
   def auth_with_password(service, identity, password, opts \\ %{}) do
-    {ref, collection} = unpack!(service)
-    identity = Call.string!(identity, "identity")
-    password = Call.string!(password, "password")
-
-    Call.result(
-      Native.auth_with_password(
-        ref,
-        collection,
-        identity,
-        password,
-        Call.options_json(opts, false)
-      )
-    )
+    with {:ok, ref, collection} <- unpack(service),
+         {:ok, [identity, password]} <-
+           Call.strings([{identity, "identity"}, {password, "password"}]),
+         {:ok, options} <- Call.options_json(opts, false) do
+      Call.result(Native.auth_with_password(ref, collection, identity, password, options))
+    end
   end
 
   @doc "Refreshes the stored token and saves the answer in the auth store."
   @spec auth_refresh(t(), map() | keyword()) :: result
   def auth_refresh(service, opts \\ %{}) do
-    {ref, collection} = unpack!(service)
-    Call.result(Native.auth_refresh(ref, collection, Call.options_json(opts, false)))
+    with {:ok, ref, collection} <- unpack(service),
+         {:ok, options} <- Call.options_json(opts, false) do
+      Call.result(Native.auth_refresh(ref, collection, options))
+    end
   end
 
-  defp unpack!(%__MODULE__{client: %Bosbase.Client{ref: ref}, collection: collection}),
-    do: {ref, Call.string!(collection, "collection")}
-
-  defp unpack!(other) do
-    raise ArgumentError,
-          "expected a %Bosbase.RecordService{} from Bosbase.Client.collection/2, got #{inspect(other, limit: 3)}"
+  defp unpack(%__MODULE__{client: client, collection: collection}) do
+    with {:ok, ref} <- Call.ref(client),
+         {:ok, collection} <- Call.string(collection, "collection") do
+      {:ok, ref, collection}
+    end
   end
 
-  defp credentials!(email, password, token) do
-    {Call.string!(email, "email"), Call.string!(password, "password"),
-     Call.string!(token, "token")}
+  defp unpack({:error, %Bosbase.ClientResponseError{}} = error), do: error
+
+  defp unpack(other) do
+    Call.invalid(
+      "expected a %Bosbase.RecordService{} from Bosbase.Client.collection/2, got #{Call.type_name(other)}"
+    )
   end
 end

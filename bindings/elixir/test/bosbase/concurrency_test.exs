@@ -40,7 +40,7 @@ defmodule Bosbase.ConcurrencyTest do
     # calls on normal schedulers, the sleeper could not run for about two seconds.
     {:ok, listener} = :gen_tcp.listen(0, ip: {127, 0, 0, 1}, backlog: 64)
     {:ok, port} = :inet.port(listener)
-    pb = Client.new("http://127.0.0.1:#{port}", timeout_ms: 2000)
+    pb = Client.new("http://127.0.0.1:#{port}", timeout: 2000)
     n = System.schedulers_online() * 2
 
     {results, ticks, max_late} =

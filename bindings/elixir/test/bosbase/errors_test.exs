@@ -41,7 +41,7 @@ defmodule Bosbase.ErrorsTest do
     test "a server that never answers is kind timeout, is_abort true" do
       {:ok, listener} = :gen_tcp.listen(0, ip: {127, 0, 0, 1}, backlog: 16)
       {:ok, port} = :inet.port(listener)
-      pb = Client.new("http://127.0.0.1:#{port}", timeout_ms: 300)
+      pb = Client.new("http://127.0.0.1:#{port}", timeout: 300)
 
       assert {:error, %ClientResponseError{kind: "timeout", is_abort: true, status: 0}} =
                Client.send(pb, "/api/health")
@@ -55,32 +55,43 @@ defmodule Bosbase.ErrorsTest do
       %{pb: client()}
     end
 
-    test "non-binary arguments raise ArgumentError", %{pb: pb} do
+    test "non-binary arguments are invalid_argument errors, never raises", %{pb: pb} do
       users = Client.collection(pb, "users")
-      assert_raise ArgumentError, fn -> Client.new(:url) end
-      assert_raise ArgumentError, fn -> Client.new("http://x", lang: 1) end
-      assert_raise ArgumentError, fn -> Client.collection(pb, :users) end
-      assert_raise ArgumentError, fn -> Client.collection(:not_a_client, "users") end
-      assert_raise ArgumentError, fn -> RecordService.auth_with_token(users, 42) end
 
-      assert_raise ArgumentError, fn ->
-        RecordService.bind_custom_token(users, "a@b.c", nil, "t")
+      for reply <- [
+            Client.new(:url),
+            Client.new("http://x", lang: 1),
+            Client.collection(pb, :users),
+            Client.collection(:not_a_client, "users"),
+            Client.send(pb, ~c"/api/health"),
+            Client.close(:not_a_client),
+            RecordService.auth_with_token(users, 42),
+            RecordService.bind_custom_token(users, "a@b.c", nil, "t"),
+            RecordService.unbind_custom_token(users, "a@b.c", "p", :t),
+            RecordService.auth_with_password(users, "a", ~c"pw"),
+            RecordService.send(users, ~c"/records"),
+            RecordService.send(%{}, "/records"),
+            RecordService.auth_refresh(%RecordService{client: pb, collection: 1}),
+            AuthStore.token(nil),
+            AuthStore.record(:x),
+            AuthStore.export(1),
+            AuthStore.clear("pb"),
+            AuthStore.save(pb, 1, nil),
+            AuthStore.save(pb, "t", [:not_a_map]),
+            AuthStore.import_json(pb, %{})
+          ] do
+        assert {:error, %ClientResponseError{kind: "invalid_argument", status: 0}} = reply
       end
 
-      assert_raise ArgumentError, fn -> RecordService.send(users, ~c"/records") end
-      assert_raise ArgumentError, fn -> RecordService.send(%{}, "/records") end
-      assert_raise ArgumentError, fn -> AuthStore.token(nil) end
+      refute AuthStore.valid?(nil)
     end
 
     test "a password with a wrong type is not echoed", %{pb: pb} do
       users = Client.collection(pb, "users")
 
-      error =
-        assert_raise ArgumentError, fn ->
-          RecordService.auth_with_password(users, "a", ~c"secret-pw")
-        end
-
-      refute Exception.message(error) =~ "secret-pw"
+      assert {:error, error} = RecordService.auth_with_password(users, "a", ~c"secret-pw")
+      assert error.message =~ "password"
+      refute inspect(error) =~ "secret-pw"
     end
 
     test "invalid UTF-8 is an invalid_argument error from the core", %{pb: pb} do
@@ -91,63 +102,125 @@ defmodule Bosbase.ErrorsTest do
                pb |> Client.collection("users") |> RecordService.auth_with_token(<<"tok", 0xC3>>)
     end
 
-    test "invalid UTF-8 in a body raises without echoing it", %{pb: pb} do
+    test "invalid UTF-8 in a body is refused without echoing it", %{pb: pb} do
       users = Client.collection(pb, "users")
       body = %{"token" => <<"secret", 0xFF>>}
 
-      error =
-        assert_raise ArgumentError, fn ->
-          RecordService.send(users, "/x", method: :post, body: body)
-        end
+      assert {:error, %ClientResponseError{kind: "invalid_argument"} = error} =
+               RecordService.send(users, "/x", method: :post, body: body)
 
-      refute Exception.message(error) =~ "secret"
+      refute inspect(error) =~ "secret"
     end
 
     test "NUL bytes, which C would truncate, are refused", %{pb: pb} do
       users = Client.collection(pb, "users")
-      assert_raise ArgumentError, fn -> RecordService.auth_with_token(users, "abc\0def") end
+
+      assert {:error, %ClientResponseError{kind: "invalid_argument", message: message}} =
+               RecordService.auth_with_token(users, "abc\0secret")
+
+      assert message =~ "token"
+      refute message =~ "secret"
     end
 
     test "unknown options and methods are refused", %{pb: pb} do
       users = Client.collection(pb, "users")
-      assert_raise ArgumentError, fn -> RecordService.send(users, "/records", %{bodyy: %{}}) end
 
-      assert_raise ArgumentError, fn ->
-        RecordService.auth_with_token(users, "t", method: :post)
-      end
+      assert {:error, %ClientResponseError{kind: "invalid_argument"}} =
+               RecordService.send(users, "/records", %{bodyy: %{}})
 
-      assert_raise ArgumentError, fn -> RecordService.send(users, "/records", [:oops]) end
+      assert {:error, %ClientResponseError{kind: "invalid_argument"}} =
+               RecordService.auth_with_token(users, "t", method: :post)
+
+      assert {:error, %ClientResponseError{kind: "invalid_argument"}} =
+               RecordService.send(users, "/records", [:oops])
 
       assert {:error, %ClientResponseError{kind: "invalid_argument"}} =
                RecordService.send(users, "/records", method: :brew)
     end
 
-    test "a forged handle raises ArgumentError" do
-      forged = %Client{ref: make_ref(), base_url: "http://x"}
-
-      assert_raise ArgumentError, fn ->
-        forged |> Client.collection("users") |> RecordService.auth_refresh()
+    test "headers the transport owns, and control characters, are refused", %{pb: pb} do
+      for headers <- [%{"Content-Length" => "1"}, %{"Host" => "x"}, %{"X-A" => "a\u0001b"}] do
+        assert {:error, %ClientResponseError{kind: "invalid_argument"}} =
+                 Client.send(pb, "/api/health", headers: headers)
       end
-
-      assert_raise ArgumentError, fn -> Bosbase.Native.auth_store_token(:nope) end
-      assert_raise ArgumentError, fn -> Bosbase.Native.send(make_ref(), "/", nil) end
     end
 
-    test "a closed client gives errors, not crashes", %{pb: pb} do
+    test "a forged handle is an error, not a crash" do
+      forged = %Client{ref: make_ref(), base_url: "http://x"}
+
+      assert {:error, %ClientResponseError{kind: "invalid_argument"}} =
+               forged |> Client.collection("users") |> RecordService.auth_refresh()
+
+      assert {:error, %ClientResponseError{kind: "invalid_argument"}} = AuthStore.token(forged)
+      assert {:error, %ClientResponseError{kind: "invalid_argument"}} = Client.close(forged)
+      refute AuthStore.valid?(forged)
+      assert {:error, :badarg} = Bosbase.Native.auth_store_token(:nope)
+      assert {:error, :badarg} = Bosbase.Native.send(make_ref(), "/", nil)
+    end
+  end
+
+  describe "one error type" do
+    test "an {:error, _} in the client's place comes back unchanged through a pipeline" do
+      assert {:error, %ClientResponseError{} = error} = Client.new("http://127.0.0.1:0")
+      failed = {:error, error}
+
+      assert ^failed = failed |> Client.collection("users") |> RecordService.send("/records")
+      assert ^failed = failed |> Client.collection("users") |> RecordService.auth_refresh()
+      assert ^failed = RecordService.auth_with_token(failed, "t")
+      assert ^failed = Client.send(failed, "/api/health")
+      assert ^failed = Client.close(failed)
+      assert ^failed = AuthStore.token(failed)
+      assert ^failed = AuthStore.record(failed)
+      assert ^failed = AuthStore.export(failed)
+      assert ^failed = AuthStore.clear(failed)
+      assert ^failed = AuthStore.save(failed, "t", nil)
+      assert ^failed = AuthStore.import_json(failed, "{}")
+    end
+
+    test "the auth store refuses non-object imports and leaves the login alone" do
+      pb = client()
+      :ok = AuthStore.save(pb, "kept", %{"id" => "1"})
+
+      for json <- ["[]", "null", "\"token\"", "{not json"] do
+        assert {:error, %ClientResponseError{kind: "invalid_argument"}} =
+                 AuthStore.import_json(pb, json)
+      end
+
+      assert AuthStore.token(pb) == "kept"
+    end
+  end
+
+  describe "closed client" do
+    test "every call returns kind closed, auth store included; close is idempotent" do
+      pb = client()
+      :ok = AuthStore.save(pb, "t", nil)
       users = Client.collection(pb, "users")
       assert :ok = Client.close(pb)
       assert :ok = Client.close(pb)
 
-      assert {:error,
-              %ClientResponseError{kind: "invalid_argument", message: "the client is closed"}} =
+      assert {:error, %ClientResponseError{kind: "closed", status: 0, message: message}} =
                RecordService.auth_with_token(users, "t")
 
-      assert {:error, %ClientResponseError{kind: "invalid_argument"}} =
-               Client.send(pb, "/api/health")
+      assert message == "the client is closed"
 
-      assert_raise ArgumentError, fn -> AuthStore.token(pb) end
-      assert_raise ArgumentError, fn -> AuthStore.valid?(pb) end
-      assert_raise ArgumentError, fn -> AuthStore.import_json(pb, "{}") end
+      for reply <- [
+            Client.send(pb, "/api/health"),
+            RecordService.send(users, "/records"),
+            RecordService.bind_custom_token(users, "a@b.c", "p", "t"),
+            RecordService.unbind_custom_token(users, "a@b.c", "p", "t"),
+            RecordService.auth_with_password(users, "a@b.c", "p"),
+            RecordService.auth_refresh(users),
+            AuthStore.token(pb),
+            AuthStore.record(pb),
+            AuthStore.export(pb),
+            AuthStore.clear(pb),
+            AuthStore.save(pb, "t", nil),
+            AuthStore.import_json(pb, "{}")
+          ] do
+        assert {:error, %ClientResponseError{kind: "closed", status: 0}} = reply
+      end
+
+      refute AuthStore.valid?(pb)
     end
   end
 end

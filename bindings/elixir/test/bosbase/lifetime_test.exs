@@ -3,7 +3,7 @@ defmodule Bosbase.LifetimeTest do
   # clients (bosbase_live_clients) needs no other test creating clients meanwhile.
   use ExUnit.Case, async: false
 
-  alias Bosbase.Client
+  alias Bosbase.{AuthStore, Client}
   import Bosbase.TestSupport
 
   test "10,000 clients created and dropped are all freed after GC" do
@@ -40,21 +40,69 @@ defmodule Bosbase.LifetimeTest do
     assert wait_for_count(base)
   end
 
-  test "close/1 while calls are running lets them finish, then frees" do
+  test "close/1 waits for running calls (they end normally), then frees" do
     base = settled_count()
-    # A listener that never answers keeps the calls inside the core for their 500 ms timeout.
+    # A listener that never answers keeps the calls inside the core for their 500 ms deadline.
     {:ok, listener} = :gen_tcp.listen(0, ip: {127, 0, 0, 1}, backlog: 16)
     {:ok, port} = :inet.port(listener)
-    pb = Client.new("http://127.0.0.1:#{port}", timeout_ms: 500)
+    pb = Client.new("http://127.0.0.1:#{port}", timeout: 500)
     calls = for _ <- 1..8, do: Task.async(fn -> Client.send(pb, "/api/health") end)
     Process.sleep(100)
 
-    :ok = Client.close(pb)
-    assert Bosbase.live_clients() == base + 1, "freed while calls were still inside it"
-    assert Enum.all?(Task.await_many(calls), &match?({:error, %{kind: "timeout"}}, &1))
-    assert Bosbase.live_clients() == base, "the last call out frees the closed client"
-    assert {:error, %{kind: "invalid_argument"}} = Client.send(pb, "/api/health")
+    {micros, :ok} = :timer.tc(fn -> Client.close(pb) end)
+
+    assert micros >= 250_000,
+           "close returned after #{div(micros, 1000)} ms, before the calls ended"
+
+    assert Enum.all?(Task.await_many(calls, 0), &match?({:error, %{kind: "timeout"}}, &1))
+    assert Bosbase.live_clients() == base, "close frees the client once the calls are out"
+    assert {:error, %{kind: "closed"}} = Client.send(pb, "/api/health")
     :gen_tcp.close(listener)
+  end
+
+  test "while close/1 waits for a call in flight, new calls get kind closed at once" do
+    base = settled_count()
+    {:ok, listener} = :gen_tcp.listen(0, [:binary, ip: {127, 0, 0, 1}, active: false])
+    {:ok, port} = :inet.port(listener)
+    pb = Client.new("http://127.0.0.1:#{port}", timeout: 20_000)
+    in_flight = Task.async(fn -> Client.send(pb, "/api/health") end)
+
+    # The request has arrived: the call is inside the core, waiting for our answer.
+    {:ok, socket} = :gen_tcp.accept(listener, 5000)
+    {:ok, _head} = :gen_tcp.recv(socket, 0, 5000)
+
+    closer = Task.async(fn -> Client.close(pb) end)
+    {probe_micros, probe} = first_closed_reply(pb)
+    assert {:error, %Bosbase.ClientResponseError{kind: "closed", status: 0}} = probe
+    assert probe_micros < 100_000, "a refused call took #{div(probe_micros, 1000)} ms"
+
+    assert AuthStore.token(pb) == "",
+           "the auth store still answers while close/1 waits (the handle is not freed yet)"
+
+    assert Task.yield(closer, 200) == nil, "close/1 returned while a call was in flight"
+    assert Task.yield(in_flight, 0) == nil
+    assert Bosbase.live_clients() == base + 1
+
+    # Answer the call in flight: it ends normally, and only then does close/1 return.
+    :ok = :gen_tcp.send(socket, "HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n{\"ok\":1}")
+    assert {:ok, %{"ok" => 1}} = Task.await(in_flight)
+    assert :ok = Task.await(closer)
+    assert Bosbase.live_clients() == base
+    assert {:error, %Bosbase.ClientResponseError{kind: "closed"}} = AuthStore.token(pb)
+    :gen_tcp.close(socket)
+    :gen_tcp.close(listener)
+  end
+
+  # Probes until a call is refused as closed: a probe that slips in before close/1 has
+  # started reaches the (silent) listener and ends at its own 200 ms deadline instead.
+  defp first_closed_reply(pb, tries \\ 50) do
+    {micros, reply} = :timer.tc(fn -> Client.send(pb, "/api/health", timeout: 200) end)
+
+    case reply do
+      {:error, %{kind: "closed"}} -> {micros, reply}
+      _ when tries > 0 -> first_closed_reply(pb, tries - 1)
+      _ -> flunk("no call was refused as closed: #{inspect(reply)}")
+    end
   end
 
   # Clients other tests dropped may still wait for their process's GC: collect first.
