@@ -61,7 +61,8 @@ c-test: core-release devserver-build c-build cpp-build | $(C_BUILD)
 	scripts/devserver --demo -- bash -c '$(C_BUILD)/token_flow && $(C_BUILD)/token_flow_cpp'
 
 core-bench: core-release
-	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench
+	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin bosbase-bench
+	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin awaits
 
 # Rewrites every file generated from the operation table (tools/generate).
 .PHONY: generate
