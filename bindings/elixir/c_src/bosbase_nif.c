@@ -37,9 +37,14 @@ typedef struct {
  * (CLOSED) and waits for the running ones. The handle is then freed at once so its
  * connections go with it; `lock` only guards the pointer's lifetime: every use holds it
  * for reading, and close takes it for writing (after the core's close, so the wait is only
- * for threads about to be refused) to clear the pointer before freeing. Layout must stay
- * stable across upgrades: a new library takes over resources created by the old one.
+ * for threads about to be refused) to clear the pointer before freeing.
+ * A new library takes over resources created by an older one of the same resource type
+ * name, so this layout must stay stable while the name stays: change both together (the
+ * name got "_v2" when the layout lost its hand-written in-flight counter; resources of the
+ * old layout then stay with the old library, which is kept loaded until they are gone).
  */
+#define RESOURCE_NAME "bosbase_client_v2"
+
 typedef struct {
     BosbaseClient *client; /* NULL once closed and freed */
     ErlNifRWLock *lock;
@@ -418,7 +423,7 @@ static int open_types(ErlNifEnv *env, void **priv_data, ErlNifResourceFlags flag
     if (priv == NULL)
         return 1;
     priv->client_type =
-        enif_open_resource_type(env, NULL, "bosbase_client", client_dtor, flags, NULL);
+        enif_open_resource_type(env, NULL, RESOURCE_NAME, client_dtor, flags, NULL);
     if (priv->client_type == NULL) {
         enif_free(priv);
         return 1;

@@ -93,6 +93,22 @@ defmodule Bosbase.LifetimeTest do
     :gen_tcp.close(listener)
   end
 
+  test "concurrent close/1 calls all return :ok and free the client once" do
+    base = settled_count()
+    {:ok, listener} = :gen_tcp.listen(0, ip: {127, 0, 0, 1}, backlog: 16)
+    {:ok, port} = :inet.port(listener)
+    pb = Client.new("http://127.0.0.1:#{port}", timeout: 300)
+    calls = for _ <- 1..4, do: Task.async(fn -> Client.send(pb, "/api/health") end)
+    Process.sleep(50)
+
+    closers = for _ <- 1..16, do: Task.async(fn -> Client.close(pb) end)
+    assert Enum.all?(Task.await_many(closers), &(&1 == :ok))
+    assert Enum.all?(Task.await_many(calls), &match?({:error, %{kind: "timeout"}}, &1))
+    assert Bosbase.live_clients() == base
+    assert wait_for_count(base)
+    :gen_tcp.close(listener)
+  end
+
   # Probes until a call is refused as closed: a probe that slips in before close/1 has
   # started reaches the (silent) listener and ends at its own 200 ms deadline instead.
   defp first_closed_reply(pb, tries \\ 50) do
