@@ -50,10 +50,8 @@ cpp-demo: cpp-build
 c-test: core-release devserver-build c-build cpp-build | $(C_BUILD)
 	cc $(C_STRICT) -o $(C_BUILD)/double_include tests/c/double_include_a.c tests/c/double_include_b.c $(LINK_CORE)
 	$(C_BUILD)/double_include
-	cc $(C_STRICT) $(SANITIZE) -o $(C_BUILD)/ffi_test tests/c/ffi_test.c $(LINK_CORE)
-	cc $(C_STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -o $(C_BUILD)/contract_test tests/c/contract_test.c $(LINK_CORE)
-	cc $(C_STRICT) $(SANITIZE) -o $(C_BUILD)/tls_test tests/c/tls_test.c $(LINK_CORE)
-	cc $(C_STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -o $(C_BUILD)/call_test tests/c/call_test.c $(LINK_CORE)
+	for t in ffi_test contract_test call_test tls_test; do \
+		cc $(C_STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -o $(C_BUILD)/$$t tests/c/$$t.c $(LINK_CORE); done
 	c++ $(CXX_STRICT) $(SANITIZE) -o $(C_BUILD)/wrapper_test tests/c/wrapper_test.cpp $(LINK_CORE)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 scripts/devserver --demo -- \
 		bash -c '$(C_BUILD)/ffi_test && $(C_BUILD)/contract_test && $(C_BUILD)/call_test && $(C_BUILD)/wrapper_test'

@@ -1,15 +1,13 @@
 /* The generic entry points against the dev server (BOSBASE_URL): bosbase_call,
  * bosbase_call_async (callback exactly once, from a worker or the cancelling thread),
  * bosbase_call_cancel, bosbase_operations_json. Built with ASan/UBSan. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "bosbase.h"
 #include "check.h"
+#include "server.h"
 
 static const char *url;
 
@@ -112,14 +110,8 @@ static void test_async_calls(void) {
 }
 
 static void test_cancel(void) {
-    /* A listener that never accepts: the login below never gets an answer. */
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof addr;
-    CHECK(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0 && listen(fd, 4) == 0);
-    CHECK(getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
     char silent[64];
-    snprintf(silent, sizeof silent, "http://127.0.0.1:%d", ntohs(addr.sin_port));
+    int fd = silent_listener(silent, sizeof silent); /* the call below never gets an answer */
     BosbaseClient *pb = NULL;
     CHECK(bosbase_client_new(silent, "{\"timeoutMs\":800}", &pb, NULL) == BOSBASE_STATUS_OK);
     struct outcome o = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, {0}};
@@ -139,11 +131,7 @@ static void test_cancel(void) {
 }
 
 int main(void) {
-    url = getenv("BOSBASE_URL");
-    if (!url) {
-        fprintf(stderr, "BOSBASE_URL is not set (run through scripts/devserver)\n");
-        return 2;
-    }
+    url = dev_server_url();
     size_t live = bosbase_live_clients();
     test_sync_calls();
     test_async_calls();

@@ -2,16 +2,14 @@
  * headers and paths, bounded calls, answers that keep their status, auth-store listeners
  * that keep their promises under many threads, and close. Built with ASan/UBSan, so a
  * listener that ran after removal (its user_data is freed at once) is caught. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bosbase.h"
 #include "check.h"
+#include "server.h"
 
 static const char *url;
 
@@ -89,14 +87,8 @@ static void test_headers_and_paths(void) {
 }
 
 static void test_bounded_calls_and_status(void) {
-    /* A listener that never accepts: the kernel completes the handshake, nobody answers. */
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof addr;
-    CHECK(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0 && listen(fd, 16) == 0);
-    CHECK(getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
     char silent[64];
-    snprintf(silent, sizeof silent, "http://127.0.0.1:%d", ntohs(addr.sin_port));
+    int fd = silent_listener(silent, sizeof silent); /* the call below never gets an answer */
     BosbaseClient *pb = client(silent, "{\"timeoutMs\":600}");
     double t0 = now_ms();
     EXPECT(BOSBASE_STATUS_TIMEOUT, "timeout", bosbase_send(pb, "/api/health", NULL, &r, &e));
@@ -244,11 +236,7 @@ static void test_close(void) {
 }
 
 int main(void) {
-    url = getenv("BOSBASE_URL");
-    if (!url) {
-        fprintf(stderr, "BOSBASE_URL is not set (run through scripts/devserver)\n");
-        return 2;
-    }
+    url = dev_server_url();
     size_t live = bosbase_live_clients();
     test_base_urls();
     test_headers_and_paths();

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bosbase.h"
+#include "server.h"
 
 static int passed, failed;
 
@@ -274,11 +275,7 @@ static void test_threads(void) {
 }
 
 int main(void) {
-    url = getenv("BOSBASE_URL");
-    if (!url) {
-        fprintf(stderr, "BOSBASE_URL is not set (run through scripts/devserver)\n");
-        return 2;
-    }
+    url = dev_server_url();
     size_t live = bosbase_live_clients();
     test_flow("users", "user@example.com", "user-password");
     test_flow("_superusers", "admin@example.com", "admin-password");
