@@ -9,9 +9,9 @@ defmodule Bosbase.Client do
         |> Bosbase.RecordService.send("/auth-with-token", %{method: :post, body: %{"token" => token}})
 
   The struct holds a NIF resource; the native client is freed when the last copy of the
-  struct is garbage collected, or at once by `close/1`. One client may be used by many
-  processes at once; every network call runs on a dirty I/O scheduler, so it never
-  blocks the normal schedulers.
+  struct is garbage collected, or by `close/1` once the calls in flight have ended. One
+  client may be used by many processes at once; every network call runs on a dirty I/O
+  scheduler, so it never blocks the normal schedulers.
 
   Failures are always `{:error, %Bosbase.ClientResponseError{}}` (see its `:kind`), never
   a raise. A failed `new/2` returns such an error in place of the client; passed on to
