@@ -4,8 +4,8 @@ defmodule Bosbase.AuthStore do
   every request sends its token whenever it holds one), so these functions read and change
   it there: the `%Bosbase.Client{}` struct holds no copy.
 
-  Every failure is `{:error, %Bosbase.ClientResponseError{}}`: `kind: "closed"` after
-  `Bosbase.Client.close/1`, `"invalid_argument"` for bad arguments. An `{:error, _}` given
+  Every failure is `{:error, %Bosbase.ClientResponseError{}}`: `kind: "closed"` once
+  `Bosbase.Client.close/1` has returned, `"invalid_argument"` for bad arguments. An `{:error, _}` given
   in place of the client (from a failed `Bosbase.Client.new/2`) is returned unchanged.
   """
 

@@ -120,11 +120,13 @@ defmodule Bosbase.Client do
   defp describe(:boolean), do: "a boolean"
 
   @doc """
-  Closes the client: later calls on it (network and auth store alike) return
+  Closes the client: later network calls on it return
   `{:error, %Bosbase.ClientResponseError{kind: "closed"}}` without sending anything, and
   `close/1` returns once the calls already running on the client have finished (each is
-  bounded by its deadline); then the native client is freed. Runs on a dirty I/O
-  scheduler, since it may wait. Calling it again, also concurrently, is fine.
+  bounded by its deadline) and the native client is freed. After it returns, the
+  `Bosbase.AuthStore` functions return `kind: "closed"` too (while it waits they still
+  answer). Runs on a dirty I/O scheduler, since it may wait. Calling it again, also
+  concurrently, is fine.
   """
   @spec close(t()) :: :ok | {:error, Bosbase.ClientResponseError.t()}
   def close(client) do
