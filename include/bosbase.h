@@ -270,7 +270,8 @@ BosbaseStatus bosbase_call(const struct BosbaseClient *client,
  * `user_data`, and `*call_out` receives a handle to cancel the call with and to release
  * with `bosbase_call_free` (before or after the callback). On any other status nothing was
  * started and the callback is never invoked (bad arguments, unknown operation, closed
- * client). Thread-safe.
+ * client). `bosbase_client_close` waits until the callbacks of started calls have run.
+ * Thread-safe.
  */
 BosbaseStatus bosbase_call_async(const struct BosbaseClient *client,
                                  const char *op,
@@ -330,7 +331,8 @@ BosbaseStatus bosbase_client_new(const char *base_url,
  * Closes a client: new calls on it fail with BOSBASE_STATUS_CLOSED without sending
  * anything, and this returns once the calls already running on other threads have
  * finished (each is bounded by its deadline), auth-store functions included (those still
- * work after close, as reads of the last state). Idempotent; NULL is ignored. After it
+ * work after close, as reads of the last state), and every call started with
+ * `bosbase_call_async` has invoked its callback (queued ones run first). Idempotent; NULL is ignored. After it
  * returns, `bosbase_client_free` is safe even if other threads still hold the pointer
  * (they must not use it after the free). Must not be called from inside a callback of
  * this client's own call while expecting that call to finish first: it does not wait for

@@ -10,6 +10,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 
+use crate::gate::Gate;
 use crate::pool::Pool;
 use crate::{Error, ErrorKind, Result};
 
@@ -68,6 +69,8 @@ type Completion<T> = Box<dyn FnOnce(Result<T>) + Send + 'static>;
 #[must_use = "a Call does nothing until you `.wait()` or `.await` it"]
 pub struct Call<T> {
     pool: Pool,
+    /// The client's gate: a started call is admitted until its completion has run.
+    gate: Option<Arc<Gate>>,
     job: Job<T>,
 }
 
@@ -96,14 +99,24 @@ fn deliver<T>(slot: &Mutex<Option<Completion<T>>>, result: Result<T>) {
 }
 
 impl<T: Send + 'static> Call<T> {
+    #[cfg(test)]
     pub(crate) fn new(pool: Pool, job: impl FnOnce(&Ticket) -> Result<T> + Send + 'static) -> Self {
-        Call { pool, job: Box::new(job) }
+        Call { pool, gate: None, job: Box::new(job) }
+    }
+
+    /// A call of a client: `close` waits for it from `start` until its completion has run.
+    pub(crate) fn admitted(
+        pool: Pool,
+        gate: Arc<Gate>,
+        job: impl FnOnce(&Ticket) -> Result<T> + Send + 'static,
+    ) -> Self {
+        Call { pool, gate: Some(gate), job: Box::new(job) }
     }
 
     /// The same call with its result passed through `f`.
     pub(crate) fn map<U: Send + 'static>(self, f: impl FnOnce(T) -> U + Send + 'static) -> Call<U> {
         let job = self.job;
-        Call::new(self.pool, move |ticket| job(ticket).map(f))
+        Call { pool: self.pool, gate: self.gate, job: Box::new(move |ticket| job(ticket).map(f)) }
     }
 
     /// Runs the request on this thread and returns its result.
@@ -112,17 +125,30 @@ impl<T: Send + 'static> Call<T> {
     }
 
     /// Runs the request on the pool; `complete` runs exactly once: on a pool thread with the
-    /// result, or on the cancelling thread with `cancelled`.
+    /// result, on the cancelling thread with `cancelled`, or on this thread with `closed` when
+    /// the client is closed. `close` waits until it has run.
     pub(crate) fn start(self, complete: impl FnOnce(Result<T>) + Send + 'static) -> Started<T> {
         let started = Started { ticket: Arc::new(Ticket::default()), completion: Arc::new(Mutex::new(None)) };
         *started.completion.lock().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(complete));
+        let admission = match self.gate.as_ref().map(|g| g.admit_detached()).transpose() {
+            Ok(admission) => admission,
+            Err(closed) => {
+                if started.ticket.commit() {
+                    deliver(&started.completion, Err(closed));
+                }
+                return started;
+            }
+        };
         let (ticket, slot, job) = (Arc::clone(&started.ticket), Arc::clone(&started.completion), self.job);
         let run = move || {
+            // `admission` (moved in) is released when this closure ends, after the completion
+            // ran: `close` waits for it.
             if ticket.is_cancelled() {
                 return; // cancelled while queued: the canceller delivered
             }
             let result = catch_unwind(AssertUnwindSafe(|| job(&ticket))).unwrap_or_else(|_| Err(Error::panic()));
             if ticket.commit() {
+                let _own = admission.as_ref().map(|a| a.on_this_thread());
                 deliver(&slot, result);
             }
         };

@@ -44,7 +44,7 @@ struct Inner {
     agent: ureq::Agent,
     max_response_bytes: u64,
     auth_store: AuthStore,
-    gate: Gate,
+    gate: Arc<Gate>,
     pool: Pool,
 }
 
@@ -234,7 +234,7 @@ impl ClientBuilder {
                 agent,
                 max_response_bytes: self.max_response_bytes,
                 auth_store: AuthStore::default(),
-                gate: Gate::default(),
+                gate: Arc::new(Gate::default()),
                 pool: Pool::new(self.pool_size),
             }),
         }
@@ -328,7 +328,7 @@ impl BosBase {
         job: impl FnOnce(&BosBase, &Ticket) -> Result<T> + Send + 'static,
     ) -> Call<T> {
         let client = self.clone();
-        Call::new(self.inner.pool.clone(), move |ticket| {
+        Call::admitted(self.inner.pool.clone(), Arc::clone(&self.inner.gate), move |ticket| {
             let _in_flight = client.inner.gate.enter()?;
             if let Some(e) = &client.inner.base_error {
                 return Err(e.clone());

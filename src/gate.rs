@@ -2,7 +2,7 @@
 //! calls and wait for running ones (after which freeing the C handle is always safe).
 
 use std::cell::RefCell;
-use std::sync::{Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use crate::{Error, Result};
 
@@ -26,6 +26,45 @@ thread_local! {
 
 /// One call in flight; leaving it wakes a waiting `close`.
 pub(crate) struct InFlight<'a>(&'a Gate);
+
+/// An asynchronous call admitted when it was started, released once its completion has run
+/// (on whatever thread that is): `close` waits for queued calls too, so after it returns no
+/// completion callback is pending.
+pub(crate) struct Admission(Arc<Gate>);
+
+impl Admission {
+    /// Counts this admission as the current thread's own while the completion runs, so a
+    /// completion that closes its client does not wait for itself.
+    pub(crate) fn on_this_thread(&self) -> ThreadMark {
+        let key = self.0.key();
+        ENTERED.with(|e| e.borrow_mut().push(key));
+        ThreadMark(key)
+    }
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        self.0.leave();
+    }
+}
+
+/// See [`Admission::on_this_thread`].
+pub(crate) struct ThreadMark(usize);
+
+impl Drop for ThreadMark {
+    fn drop(&mut self) {
+        forget_entry(self.0);
+    }
+}
+
+fn forget_entry(key: usize) {
+    ENTERED.with(|e| {
+        let mut entered = e.borrow_mut();
+        if let Some(i) = entered.iter().rposition(|k| *k == key) {
+            entered.remove(i);
+        }
+    });
+}
 
 impl Gate {
     fn key(&self) -> usize {
@@ -57,6 +96,24 @@ impl Gate {
         InFlight(self)
     }
 
+    /// Admits an asynchronous call for its whole life, queue included; refused once closed.
+    pub(crate) fn admit_detached(self: &Arc<Self>) -> Result<Admission> {
+        let mut state = self.lock();
+        if state.closed {
+            return Err(Error::closed());
+        }
+        state.in_flight += 1;
+        Ok(Admission(Arc::clone(self)))
+    }
+
+    fn leave(&self) {
+        let mut state = self.lock();
+        state.in_flight -= 1;
+        if state.in_flight == 0 {
+            self.idle.notify_all();
+        }
+    }
+
     pub(crate) fn is_closed(&self) -> bool {
         self.lock().closed
     }
@@ -74,18 +131,8 @@ impl Gate {
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        let key = self.0.key();
-        ENTERED.with(|e| {
-            let mut entered = e.borrow_mut();
-            if let Some(i) = entered.iter().rposition(|k| *k == key) {
-                entered.remove(i);
-            }
-        });
-        let mut state = self.0.lock();
-        state.in_flight -= 1;
-        if state.in_flight == 0 {
-            self.0.idle.notify_all();
-        }
+        forget_entry(self.0.key());
+        self.0.leave();
     }
 }
 

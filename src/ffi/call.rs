@@ -80,7 +80,8 @@ pub unsafe extern "C" fn bosbase_call(
 /// `user_data`, and `*call_out` receives a handle to cancel the call with and to release
 /// with `bosbase_call_free` (before or after the callback). On any other status nothing was
 /// started and the callback is never invoked (bad arguments, unknown operation, closed
-/// client). Thread-safe.
+/// client). `bosbase_client_close` waits until the callbacks of started calls have run.
+/// Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_call_async(
     client: *const BosbaseClient,

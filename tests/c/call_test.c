@@ -130,12 +130,33 @@ static void test_cancel(void) {
     close(fd);
 }
 
+/* After close returns, every started call has completed: no callback is pending. */
+static void test_close_waits_for_started_calls(void) {
+    char silent[64];
+    int fd = silent_listener(silent, sizeof silent);
+    BosbaseClient *pb = NULL;
+    CHECK(bosbase_client_new(silent, "{\"timeoutMs\":300,\"poolSize\":2}", &pb, NULL) == BOSBASE_STATUS_OK);
+    struct outcome o = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, {0}};
+    BosbaseCall *calls[6];
+    for (int i = 0; i < 6; i++) {
+        CHECK(bosbase_call_async(pb, "health.check", NULL, NULL, on_done, &o, &calls[i], NULL) == BOSBASE_STATUS_OK);
+    }
+    bosbase_client_close(pb); /* 6 calls on 2 workers: some still queued now */
+    pthread_mutex_lock(&o.lock);
+    CHECK(o.calls == 6);
+    pthread_mutex_unlock(&o.lock);
+    for (int i = 0; i < 6; i++) bosbase_call_free(calls[i]);
+    bosbase_client_free(pb);
+    close(fd);
+}
+
 int main(void) {
     url = dev_server_url();
     size_t live = bosbase_live_clients();
     test_sync_calls();
     test_async_calls();
     test_cancel();
+    test_close_waits_for_started_calls();
     CHECK(bosbase_live_clients() == live);
     printf("c-call: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
