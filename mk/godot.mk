@@ -1,8 +1,10 @@
-# Godot 4: the C GDExtension + GDScript addon (bindings/godot/), tested without an engine.
+# Godot 4: the C GDExtension + GDScript addon (bindings/godot/), tested in a real Godot engine
+# (scripts/godot: Debian's godot in a debootstrap root under target/, installed on first use)
+# and in an engine-less C host under ASan/UBSan.
 DEMO_PARTS += godot
 TEST_PARTS += godot
 
-.PHONY: godot-build godot-test godot-demo
+.PHONY: godot-build godot-test godot-demo godot-addon
 
 godot-build: core-release
 	$(MAKE) -C bindings/godot --no-print-directory ROOT=$(ROOT) build
@@ -10,5 +12,10 @@ godot-build: core-release
 godot-test: core-release
 	$(MAKE) -C bindings/godot --no-print-directory ROOT=$(ROOT) test
 
+# Runs the example project in the engine; `make demo` provides BOSBASE_URL.
 godot-demo:
 	$(MAKE) -C bindings/godot --no-print-directory ROOT=$(ROOT) demo
+
+# target/godot/bosbase-godot-addon.zip: addons/bosbase/ with the built libraries.
+godot-addon: core-release
+	$(MAKE) -C bindings/godot --no-print-directory ROOT=$(ROOT) addon

@@ -23,12 +23,16 @@ static GDExtensionObjectPtr create_instance(void *class_userdata) {
     return object;
 }
 
-/* The engine calls this when the last reference goes; no worker can still be inside a call
- * because each worker's Callable holds a reference to the object. */
+/* The engine calls this when the last reference goes. The addon's pending calls hold a
+ * reference until their worker finished, so nothing of ours is in flight here; close still
+ * refuses and waits for any other caller before free, and the auth-store listener (whose
+ * user_data is `self`) never runs again once the client is freed. */
 static void free_instance(void *class_userdata, GDExtensionClassInstancePtr instance) {
     (void)class_userdata;
     BosbaseNative *self = (BosbaseNative *)instance;
-    bosbase_client_free(atomic_load(&self->client));
+    BosbaseClient *client = atomic_exchange(&self->client, NULL);
+    bosbase_client_close(client);
+    bosbase_client_free(client);
     free(self);
 }
 

@@ -36,8 +36,14 @@ static char *m_open(BosbaseNative *self, char *const *args) {
         bosbase_client_free(client);
         return envelope_local_error("open() was already called on this BosbaseNative");
     }
-    status = bosbase_auth_store_on_change(client, on_auth_change, self, NULL);
-    return envelope_new(status, status == BOSBASE_STATUS_OK ? "true" : NULL, NULL);
+    /* The listener lives as long as the client: free_instance closes and frees both. */
+    uint64_t listener_id = 0;
+    char *listen_error = NULL;
+    status = bosbase_auth_store_on_change(client, on_auth_change, self, &listener_id, &listen_error);
+    if (status != BOSBASE_STATUS_OK) {
+        return envelope_from_core(status, NULL, listen_error);
+    }
+    return envelope_new(status, "true", NULL);
 }
 
 static char *m_bind_custom_token(BosbaseNative *self, char *const *args) {
@@ -87,6 +93,22 @@ static char *m_send(BosbaseNative *self, char *const *args) {
     return envelope_from_core(status, result, error);
 }
 
+/* call(op, args_json, options_json): any row of the core's operation table, by name. */
+static char *m_call(BosbaseNative *self, char *const *args) {
+    char *result = NULL, *error = NULL;
+    BosbaseStatus status =
+        bosbase_call(client_of(self), args[0], optional(args[1]), optional(args[2]), &result, &error);
+    return envelope_from_core(status, result, error);
+}
+
+/* close(): refuses new calls (status CLOSED) and waits for the running ones; blocks, so
+ * GDScript runs it on a worker like every call. */
+static char *m_close(BosbaseNative *self, char *const *args) {
+    (void)args;
+    bosbase_client_close(client_of(self));
+    return envelope_new(BOSBASE_STATUS_OK, "true", NULL);
+}
+
 /* Envelope of a store call with no result of its own: `true` on success. */
 static char *envelope_of_status(BosbaseStatus status, char *error) {
     if (status == BOSBASE_STATUS_OK) {
@@ -105,14 +127,14 @@ static char *take_core_string(BosbaseStatus status, char *s, const char *fallbac
 static char *m_auth_store_token(BosbaseNative *self, char *const *args) {
     (void)args;
     char *token = NULL;
-    BosbaseStatus status = bosbase_auth_store_token(client_of(self), &token);
+    BosbaseStatus status = bosbase_auth_store_token(client_of(self), &token, NULL);
     return take_core_string(status, token, "");
 }
 
 static char *m_auth_store_record(BosbaseNative *self, char *const *args) {
     (void)args;
     char *record = NULL;
-    BosbaseStatus status = bosbase_auth_store_record(client_of(self), &record);
+    BosbaseStatus status = bosbase_auth_store_record(client_of(self), &record, NULL);
     return take_core_string(status, record, "null");
 }
 
@@ -129,14 +151,15 @@ static char *m_auth_store_save(BosbaseNative *self, char *const *args) {
 
 static char *m_auth_store_clear(BosbaseNative *self, char *const *args) {
     (void)args;
-    BosbaseStatus status = bosbase_auth_store_clear(client_of(self));
-    return envelope_new(status, status == BOSBASE_STATUS_OK ? "true" : NULL, NULL);
+    char *error = NULL;
+    BosbaseStatus status = bosbase_auth_store_clear(client_of(self), &error);
+    return envelope_of_status(status, error);
 }
 
 static char *m_auth_store_export(BosbaseNative *self, char *const *args) {
     (void)args;
     char *json = NULL;
-    BosbaseStatus status = bosbase_auth_store_export(client_of(self), &json);
+    BosbaseStatus status = bosbase_auth_store_export(client_of(self), &json, NULL);
     return take_core_string(status, json, "{\"token\":\"\",\"record\":null}");
 }
 
@@ -199,6 +222,8 @@ const NativeMethod native_methods[] = {
     STRING_METHOD(auth_refresh, 2, "collection", "options_json"),
     STRING_METHOD(collection_send, 3, "collection", "path", "options_json"),
     STRING_METHOD(send, 2, "path", "options_json"),
+    STRING_METHOD(call, 3, "operation", "args_json", "options_json"),
+    STRING_METHOD(close, 0, NULL),
     STRING_METHOD(auth_store_token, 0, NULL),
     STRING_METHOD(auth_store_record, 0, NULL),
     {.name = "auth_store_is_valid", .ret = NATIVE_RETURN_BOOL, .fn.boolean = m_auth_store_is_valid},

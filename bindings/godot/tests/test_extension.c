@@ -263,6 +263,27 @@ static void scenario(Via via) {
     free(r);
     host_object_unref(down);
 
+    /* The generic call runs any operation by name; an unknown one is invalid_argument. */
+    r = TEXT(via, pb, "call", "health.check", "", "");
+    expect_prefix(r, "{\"status\":0,\"result\":{", v);
+    free(r);
+    r = TEXT(via, pb, "call", "no.such.operation", "", "");
+    expect_prefix(r, "{\"status\":1,", v);
+    free(r);
+
+    /* close(): later calls fail with status 7 (closed) and send nothing. */
+    HostObject *closing = host_object_new();
+    r = TEXT(via, closing, "open", base_url, "");
+    free(r);
+    r = TEXT(via, closing, "close");
+    CHECK(strcmp(r, OK_TRUE) == 0, "%s close: %s", v, r);
+    free(r);
+    r = TEXT(via, closing, "send", "/api/health", "");
+    expect_prefix(r, "{\"status\":7,", v);
+    expect_has(r, "\"kind\":\"closed\"", v);
+    free(r);
+    host_object_unref(closing);
+
     /* Methods on an instance whose open() was never called get the core's NULL-handle error. */
     HostObject *blank = host_object_new();
     r = TEXT(via, blank, "bind_custom_token", "users", "a", "b", "c", "");
@@ -373,6 +394,8 @@ static const Expected expected_methods[] = {
     {"auth_refresh", 2, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"collection_send", 3, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"send", 2, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"call", 3, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"close", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"auth_store_token", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"auth_store_record", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"auth_store_is_valid", 0, GDEXTENSION_VARIANT_TYPE_BOOL, false},

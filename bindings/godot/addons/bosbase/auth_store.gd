@@ -4,7 +4,10 @@ extends RefCounted
 ## [signal changed] fires on the main thread after the core reported a change (an auth call
 ## finished, or [method save] / [method clear] / [method import_json] ran).
 
+## The store changed: the new token ("" when signed out) and record (null when signed out).
 signal changed(token: String, record: Variant)
+
+const PendingCall = preload("pending_call.gd")
 
 ## The stored auth token ("" when signed out).
 var token: String:
@@ -34,8 +37,9 @@ func save(new_token: String, new_record: Variant = null) -> ClientResponseError:
 	return _store_call(_native.auth_store_save(new_token, JSON.stringify(new_record)))
 
 
-func clear() -> void:
-	_store_call(_native.auth_store_clear())
+## Forgets token and record; returns a ClientResponseError or null.
+func clear() -> ClientResponseError:
+	return _store_call(_native.auth_store_clear())
 
 
 ## The login as JSON text, for saving to disk; [method import_json] restores it.
@@ -47,7 +51,8 @@ func import_json(json: String) -> ClientResponseError:
 	return _store_call(_native.auth_store_import(json))
 
 
-## Emits [signal changed] when the core counted changes since the last look. Main thread only.
+## Emits [signal changed] when the core counted changes since the last look. Main thread only;
+## the addon calls it after every call and store method.
 func sync_changes() -> void:
 	var count: int = _native.auth_store_change_count()
 	if count != _seen_changes:
@@ -56,9 +61,6 @@ func sync_changes() -> void:
 
 
 func _store_call(envelope: String) -> ClientResponseError:
-	var reply: Variant = JSON.parse_string(envelope)
+	var reply: Variant = PendingCall.decode(envelope)
 	sync_changes()
-	if reply is Dictionary and int(reply.status) == 0:
-		return null
-	var error: Variant = reply.error if reply is Dictionary else null
-	return ClientResponseError.new(error if error is Dictionary else {"message": envelope})
+	return reply if reply is ClientResponseError else null

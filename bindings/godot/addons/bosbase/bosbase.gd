@@ -5,31 +5,49 @@ extends RefCounted
 ## var BosBase = preload("res://addons/bosbase/bosbase.gd")
 ## var pb = BosBase.new("http://127.0.0.1:8090")
 ## var auth = await pb.collection("users").auth_with_token(token)
+## if auth is ClientResponseError:
+##     push_error(auth.to_string())
 ## [/codeblock]
-## Every network call runs on [WorkerThreadPool] and its result comes back on the main
-## thread, so [code]await[/code] never blocks a frame. A call returns its result, or a
-## [ClientResponseError] (status 0 when no answer arrived).
-
-## Emitted on the main thread when a native call finished (used by [method run_native]).
-signal native_call_done(call_id: int, envelope: String)
+## Every network call runs off the main thread and its result comes back on the main thread,
+## so [code]await[/code] never blocks a frame. A call gives its result, or a
+## [ClientResponseError] (status 0 when no answer arrived) — never [code]null[/code] for a
+## failure. Calls return a [Signal]: [code]await[/code] it right away.
+##
+## Dropping the last reference to a client while calls are pending is safe: those calls still
+## finish and their awaits resolve; the native client is closed and freed after the last one.
 
 const RecordService = preload("record_service.gd")
 const AuthStore = preload("auth_store.gd")
+const PendingCall = preload("pending_call.gd")
 
+## The server address given to [method _init].
 var base_url: String
+## The [code]Accept-Language[/code] sent with every request.
 var lang: String
+## The login of this client (filled by the auth calls).
 var auth_store: AuthStore
 
-var _native = null  # BosbaseNative; untyped so its methods resolve at run time
+var _native: RefCounted = null  # BosbaseNative (internal native class)
 var _open_error: ClientResponseError = null
-var _next_call_id := 0
-## call id -> WorkerThreadPool task id, for every call still running.
-var _tasks := {}
 
 
-func _init(url: String = "http://127.0.0.1:8090", lang_code: String = "en-US") -> void:
+## Creates a client for [param url] ([code]http://[/code] or [code]https://[/code], host,
+## port, optional path). [param options] is either a language code (as in older versions), or
+## a Dictionary with any of: [code]lang[/code] (default "en-US"), [code]userAgent[/code],
+## [code]timeoutMs[/code] (deadline of each call, default 30000), [code]caPem[/code] (PEM text
+## of extra trusted CA certificates), [code]caFile[/code] (path of such a PEM file; use
+## [method ProjectSettings.globalize_path] for res:// or user:// files),
+## [code]dangerAcceptInvalidCerts[/code] (development only: accept any certificate),
+## [code]maxResponseBytes[/code], [code]maxIdleConnections[/code]. A bad URL or option makes
+## every call return a [ClientResponseError] with kind "invalid_argument".
+func _init(url: String = "http://127.0.0.1:8090", options: Variant = {}) -> void:
 	base_url = url
-	lang = lang_code
+	var settings: Dictionary = {}
+	if options is String:
+		settings["lang"] = options
+	elif options is Dictionary:
+		settings = options.duplicate()
+	lang = str(settings.get("lang", "en-US"))
 	if not ClassDB.class_exists("BosbaseNative"):
 		_open_error = ClientResponseError.new(
 			{"kind": "invalid_argument", "message": "BosBase native library not loaded"}
@@ -38,8 +56,9 @@ func _init(url: String = "http://127.0.0.1:8090", lang_code: String = "en-US") -
 		return
 	_native = ClassDB.instantiate("BosbaseNative")
 	auth_store = AuthStore.new(_native)
-	var options := {"userAgent": "bosbase-godot/" + _native.version(), "lang": lang}
-	var opened: Variant = _decode(_native.open(url, JSON.stringify(options)))
+	if not settings.has("userAgent"):
+		settings["userAgent"] = "bosbase-godot/" + _native.version()
+	var opened: Variant = PendingCall.decode(_native.open(url, JSON.stringify(settings)))
 	if opened is ClientResponseError:
 		_open_error = opened
 		push_error(_open_error.to_string())
@@ -51,68 +70,46 @@ func collection(name: String) -> RecordService:
 
 
 ## Sends a request to any server path, e.g. [code]await pb.send("/api/health")[/code].
-## [param options] may hold method, body, query, headers (see the core's options_json).
-func send(path: String, options: Dictionary = {}) -> Variant:
-	return await run_native(&"send", [path, options_json(options)])
+## [param options] may hold method, body, query, headers, timeoutMs (see the README).
+func send(path: String, options: Dictionary = {}) -> Signal:
+	return run_native(&"send", [path, options_json(options)])
+
+
+## Runs any operation of the core's operation table by name with named [param args], e.g.
+## [code]await pb.call_operation("health.check")[/code] or
+## [code]await pb.call_operation("records.authWithToken", {"collection": "users",
+## "token": t})[/code].
+func call_operation(operation: String, args: Dictionary = {}, options: Dictionary = {}) -> Signal:
+	return run_native(&"call", [operation, options_json(args), options_json(options)])
+
+
+## Closes the client: calls already running finish, later calls fail with kind "closed".
+## Awaitable (it waits for the running calls off the main thread).
+func close() -> Signal:
+	return run_native(&"close", [])
 
 
 ## A new random custom token (256 bits from the OS), for bind_custom_token.
 func generate_token() -> String:
-	var reply: Variant = _decode(_native.generate_token())
+	if _native == null:
+		return ""
+	var reply: Variant = PendingCall.decode(_native.generate_token())
 	return reply if reply is String else ""
 
 
-## Runs one blocking BosbaseNative method on a worker and awaits its result on the main thread.
-func run_native(method: StringName, args: Array) -> Variant:
+## The version of the native BosBase library ("" when it is not loaded).
+func version() -> String:
+	return _native.version() if _native != null else ""
+
+
+## Starts one BosbaseNative method off the main thread; await the returned signal for its
+## result. Used by [code]RecordService[/code]; prefer the named methods.
+func run_native(method: StringName, args: Array) -> Signal:
 	if _open_error != null:
-		return _open_error
-	_next_call_id += 1
-	var call_id := _next_call_id
-	_tasks[call_id] = WorkerThreadPool.add_task(
-		_work.bind(_native, method, args, call_id), false, "BosBase %s" % method
-	)
-	var envelope := ""
-	while true:
-		var done: Array = await native_call_done
-		if done[0] == call_id:
-			envelope = done[1]
-			break
-	# The worker has handed over its result; reap the task so the pool keeps nothing.
-	WorkerThreadPool.wait_for_task_completion(_tasks[call_id])
-	_tasks.erase(call_id)
-	auth_store.sync_changes()
-	return _decode(envelope)
+		return PendingCall.new(null, method, args).start_failed(_open_error)
+	return PendingCall.new(_native, method, args, auth_store).start()
 
 
 ## Options Dictionary -> the JSON text the core reads ("" for none).
 static func options_json(options: Dictionary) -> String:
 	return "" if options.is_empty() else JSON.stringify(options)
-
-
-func _notification(what: int) -> void:
-	# A client dropped while calls run: wait for its workers, which hold the native object.
-	if what == NOTIFICATION_PREDELETE:
-		for task_id: int in _tasks.values():
-			WorkerThreadPool.wait_for_task_completion(task_id)
-		_tasks.clear()
-
-
-## Worker thread: the blocking call, then hand the result to the main thread.
-func _work(native: RefCounted, method: StringName, args: Array, call_id: int) -> void:
-	var envelope: String = native.callv(method, args)
-	_finish_call.call_deferred(call_id, envelope)
-
-
-func _finish_call(call_id: int, envelope: String) -> void:
-	native_call_done.emit(call_id, envelope)
-
-
-## The native reply {"status", "result", "error"} -> the result, or a ClientResponseError.
-func _decode(envelope: String) -> Variant:
-	var reply: Variant = JSON.parse_string(envelope)
-	if not reply is Dictionary:
-		return ClientResponseError.new({"kind": "json", "message": "unreadable native reply"})
-	if int(reply.status) != 0:
-		var error: Variant = reply.error
-		return ClientResponseError.new(error if error is Dictionary else {})
-	return reply.result

@@ -3,7 +3,7 @@ extends RefCounted
 ## A failed BosBase call, as built by the native core.
 ##
 ## [code]status[/code] is the HTTP status, or 0 when no response arrived (connection refused,
-## DNS, timeout): such a failure is never reported as success.
+## DNS, TLS, timeout): such a failure is never reported as success.
 
 ## The request URL (without query string).
 var url: String = ""
@@ -15,8 +15,9 @@ var response: Dictionary = {}
 var is_abort: bool = false
 ## A short description of the failure.
 var message: String = ""
-## The core's machine-readable cause: "http", "network", "timeout", "mfa_required",
-## "invalid_argument", "json" or "panic".
+## The core's machine-readable cause: "http", "network", "timeout", "tls", "mfa_required",
+## "invalid_argument", "json", "closed", "cancelled" or "panic". Every failure of the addon
+## is a ClientResponseError, so [code]match error.kind[/code] covers them all.
 var kind: String = ""
 ## Set when [code]kind[/code] is "mfa_required": pass [code]{"mfaId": mfa_id}[/code] as
 ## options to the second auth method.

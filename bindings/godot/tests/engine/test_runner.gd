@@ -1,0 +1,493 @@
+# gdlint: disable=max-public-methods
+extends SceneTree
+## The BosBase addon's tests, executed by a real Godot engine against the dev server:
+##   godot --headless --path tests/engine --script res://test_runner.gd
+## (tests/engine_test.sh runs it through scripts/godot and fails on any engine error line).
+## BOSBASE_URL names a dev server started with --demo; BOSBASE_TLS_* the TLS fixture (optional).
+##
+## Output contract with engine_test.sh: "EXPECT-ERROR: <text>" announces one engine error line
+## containing <text> that a test provokes on purpose (seed 003's push_error calls); the last
+## line is "godot-engine: N passed, M failed".
+
+const BosBase = preload("res://addons/bosbase/bosbase.gd")
+const PendingCall = preload("res://addons/bosbase/pending_call.gd")
+const Seed003 = preload("res://seed_003.gd")
+const TIME_LIMIT_S := 240.0
+
+var passed := 0
+var failed := 0
+var url := ""
+var _finished := false
+
+
+func _initialize() -> void:
+	url = OS.get_environment("BOSBASE_URL")
+	create_timer(TIME_LIMIT_S).timeout.connect(_on_time_limit)
+	_run_all()
+
+
+func _run_all() -> void:
+	if url == "":
+		check(false, "BOSBASE_URL is set")
+		_finish()
+		return
+	await test_native_loaded()
+	await test_basics()
+	await test_seed_snippets()
+	await test_seed_complete_example()
+	await test_seed_error_helpers()
+	await test_error_fields_and_match()
+	await test_refused_connection()
+	await test_invalid_url_and_options()
+	await test_password_refresh_send()
+	await test_mfa()
+	await test_auth_store()
+	await test_concurrent_calls()
+	await test_frames_keep_running()
+	await test_timeout()
+	await test_freed_while_pending()
+	await test_close()
+	await test_tls()
+	await test_everything_released()
+	_finish()
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+func check(ok: bool, what: String) -> void:
+	if ok:
+		passed += 1
+	else:
+		failed += 1
+		printerr("FAIL: ", what)
+
+
+func expect_engine_error(text: String) -> void:
+	print("EXPECT-ERROR: ", text)
+
+
+func is_error(value: Variant) -> bool:
+	return value is ClientResponseError
+
+
+func _finish() -> void:
+	if _finished:
+		return
+	_finished = true
+	# Let deferred deliveries and frees run before the engine's own leak report at exit.
+	for i in 3:
+		await process_frame
+	print("godot-engine: %d passed, %d failed" % [passed, failed])
+	quit(0 if failed == 0 else 1)
+
+
+func _on_time_limit() -> void:
+	check(false, "suite finished within %d s" % TIME_LIMIT_S)
+	_finished = true
+	print("godot-engine: %d passed, %d failed" % [passed, failed])
+	quit(1)
+
+
+## A 127.0.0.1 port where nothing listens: bind, read the port, stop.
+func closed_port() -> int:
+	var server := TCPServer.new()
+	server.listen(0, "127.0.0.1")
+	var port := server.get_local_port()
+	server.stop()
+	return port
+
+
+# --- tests -------------------------------------------------------------------------------
+
+
+func test_native_loaded() -> void:
+	check(ClassDB.class_exists("BosbaseNative"), "the GDExtension is loaded")
+	check(
+		not ClassDB.class_exists("BosBase"), "the native class stays internal (only bosbase.gd)"
+	)
+
+
+func test_basics() -> void:
+	var pb := BosBase.new(url)
+	check(pb.version() != "", "version() is the native library's")
+	var t1: String = pb.generate_token()
+	var t2: String = pb.generate_token()
+	check(t1.length() == 43 and t1 != t2, "generate_token: 43 characters, fresh each time")
+	var url_safe := RegEx.create_from_string("^[A-Za-z0-9_-]+$")
+	check(url_safe.search(t1) != null, "generate_token is URL-safe")
+	var health: Variant = await pb.send("/api/health")
+	check(health is Dictionary and int(health.get("code", 0)) == 200, "send /api/health")
+	var op: Variant = await pb.call_operation("health.check")
+	check(op is Dictionary and int(op.get("code", 0)) == 200, "call_operation health.check")
+	var unknown: Variant = await pb.call_operation("no.such.operation")
+	check(
+		is_error(unknown) and unknown.kind == "invalid_argument",
+		"unknown operation: ClientResponseError invalid_argument"
+	)
+	var typed: Variant = await pb.call_operation(
+		"records.authWithPassword",
+		{"collection": "users", "identity": "user@example.com", "password": "user-password"}
+	)
+	check(
+		typed is Dictionary and typed.record.email == "user@example.com",
+		"call_operation records.authWithPassword"
+	)
+
+
+func test_seed_snippets() -> void:
+	var s: Node = Seed003.new()
+	root.add_child(s)
+	await s.binding_a_token()
+	await s.logging_in_with_a_token()
+	check(s.pb.auth_store.record.email == "admin@example.com", "seed: superuser login last")
+	check(s.pb.auth_store.is_valid(), "seed: auth store valid after token login")
+	await s.unbinding_a_token()
+	var again: Variant = await s.pb.collection("users").auth_with_token("my-app-token")
+	check(is_error(again) and again.status >= 400, "seed: unbound token no longer signs in")
+	s.queue_free()
+	await process_frame
+
+
+func test_seed_complete_example() -> void:
+	var s: Node = Seed003.new()
+	root.add_child(s)
+	# The seed's sample password is not the demo account's: step 1 fails with a 400.
+	expect_engine_error("Failed to bind token: ClientResponseError(status 400")
+	await s.setup_custom_token_auth()
+	# The same flow with the demo account's password reaches step 3.
+	var token: String = s.pb.generate_token()
+	var users: RefCounted = s.pb.collection("users")
+	check(
+		await users.bind_custom_token("user@example.com", "user-password", token) == true,
+		"complete example: step 1 with the demo password"
+	)
+	var auth: Variant = await users.auth_with_token(token)
+	check(auth is Dictionary and auth.record.email == "user@example.com", "complete example: step 2")
+	check(auth is Dictionary and auth.token == s.pb.auth_store.token, "auth.token is the store's")
+	check(
+		await users.unbind_custom_token("user@example.com", "user-password", token) == true,
+		"complete example: step 3"
+	)
+	s.queue_free()
+	await process_frame
+
+
+func test_seed_error_helpers() -> void:
+	var s: Node = Seed003.new()
+	root.add_child(s)
+	var token: String = s.pb.generate_token()
+	check(
+		await s.safe_bind_token("users", "user@example.com", "user-password", token),
+		"safe_bind_token with the demo account"
+	)
+	var auth: Dictionary = await s.safe_auth_with_token("users", token)
+	check(auth.get("record", {}).get("email") == "user@example.com", "safe_auth_with_token")
+	expect_engine_error("Invalid request - check email, password, or token format")
+	check(
+		not await s.safe_bind_token("users", "user@example.com", "wrong-password", token),
+		"safe_bind_token: wrong password is false (match 400)"
+	)
+	# BosBase answers an unknown token with a 400, so the seed's match takes its `_` branch.
+	expect_engine_error("Authentication error: ClientResponseError(status 400, http)")
+	var none: Dictionary = await s.safe_auth_with_token("users", "never-bound-" + token)
+	check(none.is_empty(), "safe_auth_with_token: unknown token gives {}")
+	await s.pb.collection("users").unbind_custom_token("user@example.com", "user-password", token)
+	s.queue_free()
+	await process_frame
+
+
+func test_error_fields_and_match() -> void:
+	var pb := BosBase.new(url)
+	var secret := "secret-token-" + pb.generate_token()
+	var err: Variant = await pb.collection("users").bind_custom_token(
+		"user@example.com", "wrong-password-123", secret
+	)
+	check(is_error(err), "a 400 is a ClientResponseError")
+	if not is_error(err):
+		return
+	check(err.status == 400 and err.kind == "http", "status 400, kind http")
+	check(err.url.ends_with("/api/collections/users/bind-token"), "url: " + err.url)
+	check(int(err.response.get("status", 0)) == 400, "response keeps the server body")
+	check(err.response.has("data") and err.response.has("message"), "response data and message")
+	check(err.message != "" and not err.is_abort, "message set, not an abort")
+	check(str(err) == err.to_string() and "400" in err.to_string(), "to_string / str()")
+	check(
+		not ("wrong-password-123" in err.to_string() or secret in err.to_string()),
+		"no password or token in the error"
+	)
+	var branch := ""
+	match err.status:
+		400:
+			branch = "400"
+		401:
+			branch = "401"
+		_:
+			branch = "other"
+	check(branch == "400", "match on status takes the 400 branch")
+
+
+func test_refused_connection() -> void:
+	var down := BosBase.new("http://127.0.0.1:%d" % closed_port())
+	var r: Variant = await down.collection("users").bind_custom_token("a@b.c", "p", "t")
+	check(r != null and is_error(r), "refused connection: never null, a ClientResponseError")
+	if is_error(r):
+		check(r.status == 0 and r.kind == "network", "refused: status 0, kind network")
+		var branch := ""
+		match r.status:
+			0:
+				branch = "no answer"
+			_:
+				branch = "answer"
+		check(branch == "no answer", "match status 0")
+	var auth: Variant = await down.collection("users").auth_with_token("t")
+	check(is_error(auth) and auth.status == 0, "auth_with_token refused: status 0")
+
+
+func test_invalid_url_and_options() -> void:
+	expect_engine_error("ClientResponseError(status 0, invalid_argument)")
+	var bad := BosBase.new("http://user:pw@127.0.0.1:8090")
+	var r: Variant = await bad.send("/api/health")
+	check(is_error(r) and r.kind == "invalid_argument", "userinfo URL: every call fails")
+	check(is_error(r) and not ("pw@" in r.to_string()), "the URL's password stays out")
+	var lang := BosBase.new(url, "de-DE")
+	check(lang.lang == "de-DE", "second argument as a language code")
+	var health: Variant = await lang.send("/api/health")
+	check(health is Dictionary, "client with a language code works")
+	var opts := BosBase.new(url, {"lang": "fr-FR", "timeoutMs": 5000, "maxIdleConnections": 4})
+	check(opts.lang == "fr-FR", "options Dictionary: lang")
+	health = await opts.send("/api/health")
+	check(health is Dictionary, "client with an options Dictionary works")
+	expect_engine_error("ClientResponseError(status 0, invalid_argument)")
+	var typo := BosBase.new(url, {"timeoutMs": "soon"})
+	r = await typo.send("/api/health")
+	check(is_error(r) and r.kind == "invalid_argument", "a mistyped client option is refused")
+	r = await opts.send("/api/health", {"bogus": 1})
+	check(is_error(r) and r.kind == "invalid_argument", "an unknown call option is refused")
+
+
+func test_password_refresh_send() -> void:
+	var pb := BosBase.new(url)
+	var users: RefCounted = pb.collection("users")
+	var auth: Variant = await users.auth_with_password("user2@example.com", "user2-password")
+	check(auth is Dictionary and auth.record.email == "user2@example.com", "auth_with_password")
+	var refreshed: Variant = await users.auth_refresh()
+	check(refreshed is Dictionary and refreshed.token != "", "auth_refresh")
+	check(refreshed is Dictionary and pb.auth_store.token == refreshed.token, "refresh saved")
+	var methods: Variant = await users.send("/auth-methods")
+	check(methods is Dictionary and methods.has("password"), "collection send /auth-methods")
+	var posted: Variant = await pb.send("/api/collections/posts/records", {"query": {"perPage": 1}})
+	check(posted is Dictionary and posted.has("items"), "send with query, authorized")
+	var wrong: Variant = await users.auth_with_password("user2@example.com", "nope")
+	check(is_error(wrong) and wrong.status == 400, "wrong password: 400")
+
+
+func test_mfa() -> void:
+	var pb := BosBase.new(url)
+	var r: Variant = await pb.collection("mfa_users").auth_with_password(
+		"mfa@example.com", "mfa-password"
+	)
+	check(is_error(r) and r.kind == "mfa_required", "MFA: kind mfa_required")
+	check(is_error(r) and r.mfa_id != "" and r.status == 401, "MFA: mfa_id, status 401")
+	check(pb.auth_store.token == "", "MFA first factor saves nothing")
+
+
+func test_auth_store() -> void:
+	var pb := BosBase.new(url)
+	var store: RefCounted = pb.auth_store
+	var seen: Array = []
+	store.changed.connect(func(t: String, rec: Variant) -> void: seen.append([t, rec]))
+	check(store.token == "" and store.record == null and not store.is_valid(), "empty store")
+	var auth: Variant = await pb.collection("users").auth_with_password(
+		"user@example.com", "user-password"
+	)
+	check(seen.size() == 1, "changed after an auth call (%d)" % seen.size())
+	check(seen.size() >= 1 and seen[-1][0] == auth.token, "changed carries the token")
+	check(seen.size() >= 1 and seen[-1][1].email == "user@example.com", "changed carries record")
+	var exported: String = store.export_json()
+	check(exported.contains(auth.token), "export_json holds the token")
+	check(store.clear() == null, "clear")
+	check(seen.size() == 2 and seen[-1][0] == "" and seen[-1][1] == null, "changed after clear")
+	check(store.token == "" and not store.is_valid(), "cleared")
+	check(store.import_json(exported) == null, "import_json")
+	check(store.token == auth.token and store.is_valid(), "import restores the login")
+	check(seen.size() == 3, "changed after import")
+	var bad: Variant = store.import_json("[]")
+	check(is_error(bad) and bad.kind == "invalid_argument", "import of [] refused")
+	check(store.token == auth.token, "a refused import leaves the store")
+	check(store.save("tok", {"id": "x", "email": "e@x"}) == null, "save")
+	check(store.token == "tok" and store.record.id == "x", "save stored token and record")
+	check(seen.size() == 4 and seen[-1][0] == "tok", "changed after save")
+	var bind: Variant = await pb.collection("users").bind_custom_token(
+		"user@example.com", "user-password", pb.generate_token()
+	)
+	check(bind == true and seen.size() == 4, "bind never touches the store")
+
+
+## Awaits [param call] at once (as every call must be: a [Signal] fires once) and stores the
+## result in [param into] at [param index]; the way to run calls side by side.
+func collect(call: Signal, into: Array, index: int) -> void:
+	into[index] = await call
+
+
+## Calls started together on one client, each awaited by its own coroutine.
+func test_concurrent_calls() -> void:
+	var pb := BosBase.new(url)
+	var token: String = pb.generate_token()
+	var users: RefCounted = pb.collection("users")
+	await users.bind_custom_token("user2@example.com", "user2-password", token)
+	var results: Array = []
+	results.resize(16)
+	results.fill(null)
+	for i in 16:
+		if i % 2 == 0:
+			collect(users.auth_with_token(token), results, i)
+		else:
+			collect(pb.send("/api/health"), results, i)
+	check(PendingCall.pending_count() >= 16, "16 calls in flight at once")
+	while results.has(null):
+		await process_frame
+	var ok := 0
+	for i in 16:
+		var r: Variant = results[i]
+		if i % 2 == 0:
+			ok += int(r is Dictionary and r.get("record", {}).get("email") == "user2@example.com")
+		else:
+			ok += int(r is Dictionary and int(r.get("code", 0)) == 200)
+	check(ok == 16, "16 concurrent calls, each with its own result (%d ok)" % ok)
+	check(pb.auth_store.record.email == "user2@example.com", "store holds the login")
+	await users.unbind_custom_token("user2@example.com", "user2-password", token)
+	check(PendingCall.pending_count() == 0, "no call left pending")
+
+
+## The main loop keeps running frames while calls wait on the network.
+func test_frames_keep_running() -> void:
+	var silent := TCPServer.new()  # accepts connections (kernel backlog), never answers
+	silent.listen(0, "127.0.0.1")
+	var pb := BosBase.new("http://127.0.0.1:%d" % silent.get_local_port())
+	var started := Time.get_ticks_msec()
+	var frames := [0]
+	var count := func() -> void: frames[0] += 1
+	process_frame.connect(count)
+	var r: Variant = await pb.send("/api/health", {"timeoutMs": 700})
+	process_frame.disconnect(count)
+	var elapsed := Time.get_ticks_msec() - started
+	check(is_error(r) and r.kind == "timeout", "a silent server: timeout")
+	check(frames[0] >= 10, "%d frames ran during a %d ms call" % [frames[0], elapsed])
+	silent.stop()
+
+
+func test_timeout() -> void:
+	var silent := TCPServer.new()
+	silent.listen(0, "127.0.0.1")
+	var pb := BosBase.new("http://127.0.0.1:%d" % silent.get_local_port(), {"timeoutMs": 400})
+	var started := Time.get_ticks_msec()
+	var r: Variant = await pb.collection("users").auth_with_token("t")
+	var elapsed := Time.get_ticks_msec() - started
+	check(is_error(r) and r.kind == "timeout" and r.status == 0, "client timeoutMs: timeout")
+	check(is_error(r) and r.is_abort, "a timeout is an abort")
+	check(elapsed >= 300 and elapsed < 5000, "ended near its deadline (%d ms)" % elapsed)
+	r = await pb.send("/api/health", {"timeoutMs": 150})
+	check(is_error(r) and r.kind == "timeout", "per-call timeoutMs")
+	silent.stop()
+
+
+## Dropping the last reference to a client while its calls are pending: nothing blocks the
+## main thread, the awaits resolve, and the native client goes once the calls are done.
+func test_freed_while_pending() -> void:
+	for i in 3:
+		await process_frame
+	var live_before := live_clients()
+	print("live clients before the freed-while-pending test: ", live_before)
+	var silent := TCPServer.new()
+	silent.listen(0, "127.0.0.1")
+	var pb := BosBase.new(url)
+	var slow := BosBase.new("http://127.0.0.1:%d" % silent.get_local_port(), {"timeoutMs": 800})
+	check(live_clients() == live_before + 2, "two native clients alive")
+	var token: String = pb.generate_token()
+	var users: RefCounted = pb.collection("users")
+	var signals: Array[Signal] = [
+		users.bind_custom_token("user@example.com", "user-password", token),
+		pb.send("/api/health"),
+		slow.send("/api/health"),
+		slow.collection("users").auth_with_token("t"),
+	]
+	var t0 := Time.get_ticks_usec()
+	users = null
+	pb = null
+	slow = null  # the last references: both BosBase objects are freed here
+	var drop_us := Time.get_ticks_usec() - t0
+	check(drop_us < 50000, "dropping clients with calls pending took %d us" % drop_us)
+	var results: Array = [null, null, null, null]
+	for i in signals.size():
+		collect(signals[i], results, i)
+	while results.has(null):
+		await process_frame
+	check(results[0] == true, "pending bind finished after its client was dropped")
+	check(results[1] is Dictionary, "pending send finished after its client was dropped")
+	check(is_error(results[2]) and results[2].kind == "timeout", "slow call resolved (timeout)")
+	check(is_error(results[3]) and results[3].kind == "timeout", "second slow call resolved")
+	await process_frame
+	check(
+		live_clients() == live_before,
+		"native clients freed after their last call (%d, was %d)" % [live_clients(), live_before]
+	)
+	check(PendingCall.pending_count() == 0, "no call left pending")
+	var cleanup := BosBase.new(url)
+	await cleanup.collection("users").unbind_custom_token(
+		"user@example.com", "user-password", token
+	)
+	silent.stop()
+
+
+func test_close() -> void:
+	var silent := TCPServer.new()
+	silent.listen(0, "127.0.0.1")
+	var pb := BosBase.new("http://127.0.0.1:%d" % silent.get_local_port(), {"timeoutMs": 600})
+	var running: Array = [null]
+	collect(pb.send("/api/health"), running, 0)
+	await process_frame
+	var frames := [0]
+	var count := func() -> void: frames[0] += 1
+	process_frame.connect(count)
+	var closed: Variant = await pb.close()  # waits for the running call, off the main thread
+	process_frame.disconnect(count)
+	check(closed == true, "close() resolves true")
+	check(frames[0] >= 5, "frames kept running while close waited (%d)" % frames[0])
+	var r: Variant = running[0]
+	check(is_error(r) and r.kind == "timeout", "the call running at close finished first")
+	r = await pb.send("/api/health")
+	check(is_error(r) and r.kind == "closed" and r.status == 0, "after close: kind closed")
+	silent.stop()
+
+
+func test_tls() -> void:
+	var tls_url := OS.get_environment("BOSBASE_TLS_URL")
+	if tls_url == "":
+		print("SKIP: TLS tests (BOSBASE_TLS_URL not set)")
+		return
+	var ca_file := OS.get_environment("BOSBASE_TLS_CA_FILE")
+	var ca_pem := FileAccess.get_file_as_string(ca_file)
+	check(ca_pem.begins_with("-----BEGIN CERTIFICATE-----"), "the fixture's CA is readable")
+	var r: Variant = await BosBase.new(tls_url, {"caPem": ca_pem}).send("/api/health")
+	check(r is Dictionary, "HTTPS with caPem: OK")
+	r = await BosBase.new(tls_url, {"caFile": ca_file}).send("/api/health")
+	check(r is Dictionary, "HTTPS with caFile: OK")
+	r = await BosBase.new(tls_url).send("/api/health")
+	check(is_error(r) and r.kind == "tls" and r.status == 0, "HTTPS, unknown CA: kind tls")
+	var wrong_host := OS.get_environment("BOSBASE_TLS_WRONG_HOST_URL")
+	r = await BosBase.new(wrong_host, {"caPem": ca_pem}).send("/api/health")
+	check(is_error(r) and r.kind == "tls", "HTTPS, wrong host name: kind tls")
+	r = await BosBase.new(tls_url, {"dangerAcceptInvalidCerts": true}).send("/api/health")
+	check(r is Dictionary, "HTTPS with dangerAcceptInvalidCerts: OK")
+
+
+func test_everything_released() -> void:
+	await process_frame
+	check(PendingCall.pending_count() == 0, "no call pending at the end")
+	check(live_clients() == 0, "every native client freed (%d alive)" % live_clients())
+
+
+func live_clients() -> int:
+	var probe: Object = ClassDB.instantiate("BosbaseNative")  # unopened: holds no client
+	return probe.live_clients()
