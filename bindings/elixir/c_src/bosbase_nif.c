@@ -40,8 +40,8 @@ typedef struct {
  * for threads about to be refused) to clear the pointer before freeing.
  * A new library takes over resources created by an older one of the same resource type
  * name, so this layout must stay stable while the name stays: change both together (the
- * name got "_v2" when the layout lost its hand-written in-flight counter; resources of the
- * old layout then stay with the old library, which is kept loaded until they are gone).
+ * name got "_v2" when the layout lost its hand-written in-flight counter, so an upgrade from
+ * a library of the old layout never takes its resources over and reads them as this one).
  */
 #define RESOURCE_NAME "bosbase_client_v2"
 
