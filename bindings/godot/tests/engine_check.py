@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Judges a Godot engine log (from scripts/godot) for `make godot-test`.
 
-    engine_check.py LOG [--summary]
+    engine_check.py LOG [--summary] [--allow-push-error] [--expect TEXT]...
 
-Fails (exit 1) on any engine error line that no test announced, on the engine's leak report
-at exit, and with --summary when the closing "godot-engine: N passed, 0 failed" line is
-missing or counts a failure. A test announces an error it provokes on purpose with a line
-"EXPECT-ERROR: <text>"; each announcement allows one later error line containing <text>.
+Fails (exit 1) on any engine error line that no test announced, on a crash, on the engine's
+leak report at exit, and with --summary when the closing "godot-engine: N passed, 0 failed"
+line is missing or counts a failure. A test announces an error it provokes on purpose with a
+line "EXPECT-ERROR: <text>"; each announcement allows one later error line containing <text>.
+--allow-push-error lets error lines raised by a script's own push_error() pass (the example
+project reports the seed's failing sample password that way); script errors still fail.
+--expect TEXT requires a line containing TEXT.
 """
 import re
 import sys
@@ -22,14 +25,17 @@ def main() -> int:
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    want_summary = "--summary" in sys.argv[2:]
+    args = sys.argv[2:]
+    want_summary = "--summary" in args
+    allow_push_error = "--allow-push-error" in args
+    required = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--expect"]
     with open(sys.argv[1], encoding="utf-8", errors="replace") as f:
         # Godot colours some lines; judge the text only.
         lines = [re.sub(r"\x1b\[[0-9;]*m", "", l.rstrip("\n")) for l in f]
     expected: list[str] = []
     problems: list[str] = []
     summary = None
-    for line in lines:
+    for n, line in enumerate(lines):
         if line.startswith("EXPECT-ERROR: "):
             expected.append(line[len("EXPECT-ERROR: "):])
             continue
@@ -42,12 +48,16 @@ def main() -> int:
             continue
         if ERROR_LINE.match(line):
             hit = next((e for e in expected if e in line), None)
-            if hit is None:
-                problems.append(line)
-            else:
+            pushed = n + 1 < len(lines) and "at: push_error (" in lines[n + 1]
+            if hit is not None:
                 expected.remove(hit)
+            elif not (allow_push_error and pushed and line.startswith("ERROR:")):
+                problems.append(line)
     for e in expected:
         problems.append(f"announced error never printed: {e}")
+    for r in required:
+        if not any(r in line for line in lines):
+            problems.append(f"no line contains: {r}")
     if want_summary:
         if summary is None:
             problems.append("no closing 'godot-engine: N passed, M failed' line")

@@ -6,7 +6,12 @@
 #   engine_test.sh import PROJECT    open PROJECT in the editor headless (`--import`) on a fresh
 #                                    copy, as a user's first open does
 #   engine_test.sh doc PROJECT       `--doctool --gdscript-docs`: the addon's `##` class docs
-#   engine_test.sh run PROJECT       import, then run PROJECT's main scene (the demo)
+#   engine_test.sh zip ZIP           unzip the drop-in addon into a new project, open it in the
+#                                    editor (plugin enabled) and make one call (BOSBASE_URL)
+#   engine_test.sh run PROJECT [TEXT]
+#                                    import, then run PROJECT's main scene (the demo); its
+#                                    push_error() lines are shown, not failures; TEXT must
+#                                    appear in the output
 #
 # Every mode fails on a crash, on an engine error line no test announced, and on the
 # engine's leak report at exit (tests/engine_check.py). Logs: target/godot/logs/.
@@ -16,8 +21,45 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../../.." && pwd)"
 GODOT="$ROOT/scripts/godot"
 LOGS="$ROOT/target/godot/logs"
-mode="${1:?usage: engine_test.sh suite|import|doc|run PROJECT}"
-project="$(cd "${2:?missing PROJECT}" && pwd)"
+mode="${1:?usage: engine_test.sh suite|import|doc|zip|run PROJECT}"
+if [[ "$mode" == zip ]]; then
+  zip="$(realpath "${2:?missing ZIP}")"
+  project="$ROOT/target/godot/zip-project"
+  rm -rf "$project"
+  mkdir -p "$project"
+  (cd "$project" && unzip -q "$zip")
+  cat >"$project/project.godot" <<'EOF'
+config_version=5
+
+[application]
+
+config/name="BosBase addon from the zip"
+
+[editor_plugins]
+
+enabled=PackedStringArray("res://addons/bosbase/plugin.cfg")
+EOF
+  cat >"$project/check.gd" <<'EOF'
+extends SceneTree
+
+const BosBase = preload("res://addons/bosbase/bosbase.gd")
+
+
+func _initialize() -> void:
+	_check()
+
+
+func _check() -> void:
+	var pb = BosBase.new(OS.get_environment("BOSBASE_URL"))
+	var health = await pb.send("/api/health")
+	print("zip addon: health ", "ok" if health is Dictionary else str(health))
+	pb = null
+	await process_frame
+	quit(0)
+EOF
+else
+  project="$(cd "${2:?missing PROJECT}" && pwd)"
+fi
 name="$(basename "$project")"
 mkdir -p "$LOGS"
 log="$LOGS/$mode-$name.log"
@@ -68,10 +110,17 @@ case "$mode" in
     grep -lq 'BosBase client for Godot 4' "$out"/*.xml || fail "bosbase.gd docs missing from $out"
     echo "engine-test: $name: class docs generated from ## comments ($(ls "$out" | wc -l) files in $out)"
     ;;
+  zip)
+    run --pre-import --timeout 300 --project "$project" -- --script res://check.gd ||
+      fail "engine exit status $?"
+    python3 "$HERE/engine_check.py" "$log" --expect "zip addon: health ok" || fail "engine log check"
+    echo "engine-test: $(basename "$zip") unzipped into a new project: editor import and a call passed"
+    ;;
   run)
     run --pre-import --timeout 300 --project "$project" || fail "engine exit status $?"
-    python3 "$HERE/engine_check.py" "$log" || fail "engine log check"
-    grep -vE '^\s*$|^Godot Engine|\[ *[0-9]+% \]|\[ DONE \]|^\x1b' "$log" || true
+    python3 "$HERE/engine_check.py" "$log" --allow-push-error ${3:+--expect "$3"} ||
+      fail "engine log check"
+    sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -vE '^\s*$|^Godot Engine|\[ *[0-9]+% \]|\[ DONE \]' || true
     ;;
   *)
     echo "engine-test: unknown mode $mode" >&2
