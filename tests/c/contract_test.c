@@ -111,6 +111,41 @@ static void test_bounded_calls_and_status(void) {
     bosbase_client_free(pb);
 }
 
+/* ---- what reaches the wire: Authorization, connections ---- */
+
+static struct echo_server *echo;
+
+static void *sixteen_calls_worker(void *arg) {
+    BosbaseClient *pb = arg;
+    for (int i = 0; i < 200; i++) {
+        char *r = NULL;
+        CHECK(bosbase_send(pb, "/api/x", NULL, &r, NULL) == BOSBASE_STATUS_OK);
+        bosbase_string_free(r);
+    }
+    return NULL;
+}
+
+static void test_wire(void) {
+    echo = echo_server_start();
+    BosbaseClient *pb = client(echo->url, NULL);
+    /* The stored token is sent even when the local clock says it expired (exp: 1). */
+    const char *expired = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln";
+    CHECK(bosbase_auth_store_save(pb, expired, "{\"id\":\"r1\"}", NULL) == BOSBASE_STATUS_OK);
+    char *r = NULL;
+    CHECK(bosbase_send(pb, "/api/x", NULL, &r, NULL) == BOSBASE_STATUS_OK && r && strstr(r, expired));
+    bosbase_string_free(r);
+    CHECK(bosbase_auth_store_clear(pb, NULL) == BOSBASE_STATUS_OK);
+    /* 16 threads x 200 calls keep to their connections (the default idle limit is 64). */
+    int before = __atomic_load_n(&echo->accepted, __ATOMIC_SEQ_CST);
+    pthread_t th[16];
+    for (int i = 0; i < 16; i++) pthread_create(&th[i], NULL, sixteen_calls_worker, pb);
+    for (int i = 0; i < 16; i++) pthread_join(th[i], NULL);
+    int opened = __atomic_load_n(&echo->accepted, __ATOMIC_SEQ_CST) - before;
+    CHECK(opened <= 16 + 4);
+    if (opened > 20) fprintf(stderr, "  16 threads x 200 calls opened %d connections\n", opened);
+    bosbase_client_free(pb);
+}
+
 /* ---- listeners under many threads ---- */
 
 struct persisted {
@@ -241,6 +276,7 @@ int main(void) {
     test_base_urls();
     test_headers_and_paths();
     test_bounded_calls_and_status();
+    test_wire();
     test_listeners();
     test_close();
     bosbase_string_free(last);
