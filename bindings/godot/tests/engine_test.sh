@@ -8,6 +8,10 @@
 #   engine_test.sh doc PROJECT       `--doctool --gdscript-docs`: the addon's `##` class docs
 #   engine_test.sh zip ZIP           unzip the drop-in addon into a new project, open it in the
 #                                    editor (plugin enabled) and make one call (BOSBASE_URL)
+#   engine_test.sh export PROJECT TEXT
+#                                    export PROJECT as a release game (Debian's release
+#                                    template, the addon's release library) and run it;
+#                                    TEXT must appear in its output
 #   engine_test.sh run PROJECT [TEXT]
 #                                    import, then run PROJECT's main scene (the demo); its
 #                                    push_error() lines are shown, not failures; TEXT must
@@ -21,7 +25,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../../.." && pwd)"
 GODOT="$ROOT/scripts/godot"
 LOGS="$ROOT/target/godot/logs"
-mode="${1:?usage: engine_test.sh suite|import|doc|zip|run PROJECT}"
+mode="${1:?usage: engine_test.sh suite|import|doc|zip|export|run PROJECT}"
 if [[ "$mode" == zip ]]; then
   zip="$(realpath "${2:?missing ZIP}")"
   project="$ROOT/target/godot/zip-project"
@@ -115,6 +119,39 @@ case "$mode" in
       fail "engine exit status $?"
     python3 "$HERE/engine_check.py" "$log" --expect "zip addon: health ok" || fail "engine log check"
     echo "engine-test: $(basename "$zip") unzipped into a new project: editor import and a call passed"
+    ;;
+  export)
+    game="$ROOT/target/godot/export-$name"
+    rm -rf "$game"
+    cp -rL "$project" "$game"
+    rm -rf "$game/.godot"
+    mkdir -p "$game/build"
+    cat >"$game/export_presets.cfg" <<'EOF'
+[preset.0]
+
+name="Linux"
+platform="Linux"
+runnable=true
+export_filter="all_resources"
+include_filter=""
+exclude_filter="build/*"
+export_path="build/game.x86_64"
+
+[preset.0.options]
+
+binary_format/architecture="x86_64"
+binary_format/embed_pck=false
+custom_template/release="/usr/bin/godot-template-release"
+EOF
+    run --pre-import --timeout 300 --project "$game" --copy-back "$game" -- \
+      --export-release Linux build/game.x86_64 || fail "export status $?"
+    python3 "$HERE/engine_check.py" "$log" || fail "engine log check (export)"
+    [[ -f "$game/build/libbosbase_godot.linux.template_release.x86_64.so" ]] ||
+      fail "the export lacks the release library"
+    run --timeout 300 --project "$game" --binary build/game.x86_64 || fail "game exit status $?"
+    python3 "$HERE/engine_check.py" "$log" --allow-push-error --expect "${3:?missing TEXT}" ||
+      fail "engine log check (game)"
+    echo "engine-test: $name exported as a release game ($(du -sh "$game/build" | cut -f1)); it ran: $3"
     ;;
   run)
     run --pre-import --timeout 300 --project "$project" || fail "engine exit status $?"
