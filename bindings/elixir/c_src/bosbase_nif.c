@@ -5,14 +5,22 @@
  * Rules kept here:
  *  - atoms are made once, in load/upgrade;
  *  - a client is a resource (nif_client) whose destructor frees the core handle;
- *  - every call that may touch the network, and close (which waits for such calls), runs on
- *    a dirty I/O scheduler;
+ *  - no NIF waits for the network: an operation starts with bosbase_call_async and the
+ *    NIF returns at once with a call resource and a tag; the completion (on a core worker
+ *    thread, or on the thread that cancels) sends {Tag, Reply} to the calling process,
+ *    which receives it. send/collection_send (no async form in the C ABI) run on this
+ *    library's own small thread pool and answer the same way. Only close, which waits
+ *    for calls in flight, runs on a dirty I/O scheduler;
+ *  - a call resource that dies before its completion (the caller timed out and dropped it,
+ *    or was killed) cancels the core call: a cancelled login never reaches the auth store,
+ *    and the call's handle, message env and state are freed (live_calls counts them);
  *  - nothing raises: a term of the wrong type gives {error, badarg} (the Elixir side checks
  *    types first, so only a forged handle gets here) and every core failure gives
  *    {error, StatusCode, ErrorJson | nil}.
  *  - strings are copied into enif_alloc'd buffers per call (no static buffers) and every
  *    string the core returns is copied into a binary and freed at once.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include <erl_nif.h>
@@ -26,10 +34,14 @@ static ERL_NIF_TERM atom_nil;
 static ERL_NIF_TERM atom_true;
 static ERL_NIF_TERM atom_false;
 static ERL_NIF_TERM atom_badarg;
+static ERL_NIF_TERM atom_wait;
+static ERL_NIF_TERM atom_sent;
+static ERL_NIF_TERM atom_dropped;
 
 /* Per-library state, kept in priv_data so an upgraded library gets its own. */
 typedef struct {
     ErlNifResourceType *client_type;
+    ErlNifResourceType *call_type;
 } nif_priv;
 
 /*
@@ -44,11 +56,45 @@ typedef struct {
  * a library of the old layout never takes its resources over and reads them as this one).
  */
 #define RESOURCE_NAME "bosbase_client_v2"
+#define CALL_RESOURCE_NAME "bosbase_call_v1"
 
 typedef struct {
     BosbaseClient *client; /* NULL once closed and freed */
     ErlNifRWLock *lock;
 } nif_client;
+
+/*
+ * One call in flight, shared by its resource (the caller's handle) and its completion
+ * (the core's callback, or a send-pool job). Freed by whichever of the two lets go last.
+ */
+typedef struct {
+    ErlNifMutex *lock;
+    int refs;           /* 2 while both the resource and the completion hold it */
+    int done;           /* the completion ran (and sent the reply unless abandoned) */
+    int abandoned;      /* the caller gave up: the completion sends nothing */
+    BosbaseCall *handle; /* the core's call (NULL for send jobs); freed by the resource */
+    ErlNifPid pid;      /* the caller */
+    ErlNifEnv *msg_env; /* holds `tag`; the reply is built and sent from it */
+    ERL_NIF_TERM tag;
+} call_state;
+
+/* The call resource: the caller's end of a call_state, and a kept client resource so the
+ * client is never freed (a blocking bosbase_client_free) while one of its calls runs. */
+typedef struct {
+    call_state *st;
+    nif_client *client;
+} nif_call;
+
+/* Call states alive (in flight, or finished but not yet collected); live_calls/0. */
+static atomic_long live_call_states;
+
+/*
+ * The env of the NIF running on this thread while it calls into the core, for a
+ * completion that runs synchronously inside that call (bosbase_call_cancel, or a call
+ * refused as closed inside bosbase_call_async): enif_send needs the caller's env on a
+ * scheduler thread and NULL on any other thread.
+ */
+static _Thread_local ErlNifEnv *current_env;
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -152,11 +198,19 @@ static ERL_NIF_TERM badarg_reply(ErlNifEnv *env) {
     return enif_make_tuple2(env, atom_error, atom_badarg);
 }
 
+static int free_later(BosbaseClient *client);
+
+/*
+ * The last term and the last call of this client are gone. No call of ours is running
+ * (call resources and send jobs keep this resource alive), but the core may still be
+ * finishing a cancelled call, and bosbase_client_free waits for it: the free goes to the
+ * library's pool, off the schedulers (inline only if no thread can be started).
+ */
 static void client_dtor(ErlNifEnv *env, void *obj) {
     nif_client *res = obj;
     (void)env;
-    /* No call can be in flight: a running call keeps its argument (this resource) alive. */
-    bosbase_client_free(res->client);
+    if (res->client != NULL && !free_later(res->client))
+        bosbase_client_free(res->client);
     res->client = NULL;
     if (res->lock != NULL)
         enif_rwlock_destroy(res->lock);
@@ -222,7 +276,7 @@ static ERL_NIF_TERM nif_client_new(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
 }
 
 /*
- * Dirty I/O: bosbase_client_close waits for the calls in flight (each bounded by its
+ * Dirty I/O, the one NIF that may wait: bosbase_client_close waits for the calls in flight (each bounded by its
  * deadline). Then the handle is unpublished under the write lock and freed; the write lock
  * only waits for threads that hold the handle but were refused (or are about to be) by the
  * closed core. Idempotent; concurrent closes are fine (the core's close is idempotent, and
@@ -285,37 +339,445 @@ static ERL_NIF_TERM nif_generate_token(ErlNifEnv *env, int argc, const ERL_NIF_T
     return call_result(env, status, token, error);
 }
 
-/* ---------------------------------------------------------------- network calls (dirty I/O) */
+/* ---------------------------------------------------------------- calls */
+
+static call_state *state_new(ErlNifEnv *env, ERL_NIF_TERM tag) {
+    call_state *st = enif_alloc(sizeof(call_state));
+
+    if (st == NULL)
+        return NULL;
+    memset(st, 0, sizeof(*st));
+    st->lock = enif_mutex_create("bosbase_call");
+    st->msg_env = enif_alloc_env();
+    if (st->lock == NULL || st->msg_env == NULL) {
+        if (st->lock != NULL)
+            enif_mutex_destroy(st->lock);
+        if (st->msg_env != NULL)
+            enif_free_env(st->msg_env);
+        enif_free(st);
+        return NULL;
+    }
+    st->refs = 2;
+    st->tag = enif_make_copy(st->msg_env, tag);
+    enif_self(env, &st->pid);
+    atomic_fetch_add(&live_call_states, 1);
+    return st;
+}
+
+static void state_free(call_state *st) {
+    enif_free_env(st->msg_env);
+    enif_mutex_destroy(st->lock);
+    enif_free(st);
+    atomic_fetch_sub(&live_call_states, 1);
+}
+
+/* Drops one owner's share; the last one frees. */
+static void state_release(call_state *st) {
+    int last;
+
+    enif_mutex_lock(st->lock);
+    last = --st->refs == 0;
+    enif_mutex_unlock(st->lock);
+    if (last)
+        state_free(st);
+}
+
+/* Copies a borrowed string into a binary of `env`; NULL becomes nil. */
+static ERL_NIF_TERM copy_string(ErlNifEnv *env, const char *s) {
+    ERL_NIF_TERM bin;
+    size_t len;
+
+    if (s == NULL)
+        return atom_nil;
+    len = strlen(s);
+    memcpy(enif_make_new_binary(env, len, &bin), s, len);
+    return bin;
+}
 
 /*
- * One macro-free shape per arity would repeat the acquire/release dance nine times, so each
- * call is a small function that receives the decoded strings and the live handle.
+ * The completion of a call, exactly once: sends {Tag, {ok, Json} | {error, Status,
+ * ErrorJson}} to the caller unless it gave up, then lets go of the state.
  */
+static void complete(call_state *st, BosbaseStatus status, const char *result, const char *error) {
+    enif_mutex_lock(st->lock);
+    if (!st->abandoned) {
+        ErlNifEnv *m = st->msg_env;
+        ERL_NIF_TERM reply =
+            status == BOSBASE_STATUS_OK
+                ? enif_make_tuple2(m, atom_ok, copy_string(m, result))
+                : enif_make_tuple3(m, atom_error, enif_make_uint(m, (unsigned)status),
+                                   copy_string(m, error));
+        /* A dead caller is fine: the message is dropped. */
+        enif_send(current_env, &st->pid, m, enif_make_tuple2(m, st->tag, reply));
+    }
+    st->done = 1;
+    enif_mutex_unlock(st->lock);
+    state_release(st);
+}
+
+/* BosbaseCallCallback: runs on a core worker thread, or on the cancelling thread. */
+static void on_call_complete(void *user_data, BosbaseStatus status, const char *result_json,
+                             const char *error_json) {
+    complete(user_data, status, result_json, error_json);
+}
+
+/*
+ * The call resource died: its caller can no longer receive the reply (it timed out and
+ * dropped it, or the process exited). Cancel what is still running — a cancelled login
+ * applies no auth-store effect — and free the handle. Runs where the BEAM collects the
+ * term (a scheduler, during GC or process exit); the completion runs inside
+ * bosbase_call_cancel and sends nothing.
+ */
+static void call_dtor(ErlNifEnv *env, void *obj) {
+    nif_call *res = obj;
+    call_state *st = res->st;
+    BosbaseCall *handle = NULL;
+    int done = 1;
+    (void)env;
+
+    if (st != NULL) {
+        enif_mutex_lock(st->lock);
+        st->abandoned = 1;
+        done = st->done;
+        handle = st->handle;
+        st->handle = NULL;
+        enif_mutex_unlock(st->lock);
+        if (handle != NULL) {
+            if (!done)
+                bosbase_call_cancel(handle);
+            bosbase_call_free(handle);
+        }
+        state_release(st);
+    }
+    if (res->client != NULL)
+        enif_release_resource(res->client);
+}
+
+/* A call resource for `st` that keeps `client` alive; NULL when out of memory. */
+static nif_call *call_resource(ErlNifEnv *env, call_state *st, nif_client *client) {
+    nif_priv *priv = enif_priv_data(env);
+    nif_call *res = enif_alloc_resource(priv->call_type, sizeof(nif_call));
+
+    if (res == NULL)
+        return NULL;
+    res->st = st;
+    res->client = client;
+    enif_keep_resource(client);
+    return res;
+}
+
+static ERL_NIF_TERM enomem(ErlNifEnv *env) {
+    return enif_raise_exception(env, enif_make_atom(env, "enomem"));
+}
+
+/*
+ * call_start(Client, Op, ArgsJson, OptionsJson | nil) -> {ok, Call, Tag} |
+ * {error, Status, ErrorJson | nil} | {error, badarg}. Starts the operation on the core's
+ * worker pool and returns at once; {Tag, Reply} arrives later, exactly once, unless the
+ * caller gives up (call_cancel) or drops Call.
+ */
+static ERL_NIF_TERM nif_call_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    char *strs[3] = {NULL, NULL, NULL};
+    char *error = NULL;
+    BosbaseCall *handle = NULL;
+    BosbaseClient *client;
+    BosbaseStatus status;
+    nif_client *cres;
+    call_state *st;
+    nif_call *res;
+    ERL_NIF_TERM tag, term;
+
+    if (!get_args(env, argc, argv, 1, &cres, strs))
+        return badarg_reply(env);
+    tag = enif_make_ref(env);
+    st = state_new(env, tag);
+    if (st == NULL) {
+        free_cstrs(strs, 3);
+        return enomem(env);
+    }
+    res = call_resource(env, st, cres);
+    if (res == NULL) {
+        st->refs = 1;
+        state_release(st);
+        free_cstrs(strs, 3);
+        return enomem(env);
+    }
+    client = acquire(cres);
+    if (client == NULL) {
+        status = BOSBASE_STATUS_CLOSED;
+    } else {
+        current_env = env;
+        status = bosbase_call_async(client, strs[0], strs[1], strs[2], on_call_complete, st,
+                                    &handle, &error);
+        current_env = NULL;
+        release(cres);
+    }
+    free_cstrs(strs, 3);
+    if (status != BOSBASE_STATUS_OK) {
+        state_release(st);         /* the completion's share: it never runs */
+        enif_release_resource(res); /* frees the rest */
+        return call_result(env, status, NULL, error);
+    }
+    enif_mutex_lock(st->lock);
+    st->handle = handle;
+    enif_mutex_unlock(st->lock);
+    term = enif_make_resource(env, res);
+    enif_release_resource(res); /* the term now owns the only reference */
+    return enif_make_tuple3(env, atom_ok, term, tag);
+}
+
+/*
+ * call_cancel(Call) -> sent | wait | dropped, after the caller's own timeout:
+ *  - sent: the reply is already in the caller's mailbox;
+ *  - wait: an operation was cancelled (its reply, `cancelled`, was just sent from here) or
+ *    is finishing on a worker thread right now: the reply is in the mailbox or about to be;
+ *  - dropped: a send job still running; it will send nothing (the core cannot cancel it,
+ *    it ends at its deadline; it never touches the auth store).
+ */
+static ERL_NIF_TERM nif_call_cancel(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    nif_priv *priv = enif_priv_data(env);
+    nif_call *res;
+    call_state *st;
+    BosbaseCall *handle;
+    ERL_NIF_TERM answer;
+    (void)argc;
+
+    if (!enif_get_resource(env, argv[0], priv->call_type, (void **)&res) || res->st == NULL)
+        return badarg_reply(env);
+    st = res->st;
+    enif_mutex_lock(st->lock);
+    handle = st->done ? NULL : st->handle;
+    if (st->done)
+        answer = atom_sent;
+    else if (handle != NULL)
+        answer = atom_wait;
+    else {
+        st->abandoned = 1;
+        answer = atom_dropped;
+    }
+    enif_mutex_unlock(st->lock);
+    if (handle != NULL) {
+        current_env = env;
+        bosbase_call_cancel(handle);
+        current_env = NULL;
+    }
+    return answer;
+}
+
+static ERL_NIF_TERM nif_live_calls(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    (void)argc;
+    (void)argv;
+    return enif_make_long(env, atomic_load(&live_call_states));
+}
+
+/* ---------------------------------------------------------------- the library's pool */
+
+/*
+ * A few threads of this library's own for the work that blocks and has no asynchronous
+ * form in the C ABI: bosbase_send/bosbase_collection_send, and bosbase_client_free of a
+ * client collected by the GC (it waits for that client's calls in flight, cancelled ones
+ * included, which may take until their deadline: never on a scheduler). Started on
+ * demand, at most POOL_MAX, kept until the last instance of the library unloads.
+ */
+#define POOL_MAX 32
+
+typedef struct job {
+    struct job *next;
+    call_state *st;        /* NULL for a free job */
+    nif_client *client;    /* send: kept until the job ends */
+    BosbaseClient *to_free; /* free job: the handle to free */
+    char *strs[3];         /* send: collection (NULL for send), path, options (may be NULL) */
+} job;
+
+static struct {
+    ErlNifMutex *lock;
+    ErlNifCond *cond;
+    job *head, *tail;
+    int threads, idle, queued, stopping, loads;
+    ErlNifTid tids[POOL_MAX];
+} pool;
+
+static void run_job(job *j) {
+    char *result = NULL, *error = NULL;
+    BosbaseClient *client;
+    BosbaseStatus status;
+
+    if (j->st == NULL) {
+        bosbase_client_free(j->to_free);
+        enif_free(j);
+        return;
+    }
+    client = acquire(j->client);
+    if (client == NULL) {
+        status = BOSBASE_STATUS_CLOSED;
+    } else {
+        status = j->strs[0] != NULL
+                     ? bosbase_collection_send(client, j->strs[0], j->strs[1], j->strs[2], &result,
+                                               &error)
+                     : bosbase_send(client, j->strs[1], j->strs[2], &result, &error);
+        release(j->client);
+    }
+    complete(j->st, status, result, error);
+    bosbase_string_free(result);
+    bosbase_string_free(error);
+    free_cstrs(j->strs, 3);
+    /* May be the client's last reference: its destructor queues a free job. */
+    enif_release_resource(j->client);
+    enif_free(j);
+}
+
+static void *pool_worker(void *arg) {
+    (void)arg;
+    enif_mutex_lock(pool.lock);
+    for (;;) {
+        job *j = pool.head;
+        if (j == NULL) {
+            if (pool.stopping)
+                break;
+            pool.idle++;
+            enif_cond_wait(pool.cond, pool.lock);
+            pool.idle--;
+            continue;
+        }
+        pool.head = j->next;
+        pool.queued--;
+        if (pool.head == NULL)
+            pool.tail = NULL;
+        enif_mutex_unlock(pool.lock);
+        run_job(j);
+        enif_mutex_lock(pool.lock);
+    }
+    enif_mutex_unlock(pool.lock);
+    return NULL;
+}
+
+/* Queues `j`, starting a thread when the queue outgrows the idle threads and the bound
+ * allows. 0 (nothing queued) when there is no thread at all to run it. */
+static int submit(job *j) {
+    int ok = 0;
+
+    enif_mutex_lock(pool.lock);
+    if (!pool.stopping) {
+        if (pool.queued + 1 > pool.idle && pool.threads < POOL_MAX &&
+            enif_thread_create("bosbase_pool", &pool.tids[pool.threads], pool_worker, NULL,
+                               NULL) == 0)
+            pool.threads++;
+        if (pool.threads > 0) {
+            j->next = NULL;
+            if (pool.tail != NULL)
+                pool.tail->next = j;
+            else
+                pool.head = j;
+            pool.tail = j;
+            pool.queued++;
+            enif_cond_signal(pool.cond);
+            ok = 1;
+        }
+    }
+    enif_mutex_unlock(pool.lock);
+    return ok;
+}
+
+static int pool_load(void) {
+    if (pool.loads++ > 0)
+        return 1;
+    pool.lock = enif_mutex_create("bosbase_pool");
+    pool.cond = enif_cond_create("bosbase_pool");
+    pool.stopping = 0;
+    return pool.lock != NULL && pool.cond != NULL;
+}
+
+/* The last instance unloads: the threads finish the queued jobs (each bounded by its
+ * deadline), then exit and are joined. */
+static void pool_unload(void) {
+    int i;
+
+    if (--pool.loads > 0)
+        return;
+    enif_mutex_lock(pool.lock);
+    pool.stopping = 1;
+    enif_cond_broadcast(pool.cond);
+    enif_mutex_unlock(pool.lock);
+    for (i = 0; i < pool.threads; i++)
+        enif_thread_join(pool.tids[i], NULL);
+    pool.threads = 0;
+    enif_cond_destroy(pool.cond);
+    enif_mutex_destroy(pool.lock);
+}
+
+/*
+ * send_start(Client, Collection | nil, Path, OptionsJson | nil) -> {ok, Call, Tag} |
+ * {error, Status, nil} | {error, badarg}: bosbase_collection_send (or bosbase_send for a
+ * nil collection) on the send pool; the reply arrives as for call_start.
+ */
+static ERL_NIF_TERM nif_send_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    nif_client *cres = get_client(env, argv[0]);
+    job *j;
+    call_state *st;
+    nif_call *res;
+    ERL_NIF_TERM tag, term;
+    (void)argc;
+
+    if (cres == NULL)
+        return badarg_reply(env);
+    j = enif_alloc(sizeof(job));
+    if (j == NULL)
+        return enomem(env);
+    memset(j, 0, sizeof(*j));
+    if (!get_opt_cstr(env, argv[1], &j->strs[0]) || !get_cstr(env, argv[2], &j->strs[1]) ||
+        !get_opt_cstr(env, argv[3], &j->strs[2])) {
+        free_cstrs(j->strs, 3);
+        enif_free(j);
+        return badarg_reply(env);
+    }
+    tag = enif_make_ref(env);
+    st = state_new(env, tag);
+    res = st == NULL ? NULL : call_resource(env, st, cres);
+    if (res == NULL) {
+        if (st != NULL) {
+            st->refs = 1;
+            state_release(st);
+        }
+        free_cstrs(j->strs, 3);
+        enif_free(j);
+        return enomem(env);
+    }
+    j->st = st;
+    j->client = cres;
+    enif_keep_resource(cres);
+    if (!submit(j)) {
+        enif_release_resource(cres);
+        free_cstrs(j->strs, 3);
+        enif_free(j);
+        state_release(st);
+        enif_release_resource(res);
+        return enomem(env);
+    }
+    term = enif_make_resource(env, res);
+    enif_release_resource(res);
+    return enif_make_tuple3(env, atom_ok, term, tag);
+}
+
+/* Hands a client's bosbase_client_free to the pool; 0 when it cannot. */
+static int free_later(BosbaseClient *client) {
+    job *j = enif_alloc(sizeof(job));
+
+    if (j == NULL)
+        return 0;
+    memset(j, 0, sizeof(*j));
+    j->to_free = client;
+    if (!submit(j)) {
+        enif_free(j);
+        return 0;
+    }
+    return 1;
+}
+
+/* ---------------------------------------------------------------- auth store (in memory) */
+
+/* The auth store functions: in memory, microseconds, on normal schedulers. */
 typedef BosbaseStatus (*core_call)(BosbaseClient *c, char **s, char **result, char **error);
 
-static BosbaseStatus do_collection_send(BosbaseClient *c, char **s, char **r, char **e) {
-    return bosbase_collection_send(c, s[0], s[1], s[2], r, e);
-}
-static BosbaseStatus do_send(BosbaseClient *c, char **s, char **r, char **e) {
-    return bosbase_send(c, s[0], s[1], r, e);
-}
-static BosbaseStatus do_bind(BosbaseClient *c, char **s, char **r, char **e) {
-    return bosbase_bind_custom_token(c, s[0], s[1], s[2], s[3], s[4], r, e);
-}
-static BosbaseStatus do_unbind(BosbaseClient *c, char **s, char **r, char **e) {
-    return bosbase_unbind_custom_token(c, s[0], s[1], s[2], s[3], s[4], r, e);
-}
-static BosbaseStatus do_auth_with_token(BosbaseClient *c, char **s, char **r, char **e) {
-    return bosbase_auth_with_token(c, s[0], s[1], s[2], r, e);
-}
-static BosbaseStatus do_auth_with_password(BosbaseClient *c, char **s, char **r, char **e) {
-    return bosbase_auth_with_password(c, s[0], s[1], s[2], s[3], r, e);
-}
-static BosbaseStatus do_auth_refresh(BosbaseClient *c, char **s, char **r, char **e) {
-    return bosbase_auth_refresh(c, s[0], s[1], r, e);
-}
-
-/* The auth store's string-writing functions have the same shape. */
 static BosbaseStatus do_store_token(BosbaseClient *c, char **s, char **r, char **e) {
     (void)s;
     return bosbase_auth_store_token(c, r, e);
@@ -349,22 +811,22 @@ static BosbaseStatus do_store_import(BosbaseClient *c, char **s, char **r, char 
  */
 static ERL_NIF_TERM run_call(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[], int opt_last,
                              core_call call) {
-    char *strs[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+    char *strs[3] = {NULL, NULL, NULL};
     char *result = NULL, *error = NULL;
     BosbaseStatus status;
     BosbaseClient *client;
     nif_client *res;
 
-    if (argc < 1 || argc > 7 || !get_args(env, argc, argv, opt_last, &res, strs))
+    if (argc < 1 || argc > 4 || !get_args(env, argc, argv, opt_last, &res, strs))
         return badarg_reply(env);
     client = acquire(res);
     if (client == NULL) {
-        free_cstrs(strs, 6);
+        free_cstrs(strs, 3);
         return closed_reply(env);
     }
     status = call(client, strs, &result, &error);
     release(res);
-    free_cstrs(strs, 6);
+    free_cstrs(strs, 3);
     return call_result(env, status, result, error);
 }
 
@@ -372,16 +834,6 @@ static ERL_NIF_TERM run_call(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]
     static ERL_NIF_TERM name(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {        \
         return run_call(env, argc, argv, opt_last, fn);                                    \
     }
-CALL_NIF(nif_collection_send, 1, do_collection_send)
-CALL_NIF(nif_send, 1, do_send)
-CALL_NIF(nif_bind_custom_token, 1, do_bind)
-CALL_NIF(nif_unbind_custom_token, 1, do_unbind)
-CALL_NIF(nif_auth_with_token, 1, do_auth_with_token)
-CALL_NIF(nif_auth_with_password, 1, do_auth_with_password)
-CALL_NIF(nif_auth_refresh, 1, do_auth_refresh)
-
-/* ---------------------------------------------------------------- auth store (in memory) */
-
 CALL_NIF(nif_store_token, 0, do_store_token)
 CALL_NIF(nif_store_record, 0, do_store_record)
 CALL_NIF(nif_store_export, 0, do_store_export)
@@ -415,6 +867,9 @@ static void make_atoms(ErlNifEnv *env) {
     atom_true = enif_make_atom(env, "true");
     atom_false = enif_make_atom(env, "false");
     atom_badarg = enif_make_atom(env, "badarg");
+    atom_wait = enif_make_atom(env, "wait");
+    atom_sent = enif_make_atom(env, "sent");
+    atom_dropped = enif_make_atom(env, "dropped");
 }
 
 static int open_types(ErlNifEnv *env, void **priv_data, ErlNifResourceFlags flags) {
@@ -424,7 +879,9 @@ static int open_types(ErlNifEnv *env, void **priv_data, ErlNifResourceFlags flag
         return 1;
     priv->client_type =
         enif_open_resource_type(env, NULL, RESOURCE_NAME, client_dtor, flags, NULL);
-    if (priv->client_type == NULL) {
+    priv->call_type =
+        enif_open_resource_type(env, NULL, CALL_RESOURCE_NAME, call_dtor, flags, NULL);
+    if (priv->client_type == NULL || priv->call_type == NULL || !pool_load()) {
         enif_free(priv);
         return 1;
     }
@@ -447,25 +904,24 @@ static int upgrade(ErlNifEnv *env, void **priv_data, void **old_priv_data, ERL_N
 
 static void unload(ErlNifEnv *env, void *priv_data) {
     (void)env;
+    pool_unload();
     enif_free(priv_data);
 }
 
+/* Only close may wait (for calls in flight); every other NIF returns in microseconds. */
 #define DIRTY_IO ERL_NIF_DIRTY_JOB_IO_BOUND
 
 static ErlNifFunc nif_funcs[] = {
     {"client_new", 2, nif_client_new, 0},
     {"client_close", 1, nif_client_close, DIRTY_IO},
     {"live_clients", 0, nif_live_clients, 0},
+    {"live_calls", 0, nif_live_calls, 0},
     {"version", 0, nif_version, 0},
     {"status_name", 1, nif_status_name, 0},
     {"generate_token", 0, nif_generate_token, 0},
-    {"collection_send", 4, nif_collection_send, DIRTY_IO},
-    {"send", 3, nif_send, DIRTY_IO},
-    {"bind_custom_token", 6, nif_bind_custom_token, DIRTY_IO},
-    {"unbind_custom_token", 6, nif_unbind_custom_token, DIRTY_IO},
-    {"auth_with_token", 4, nif_auth_with_token, DIRTY_IO},
-    {"auth_with_password", 5, nif_auth_with_password, DIRTY_IO},
-    {"auth_refresh", 3, nif_auth_refresh, DIRTY_IO},
+    {"call_start", 4, nif_call_start, 0},
+    {"send_start", 4, nif_send_start, 0},
+    {"call_cancel", 1, nif_call_cancel, 0},
     {"auth_store_token", 1, nif_store_token, 0},
     {"auth_store_record", 1, nif_store_record, 0},
     {"auth_store_valid", 1, nif_store_is_valid, 0},

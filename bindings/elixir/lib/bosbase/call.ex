@@ -1,12 +1,126 @@
 defmodule Bosbase.Call do
-  @moduledoc false
+  @moduledoc """
+  The one primitive every network call goes through: `run/4` runs an operation of the
+  core's operation table by name (the generated functions in `Bosbase.RecordService`,
+  `Bosbase.Health`, `Bosbase.Collections`, ... are one-line calls of it), `send/4` sends
+  a raw request (the seed's `send/3`).
+
+  Neither holds a scheduler while the request is on the network: the NIF starts the call
+  on the core's worker pool (`bosbase_call_async`) and returns at once; the completion,
+  on a core thread, sends `{tag, reply}` to the calling process, which waits for it in a
+  `receive`. The wait ends at the call's timeout (its `:timeout`, else the client's) plus
+  one second; a call still running then is cancelled and reported as `kind: "timeout"`.
+  A caller that dies mid-call leaves nothing behind: the call's handle is a resource
+  whose destructor cancels the call (a cancelled login never reaches the auth store) and
+  frees it.
+  """
   # Shared by the public modules: argument checks, options → JSON, NIF reply → result.
   # Nothing here raises: every problem is {:error, %ClientResponseError{}}. Messages name
   # the argument, never its value (it may be a password or a token).
 
-  alias Bosbase.{Client, ClientResponseError}
+  alias Bosbase.{Client, ClientResponseError, Native, RecordService}
 
   @type error :: {:error, ClientResponseError.t()}
+  @typedoc "`{:ok, term}` (JSON with string keys, `null` as `nil`) or an error."
+  @type result :: {:ok, term()} | error
+  @typedoc "Per-call options, a map or keyword list (see `Bosbase.RecordService`)."
+  @type opts :: map() | keyword()
+
+  # How long past the call's own deadline the caller keeps waiting: the core answers
+  # `timeout` itself at the deadline; this only ends waits for calls that queued behind
+  # others in the client's worker pool.
+  @margin_ms 1_000
+
+  @doc """
+  Runs operation `op` (a name of the operation table, e.g. `"records.authWithToken"`) on
+  `target` — a `%Bosbase.Client{}`, or a `%Bosbase.RecordService{}`, which adds its
+  collection as the `"collection"` argument — with the named `args` (strings, integers,
+  or `nil` for the row's default) and per-call `opts`. An `{:error, _}` given as
+  `target` is returned unchanged.
+  """
+  @spec run(Client.t() | RecordService.t() | error, String.t(), map(), opts) :: result
+  def run(target, op, args, opts) do
+    with {:ok, client, args} <- target(target, args),
+         {:ok, ref} <- ref(client),
+         :ok <- check_args(args),
+         {:ok, args_json} <- Bosbase.JSON.encode(args, "arguments"),
+         {:ok, options} <- options_json(opts, false) do
+      ref |> Native.call_start(op, args_json, options) |> await(wait_ms(client, opts))
+    end
+  end
+
+  @doc """
+  Sends a request to `path` (under `/api/collections/{collection}` when `collection` is
+  not `nil`) and returns its JSON answer; `opts` may set `:method`.
+  """
+  @spec send(Client.t() | error, String.t() | nil, String.t(), opts) :: result
+  def send(client, collection, path, opts) do
+    with {:ok, ref} <- ref(client),
+         {:ok, path} <- string(path, "path"),
+         {:ok, options} <- options_json(opts, true) do
+      ref |> Native.send_start(collection, path, options) |> await(wait_ms(client, opts))
+    end
+  end
+
+  defp target(%RecordService{client: client, collection: collection}, args) do
+    with {:ok, collection} <- string(collection, "collection"),
+         do: {:ok, client, Map.put(args, "collection", collection)}
+  end
+
+  defp target({:error, %ClientResponseError{}} = error, _args), do: error
+  defp target(client, args), do: {:ok, client, args}
+
+  # Strings (no NUL bytes, like every string this binding passes on), integers, or nil
+  # (the row's default; a required argument is then reported missing by the core).
+  defp check_args(args) do
+    Enum.reduce_while(args, :ok, fn
+      {_name, value}, :ok when is_integer(value) or is_nil(value) ->
+        {:cont, :ok}
+
+      {name, value}, :ok when is_binary(value) ->
+        case string(value, name) do
+          {:ok, _} -> {:cont, :ok}
+          error -> {:halt, error}
+        end
+
+      {name, value}, :ok ->
+        {:halt, invalid("expected #{name} to be a string or an integer, got #{type_name(value)}")}
+    end)
+  end
+
+  defp wait_ms(client, opts) do
+    timeout =
+      Enum.find_value(opts, fn
+        {key, ms} when key in [:timeout, "timeout"] and is_integer(ms) -> ms
+        _ -> nil
+      end)
+
+    client_timeout = with %Client{timeout: ms} when is_integer(ms) <- client, do: ms
+    (timeout || client_timeout || 30_000) + @margin_ms
+  end
+
+  # Waits for the reply of a started call; past `wait_ms` the call is cancelled (or, for a
+  # send, abandoned) and the caller gets kind "timeout". `call` stays referenced until the
+  # reply is in: when it is collected, its destructor cancels the call.
+  defp await({:ok, call, tag}, wait_ms) do
+    receive do
+      {^tag, reply} -> result(reply)
+    after
+      wait_ms ->
+        case Native.call_cancel(call) do
+          :dropped ->
+            {:error, ClientResponseError.gave_up(wait_ms, nil)}
+
+          _sent_or_wait ->
+            receive do
+              {^tag, {:error, 9, json}} -> {:error, ClientResponseError.gave_up(wait_ms, json)}
+              {^tag, reply} -> result(reply)
+            end
+        end
+    end
+  end
+
+  defp await(reply, _wait_ms), do: result(reply)
 
   # Per-call option keys accepted from Elixir (atoms or strings) and their names in the
   # core's options JSON.

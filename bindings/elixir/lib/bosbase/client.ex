@@ -9,9 +9,11 @@ defmodule Bosbase.Client do
         |> Bosbase.RecordService.send("/auth-with-token", %{method: :post, body: %{"token" => token}})
 
   The struct holds a NIF resource; the native client is freed when the last copy of the
-  struct is garbage collected, or by `close/1` once the calls in flight have ended. One
-  client may be used by many processes at once; every network call runs on a dirty I/O
-  scheduler, so it never blocks the normal schedulers.
+  struct (and the last call on it) is garbage collected, or by `close/1` once the calls
+  in flight have ended. One client may be used by many processes at once. No network call
+  holds a scheduler: the call runs on the core's worker pool and the calling process waits
+  for its answer in a `receive` (see `Bosbase.Call`), so a slow server never delays other
+  processes, file I/O or timers.
 
   Failures are always `{:error, %Bosbase.ClientResponseError{}}` (see its `:kind`), never
   a raise. A failed `new/2` returns such an error in place of the client; passed on to
@@ -22,9 +24,9 @@ defmodule Bosbase.Client do
   alias Bosbase.Call
 
   @enforce_keys [:ref, :base_url]
-  defstruct [:ref, :base_url]
+  defstruct [:ref, :base_url, timeout: 30_000]
 
-  @type t :: %__MODULE__{ref: reference(), base_url: String.t()}
+  @type t :: %__MODULE__{ref: reference(), base_url: String.t(), timeout: pos_integer()}
 
   @version Mix.Project.config()[:version]
 
@@ -36,6 +38,7 @@ defmodule Bosbase.Client do
     connect_timeout: {"connectTimeoutMs", :pos_integer},
     max_response_bytes: {"maxResponseBytes", :non_neg_integer},
     max_idle_connections: {"maxIdleConnections", :non_neg_integer},
+    pool_size: {"poolSize", :pos_integer},
     ca_pem: {"caPem", :string},
     ca_file: {"caFile", :string},
     danger_accept_invalid_certs: {"dangerAcceptInvalidCerts", :boolean}
@@ -56,6 +59,8 @@ defmodule Bosbase.Client do
     * `:max_response_bytes` — largest answer body read (default `10_485_760`, 10 MiB); a
       larger answer is an error that keeps its HTTP status
     * `:max_idle_connections` — keep-alive connections kept for reuse (default `64`)
+    * `:pool_size` — the core's worker threads for this client's calls (default `16`);
+      more calls than that at once queue for a worker
     * `:lang` — the `Accept-Language` header (default `"en-US"`)
     * `:user_agent` — the `User-Agent` header (default `"bosbase-elixir/#{@version}"`)
     * `:ca_pem` — PEM text of extra CA certificates to trust for `https://` (e.g. a private
@@ -72,7 +77,7 @@ defmodule Bosbase.Client do
          {:ok, options} <- client_options(opts),
          {:ok, json} <- Bosbase.JSON.encode(options, "client options"),
          {:ok, ref} <- native_new(url, json) do
-      %__MODULE__{ref: ref, base_url: url}
+      %__MODULE__{ref: ref, base_url: url, timeout: Map.get(options, "timeoutMs", 30_000)}
     end
   end
 
@@ -125,7 +130,8 @@ defmodule Bosbase.Client do
   `close/1` returns once the calls already running on the client have finished (each is
   bounded by its deadline) and the native client is freed. After it returns, the
   `Bosbase.AuthStore` functions return `kind: "closed"` too (while it waits they still
-  answer). Runs on a dirty I/O scheduler, since it may wait. Calling it again, also
+  answer). The one function that waits inside a NIF, so it runs on a dirty I/O scheduler
+  (for at most the longest deadline of the calls in flight). Calling it again, also
   concurrently, is fine.
   """
   @spec close(t()) :: :ok | {:error, Bosbase.ClientResponseError.t()}
@@ -161,11 +167,7 @@ defmodule Bosbase.Client do
   @spec send(t(), String.t(), map() | keyword()) ::
           {:ok, term()} | {:error, Bosbase.ClientResponseError.t()}
   def send(client, path, opts \\ %{}) do
-    with {:ok, ref} <- Call.ref(client),
-         {:ok, path} <- Call.string(path, "path"),
-         {:ok, options} <- Call.options_json(opts, true) do
-      Call.result(Bosbase.Native.send(ref, path, options))
-    end
+    Call.send(client, nil, path, opts)
   end
 
   defimpl Inspect do

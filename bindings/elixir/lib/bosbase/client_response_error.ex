@@ -76,6 +76,22 @@ defmodule Bosbase.ClientResponseError do
   end
 
   @doc false
+  # The caller stopped waiting `wait_ms` after starting the call (its deadline plus a
+  # margin: it was queued behind other calls); the call was cancelled, so it had no effect
+  # on the auth store. `json` is the core's `cancelled` error, if any, for its url.
+  @spec gave_up(pos_integer(), binary() | nil) :: t()
+  def gave_up(wait_ms, json) do
+    url = if is_binary(json), do: from_native(9, json).url, else: ""
+
+    %__MODULE__{
+      kind: "timeout",
+      url: url,
+      is_abort: true,
+      message: "no answer within #{wait_ms} ms; the call was cancelled"
+    }
+  end
+
+  @doc false
   # An argument this binding refuses before calling the core. `message` must name the
   # argument, never contain its value.
   @spec invalid_argument(String.t()) :: t()

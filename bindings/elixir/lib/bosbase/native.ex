@@ -1,8 +1,9 @@
 defmodule Bosbase.Native do
   @moduledoc false
   # Stubs replaced by c_src/bosbase_nif.c at load time. Strings are binaries, options are
-  # JSON text or nil; network calls and client_close run on dirty I/O schedulers (see
-  # nif_funcs in the C file). Nothing raises. Results: {:ok, json | nil} |
+  # JSON text or nil. Every NIF returns in microseconds except client_close (dirty I/O: it
+  # waits for calls in flight); network calls only start the call (call_start, send_start)
+  # and the reply is sent to the caller later. Nothing raises. Results: {:ok, json | nil} |
   # {:error, status_code, error_json | nil} (a closed client: BOSBASE_STATUS_CLOSED, nil) |
   # {:error, :badarg} (not a client resource, or not a binary: Elixir checks types first).
 
@@ -33,26 +34,16 @@ defmodule Bosbase.Native do
   @spec generate_token() :: reply
   def generate_token, do: :erlang.nif_error(:not_loaded)
 
-  @spec collection_send(ref, binary(), binary(), binary() | nil) :: reply
-  def collection_send(_ref, _collection, _path, _options), do: :erlang.nif_error(:not_loaded)
-  @spec send(ref, binary(), binary() | nil) :: reply
-  def send(_ref, _path, _options), do: :erlang.nif_error(:not_loaded)
-  @spec bind_custom_token(ref, binary(), binary(), binary(), binary(), binary() | nil) :: reply
-  def bind_custom_token(_ref, _collection, _email, _password, _token, _options),
-    do: :erlang.nif_error(:not_loaded)
-
-  @spec unbind_custom_token(ref, binary(), binary(), binary(), binary(), binary() | nil) :: reply
-  def unbind_custom_token(_ref, _collection, _email, _password, _token, _options),
-    do: :erlang.nif_error(:not_loaded)
-
-  @spec auth_with_token(ref, binary(), binary(), binary() | nil) :: reply
-  def auth_with_token(_ref, _collection, _token, _options), do: :erlang.nif_error(:not_loaded)
-  @spec auth_with_password(ref, binary(), binary(), binary(), binary() | nil) :: reply
-  def auth_with_password(_ref, _collection, _identity, _password, _options),
-    do: :erlang.nif_error(:not_loaded)
-
-  @spec auth_refresh(ref, binary(), binary() | nil) :: reply
-  def auth_refresh(_ref, _collection, _options), do: :erlang.nif_error(:not_loaded)
+  # Network calls: both return at once; {tag, reply} arrives later, exactly once, in the
+  # calling process's mailbox (unless call_cancel/1 answers :dropped).
+  @spec call_start(ref, binary(), binary(), binary() | nil) :: {:ok, ref, reference()} | reply
+  def call_start(_ref, _op, _args_json, _options), do: :erlang.nif_error(:not_loaded)
+  @spec send_start(ref, binary() | nil, binary(), binary() | nil) :: {:ok, ref, reference()} | reply
+  def send_start(_ref, _collection, _path, _options), do: :erlang.nif_error(:not_loaded)
+  @spec call_cancel(ref) :: :sent | :wait | :dropped | {:error, :badarg}
+  def call_cancel(_call), do: :erlang.nif_error(:not_loaded)
+  @spec live_calls() :: non_neg_integer()
+  def live_calls, do: :erlang.nif_error(:not_loaded)
 
   @spec auth_store_token(ref) :: reply
   def auth_store_token(_ref), do: :erlang.nif_error(:not_loaded)

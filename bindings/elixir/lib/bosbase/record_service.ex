@@ -9,15 +9,21 @@ defmodule Bosbase.RecordService do
   keyword list with any of `:body` (extra body fields), `:query`, `:headers`, `:expand`,
   `:fields`, `:mfa_id` (finishes an MFA login) and `:timeout` (milliseconds, this call's
   deadline instead of the client's).
+
+  The per-operation functions (`auth_with_token/3`, `bind_custom_token/5`, ...) are
+  generated from the core's operation table (`lib/bosbase/operations.ex`, `make generate`)
+  and each runs its row through `Bosbase.Call.run/4`; `send/3` is the raw form.
   """
 
-  alias Bosbase.{Call, Native}
+  alias Bosbase.Call
 
   @enforce_keys [:client, :collection]
   defstruct [:client, :collection]
 
   @type t :: %__MODULE__{client: Bosbase.Client.t(), collection: String.t()}
-  @type result :: {:ok, term()} | {:error, Bosbase.ClientResponseError.t()}
+  @type result :: Call.result()
+
+  use Bosbase.Operations, :records
 
   @doc """
   Sends a request to `path` under `/api/collections/{collection}` (e.g. `"/bind-token"`).
@@ -26,74 +32,13 @@ defmodule Bosbase.RecordService do
   """
   @spec send(t(), String.t(), map() | keyword()) :: result
   def send(service, path, opts \\ %{}) do
-    with {:ok, ref, collection} <- unpack(service),
-         {:ok, path} <- Call.string(path, "path"),
-         {:ok, options} <- Call.options_json(opts, true) do
-      Call.result(Native.collection_send(ref, collection, path, options))
-    end
-  end
-
-  @doc "Binds `token` to the account `email`/`password`; `{:ok, true}`. Leaves the auth store alone."
-  @spec bind_custom_token(t(), String.t(), String.t(), String.t(), map() | keyword()) :: result
-  def bind_custom_token(service, email, password, token, opts \\ %{}) do
-    token_binding(&Native.bind_custom_token/6, service, {email, password, token}, opts)
-  end
-
-  @doc "Stops accepting `token` for the account; `{:ok, true}`, also when it was not bound."
-  @spec unbind_custom_token(t(), String.t(), String.t(), String.t(), map() | keyword()) :: result
-  def unbind_custom_token(service, email, password, token, opts \\ %{}) do
-    token_binding(&Native.unbind_custom_token/6, service, {email, password, token}, opts)
-  end
-
-  # bind and unbind take the same arguments; only the native function differs.
-  defp token_binding(native_fun, service, {email, password, token}, opts) do
-    with {:ok, ref, collection} <- unpack(service),
-         {:ok, [email, password, token]} <-
-           Call.strings([{email, "email"}, {password, "password"}, {token, "token"}]),
-         {:ok, options} <- Call.options_json(opts, false) do
-      Call.result(native_fun.(ref, collection, email, password, token, options))
-    end
-  end
-
-  @doc """
-  Signs in with a bound custom token: `{:ok, %{"token" => ..., "record" => %{...}}}`, also
-  saved in the client's auth store. An MFA-enabled collection answers
-  `{:error, %{kind: "mfa_required", mfa_id: id}}`; finish with another method and `mfa_id: id`.
-  """
-  @spec auth_with_token(t(), String.t(), map() | keyword()) :: result
-  def auth_with_token(service, token, opts \\ %{}) do
-    with {:ok, ref, collection} <- unpack(service),
-         {:ok, token} <- Call.string(token, "token"),
-         {:ok, options} <- Call.options_json(opts, false) do
-      Call.result(Native.auth_with_token(ref, collection, token, options))
-    end
-  end
-
-  @doc "Signs in with email and password; result and auth store as for `auth_with_token/3`."
-  @spec auth_with_password(t(), String.t(), String.t(), map() | keyword()) :: result
-  def auth_with_password(service, identity, password, opts \\ %{}) do
-    with {:ok, ref, collection} <- unpack(service),
-         {:ok, [identity, password]} <-
-           Call.strings([{identity, "identity"}, {password, "password"}]),
-         {:ok, options} <- Call.options_json(opts, false) do
-      Call.result(Native.auth_with_password(ref, collection, identity, password, options))
-    end
-  end
-
-  @doc "Refreshes the stored token and saves the answer in the auth store."
-  @spec auth_refresh(t(), map() | keyword()) :: result
-  def auth_refresh(service, opts \\ %{}) do
-    with {:ok, ref, collection} <- unpack(service),
-         {:ok, options} <- Call.options_json(opts, false) do
-      Call.result(Native.auth_refresh(ref, collection, options))
-    end
+    with {:ok, client, collection} <- unpack(service),
+         do: Call.send(client, collection, path, opts)
   end
 
   defp unpack(%__MODULE__{client: client, collection: collection}) do
-    with {:ok, ref} <- Call.ref(client),
-         {:ok, collection} <- Call.string(collection, "collection") do
-      {:ok, ref, collection}
-    end
+    with {:ok, collection} <- Call.string(collection, "collection"),
+         do: {:ok, client, collection}
   end
 
   defp unpack({:error, %Bosbase.ClientResponseError{}} = error), do: error

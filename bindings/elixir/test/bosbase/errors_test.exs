@@ -155,7 +155,7 @@ defmodule Bosbase.ErrorsTest do
       assert {:error, %ClientResponseError{kind: "invalid_argument"}} = Client.close(forged)
       refute AuthStore.valid?(forged)
       assert {:error, :badarg} = Bosbase.Native.auth_store_token(:nope)
-      assert {:error, :badarg} = Bosbase.Native.send(make_ref(), "/", nil)
+      assert {:error, :badarg} = Bosbase.Native.send_start(make_ref(), nil, "/", nil)
     end
   end
 
