@@ -4,8 +4,8 @@ extends RefCounted
 ## Today a call runs on [WorkerThreadPool]: the worker runs the blocking BosbaseNative method,
 ## hands the reply to the main thread with [method Object.call_deferred], and [signal finished]
 ## fires there with the decoded result. Moving to the core's asynchronous C call
-## (bosbase_call_async) replaces [method start] and [method _run] here and nothing else: the
-## rest of the addon only awaits [signal finished].
+## (bosbase_call_async) replaces [method start] and [method _run] here (plus the native method
+## that starts such a call, in C); the rest of the addon only awaits [signal finished].
 ##
 ## A started call is kept alive by [member _pending] until its result reached the main thread,
 ## and it holds the native object, so the client handle outlives every call in flight whatever
