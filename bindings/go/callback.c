@@ -1,6 +1,7 @@
-// C side of AuthStore.OnChange. Go cannot take the address of an exported Go
-// function as a C function pointer, and passing an integer id as `void *` from Go
-// would trip `go vet`'s unsafe.Pointer rules, so both conversions happen here.
+// C side of the Go callbacks (AuthStore.OnChange and the completion of an asynchronous
+// call). Go cannot take the address of an exported Go function as a C function pointer,
+// and passing an integer id as `void *` from Go would trip `go vet`'s unsafe.Pointer
+// rules, so both conversions happen here.
 #include <stdint.h>
 #include "bosbase.h"
 #include "_cgo_export.h"
@@ -12,4 +13,16 @@ static void bbgo_auth_change(void *user_data, const char *token, const char *rec
 BosbaseStatus bbgo_on_change(const BosbaseClient *client, uintptr_t id, uint64_t *listener_id_out,
                              char **error_out) {
     return bosbase_auth_store_on_change(client, bbgo_auth_change, (void *)id, listener_id_out, error_out);
+}
+
+static void bbgo_call_done(void *user_data, BosbaseStatus status, const char *result_json,
+                           const char *error_json) {
+    bosbaseGoCallDone((uintptr_t)user_data, (uint32_t)status, (char *)result_json, (char *)error_json);
+}
+
+BosbaseStatus bbgo_call_async(const BosbaseClient *client, const char *op, const char *args_json,
+                              const char *options_json, uintptr_t handle, BosbaseCall **call_out,
+                              char **error_out) {
+    return bosbase_call_async(client, op, args_json, options_json, bbgo_call_done, (void *)handle, call_out,
+                              error_out);
 }

@@ -1,7 +1,7 @@
 package bosbase
 
-// This file holds only the exported callback: cgo forbids C definitions in the
-// preamble of a file with //export, so the trampoline lives in callback.c.
+// This file holds only the exported callbacks: cgo forbids C definitions in the
+// preamble of a file with //export, so the trampolines live in callback.c.
 
 /*
 #include <stdint.h>
@@ -11,6 +11,7 @@ import "C"
 import (
 	"fmt"
 	"os"
+	"runtime/cgo"
 )
 
 //export bosbaseGoAuthChange
@@ -28,4 +29,10 @@ func bosbaseGoAuthChange(id C.uintptr_t, token, record *C.char) {
 		}
 	}()
 	fn(tok, rec)
+}
+
+//export bosbaseGoCallDone
+func bosbaseGoCallDone(handle C.uintptr_t, status C.uint32_t, result, errJSON *C.char) {
+	// Strings are borrowed for this call only (C.GoString copies; NULL gives "").
+	callDone(cgo.Handle(handle), outcome{status: statusOf(status), result: C.GoString(result), errJSON: C.GoString(errJSON)})
 }

@@ -166,12 +166,3 @@ func (c *Client) callJSON(build func(cs *cStrings) (handleFn, error)) (any, erro
 	}
 	return v, nil
 }
-
-// callMap is call with the result decoded as a JSON object.
-func (c *Client) callMap(build func(cs *cStrings) (handleFn, error)) (map[string]any, error) {
-	text, err := c.call(build)
-	if err != nil {
-		return nil, err
-	}
-	return decodeMap(text)
-}

@@ -57,11 +57,20 @@ type ClientResponseError struct {
 	Message string
 
 	mfaID string
+	cause error // for Kind "cancelled" from a context: ctx.Err()
 }
 
 // newError is a failure the binding detects itself, shaped like the core's.
 func newError(kind, message string) *ClientResponseError {
 	return &ClientResponseError{Kind: kind, Response: map[string]any{}, Message: message}
+}
+
+// cancelledError is a call cancelled by its context; it unwraps to cause (ctx.Err()).
+func cancelledError(cause error, message string) *ClientResponseError {
+	e := newError(KindCancelled, message)
+	e.IsAbort = true
+	e.cause = cause
+	return e
 }
 
 // closedError is what every call on a closed client returns.
@@ -124,6 +133,11 @@ func (e *ClientResponseError) Error() string {
 func (e *ClientResponseError) Is(target error) bool {
 	return target == ErrClosed && e.Kind == KindClosed
 }
+
+// Unwrap returns the context's error (context.Canceled or context.DeadlineExceeded) for
+// a call cancelled because its context was done, so errors.Is(err, context.Canceled)
+// holds; nil otherwise.
+func (e *ClientResponseError) Unwrap() error { return e.cause }
 
 // GoString is the %#v form: the exported fields, spelled out so that no future field
 // can leak into logs by accident.

@@ -1,13 +1,259 @@
-//! The go target (not generated yet: its binding's generic call primitive comes first).
+//! `bindings/go/operations_gen.go`: one Go method per operation, plus its `...Ctx` form.
+//! Record operations are methods of `*RecordService` (`client.Collection("users")`); the
+//! others of a service per group, reached by a client method (`client.Health()`).
+//!
+//! Signature (seed 001's shape): the required arguments, then the arguments that have a
+//! default (a zero value means the default), then `body, query map[string]any, headers
+//! map[string]string`. `XCtx(ctx, ...)` takes a `context.Context` first and cancels the
+//! call through `bosbase_call_cancel` when ctx is done. Results: `bool` for operations
+//! that answer `true`, `map[string]any` for JSON. Every method is one call of the
+//! binding's hand-written primitive (`runMap`/`runBool` in call.go) with the row's name.
+//! The output is gofmt-clean (`make go-test` checks it).
 
-use super::Op;
+use super::{groups, pascal, Arg, Op};
+
+const PATH: &str = "bindings/go/operations_gen.go";
+
+/// Go's keywords and predeclared names, plus the names the generated methods use
+/// themselves; an argument with one of these names gets an `Arg` suffix.
+const RESERVED: &[&str] = &[
+    "break",
+    "case",
+    "chan",
+    "const",
+    "continue",
+    "default",
+    "defer",
+    "else",
+    "fallthrough",
+    "for",
+    "func",
+    "go",
+    "goto",
+    "if",
+    "import",
+    "interface",
+    "map",
+    "package",
+    "range",
+    "return",
+    "select",
+    "struct",
+    "switch",
+    "type",
+    "var",
+    "any",
+    "bool",
+    "byte",
+    "error",
+    "int",
+    "len",
+    "nil",
+    "string",
+    "true",
+    "false",
+    "s",
+    "c",
+    "ctx",
+    "body",
+    "query",
+    "headers",
+    "context",
+];
+
+/// The Go parameter name of an argument (the table's names are camelCase already).
+fn ident(name: &str) -> String {
+    let mut id: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    if id.is_empty() || id.starts_with(|c: char| c.is_ascii_digit()) {
+        id.insert(0, 'a');
+    }
+    if RESERVED.contains(&id.as_str()) {
+        id.push_str("Arg");
+    }
+    id
+}
+
+fn go_type(ty: &str) -> &'static str {
+    match ty {
+        "string" => "string",
+        "integer" => "int",
+        _ => "any",
+    }
+}
+
+/// (result type, primitive) for a result shape.
+fn result(op: &Op) -> (&'static str, &'static str) {
+    match op.result.as_str() {
+        "true" => ("bool", "runBool"),
+        "json" => ("map[string]any", "runMap"),
+        _ => ("any", "runAny"),
+    }
+}
+
+/// The parameter list: required arguments, then those with a default (consecutive
+/// parameters of one type share it, as gofmt'd Go writes them), then the options.
+fn ordered(op: &Op) -> Vec<&Arg> {
+    let params = op.params();
+    let (required, defaulted): (Vec<&Arg>, Vec<&Arg>) = params.into_iter().partition(|a| a.default.is_none());
+    [required, defaulted].concat()
+}
+
+fn param_list(op: &Op) -> String {
+    let mut parts: Vec<(Vec<String>, &str)> = Vec::new();
+    for a in ordered(op) {
+        let ty = go_type(&a.ty);
+        match parts.last_mut() {
+            Some((names, t)) if *t == ty => names.push(ident(&a.name)),
+            _ => parts.push((vec![ident(&a.name)], ty)),
+        }
+    }
+    parts.push((vec!["body".to_owned(), "query".to_owned()], "map[string]any"));
+    parts.push((vec!["headers".to_owned()], "map[string]string"));
+    parts.iter().map(|(names, ty)| format!("{} {ty}", names.join(", "))).collect::<Vec<_>>().join(", ")
+}
+
+fn arg_names(op: &Op) -> String {
+    let mut names: Vec<String> = ordered(op).iter().map(|a| ident(&a.name)).collect();
+    names.extend(["body", "query", "headers"].map(str::to_owned));
+    names.join(", ")
+}
+
+/// The named-arguments map the primitive gets.
+fn args_map(op: &Op) -> String {
+    let mut entries: Vec<String> = Vec::new();
+    if op.on_collection() {
+        entries.push("\"collection\": s.name".to_owned());
+    }
+    for a in op.params() {
+        let value = match a.default {
+            Some(_) => format!("orDefault({})", ident(&a.name)),
+            None => ident(&a.name),
+        };
+        entries.push(format!("\"{}\": {value}", a.name));
+    }
+    match entries.is_empty() {
+        true => "nil".to_owned(),
+        false => format!("map[string]any{{{}}}", entries.join(", ")),
+    }
+}
+
+/// `text` as `//` comment lines of at most about 96 columns.
+fn comment(text: &str, indent: &str) -> String {
+    let mut out = String::new();
+    for para in text.split('\n') {
+        let mut line = String::new();
+        for word in para.split_whitespace() {
+            if !line.is_empty() && line.len() + word.len() + 1 > 92 {
+                out.push_str(&format!("{indent}// {line}\n"));
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        match line.is_empty() {
+            true => out.push_str(&format!("{indent}//\n")),
+            false => out.push_str(&format!("{indent}// {line}\n")),
+        }
+    }
+    out
+}
+
+/// The row's doc as a Go doc sentence that starts with the method's name
+/// ("Checks that…" → "Check checks that…").
+fn doc_sentence(name: &str, doc: &str) -> String {
+    let mut chars = doc.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if first.is_ascii_uppercase() && !second.is_ascii_uppercase() => {
+            format!("{name} {}{}", first.to_ascii_lowercase(), &doc[1..])
+        }
+        _ => format!("{name}: {doc}"),
+    }
+}
+
+fn defaults_note(op: &Op) -> Option<String> {
+    let notes: Vec<String> =
+        ordered(op).iter().filter_map(|a| a.default.as_ref().map(|d| format!("{} {d}", ident(&a.name)))).collect();
+    (!notes.is_empty())
+        .then(|| format!("A zero value of an argument with a default means that default ({}).", notes.join(", ")))
+}
+
+fn method(op: &Op, receiver: &str, client: &str) -> String {
+    let name = pascal(&op.method);
+    let (ret, run) = result(op);
+    let http = bosbase::operations::find(&op.name).map(|o| format!(" ({} {})", o.method, o.path)).unwrap_or_default();
+    let mut doc = format!("{}\n\nOperation \"{}\"{http}.", doc_sentence(&name, &op.doc), op.name);
+    if let Some(note) = defaults_note(op) {
+        doc.push(' ');
+        doc.push_str(&note);
+    }
+    doc.push_str(&format!(" It blocks until the answer or the call's deadline; {name}Ctx can be cancelled."));
+    let params = param_list(op);
+    let mut s = comment(&doc, "");
+    s.push_str(&format!(
+        "func ({receiver}) {name}({params}) ({ret}, error) {{\n\treturn s.{name}Ctx(context.Background(), {})\n}}\n\n",
+        arg_names(op)
+    ));
+    s.push_str(&comment(
+        &format!(
+            "{name}Ctx is {name} under ctx: when ctx is done before the call finishes, the call is cancelled and the error is a *ClientResponseError of Kind \"cancelled\" that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).{}",
+            if op.effect == "saveAuth" { " A cancelled login is not saved, whatever the server answers." } else { "" }
+        ),
+        "",
+    ));
+    s.push_str(&format!(
+        "func ({receiver}) {name}Ctx(ctx context.Context, {params}) ({ret}, error) {{\n\treturn {client}.{run}(ctx, \"{}\", {}, body, query, headers)\n}}\n\n",
+        op.name,
+        args_map(op)
+    ));
+    s
+}
+
+fn generate(ops: &[Op]) -> String {
+    let mut s = String::from(
+        "// Code generated by tools/generate from the operation table; DO NOT EDIT.\n\n\
+         // The operations of the core's table (src/operations.rs), one method each plus its\n\
+         // ...Ctx form, all running through the generic call in call.go. Run `make generate`\n\
+         // after changing the table or tools/generate/go.rs.\n\n\
+         package bosbase\n\nimport \"context\"\n\n",
+    );
+    for g in groups(ops) {
+        let service = format!("{}Service", pascal(&g));
+        s.push_str(&comment(
+            &format!("{service} runs the \"{g}.*\" operations; get it with Client.{}.", pascal(&g)),
+            "",
+        ));
+        s.push_str(&format!("type {service} struct {{\n\tclient *Client\n}}\n\n"));
+        s.push_str(&comment(&format!("{} returns the service of the \"{g}.*\" operations.", pascal(&g)), ""));
+        s.push_str(&format!(
+            "func (c *Client) {}() *{service} {{\n\treturn &{service}{{client: c}}\n}}\n\n",
+            pascal(&g)
+        ));
+        for op in ops.iter().filter(|o| !o.on_collection() && o.group == g) {
+            s.push_str(&method(op, &format!("s *{service}"), "s.client"));
+        }
+    }
+    for op in ops.iter().filter(|o| o.on_collection()) {
+        s.push_str(&method(op, "s *RecordService", "s.client"));
+    }
+    s.truncate(s.trim_end().len());
+    s.push('\n');
+    s
+}
 
 /// Generated files: (path relative to the repository root, contents).
-pub fn outputs(_ops: &[Op]) -> Vec<(&'static str, String)> {
-    Vec::new()
+pub fn outputs(ops: &[Op]) -> Vec<(&'static str, String)> {
+    vec![(PATH, generate(ops))]
 }
 
 /// How the README's operation table names `op` in this language, once generated.
-pub fn readme_name(_op: &Op) -> Option<String> {
-    None
+pub fn readme_name(op: &Op) -> Option<String> {
+    let mut params: Vec<String> = ordered(op).iter().map(|a| ident(&a.name)).collect();
+    params.push("…".to_owned());
+    let call = format!("{}({})", pascal(&op.method), params.join(", "));
+    Some(match op.on_collection() {
+        true => format!("`client.Collection(c).{call}`"),
+        false => format!("`client.{}().{call}`", pascal(&op.group)),
+    })
 }

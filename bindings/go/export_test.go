@@ -1,0 +1,5 @@
+package bosbase
+
+// LiveCallHandles is the number of cgo.Handles of context-aware calls started and not yet
+// completed (for the leak tests in package bosbase_test).
+func LiveCallHandles() int64 { return liveCallHandles.Load() }
