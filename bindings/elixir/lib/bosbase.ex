@@ -28,4 +28,12 @@ defmodule Bosbase do
   """
   @spec live_clients() :: non_neg_integer()
   def live_clients, do: Bosbase.Native.live_clients()
+
+  @doc """
+  Number of network calls of this binding alive in this VM: started and not yet answered,
+  or answered but their handle not yet garbage collected. A debugging aid: it proves that
+  callers that time out or die leave no call handle behind.
+  """
+  @spec live_calls() :: non_neg_integer()
+  def live_calls, do: Bosbase.Native.live_calls()
 end

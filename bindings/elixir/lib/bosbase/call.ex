@@ -14,6 +14,7 @@ defmodule Bosbase.Call do
   whose destructor cancels the call (a cancelled login never reaches the auth store) and
   frees it.
   """
+
   # Shared by the public modules: argument checks, options → JSON, NIF reply → result.
   # Nothing here raises: every problem is {:error, %ClientResponseError{}}. Messages name
   # the argument, never its value (it may be a password or a token).

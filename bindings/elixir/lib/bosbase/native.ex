@@ -38,7 +38,9 @@ defmodule Bosbase.Native do
   # calling process's mailbox (unless call_cancel/1 answers :dropped).
   @spec call_start(ref, binary(), binary(), binary() | nil) :: {:ok, ref, reference()} | reply
   def call_start(_ref, _op, _args_json, _options), do: :erlang.nif_error(:not_loaded)
-  @spec send_start(ref, binary() | nil, binary(), binary() | nil) :: {:ok, ref, reference()} | reply
+
+  @spec send_start(ref, binary() | nil, binary(), binary() | nil) ::
+          {:ok, ref, reference()} | reply
   def send_start(_ref, _collection, _path, _options), do: :erlang.nif_error(:not_loaded)
   @spec call_cancel(ref) :: :sent | :wait | :dropped | {:error, :badarg}
   def call_cancel(_call), do: :erlang.nif_error(:not_loaded)

@@ -1,9 +1,8 @@
 defmodule Bosbase.ConcurrencyTest do
-  # Network calls run on dirty I/O schedulers: many at once on one client, and a plain
-  # Erlang process keeps being scheduled meanwhile. Measured with the calls moved to
-  # normal schedulers (DIRTY_IO set to 0 in the C file), the sleeper woke 399 ms late in
-  # the first test and 3.7 s late in the second; on dirty I/O schedulers it stays well
-  # under the limit. Not async: other suites' load would blur the measurement.
+  # Many calls at once on one client, and a plain Erlang process keeps being scheduled
+  # meanwhile: no NIF waits for the network (the calls run on the core's worker pool and
+  # the callers wait in `receive`; see async_test.exs for file I/O and killed callers).
+  # Not async: other suites' load would blur the measurement.
   use ExUnit.Case, async: false
 
   alias Bosbase.{Client, RecordService}
@@ -36,8 +35,9 @@ defmodule Bosbase.ConcurrencyTest do
   end
 
   test "slow calls, more than there are normal schedulers, do not stall the VM" do
-    # A listener that never accepts: each call blocks until its 2 s timeout. Were the
-    # calls on normal schedulers, the sleeper could not run for about two seconds.
+    # A listener that never accepts: each call waits until its 2 s timeout. Were the
+    # calls blocking inside NIFs on normal schedulers, the sleeper could not run for
+    # about two seconds.
     {:ok, listener} = :gen_tcp.listen(0, ip: {127, 0, 0, 1}, backlog: 64)
     {:ok, port} = :inet.port(listener)
     pb = Client.new("http://127.0.0.1:#{port}", timeout: 2000)

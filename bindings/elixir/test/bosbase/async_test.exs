@@ -1,0 +1,257 @@
+defmodule Bosbase.AsyncTest do
+  # Network calls hold no scheduler: the NIF starts the call on the core's worker pool
+  # (or, for send/3, the binding's own threads) and the caller waits in a `receive`.
+  # Fault injection only: local :gen_tcp servers that never answer, or answer late.
+  # Not async: the timing and the live-call counts need the VM to themselves.
+  use ExUnit.Case, async: false
+
+  alias Bosbase.{AuthStore, Client, RecordService}
+
+  @max_late_ms 50
+  # A valid auth answer: a JWT-shaped token whose exp is 2100-01-01, and a record.
+  @auth_json ~s({"token":"x.eyJleHAiOjQxMDI0NDQ4MDB9.y","record":{"id":"r1"}})
+
+  # Accepts every connection and reports it as {:accepted, socket}; `answer` (run in a
+  # process per connection) decides what happens next.
+  defp server(answer) do
+    {:ok, listener} =
+      :gen_tcp.listen(0, [:binary, ip: {127, 0, 0, 1}, active: false, backlog: 256])
+
+    {:ok, port} = :inet.port(listener)
+    parent = self()
+    acceptor = spawn_link(fn -> accept_loop(listener, parent, answer) end)
+    on_exit(fn -> Process.exit(acceptor, :kill) end)
+    "http://127.0.0.1:#{port}"
+  end
+
+  defp accept_loop(listener, parent, answer) do
+    case :gen_tcp.accept(listener) do
+      {:ok, socket} ->
+        handler = spawn(fn -> receive(do: (:go -> answer.(socket, parent))) end)
+        :ok = :gen_tcp.controlling_process(socket, handler)
+        send(handler, :go)
+        accept_loop(listener, parent, answer)
+
+      {:error, _} ->
+        :ok
+    end
+  end
+
+  # Reads the request, tells the test, never answers.
+  defp silent(socket, parent) do
+    {:ok, _request} = :gen_tcp.recv(socket, 0, 10_000)
+    send(parent, :request)
+    Process.sleep(:infinity)
+  end
+
+  # Reads the request, tells the test, answers a valid login after `delay_ms`.
+  defp late_login(delay_ms) do
+    fn socket, parent ->
+      {:ok, _request} = :gen_tcp.recv(socket, 0, 10_000)
+      send(parent, :request)
+      Process.sleep(delay_ms)
+
+      :ok =
+        :gen_tcp.send(
+          socket,
+          "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: " <>
+            "#{byte_size(@auth_json)}\r\n\r\n" <> @auth_json
+        )
+
+      send(parent, :answered)
+      :gen_tcp.close(socket)
+    end
+  end
+
+  defp await_messages(_msg, 0, _timeout), do: :ok
+
+  defp await_messages(msg, n, timeout) do
+    receive do
+      ^msg -> await_messages(msg, n - 1, timeout)
+    after
+      timeout -> flunk("#{n} more #{inspect(msg)} expected")
+    end
+  end
+
+  defp settled_calls(expected, tries \\ 100) do
+    Enum.each(Process.list(), &:erlang.garbage_collect/1)
+
+    cond do
+      Bosbase.live_calls() == expected -> true
+      tries == 0 -> false
+      true -> Process.sleep(50) && settled_calls(expected, tries - 1)
+    end
+  end
+
+  # Runs `probe` in a loop in its own process until told to stop; returns the largest
+  # lateness it measured (ms) and the number of rounds.
+  defp start_probe(probe) do
+    parent = self()
+
+    spawn_link(fn ->
+      loop = fn loop, rounds, worst ->
+        receive do
+          :stop -> send(parent, {:probe, self(), rounds, worst})
+        after
+          0 -> loop.(loop, rounds + 1, max(worst, probe.()))
+        end
+      end
+
+      loop.(loop, 0, 0)
+    end)
+  end
+
+  defp stop_probe(pid) do
+    send(pid, :stop)
+
+    receive do
+      {:probe, ^pid, rounds, worst} -> {rounds, worst}
+    end
+  end
+
+  defp ms_since(t0), do: System.monotonic_time(:millisecond) - t0
+
+  test "while 50 slow calls are pending, File.read! and a 10 ms timer stay on time" do
+    url = server(&silent/2)
+    # Every call on the wire at once (the core's pool would otherwise queue some).
+    pb = Client.new(url, timeout: 4_000, pool_size: 64)
+    users = Client.collection(pb, "users")
+    file = Path.expand("../../mix.exs", __DIR__)
+
+    calls =
+      for i <- 1..50 do
+        Task.async(fn ->
+          case rem(i, 3) do
+            0 -> Bosbase.Health.check(pb)
+            1 -> RecordService.auth_with_token(users, "t")
+            2 -> Client.send(pb, "/api/health")
+          end
+        end)
+      end
+
+    # Measure once calls are on the wire (with a dirty-scheduler NIF only 10 ever are).
+    await_messages(:request, 10, 5_000)
+
+    reader =
+      start_probe(fn ->
+        t0 = System.monotonic_time(:millisecond)
+        File.read!(file)
+        late = ms_since(t0)
+        Process.sleep(5)
+        late
+      end)
+
+    sleeper =
+      start_probe(fn ->
+        t0 = System.monotonic_time(:millisecond)
+        Process.sleep(10)
+        ms_since(t0) - 10
+      end)
+
+    Process.sleep(2_000)
+    {reads, read_worst} = stop_probe(reader)
+    {ticks, sleep_worst} = stop_probe(sleeper)
+
+    IO.puts(
+      "\n  50 pending calls: #{reads} File.read! (slowest #{read_worst} ms), " <>
+        "#{ticks} timer ticks (latest #{sleep_worst} ms late)"
+    )
+
+    assert read_worst < @max_late_ms, "a File.read! took #{read_worst} ms"
+    assert sleep_worst < @max_late_ms, "the timer woke #{sleep_worst} ms late"
+    assert reads > 100 and ticks > 100
+    # All 50 were pending at the server during the measurement.
+    await_messages(:request, 40, 0)
+    results = Task.await_many(calls, 10_000)
+
+    assert Enum.all?(results, &match?({:error, %{kind: "timeout"}}, &1)),
+           "every call ends at its deadline: #{inspect(Enum.uniq(results))}"
+  end
+
+  test "killed callers leak nothing, and their cancelled logins never reach the auth store" do
+    base = Bosbase.live_calls()
+    clients = Bosbase.live_clients()
+    url = server(late_login(500))
+    parent = self()
+
+    # Owns the client, so that the client is dropped when it ends.
+    owner =
+      Task.async(fn ->
+        pb = Client.new(url, timeout: 5_000, pool_size: 32)
+        users = Client.collection(pb, "users")
+        callers = for _ <- 1..20, do: spawn(fn -> RecordService.auth_with_token(users, "t") end)
+        send(parent, {:callers, callers})
+
+        receive do
+          :check ->
+            cancelled = {AuthStore.token(pb), AuthStore.record(pb)}
+            # The same answer to a caller that waits is saved: the check above would see a leak.
+            waited = RecordService.auth_with_token(users, "t")
+            {cancelled, waited, AuthStore.record(pb)}
+        end
+      end)
+
+    assert_receive {:callers, callers}, 5_000
+    await_messages(:request, 20, 5_000)
+    assert Bosbase.live_calls() == base + 20
+
+    Enum.each(callers, &Process.exit(&1, :kill))
+    # The calls are cancelled as their handles die with the callers.
+    assert settled_calls(base), "live calls: #{Bosbase.live_calls()}, expected #{base}"
+
+    # The server answers every login afterwards; none of them is saved.
+    await_messages(:answered, 20, 5_000)
+    Process.sleep(200)
+    send(owner.pid, :check)
+    assert {{"", nil}, {:ok, %{"record" => %{"id" => "r1"}}}, %{"id" => "r1"}} = Task.await(owner)
+
+    assert settled_calls(base)
+    # The client, dropped with the task, is freed: no call kept it alive.
+    assert wait_for_clients(clients), "live clients: #{Bosbase.live_clients()}"
+  end
+
+  test "killed send/3 callers leak nothing once their requests end" do
+    base = Bosbase.live_calls()
+    pb = Client.new(server(&silent/2), timeout: 300)
+    callers = for _ <- 1..10, do: spawn(fn -> Client.send(pb, "/api/health") end)
+    await_messages(:request, 10, 5_000)
+    Enum.each(callers, &Process.exit(&1, :kill))
+    assert settled_calls(base), "live calls: #{Bosbase.live_calls()}, expected #{base}"
+  end
+
+  test "calls queued behind a small pool end by their own timeout, as kind timeout" do
+    base = Bosbase.live_calls()
+    pb = Client.new(server(&silent/2), timeout: 200, pool_size: 1)
+    t0 = System.monotonic_time(:millisecond)
+    results = 1..8 |> Enum.map(fn _ -> Task.async(fn -> Bosbase.Health.check(pb) end) end)
+    results = Task.await_many(results, 10_000)
+    elapsed = ms_since(t0)
+
+    assert Enum.all?(results, &match?({:error, %{kind: "timeout", is_abort: true}}, &1)),
+           inspect(results)
+
+    # 8 calls one after another would take 1.6 s; the waits end at 200 ms + 1 s.
+    assert elapsed < 1_500, "took #{elapsed} ms"
+    assert settled_calls(base)
+  end
+
+  test "a call's reply goes to its caller only; other messages are left alone" do
+    pb = Client.new(server(late_login(50)), timeout: 2_000)
+    send(self(), {:unrelated, 1})
+    users = Client.collection(pb, "users")
+    assert {:ok, %{"token" => _}} = RecordService.auth_with_token(users, "t")
+    assert_received {:unrelated, 1}
+    {:messages, left} = Process.info(self(), :messages)
+    assert Enum.reject(left, &(&1 in [:request, :answered])) == []
+  end
+
+  defp wait_for_clients(expected, tries \\ 100) do
+    Enum.each(Process.list(), &:erlang.garbage_collect/1)
+
+    cond do
+      Bosbase.live_clients() <= expected -> true
+      tries == 0 -> false
+      true -> Process.sleep(50) && wait_for_clients(expected, tries - 1)
+    end
+  end
+end
