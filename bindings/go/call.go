@@ -82,37 +82,17 @@ func OperationsJSON() (string, error) {
 
 // runJSON runs op and decodes its result as any JSON value.
 func (c *Client) runJSON(ctx context.Context, op string, args map[string]any, o optionsJSON) (any, error) {
-	text, err := c.run(ctx, op, args, o)
-	if err != nil {
-		return nil, err
-	}
-	var v any
-	if err := decodeJSON(text, &v); err != nil {
-		return nil, err
-	}
-	return v, nil
+	return decoded[any](c.run(ctx, op, args, o))
 }
 
 // runMap runs op for a generated method whose result is a JSON object.
 func (c *Client) runMap(ctx context.Context, op string, args, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	text, err := c.run(ctx, op, args, optionsJSON{Body: body, Query: query, Headers: headers})
-	if err != nil {
-		return nil, err
-	}
-	return decodeMap(text)
+	return decoded[map[string]any](c.run(ctx, op, args, optionsJSON{Body: body, Query: query, Headers: headers}))
 }
 
 // runBool runs op for a generated method whose result is true.
 func (c *Client) runBool(ctx context.Context, op string, args, body, query map[string]any, headers map[string]string) (bool, error) {
-	text, err := c.run(ctx, op, args, optionsJSON{Body: body, Query: query, Headers: headers})
-	if err != nil {
-		return false, err
-	}
-	var ok bool
-	if err := decodeJSON(text, &ok); err != nil {
-		return false, err
-	}
-	return ok, nil
+	return decoded[bool](c.run(ctx, op, args, optionsJSON{Body: body, Query: query, Headers: headers}))
 }
 
 // runAny runs op for a generated method whose result shape has no Go type of its own.
@@ -131,42 +111,38 @@ func orDefault[T comparable](v T) any {
 }
 
 // run is the primitive: it runs op with args and the request options and returns the
-// result JSON.
+// result JSON, blocking (bosbase_call) when ctx can never be done, else through runAsync.
 func (c *Client) run(ctx context.Context, op string, args map[string]any, o optionsJSON) (string, error) {
-	if c.initErr != nil {
-		return "", c.initErr
-	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if err := ctx.Err(); err != nil {
-		return "", cancelledError(err, "the call was cancelled before it started")
-	}
-	var cs cStrings
-	defer cs.free()
-	aj, err := argsJSON(args)
-	if err != nil {
-		return "", err
-	}
-	a, err := cs.addAll(op, aj)
-	if err != nil {
-		return "", err
-	}
-	opts, err := cs.options(o)
-	if err != nil {
-		return "", err
-	}
-	ptr := c.n.acquire()
-	if ptr == nil {
-		return "", closedError()
-	}
-	defer c.n.release()
-	if ctx.Done() == nil { // context.Background() and the like: never cancelled
-		return invoke(func(result, errOut **C.char) C.BosbaseStatus {
-			return C.bosbase_call(ptr, a[0], a[1], opts, result, errOut)
-		})
-	}
-	return runAsync(ctx, ptr, a[0], a[1], opts)
+	return c.call(func(cs *cStrings) (useFn, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, cancelledError(err, "the call was cancelled before it started")
+		}
+		aj, err := argsJSON(args)
+		if err != nil {
+			return nil, err
+		}
+		a, err := cs.addAll(op, aj)
+		if err != nil {
+			return nil, err
+		}
+		opts, err := cs.options(o)
+		if err != nil {
+			return nil, err
+		}
+		if ctx.Done() == nil { // context.Background() and the like: never cancelled
+			return func(ptr *C.BosbaseClient) (string, error) {
+				return invoke(func(result, errOut **C.char) C.BosbaseStatus {
+					return C.bosbase_call(ptr, a[0], a[1], opts, result, errOut)
+				})
+			}, nil
+		}
+		return func(ptr *C.BosbaseClient) (string, error) {
+			return runAsync(ctx, ptr, a[0], a[1], opts)
+		}, nil
+	})
 }
 
 // argsJSON encodes the named arguments. A string argument with a NUL byte is refused,

@@ -110,8 +110,19 @@ func (c *Client) Collection(name string) *RecordService {
 // Send sends a request to any path of the server (e.g. "/api/health") and returns
 // the decoded JSON answer (nil for an empty body). Nothing is saved in the auth store.
 func (c *Client) Send(path string, opts SendOptions) (any, error) {
-	return c.callJSON(func(cs *cStrings) (handleFn, error) {
-		p, err := cs.add(path)
+	return c.send([]string{path}, opts, func(ptr *C.BosbaseClient, a []*C.char, o *C.char, result, errOut **C.char) C.BosbaseStatus {
+		return C.bosbase_send(ptr, a[0], o, result, errOut)
+	})
+}
+
+// sendFn is one of the C send functions, given the copied strings and options.
+type sendFn func(ptr *C.BosbaseClient, a []*C.char, o *C.char, result, errOut **C.char) C.BosbaseStatus
+
+// send runs a send function with strs copied to C and opts encoded; the answer is
+// decoded as any JSON value.
+func (c *Client) send(strs []string, opts SendOptions, fn sendFn) (any, error) {
+	return decoded[any](c.call(func(cs *cStrings) (useFn, error) {
+		a, err := cs.addAll(strs...)
 		if err != nil {
 			return nil, err
 		}
@@ -123,18 +134,21 @@ func (c *Client) Send(path string, opts SendOptions) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return func(ptr *C.BosbaseClient, result, errOut **C.char) C.BosbaseStatus {
-			return C.bosbase_send(ptr, p, o, result, errOut)
+		return func(ptr *C.BosbaseClient) (string, error) {
+			return invoke(func(result, errOut **C.char) C.BosbaseStatus {
+				return fn(ptr, a, o, result, errOut)
+			})
 		}, nil
-	})
+	}))
 }
 
-// handleFn is one C call on a live handle.
-type handleFn func(ptr *C.BosbaseClient, result, errOut **C.char) C.BosbaseStatus
+// useFn is one use of a live handle; it returns the result JSON.
+type useFn func(ptr *C.BosbaseClient) (string, error)
 
-// call prepares the C arguments with build, runs the call on a live handle and
-// returns the result JSON. C strings are freed and the handle released afterwards.
-func (c *Client) call(build func(cs *cStrings) (handleFn, error)) (string, error) {
+// call prepares the C arguments with build, runs the returned function on a live
+// handle and returns its result JSON. C strings are freed and the handle released
+// afterwards. Every request goes through here.
+func (c *Client) call(build func(cs *cStrings) (useFn, error)) (string, error) {
 	if c.initErr != nil {
 		return "", c.initErr
 	}
@@ -149,20 +163,5 @@ func (c *Client) call(build func(cs *cStrings) (handleFn, error)) (string, error
 		return "", closedError()
 	}
 	defer c.n.release()
-	return invoke(func(result, errOut **C.char) C.BosbaseStatus {
-		return fn(ptr, result, errOut)
-	})
-}
-
-// callJSON is call with the result decoded as any JSON value.
-func (c *Client) callJSON(build func(cs *cStrings) (handleFn, error)) (any, error) {
-	text, err := c.call(build)
-	if err != nil {
-		return nil, err
-	}
-	var v any
-	if err := decodeJSON(text, &v); err != nil {
-		return nil, err
-	}
-	return v, nil
+	return fn(ptr)
 }

@@ -97,11 +97,15 @@ func invoke(fn callFn) (string, error) {
 	return res, nil
 }
 
-// decodeMap decodes a JSON object result; `null` gives a nil map.
-func decodeMap(s string) (map[string]any, error) {
-	var m map[string]any
-	if err := decodeJSON(s, &m); err != nil {
-		return nil, err
+// decoded decodes a call's result JSON as T; the call's error, if any, passes through.
+func decoded[T any](text string, err error) (T, error) {
+	var v T
+	if err != nil {
+		return v, err
 	}
-	return m, nil
+	if err := decodeJSON(text, &v); err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
 }

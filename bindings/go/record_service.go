@@ -21,21 +21,7 @@ type RecordService struct {
 // /api/collections/{collection}/bind-token) and returns the decoded JSON answer
 // (nil for an empty body). Nothing is saved in the auth store.
 func (s *RecordService) Send(path string, opts SendOptions) (any, error) {
-	return s.client.callJSON(func(cs *cStrings) (handleFn, error) {
-		a, err := cs.addAll(s.name, path)
-		if err != nil {
-			return nil, err
-		}
-		oj, err := requestOptions(opts)
-		if err != nil {
-			return nil, err
-		}
-		o, err := cs.options(oj)
-		if err != nil {
-			return nil, err
-		}
-		return func(ptr *C.BosbaseClient, result, errOut **C.char) C.BosbaseStatus {
-			return C.bosbase_collection_send(ptr, a[0], a[1], o, result, errOut)
-		}, nil
+	return s.client.send([]string{s.name, path}, opts, func(ptr *C.BosbaseClient, a []*C.char, o *C.char, result, errOut **C.char) C.BosbaseStatus {
+		return C.bosbase_collection_send(ptr, a[0], a[1], o, result, errOut)
 	})
 }
