@@ -21,7 +21,8 @@ elixir-build: core-release elixir-tools
 	cd $(ELIXIR_DIR) && $(ELIXIR_ENV) mix compile
 	cd $(ELIXIR_EXAMPLE_DIR) && $(ELIXIR_ENV) mix compile
 
-# Formatting, the ExUnit suite (its test_helper starts its own dev server through
+# Formatting (the generated lib/bosbase/operations.ex included: the generator writes what
+# `mix format` would), the ExUnit suite (its test_helper starts its own dev server through
 # scripts/devserver) beside scripts/tls-fixture's HTTPS server, with BOSBASE_REQUIRE_TLS=1
 # so the HTTPS tests can never be skipped here, then seed 000's example under MIX_ENV=prod
 # as a path dependency.
@@ -38,7 +39,8 @@ elixir-demo:
 	cd $(ELIXIR_EXAMPLE_DIR) && $(ELIXIR_ENV) mix run complete_example.exs
 	cd $(ELIXIR_EXAMPLE_DIR) && $(ELIXIR_ENV) mix run snippets.exs
 
-# NIF call overhead next to the HTTP round trip, measured in one run.
+# The NIF's own costs, then the binding against :httpc like with like (per-call medians,
+# A/B order shuffled per round, the same headers on both sides), measured in one run.
 elixir-bench: core-release elixir-tools
 	env -u BOSBASE_URL $(ROOT)/scripts/devserver --build --demo -- \
 		bash -c 'cd $(ELIXIR_DIR) && $(ELIXIR_ENV) MIX_ENV=prod mix run bench/overhead.exs'

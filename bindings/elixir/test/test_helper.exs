@@ -108,6 +108,18 @@ defmodule Bosbase.TestSupport do
     "http://127.0.0.1:#{port}"
   end
 
+  # True once `check` holds, garbage-collecting every process before each try (dropped
+  # clients and call handles are freed by their owner's GC); false after ~5 s.
+  def eventually(check, tries \\ 100) do
+    Enum.each(Process.list(), &:erlang.garbage_collect/1)
+
+    cond do
+      check.() -> true
+      tries == 0 -> false
+      true -> Process.sleep(50) && eventually(check, tries - 1)
+    end
+  end
+
   # Measures how late a plain `:timer.sleep(10)` loop wakes up while `fun` runs: if the
   # normal schedulers were blocked by native calls, this process would not be scheduled.
   def with_sleeper(fun) do

@@ -6,6 +6,7 @@ defmodule Bosbase.AsyncTest do
   use ExUnit.Case, async: false
 
   alias Bosbase.{AuthStore, Client, RecordService}
+  import Bosbase.TestSupport, only: [eventually: 1]
 
   @max_late_ms 50
   # A valid auth answer: a JWT-shaped token whose exp is 2100-01-01, and a record.
@@ -73,15 +74,7 @@ defmodule Bosbase.AsyncTest do
     end
   end
 
-  defp settled_calls(expected, tries \\ 100) do
-    Enum.each(Process.list(), &:erlang.garbage_collect/1)
-
-    cond do
-      Bosbase.live_calls() == expected -> true
-      tries == 0 -> false
-      true -> Process.sleep(50) && settled_calls(expected, tries - 1)
-    end
-  end
+  defp settled_calls(expected), do: eventually(fn -> Bosbase.live_calls() == expected end)
 
   # Runs `probe` in a loop in its own process until told to stop; returns the largest
   # lateness it measured (ms) and the number of rounds.
@@ -245,13 +238,6 @@ defmodule Bosbase.AsyncTest do
     assert Enum.reject(left, &(&1 in [:request, :answered])) == []
   end
 
-  defp wait_for_clients(expected, tries \\ 100) do
-    Enum.each(Process.list(), &:erlang.garbage_collect/1)
-
-    cond do
-      Bosbase.live_clients() <= expected -> true
-      tries == 0 -> false
-      true -> Process.sleep(50) && wait_for_clients(expected, tries - 1)
-    end
-  end
+  defp wait_for_clients(expected),
+    do: eventually(fn -> Bosbase.live_clients() <= expected end)
 end
