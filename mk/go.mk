@@ -21,7 +21,9 @@ go-build: go-toolchain core-release
 	cd $(GO_BINDING) && go build ./...
 	cd $(GO_EXAMPLE) && go build -o $(GO_EXAMPLE_BIN) .
 
-# vet, then the suite twice: plainly and under the race detector. TestMain starts its own
+# vet and gofmt (any file `gofmt -l` lists fails the target, the generated operations_gen.go
+# included), seed 001 itself (examples/go, the seed's code verbatim) against its own dev
+# server, then the suite twice: plainly and under the race detector. TestMain starts its own
 # dev server through scripts/devserver --build --demo (BOSBASE_URL is unset so it does).
 # Both runs go under scripts/tls-fixture (one HTTPS server for both) so TestHTTPS runs;
 # BOSBASE_TLS_REQUIRED makes it fail rather than skip if the fixture's variables are missing.
@@ -31,6 +33,7 @@ GO_TEST_OK := $(ROOT)/target/go-test.ok
 go-test: go-build
 	cd $(GO_BINDING) && go vet ./... && gofmt -l . | (! grep .)
 	cd $(GO_EXAMPLE) && go vet ./... && gofmt -l . | (! grep .)
+	env -u BOSBASE_URL $(ROOT)/scripts/devserver --build --demo -- $(GO_EXAMPLE_BIN)
 	rm -f $(GO_TEST_OK)
 	cd $(GO_BINDING) && env -u BOSBASE_URL BOSBASE_TLS_REQUIRED=1 $(ROOT)/scripts/tls-fixture -- \
 	  sh -c 'go test -count=1 -timeout 20m ./... && go test -race -count=1 -timeout 30m ./... && touch $(GO_TEST_OK)' \
