@@ -137,20 +137,21 @@ defmodule Bosbase.Call do
     "timeout" => "timeoutMs"
   }
 
-  @doc "The error for a bad argument; `message` names it, never its value."
+  @doc false
+  # The error for a bad argument; `message` names it, never its value.
   @spec invalid(String.t()) :: error
   def invalid(message), do: {:error, ClientResponseError.invalid_argument(message)}
 
-  @doc """
-  `{:ok, ref}` for a client; an `{:error, _}` in the client's place (from a failed
-  `Client.new/2`) is passed through, so a pipeline reports the first failure.
-  """
+  @doc false
+  # `{:ok, ref}` for a client; an `{:error, _}` in the client's place (from a failed
+  # `Client.new/2`) is passed through, so a pipeline reports the first failure.
   @spec ref(term()) :: {:ok, reference()} | error
   def ref(%Client{ref: ref}), do: {:ok, ref}
   def ref({:error, %ClientResponseError{}} = error), do: error
   def ref(other), do: invalid("expected a %Bosbase.Client{}, got #{type_name(other)}")
 
-  @doc "`{:ok, binary}` for a string without NUL bytes (C would cut it short there)."
+  @doc false
+  # `{:ok, binary}` for a string without NUL bytes (C would cut it short there).
   @spec string(term(), String.t()) :: {:ok, binary()} | error
   def string(value, name) when is_binary(value) do
     if :binary.match(value, <<0>>) == :nomatch,
@@ -161,7 +162,8 @@ defmodule Bosbase.Call do
   def string(value, name),
     do: invalid("expected #{name} to be a string (binary), got #{type_name(value)}")
 
-  @doc "Checks several `{value, name}` strings, all or the first error."
+  @doc false
+  # Checks several `{value, name}` strings, all or the first error.
   @spec strings([{term(), String.t()}]) :: {:ok, [binary()]} | error
   def strings(pairs) do
     Enum.reduce_while(pairs, {:ok, []}, fn {value, name}, {:ok, acc} ->
@@ -176,7 +178,8 @@ defmodule Bosbase.Call do
     end
   end
 
-  @doc "Options map or keyword → options JSON (nil when empty). `method` only for send."
+  @doc false
+  # Options map or keyword → options JSON (nil when empty). `method` only for send.
   @spec options_json(term(), boolean()) :: {:ok, binary() | nil} | error
   def options_json(opts, allow_method?) when is_map(opts) or is_list(opts) do
     if is_list(opts) and not Keyword.keyword?(opts) do
@@ -223,7 +226,8 @@ defmodule Bosbase.Call do
   defp timeout(_ms),
     do: invalid("expected :timeout to be a positive integer (milliseconds)")
 
-  @doc "Turns a NIF reply into `{:ok, term}` / `{:error, %ClientResponseError{}}`."
+  @doc false
+  # Turns a NIF reply into `{:ok, term}` / `{:error, %ClientResponseError{}}`.
   @spec result(Bosbase.Native.reply()) :: {:ok, term()} | error
   def result({:ok, nil}), do: {:ok, nil}
   def result({:ok, json}) when is_binary(json), do: {:ok, Bosbase.JSON.decode!(json)}
@@ -232,7 +236,8 @@ defmodule Bosbase.Call do
   def result({:error, :badarg}),
     do: invalid("expected a client made by Bosbase.Client.new/2 (a forged or foreign handle)")
 
-  @doc "For functions that return a plain value on success: the value or `{:error, _}`."
+  @doc false
+  # For functions that return a plain value on success: the value or `{:error, _}`.
   @spec value({:ok, term()} | error) :: term() | error
   def value({:ok, value}), do: value
   def value({:error, _} = error), do: error
