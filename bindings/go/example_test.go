@@ -1,6 +1,7 @@
 package bosbase_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
@@ -26,6 +27,45 @@ func ExampleRecordService_AuthWithToken() {
 		log.Fatal(err)
 	}
 	fmt.Println(auth["record"].(map[string]any)["email"], client.AuthStore.IsValid())
+}
+
+// Give a login two seconds: when the context ends first the call is cancelled, returns
+// at once, and the login is not saved even if the server answers later (compiled, not run).
+func ExampleRecordService_AuthWithTokenCtx() {
+	client := bosbase.New("http://127.0.0.1:8090")
+	defer client.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	auth, err := client.Collection("users").AuthWithTokenCtx(ctx, "a-bound-token", nil, nil, nil)
+	var e *bosbase.ClientResponseError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded): // e.Kind == "cancelled"; the store is unchanged
+		log.Print("login timed out")
+	case errors.As(err, &e):
+		log.Fatal(e)
+	default:
+		fmt.Println(auth["token"] == client.AuthStore.Token()) // true
+	}
+}
+
+// The operations that are not a collection's have a service per group.
+func ExampleClient_Collections() {
+	client := bosbase.New("http://127.0.0.1:8090")
+	defer client.Close()
+
+	if _, err := client.Collection("_superusers").AuthWithPassword("admin@example.com", "admin-password", nil, nil, nil); err != nil {
+		log.Fatal(err)
+	}
+	health, err := client.Health().Check(nil, nil, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	list, err := client.Collections().GetList(1, 50, nil, nil, nil) // GetList(0, 0, ...): page 1 of 30
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(health["message"], list["totalItems"])
 }
 
 // Finish an MFA login: the first method fails with MFAID() set, the second carries it.

@@ -112,9 +112,9 @@ func (s *RecordService) AuthWithTokenCtx(ctx context.Context, token string, body
 // AuthWithPassword signs in with identity (email) and password and saves `{token, record}` in
 // the auth store.
 //
-// Operation "records.authWithPassword" (POST
-// /api/collections/{collection}/auth-with-password). It blocks until the answer or the call's
-// deadline; AuthWithPasswordCtx can be cancelled.
+// Operation "records.authWithPassword"
+// (POST /api/collections/{collection}/auth-with-password). It blocks until the answer or the
+// call's deadline; AuthWithPasswordCtx can be cancelled.
 func (s *RecordService) AuthWithPassword(identity, password string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
 	return s.AuthWithPasswordCtx(context.Background(), identity, password, body, query, headers)
 }
@@ -130,8 +130,8 @@ func (s *RecordService) AuthWithPasswordCtx(ctx context.Context, identity, passw
 // AuthRefresh refreshes the stored token (sent as Authorization) and saves the answer in the
 // auth store.
 //
-// Operation "records.authRefresh" (POST /api/collections/{collection}/auth-refresh). It blocks
-// until the answer or the call's deadline; AuthRefreshCtx can be cancelled.
+// Operation "records.authRefresh" (POST /api/collections/{collection}/auth-refresh). It
+// blocks until the answer or the call's deadline; AuthRefreshCtx can be cancelled.
 func (s *RecordService) AuthRefresh(body, query map[string]any, headers map[string]string) (map[string]any, error) {
 	return s.AuthRefreshCtx(context.Background(), body, query, headers)
 }

@@ -142,7 +142,7 @@ fn comment(text: &str, indent: &str) -> String {
     let mut out = String::new();
     for para in text.split('\n') {
         let mut line = String::new();
-        for word in para.split_whitespace() {
+        for word in para.split(' ').filter(|w| !w.is_empty()) {
             if !line.is_empty() && line.len() + word.len() + 1 > 92 {
                 out.push_str(&format!("{indent}// {line}\n"));
                 line.clear();
@@ -157,7 +157,7 @@ fn comment(text: &str, indent: &str) -> String {
             false => out.push_str(&format!("{indent}// {line}\n")),
         }
     }
-    out
+    out.replace('\u{a0}', " ")
 }
 
 /// The row's doc as a Go doc sentence that starts with the method's name
@@ -182,7 +182,9 @@ fn defaults_note(op: &Op) -> Option<String> {
 fn method(op: &Op, receiver: &str, client: &str) -> String {
     let name = pascal(&op.method);
     let (ret, run) = result(op);
-    let http = bosbase::operations::find(&op.name).map(|o| format!(" ({} {})", o.method, o.path)).unwrap_or_default();
+    // A no-break space keeps "(POST /api/...)" on one comment line; `comment` restores it.
+    let http =
+        bosbase::operations::find(&op.name).map(|o| format!(" ({}\u{a0}{})", o.method, o.path)).unwrap_or_default();
     let mut doc = format!("{}\n\nOperation \"{}\"{http}.", doc_sentence(&name, &op.doc), op.name);
     if let Some(note) = defaults_note(op) {
         doc.push(' ');
