@@ -88,6 +88,9 @@ typedef struct {
 /* Call states alive (in flight, or finished but not yet collected); live_calls/0. */
 static atomic_long live_call_states;
 
+/* Clients collected by the GC whose bosbase_client_free has not returned yet; pending_frees/0. */
+static atomic_long pending_frees;
+
 /*
  * The env of the NIF running on this thread while it calls into the core, for a
  * completion that runs synchronously inside that call (bosbase_call_cancel, or a call
@@ -570,6 +573,12 @@ static ERL_NIF_TERM nif_live_calls(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
     return enif_make_long(env, atomic_load(&live_call_states));
 }
 
+static ERL_NIF_TERM nif_pending_frees(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    (void)argc;
+    (void)argv;
+    return enif_make_long(env, atomic_load(&pending_frees));
+}
+
 /* ---------------------------------------------------------------- the library's pool */
 
 /*
@@ -605,6 +614,7 @@ static void run_job(job *j) {
     if (j->st == NULL) {
         bosbase_client_free(j->to_free);
         enif_free(j);
+        atomic_fetch_sub(&pending_frees, 1);
         return;
     }
     client = acquire(j->client);
@@ -766,7 +776,9 @@ static int free_later(BosbaseClient *client) {
         return 0;
     memset(j, 0, sizeof(*j));
     j->to_free = client;
+    atomic_fetch_add(&pending_frees, 1);
     if (!submit(j)) {
+        atomic_fetch_sub(&pending_frees, 1);
         enif_free(j);
         return 0;
     }
@@ -916,6 +928,7 @@ static ErlNifFunc nif_funcs[] = {
     {"client_close", 1, nif_client_close, DIRTY_IO},
     {"live_clients", 0, nif_live_clients, 0},
     {"live_calls", 0, nif_live_calls, 0},
+    {"pending_frees", 0, nif_pending_frees, 0},
     {"version", 0, nif_version, 0},
     {"status_name", 1, nif_status_name, 0},
     {"generate_token", 0, nif_generate_token, 0},

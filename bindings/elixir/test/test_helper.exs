@@ -120,6 +120,14 @@ defmodule Bosbase.TestSupport do
     end
   end
 
+  # Live native clients once every dropped one is freed: GC every process, then wait for
+  # the frees the collected clients handed to the binding's thread.
+  def settled_clients do
+    Enum.each(Process.list(), &:erlang.garbage_collect/1)
+    true = eventually(fn -> Bosbase.Native.pending_frees() == 0 end)
+    Bosbase.live_clients()
+  end
+
   # Measures how late a plain `:timer.sleep(10)` loop wakes up while `fun` runs: if the
   # normal schedulers were blocked by native calls, this process would not be scheduled.
   def with_sleeper(fun) do

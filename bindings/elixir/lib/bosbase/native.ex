@@ -46,6 +46,9 @@ defmodule Bosbase.Native do
   def call_cancel(_call), do: :erlang.nif_error(:not_loaded)
   @spec live_calls() :: non_neg_integer()
   def live_calls, do: :erlang.nif_error(:not_loaded)
+  # Clients the GC collected whose native free (on the binding's thread) is not done yet.
+  @spec pending_frees() :: non_neg_integer()
+  def pending_frees, do: :erlang.nif_error(:not_loaded)
 
   @spec auth_store_token(ref) :: reply
   def auth_store_token(_ref), do: :erlang.nif_error(:not_loaded)

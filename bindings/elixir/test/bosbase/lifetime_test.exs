@@ -122,10 +122,7 @@ defmodule Bosbase.LifetimeTest do
   end
 
   # Clients other tests dropped may still wait for their process's GC: collect first.
-  defp settled_count do
-    Enum.each(Process.list(), &:erlang.garbage_collect/1)
-    Bosbase.live_clients()
-  end
+  defp settled_count, do: settled_clients()
 
   # GC every process until the count is back, for at most ~5 s.
   defp wait_for_count(expected, tries \\ 50) do
