@@ -1,5 +1,6 @@
 /* Entry point named by bosbase.gdextension's `entry_symbol`. */
 #include "api.h"
+#include "async.h"
 #include "native.h"
 
 static void initialize(void *userdata, GDExtensionInitializationLevel level) {
@@ -13,6 +14,7 @@ static void deinitialize(void *userdata, GDExtensionInitializationLevel level) {
     (void)userdata;
     if (level == GDEXTENSION_INITIALIZATION_SCENE) {
         native_class_unregister();
+        async_shutdown();
     }
 }
 

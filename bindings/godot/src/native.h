@@ -1,8 +1,10 @@
 /* BosbaseNative: a RefCounted class owning one BosbaseClient handle.
- * Methods block; the GDScript addon calls them from WorkerThreadPool tasks. */
+ * No method waits for the network: calls start on the core's worker pool (async.c) and
+ * their outcomes are taken on the main thread; the auth-store methods are local reads. */
 #ifndef BOSBASE_GODOT_NATIVE_H
 #define BOSBASE_GODOT_NATIVE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,6 +18,14 @@ typedef struct {
     /* Bumped by the core's auth-store change callback (on whichever thread changed the
      * store); GDScript compares it after each call to emit its `changed` signal. */
     atomic_int_fast64_t auth_changes;
+
+    /* async.c's state, under `lock` (recursive: a cancel runs the completion callback on
+     * the cancelling thread, which takes it again). */
+    pthread_mutex_t lock;
+    pthread_cond_t jobs_done;
+    struct AsyncCall *calls; /* started with bosbase_call_async, not yet released */
+    int jobs;                /* send/close jobs of this library's threads still using client */
+    bool maybe_running;      /* a cancelled call may still be waiting for its answer */
 } BosbaseNative;
 
 typedef enum {

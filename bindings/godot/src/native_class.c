@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "api.h"
+#include "async.h"
 #include "envelope.h"
 #include "gd_string.h"
 #include "native.h"
@@ -18,22 +19,22 @@ static GDExtensionObjectPtr create_instance(void *class_userdata) {
     }
     atomic_init(&self->client, NULL);
     atomic_init(&self->auth_changes, 0);
+    async_native_init(self);
     GDExtensionObjectPtr object = api.classdb_construct_object((GDExtensionConstStringNamePtr)&parent_name);
     api.object_set_instance(object, (GDExtensionConstStringNamePtr)&class_name, (GDExtensionClassInstancePtr)self);
     return object;
 }
 
 /* The engine calls this when the last reference goes. The addon's pending calls hold a
- * reference until their worker finished, so nothing of ours is in flight here; close still
- * refuses and waits for any other caller before free, and the auth-store listener (whose
- * user_data is `self`) never runs again once the client is freed. */
+ * reference until their outcome was delivered, so usually nothing of ours is in flight and
+ * the client is closed and freed here at once. Otherwise (the script side was torn down
+ * with calls pending, or calls were cancelled and may still wait for an answer) the calls
+ * are cancelled and the close and free run on this library's threads: this never waits for
+ * the network. The auth-store listener (user_data `self`) never runs once the client is
+ * closed. */
 static void free_instance(void *class_userdata, GDExtensionClassInstancePtr instance) {
     (void)class_userdata;
-    BosbaseNative *self = (BosbaseNative *)instance;
-    BosbaseClient *client = atomic_exchange(&self->client, NULL);
-    bosbase_client_close(client);
-    bosbase_client_free(client);
-    free(self);
+    async_release((BosbaseNative *)instance);
 }
 
 typedef struct {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "async.h"
 #include "envelope.h"
 #include "native.h"
 
@@ -46,67 +47,36 @@ static char *m_open(BosbaseNative *self, char *const *args) {
     return envelope_new(status, "true", NULL);
 }
 
-static char *m_bind_custom_token(BosbaseNative *self, char *const *args) {
-    char *result = NULL, *error = NULL;
-    BosbaseStatus status = bosbase_bind_custom_token(client_of(self), args[0], args[1], args[2], args[3],
-                                                     optional(args[4]), &result, &error);
-    return envelope_from_core(status, result, error);
+/* call_async(op, args_json, options_json): starts any row of the core's operation table by
+ * name on the core's worker pool; the envelope's result is the call's id, its outcome comes
+ * later from take_completed (async.c). */
+static char *m_call_async(BosbaseNative *self, char *const *args) {
+    return async_call(self, args[0], optional(args[1]), optional(args[2]));
 }
 
-static char *m_unbind_custom_token(BosbaseNative *self, char *const *args) {
-    char *result = NULL, *error = NULL;
-    BosbaseStatus status = bosbase_unbind_custom_token(client_of(self), args[0], args[1], args[2], args[3],
-                                                       optional(args[4]), &result, &error);
-    return envelope_from_core(status, result, error);
+/* send_async(collection, path, options_json): bosbase_collection_send, or bosbase_send when
+ * `collection` is "", on this library's threads (the C ABI has no asynchronous send). */
+static char *m_send_async(BosbaseNative *self, char *const *args) {
+    return async_send(self, optional(args[0]), args[1], optional(args[2]));
 }
 
-static char *m_auth_with_token(BosbaseNative *self, char *const *args) {
-    char *result = NULL, *error = NULL;
-    BosbaseStatus status =
-        bosbase_auth_with_token(client_of(self), args[0], args[1], optional(args[2]), &result, &error);
-    return envelope_from_core(status, result, error);
-}
-
-static char *m_auth_with_password(BosbaseNative *self, char *const *args) {
-    char *result = NULL, *error = NULL;
-    BosbaseStatus status = bosbase_auth_with_password(client_of(self), args[0], args[1], args[2],
-                                                      optional(args[3]), &result, &error);
-    return envelope_from_core(status, result, error);
-}
-
-static char *m_auth_refresh(BosbaseNative *self, char *const *args) {
-    char *result = NULL, *error = NULL;
-    BosbaseStatus status = bosbase_auth_refresh(client_of(self), args[0], optional(args[1]), &result, &error);
-    return envelope_from_core(status, result, error);
-}
-
-static char *m_collection_send(BosbaseNative *self, char *const *args) {
-    char *result = NULL, *error = NULL;
-    BosbaseStatus status =
-        bosbase_collection_send(client_of(self), args[0], args[1], optional(args[2]), &result, &error);
-    return envelope_from_core(status, result, error);
-}
-
-static char *m_send(BosbaseNative *self, char *const *args) {
-    char *result = NULL, *error = NULL;
-    BosbaseStatus status = bosbase_send(client_of(self), args[0], optional(args[1]), &result, &error);
-    return envelope_from_core(status, result, error);
-}
-
-/* call(op, args_json, options_json): any row of the core's operation table, by name. */
-static char *m_call(BosbaseNative *self, char *const *args) {
-    char *result = NULL, *error = NULL;
-    BosbaseStatus status =
-        bosbase_call(client_of(self), args[0], optional(args[1]), optional(args[2]), &result, &error);
-    return envelope_from_core(status, result, error);
-}
-
-/* close(): refuses new calls (status CLOSED) and waits for the running ones; blocks, so
- * GDScript runs it on a worker like every call. */
-static char *m_close(BosbaseNative *self, char *const *args) {
+/* close_async(): bosbase_client_close on this library's threads (later calls fail with status
+ * CLOSED; it waits for the running ones); its outcome `true` comes as for a call. */
+static char *m_close_async(BosbaseNative *self, char *const *args) {
     (void)args;
-    bosbase_client_close(client_of(self));
-    return envelope_new(BOSBASE_STATUS_OK, "true", NULL);
+    return async_close(self);
+}
+
+static int64_t m_cancel_all(BosbaseNative *self, char *const *args) {
+    (void)args;
+    return async_cancel_all(self);
+}
+
+/* Static: the outcomes of every client's calls finished since the last look (async.h). */
+static char *m_take_completed(BosbaseNative *self, char *const *args) {
+    (void)self;
+    (void)args;
+    return async_take_completed();
 }
 
 /* Envelope of a store call with no result of its own: `true` on success. */
@@ -215,15 +185,10 @@ static int64_t m_live_clients(BosbaseNative *self, char *const *args) {
 
 const NativeMethod native_methods[] = {
     STRING_METHOD(open, 2, "base_url", "options_json"),
-    STRING_METHOD(bind_custom_token, 5, "collection", "email", "password", "token", "options_json"),
-    STRING_METHOD(unbind_custom_token, 5, "collection", "email", "password", "token", "options_json"),
-    STRING_METHOD(auth_with_token, 3, "collection", "token", "options_json"),
-    STRING_METHOD(auth_with_password, 4, "collection", "identity", "password", "options_json"),
-    STRING_METHOD(auth_refresh, 2, "collection", "options_json"),
-    STRING_METHOD(collection_send, 3, "collection", "path", "options_json"),
-    STRING_METHOD(send, 2, "path", "options_json"),
-    STRING_METHOD(call, 3, "operation", "args_json", "options_json"),
-    STRING_METHOD(close, 0, NULL),
+    STRING_METHOD(call_async, 3, "operation", "args_json", "options_json"),
+    STRING_METHOD(send_async, 3, "collection", "path", "options_json"),
+    STRING_METHOD(close_async, 0, NULL),
+    {.name = "cancel_all", .ret = NATIVE_RETURN_INT, .fn.integer = m_cancel_all},
     STRING_METHOD(auth_store_token, 0, NULL),
     STRING_METHOD(auth_store_record, 0, NULL),
     {.name = "auth_store_is_valid", .ret = NATIVE_RETURN_BOOL, .fn.boolean = m_auth_store_is_valid},
@@ -232,6 +197,7 @@ const NativeMethod native_methods[] = {
     STRING_METHOD(auth_store_export, 0, NULL),
     STRING_METHOD(auth_store_import, 1, "json"),
     {.name = "auth_store_change_count", .ret = NATIVE_RETURN_INT, .fn.integer = m_auth_store_change_count},
+    {.name = "take_completed", .is_static = true, .ret = NATIVE_RETURN_STRING, .fn.string = m_take_completed},
     {.name = "generate_token", .is_static = true, .ret = NATIVE_RETURN_STRING, .fn.string = m_generate_token},
     {.name = "version", .is_static = true, .ret = NATIVE_RETURN_STRING, .fn.string = m_version},
     {.name = "live_clients", .is_static = true, .ret = NATIVE_RETURN_INT, .fn.integer = m_live_clients},

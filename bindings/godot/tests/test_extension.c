@@ -1,9 +1,12 @@
 /* Drives the BosBase GDExtension the way the engine would, against the dev server:
  *   test_extension <path to .so> <entry symbol>        (BOSBASE_URL names the server)
- * Every registered method is called through call_func and through ptrcall_func; the token
- * flow (bind -> auth -> unbind) runs for users and _superusers, plus a 400, an MFA answer, a
- * refused connection, argument errors and concurrent calls; at the end every String,
- * StringName, Variant, object and client handle the extension made must be released. */
+ * Every registered method is called through call_func and through ptrcall_func; calls start
+ * asynchronously and their outcomes are taken with take_completed, as the addon does once a
+ * frame. The token flow (bind -> auth -> unbind) runs for users and _superusers, plus a 400,
+ * an MFA answer, a refused connection, the generic call (health.check, collections.getList),
+ * argument errors, concurrent calls, cancel_all, an instance dropped with calls pending and
+ * outcomes nobody takes; at the end every String, StringName, Variant, object and client
+ * handle the extension made must be released (ASan checks the C side's memory). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bosbase.h"
@@ -63,6 +67,111 @@ static HostResult invoke(Via via, HostObject *o, const char *method, ...) {
 static char *text_of(HostResult r, const char *what) {
     CHECK(r.type == GDEXTENSION_VARIANT_TYPE_STRING && r.text != NULL, "%s did not return a String", what);
     return r.text != NULL ? r.text : strdup("");
+}
+
+/* ---- asynchronous calls: started by a method that returns the call's id, finished when
+ * take_completed hands over the outcome (the engine's main loop polls it once a frame) ---- */
+
+#define MAX_OUTCOMES 256
+static struct {
+    int64_t id;
+    char *envelope;
+} outcomes[MAX_OUTCOMES];
+static int outcome_count;
+static long polls; /* take_completed calls, all on this (the "main") thread */
+
+/* Moves every outcome the extension queued into `outcomes`. */
+static void take_outcomes(Via via) {
+    HostResult r = invoke(via, NULL, "take_completed", (const char *)NULL);
+    char *text = text_of(r, "take_completed");
+    polls++;
+    for (char *line = text; *line != '\0';) {
+        char *nl = strchr(line, '\n');
+        char *sp = strchr(line, ' ');
+        CHECK(nl != NULL && sp != NULL && sp < nl, "malformed outcome line: %s", line);
+        if (nl == NULL || sp == NULL || outcome_count == MAX_OUTCOMES) {
+            break;
+        }
+        *nl = '\0';
+        outcomes[outcome_count].id = strtoll(line, NULL, 10);
+        outcomes[outcome_count++].envelope = strdup(sp + 1);
+        line = nl + 1;
+    }
+    free(text);
+}
+
+/* The outcome of call `id`, if it arrived (malloc'd), else NULL. */
+static char *outcome_if_any(int64_t id) {
+    for (int i = 0; i < outcome_count; i++) {
+        if (outcomes[i].id == id) {
+            char *e = outcomes[i].envelope;
+            outcomes[i] = outcomes[--outcome_count];
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* Waits (polling, 1 ms apart, up to 30 s) for the outcome of call `id`. */
+static char *outcome_of(Via via, int64_t id) {
+    for (int tries = 0; tries < 30000; tries++) {
+        char *e = outcome_if_any(id);
+        if (e != NULL) {
+            return e;
+        }
+        take_outcomes(via);
+        usleep(1000);
+    }
+    CHECK(false, "no outcome for call %lld", (long long)id);
+    return strdup("");
+}
+
+/* The id in a start envelope {"status":0,"result":<id>,...}, or -1 for an error envelope. */
+static int64_t started_id(const char *envelope) {
+    static const char prefix[] = "{\"status\":0,\"result\":";
+    if (strncmp(envelope, prefix, strlen(prefix)) != 0) {
+        return -1;
+    }
+    return strtoll(envelope + strlen(prefix), NULL, 10);
+}
+
+/* An asynchronous method's final envelope: the start's own error, or the outcome. */
+static char *await_async(Via via, HostResult r, const char *what) {
+    char *start = text_of(r, what);
+    int64_t id = started_id(start);
+    if (id < 0) {
+        return start;
+    }
+    CHECK(id > 0, "%s: call id %lld", what, (long long)id);
+    free(start);
+    return outcome_of(via, id);
+}
+
+#define ASYNC(via, o, ...) await_async(via, invoke(via, o, __VA_ARGS__, (const char *)NULL), #__VA_ARGS__)
+
+/* Starts an async method and returns its call id (-1 and a failed check on an error). */
+#define START(via, o, ...) start_of(invoke(via, o, __VA_ARGS__, (const char *)NULL), #__VA_ARGS__)
+
+static int64_t start_of(HostResult r, const char *what) {
+    char *start = text_of(r, what);
+    int64_t id = started_id(start);
+    CHECK(id > 0, "%s did not start: %s", what, start);
+    free(start);
+    return id;
+}
+
+/* call_async of operation `op` with args JSON built from `fmt`; the final envelope. */
+static char *OP(Via via, HostObject *o, const char *op, const char *options, const char *fmt, ...) {
+    char *args = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&args, fmt, ap) < 0) {
+        exit(2);
+    }
+    va_end(ap);
+    char *r = ASYNC(via, o, "call_async", op, args, options);
+    free(args);
+    return r;
 }
 
 static bool BOOL_OF(Via via, HostObject *o, const char *method) {
@@ -117,12 +226,15 @@ static void token_flow(Via via, HostObject *pb, const char *collection, const ch
     char *token = strndup(gen + strlen("{\"status\":0,\"result\":\""), 43);
     CHECK(strlen(token) == 43, "%s: token length %zu", what, strlen(token));
 
-    char *r = TEXT(via, pb, "bind_custom_token", collection, email, password, token, "");
+    char *r = OP(via, pb, "records.bindCustomToken", "",
+                 "{\"collection\":\"%s\",\"email\":\"%s\",\"password\":\"%s\",\"token\":\"%s\"}", collection,
+                 email, password, token);
     CHECK(strcmp(r, OK_TRUE) == 0, "%s bind: %s", what, r);
     free(r);
 
     int64_t changes = INT_OF(via, pb, "auth_store_change_count");
-    char *auth = TEXT(via, pb, "auth_with_token", collection, token, "");
+    char *auth =
+        OP(via, pb, "records.authWithToken", "", "{\"collection\":\"%s\",\"token\":\"%s\"}", collection, token);
     expect_prefix(auth, "{\"status\":0,\"result\":{", what);
     char email_field[128];
     snprintf(email_field, sizeof email_field, "\"email\":\"%s\"", email);
@@ -136,10 +248,12 @@ static void token_flow(Via via, HostObject *pb, const char *collection, const ch
     expect_has(record, email_field, what);
     CHECK(INT_OF(via, pb, "auth_store_change_count") > changes, "%s: no auth-store change counted", what);
 
-    r = TEXT(via, pb, "unbind_custom_token", collection, email, password, token, "");
+    r = OP(via, pb, "records.unbindCustomToken", "",
+           "{\"collection\":\"%s\",\"email\":\"%s\",\"password\":\"%s\",\"token\":\"%s\"}", collection, email,
+           password, token);
     CHECK(strcmp(r, OK_TRUE) == 0, "%s unbind: %s", what, r);
     free(r);
-    r = TEXT(via, pb, "auth_with_token", collection, token, "");
+    r = OP(via, pb, "records.authWithToken", "", "{\"collection\":\"%s\",\"token\":\"%s\"}", collection, token);
     expect_prefix(r, "{\"status\":2,\"result\":null,\"error\":{", what);
     expect_has(r, "\"status\":400", what);
     expect_lacks(r, token, what);
@@ -181,7 +295,9 @@ static void scenario(Via via) {
     token_flow(via, pb, "_superusers", "admin@example.com", "admin-password");
 
     /* A 400 with the server's message; the password and token stay out of the error. */
-    r = TEXT(via, pb, "bind_custom_token", "users", "user@example.com", "wrong-password-123", "secret-token-xyz", "");
+    r = OP(via, pb, "records.bindCustomToken", "",
+           "{\"collection\":\"users\",\"email\":\"user@example.com\",\"password\":\"wrong-password-123\","
+           "\"token\":\"secret-token-xyz\"}");
     expect_prefix(r, "{\"status\":2,\"result\":null,\"error\":{", v);
     expect_has(r, "\"status\":400", v);
     expect_has(r, "Failed to bind token.", v);
@@ -190,26 +306,28 @@ static void scenario(Via via) {
     free(r);
 
     /* Options reach the core untouched: an unknown field is rejected there. */
-    r = TEXT(via, pb, "auth_with_token", "users", "whatever", "{\"bogus\":1}");
+    r = OP(via, pb, "records.authWithToken", "{\"bogus\":1}", "{\"collection\":\"users\",\"token\":\"whatever\"}");
     expect_prefix(r, "{\"status\":1,", v);
     free(r);
 
-    r = TEXT(via, pb, "auth_with_password", "users", "user@example.com", "user-password", "");
+    r = OP(via, pb, "records.authWithPassword", "",
+           "{\"collection\":\"users\",\"identity\":\"user@example.com\",\"password\":\"user-password\"}");
     expect_prefix(r, "{\"status\":0,\"result\":{", v);
     expect_has(r, "\"email\":\"user@example.com\"", v);
     free(r);
-    r = TEXT(via, pb, "auth_refresh", "users", "");
+    r = OP(via, pb, "records.authRefresh", "", "{\"collection\":\"users\"}");
     expect_prefix(r, "{\"status\":0,\"result\":{", v);
     free(r);
-    r = TEXT(via, pb, "collection_send", "users", "/auth-methods", "");
+    r = ASYNC(via, pb, "send_async", "users", "/auth-methods", "");
     expect_prefix(r, "{\"status\":0,\"result\":{", v);
     free(r);
-    r = TEXT(via, pb, "send", "/api/health", "");
+    r = ASYNC(via, pb, "send_async", "", "/api/health", "");
     expect_prefix(r, "{\"status\":0,\"result\":{", v);
     free(r);
 
     /* MFA: the first factor answers with an mfaId. */
-    r = TEXT(via, pb, "auth_with_password", "mfa_users", "mfa@example.com", "mfa-password", "");
+    r = OP(via, pb, "records.authWithPassword", "",
+           "{\"collection\":\"mfa_users\",\"identity\":\"mfa@example.com\",\"password\":\"mfa-password\"}");
     expect_prefix(r, "{\"status\":3,\"result\":null,\"error\":{", v);
     expect_has(r, "\"mfaId\":\"", v);
     free(r);
@@ -254,20 +372,29 @@ static void scenario(Via via) {
     r = TEXT(via, down, "open", down_url, "");
     CHECK(strcmp(r, OK_TRUE) == 0, "%s open down: %s", v, r);
     free(r);
-    r = TEXT(via, down, "bind_custom_token", "users", "user@example.com", "user-password", "t", "");
+    r = OP(via, down, "records.bindCustomToken", "",
+           "{\"collection\":\"users\",\"email\":\"user@example.com\",\"password\":\"p\",\"token\":\"t\"}");
     expect_prefix(r, "{\"status\":4,\"result\":null,\"error\":{", v);
     expect_has(r, "\"status\":0", v);
     free(r);
-    r = TEXT(via, down, "auth_with_token", "users", "t", "");
+    r = OP(via, down, "records.authWithToken", "", "{\"collection\":\"users\",\"token\":\"t\"}");
     expect_prefix(r, "{\"status\":4,", v);
     free(r);
     host_object_unref(down);
 
     /* The generic call runs any operation by name; an unknown one is invalid_argument. */
-    r = TEXT(via, pb, "call", "health.check", "", "");
+    r = ASYNC(via, pb, "call_async", "health.check", "", "");
     expect_prefix(r, "{\"status\":0,\"result\":{", v);
     free(r);
-    r = TEXT(via, pb, "call", "no.such.operation", "", "");
+    r = OP(via, pb, "records.authWithPassword", "",
+           "{\"collection\":\"_superusers\",\"identity\":\"admin@example.com\",\"password\":\"admin-password\"}");
+    expect_prefix(r, "{\"status\":0,", v);
+    free(r);
+    r = OP(via, pb, "collections.getList", "", "{\"page\":1,\"perPage\":2}");
+    expect_prefix(r, "{\"status\":0,\"result\":{", v);
+    expect_has(r, "\"perPage\":2", v);
+    free(r);
+    r = ASYNC(via, pb, "call_async", "no.such.operation", "", "");
     expect_prefix(r, "{\"status\":1,", v);
     free(r);
 
@@ -275,10 +402,10 @@ static void scenario(Via via) {
     HostObject *closing = host_object_new();
     r = TEXT(via, closing, "open", base_url, "");
     free(r);
-    r = TEXT(via, closing, "close");
+    r = ASYNC(via, closing, "close_async");
     CHECK(strcmp(r, OK_TRUE) == 0, "%s close: %s", v, r);
     free(r);
-    r = TEXT(via, closing, "send", "/api/health", "");
+    r = ASYNC(via, closing, "send_async", "", "/api/health", "");
     expect_prefix(r, "{\"status\":7,", v);
     expect_has(r, "\"kind\":\"closed\"", v);
     free(r);
@@ -286,7 +413,10 @@ static void scenario(Via via) {
 
     /* Methods on an instance whose open() was never called get the core's NULL-handle error. */
     HostObject *blank = host_object_new();
-    r = TEXT(via, blank, "bind_custom_token", "users", "a", "b", "c", "");
+    r = ASYNC(via, blank, "call_async", "health.check", "", "");
+    expect_prefix(r, "{\"status\":1,", v);
+    free(r);
+    r = ASYNC(via, blank, "send_async", "", "/api/health", "");
     expect_prefix(r, "{\"status\":1,", v);
     free(r);
     r = TEXT(via, blank, "auth_store_token");
@@ -301,27 +431,28 @@ static void scenario(Via via) {
 /* call_func's own checks: argument count and type, NUL bytes, missing instance. */
 static void argument_errors(void) {
     HostObject *pb = host_object_new();
-    HostArg two[2] = {str_arg("users"), str_arg("x")};
-    HostResult r = host_call(pb, "bind_custom_token", 2, two);
-    CHECK(r.error == GDEXTENSION_CALL_ERROR_TOO_FEW_ARGUMENTS && r.expected == 5, "too few: %d", (int)r.error);
+    HostArg two[2] = {str_arg("health.check"), str_arg("")};
+    HostResult r = host_call(pb, "call_async", 2, two);
+    CHECK(r.error == GDEXTENSION_CALL_ERROR_TOO_FEW_ARGUMENTS && r.expected == 3, "too few: %d", (int)r.error);
     CHECK(r.type == GDEXTENSION_VARIANT_TYPE_NIL, "too few left a value");
     host_result_free(&r);
 
-    HostArg three[3] = {str_arg("/api/health"), str_arg(""), str_arg("")};
-    r = host_call(pb, "send", 3, three);
-    CHECK(r.error == GDEXTENSION_CALL_ERROR_TOO_MANY_ARGUMENTS && r.expected == 2, "too many: %d", (int)r.error);
+    HostArg four[4] = {str_arg(""), str_arg("/api/health"), str_arg(""), str_arg("")};
+    r = host_call(pb, "send_async", 4, four);
+    CHECK(r.error == GDEXTENSION_CALL_ERROR_TOO_MANY_ARGUMENTS && r.expected == 3, "too many: %d", (int)r.error);
     host_result_free(&r);
 
-    HostArg typed[2] = {str_arg("/api/health"), {.type = GDEXTENSION_VARIANT_TYPE_INT, .integer = 7}};
-    r = host_call(pb, "send", 2, typed);
+    HostArg typed[3] = {str_arg(""), {.type = GDEXTENSION_VARIANT_TYPE_INT, .integer = 7}, str_arg("")};
+    r = host_call(pb, "send_async", 3, typed);
     CHECK(r.error == GDEXTENSION_CALL_ERROR_INVALID_ARGUMENT && r.argument == 1 &&
               r.expected == GDEXTENSION_VARIANT_TYPE_STRING,
           "wrong type: %d arg %d", (int)r.error, r.argument);
     host_result_free(&r);
 
-    HostArg nul[2] = {{.type = GDEXTENSION_VARIANT_TYPE_STRING, .str = "/api/\0health", .len = 12}, str_arg("")};
+    HostArg nul[3] = {str_arg(""), {.type = GDEXTENSION_VARIANT_TYPE_STRING, .str = "/api/\0health", .len = 12},
+                      str_arg("")};
     for (int via = VIA_CALL; via <= VIA_PTRCALL; via++) {
-        r = via == VIA_CALL ? host_call(pb, "send", 2, nul) : host_ptrcall(pb, "send", 2, nul);
+        r = via == VIA_CALL ? host_call(pb, "send_async", 3, nul) : host_ptrcall(pb, "send_async", 3, nul);
         CHECK(r.text != NULL && strncmp(r.text, "{\"status\":1,", 12) == 0 && strstr(r.text, "NUL") != NULL,
               "NUL argument via %s: %s", via_name((Via)via), r.text ? r.text : "(null)");
         host_result_free(&r);
@@ -334,48 +465,143 @@ static void argument_errors(void) {
     host_object_unref(pb);
 }
 
-/* Several worker threads in one instance at once, as WorkerThreadPool tasks would be. */
-typedef struct {
-    HostObject *pb;
-    const char *token;
-    int ok;
-} Worker;
-
-static void *worker_main(void *arg) {
-    Worker *w = arg;
-    for (int i = 0; i < 3; i++) {
-        HostArg args[3] = {str_arg("users"), str_arg(w->token), str_arg("")};
-        HostResult r = host_call(w->pb, "auth_with_token", 3, args);
-        w->ok += r.text != NULL && strncmp(r.text, "{\"status\":0,", 12) == 0;
-        host_result_free(&r);
-    }
-    return NULL;
-}
-
+/* Many calls in flight on one instance at once, started from this thread and finished on
+ * the core's threads, their outcomes taken here as the engine's frames would. */
 static void concurrent_calls(void) {
     HostObject *pb = host_object_new();
     char *r = TEXT(VIA_CALL, pb, "open", base_url, user_agent_options);
     free(r);
     char *gen = TEXT(VIA_CALL, NULL, "generate_token");
     char *token = strndup(gen + strlen("{\"status\":0,\"result\":\""), 43);
-    r = TEXT(VIA_CALL, pb, "bind_custom_token", "users", "user2@example.com", "user2-password", token, "");
+    r = OP(VIA_CALL, pb, "records.bindCustomToken", "",
+           "{\"collection\":\"users\",\"email\":\"user2@example.com\",\"password\":\"user2-password\","
+           "\"token\":\"%s\"}",
+           token);
     CHECK(strcmp(r, OK_TRUE) == 0, "concurrent bind: %s", r);
     free(r);
-    Worker workers[4];
-    pthread_t threads[4];
-    for (int i = 0; i < 4; i++) {
-        workers[i] = (Worker){.pb = pb, .token = token};
-        pthread_create(&threads[i], NULL, worker_main, &workers[i]);
+    char args[160];
+    snprintf(args, sizeof args, "{\"collection\":\"users\",\"token\":\"%s\"}", token);
+    int64_t ids[12];
+    for (int i = 0; i < 12; i++) {
+        ids[i] = i % 3 == 0 ? START(VIA_CALL, pb, "send_async", "", "/api/health", "")
+                            : START(VIA_CALL, pb, "call_async", "records.authWithToken", args, "");
     }
-    for (int i = 0; i < 4; i++) {
-        pthread_join(threads[i], NULL);
-        CHECK(workers[i].ok == 3, "worker %d: %d of 3 auth calls succeeded", i, workers[i].ok);
+    int ok = 0;
+    for (int i = 0; i < 12; i++) {
+        char *e = outcome_of(VIA_CALL, ids[i]);
+        ok += strncmp(e, "{\"status\":0,\"result\":{", 22) == 0;
+        free(e);
     }
-    r = TEXT(VIA_CALL, pb, "unbind_custom_token", "users", "user2@example.com", "user2-password", token, "");
+    CHECK(ok == 12, "%d of 12 concurrent calls succeeded", ok);
+    r = OP(VIA_CALL, pb, "records.unbindCustomToken", "",
+           "{\"collection\":\"users\",\"email\":\"user2@example.com\",\"password\":\"user2-password\","
+           "\"token\":\"%s\"}",
+           token);
     free(r);
     free(token);
     free(gen);
     host_object_unref(pb);
+}
+
+/* A 127.0.0.1 listener that accepts connections (in the kernel's backlog) and never answers.
+ * Fault injection: calls to it wait for their deadline. */
+static int silent_listener(int *port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof addr;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 64) != 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
+        perror("silent_listener");
+        exit(2);
+    }
+    *port = ntohs(addr.sin_port);
+    return fd;
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int64_t live(void) {
+    return INT_OF(VIA_CALL, NULL, "live_clients");
+}
+
+/* Waits (up to 10 s) until `n` native clients are alive; returns the count seen last. */
+static int64_t live_settles_at(int64_t n) {
+    for (int i = 0; i < 1000 && live() != n; i++) {
+        usleep(10000);
+    }
+    return live();
+}
+
+/* cancel_all, and dropping an instance with calls pending: neither waits for the network;
+ * every started call still gets exactly one outcome; the client is freed once the cancelled
+ * requests have ended (on this library's threads); a cancelled login is not saved. */
+static void cancel_and_drop(void) {
+    int port;
+    int fd = silent_listener(&port);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    int64_t live_before = live();
+
+    HostObject *pb = host_object_new();
+    char *r = TEXT(VIA_CALL, pb, "open", url, "{\"timeoutMs\":1500}");
+    free(r);
+    int64_t ids[3];
+    for (int i = 0; i < 3; i++) {
+        ids[i] = START(VIA_CALL, pb, "call_async", "records.authWithToken", "{\"collection\":\"users\",\"token\":\"t\"}",
+                       "");
+    }
+    int64_t send_id = START(VIA_CALL, pb, "send_async", "", "/api/health", "");
+    double t0 = now_ms();
+    CHECK(INT_OF(VIA_CALL, pb, "cancel_all") == 3, "cancel_all cancelled the 3 calls in flight");
+    double cancel_ms = now_ms() - t0;
+    CHECK(cancel_ms < 50, "cancel_all took %.1f ms", cancel_ms);
+    for (int i = 0; i < 3; i++) {
+        char *e = outcome_if_any(ids[i]);
+        if (e == NULL) {
+            take_outcomes(VIA_CALL);
+            e = outcome_if_any(ids[i]);
+        }
+        CHECK(e != NULL && strncmp(e, "{\"status\":9,", 12) == 0 && strstr(e, "\"kind\":\"cancelled\"") != NULL,
+              "cancelled call %d: outcome queued before cancel_all returned: %s", i, e ? e : "(none)");
+        free(e);
+    }
+    CHECK(INT_OF(VIA_CALL, pb, "cancel_all") == 0, "a second cancel_all finds nothing");
+    r = TEXT(VIA_CALL, pb, "auth_store_token");
+    CHECK(strcmp(r, "") == 0, "a cancelled login saved nothing: %s", r);
+    free(r);
+
+    /* Dropped with a call (and a send) pending: returns at once. */
+    int64_t pending = START(VIA_CALL, pb, "call_async", "health.check", "", "");
+    t0 = now_ms();
+    host_object_unref(pb);
+    double drop_ms = now_ms() - t0;
+    printf("dropping an instance with calls pending took %.3f ms\n", drop_ms);
+    CHECK(drop_ms < 50, "dropping an instance with calls pending took %.1f ms", drop_ms);
+    char *e = outcome_of(VIA_CALL, pending);
+    CHECK(strncmp(e, "{\"status\":9,", 12) == 0, "the dropped instance's call ended cancelled: %s", e);
+    free(e);
+    e = outcome_of(VIA_CALL, send_id);
+    CHECK(strncmp(e, "{\"status\":5,", 12) == 0, "the dropped instance's send timed out: %s", e);
+    free(e);
+    CHECK(live_settles_at(live_before) == live_before, "the dropped client was freed after its requests ended");
+    close(fd);
+}
+
+/* Outcomes nobody takes (the script side gone) are freed at deinitialization. */
+static void abandoned_outcomes(void) {
+    HostObject *pb = host_object_new();
+    char *r = TEXT(VIA_CALL, pb, "open", base_url, "");
+    free(r);
+    for (int i = 0; i < 3; i++) {
+        START(VIA_CALL, pb, "call_async", "health.check", "", "");
+    }
+    START(VIA_CALL, pb, "send_async", "", "/api/health", "");
+    host_object_unref(pb);
+    CHECK(live_settles_at(0) == 0, "abandoned: client freed");
 }
 
 typedef struct {
@@ -387,15 +613,10 @@ typedef struct {
 
 static const Expected expected_methods[] = {
     {"open", 2, GDEXTENSION_VARIANT_TYPE_STRING, false},
-    {"bind_custom_token", 5, GDEXTENSION_VARIANT_TYPE_STRING, false},
-    {"unbind_custom_token", 5, GDEXTENSION_VARIANT_TYPE_STRING, false},
-    {"auth_with_token", 3, GDEXTENSION_VARIANT_TYPE_STRING, false},
-    {"auth_with_password", 4, GDEXTENSION_VARIANT_TYPE_STRING, false},
-    {"auth_refresh", 2, GDEXTENSION_VARIANT_TYPE_STRING, false},
-    {"collection_send", 3, GDEXTENSION_VARIANT_TYPE_STRING, false},
-    {"send", 2, GDEXTENSION_VARIANT_TYPE_STRING, false},
-    {"call", 3, GDEXTENSION_VARIANT_TYPE_STRING, false},
-    {"close", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"call_async", 3, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"send_async", 3, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"close_async", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"cancel_all", 0, GDEXTENSION_VARIANT_TYPE_INT, false},
     {"auth_store_token", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"auth_store_record", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"auth_store_is_valid", 0, GDEXTENSION_VARIANT_TYPE_BOOL, false},
@@ -404,6 +625,7 @@ static const Expected expected_methods[] = {
     {"auth_store_export", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"auth_store_import", 1, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"auth_store_change_count", 0, GDEXTENSION_VARIANT_TYPE_INT, false},
+    {"take_completed", 0, GDEXTENSION_VARIANT_TYPE_STRING, true},
     {"generate_token", 0, GDEXTENSION_VARIANT_TYPE_STRING, true},
     {"version", 0, GDEXTENSION_VARIANT_TYPE_STRING, true},
     {"live_clients", 0, GDEXTENSION_VARIANT_TYPE_INT, true},
@@ -460,6 +682,9 @@ int main(int argc, char **argv) {
     scenario(VIA_PTRCALL);
     argument_errors();
     concurrent_calls();
+    cancel_and_drop();
+    abandoned_outcomes();
+    printf("outcomes taken in %ld polls of take_completed\n", polls);
     host_unload();
 
     HostCounts c = host_counts();

@@ -1,4 +1,4 @@
-extends RefCounted
+extends "operations.gd"
 ## BosBase client for Godot 4.
 ##
 ## [codeblock]
@@ -8,13 +8,18 @@ extends RefCounted
 ## if auth is ClientResponseError:
 ##     push_error(auth.to_string())
 ## [/codeblock]
-## Every network call runs off the main thread and its result comes back on the main thread,
-## so [code]await[/code] never blocks a frame. A call gives its result, or a
-## [ClientResponseError] (status 0 when no answer arrived) — never [code]null[/code] for a
-## failure. Calls return a [Signal]: [code]await[/code] it right away.
+## Every network call runs on the BosBase core's own worker threads and its result comes back
+## on the main thread (at most a frame after the answer), so [code]await[/code] never blocks a
+## frame. The per-operation methods ([code]pb.collection(name).auth_with_token()[/code],
+## [code]pb.health().check()[/code], [code]pb.collections().get_list()[/code], ...) are
+## generated from the core's operation table (see [code]operations.gd[/code] and
+## [code]record_operations.gd[/code]); all of them go through [method call_operation].
+## A call gives its result, or a [ClientResponseError] (status 0 when no answer arrived) —
+## never [code]null[/code] for a failure. Calls return a [Signal]: [code]await[/code] it right away.
 ##
 ## Dropping the last reference to a client while calls are pending is safe: those calls still
 ## finish and their awaits resolve; the native client is closed and freed after the last one.
+## [method cancel] ends them at once instead.
 
 const RecordService = preload("record_service.gd")
 const AuthStore = preload("auth_store.gd")
@@ -72,21 +77,30 @@ func collection(name: String) -> RecordService:
 ## Sends a request to any server path, e.g. [code]await pb.send("/api/health")[/code].
 ## [param options] may hold method, body, query, headers, timeoutMs (see the README).
 func send(path: String, options: Dictionary = {}) -> Signal:
-	return run_native(&"send", [path, options_json(options)])
+	return run_native(&"send_async", ["", path, options_json(options)])
 
 
 ## Runs any operation of the core's operation table by name with named [param args], e.g.
 ## [code]await pb.call_operation("health.check")[/code] or
 ## [code]await pb.call_operation("records.authWithToken", {"collection": "users",
-## "token": t})[/code].
+## "token": t})[/code]. The one primitive under every generated method: the call runs on the
+## core's worker threads.
 func call_operation(operation: String, args: Dictionary = {}, options: Dictionary = {}) -> Signal:
-	return run_native(&"call", [operation, options_json(args), options_json(options)])
+	return run_native(&"call_async", [operation, options_json(args), options_json(options)])
 
 
 ## Closes the client: calls already running finish, later calls fail with kind "closed".
 ## Awaitable (it waits for the running calls off the main thread).
 func close() -> Signal:
-	return run_native(&"close", [])
+	return run_native(&"close_async", [])
+
+
+## Cancels this client's operation calls still in flight ([method call_operation] and every
+## generated method): their awaits give a [ClientResponseError] with kind "cancelled" (on the
+## next frame), and a cancelled login is not saved, whatever the server answers. Returns how
+## many were cancelled. [method send] and [method close] cannot be cancelled.
+func cancel() -> int:
+	return _native.cancel_all() if _native != null else 0
 
 
 ## A new random custom token (256 bits from the OS), for bind_custom_token.
@@ -102,12 +116,12 @@ func version() -> String:
 	return _native.version() if _native != null else ""
 
 
-## Starts one BosbaseNative method off the main thread; await the returned signal for its
-## result. Used by [code]RecordService[/code]; prefer the named methods.
+## Starts one asynchronous BosbaseNative method; await the returned signal for its result.
+## Used by [code]RecordService[/code]; prefer the named methods.
 func run_native(method: StringName, args: Array) -> Signal:
 	if _open_error != null:
-		return PendingCall.new(null, method, args).start_failed(_open_error)
-	return PendingCall.new(_native, method, args, auth_store).start()
+		return PendingCall.new(null).start_failed(_open_error)
+	return PendingCall.new(_native, auth_store).start(method, args)
 
 
 ## Options Dictionary -> the JSON text the core reads ("" for none).

@@ -1,55 +1,73 @@
 extends RefCounted
-## One native call in flight, and the one place that decides where a blocking native call runs.
+## One native call in flight, and the one place that decides how a call's outcome reaches
+## the awaiting script.
 ##
-## Today a call runs on [WorkerThreadPool]: the worker runs the blocking BosbaseNative method,
-## hands the reply to the main thread with [method Object.call_deferred], and [signal finished]
-## fires there with the decoded result. Moving to the core's asynchronous C call
-## (bosbase_call_async) replaces [method start] and [method _run] here (plus the native method
-## that starts such a call, in C); the rest of the addon only awaits [signal finished].
+## A call starts without blocking: the native library runs it on the BosBase core's own
+## worker threads and returns an id at once. When it finishes, its outcome is put in the
+## native library's completion queue (no engine function is used off the main thread). While
+## calls are pending, every pending call listens to the scene tree's
+## [signal SceneTree.process_frame]; the first of them each frame takes the queue and
+## delivers each outcome, so [signal finished] fires on the main thread, at most one frame
+## after the answer arrived. No engine thread pool is involved, and with nothing pending
+## nothing is polled.
 ##
-## A started call is kept alive by [member _pending] until its result reached the main thread,
-## and it holds the native object, so the client handle outlives every call in flight whatever
+## A started call is kept alive by [member _pending] until its outcome was delivered, and it
+## holds the native object, so the client handle outlives every call in flight whatever
 ## happens to the [code]BosBase[/code] object that started it: awaits always resolve, and
-## freeing a client never waits for the network on the main thread.
+## dropping a client never waits for the network on the main thread.
 
 ## The result: the call's value, or a [ClientResponseError]. Emitted once, on the main thread.
 signal finished(result: Variant)
 
 ## Calls started and not yet delivered (call -> true): their strong references.
 static var _pending := {}
+## The same calls by native id (id -> call), to route outcomes.
+static var _by_id := {}
+## The frame whose outcomes were last taken (one look per frame).
+static var _drained_frame := -1
 
 var _native: RefCounted = null
-var _method: StringName
-var _args: Array = []
 var _auth_store: RefCounted = null  # auth_store.gd, told about changes after the call
-var _task_id := -1
-var _envelope := ""
-var _immediate: Variant = null
+var _id := 0
 
 
-func _init(
-	native: RefCounted, method: StringName, args: Array, auth_store: RefCounted = null
-) -> void:
+func _init(native: RefCounted, auth_store: RefCounted = null) -> void:
 	_native = native
-	_method = method
-	_args = args
 	_auth_store = auth_store
 
 
-## Like [method start] for a call that fails without running (e.g. the client could not be
-## opened): [signal finished] still fires later, so [code]await[/code] works the same.
-func start_failed(error: ClientResponseError) -> Signal:
-	_immediate = error
-	return start()
-
-
-## Starts the call and returns [signal finished] for the caller to [code]await[/code].
-func start() -> Signal:
+## Starts the native method [param method] (one that returns the call's id, e.g.
+## [code]call_async[/code]) with [param args] and returns [signal finished] for the caller
+## to [code]await[/code].
+func start(method: StringName, args: Array) -> Signal:
+	if _native == null:
+		return start_failed(
+			ClientResponseError.new({"kind": "invalid_argument", "message": "no native client"})
+		)
+	var reply: Variant = decode(_native.callv(method, args))
+	if reply is ClientResponseError:
+		return start_failed(reply)
+	var tree := Engine.get_main_loop() as SceneTree
+	if tree == null:
+		# Without a SceneTree there are no frames to deliver in: cancel rather than hang.
+		_native.cancel_all()
+		return start_failed(
+			ClientResponseError.new(
+				{"kind": "invalid_argument", "message": "BosBase calls need a SceneTree main loop"}
+			)
+		)
+	_id = int(reply)
 	_pending[self] = true
-	if _immediate != null or _native == null:
-		_deliver.call_deferred()
-	else:
-		_task_id = WorkerThreadPool.add_task(_run, false, "BosBase %s" % _method)
+	_by_id[_id] = self
+	tree.process_frame.connect(_poll)
+	return finished
+
+
+## For a call that fails without running (e.g. the client could not be opened):
+## [signal finished] still fires later, so [code]await[/code] works the same.
+func start_failed(error: ClientResponseError) -> Signal:
+	_pending[self] = true
+	_deliver.call_deferred(error)
 	return finished
 
 
@@ -69,19 +87,27 @@ static func decode(envelope: String) -> Variant:
 	return reply.get("result")
 
 
-# Worker thread: the blocking call, then back to the main thread.
-func _run() -> void:
-	_envelope = _native.callv(_method, _args)
-	_deliver.call_deferred()
+# Main thread, once per frame per pending call: the first one takes every outcome.
+func _poll() -> void:
+	var frame := Engine.get_process_frames()
+	if frame == _drained_frame or _native == null:
+		return
+	_drained_frame = frame
+	var completed: String = _native.take_completed()
+	for line in completed.split("\n", false):
+		var space := line.find(" ")
+		var call: Variant = _by_id.get(line.left(space).to_int())
+		if call != null:
+			call._deliver(decode(line.substr(space + 1)))
 
 
 # Main thread.
-func _deliver() -> void:
+func _deliver(result: Variant) -> void:
 	var keep: RefCounted = self  # _pending.erase below may drop the last other reference
-	if _task_id >= 0:
-		# Returns at once (the worker has finished _run); the pool keeps nothing behind.
-		WorkerThreadPool.wait_for_task_completion(_task_id)
-	var result: Variant = _immediate if _immediate != null else decode(_envelope)
+	var tree := Engine.get_main_loop() as SceneTree
+	if tree != null and tree.process_frame.is_connected(_poll):
+		tree.process_frame.disconnect(_poll)
+	_by_id.erase(_id)
 	_native = null
 	_pending.erase(keep)
 	if _auth_store != null:

@@ -33,6 +33,8 @@ func _run_all() -> void:
 		return
 	await test_native_loaded()
 	await test_basics()
+	await test_generated_operations()
+	await test_no_worker_thread_pool()
 	await test_seed_snippets()
 	await test_seed_complete_example()
 	await test_seed_error_helpers()
@@ -46,6 +48,7 @@ func _run_all() -> void:
 	await test_frames_keep_running()
 	await test_timeout()
 	await test_freed_while_pending()
+	await test_cancel()
 	await test_close()
 	await test_tls()
 	await test_everything_released()
@@ -133,6 +136,54 @@ func test_basics() -> void:
 		typed is Dictionary and typed.record.email == "user@example.com",
 		"call_operation records.authWithPassword"
 	)
+
+
+## health.check and collections.getList through the methods generated from the core's table.
+func test_generated_operations() -> void:
+	var pb := BosBase.new(url)
+	var health: Variant = await pb.health().check()
+	check(health is Dictionary and int(health.get("code", 0)) == 200, "generated health().check()")
+	var anonymous: Variant = await pb.collections().get_list()
+	check(
+		is_error(anonymous) and anonymous.status in [401, 403],
+		"collections().get_list() needs a superuser (%s)" % str(anonymous)
+	)
+	var admin: Variant = await pb.collection("_superusers").auth_with_password(
+		"admin@example.com", "admin-password"
+	)
+	check(admin is Dictionary and pb.auth_store.is_valid(), "superuser auth_with_password")
+	var page: Variant = await pb.collections().get_list()
+	check(
+		page is Dictionary and int(page.get("page", 0)) == 1 and int(page.get("perPage", 0)) == 30,
+		"generated collections().get_list() with its defaults (page 1, 30 per page)"
+	)
+	var names: Array = []
+	if page is Dictionary:
+		for c in page.get("items", []):
+			names.append(c.get("name"))
+	check("users" in names, "get_list lists the users collection (%s)" % str(names))
+	var small: Variant = await pb.collections().get_list(2, 1, {"fields": "name"})
+	check(
+		small is Dictionary and int(small.page) == 2 and small.items.size() == 1,
+		"get_list(2, 1, options): page 2, one item"
+	)
+	check(
+		small is Dictionary and small.items[0].keys() == ["name"], "options reach the core (fields)"
+	)
+
+
+## The addon never uses the engine's thread pool: calls run on the core's own threads.
+func test_no_worker_thread_pool() -> void:
+	var dir := "res://addons/bosbase/"
+	var scripts := 0
+	var users: Array = []
+	for file in DirAccess.get_files_at(dir):
+		if file.ends_with(".gd"):
+			scripts += 1
+			if FileAccess.get_file_as_string(dir + file).contains("WorkerThreadPool"):
+				users.append(file)
+	check(scripts >= 8, "addon scripts found (%d)" % scripts)
+	check(users.is_empty(), "no addon script mentions WorkerThreadPool (%s)" % str(users))
 
 
 func test_seed_snippets() -> void:
@@ -360,21 +411,48 @@ func test_concurrent_calls() -> void:
 	check(PendingCall.pending_count() == 0, "no call left pending")
 
 
-## The main loop keeps running frames while calls wait on the network.
+## The main loop keeps running frames while calls wait on the network: eight calls against
+## a listener that never answers (fault injection), each ending at its 700 ms deadline.
 func test_frames_keep_running() -> void:
 	var silent := TCPServer.new()  # accepts connections (kernel backlog), never answers
 	silent.listen(0, "127.0.0.1")
 	var pb := BosBase.new("http://127.0.0.1:%d" % silent.get_local_port())
-	var started := Time.get_ticks_msec()
 	var frames := [0]
 	var count := func() -> void: frames[0] += 1
 	process_frame.connect(count)
-	var r: Variant = await pb.send("/api/health", {"timeoutMs": 700})
+	var started := Time.get_ticks_msec()
+	var results: Array = []
+	results.resize(8)
+	results.fill(null)
+	for i in 8:
+		match i % 3:
+			0:
+				collect(pb.health().check({"timeoutMs": 700}), results, i)
+			1:
+				collect(pb.collection("users").auth_with_token("t", {"timeoutMs": 700}), results, i)
+			_:
+				collect(pb.send("/api/health", {"timeoutMs": 700}), results, i)
+	var longest_frame_us := 0
+	var last := Time.get_ticks_usec()
+	while results.has(null):
+		await process_frame
+		var now := Time.get_ticks_usec()
+		longest_frame_us = maxi(longest_frame_us, now - last)
+		last = now
 	process_frame.disconnect(count)
 	var elapsed := Time.get_ticks_msec() - started
-	check(is_error(r) and r.kind == "timeout", "a silent server: timeout")
-	print("%d frames ran during a %d ms call" % [frames[0], elapsed])
-	check(frames[0] >= 10, "%d frames ran during a %d ms call" % [frames[0], elapsed])
+	var timeouts := 0
+	for r in results:
+		timeouts += int(is_error(r) and r.kind == "timeout")
+	check(timeouts == 8, "8 calls to a silent server: each a timeout (%d)" % timeouts)
+	print(
+		(
+			"%d frames ran while 8 calls were pending for %d ms (longest frame %d us)"
+			% [frames[0], elapsed, longest_frame_us]
+		)
+	)
+	check(frames[0] >= 10, "%d frames ran during %d ms of pending calls" % [frames[0], elapsed])
+	check(longest_frame_us < 100000, "no frame took 100 ms or more (%d us)" % longest_frame_us)
 	silent.stop()
 
 
@@ -442,6 +520,50 @@ func test_freed_while_pending() -> void:
 	silent.stop()
 
 
+## cancel(): the calls in flight end at once as "cancelled" (a login is not saved), and a
+## client dropped after that is freed once its cancelled requests ended, off the main thread.
+func test_cancel() -> void:
+	var live_before := live_clients()
+	var silent := TCPServer.new()
+	silent.listen(0, "127.0.0.1")
+	var pb := BosBase.new("http://127.0.0.1:%d" % silent.get_local_port(), {"timeoutMs": 1500})
+	var results: Array = [null, null, null]
+	collect(pb.collection("users").auth_with_token("t"), results, 0)
+	collect(pb.health().check(), results, 1)
+	collect(pb.collections().get_list(), results, 2)
+	await process_frame
+	var t0 := Time.get_ticks_usec()
+	var cancelled: int = pb.cancel()
+	var cancel_us := Time.get_ticks_usec() - t0
+	check(cancelled == 3, "cancel() cancelled the 3 calls in flight (%d)" % cancelled)
+	print("cancel() took ", cancel_us, " us")
+	check(cancel_us < 50000, "cancel() took %d us" % cancel_us)
+	var frames := 0
+	while results.has(null) and frames < 10:
+		await process_frame
+		frames += 1
+	var ok := 0
+	for r in results:
+		ok += int(is_error(r) and r.kind == "cancelled" and r.status == 0)
+	check(ok == 3, "the 3 awaits resolved as cancelled within %d frames (%d)" % [frames, ok])
+	check(pb.auth_store.token == "", "a cancelled login saved nothing")
+	t0 = Time.get_ticks_usec()
+	pb = null
+	var drop_us := Time.get_ticks_usec() - t0
+	check(drop_us < 50000, "dropping the client after cancel() took %d us" % drop_us)
+	var waited := Time.get_ticks_msec()
+	while live_clients() != live_before and Time.get_ticks_msec() - waited < 5000:
+		await process_frame
+	check(
+		live_clients() == live_before,
+		(
+			"the client was freed once its cancelled requests ended (%d ms)"
+			% (Time.get_ticks_msec() - waited)
+		)
+	)
+	silent.stop()
+
+
 func test_close() -> void:
 	var silent := TCPServer.new()
 	silent.listen(0, "127.0.0.1")
@@ -486,6 +608,9 @@ func test_tls() -> void:
 
 func test_everything_released() -> void:
 	await process_frame
+	var waited := Time.get_ticks_msec()
+	while live_clients() != 0 and Time.get_ticks_msec() - waited < 5000:
+		await process_frame
 	check(PendingCall.pending_count() == 0, "no call pending at the end")
 	check(live_clients() == 0, "every native client freed (%d alive)" % live_clients())
 

@@ -1,0 +1,51 @@
+/* Asynchronous calls without any engine thread.
+ *
+ * Operations run on the core's worker pool (bosbase_call_async). Their completion callback
+ * (a core worker thread, or the thread cancelling the call) copies the outcome into one
+ * process-wide queue and touches nothing of the engine; the main thread takes the queue's
+ * contents (take_completed, once per frame while calls are pending) and resumes the awaiting
+ * GDScript there. The few blocking calls with no asynchronous form in the C ABI (send,
+ * collection send, close) run on a small pool of this library's own threads and answer
+ * through the same queue. */
+#ifndef BOSBASE_GODOT_ASYNC_H
+#define BOSBASE_GODOT_ASYNC_H
+
+#include <stdint.h>
+
+#include "native.h"
+
+/* Starts operation `op` on the core's pool. Returns an envelope whose result is the call's
+ * id (its outcome arrives later through async_take_completed), or an error envelope when
+ * nothing was started. malloc'd; NULL only when out of memory. */
+char *async_call(BosbaseNative *self, const char *op, const char *args_json, const char *options_json);
+
+/* bosbase_collection_send (collection non-NULL) or bosbase_send on this library's threads;
+ * returns as async_call. */
+char *async_send(BosbaseNative *self, const char *collection, const char *path, const char *options_json);
+
+/* bosbase_client_close on this library's threads (it waits for the calls in flight); the
+ * outcome (`true`) arrives through the queue; returns as async_call. */
+char *async_close(BosbaseNative *self);
+
+/* Cancels the calls of `self` started by async_call and not finished: each completes with
+ * kind "cancelled" (queued before this returns). Returns how many were cancelled. */
+int64_t async_cancel_all(BosbaseNative *self);
+
+/* Every outcome queued so far, oldest first, one per line: "<id> <envelope JSON>\n"
+ * (JSON text never holds a raw newline). "" when none. malloc'd. */
+char *async_take_completed(void);
+
+/* Called by free_instance: cancels what is running and frees the client — inline when
+ * nothing of it can still be running (the usual case: every call has been delivered),
+ * otherwise on this library's threads, so the engine's thread never waits for the network.
+ * Frees `self` (now or later). */
+void async_release(BosbaseNative *self);
+
+/* Natives set up / released (create_instance, free_instance). */
+void async_native_init(BosbaseNative *self);
+
+/* At extension deinitialization: waits for this library's threads to finish their queued
+ * work (each bounded by its deadline), joins them, and drops undelivered outcomes. */
+void async_shutdown(void);
+
+#endif
