@@ -12,9 +12,11 @@ godot-build: core-release
 godot-test: core-release
 	$(MAKE) -C bindings/godot --no-print-directory ROOT=$(ROOT) test
 
-# Runs the example project in the engine; `make demo` provides BOSBASE_URL.
+# Runs the example project in the engine against $BOSBASE_URL (`make demo` provides it);
+# alone, it starts the demo dev server itself.
 godot-demo:
-	$(MAKE) -C bindings/godot --no-print-directory ROOT=$(ROOT) demo
+	$(if $(BOSBASE_URL),,scripts/devserver --build --demo --) \
+		$(MAKE) -C bindings/godot --no-print-directory ROOT=$(ROOT) demo
 
 # target/godot/bosbase-godot-addon.zip: addons/bosbase/ with the built libraries.
 godot-addon: core-release
