@@ -14,47 +14,46 @@
 
 use std::os::raw::c_char;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::client::BosbaseClient;
 use super::panic::guard;
 use super::strings::{arg, options, required, write_out};
 use super::BosbaseStatus;
-use crate::{Call, RecordService, Result, SendOptions};
+use crate::{Call, Result};
 
 /// Runs `call` in the guard and hands its JSON result to `result_out`.
 unsafe fn respond(
     result_out: *mut *mut c_char,
     error_out: *mut *mut c_char,
-    call: impl FnOnce() -> Result<Value>,
+    call: impl FnOnce() -> Result<Call<Value>>,
 ) -> BosbaseStatus {
     guard(error_out, || {
         required(result_out, "result_out")?;
-        write_out(result_out, call()?.to_string())
+        write_out(result_out, call()?.wait()?.to_string())
     })
 }
 
-/// The pointer arguments bind and unbind share.
-struct BindingArgs {
+/// The typed functions are shims over the operation table: `op` with `collection` and
+/// string arguments read from C strings (each named in errors when NULL or not UTF-8).
+unsafe fn shim(
     client: *const BosbaseClient,
+    op: &str,
     collection: *const c_char,
-    email: *const c_char,
-    password: *const c_char,
-    token: *const c_char,
+    named: &[(&str, *const c_char)],
     options_json: *const c_char,
-}
-
-type BindingCall = fn(&RecordService, &str, &str, &str, SendOptions) -> Call<bool>;
-
-impl BindingArgs {
-    /// # Safety
-    /// Every pointer is NULL or valid for the call (the header's contract).
-    unsafe fn run(&self, call: BindingCall) -> Result<Value> {
-        let service = BosbaseClient::from_ptr(self.client)?.collection(arg(self.collection, "collection")?);
-        let email = arg(self.email, "email")?;
-        let (password, token) = (arg(self.password, "password")?, arg(self.token, "token")?);
-        call(&service, email, password, token, options(self.options_json)?).wait().map(Value::Bool)
-    }
+    result_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    respond(result_out, error_out, || {
+        let pb = BosbaseClient::from_ptr(client)?;
+        let mut args = Map::new();
+        args.insert("collection".to_owned(), Value::String(arg(collection, "collection")?.to_owned()));
+        for (name, ptr) in named {
+            args.insert((*name).to_owned(), Value::String(arg(*ptr, name)?.to_owned()));
+        }
+        Ok(pb.operation(op, args, options(options_json)?))
+    })
 }
 
 /// Binds `token` to the account `email`/`password` of `collection`
@@ -72,8 +71,15 @@ pub unsafe extern "C" fn bosbase_bind_custom_token(
     result_out: *mut *mut c_char,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    let args = BindingArgs { client, collection, email, password, token, options_json };
-    respond(result_out, error_out, || args.run(RecordService::bind_custom_token_with))
+    shim(
+        client,
+        "records.bindCustomToken",
+        collection,
+        &[("email", email), ("password", password), ("token", token)],
+        options_json,
+        result_out,
+        error_out,
+    )
 }
 
 /// Stops accepting `token` for the account (`POST .../unbind-token`). `*result_out` is `true`,
@@ -89,8 +95,15 @@ pub unsafe extern "C" fn bosbase_unbind_custom_token(
     result_out: *mut *mut c_char,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    let args = BindingArgs { client, collection, email, password, token, options_json };
-    respond(result_out, error_out, || args.run(RecordService::unbind_custom_token_with))
+    shim(
+        client,
+        "records.unbindCustomToken",
+        collection,
+        &[("email", email), ("password", password), ("token", token)],
+        options_json,
+        result_out,
+        error_out,
+    )
 }
 
 /// Signs in with a bound custom token (`POST .../auth-with-token`). `*result_out` is
@@ -106,11 +119,7 @@ pub unsafe extern "C" fn bosbase_auth_with_token(
     result_out: *mut *mut c_char,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    respond(result_out, error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
-        let service = pb.collection(arg(collection, "collection")?);
-        service.auth_with_token_with(arg(token, "token")?, options(options_json)?).wait()
-    })
+    shim(client, "records.authWithToken", collection, &[("token", token)], options_json, result_out, error_out)
 }
 
 /// Signs in with `identity` (email) and `password` (`POST .../auth-with-password`);
@@ -125,12 +134,15 @@ pub unsafe extern "C" fn bosbase_auth_with_password(
     result_out: *mut *mut c_char,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    respond(result_out, error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
-        let service = pb.collection(arg(collection, "collection")?);
-        let (identity, password) = (arg(identity, "identity")?, arg(password, "password")?);
-        service.auth_with_password_with(identity, password, options(options_json)?).wait()
-    })
+    shim(
+        client,
+        "records.authWithPassword",
+        collection,
+        &[("identity", identity), ("password", password)],
+        options_json,
+        result_out,
+        error_out,
+    )
 }
 
 /// Refreshes the stored token (`POST .../auth-refresh`) and saves the answer;
@@ -143,10 +155,7 @@ pub unsafe extern "C" fn bosbase_auth_refresh(
     result_out: *mut *mut c_char,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    respond(result_out, error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
-        pb.collection(arg(collection, "collection")?).auth_refresh_with(options(options_json)?).wait()
-    })
+    shim(client, "records.authRefresh", collection, &[], options_json, result_out, error_out)
 }
 
 /// Sends a request to `path` relative to `collection` (`"/bind-token"` →
@@ -164,8 +173,7 @@ pub unsafe extern "C" fn bosbase_collection_send(
 ) -> BosbaseStatus {
     respond(result_out, error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let service = pb.collection(arg(collection, "collection")?);
-        service.send(arg(path, "path")?, options(options_json)?).wait()
+        Ok(pb.collection(arg(collection, "collection")?).send(arg(path, "path")?, options(options_json)?))
     })
 }
 
@@ -180,7 +188,6 @@ pub unsafe extern "C" fn bosbase_send(
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     respond(result_out, error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
-        pb.send(arg(path, "path")?, options(options_json)?).wait()
+        Ok(BosbaseClient::from_ptr(client)?.send(arg(path, "path")?, options(options_json)?))
     })
 }
