@@ -2,8 +2,8 @@
 //! transport choices buy, all against one canned local responder in the same run.
 //!
 //! * Per-call medians of the same request (same bytes, same headers: the SDK's session
-//!   token is sent by the raw side too), the variants' order shuffled in every round so
-//!   machine noise and the responder's own pauses land on all sides alike.
+//!   token is sent by the raw side too), one call of each variant per step in a shuffled
+//!   order, so machine noise and the responder's own pauses land on all sides alike.
 //! * The write-coalescing transport and the IP-literal resolver, on and off side by side.
 //! * TCP connections opened: 10,000 sequential calls, and 16 threads x 200 calls.
 
@@ -154,21 +154,21 @@ fn main() {
     ];
     let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); NAMES.len()];
     let mut shuffle = Shuffle(0x9E37_79B9_7F4A_7C15);
-    for _ in 0..ROUNDS {
+    // One call of every variant per step, in a fresh random order each step: load that
+    // drifts over seconds (other processes on a shared machine) hits every variant alike.
+    for _ in 0..ROUNDS * CALLS_PER_ROUND {
         for variant in shuffle.order(NAMES.len()) {
-            for _ in 0..CALLS_PER_ROUND {
-                let start = Instant::now();
-                match variant {
-                    0 => raw_ureq(&agent, &endpoint, "bench-custom-token", &session),
-                    1 => client.auth_with_token(&collection, &token),
-                    v => rust_call(&variants[v - 2]),
-                };
-                samples[variant].push(start.elapsed());
-            }
+            let start = Instant::now();
+            match variant {
+                0 => raw_ureq(&agent, &endpoint, "bench-custom-token", &session),
+                1 => client.auth_with_token(&collection, &token),
+                v => rust_call(&variants[v - 2]),
+            };
+            samples[variant].push(start.elapsed());
         }
     }
     let medians: Vec<Duration> = samples.into_iter().map(median).collect();
-    println!("auth_with_token, per-call median of {ROUNDS} shuffled rounds x {CALLS_PER_ROUND} calls each:");
+    println!("auth_with_token, per-call medians of {} calls per variant, variants shuffled call by call:", ROUNDS * CALLS_PER_ROUND);
     for (name, t) in NAMES.iter().zip(&medians) {
         println!("  {name:<42} {t:?}");
     }
