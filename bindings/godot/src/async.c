@@ -4,13 +4,13 @@
  * a cancelled call after the engine tore down its queue), and the C test host can check the
  * whole path under ASan with its own storage. The cost: an outcome waits for the next frame
  * (the main loop drains once per frame while calls are pending, and not at all otherwise). */
-#define _POSIX_C_SOURCE 200809L /* recursive mutexes under -std=c11 */
-#define _XOPEN_SOURCE 700
+#define _GNU_SOURCE /* recursive mutexes and pthread_timedjoin_np under -std=c11 */
 #include "async.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "envelope.h"
 
@@ -167,6 +167,7 @@ int64_t async_cancel_all(BosbaseNative *self) {
 /* ---- this library's threads, for the blocking calls ---- */
 
 #define POOL_MAX 4
+#define SHUTDOWN_WAIT_MS 200L
 
 typedef enum { JOB_SEND, JOB_CLOSE, JOB_RELEASE } JobKind;
 
@@ -394,12 +395,27 @@ void async_shutdown(void) {
     pthread_cond_broadcast(&pool.work);
     int count = pool.count;
     pthread_mutex_unlock(&pool.lock);
+    /* Idle threads exit at once. A thread still in a job (a send, or the release of a client
+     * whose cancelled calls wait for their deadline) is not waited for beyond SHUTDOWN_WAIT:
+     * the engine is exiting, and the library stays mapped (-z nodelete) until the process
+     * ends, so the thread may finish or be ended with the process. */
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_nsec += SHUTDOWN_WAIT_MS * 1000000L;
+    deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+    deadline.tv_nsec %= 1000000000L;
+    bool all_joined = true;
     for (int i = 0; i < count; i++) {
-        pthread_join(pool.threads[i], NULL);
+        if (pthread_timedjoin_np(pool.threads[i], NULL, &deadline) != 0) {
+            pthread_detach(pool.threads[i]);
+            all_joined = false;
+        }
     }
     pthread_mutex_lock(&pool.lock);
     pool.count = 0;
-    pool.stopping = false; /* a later initialization may start threads again */
+    pool.stopping = !all_joined; /* a later initialization may start threads again */
     pthread_mutex_unlock(&pool.lock);
-    free(async_take_completed());
+    if (all_joined) {
+        free(async_take_completed());
+    }
 }

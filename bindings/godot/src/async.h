@@ -44,8 +44,9 @@ void async_release(BosbaseNative *self);
 /* Natives set up / released (create_instance, free_instance). */
 void async_native_init(BosbaseNative *self);
 
-/* At extension deinitialization: waits for this library's threads to finish their queued
- * work (each bounded by its deadline), joins them, and drops undelivered outcomes. */
+/* At extension deinitialization: stops this library's threads, waiting at most 200 ms for
+ * those still in a job (the engine is exiting: it never waits for the network), and drops
+ * the undelivered outcomes once no thread can add any. */
 void async_shutdown(void);
 
 #endif

@@ -12,6 +12,8 @@
 #                                    export PROJECT as a release game (Debian's release
 #                                    template, the addon's release library) and run it;
 #                                    TEXT must appear in its output
+#   engine_test.sh quit PROJECT      run PROJECT's res://quit_pending.gd: the engine quits with
+#                                    calls pending (BOSBASE_URL); it must exit cleanly and soon
 #   engine_test.sh run PROJECT [TEXT]
 #                                    import, then run PROJECT's main scene (the demo); its
 #                                    push_error() lines are shown, not failures; TEXT must
@@ -152,6 +154,30 @@ EOF
     python3 "$HERE/engine_check.py" "$log" --allow-push-error --expect "${3:?missing TEXT}" ||
       fail "engine log check (game)"
     echo "engine-test: $name exported as a release game ($(du -sh "$game/build" | cut -f1)); it ran: $3"
+    ;;
+  quit)
+    # A listener that never answers and outlives the engine (fault injection): the slow
+    # calls would wait for their 20 s deadline if anything at exit waited for them.
+    portfile="$(mktemp)"
+    python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+print(s.getsockname()[1], flush=True); time.sleep(300)' >"$portfile" &
+    silent_pid=$!
+    trap 'kill "$silent_pid" 2>/dev/null || true; rm -f "$portfile"' EXIT
+    for _ in $(seq 50); do [[ -s "$portfile" ]] && break; sleep 0.1; done
+    export BOSBASE_SILENT_PORT="$(cat "$portfile")"
+    run --env BOSBASE_SILENT_PORT --pre-import --timeout 120 --project "$project" -- --script res://quit_pending.gd ||
+      fail "engine exit status $?"
+    # From the script's quit() (it prints the wall clock then) to the engine's exit.
+    ended_ms=$(($(date +%s%N) / 1000000))
+    quit_ms=$(sed -n 's/^quit-pending: quit at \([0-9]*\) ms$/\1/p' "$log")
+    [[ -n "$quit_ms" ]] || fail "no quit time in the log"
+    ms=$((ended_ms - quit_ms))
+    python3 "$HERE/engine_check.py" "$log" --expect "quit-pending: 10 calls started, quitting" ||
+      fail "engine log check"
+    # The slow calls' deadline is 20 s: an exit that waited for them would take that long.
+    ((ms < 10000)) || fail "the engine took $ms ms to quit with calls pending"
+    echo "engine-test: quit with 10 calls pending: clean exit $ms ms after quit(), no error or leak report"
     ;;
   run)
     run --pre-import --timeout 300 --project "$project" || fail "engine exit status $?"
