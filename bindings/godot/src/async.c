@@ -197,12 +197,55 @@ static void free_native(BosbaseNative *self) {
     free(self);
 }
 
-/* A job of `owner` ended: it no longer uses the client. Last touch of `owner`. */
-static void job_ended(BosbaseNative *owner) {
+/* A job of `owner` ended: it no longer uses the client. Its last touch of `owner`. */
+static void job_ended(BosbaseNative *owner, bool was_send) {
     pthread_mutex_lock(&owner->lock);
     owner->jobs--;
+    owner->sends_running -= was_send;
     pthread_cond_broadcast(&owner->jobs_done);
     pthread_mutex_unlock(&owner->lock);
+}
+
+/* A job leaves the queue to run. Caller holds pool.lock (pool.lock, then an owner's lock:
+ * the only order in which both are held). */
+static void mark_running(Job *j) {
+    if (j->kind == JOB_SEND) {
+        pthread_mutex_lock(&j->owner->lock);
+        j->owner->sends_running++;
+        pthread_mutex_unlock(&j->owner->lock);
+    }
+}
+
+/* Takes `self`'s send and close jobs still waiting in the queue (no thread has them). With
+ * `run` they are marked running for the caller to run; without, they are dropped. */
+static Job *steal_jobs(BosbaseNative *self, bool run) {
+    Job *taken = NULL, **tail = &taken;
+    pthread_mutex_lock(&pool.lock);
+    pool.tail = NULL;
+    for (Job **at = &pool.head; *at != NULL;) {
+        Job *j = *at;
+        if (j->owner == self && j->kind != JOB_RELEASE) {
+            *at = j->next;
+            j->next = NULL;
+            *tail = j;
+            tail = &j->next;
+            if (run) {
+                mark_running(j);
+            }
+        } else {
+            pool.tail = j;
+            at = &j->next;
+        }
+    }
+    pthread_mutex_unlock(&pool.lock);
+    return taken;
+}
+
+static void free_job(Job *j) {
+    free(j->collection);
+    free(j->path);
+    free(j->options);
+    free(j);
 }
 
 static void run_job(Job *j) {
@@ -214,18 +257,42 @@ static void run_job(Job *j) {
         BosbaseStatus status = j->collection != NULL
                                    ? bosbase_collection_send(client, j->collection, j->path, j->options, &result, &error)
                                    : bosbase_send(client, j->path, j->options, &result, &error);
-        job_ended(self);
+        /* Queued before the job counts as ended, so a close waiting for it queues its own
+         * outcome after this one. (The native outlives job_ended: it is freed only once
+         * its jobs have ended.) */
         queue_push(j->id, envelope_from_core(status, result, error));
+        job_ended(self, true);
         break;
     }
     case JOB_CLOSE:
+        /* The calls running at close finish first, and their outcomes come before close's:
+         * this client's jobs still queued run now, on this thread; the core's close waits
+         * for its calls in flight (sends on other threads included); then the sends running
+         * elsewhere have queued their outcomes. Nothing here waits for a free thread. */
+        for (Job *queued = steal_jobs(self, true); queued != NULL;) {
+            Job *next = queued->next;
+            run_job(queued);
+            queued = next;
+        }
         bosbase_client_close(client);
-        job_ended(self);
+        pthread_mutex_lock(&self->lock);
+        while (self->sends_running > 0) {
+            pthread_cond_wait(&self->jobs_done, &self->lock);
+        }
+        pthread_mutex_unlock(&self->lock);
         queue_push(j->id, envelope_new(BOSBASE_STATUS_OK, "true", NULL));
+        job_ended(self, false);
         break;
     case JOB_RELEASE:
-        /* Waits for the calls still running on the core's threads (bounded by their
-         * deadlines) and for this library's jobs using the client, then frees both. */
+        /* Nobody awaits this client's queued jobs any more: dropped. Then waits for the calls
+         * still running on the core's threads (bounded by their deadlines) and for this
+         * library's jobs running with the client, and frees both. */
+        for (Job *queued = steal_jobs(self, false); queued != NULL;) {
+            Job *next = queued->next;
+            job_ended(self, false);
+            free_job(queued);
+            queued = next;
+        }
         bosbase_client_close(client);
         pthread_mutex_lock(&self->lock);
         while (self->jobs > 0) {
@@ -236,10 +303,7 @@ static void run_job(Job *j) {
         free_native(self);
         break;
     }
-    free(j->collection);
-    free(j->path);
-    free(j->options);
-    free(j);
+    free_job(j);
 }
 
 static void *pool_main(void *arg) {
@@ -252,6 +316,7 @@ static void *pool_main(void *arg) {
             if (pool.head == NULL) {
                 pool.tail = NULL;
             }
+            mark_running(j);
             pthread_mutex_unlock(&pool.lock);
             run_job(j);
             pthread_mutex_lock(&pool.lock);
@@ -309,7 +374,7 @@ static char *start_job(BosbaseNative *self, Job *j) {
     pthread_mutex_unlock(&self->lock);
     int64_t id = j->id;
     if (!pool_submit(j)) {
-        job_ended(self);
+        job_ended(self, false);
         free(j->collection);
         free(j->path);
         free(j->options);
@@ -357,6 +422,7 @@ void async_native_init(BosbaseNative *self) {
     pthread_cond_init(&self->jobs_done, NULL);
     self->calls = NULL;
     self->jobs = 0;
+    self->sends_running = 0;
     self->maybe_running = false;
 }
 

@@ -25,6 +25,7 @@ typedef struct {
     pthread_cond_t jobs_done;
     struct AsyncCall *calls; /* started with bosbase_call_async, not yet released */
     int jobs;                /* send/close jobs of this library's threads still using client */
+    int sends_running;       /* of those, sends taken off the queue and not yet ended */
     bool maybe_running;      /* a cancelled call may still be waiting for its answer */
 } BosbaseNative;
 

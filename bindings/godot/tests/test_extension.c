@@ -76,8 +76,10 @@ static char *text_of(HostResult r, const char *what) {
 static struct {
     int64_t id;
     char *envelope;
+    long seq; /* arrival order */
 } outcomes[MAX_OUTCOMES];
 static int outcome_count;
+static long arrivals;
 static long polls; /* take_completed calls, all on this (the "main") thread */
 
 /* Moves every outcome the extension queued into `outcomes`. */
@@ -101,6 +103,7 @@ static void take_outcomes(Via via) {
             break;
         }
         *nl = '\0';
+        outcomes[outcome_count].seq = arrivals++;
         outcomes[outcome_count].id = strtoll(line, NULL, 10);
         outcomes[outcome_count++].envelope = strdup(sp + 1);
         line = nl + 1;
@@ -605,6 +608,64 @@ static void cancel_and_drop(void) {
     close(fd);
 }
 
+/* Arrival order of call `id` (waits for it); -1 when it never came. */
+static long arrival_of(Via via, int64_t id, char **envelope) {
+    for (int tries = 0; tries < 30000; tries++) {
+        for (int i = 0; i < outcome_count; i++) {
+            if (outcomes[i].id == id) {
+                long seq = outcomes[i].seq;
+                *envelope = outcomes[i].envelope;
+                outcomes[i] = outcomes[--outcome_count];
+                return seq;
+            }
+        }
+        take_outcomes(via);
+        usleep(1000);
+    }
+    *envelope = strdup("");
+    return -1;
+}
+
+/* close_async right after sends: the sends (queued or running) finish first and their
+ * outcomes arrive before close's; later calls fail with status 7 (closed). */
+static void close_after_sends(void) {
+    int port;
+    int fd = silent_listener(&port);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    HostObject *pb = host_object_new();
+    char *r = TEXT(VIA_CALL, pb, "open", url, "{\"timeoutMs\":300}");
+    free(r);
+    int64_t sends[6];
+    for (int i = 0; i < 6; i++) {
+        sends[i] = START(VIA_CALL, pb, "send_async", "", "/api/health", "");
+    }
+    int64_t slow_call = START(VIA_CALL, pb, "call_async", "health.check", "", "");
+    int64_t closing = START(VIA_CALL, pb, "close_async");
+    char *e;
+    long close_seq = arrival_of(VIA_CALL, closing, &e);
+    CHECK(strcmp(e, OK_TRUE) == 0, "close_async: %s", e);
+    free(e);
+    for (int i = 0; i < 6; i++) {
+        long seq = arrival_of(VIA_CALL, sends[i], &e);
+        CHECK(seq >= 0 && seq < close_seq, "send %d arrived before close (%ld, close %ld)", i, seq, close_seq);
+        CHECK(strncmp(e, "{\"status\":5,", 12) == 0, "send %d running at close ended by its deadline: %s", i, e);
+        free(e);
+    }
+    long seq = arrival_of(VIA_CALL, slow_call, &e);
+    CHECK(seq >= 0 && seq < close_seq, "the call arrived before close (%ld, close %ld)", seq, close_seq);
+    CHECK(strncmp(e, "{\"status\":5,", 12) == 0, "the call running at close ended by its deadline: %s", e);
+    free(e);
+    r = ASYNC(VIA_CALL, pb, "send_async", "", "/api/health", "");
+    expect_prefix(r, "{\"status\":7,", "send after close");
+    free(r);
+    r = ASYNC(VIA_CALL, pb, "call_async", "health.check", "", "");
+    expect_prefix(r, "{\"status\":7,", "call after close");
+    free(r);
+    host_object_unref(pb);
+    close(fd);
+}
+
 /* Outcomes nobody takes (the script side gone) are freed at deinitialization. */
 static void abandoned_outcomes(void) {
     HostObject *pb = host_object_new();
@@ -697,6 +758,7 @@ int main(int argc, char **argv) {
     argument_errors();
     concurrent_calls();
     cancel_and_drop();
+    close_after_sends();
     abandoned_outcomes();
     printf("outcomes taken in %ld polls of take_completed\n", polls);
     host_unload();
