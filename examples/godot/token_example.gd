@@ -14,6 +14,13 @@ static func server_url() -> String:
 
 
 func _ready() -> void:
+    # A method generated from the core's operation table (not part of the seed).
+    var health = await pb.health().check()
+    if health is ClientResponseError:
+        push_error("Server not reachable: " + health.to_string())
+    else:
+        print("Server health: ", health.message)
+
     # The seed's complete example (its sample password is not a demo account's, so against the
     # dev server it stops at step 1 with a ClientResponseError, status 400).
     await setup_custom_token_auth()
