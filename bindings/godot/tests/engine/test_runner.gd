@@ -49,6 +49,7 @@ func _run_all() -> void:
 	await test_timeout()
 	await test_freed_while_pending()
 	await test_cancel()
+	await test_cancel_then_free_awaiting_node()
 	await test_close()
 	await test_tls()
 	await test_everything_released()
@@ -563,6 +564,35 @@ func test_cancel() -> void:
 			"the client was freed once its cancelled requests ended (%d ms)"
 			% (Time.get_ticks_msec() - waited)
 		)
+	)
+	silent.stop()
+
+
+## A node whose function awaits a slow call: cancel(), let the await resolve (next frame),
+## then free the node (the README's advice; freeing it mid-await would make Godot keep the
+## suspended function's locals, and so the client). Everything is released.
+func test_cancel_then_free_awaiting_node() -> void:
+	for i in 3:
+		await process_frame
+	var live_before := live_clients()
+	var silent := TCPServer.new()
+	silent.listen(0, "127.0.0.1")
+	var s: Node = Seed003.new()
+	root.add_child(s)
+	s.pb = BosBase.new("http://127.0.0.1:%d" % silent.get_local_port(), {"timeoutMs": 400})
+	expect_engine_error("Authentication error: ClientResponseError(status 0, cancelled)")
+	s.safe_auth_with_token("users", "t")  # the node's own coroutine, not awaited here
+	check(s.pb.cancel() == 1, "cancel() ends the node's call")
+	await process_frame
+	check(PendingCall.pending_count() == 0, "the node's await resolved on the next frame")
+	s.queue_free()
+	s = null
+	var waited := Time.get_ticks_msec()
+	while live_clients() != live_before and Time.get_ticks_msec() - waited < 3000:
+		await process_frame
+	check(
+		live_clients() == live_before,
+		"the node's clients were freed (%d, was %d)" % [live_clients(), live_before]
 	)
 	silent.stop()
 
