@@ -139,12 +139,13 @@ char *async_call(BosbaseNative *self, const char *op, const char *args_json, con
         free(c); /* nothing started: the callback never runs */
         return envelope_from_core(status, NULL, error);
     }
+    int64_t id = c->id; /* `c` belongs to the list once inserted */
     pthread_mutex_lock(&self->lock);
     c->handle = handle;
     c->next = self->calls;
     self->calls = c;
     pthread_mutex_unlock(&self->lock);
-    return started_envelope(c->id);
+    return started_envelope(id);
 }
 
 int64_t async_cancel_all(BosbaseNative *self) {
@@ -155,8 +156,8 @@ int64_t async_cancel_all(BosbaseNative *self) {
             /* The callback runs on this thread before cancel returns (if this cancels it),
              * taking the recursive lock again; a worker finishing it meanwhile waits. */
             bosbase_call_cancel(c->handle);
-            self->maybe_running = true;
-            n++;
+            self->maybe_running = true; /* its request may still wait for an answer */
+            n++; /* (a call finishing on a worker right now keeps its own outcome) */
         }
     }
     sweep(self);

@@ -98,7 +98,8 @@ func close() -> Signal:
 ## Cancels this client's operation calls still in flight ([method call_operation] and every
 ## generated method): their awaits give a [ClientResponseError] with kind "cancelled" (on the
 ## next frame), and a cancelled login is not saved, whatever the server answers. Returns how
-## many were cancelled. [method send] and [method close] cannot be cancelled.
+## many were in flight (one finishing at that very moment keeps its own result).
+## [method send] and [method close] cannot be cancelled.
 func cancel() -> int:
 	return _native.cancel_all() if _native != null else 0
 
