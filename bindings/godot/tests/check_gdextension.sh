@@ -9,7 +9,7 @@ bad() { echo "check-gdextension: $*" >&2; fail=1; }
 
 entry="$(sed -n 's/^entry_symbol = "\(.*\)"$/\1/p' "$file")"
 [[ -n "$entry" ]] || bad "no entry_symbol in $file"
-grep -q '^compatibility_minimum = "4.3"$' "$file" || bad "compatibility_minimum is not \"4.3\""
+grep -q '^compatibility_minimum = "4.6"$' "$file" || bad "compatibility_minimum is not \"4.6\" (the oldest engine the suite ran in)"
 
 mapfile -t paths < <(sed -n 's/^[a-z0-9_.]* = "res:\/\/addons\/bosbase\/\(bin\/[^"]*\)"$/\1/p' "$file")
 ((${#paths[@]} > 0)) || bad "no library paths under res://addons/bosbase/bin/"
