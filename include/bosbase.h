@@ -129,7 +129,7 @@ typedef uint32_t BosbaseStatus;
 #endif // __cplusplus
 
 /**
- * A started asynchronous call (from `bosbase_call_async`): cancel it with
+ * A started asynchronous call (from `bosbase_call_async` or `bosbase_send_async`): cancel it with
  * `bosbase_call_cancel`, release it with `bosbase_call_free`.
  */
 typedef struct BosbaseCall BosbaseCall;
@@ -276,6 +276,21 @@ BosbaseStatus bosbase_call(const struct BosbaseClient *client,
 BosbaseStatus bosbase_call_async(const struct BosbaseClient *client,
                                  const char *op,
                                  const char *args_json,
+                                 const char *options_json,
+                                 BosbaseCallCallback callback,
+                                 void *user_data,
+                                 struct BosbaseCall **call_out,
+                                 char **error_out);
+
+/**
+ * `bosbase_send` / `bosbase_collection_send` without blocking: sends to `path` relative to
+ * `collection` (`/api/collections/{collection}/...`), or to the server's `path` when
+ * `collection` is NULL, on the client's worker pool. The callback, the handle and the
+ * statuses are as for `bosbase_call_async`. Thread-safe.
+ */
+BosbaseStatus bosbase_send_async(const struct BosbaseClient *client,
+                                 const char *collection,
+                                 const char *path,
                                  const char *options_json,
                                  BosbaseCallCallback callback,
                                  void *user_data,

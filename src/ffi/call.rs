@@ -15,7 +15,7 @@ use crate::call::Started;
 use crate::request::parse_json;
 use crate::{Error, Result};
 
-/// A started asynchronous call (from `bosbase_call_async`): cancel it with
+/// A started asynchronous call (from `bosbase_call_async` or `bosbase_send_async`): cancel it with
 /// `bosbase_call_cancel`, release it with `bosbase_call_free`.
 pub struct BosbaseCall(Started<Value>);
 
@@ -100,17 +100,56 @@ pub unsafe extern "C" fn bosbase_call_async(
         let name = arg(op, "op")?;
         crate::operations::find(name)?;
         let call = pb.operation(name, call_args(args_json)?, options(options_json)?);
-        if pb.is_closed() {
-            return Err(Error::closed());
-        }
-        let data = UserData(user_data);
-        let started = call.start(move |result| {
-            let data = data;
-            complete(callback, data.0, result);
-        });
-        *call_out = Box::into_raw(Box::new(BosbaseCall(started)));
-        Ok(())
+        start(pb, call, callback, user_data, call_out)
     })
+}
+
+/// `bosbase_send` / `bosbase_collection_send` without blocking: sends to `path` relative to
+/// `collection` (`/api/collections/{collection}/...`), or to the server's `path` when
+/// `collection` is NULL, on the client's worker pool. The callback, the handle and the
+/// statuses are as for `bosbase_call_async`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_send_async(
+    client: *const BosbaseClient,
+    collection: *const c_char,
+    path: *const c_char,
+    options_json: *const c_char,
+    callback: BosbaseCallCallback,
+    user_data: *mut c_void,
+    call_out: *mut *mut BosbaseCall,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
+        required(call_out, "call_out")?;
+        let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
+        let pb = BosbaseClient::from_ptr(client)?;
+        let (path, options) = (arg(path, "path")?, options(options_json)?);
+        let call = match collection.is_null() {
+            true => pb.send(path, options),
+            false => pb.collection(arg(collection, "collection")?).send(path, options),
+        };
+        start(pb, call, callback, user_data, call_out)
+    })
+}
+
+/// Starts `call` with the C completion; refuses a closed client up front (no callback then).
+unsafe fn start(
+    pb: &crate::BosBase,
+    call: crate::Call<Value>,
+    callback: unsafe extern "C" fn(*mut c_void, BosbaseStatus, *const c_char, *const c_char),
+    user_data: *mut c_void,
+    call_out: *mut *mut BosbaseCall,
+) -> Result<()> {
+    if pb.is_closed() {
+        return Err(Error::closed());
+    }
+    let data = UserData(user_data);
+    let started = call.start(move |result| {
+        let data = data;
+        complete(callback, data.0, result);
+    });
+    *call_out = Box::into_raw(Box::new(BosbaseCall(started)));
+    Ok(())
 }
 
 /// Hands one outcome to the C callback; the strings live until it returns.

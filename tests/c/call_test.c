@@ -130,6 +130,32 @@ static void test_cancel(void) {
     close(fd);
 }
 
+/* The raw sends without blocking: server paths and collection paths, errors through the callback. */
+static void test_send_async(void) {
+    BosbaseClient *pb = NULL;
+    CHECK(bosbase_client_new(url, NULL, &pb, NULL) == BOSBASE_STATUS_OK);
+    struct outcome o = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, {0}};
+    BosbaseCall *c = NULL;
+    CHECK(bosbase_send_async(pb, NULL, "/api/health", NULL, on_done, &o, &c, NULL) == BOSBASE_STATUS_OK);
+    wait_for(&o, 1);
+    CHECK(o.last == BOSBASE_STATUS_OK && strstr(o.text, "API is healthy"));
+    bosbase_call_free(c);
+    CHECK(bosbase_send_async(pb, "no_such_collection", "/records", NULL, on_done, &o, &c, NULL) == BOSBASE_STATUS_OK);
+    wait_for(&o, 2);
+    CHECK(o.last == BOSBASE_STATUS_HTTP && strstr(o.text, "\"status\":404"));
+    bosbase_call_free(c);
+    char *e = NULL;
+    CHECK(bosbase_send_async(pb, NULL, "/api/health?x=1", NULL, on_done, &o, &c, &e) == BOSBASE_STATUS_OK);
+    wait_for(&o, 3); /* a refused path is the call's outcome, through the callback */
+    CHECK(o.last == BOSBASE_STATUS_INVALID_ARGUMENT);
+    bosbase_call_free(c);
+    CHECK(bosbase_send_async(pb, NULL, NULL, NULL, on_done, &o, &c, &e) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(has_kind(e, "invalid_argument"));
+    bosbase_string_free(e);
+    bosbase_client_free(pb);
+    CHECK(o.calls == 3);
+}
+
 /* After close returns, every started call has completed: no callback is pending. */
 static void test_close_waits_for_started_calls(void) {
     char silent[64];
@@ -157,6 +183,7 @@ int main(void) {
     test_async_calls();
     test_cancel();
     test_close_waits_for_started_calls();
+    test_send_async();
     CHECK(bosbase_live_clients() == live);
     printf("c-call: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
