@@ -94,8 +94,6 @@ pub unsafe extern "C" fn bosbase_call_async(
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
-        required(call_out, "call_out")?;
-        let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
         let pb = BosbaseClient::from_ptr(client)?;
         let name = arg(op, "op")?;
         crate::operations::find(name)?;
@@ -120,8 +118,6 @@ pub unsafe extern "C" fn bosbase_send_async(
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
-        required(call_out, "call_out")?;
-        let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
         let pb = BosbaseClient::from_ptr(client)?;
         let (path, options) = (arg(path, "path")?, options(options_json)?);
         let call = match collection.is_null() {
@@ -132,14 +128,17 @@ pub unsafe extern "C" fn bosbase_send_async(
     })
 }
 
-/// Starts `call` with the C completion; refuses a closed client up front (no callback then).
+/// Starts `call` with the C completion. Refuses, with no callback ever, a NULL callback or
+/// `call_out` and a closed client (the call was only built, nothing was sent).
 unsafe fn start(
     pb: &crate::BosBase,
     call: crate::Call<Value>,
-    callback: unsafe extern "C" fn(*mut c_void, BosbaseStatus, *const c_char, *const c_char),
+    callback: BosbaseCallCallback,
     user_data: *mut c_void,
     call_out: *mut *mut BosbaseCall,
 ) -> Result<()> {
+    required(call_out, "call_out")?;
+    let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
     if pb.is_closed() {
         return Err(Error::closed());
     }
