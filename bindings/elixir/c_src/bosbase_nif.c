@@ -5,12 +5,12 @@
  * Rules kept here:
  *  - atoms are made once, in load/upgrade;
  *  - a client is a resource (nif_client) whose destructor frees the core handle;
- *  - no NIF waits for the network: an operation starts with bosbase_call_async and the
- *    NIF returns at once with a call resource and a tag; the completion (on a core worker
- *    thread, or on the thread that cancels) sends {Tag, Reply} to the calling process,
- *    which receives it. send/collection_send (no async form in the C ABI) run on this
- *    library's own small thread pool and answer the same way. Only close, which waits
- *    for calls in flight, runs on a dirty I/O scheduler;
+ *  - no NIF waits for the network: an operation starts with bosbase_call_async, a raw
+ *    send with bosbase_send_async, and the NIF returns at once with a call resource and a
+ *    tag; the completion (on a core worker thread, or on the thread that cancels) sends
+ *    {Tag, Reply} to the calling process, which receives it. Only close, which waits for
+ *    calls in flight, runs on a dirty I/O scheduler. This library's own threads (a few, on
+ *    demand) only free clients collected by the GC (bosbase_client_free waits; free_later);
  *  - a call resource that dies before its completion (the caller timed out and dropped it,
  *    or was killed) cancels the core call: a cancelled login never reaches the auth store,
  *    and the call's handle, message env and state are freed (live_calls counts them);
@@ -36,7 +36,6 @@ static ERL_NIF_TERM atom_false;
 static ERL_NIF_TERM atom_badarg;
 static ERL_NIF_TERM atom_wait;
 static ERL_NIF_TERM atom_sent;
-static ERL_NIF_TERM atom_dropped;
 
 /* Per-library state, kept in priv_data so an upgraded library gets its own. */
 typedef struct {
@@ -64,15 +63,15 @@ typedef struct {
 } nif_client;
 
 /*
- * One call in flight, shared by its resource (the caller's handle) and its completion
- * (the core's callback, or a send-pool job). Freed by whichever of the two lets go last.
+ * One call in flight (an operation or a send), shared by its resource (the caller's
+ * handle) and its completion (the core's callback). Freed by whichever lets go last.
  */
 typedef struct {
     ErlNifMutex *lock;
     int refs;           /* 2 while both the resource and the completion hold it */
     int done;           /* the completion ran (and sent the reply unless abandoned) */
     int abandoned;      /* the caller gave up: the completion sends nothing */
-    BosbaseCall *handle; /* the core's call (NULL for send jobs); freed by the resource */
+    BosbaseCall *handle; /* the core's call; cancelled (if running) and freed by the resource */
     ErlNifPid pid;      /* the caller */
     ErlNifEnv *msg_env; /* holds `tag`; the reply is built and sent from it */
     ERL_NIF_TERM tag;
@@ -205,9 +204,9 @@ static int free_later(BosbaseClient *client);
 
 /*
  * The last term and the last call of this client are gone. No call of ours is running
- * (call resources and send jobs keep this resource alive), but the core may still be
- * finishing a cancelled call, and bosbase_client_free waits for it: the free goes to the
- * library's pool, off the schedulers (inline only if no thread can be started).
+ * (call resources keep this resource alive), but the core may still be finishing a
+ * cancelled call, and bosbase_client_free waits for it: the free goes to the library's
+ * free threads, off the schedulers (inline only if no thread can be started).
  */
 static void client_dtor(ErlNifEnv *env, void *obj) {
     nif_client *res = obj;
@@ -474,24 +473,21 @@ static ERL_NIF_TERM enomem(ErlNifEnv *env) {
 }
 
 /*
- * call_start(Client, Op, ArgsJson, OptionsJson | nil) -> {ok, Call, Tag} |
- * {error, Status, ErrorJson | nil} | {error, badarg}. Starts the operation on the core's
- * worker pool and returns at once; {Tag, Reply} arrives later, exactly once, unless the
- * caller gives up (call_cancel) or drops Call.
+ * Starts a call on the core's worker pool: bosbase_send_async when `send` (strs:
+ * collection or NULL, path, options or NULL), else bosbase_call_async (strs: op, args,
+ * options or NULL). Frees `strs`. Returns {ok, Call, Tag}, or the core's refusal (nothing
+ * was started, no reply will come). Both kinds share everything else: the completion, the
+ * call resource whose destructor cancels and frees, call_cancel.
  */
-static ERL_NIF_TERM nif_call_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
-    char *strs[3] = {NULL, NULL, NULL};
+static ERL_NIF_TERM start_call(ErlNifEnv *env, nif_client *cres, char **strs, int send) {
     char *error = NULL;
     BosbaseCall *handle = NULL;
     BosbaseClient *client;
     BosbaseStatus status;
-    nif_client *cres;
     call_state *st;
     nif_call *res;
     ERL_NIF_TERM tag, term;
 
-    if (!get_args(env, argc, argv, 1, &cres, strs))
-        return badarg_reply(env);
     tag = enif_make_ref(env);
     st = state_new(env, tag);
     if (st == NULL) {
@@ -510,8 +506,10 @@ static ERL_NIF_TERM nif_call_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
         status = BOSBASE_STATUS_CLOSED;
     } else {
         current_env = env;
-        status = bosbase_call_async(client, strs[0], strs[1], strs[2], on_call_complete, st,
-                                    &handle, &error);
+        status = send ? bosbase_send_async(client, strs[0], strs[1], strs[2], on_call_complete, st,
+                                           &handle, &error)
+                      : bosbase_call_async(client, strs[0], strs[1], strs[2], on_call_complete, st,
+                                           &handle, &error);
         current_env = NULL;
         release(cres);
     }
@@ -530,41 +528,68 @@ static ERL_NIF_TERM nif_call_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
 }
 
 /*
- * call_cancel(Call) -> sent | wait | dropped, after the caller's own timeout:
+ * call_start(Client, Op, ArgsJson, OptionsJson | nil) -> {ok, Call, Tag} |
+ * {error, Status, ErrorJson | nil} | {error, badarg}. Starts the operation on the core's
+ * worker pool and returns at once; {Tag, Reply} arrives later, exactly once, unless the
+ * caller gives up (call_cancel) or drops Call.
+ */
+static ERL_NIF_TERM nif_call_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    char *strs[3] = {NULL, NULL, NULL};
+    nif_client *cres;
+
+    if (!get_args(env, argc, argv, 1, &cres, strs))
+        return badarg_reply(env);
+    return start_call(env, cres, strs, 0);
+}
+
+/*
+ * send_start(Client, Collection | nil, Path, OptionsJson | nil) -> {ok, Call, Tag} |
+ * {error, Status, ErrorJson | nil} | {error, badarg}: the raw send (under
+ * /api/collections/{Collection} unless nil) with bosbase_send_async, on the core's worker
+ * pool like call_start, and answered, cancelled and freed exactly as call_start's calls.
+ */
+static ERL_NIF_TERM nif_send_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    char *strs[3] = {NULL, NULL, NULL};
+    nif_client *cres = get_client(env, argv[0]);
+    (void)argc;
+
+    if (cres == NULL)
+        return badarg_reply(env);
+    if (!get_opt_cstr(env, argv[1], &strs[0]) || !get_cstr(env, argv[2], &strs[1]) ||
+        !get_opt_cstr(env, argv[3], &strs[2])) {
+        free_cstrs(strs, 3);
+        return badarg_reply(env);
+    }
+    return start_call(env, cres, strs, 1);
+}
+
+/*
+ * call_cancel(Call) -> sent | wait, after the caller's own timeout:
  *  - sent: the reply is already in the caller's mailbox;
- *  - wait: an operation was cancelled (its reply, `cancelled`, was just sent from here) or
- *    is finishing on a worker thread right now: the reply is in the mailbox or about to be;
- *  - dropped: a send job still running; it will send nothing (the core cannot cancel it,
- *    it ends at its deadline; it never touches the auth store).
+ *  - wait: the call was cancelled (its reply, `cancelled`, was just sent from here) or is
+ *    finishing on a worker thread right now: the reply is in the mailbox or about to be.
  */
 static ERL_NIF_TERM nif_call_cancel(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     nif_priv *priv = enif_priv_data(env);
     nif_call *res;
     call_state *st;
     BosbaseCall *handle;
-    ERL_NIF_TERM answer;
+    int done;
     (void)argc;
 
     if (!enif_get_resource(env, argv[0], priv->call_type, (void **)&res) || res->st == NULL)
         return badarg_reply(env);
     st = res->st;
     enif_mutex_lock(st->lock);
-    handle = st->done ? NULL : st->handle;
-    if (st->done)
-        answer = atom_sent;
-    else if (handle != NULL)
-        answer = atom_wait;
-    else {
-        st->abandoned = 1;
-        answer = atom_dropped;
-    }
+    done = st->done;
+    handle = done ? NULL : st->handle; /* set before start_call returned the resource */
     enif_mutex_unlock(st->lock);
     if (handle != NULL) {
         current_env = env;
         bosbase_call_cancel(handle);
         current_env = NULL;
     }
-    return answer;
+    return done ? atom_sent : atom_wait;
 }
 
 static ERL_NIF_TERM nif_live_calls(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
@@ -579,23 +604,22 @@ static ERL_NIF_TERM nif_pending_frees(ErlNifEnv *env, int argc, const ERL_NIF_TE
     return enif_make_long(env, atomic_load(&pending_frees));
 }
 
-/* ---------------------------------------------------------------- the library's pool */
+/* ---------------------------------------------------------------- the library's free threads */
 
 /*
- * A few threads of this library's own for the work that blocks and has no asynchronous
- * form in the C ABI: bosbase_send/bosbase_collection_send, and bosbase_client_free of a
- * client collected by the GC (it waits for that client's calls in flight, cancelled ones
- * included, which may take until their deadline: never on a scheduler). Started on
- * demand, at most POOL_MAX, kept until the last instance of the library unloads.
+ * The one job left that blocks and has no asynchronous form in the C ABI:
+ * bosbase_client_free of a client collected by the GC. It waits for that client's calls
+ * still inside the core — cancelled ones included, which may run on to their deadline —
+ * so it must never run on a scheduler. (Network calls, sends included, run on the core's
+ * worker pools.) Threads are started on demand, at most FREE_THREADS_MAX: one is enough
+ * for frees that return at once, a few keep one free that waits for a deadline from
+ * holding up the rest. Kept until the last instance of the library unloads.
  */
-#define POOL_MAX 32
+#define FREE_THREADS_MAX 4
 
 typedef struct job {
     struct job *next;
-    call_state *st;        /* NULL for a free job */
-    nif_client *client;    /* send: kept until the job ends */
-    BosbaseClient *to_free; /* free job: the handle to free */
-    char *strs[3];         /* send: collection (NULL for send), path, options (may be NULL) */
+    BosbaseClient *to_free;
 } job;
 
 static struct {
@@ -603,37 +627,13 @@ static struct {
     ErlNifCond *cond;
     job *head, *tail;
     int threads, idle, queued, stopping, loads;
-    ErlNifTid tids[POOL_MAX];
+    ErlNifTid tids[FREE_THREADS_MAX];
 } pool;
 
 static void run_job(job *j) {
-    char *result = NULL, *error = NULL;
-    BosbaseClient *client;
-    BosbaseStatus status;
-
-    if (j->st == NULL) {
-        bosbase_client_free(j->to_free);
-        enif_free(j);
-        atomic_fetch_sub(&pending_frees, 1);
-        return;
-    }
-    client = acquire(j->client);
-    if (client == NULL) {
-        status = BOSBASE_STATUS_CLOSED;
-    } else {
-        status = j->strs[0] != NULL
-                     ? bosbase_collection_send(client, j->strs[0], j->strs[1], j->strs[2], &result,
-                                               &error)
-                     : bosbase_send(client, j->strs[1], j->strs[2], &result, &error);
-        release(j->client);
-    }
-    complete(j->st, status, result, error);
-    bosbase_string_free(result);
-    bosbase_string_free(error);
-    free_cstrs(j->strs, 3);
-    /* May be the client's last reference: its destructor queues a free job. */
-    enif_release_resource(j->client);
+    bosbase_client_free(j->to_free);
     enif_free(j);
+    atomic_fetch_sub(&pending_frees, 1);
 }
 
 static void *pool_worker(void *arg) {
@@ -668,8 +668,8 @@ static int submit(job *j) {
 
     enif_mutex_lock(pool.lock);
     if (!pool.stopping) {
-        if (pool.queued + 1 > pool.idle && pool.threads < POOL_MAX &&
-            enif_thread_create("bosbase_pool", &pool.tids[pool.threads], pool_worker, NULL,
+        if (pool.queued + 1 > pool.idle && pool.threads < FREE_THREADS_MAX &&
+            enif_thread_create("bosbase_free", &pool.tids[pool.threads], pool_worker, NULL,
                                NULL) == 0)
             pool.threads++;
         if (pool.threads > 0) {
@@ -691,14 +691,14 @@ static int submit(job *j) {
 static int pool_load(void) {
     if (pool.loads++ > 0)
         return 1;
-    pool.lock = enif_mutex_create("bosbase_pool");
-    pool.cond = enif_cond_create("bosbase_pool");
+    pool.lock = enif_mutex_create("bosbase_free");
+    pool.cond = enif_cond_create("bosbase_free");
     pool.stopping = 0;
     return pool.lock != NULL && pool.cond != NULL;
 }
 
-/* The last instance unloads: the threads finish the queued jobs (each bounded by its
- * deadline), then exit and are joined. */
+/* The last instance unloads: the threads finish the queued frees (each bounded by the
+ * deadlines of the calls it waits for), then exit and are joined. */
 static void pool_unload(void) {
     int i;
 
@@ -715,60 +715,7 @@ static void pool_unload(void) {
     enif_mutex_destroy(pool.lock);
 }
 
-/*
- * send_start(Client, Collection | nil, Path, OptionsJson | nil) -> {ok, Call, Tag} |
- * {error, Status, nil} | {error, badarg}: bosbase_collection_send (or bosbase_send for a
- * nil collection) on the send pool; the reply arrives as for call_start.
- */
-static ERL_NIF_TERM nif_send_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
-    nif_client *cres = get_client(env, argv[0]);
-    job *j;
-    call_state *st;
-    nif_call *res;
-    ERL_NIF_TERM tag, term;
-    (void)argc;
-
-    if (cres == NULL)
-        return badarg_reply(env);
-    j = enif_alloc(sizeof(job));
-    if (j == NULL)
-        return enomem(env);
-    memset(j, 0, sizeof(*j));
-    if (!get_opt_cstr(env, argv[1], &j->strs[0]) || !get_cstr(env, argv[2], &j->strs[1]) ||
-        !get_opt_cstr(env, argv[3], &j->strs[2])) {
-        free_cstrs(j->strs, 3);
-        enif_free(j);
-        return badarg_reply(env);
-    }
-    tag = enif_make_ref(env);
-    st = state_new(env, tag);
-    res = st == NULL ? NULL : call_resource(env, st, cres);
-    if (res == NULL) {
-        if (st != NULL) {
-            st->refs = 1;
-            state_release(st);
-        }
-        free_cstrs(j->strs, 3);
-        enif_free(j);
-        return enomem(env);
-    }
-    j->st = st;
-    j->client = cres;
-    enif_keep_resource(cres);
-    if (!submit(j)) {
-        enif_release_resource(cres);
-        free_cstrs(j->strs, 3);
-        enif_free(j);
-        state_release(st);
-        enif_release_resource(res);
-        return enomem(env);
-    }
-    term = enif_make_resource(env, res);
-    enif_release_resource(res);
-    return enif_make_tuple3(env, atom_ok, term, tag);
-}
-
-/* Hands a client's bosbase_client_free to the pool; 0 when it cannot. */
+/* Hands a client's bosbase_client_free to the free threads; 0 when it cannot. */
 static int free_later(BosbaseClient *client) {
     job *j = enif_alloc(sizeof(job));
 
@@ -881,7 +828,6 @@ static void make_atoms(ErlNifEnv *env) {
     atom_badarg = enif_make_atom(env, "badarg");
     atom_wait = enif_make_atom(env, "wait");
     atom_sent = enif_make_atom(env, "sent");
-    atom_dropped = enif_make_atom(env, "dropped");
 }
 
 static int open_types(ErlNifEnv *env, void **priv_data, ErlNifResourceFlags flags) {

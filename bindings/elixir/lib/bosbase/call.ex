@@ -6,7 +6,8 @@ defmodule Bosbase.Call do
   a raw request (the seed's `send/3`).
 
   Neither holds a scheduler while the request is on the network: the NIF starts the call
-  on the core's worker pool (`bosbase_call_async`) and returns at once; the completion,
+  on the core's worker pool (`bosbase_call_async`, or `bosbase_send_async` for `send/4`)
+  and returns at once; the completion,
   on a core thread, sends `{tag, reply}` to the calling process, which waits for it in a
   `receive`. The wait ends at the call's timeout (its `:timeout`, else the client's) plus
   one second; a call still running then is cancelled and reported as `kind: "timeout"`.
@@ -100,23 +101,20 @@ defmodule Bosbase.Call do
     (timeout || client_timeout || 30_000) + @margin_ms
   end
 
-  # Waits for the reply of a started call; past `wait_ms` the call is cancelled (or, for a
-  # send, abandoned) and the caller gets kind "timeout". `call` stays referenced until the
+  # Waits for the reply of a started call (an operation or a send); past `wait_ms` the call
+  # is cancelled and the caller gets kind "timeout". `call` stays referenced until the
   # reply is in: when it is collected, its destructor cancels the call.
   defp await({:ok, call, tag}, wait_ms) do
     receive do
       {^tag, reply} -> result(reply)
     after
       wait_ms ->
-        case Native.call_cancel(call) do
-          :dropped ->
-            {:error, ClientResponseError.gave_up(wait_ms, nil)}
+        # :sent or :wait: either way the reply is in the mailbox or about to be.
+        _ = Native.call_cancel(call)
 
-          _sent_or_wait ->
-            receive do
-              {^tag, {:error, 9, json}} -> {:error, ClientResponseError.gave_up(wait_ms, json)}
-              {^tag, reply} -> result(reply)
-            end
+        receive do
+          {^tag, {:error, 9, json}} -> {:error, ClientResponseError.gave_up(wait_ms, json)}
+          {^tag, reply} -> result(reply)
         end
     end
   end

@@ -34,19 +34,20 @@ defmodule Bosbase.Native do
   @spec generate_token() :: reply
   def generate_token, do: :erlang.nif_error(:not_loaded)
 
-  # Network calls: both return at once; {tag, reply} arrives later, exactly once, in the
-  # calling process's mailbox (unless call_cancel/1 answers :dropped).
+  # Network calls: both return at once (both on the core's worker pool, call_start with
+  # bosbase_call_async, send_start with bosbase_send_async); {tag, reply} arrives later,
+  # exactly once, in the calling process's mailbox. Dropping the call handle cancels it.
   @spec call_start(ref, binary(), binary(), binary() | nil) :: {:ok, ref, reference()} | reply
   def call_start(_ref, _op, _args_json, _options), do: :erlang.nif_error(:not_loaded)
 
   @spec send_start(ref, binary() | nil, binary(), binary() | nil) ::
           {:ok, ref, reference()} | reply
   def send_start(_ref, _collection, _path, _options), do: :erlang.nif_error(:not_loaded)
-  @spec call_cancel(ref) :: :sent | :wait | :dropped | {:error, :badarg}
+  @spec call_cancel(ref) :: :sent | :wait | {:error, :badarg}
   def call_cancel(_call), do: :erlang.nif_error(:not_loaded)
   @spec live_calls() :: non_neg_integer()
   def live_calls, do: :erlang.nif_error(:not_loaded)
-  # Clients the GC collected whose native free (on the binding's thread) is not done yet.
+  # Clients the GC collected whose native free (on the binding's free threads) is not done yet.
   @spec pending_frees() :: non_neg_integer()
   def pending_frees, do: :erlang.nif_error(:not_loaded)
 

@@ -1,6 +1,7 @@
 defmodule Bosbase.AsyncTest do
   # Network calls hold no scheduler: the NIF starts the call on the core's worker pool
-  # (or, for send/3, the binding's own threads) and the caller waits in a `receive`.
+  # (bosbase_call_async, or bosbase_send_async for send/3) and the caller waits in a
+  # `receive`.
   # Fault injection only: local :gen_tcp servers that never answer, or answer late.
   # Not async: the timing and the live-call counts need the VM to themselves.
   use ExUnit.Case, async: false
@@ -209,13 +210,45 @@ defmodule Bosbase.AsyncTest do
     assert wait_for_clients(clients), "live clients: #{Bosbase.live_clients()}"
   end
 
-  test "killed send/3 callers leak nothing once their requests end" do
+  test "killed send/3 callers cancel their sends: nothing is left long before the deadline" do
     base = base_calls()
-    pb = Client.new(server(&silent/2), timeout: 300)
-    callers = for _ <- 1..10, do: spawn(fn -> Client.send(pb, "/api/health") end)
+    # A 3 s deadline: the handles must be gone well before it (cancelled, not waited out);
+    # short enough that the client's free after the test (it waits for the core's
+    # cancelled requests) ends within settled_clients/0's wait.
+    pb = Client.new(server(&silent/2), timeout: 3_000)
+    users = Client.collection(pb, "users")
+
+    callers =
+      for i <- 1..10 do
+        spawn(fn ->
+          if rem(i, 2) == 0,
+            do: Client.send(pb, "/api/health"),
+            else: RecordService.send(users, "/auth-with-token", %{method: :post})
+        end)
+      end
+
     await_messages(:request, 10, 5_000)
+    assert Bosbase.live_calls() == base + 10
+    t0 = System.monotonic_time(:millisecond)
     Enum.each(callers, &Process.exit(&1, :kill))
     assert settled_calls(base), "live calls: #{Bosbase.live_calls()}, expected #{base}"
+    elapsed = ms_since(t0)
+    IO.puts("\n  10 killed send/3 callers: live calls back to base in #{elapsed} ms")
+    assert elapsed < 1_000, "send handles freed after #{elapsed} ms: waited out, not cancelled"
+  end
+
+  test "a send/3 whose caller stops waiting is cancelled, reported as kind timeout" do
+    base = base_calls()
+    # One worker, busy with the first send until its deadline: the second one queues and
+    # its caller's wait (200 ms + 1 s) ends first, which cancels it.
+    pb = Client.new(server(&silent/2), timeout: 200, pool_size: 1)
+    first = Task.async(fn -> Client.send(pb, "/api/health", timeout: 2_500) end)
+    await_messages(:request, 1, 5_000)
+    t0 = System.monotonic_time(:millisecond)
+    assert {:error, %{kind: "timeout", is_abort: true}} = Client.send(pb, "/api/health")
+    assert ms_since(t0) < 2_000
+    assert {:error, %{kind: "timeout"}} = Task.await(first, 10_000)
+    assert settled_calls(base)
   end
 
   test "calls queued behind a small pool end by their own timeout, as kind timeout" do
