@@ -86,13 +86,13 @@ static char *started_envelope(int64_t id) {
     return envelope_new(BOSBASE_STATUS_OK, result, NULL);
 }
 
-/* ---- calls on the core's pool ---- */
+/* ---- calls and sends on the core's pool ---- */
 
 typedef struct AsyncCall {
     struct AsyncCall *next;
     BosbaseNative *owner;
     int64_t id;
-    BosbaseCall *handle; /* set once bosbase_call_async returned */
+    BosbaseCall *handle; /* set once bosbase_call_async / bosbase_send_async returned */
     bool done;           /* the callback finished with this record */
 } AsyncCall;
 
@@ -120,7 +120,11 @@ static void sweep(BosbaseNative *self) {
     }
 }
 
-char *async_call(BosbaseNative *self, const char *op, const char *args_json, const char *options_json) {
+/* Starts one call on the core's pool: operation `op` with `args_json` (bosbase_call_async),
+ * or, when `op` is NULL, a send to `path` under `collection` (bosbase_send_async; the
+ * server's path when `collection` is NULL). Both complete through on_complete. */
+static char *start_on_core(BosbaseNative *self, const char *op, const char *args_json, const char *collection,
+                           const char *path, const char *options_json) {
     AsyncCall *c = calloc(1, sizeof *c);
     if (c == NULL) {
         return NULL;
@@ -131,10 +135,13 @@ char *async_call(BosbaseNative *self, const char *op, const char *args_json, con
     sweep(self);
     pthread_mutex_unlock(&self->lock);
 
+    BosbaseClient *client = atomic_load(&self->client);
     BosbaseCall *handle = NULL;
     char *error = NULL;
-    BosbaseStatus status = bosbase_call_async(atomic_load(&self->client), op, args_json, options_json, on_complete,
-                                              c, &handle, &error);
+    BosbaseStatus status =
+        op != NULL
+            ? bosbase_call_async(client, op, args_json, options_json, on_complete, c, &handle, &error)
+            : bosbase_send_async(client, collection, path, options_json, on_complete, c, &handle, &error);
     if (status != BOSBASE_STATUS_OK) {
         free(c); /* nothing started: the callback never runs */
         return envelope_from_core(status, NULL, error);
@@ -146,6 +153,14 @@ char *async_call(BosbaseNative *self, const char *op, const char *args_json, con
     self->calls = c;
     pthread_mutex_unlock(&self->lock);
     return started_envelope(id);
+}
+
+char *async_call(BosbaseNative *self, const char *op, const char *args_json, const char *options_json) {
+    return start_on_core(self, op, args_json, NULL, NULL, options_json);
+}
+
+char *async_send(BosbaseNative *self, const char *collection, const char *path, const char *options_json) {
+    return start_on_core(self, NULL, NULL, collection, path, options_json);
 }
 
 int64_t async_cancel_all(BosbaseNative *self) {
@@ -165,19 +180,18 @@ int64_t async_cancel_all(BosbaseNative *self) {
     return n;
 }
 
-/* ---- this library's threads, for the blocking calls ---- */
+/* ---- this library's threads, for close and release (both wait for the network) ---- */
 
 #define POOL_MAX 4
 #define SHUTDOWN_WAIT_MS 200L
 
-typedef enum { JOB_SEND, JOB_CLOSE, JOB_RELEASE } JobKind;
+typedef enum { JOB_CLOSE, JOB_RELEASE } JobKind;
 
 typedef struct Job {
     struct Job *next;
     JobKind kind;
     BosbaseNative *owner;
-    int64_t id;
-    char *collection, *path, *options; /* send; collection and options may be NULL */
+    int64_t id; /* close: the id its outcome is queued under */
 } Job;
 
 static struct {
@@ -198,102 +212,56 @@ static void free_native(BosbaseNative *self) {
     free(self);
 }
 
-/* A job of `owner` ended: it no longer uses the client. Its last touch of `owner`. */
-static void job_ended(BosbaseNative *owner, bool was_send) {
+/* A close job of `owner` ended: it no longer uses the client. Its last touch of `owner`. */
+static void job_ended(BosbaseNative *owner) {
     pthread_mutex_lock(&owner->lock);
     owner->jobs--;
-    owner->sends_running -= was_send;
     pthread_cond_broadcast(&owner->jobs_done);
     pthread_mutex_unlock(&owner->lock);
 }
 
-/* A job leaves the queue to run. Caller holds pool.lock (pool.lock, then an owner's lock:
- * the only order in which both are held). */
-static void mark_running(Job *j) {
-    if (j->kind == JOB_SEND) {
-        pthread_mutex_lock(&j->owner->lock);
-        j->owner->sends_running++;
-        pthread_mutex_unlock(&j->owner->lock);
-    }
-}
-
-/* Takes `self`'s send and close jobs still waiting in the queue (no thread has them). With
- * `run` they are marked running for the caller to run; without, they are dropped. */
-static Job *steal_jobs(BosbaseNative *self, bool run) {
-    Job *taken = NULL, **tail = &taken;
+/* Drops `self`'s close jobs still waiting in the queue (no thread has them; nobody awaits
+ * them any more). */
+static void drop_queued_closes(BosbaseNative *self) {
+    Job *taken = NULL;
     pthread_mutex_lock(&pool.lock);
     pool.tail = NULL;
     for (Job **at = &pool.head; *at != NULL;) {
         Job *j = *at;
-        if (j->owner == self && j->kind != JOB_RELEASE) {
+        if (j->owner == self && j->kind == JOB_CLOSE) {
             *at = j->next;
-            j->next = NULL;
-            *tail = j;
-            tail = &j->next;
-            if (run) {
-                mark_running(j);
-            }
+            j->next = taken;
+            taken = j;
         } else {
             pool.tail = j;
             at = &j->next;
         }
     }
     pthread_mutex_unlock(&pool.lock);
-    return taken;
-}
-
-static void free_job(Job *j) {
-    free(j->collection);
-    free(j->path);
-    free(j->options);
-    free(j);
+    while (taken != NULL) {
+        Job *next = taken->next;
+        job_ended(self);
+        free(taken);
+        taken = next;
+    }
 }
 
 static void run_job(Job *j) {
     BosbaseNative *self = j->owner;
     BosbaseClient *client = atomic_load(&self->client);
     switch (j->kind) {
-    case JOB_SEND: {
-        char *result = NULL, *error = NULL;
-        BosbaseStatus status = j->collection != NULL
-                                   ? bosbase_collection_send(client, j->collection, j->path, j->options, &result, &error)
-                                   : bosbase_send(client, j->path, j->options, &result, &error);
-        /* Queued before the job counts as ended, so a close waiting for it queues its own
-         * outcome after this one. (The native outlives job_ended: it is freed only once
-         * its jobs have ended.) */
-        queue_push(j->id, envelope_from_core(status, result, error));
-        job_ended(self, true);
-        break;
-    }
     case JOB_CLOSE:
-        /* The calls running at close finish first, and their outcomes come before close's:
-         * this client's jobs still queued run now, on this thread; the core's close waits
-         * for its calls in flight (sends on other threads included); then the sends running
-         * elsewhere have queued their outcomes. Nothing here waits for a free thread. */
-        for (Job *queued = steal_jobs(self, true); queued != NULL;) {
-            Job *next = queued->next;
-            run_job(queued);
-            queued = next;
-        }
+        /* The core's close waits for the calls and sends in flight, whose completion callbacks
+         * have then queued their outcomes: close's outcome comes after theirs. */
         bosbase_client_close(client);
-        pthread_mutex_lock(&self->lock);
-        while (self->sends_running > 0) {
-            pthread_cond_wait(&self->jobs_done, &self->lock);
-        }
-        pthread_mutex_unlock(&self->lock);
         queue_push(j->id, envelope_new(BOSBASE_STATUS_OK, "true", NULL));
-        job_ended(self, false);
+        job_ended(self);
         break;
     case JOB_RELEASE:
-        /* Nobody awaits this client's queued jobs any more: dropped. Then waits for the calls
-         * still running on the core's threads (bounded by their deadlines) and for this
-         * library's jobs running with the client, and frees both. */
-        for (Job *queued = steal_jobs(self, false); queued != NULL;) {
-            Job *next = queued->next;
-            job_ended(self, false);
-            free_job(queued);
-            queued = next;
-        }
+        /* Nobody awaits this client's queued closes any more: dropped. Then waits for the
+         * calls still running on the core's threads (bounded by their deadlines) and for the
+         * close jobs running with the client on this library's threads, and frees both. */
+        drop_queued_closes(self);
         bosbase_client_close(client);
         pthread_mutex_lock(&self->lock);
         while (self->jobs > 0) {
@@ -304,7 +272,7 @@ static void run_job(Job *j) {
         free_native(self);
         break;
     }
-    free_job(j);
+    free(j);
 }
 
 static void *pool_main(void *arg) {
@@ -317,7 +285,6 @@ static void *pool_main(void *arg) {
             if (pool.head == NULL) {
                 pool.tail = NULL;
             }
-            mark_running(j);
             pthread_mutex_unlock(&pool.lock);
             run_job(j);
             pthread_mutex_lock(&pool.lock);
@@ -357,61 +324,30 @@ static bool pool_submit(Job *j) {
     return ok;
 }
 
-static char *start_job(BosbaseNative *self, Job *j) {
-    j->owner = self;
-    j->id = new_id();
+char *async_close(BosbaseNative *self) {
     if (atomic_load(&self->client) == NULL) {
         /* Never opened: the core's own NULL-handle error, as every call of such an instance. */
         char *result = NULL, *error = NULL;
-        BosbaseStatus status = bosbase_send(NULL, "/", NULL, &result, &error);
-        free(j->collection);
-        free(j->path);
-        free(j->options);
-        free(j);
+        BosbaseStatus status = bosbase_send(NULL, "/", NULL, &result, &error); /* sends nothing */
         return envelope_from_core(status, result, error);
     }
-    pthread_mutex_lock(&self->lock);
-    self->jobs++;
-    pthread_mutex_unlock(&self->lock);
-    int64_t id = j->id;
-    if (!pool_submit(j)) {
-        job_ended(self, false);
-        free(j->collection);
-        free(j->path);
-        free(j->options);
-        free(j);
-        return envelope_local_error("could not start a thread for the call");
-    }
-    return started_envelope(id);
-}
-
-char *async_send(BosbaseNative *self, const char *collection, const char *path, const char *options_json) {
-    Job *j = calloc(1, sizeof *j);
-    if (j == NULL) {
-        return NULL;
-    }
-    j->kind = JOB_SEND;
-    j->collection = collection != NULL ? cstr_dup(collection) : NULL;
-    j->path = cstr_dup(path);
-    j->options = options_json != NULL ? cstr_dup(options_json) : NULL;
-    if (j->path == NULL || (collection != NULL && j->collection == NULL) ||
-        (options_json != NULL && j->options == NULL)) {
-        free(j->collection);
-        free(j->path);
-        free(j->options);
-        free(j);
-        return NULL;
-    }
-    return start_job(self, j);
-}
-
-char *async_close(BosbaseNative *self) {
     Job *j = calloc(1, sizeof *j);
     if (j == NULL) {
         return NULL;
     }
     j->kind = JOB_CLOSE;
-    return start_job(self, j);
+    j->owner = self;
+    j->id = new_id();
+    pthread_mutex_lock(&self->lock);
+    self->jobs++;
+    pthread_mutex_unlock(&self->lock);
+    int64_t id = j->id;
+    if (!pool_submit(j)) {
+        job_ended(self);
+        free(j);
+        return envelope_local_error("could not start a thread for close");
+    }
+    return started_envelope(id);
 }
 
 void async_native_init(BosbaseNative *self) {
@@ -423,7 +359,6 @@ void async_native_init(BosbaseNative *self) {
     pthread_cond_init(&self->jobs_done, NULL);
     self->calls = NULL;
     self->jobs = 0;
-    self->sends_running = 0;
     self->maybe_running = false;
 }
 
@@ -462,7 +397,7 @@ void async_shutdown(void) {
     pthread_cond_broadcast(&pool.work);
     int count = pool.count;
     pthread_mutex_unlock(&pool.lock);
-    /* Idle threads exit at once. A thread still in a job (a send, or the release of a client
+    /* Idle threads exit at once. A thread still in a job (a close, or the release of a client
      * whose cancelled calls wait for their deadline) is not waited for beyond SHUTDOWN_WAIT:
      * the engine is exiting, and the library stays mapped (-z nodelete) until the process
      * ends, so the thread may finish or be ended with the process. */

@@ -1,12 +1,12 @@
 /* Asynchronous calls without any engine thread.
  *
- * Operations run on the core's worker pool (bosbase_call_async). Their completion callback
- * (a core worker thread, or the thread cancelling the call) copies the outcome into one
- * process-wide queue and touches nothing of the engine; the main thread takes the queue's
- * contents (take_completed, once per frame while calls are pending) and resumes the awaiting
- * GDScript there. The few blocking calls with no asynchronous form in the C ABI (send,
- * collection send, close) run on a small pool of this library's own threads and answer
- * through the same queue. */
+ * Operations and sends run on the core's worker pool (bosbase_call_async,
+ * bosbase_send_async). Their completion callback (a core worker thread, or the thread
+ * cancelling the call) copies the outcome into one process-wide queue and touches nothing of
+ * the engine; the main thread takes the queue's contents (take_completed, once per frame
+ * while calls are pending) and resumes the awaiting GDScript there. Only what waits by
+ * design — close, and the release of a client whose calls may still be running — runs on a
+ * small pool of this library's own threads; close answers through the same queue. */
 #ifndef BOSBASE_GODOT_ASYNC_H
 #define BOSBASE_GODOT_ASYNC_H
 
@@ -19,16 +19,17 @@
  * nothing was started. malloc'd; NULL only when out of memory. */
 char *async_call(BosbaseNative *self, const char *op, const char *args_json, const char *options_json);
 
-/* bosbase_collection_send (collection non-NULL) or bosbase_send on this library's threads;
- * returns as async_call. */
+/* A send to `path` under `collection`, or to the server's `path` when `collection` is NULL,
+ * on the core's pool (bosbase_send_async): returns, completes and cancels as async_call. */
 char *async_send(BosbaseNative *self, const char *collection, const char *path, const char *options_json);
 
 /* bosbase_client_close on this library's threads (it waits for the calls in flight); the
  * outcome (`true`) arrives through the queue; returns as async_call. */
 char *async_close(BosbaseNative *self);
 
-/* Cancels the calls of `self` started by async_call and not finished: each completes with
- * kind "cancelled" (queued before this returns). Returns how many were cancelled. */
+/* Cancels the calls of `self` started by async_call or async_send and not finished: each
+ * completes with kind "cancelled" (queued before this returns). Returns how many were
+ * cancelled. */
 int64_t async_cancel_all(BosbaseNative *self);
 
 /* Every outcome queued so far, oldest first, one per line: "<id> <envelope JSON>\n"

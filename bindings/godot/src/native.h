@@ -23,9 +23,8 @@ typedef struct {
      * the cancelling thread, which takes it again). */
     pthread_mutex_t lock;
     pthread_cond_t jobs_done;
-    struct AsyncCall *calls; /* started with bosbase_call_async, not yet released */
-    int jobs;                /* send/close jobs of this library's threads still using client */
-    int sends_running;       /* of those, sends taken off the queue and not yet ended */
+    struct AsyncCall *calls; /* started with bosbase_call_async/bosbase_send_async, not released */
+    int jobs;                /* close jobs of this library's threads still using client */
     bool maybe_running;      /* a cancelled call may still be waiting for its answer */
 } BosbaseNative;
 

@@ -48,20 +48,22 @@ static char *m_open(BosbaseNative *self, char *const *args) {
 }
 
 /* call_async(op, args_json, options_json): starts any row of the core's operation table by
- * name on the core's worker pool; the envelope's result is the call's id, its outcome comes
- * later from take_completed (async.c). */
+ * name on the core's worker pool (bosbase_call_async); the envelope's result is the call's
+ * id, its outcome comes later from take_completed (async.c). */
 static char *m_call_async(BosbaseNative *self, char *const *args) {
     return async_call(self, args[0], optional(args[1]), optional(args[2]));
 }
 
-/* send_async(collection, path, options_json): bosbase_collection_send, or bosbase_send when
- * `collection` is "", on this library's threads (the C ABI has no asynchronous send). */
+/* send_async(collection, path, options_json): a send to `path` under `collection`, or to the
+ * server's `path` when `collection` is "", with bosbase_send_async on the core's worker pool;
+ * returns, completes and cancels (cancel_all) as call_async. */
 static char *m_send_async(BosbaseNative *self, char *const *args) {
     return async_send(self, optional(args[0]), args[1], optional(args[2]));
 }
 
-/* close_async(): bosbase_client_close on this library's threads (later calls fail with status
- * CLOSED; it waits for the running ones); its outcome `true` comes as for a call. */
+/* close_async(): bosbase_client_close on this library's threads, since it waits for the
+ * running calls and sends (later calls fail with status CLOSED); its outcome `true` comes as
+ * for a call, after theirs. */
 static char *m_close_async(BosbaseNative *self, char *const *args) {
     (void)args;
     return async_close(self);

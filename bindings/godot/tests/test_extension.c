@@ -4,12 +4,14 @@
  * asynchronously and their outcomes are taken with take_completed, as the addon does once a
  * frame. The token flow (bind -> auth -> unbind) runs for users and _superusers, plus a 400,
  * an MFA answer, a refused connection, the generic call (health.check, collections.getList),
- * argument errors, concurrent calls, cancel_all, an instance dropped with calls pending and
- * outcomes nobody takes; at the end every String, StringName, Variant, object and client
+ * sends (server and collection paths, an HTTP error), argument errors, concurrent calls,
+ * cancel_all (operations and sends), an instance dropped with calls pending and outcomes
+ * nobody takes; at the end every String, StringName, Variant, object and client
  * handle the extension made must be released (ASan checks the C side's memory). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -334,6 +336,13 @@ static void scenario(Via via) {
     free(r);
     r = ASYNC(via, pb, "send_async", "", "/api/health", "");
     expect_prefix(r, "{\"status\":0,\"result\":{", v);
+    expect_has(r, "\"code\":200", v);
+    free(r);
+    /* A collection send the server refuses: an HTTP error with the server's status. */
+    r = ASYNC(via, pb, "send_async", "users", "/records/no-such-record-id", "");
+    expect_prefix(r, "{\"status\":2,\"result\":null,\"error\":{", v);
+    expect_has(r, "\"status\":404", v);
+    expect_has(r, "\"kind\":\"http\"", v);
     free(r);
 
     /* MFA: the first factor answers with an mfaId. */
@@ -554,8 +563,9 @@ static int64_t live_settles_at(int64_t n) {
 }
 
 /* cancel_all, and dropping an instance with calls pending: neither waits for the network;
- * every started call still gets exactly one outcome; the client is freed once the cancelled
- * requests have ended (on this library's threads); a cancelled login is not saved. */
+ * every started call (operation or send) still gets exactly one outcome; the client is freed
+ * once the cancelled requests have ended (on this library's threads); a cancelled login is
+ * not saved. */
 static void cancel_and_drop(void) {
     int port;
     int fd = silent_listener(&port);
@@ -566,17 +576,18 @@ static void cancel_and_drop(void) {
     HostObject *pb = host_object_new();
     char *r = TEXT(VIA_CALL, pb, "open", url, "{\"timeoutMs\":1500}");
     free(r);
-    int64_t ids[3];
+    int64_t ids[5];
     for (int i = 0; i < 3; i++) {
         ids[i] = START(VIA_CALL, pb, "call_async", "records.authWithToken", "{\"collection\":\"users\",\"token\":\"t\"}",
                        "");
     }
-    int64_t send_id = START(VIA_CALL, pb, "send_async", "", "/api/health", "");
+    ids[3] = START(VIA_CALL, pb, "send_async", "", "/api/health", "");
+    ids[4] = START(VIA_CALL, pb, "send_async", "users", "/auth-methods", "");
     double t0 = now_ms();
-    CHECK(INT_OF(VIA_CALL, pb, "cancel_all") == 3, "cancel_all cancelled the 3 calls in flight");
+    CHECK(INT_OF(VIA_CALL, pb, "cancel_all") == 5, "cancel_all cancelled the 3 calls and 2 sends in flight");
     double cancel_ms = now_ms() - t0;
     CHECK(cancel_ms < 50, "cancel_all took %.1f ms", cancel_ms);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 5; i++) {
         char *e = outcome_if_any(ids[i]);
         if (e == NULL) {
             take_outcomes(VIA_CALL);
@@ -591,8 +602,9 @@ static void cancel_and_drop(void) {
     CHECK(strcmp(r, "") == 0, "a cancelled login saved nothing: %s", r);
     free(r);
 
-    /* Dropped with a call (and a send) pending: returns at once. */
+    /* Dropped with a call and a send pending: returns at once, and cancels both. */
     int64_t pending = START(VIA_CALL, pb, "call_async", "health.check", "", "");
+    int64_t send_id = START(VIA_CALL, pb, "send_async", "", "/api/health", "");
     t0 = now_ms();
     host_object_unref(pb);
     double drop_ms = now_ms() - t0;
@@ -602,7 +614,7 @@ static void cancel_and_drop(void) {
     CHECK(strncmp(e, "{\"status\":9,", 12) == 0, "the dropped instance's call ended cancelled: %s", e);
     free(e);
     e = outcome_of(VIA_CALL, send_id);
-    CHECK(strncmp(e, "{\"status\":5,", 12) == 0, "the dropped instance's send timed out: %s", e);
+    CHECK(strncmp(e, "{\"status\":9,", 12) == 0, "the dropped instance's send ended cancelled: %s", e);
     free(e);
     CHECK(live_settles_at(live_before) == live_before, "the dropped client was freed after its requests ended");
     close(fd);
@@ -626,21 +638,45 @@ static long arrival_of(Via via, int64_t id, char **envelope) {
     return -1;
 }
 
-/* close_async right after sends: the sends (queued or running) finish first and their
- * outcomes arrive before close's; later calls fail with status 7 (closed). */
+/* Accepts connections on `fd` until `n` were made (or 5 s passed); returns how many, their
+ * sockets left open (never answered) in `conns`. A connection means its request is running. */
+static int accept_connections(int fd, int n, int *conns) {
+    int got = 0;
+    double until = now_ms() + 5000;
+    while (got < n && now_ms() < until) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 50) == 1) {
+            int c = accept(fd, NULL, NULL);
+            if (c >= 0) {
+                conns[got++] = c;
+            }
+        }
+    }
+    return got;
+}
+
+/* close_async while sends and a call run on the core's pool: the core's close waits for them
+ * and their outcomes (their deadline) arrive before close's. A send started just before close
+ * arrives before it too: by its deadline, or status 7 (closed, nothing sent) when close came
+ * before a worker took it. Later calls fail with status 7. */
 static void close_after_sends(void) {
     int port;
     int fd = silent_listener(&port);
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
     HostObject *pb = host_object_new();
-    char *r = TEXT(VIA_CALL, pb, "open", url, "{\"timeoutMs\":300}");
+    char *r = TEXT(VIA_CALL, pb, "open", url, "{\"timeoutMs\":1000}");
     free(r);
     int64_t sends[6];
     for (int i = 0; i < 6; i++) {
-        sends[i] = START(VIA_CALL, pb, "send_async", "", "/api/health", "");
+        sends[i] = i % 2 == 0 ? START(VIA_CALL, pb, "send_async", "", "/api/health", "")
+                              : START(VIA_CALL, pb, "send_async", "users", "/auth-methods", "");
     }
     int64_t slow_call = START(VIA_CALL, pb, "call_async", "health.check", "", "");
+    int conns[8];
+    int running = accept_connections(fd, 7, conns);
+    CHECK(running == 7, "the 6 sends and the call are running (%d connections)", running);
+    int64_t last_send = START(VIA_CALL, pb, "send_async", "", "/api/health", "");
     int64_t closing = START(VIA_CALL, pb, "close_async");
     char *e;
     long close_seq = arrival_of(VIA_CALL, closing, &e);
@@ -656,13 +692,25 @@ static void close_after_sends(void) {
     CHECK(seq >= 0 && seq < close_seq, "the call arrived before close (%ld, close %ld)", seq, close_seq);
     CHECK(strncmp(e, "{\"status\":5,", 12) == 0, "the call running at close ended by its deadline: %s", e);
     free(e);
+    seq = arrival_of(VIA_CALL, last_send, &e);
+    CHECK(seq >= 0 && seq < close_seq, "the send started just before close arrived first (%ld, close %ld)", seq,
+          close_seq);
+    CHECK(strncmp(e, "{\"status\":5,", 12) == 0 || strncmp(e, "{\"status\":7,", 12) == 0,
+          "the send started just before close: deadline or closed: %s", e);
+    free(e);
     r = ASYNC(VIA_CALL, pb, "send_async", "", "/api/health", "");
     expect_prefix(r, "{\"status\":7,", "send after close");
+    free(r);
+    r = ASYNC(VIA_CALL, pb, "send_async", "users", "/auth-methods", "");
+    expect_prefix(r, "{\"status\":7,", "collection send after close");
     free(r);
     r = ASYNC(VIA_CALL, pb, "call_async", "health.check", "", "");
     expect_prefix(r, "{\"status\":7,", "call after close");
     free(r);
     host_object_unref(pb);
+    for (int i = 0; i < running; i++) {
+        close(conns[i]);
+    }
     close(fd);
 }
 

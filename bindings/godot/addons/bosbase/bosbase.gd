@@ -75,7 +75,8 @@ func collection(name: String) -> RecordService:
 
 
 ## Sends a request to any server path, e.g. [code]await pb.send("/api/health")[/code].
-## [param options] may hold method, body, query, headers, timeoutMs (see the README).
+## [param options] may hold method, body, query, headers, timeoutMs (see the README). Runs on
+## the core's worker threads like every operation; [method cancel] ends it.
 func send(path: String, options: Dictionary = {}) -> Signal:
 	return run_native(&"send_async", ["", path, options_json(options)])
 
@@ -89,17 +90,19 @@ func call_operation(operation: String, args: Dictionary = {}, options: Dictionar
 	return run_native(&"call_async", [operation, options_json(args), options_json(options)])
 
 
-## Closes the client: calls already running finish, later calls fail with kind "closed".
-## Awaitable (it waits for the running calls off the main thread).
+## Closes the client: calls already running finish and resolve first; later calls, and any
+## still waiting for a worker thread, fail with kind "closed" without sending anything.
+## Awaitable (it waits for the running calls on a thread of the native library, never on the
+## main thread). It cannot be cancelled.
 func close() -> Signal:
 	return run_native(&"close_async", [])
 
 
-## Cancels this client's operation calls still in flight ([method call_operation] and every
-## generated method): their awaits give a [ClientResponseError] with kind "cancelled" (on the
-## next frame), and a cancelled login is not saved, whatever the server answers. Returns how
-## many were in flight (one finishing at that very moment keeps its own result).
-## [method send] and [method close] cannot be cancelled.
+## Cancels this client's calls still in flight ([method call_operation], every generated
+## method, [method send] and collection [code]send[/code]): their awaits give a
+## [ClientResponseError] with kind "cancelled" (on the next frame), and a cancelled login is
+## not saved, whatever the server answers. Returns how many were in flight (one finishing at
+## that very moment keeps its own result). [method close] cannot be cancelled.
 func cancel() -> int:
 	return _native.cancel_all() if _native != null else 0
 

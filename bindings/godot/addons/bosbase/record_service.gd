@@ -16,7 +16,8 @@ func _init(client: RefCounted, name: String) -> void:
 	collection_name = name
 
 
-## Sends a request to a path under this collection, e.g. "/auth-methods".
+## Sends a request to a path under this collection, e.g. "/auth-methods". Runs on the
+## core's worker threads; the client's [code]cancel()[/code] ends it.
 func send(path: String, options: Dictionary = {}) -> Signal:
 	return _client.run_native(
 		&"send_async", [collection_name, path, _client.options_json(options)]

@@ -328,6 +328,11 @@ func test_password_refresh_send() -> void:
 	check(refreshed is Dictionary and pb.auth_store.token == refreshed.token, "refresh saved")
 	var methods: Variant = await users.send("/auth-methods")
 	check(methods is Dictionary and methods.has("password"), "collection send /auth-methods")
+	var missing: Variant = await users.send("/records/no-such-record-id")
+	check(
+		is_error(missing) and missing.kind == "http" and missing.status == 404,
+		"collection send, HTTP error: kind http, status 404 (%s)" % str(missing)
+	)
 	var posted: Variant = await pb.send("/api/collections/posts/records", {"query": {"perPage": 1}})
 	check(posted is Dictionary and posted.has("items"), "send with query, authorized")
 	var wrong: Variant = await users.auth_with_password("user2@example.com", "nope")
@@ -521,22 +526,26 @@ func test_freed_while_pending() -> void:
 	silent.stop()
 
 
-## cancel(): the calls in flight end at once as "cancelled" (a login is not saved), and a
-## client dropped after that is freed once its cancelled requests ended, off the main thread.
+## cancel(): the calls in flight — operations and sends — end at once as "cancelled" (a login
+## is not saved), and a client dropped after that is freed once its cancelled requests ended,
+## off the main thread.
 func test_cancel() -> void:
 	var live_before := live_clients()
 	var silent := TCPServer.new()
 	silent.listen(0, "127.0.0.1")
 	var pb := BosBase.new("http://127.0.0.1:%d" % silent.get_local_port(), {"timeoutMs": 1500})
-	var results: Array = [null, null, null]
+	var results: Array = [null, null, null, null, null]
 	collect(pb.collection("users").auth_with_token("t"), results, 0)
 	collect(pb.health().check(), results, 1)
 	collect(pb.collections().get_list(), results, 2)
+	collect(pb.send("/api/health"), results, 3)
+	collect(pb.collection("users").send("/auth-methods"), results, 4)
 	await process_frame
+	check(results.count(null) == 5, "nothing resolved before cancel()")
 	var t0 := Time.get_ticks_usec()
 	var cancelled: int = pb.cancel()
 	var cancel_us := Time.get_ticks_usec() - t0
-	check(cancelled == 3, "cancel() cancelled the 3 calls in flight (%d)" % cancelled)
+	check(cancelled == 5, "cancel() cancelled the 3 calls and 2 sends in flight (%d)" % cancelled)
 	print("cancel() took ", cancel_us, " us")
 	check(cancel_us < 50000, "cancel() took %d us" % cancel_us)
 	var frames := 0
@@ -548,7 +557,15 @@ func test_cancel() -> void:
 		ok += int(is_error(r) and r.kind == "cancelled" and r.status == 0)
 	# Their outcomes were queued before cancel() returned: this is the delivery latency.
 	print("cancelled awaits resolved after %d frame(s)" % frames)
-	check(ok == 3, "the 3 awaits resolved as cancelled within %d frames (%d)" % [frames, ok])
+	check(ok == 5, "the 5 awaits resolved as cancelled within %d frames (%d)" % [frames, ok])
+	check(
+		is_error(results[3]) and results[3].kind == "cancelled",
+		"the pending send resolved as cancelled (%s)" % str(results[3])
+	)
+	check(
+		is_error(results[4]) and results[4].kind == "cancelled",
+		"the pending collection send resolved as cancelled (%s)" % str(results[4])
+	)
 	check(frames == 1, "queued outcomes are delivered on the next frame (%d)" % frames)
 	check(pb.auth_store.token == "", "a cancelled login saved nothing")
 	t0 = Time.get_ticks_usec()
@@ -603,7 +620,13 @@ func test_close() -> void:
 	var pb := BosBase.new("http://127.0.0.1:%d" % silent.get_local_port(), {"timeoutMs": 600})
 	var running: Array = [null]
 	collect(pb.send("/api/health"), running, 0)
-	await process_frame
+	# Close once the send is running (connected): one still waiting for a core worker when
+	# close starts would end with kind "closed" instead, sending nothing.
+	var waited := 0
+	while not silent.is_connection_available() and waited < 100:
+		await process_frame
+		waited += 1
+	check(silent.is_connection_available(), "the send is running before close()")
 	var frames := [0]
 	var count := func() -> void: frames[0] += 1
 	process_frame.connect(count)
