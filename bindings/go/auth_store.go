@@ -219,13 +219,7 @@ func (a *AuthStore) GoString() string {
 }
 
 // Format makes every verb (%v, %+v, %#v, %s) print the safe description.
-func (a *AuthStore) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		fmt.Fprint(f, a.GoString())
-		return
-	}
-	fmt.Fprint(f, a.String())
-}
+func (a *AuthStore) Format(f fmt.State, verb rune) { formatSafe(f, verb, a) }
 
 // Listener registry: the core gets an integer id as user_data, never a Go pointer.
 var (

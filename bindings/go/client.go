@@ -94,12 +94,21 @@ func (c *Client) GoString() string {
 
 // Format makes every verb (%v, %+v, %#v, %s) print String's safe description rather
 // than the struct's fields.
-func (c *Client) Format(f fmt.State, verb rune) {
+func (c *Client) Format(f fmt.State, verb rune) { formatSafe(f, verb, c) }
+
+// safeDescribed is a value whose String and GoString never show secrets.
+type safeDescribed interface {
+	fmt.Stringer
+	fmt.GoStringer
+}
+
+// formatSafe prints v's safe description for every verb: GoString for %#v, String otherwise.
+func formatSafe(f fmt.State, verb rune, v safeDescribed) {
 	if verb == 'v' && f.Flag('#') {
-		fmt.Fprint(f, c.GoString())
+		fmt.Fprint(f, v.GoString())
 		return
 	}
-	fmt.Fprint(f, c.String())
+	fmt.Fprint(f, v.String())
 }
 
 // Collection returns the API of one collection (e.g. "users", "_superusers").
