@@ -45,7 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 /* Version of this header's ABI; bumped on any incompatible change. */
-#define BOSBASE_ABI_VERSION 3
+#define BOSBASE_ABI_VERSION 4
 /* Library version this header was generated for (see bosbase_version()). */
 #define BOSBASE_VERSION "0.1.0"
 
@@ -141,6 +141,14 @@ typedef struct BosbaseCall BosbaseCall;
 typedef struct BosbaseClient BosbaseClient;
 
 /**
+ * An opaque list of file parts. Bytes are copied in when added; paths are opened when a
+ * call using the list runs (and streamed, never read whole into memory). A call takes its
+ * own reference to the parts, so the list may be freed or reused once the call started.
+ * Thread-safe.
+ */
+typedef struct BosbaseFiles BosbaseFiles;
+
+/**
  * Called after each auth-store change with the new token (`""` after clear) and
  * record JSON (`"null"` after clear), both borrowed for the call only.
  * Runs synchronously on the thread that changed the store (the thread of an auth
@@ -219,6 +227,36 @@ BosbaseStatus bosbase_auth_store_export(const struct BosbaseClient *client,
                                         char **error_out);
 
 /**
+ * True when the store holds a token of a superuser (`_superusers`). False for NULL.
+ * Thread-safe.
+ */
+bool bosbase_auth_store_is_superuser(const struct BosbaseClient *client);
+
+/**
+ * Writes a `Set-Cookie` value holding the login to `*cookie_out` (JS SDK
+ * `exportToCookie`): `pb_auth=<URI-encoded {token, record}>; Path=/; Expires=<token exp>;
+ * HttpOnly; Secure; SameSite=Strict`. `options_json` (NULL: defaults) may set `"key"`,
+ * `"path"`, `"domain"`, `"secure"`, `"httpOnly"`, `"sameSite"`. Over 4096 bytes, the record
+ * is cut to id/email/collectionId/collectionName/verified. Free with `bosbase_string_free`.
+ * Returns OK, INVALID_ARGUMENT or PANIC.
+ */
+BosbaseStatus bosbase_auth_store_export_cookie(const struct BosbaseClient *client,
+                                               const char *options_json,
+                                               char **cookie_out,
+                                               char **error_out);
+
+/**
+ * Loads the login from a `Cookie` request header (JS SDK `loadFromCookie`): the cookie
+ * `key` (NULL or `""`: `pb_auth`) holds `{token, record}`. A header without it clears the
+ * store (signed out); a cookie that does not hold such an object clears the store and
+ * returns INVALID_ARGUMENT. Runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
+ */
+BosbaseStatus bosbase_auth_store_load_cookie(const struct BosbaseClient *client,
+                                             const char *cookie_header,
+                                             const char *key,
+                                             char **error_out);
+
+/**
  * Restores what `bosbase_auth_store_export` wrote (a JSON object), then runs change
  * callbacks. Anything else is INVALID_ARGUMENT and leaves the store unchanged.
  * Returns OK, INVALID_ARGUMENT or PANIC.
@@ -265,6 +303,19 @@ BosbaseStatus bosbase_call(const struct BosbaseClient *client,
                            char **error_out);
 
 /**
+ * `bosbase_call` with the file parts of `files` (NULL: none), sent as
+ * `multipart/form-data` with the other body fields as `@jsonPayload` (e.g.
+ * `records.create`, `records.update`, `backups.upload`). Thread-safe.
+ */
+BosbaseStatus bosbase_call_with_files(const struct BosbaseClient *client,
+                                      const char *op,
+                                      const char *args_json,
+                                      const char *options_json,
+                                      const struct BosbaseFiles *files,
+                                      char **result_out,
+                                      char **error_out);
+
+/**
  * Starts operation `op` (as `bosbase_call`) on the client's worker pool and returns at
  * once. On OK, `callback` (see `BosbaseCallCallback`) will be invoked exactly once with
  * `user_data`, and `*call_out` receives a handle to cancel the call with and to release
@@ -281,6 +332,21 @@ BosbaseStatus bosbase_call_async(const struct BosbaseClient *client,
                                  void *user_data,
                                  struct BosbaseCall **call_out,
                                  char **error_out);
+
+/**
+ * `bosbase_call_async` with the file parts of `files` (NULL: none), as for
+ * `bosbase_call_with_files`. The call keeps its own reference to the parts: `files` may
+ * be freed as soon as this returns. Thread-safe.
+ */
+BosbaseStatus bosbase_call_async_with_files(const struct BosbaseClient *client,
+                                            const char *op,
+                                            const char *args_json,
+                                            const char *options_json,
+                                            const struct BosbaseFiles *files,
+                                            BosbaseCallCallback callback,
+                                            void *user_data,
+                                            struct BosbaseCall **call_out,
+                                            char **error_out);
 
 /**
  * `bosbase_send` / `bosbase_collection_send` without blocking: sends to `path` relative to
@@ -313,8 +379,9 @@ void bosbase_call_free(struct BosbaseCall *call);
 
 /**
  * Writes the operation table to `*json_out`:
- * `[{"name","method","path","args":[{"name","in","type","required","default"}],"effect","result","doc"}]`
- * (`in`: path/query/body; `effect`: none/saveAuth; `result`: json/true). Bindings generate
+ * `[{"name","method","path","args":[{"name","in","type","required","default"}],"effect","result","local","doc"}]`
+ * (`in`: path/query/body/fields/local; `type`: string/integer/boolean/object/array;
+ * `result`: json/list/string/integer/true; `local`: builds a URL without a request). Bindings generate
  * their wrappers from it. Free with `bosbase_string_free`. Thread-safe.
  */
 BosbaseStatus bosbase_operations_json(char **json_out,
@@ -343,6 +410,20 @@ BosbaseStatus bosbase_client_new(const char *base_url,
                                  char **error_out);
 
 /**
+ * Creates a client with the settings of `client` (base URL, language, timeouts, limits,
+ * TLS; connections are shared) and an auth store of its own: empty when `auth_json` is
+ * NULL, else holding its `{token, record}` — e.g. the result of `records.impersonate`, to
+ * act as that account while `client` stays signed in as the superuser. Writes the new
+ * handle to `*client_out` (free it with `bosbase_client_free`). Returns OK,
+ * INVALID_ARGUMENT (an `auth_json` without a string `token` and an object `record`),
+ * CLOSED or PANIC. Thread-safe.
+ */
+BosbaseStatus bosbase_client_fork(const struct BosbaseClient *client,
+                                  const char *auth_json,
+                                  struct BosbaseClient **client_out,
+                                  char **error_out);
+
+/**
  * Closes a client: new calls on it fail with BOSBASE_STATUS_CLOSED without sending
  * anything, and this returns once the calls already running on other threads have
  * finished (each is bounded by its deadline), auth-store functions included (those still
@@ -366,6 +447,43 @@ void bosbase_client_free(struct BosbaseClient *client);
  * bindings use it to prove their handles are released. Thread-safe.
  */
 size_t bosbase_live_clients(void);
+
+/**
+ * A new, empty list of file parts; free it with `bosbase_files_free`. Never NULL.
+ */
+struct BosbaseFiles *bosbase_files_new(void);
+
+/**
+ * Adds a part holding a copy of `len` bytes at `data` (NULL only when `len` is 0) for the
+ * record field `field`, named `filename`, of `content_type` (NULL: from the filename's
+ * extension, else `application/octet-stream`). Returns OK, INVALID_ARGUMENT or PANIC.
+ */
+BosbaseStatus bosbase_files_add_bytes(const struct BosbaseFiles *files,
+                                      const char *field,
+                                      const char *filename,
+                                      const char *content_type,
+                                      const uint8_t *data,
+                                      size_t len,
+                                      char **error_out);
+
+/**
+ * Adds a part streamed from the file at `path` (UTF-8) when the call runs, for the record
+ * field `field`, named `filename` (NULL: the path's last component), of `content_type`
+ * (NULL: from the filename). Returns OK, INVALID_ARGUMENT or PANIC; a path that cannot be
+ * read is reported by the call, as INVALID_ARGUMENT naming the field.
+ */
+BosbaseStatus bosbase_files_add_path(const struct BosbaseFiles *files,
+                                     const char *field,
+                                     const char *path,
+                                     const char *filename,
+                                     const char *content_type,
+                                     char **error_out);
+
+/**
+ * Frees a list from `bosbase_files_new` (calls already started keep their parts). NULL is
+ * ignored; freeing twice is undefined behaviour.
+ */
+void bosbase_files_free(struct BosbaseFiles *files);
 
 /**
  * The library version (e.g. `"0.1.0"`), a static string: do not free it. Thread-safe.

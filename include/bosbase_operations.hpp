@@ -27,13 +27,89 @@ public:
     std::string auth_with_token(const std::string &token, const std::string &options_json = "") const {
         return detail::call(client_, "records.authWithToken", detail::args({{"collection", detail::json_string(name_)}, {"token", detail::json_string(token)}}), options_json);
     }
+    /// The collection's enabled sign-in methods: `{password, oauth2, mfa, otp}`. (`records.listAuthMethods`)
+    std::string list_auth_methods(const std::string &options_json = "") const {
+        return detail::call(client_, "records.listAuthMethods", detail::args({{"collection", detail::json_string(name_)}}), options_json);
+    }
     /// Signs in with identity (email) and password and saves `{token, record}` in the auth store. (`records.authWithPassword`)
     std::string auth_with_password(const std::string &identity, const std::string &password, const std::string &options_json = "") const {
         return detail::call(client_, "records.authWithPassword", detail::args({{"collection", detail::json_string(name_)}, {"identity", detail::json_string(identity)}, {"password", detail::json_string(password)}}), options_json);
     }
+    /// Emails a one-time password to the account; returns `{otpId}` for `authWithOTP`. (`records.requestOTP`)
+    std::string request_otp(const std::string &email, const std::string &options_json = "") const {
+        return detail::call(client_, "records.requestOTP", detail::args({{"collection", detail::json_string(name_)}, {"email", detail::json_string(email)}}), options_json);
+    }
+    /// Signs in with the `otpId` from `requestOTP` and the emailed password; saves `{token, record}`. (`records.authWithOTP`)
+    std::string auth_with_otp(const std::string &otp_id, const std::string &password, const std::string &options_json = "") const {
+        return detail::call(client_, "records.authWithOTP", detail::args({{"collection", detail::json_string(name_)}, {"otpId", detail::json_string(otp_id)}, {"password", detail::json_string(password)}}), options_json);
+    }
+    /// Signs in with an OAuth2 authorization code obtained by the app; saves `{token, record}` (plus `meta`). (`records.authWithOAuth2Code`)
+    std::string auth_with_oauth2_code(const std::string &provider, const std::string &code, const std::string &code_verifier, const std::string &redirect_url, const std::string &create_data_json = "{}", const std::string &options_json = "") const {
+        return detail::call(client_, "records.authWithOAuth2Code", detail::args({{"collection", detail::json_string(name_)}, {"provider", detail::json_string(provider)}, {"code", detail::json_string(code)}, {"codeVerifier", detail::json_string(code_verifier)}, {"redirectURL", detail::json_string(redirect_url)}, {"createData", create_data_json}}), options_json);
+    }
     /// Refreshes the stored token (sent as Authorization) and saves the answer in the auth store. (`records.authRefresh`)
     std::string auth_refresh(const std::string &options_json = "") const {
         return detail::call(client_, "records.authRefresh", detail::args({{"collection", detail::json_string(name_)}}), options_json);
+    }
+    /// Superusers only: a non-refreshable `{token, record}` for the account `id` (duration in seconds, 0 = the collection's default); typed APIs return a new client signed in with it. (`records.impersonate`)
+    std::string impersonate(const std::string &id, long long duration = 0, const std::string &options_json = "") const {
+        return detail::call(client_, "records.impersonate", detail::args({{"collection", detail::json_string(name_)}, {"id", detail::json_string(id)}, {"duration", std::to_string(duration)}}), options_json);
+    }
+    /// Emails a verification link to the account. (`records.requestVerification`)
+    bool request_verification(const std::string &email, const std::string &options_json = "") const {
+        return detail::call(client_, "records.requestVerification", detail::args({{"collection", detail::json_string(name_)}, {"email", detail::json_string(email)}}), options_json) == "true";
+    }
+    /// Verifies the account with the emailed token; a stored auth record it verifies is marked `verified`. (`records.confirmVerification`)
+    bool confirm_verification(const std::string &token, const std::string &options_json = "") const {
+        return detail::call(client_, "records.confirmVerification", detail::args({{"collection", detail::json_string(name_)}, {"token", detail::json_string(token)}}), options_json) == "true";
+    }
+    /// Emails a password-reset link to the account. (`records.requestPasswordReset`)
+    bool request_password_reset(const std::string &email, const std::string &options_json = "") const {
+        return detail::call(client_, "records.requestPasswordReset", detail::args({{"collection", detail::json_string(name_)}, {"email", detail::json_string(email)}}), options_json) == "true";
+    }
+    /// Sets a new password with the emailed reset token. (`records.confirmPasswordReset`)
+    bool confirm_password_reset(const std::string &token, const std::string &password, const std::string &password_confirm, const std::string &options_json = "") const {
+        return detail::call(client_, "records.confirmPasswordReset", detail::args({{"collection", detail::json_string(name_)}, {"token", detail::json_string(token)}, {"password", detail::json_string(password)}, {"passwordConfirm", detail::json_string(password_confirm)}}), options_json) == "true";
+    }
+    /// Signed in: emails a confirmation link to the new address. (`records.requestEmailChange`)
+    bool request_email_change(const std::string &new_email, const std::string &options_json = "") const {
+        return detail::call(client_, "records.requestEmailChange", detail::args({{"collection", detail::json_string(name_)}, {"newEmail", detail::json_string(new_email)}}), options_json) == "true";
+    }
+    /// Changes the email with the emailed token and the account's password; clears a stored login of that account. (`records.confirmEmailChange`)
+    bool confirm_email_change(const std::string &token, const std::string &password, const std::string &options_json = "") const {
+        return detail::call(client_, "records.confirmEmailChange", detail::args({{"collection", detail::json_string(name_)}, {"token", detail::json_string(token)}, {"password", detail::json_string(password)}}), options_json) == "true";
+    }
+    /// One page of records: `{page, perPage, totalItems, totalPages, items}`. (`records.getList`)
+    std::string get_list(long long page = 1, long long per_page = 30, const std::string &options_json = "") const {
+        return detail::call(client_, "records.getList", detail::args({{"collection", detail::json_string(name_)}, {"page", std::to_string(page)}, {"perPage", std::to_string(per_page)}}), options_json);
+    }
+    /// Every matching record, fetched `batch` per request until the last page. (`records.getFullList`)
+    std::string get_full_list(long long batch = 1000, const std::string &options_json = "") const {
+        return detail::call(client_, "records.getFullList", detail::args({{"collection", detail::json_string(name_)}, {"batch", std::to_string(batch)}}), options_json);
+    }
+    /// The first record matching `filter`; a 404 error when none does. (`records.getFirstListItem`)
+    std::string get_first_list_item(const std::string &filter, const std::string &options_json = "") const {
+        return detail::call(client_, "records.getFirstListItem", detail::args({{"collection", detail::json_string(name_)}, {"filter", detail::json_string(filter)}}), options_json);
+    }
+    /// The record `id`. (`records.getOne`)
+    std::string get_one(const std::string &id, const std::string &options_json = "") const {
+        return detail::call(client_, "records.getOne", detail::args({{"collection", detail::json_string(name_)}, {"id", detail::json_string(id)}}), options_json);
+    }
+    /// How many records match (options `filter`); BosBase's `records/count` route. (`records.getCount`)
+    std::string get_count(const std::string &options_json = "") const {
+        return detail::call(client_, "records.getCount", detail::args({{"collection", detail::json_string(name_)}}), options_json);
+    }
+    /// Creates a record from `data` (and file parts, sent as multipart) and returns it. (`records.create`)
+    std::string create(const std::string &data_json = "{}", const std::string &options_json = "") const {
+        return detail::call(client_, "records.create", detail::args({{"collection", detail::json_string(name_)}, {"data", data_json}}), options_json);
+    }
+    /// Updates record `id` with `data` (and file parts); updating the signed-in account refreshes the stored record. (`records.update`)
+    std::string update(const std::string &id, const std::string &data_json = "{}", const std::string &options_json = "") const {
+        return detail::call(client_, "records.update", detail::args({{"collection", detail::json_string(name_)}, {"id", detail::json_string(id)}, {"data", data_json}}), options_json);
+    }
+    /// Deletes record `id`; deleting the signed-in account clears the auth store. (`records.delete`)
+    bool delete(const std::string &id, const std::string &options_json = "") const {
+        return detail::call(client_, "records.delete", detail::args({{"collection", detail::json_string(name_)}, {"id", detail::json_string(id)}}), options_json) == "true";
     }
 
 private:
@@ -55,6 +131,38 @@ private:
     BosbaseClient *client_;
 };
 
+/// The `files.*` operations.
+class FilesService {
+public:
+    explicit FilesService(BosbaseClient *client) : client_(client) {}
+
+    /// The URL of a record's file (no request): `thumb` (e.g. `100x100`), `download`, and a `token` from `files.getToken` for protected files; "" when the record or filename is empty. (`files.getURL`)
+    std::string get_url(const std::string &record_json, const std::string &filename, const std::string &thumb = "", bool download = false, const std::string &token = "", const std::string &options_json = "") const {
+        return detail::call(client_, "files.getURL", detail::args({{"record", record_json}, {"filename", detail::json_string(filename)}, {"thumb", detail::json_string(thumb)}, {"download", std::string(download ? "true" : "false")}, {"token", detail::json_string(token)}}), options_json);
+    }
+    /// Signed in: a short-lived token for protected files (the `token` of `files.getURL`). (`files.getToken`)
+    std::string get_token(const std::string &options_json = "") const {
+        return detail::call(client_, "files.getToken", detail::args({}), options_json);
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
+/// The `batch.*` operations.
+class BatchService {
+public:
+    explicit BatchService(BosbaseClient *client) : client_(client) {}
+
+    /// Runs `requests` (`{action: create|update|upsert|delete, collection, id, data}`) as one transaction; returns `[{status, body}]` in order. (`batch.send`)
+    std::string send(const std::string &requests_json, const std::string &options_json = "") const {
+        return detail::call(client_, "batch.send", detail::args({{"requests", requests_json}}), options_json);
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
 /// The `collections.*` operations.
 class CollectionsService {
 public:
@@ -63,6 +171,142 @@ public:
     /// Lists collections a page at a time (superusers only); returns `{page, perPage, totalItems, totalPages, items}`. (`collections.getList`)
     std::string get_list(long long page = 1, long long per_page = 30, const std::string &options_json = "") const {
         return detail::call(client_, "collections.getList", detail::args({{"page", std::to_string(page)}, {"perPage", std::to_string(per_page)}}), options_json);
+    }
+    /// Every collection (superusers only), fetched `batch` per request. (`collections.getFullList`)
+    std::string get_full_list(long long batch = 1000, const std::string &options_json = "") const {
+        return detail::call(client_, "collections.getFullList", detail::args({{"batch", std::to_string(batch)}}), options_json);
+    }
+    /// One collection by id or name (superusers only). (`collections.getOne`)
+    std::string get_one(const std::string &id_or_name, const std::string &options_json = "") const {
+        return detail::call(client_, "collections.getOne", detail::args({{"idOrName", detail::json_string(id_or_name)}}), options_json);
+    }
+    /// Creates a collection from `data` (`{name, type, fields, …rules}`; superusers only). (`collections.create`)
+    std::string create(const std::string &data_json, const std::string &options_json = "") const {
+        return detail::call(client_, "collections.create", detail::args({{"data", data_json}}), options_json);
+    }
+    /// Updates a collection with `data` (superusers only). (`collections.update`)
+    std::string update(const std::string &id_or_name, const std::string &data_json, const std::string &options_json = "") const {
+        return detail::call(client_, "collections.update", detail::args({{"idOrName", detail::json_string(id_or_name)}, {"data", data_json}}), options_json);
+    }
+    /// Deletes a collection and its records (superusers only). (`collections.delete`)
+    bool delete(const std::string &id_or_name, const std::string &options_json = "") const {
+        return detail::call(client_, "collections.delete", detail::args({{"idOrName", detail::json_string(id_or_name)}}), options_json) == "true";
+    }
+    /// Deletes every record of a collection, keeping the collection (superusers only). (`collections.truncate`)
+    bool truncate(const std::string &id_or_name, const std::string &options_json = "") const {
+        return detail::call(client_, "collections.truncate", detail::args({{"idOrName", detail::json_string(id_or_name)}}), options_json) == "true";
+    }
+    /// Imports collection definitions in one transaction; `deleteMissing` drops collections not listed (superusers only). (`collections.import`)
+    bool import(const std::string &collections_json, bool delete_missing = false, const std::string &options_json = "") const {
+        return detail::call(client_, "collections.import", detail::args({{"collections", collections_json}, {"deleteMissing", std::string(delete_missing ? "true" : "false")}}), options_json) == "true";
+    }
+    /// Blank collection definitions per type (`auth`, `base`, `view`; superusers only). (`collections.getScaffolds`)
+    std::string get_scaffolds(const std::string &options_json = "") const {
+        return detail::call(client_, "collections.getScaffolds", detail::args({}), options_json);
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
+/// The `settings.*` operations.
+class SettingsService {
+public:
+    explicit SettingsService(BosbaseClient *client) : client_(client) {}
+
+    /// Every application setting, secrets masked (superusers only). (`settings.getAll`)
+    std::string get_all(const std::string &options_json = "") const {
+        return detail::call(client_, "settings.getAll", detail::args({}), options_json);
+    }
+    /// Updates settings with `data` and returns them all (superusers only). (`settings.update`)
+    std::string update(const std::string &data_json, const std::string &options_json = "") const {
+        return detail::call(client_, "settings.update", detail::args({{"data", data_json}}), options_json);
+    }
+    /// Checks the S3 settings of `filesystem` (`storage` or `backups`) by connecting (superusers only). (`settings.testS3`)
+    bool test_s3(const std::string &filesystem = "storage", const std::string &options_json = "") const {
+        return detail::call(client_, "settings.testS3", detail::args({{"filesystem", detail::json_string(filesystem)}}), options_json) == "true";
+    }
+    /// Sends a test email of `template` (`verification`, `password-reset`, `email-change`, `otp`, `login-alert`) for `collection` (superusers only). (`settings.testEmail`)
+    bool test_email(const std::string &collection, const std::string &email, const std::string &template, const std::string &options_json = "") const {
+        return detail::call(client_, "settings.testEmail", detail::args({{"collection", detail::json_string(collection)}, {"email", detail::json_string(email)}, {"template", detail::json_string(template)}}), options_json) == "true";
+    }
+    /// Signs an Apple OAuth2 client secret from a private key (superusers only); returns `{secret}`. (`settings.generateAppleClientSecret`)
+    std::string generate_apple_client_secret(const std::string &client_id, const std::string &team_id, const std::string &key_id, const std::string &private_key, long long duration, const std::string &options_json = "") const {
+        return detail::call(client_, "settings.generateAppleClientSecret", detail::args({{"clientId", detail::json_string(client_id)}, {"teamId", detail::json_string(team_id)}, {"keyId", detail::json_string(key_id)}, {"privateKey", detail::json_string(private_key)}, {"duration", std::to_string(duration)}}), options_json);
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
+/// The `logs.*` operations.
+class LogsService {
+public:
+    explicit LogsService(BosbaseClient *client) : client_(client) {}
+
+    /// One page of request logs (options `filter`, `sort`; superusers only). (`logs.getList`)
+    std::string get_list(long long page = 1, long long per_page = 30, const std::string &options_json = "") const {
+        return detail::call(client_, "logs.getList", detail::args({{"page", std::to_string(page)}, {"perPage", std::to_string(per_page)}}), options_json);
+    }
+    /// One log entry (superusers only). (`logs.getOne`)
+    std::string get_one(const std::string &id, const std::string &options_json = "") const {
+        return detail::call(client_, "logs.getOne", detail::args({{"id", detail::json_string(id)}}), options_json);
+    }
+    /// Log counts per hour, `[{date, total}]` (options `filter`; superusers only). (`logs.getStats`)
+    std::string get_stats(const std::string &options_json = "") const {
+        return detail::call(client_, "logs.getStats", detail::args({}), options_json);
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
+/// The `crons.*` operations.
+class CronsService {
+public:
+    explicit CronsService(BosbaseClient *client) : client_(client) {}
+
+    /// The registered cron jobs, `[{id, expression}]` (superusers only). (`crons.getFullList`)
+    std::string get_full_list(const std::string &options_json = "") const {
+        return detail::call(client_, "crons.getFullList", detail::args({}), options_json);
+    }
+    /// Runs a cron job now (superusers only). (`crons.run`)
+    bool run(const std::string &job_id, const std::string &options_json = "") const {
+        return detail::call(client_, "crons.run", detail::args({{"jobId", detail::json_string(job_id)}}), options_json) == "true";
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
+/// The `backups.*` operations.
+class BackupsService {
+public:
+    explicit BackupsService(BosbaseClient *client) : client_(client) {}
+
+    /// Every backup, `[{key, size, modified}]` (superusers only). (`backups.getFullList`)
+    std::string get_full_list(const std::string &options_json = "") const {
+        return detail::call(client_, "backups.getFullList", detail::args({}), options_json);
+    }
+    /// Creates a backup named `name` (a zip name; "" lets the server pick; superusers only). (`backups.create`)
+    bool create(const std::string &name = "", const std::string &options_json = "") const {
+        return detail::call(client_, "backups.create", detail::args({{"name", detail::json_string(name)}}), options_json) == "true";
+    }
+    /// Uploads a backup zip, given as the file part `file` (superusers only). (`backups.upload`)
+    bool upload(const std::string &options_json = "") const {
+        return detail::call(client_, "backups.upload", detail::args({}), options_json) == "true";
+    }
+    /// Deletes a backup (superusers only). (`backups.delete`)
+    bool delete(const std::string &key, const std::string &options_json = "") const {
+        return detail::call(client_, "backups.delete", detail::args({{"key", detail::json_string(key)}}), options_json) == "true";
+    }
+    /// Restores a backup; the server restarts (superusers only). (`backups.restore`)
+    bool restore(const std::string &key, const std::string &options_json = "") const {
+        return detail::call(client_, "backups.restore", detail::args({{"key", detail::json_string(key)}}), options_json) == "true";
+    }
+    /// The download URL of a backup (no request), with a `token` from `files.getToken`. (`backups.getDownloadURL`)
+    std::string get_download_url(const std::string &key, const std::string &token, const std::string &options_json = "") const {
+        return detail::call(client_, "backups.getDownloadURL", detail::args({{"key", detail::json_string(key)}, {"token", detail::json_string(token)}}), options_json);
     }
 
 private:
@@ -75,7 +319,13 @@ class Services {
 public:
     RecordService collection(std::string name) const { return RecordService(self().get(), std::move(name)); }
     HealthService health() const { return HealthService(self().get()); }
+    FilesService files() const { return FilesService(self().get()); }
+    BatchService batch() const { return BatchService(self().get()); }
     CollectionsService collections() const { return CollectionsService(self().get()); }
+    SettingsService settings() const { return SettingsService(self().get()); }
+    LogsService logs() const { return LogsService(self().get()); }
+    CronsService crons() const { return CronsService(self().get()); }
+    BackupsService backups() const { return BackupsService(self().get()); }
 
 private:
     const Self &self() const { return static_cast<const Self &>(*this); }

@@ -119,6 +119,12 @@ impl<T: Send + 'static> Call<T> {
         Call { pool: self.pool, gate: self.gate, job: Box::new(move |ticket| job(ticket).map(f)) }
     }
 
+    /// The same call followed by `f` on its result (on the same thread, before completion).
+    pub(crate) fn and_then<U: Send + 'static>(self, f: impl FnOnce(T) -> Result<U> + Send + 'static) -> Call<U> {
+        let job = self.job;
+        Call { pool: self.pool, gate: self.gate, job: Box::new(move |ticket| job(ticket).and_then(f)) }
+    }
+
     /// Runs the request on this thread and returns its result.
     pub fn wait(self) -> Result<T> {
         (self.job)(&Ticket::default())

@@ -302,6 +302,39 @@ impl BosBase {
         self.call(move |client, ticket| crate::operations::run(client, op?, args, options, ticket))
     }
 
+    /// A new client with this one's settings (base URL, language, timeouts, limits, TLS;
+    /// the connection pool is shared), its own worker pool and its own auth store, holding
+    /// `auth`'s `{token, record}` when given (e.g. the answer of `records.impersonate`).
+    /// An `auth` without a string `token` and an object `record` is `invalid_argument`.
+    pub fn fork(&self, auth: Option<&Value>) -> Result<BosBase> {
+        let login = match auth {
+            None => None,
+            Some(a) => match (a.get("token").and_then(Value::as_str), a.get("record")) {
+                (Some(token), Some(record @ Value::Object(_))) if !token.is_empty() => Some((token, record.clone())),
+                _ => return Err(Error::invalid_argument("auth must be an object with a `token` and a `record`")),
+            },
+        };
+        let _in_flight = self.inner.gate.enter()?;
+        LIVE_CLIENTS.fetch_add(1, Ordering::Relaxed);
+        let inner = &self.inner;
+        let forked = BosBase {
+            inner: Arc::new(Inner {
+                base_url: inner.base_url.clone(),
+                base_error: inner.base_error.clone(),
+                lang: inner.lang.clone(),
+                agent: inner.agent.clone(),
+                max_response_bytes: inner.max_response_bytes,
+                auth_store: AuthStore::default(),
+                gate: Arc::new(Gate::default()),
+                pool: Pool::new(inner.pool.max_threads()),
+            }),
+        };
+        if let Some((token, record)) = login {
+            forked.auth_store().save(token, record);
+        }
+        Ok(forked)
+    }
+
     /// Closes the client: new calls (on this handle and every clone) fail with
     /// [`ErrorKind::Closed`] without sending anything, and this returns once the calls
     /// already running have finished (each is bounded by its timeout). Idempotent. Called
@@ -367,19 +400,32 @@ impl BosBase {
         for (name, value) in &options.headers {
             req = req.header(name, value);
         }
-        let body = match (&options.body, method) {
-            (None, _) | (_, "GET" | "HEAD") => None,
-            (Some(b), _) => {
-                Some(serde_json::to_vec(b).map_err(|_| Error::invalid_argument("body is not serialisable"))?)
-            }
-        };
         let timeout = options.timeout_ms.map(Duration::from_millis);
-        let sent = match body {
-            Some(bytes) => {
-                let req = req.header("Content-Type", "application/json").body(bytes);
-                self.run(req.map_err(|_| invalid_request(&url))?, timeout)
+        let sent = if !options.files.is_empty() {
+            if matches!(method, "GET" | "HEAD") {
+                return Err(Error::invalid_argument("file parts need a method with a body (POST, PATCH, PUT)"));
             }
-            None => self.run(req.body(()).map_err(|_| invalid_request(&url))?, timeout),
+            // Streamed with its exact length: a path part is never read whole into memory.
+            let multipart = crate::files::multipart(options.body.as_ref(), &options.files)?;
+            let req = req
+                .header("Content-Type", &multipart.content_type)
+                .header("Content-Length", multipart.length)
+                .body(ureq::SendBody::from_owned_reader(multipart.reader));
+            self.run(req.map_err(|_| invalid_request(&url))?, timeout)
+        } else {
+            let body = match (&options.body, method) {
+                (None, _) | (_, "GET" | "HEAD") => None,
+                (Some(b), _) => {
+                    Some(serde_json::to_vec(b).map_err(|_| Error::invalid_argument("body is not serialisable"))?)
+                }
+            };
+            match body {
+                Some(bytes) => {
+                    let req = req.header("Content-Type", "application/json").body(bytes);
+                    self.run(req.map_err(|_| invalid_request(&url))?, timeout)
+                }
+                None => self.run(req.body(()).map_err(|_| invalid_request(&url))?, timeout),
+            }
         };
         let mut response = sent.map_err(|e| Error::from_transport(&url, e))?;
         let status = response.status().as_u16();

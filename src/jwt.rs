@@ -7,10 +7,14 @@ use serde_json::Value;
 /// The `exp` claim (seconds since the epoch) of a JWT, without checking its signature:
 /// the server checks signatures; the client only needs to know when to stop sending it.
 pub(crate) fn expiry(token: &str) -> Option<i64> {
+    claims(token)?.get("exp")?.as_f64().map(|exp| exp as i64)
+}
+
+/// The claims object of a JWT, unverified (for matching a token to the stored record).
+pub(crate) fn claims(token: &str) -> Option<Value> {
     let payload = token.split('.').nth(1)?;
     let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    let claims: Value = serde_json::from_slice(&bytes).ok()?;
-    claims.get("exp")?.as_f64().map(|exp| exp as i64)
+    serde_json::from_slice::<Value>(&bytes).ok().filter(Value::is_object)
 }
 
 #[cfg(test)]

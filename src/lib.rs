@@ -34,7 +34,9 @@
 mod auth_store;
 mod call;
 mod client;
+mod cookie;
 mod error;
+mod files;
 mod filter;
 mod gate;
 mod jwt;
@@ -57,7 +59,9 @@ pub use client::{
     BosBase, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_CONNECTIONS, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
 };
+pub use cookie::{CookieOptions, DEFAULT_COOKIE_KEY};
 pub use error::{Error, ErrorKind, Result};
+pub use files::FilePart;
 pub use filter::filter;
 pub use pool::DEFAULT_POOL_SIZE;
 pub use record_service::RecordService;

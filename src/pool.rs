@@ -43,6 +43,11 @@ impl Pool {
         Pool { shared: Arc::new(shared) }
     }
 
+    /// The bound on this pool's threads.
+    pub(crate) fn max_threads(&self) -> usize {
+        self.shared.max_threads
+    }
+
     /// Queues `job`; starts a worker when none is idle and the bound allows.
     pub(crate) fn submit(&self, job: Job) -> std::io::Result<()> {
         let mut state = self.shared.lock();

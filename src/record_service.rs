@@ -31,6 +31,13 @@ impl RecordService {
         self.client.operation(name, named, options)
     }
 
+    /// Runs a row of the operation table with this collection and named `args` (the
+    /// generated methods in `services.rs`).
+    pub(crate) fn operation(&self, name: &str, mut args: Map<String, Value>, options: SendOptions) -> Call<Value> {
+        args.insert("collection".to_owned(), Value::String(self.name.clone()));
+        self.client.operation(name, args, options)
+    }
+
     /// A bool-returning row (`true` on success).
     fn op_true(&self, name: &str, args: &[(&str, &str)], options: SendOptions) -> Call<bool> {
         self.op(name, args, options).map(|v| v == Value::Bool(true))
@@ -126,6 +133,19 @@ impl RecordService {
     /// [`auth_refresh`](Self::auth_refresh) with full options.
     pub fn auth_refresh_with(&self, options: SendOptions) -> Call<Value> {
         self.op("records.authRefresh", &[], options)
+    }
+
+    /// Superusers only: a new client, with this client's settings and its own auth store,
+    /// signed in as the account `id` of this collection with a non-refreshable token
+    /// (`duration` in seconds; 0 means the collection's default). This client's store is
+    /// untouched.
+    pub fn impersonate(&self, id: &str, duration: i64, options: SendOptions) -> Call<BosBase> {
+        let mut args = Map::new();
+        args.insert("collection".to_owned(), Value::String(self.name.clone()));
+        args.insert("id".to_owned(), Value::String(id.to_owned()));
+        args.insert("duration".to_owned(), Value::from(duration));
+        let client = self.client.clone();
+        self.client.operation("records.impersonate", args, options).and_then(move |auth| client.fork(Some(&auth)))
     }
 
     /// Sends a request to `path` relative to this collection

@@ -5,11 +5,13 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::{Error, Result};
+use crate::{Error, FilePart, Result};
 
-/// Options of [`BosBase::send`](crate::BosBase::send) and of the C ABI's `options_json`
-/// (`{"method": "POST", "body": {}, "query": {}, "headers": {}, "timeoutMs": 5000}`;
-/// every field optional).
+/// Options of [`BosBase::send`](crate::BosBase::send), of every operation, and of the C
+/// ABI's `options_json` (`{"method": "POST", "body": {}, "query": {}, "headers": {},
+/// "expand": "…", "fields": "…", "filter": "…", "sort": "…", "skipTotal": true,
+/// "mfaId": "…", "timeoutMs": 5000}`; every field optional). File parts are set in code
+/// ([`SendOptions::file`]) or through the C ABI's `BosbaseFiles`, never in JSON.
 #[derive(Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -32,6 +34,18 @@ pub struct SendOptions {
     /// `fields` query parameter, for calls that return records.
     #[serde(default)]
     pub fields: Option<String>,
+    /// `filter` query parameter for list calls (build it with [`filter`](crate::filter())).
+    #[serde(default)]
+    pub filter: Option<String>,
+    /// `sort` query parameter for list calls (`-created,title`).
+    #[serde(default)]
+    pub sort: Option<String>,
+    /// `skipTotal` query parameter: list pages without counting the total (faster).
+    #[serde(default, rename = "skipTotal")]
+    pub skip_total: Option<bool>,
+    /// File parts: with any, the body is sent as `multipart/form-data`.
+    #[serde(skip)]
+    pub files: Vec<FilePart>,
     /// MFA session id from an `mfa_required` error, to finish a login.
     #[serde(default, rename = "mfaId")]
     pub mfa_id: Option<String>,
@@ -95,6 +109,10 @@ impl std::fmt::Debug for SendOptions {
             .field("header_names", &self.headers.keys().collect::<Vec<_>>())
             .field("expand", &self.expand)
             .field("fields", &self.fields)
+            .field("filter", &self.filter.as_ref().map(|_| "<set>"))
+            .field("sort", &self.sort)
+            .field("skip_total", &self.skip_total)
+            .field("files", &self.files)
             .field("mfa_id", &self.mfa_id.as_ref().map(|_| "<set>"))
             .field("timeout_ms", &self.timeout_ms)
             .finish()
@@ -122,6 +140,12 @@ impl SendOptions {
     /// Adds one header.
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.insert(name.to_owned(), value.to_owned());
+        self
+    }
+
+    /// Adds a file part (the call then sends `multipart/form-data`).
+    pub fn file(mut self, part: FilePart) -> Self {
+        self.files.push(part);
         self
     }
 
@@ -162,6 +186,15 @@ impl SendOptions {
         }
         if let Some(fields) = self.fields.take() {
             self.query.insert("fields".to_owned(), Value::String(fields));
+        }
+        if let Some(filter) = self.filter.take() {
+            self.query.insert("filter".to_owned(), Value::String(filter));
+        }
+        if let Some(sort) = self.sort.take() {
+            self.query.insert("sort".to_owned(), Value::String(sort));
+        }
+        if let Some(skip) = self.skip_total.take() {
+            self.query.insert("skipTotal".to_owned(), Value::Bool(skip));
         }
         Ok(self)
     }

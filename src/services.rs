@@ -5,16 +5,40 @@
 
 use serde_json::{Map, Value};
 
-use crate::{BosBase, Call, SendOptions};
+use crate::{BosBase, Call, RecordService, SendOptions};
 
 impl BosBase {
     /// The `health.*` operations.
     pub fn health(&self) -> HealthService {
         HealthService { client: self.clone() }
     }
+    /// The `files.*` operations.
+    pub fn files(&self) -> FilesService {
+        FilesService { client: self.clone() }
+    }
+    /// The `batch.*` operations.
+    pub fn batch(&self) -> BatchService {
+        BatchService { client: self.clone() }
+    }
     /// The `collections.*` operations.
     pub fn collections(&self) -> CollectionsService {
         CollectionsService { client: self.clone() }
+    }
+    /// The `settings.*` operations.
+    pub fn settings(&self) -> SettingsService {
+        SettingsService { client: self.clone() }
+    }
+    /// The `logs.*` operations.
+    pub fn logs(&self) -> LogsService {
+        LogsService { client: self.clone() }
+    }
+    /// The `crons.*` operations.
+    pub fn crons(&self) -> CronsService {
+        CronsService { client: self.clone() }
+    }
+    /// The `backups.*` operations.
+    pub fn backups(&self) -> BackupsService {
+        BackupsService { client: self.clone() }
     }
 }
 
@@ -34,6 +58,59 @@ impl HealthService {
     }
 }
 
+/// The `files.*` operations, from [`BosBase::files`].
+#[derive(Clone, Debug)]
+pub struct FilesService {
+    client: BosBase,
+}
+
+impl FilesService {
+    /// The URL of a record's file (no request): `thumb` (e.g. `100x100`), `download`, and a `token` from `files.getToken` for protected files; "" when the record or filename is empty.
+    ///
+    /// Operation `files.getURL`.
+    pub fn get_url(
+        &self,
+        record: Value,
+        filename: &str,
+        thumb: &str,
+        download: bool,
+        token: &str,
+        options: SendOptions,
+    ) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("record".to_owned(), record);
+        args.insert("filename".to_owned(), Value::from(filename));
+        args.insert("thumb".to_owned(), Value::from(thumb));
+        args.insert("download".to_owned(), Value::from(download));
+        args.insert("token".to_owned(), Value::from(token));
+        self.client.operation("files.getURL", args, options)
+    }
+    /// Signed in: a short-lived token for protected files (the `token` of `files.getURL`).
+    ///
+    /// Operation `files.getToken`.
+    pub fn get_token(&self, options: SendOptions) -> Call<Value> {
+        let args = Map::new();
+        self.client.operation("files.getToken", args, options)
+    }
+}
+
+/// The `batch.*` operations, from [`BosBase::batch`].
+#[derive(Clone, Debug)]
+pub struct BatchService {
+    client: BosBase,
+}
+
+impl BatchService {
+    /// Runs `requests` (`{action: create|update|upsert|delete, collection, id, data}`) as one transaction; returns `[{status, body}]` in order.
+    ///
+    /// Operation `batch.send`.
+    pub fn send(&self, requests: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("requests".to_owned(), requests);
+        self.client.operation("batch.send", args, options)
+    }
+}
+
 /// The `collections.*` operations, from [`BosBase::collections`].
 #[derive(Clone, Debug)]
 pub struct CollectionsService {
@@ -49,5 +126,414 @@ impl CollectionsService {
         args.insert("page".to_owned(), Value::from(page));
         args.insert("perPage".to_owned(), Value::from(per_page));
         self.client.operation("collections.getList", args, options)
+    }
+    /// Every collection (superusers only), fetched `batch` per request.
+    ///
+    /// Operation `collections.getFullList`.
+    pub fn get_full_list(&self, batch: i64, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("batch".to_owned(), Value::from(batch));
+        self.client.operation("collections.getFullList", args, options)
+    }
+    /// One collection by id or name (superusers only).
+    ///
+    /// Operation `collections.getOne`.
+    pub fn get_one(&self, id_or_name: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("idOrName".to_owned(), Value::from(id_or_name));
+        self.client.operation("collections.getOne", args, options)
+    }
+    /// Creates a collection from `data` (`{name, type, fields, …rules}`; superusers only).
+    ///
+    /// Operation `collections.create`.
+    pub fn create(&self, data: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("data".to_owned(), data);
+        self.client.operation("collections.create", args, options)
+    }
+    /// Updates a collection with `data` (superusers only).
+    ///
+    /// Operation `collections.update`.
+    pub fn update(&self, id_or_name: &str, data: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("idOrName".to_owned(), Value::from(id_or_name));
+        args.insert("data".to_owned(), data);
+        self.client.operation("collections.update", args, options)
+    }
+    /// Deletes a collection and its records (superusers only).
+    ///
+    /// Operation `collections.delete`.
+    pub fn delete(&self, id_or_name: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("idOrName".to_owned(), Value::from(id_or_name));
+        self.client.operation("collections.delete", args, options)
+    }
+    /// Deletes every record of a collection, keeping the collection (superusers only).
+    ///
+    /// Operation `collections.truncate`.
+    pub fn truncate(&self, id_or_name: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("idOrName".to_owned(), Value::from(id_or_name));
+        self.client.operation("collections.truncate", args, options)
+    }
+    /// Imports collection definitions in one transaction; `deleteMissing` drops collections not listed (superusers only).
+    ///
+    /// Operation `collections.import`.
+    pub fn import(&self, collections: Value, delete_missing: bool, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("collections".to_owned(), collections);
+        args.insert("deleteMissing".to_owned(), Value::from(delete_missing));
+        self.client.operation("collections.import", args, options)
+    }
+    /// Blank collection definitions per type (`auth`, `base`, `view`; superusers only).
+    ///
+    /// Operation `collections.getScaffolds`.
+    pub fn get_scaffolds(&self, options: SendOptions) -> Call<Value> {
+        let args = Map::new();
+        self.client.operation("collections.getScaffolds", args, options)
+    }
+}
+
+/// The `settings.*` operations, from [`BosBase::settings`].
+#[derive(Clone, Debug)]
+pub struct SettingsService {
+    client: BosBase,
+}
+
+impl SettingsService {
+    /// Every application setting, secrets masked (superusers only).
+    ///
+    /// Operation `settings.getAll`.
+    pub fn get_all(&self, options: SendOptions) -> Call<Value> {
+        let args = Map::new();
+        self.client.operation("settings.getAll", args, options)
+    }
+    /// Updates settings with `data` and returns them all (superusers only).
+    ///
+    /// Operation `settings.update`.
+    pub fn update(&self, data: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("data".to_owned(), data);
+        self.client.operation("settings.update", args, options)
+    }
+    /// Checks the S3 settings of `filesystem` (`storage` or `backups`) by connecting (superusers only).
+    ///
+    /// Operation `settings.testS3`.
+    pub fn test_s3(&self, filesystem: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("filesystem".to_owned(), Value::from(filesystem));
+        self.client.operation("settings.testS3", args, options)
+    }
+    /// Sends a test email of `template` (`verification`, `password-reset`, `email-change`, `otp`, `login-alert`) for `collection` (superusers only).
+    ///
+    /// Operation `settings.testEmail`.
+    pub fn test_email(&self, collection: &str, email: &str, template: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("collection".to_owned(), Value::from(collection));
+        args.insert("email".to_owned(), Value::from(email));
+        args.insert("template".to_owned(), Value::from(template));
+        self.client.operation("settings.testEmail", args, options)
+    }
+    /// Signs an Apple OAuth2 client secret from a private key (superusers only); returns `{secret}`.
+    ///
+    /// Operation `settings.generateAppleClientSecret`.
+    pub fn generate_apple_client_secret(
+        &self,
+        client_id: &str,
+        team_id: &str,
+        key_id: &str,
+        private_key: &str,
+        duration: i64,
+        options: SendOptions,
+    ) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("clientId".to_owned(), Value::from(client_id));
+        args.insert("teamId".to_owned(), Value::from(team_id));
+        args.insert("keyId".to_owned(), Value::from(key_id));
+        args.insert("privateKey".to_owned(), Value::from(private_key));
+        args.insert("duration".to_owned(), Value::from(duration));
+        self.client.operation("settings.generateAppleClientSecret", args, options)
+    }
+}
+
+/// The `logs.*` operations, from [`BosBase::logs`].
+#[derive(Clone, Debug)]
+pub struct LogsService {
+    client: BosBase,
+}
+
+impl LogsService {
+    /// One page of request logs (options `filter`, `sort`; superusers only).
+    ///
+    /// Operation `logs.getList`.
+    pub fn get_list(&self, page: i64, per_page: i64, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("page".to_owned(), Value::from(page));
+        args.insert("perPage".to_owned(), Value::from(per_page));
+        self.client.operation("logs.getList", args, options)
+    }
+    /// One log entry (superusers only).
+    ///
+    /// Operation `logs.getOne`.
+    pub fn get_one(&self, id: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("id".to_owned(), Value::from(id));
+        self.client.operation("logs.getOne", args, options)
+    }
+    /// Log counts per hour, `[{date, total}]` (options `filter`; superusers only).
+    ///
+    /// Operation `logs.getStats`.
+    pub fn get_stats(&self, options: SendOptions) -> Call<Value> {
+        let args = Map::new();
+        self.client.operation("logs.getStats", args, options)
+    }
+}
+
+/// The `crons.*` operations, from [`BosBase::crons`].
+#[derive(Clone, Debug)]
+pub struct CronsService {
+    client: BosBase,
+}
+
+impl CronsService {
+    /// The registered cron jobs, `[{id, expression}]` (superusers only).
+    ///
+    /// Operation `crons.getFullList`.
+    pub fn get_full_list(&self, options: SendOptions) -> Call<Value> {
+        let args = Map::new();
+        self.client.operation("crons.getFullList", args, options)
+    }
+    /// Runs a cron job now (superusers only).
+    ///
+    /// Operation `crons.run`.
+    pub fn run(&self, job_id: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("jobId".to_owned(), Value::from(job_id));
+        self.client.operation("crons.run", args, options)
+    }
+}
+
+/// The `backups.*` operations, from [`BosBase::backups`].
+#[derive(Clone, Debug)]
+pub struct BackupsService {
+    client: BosBase,
+}
+
+impl BackupsService {
+    /// Every backup, `[{key, size, modified}]` (superusers only).
+    ///
+    /// Operation `backups.getFullList`.
+    pub fn get_full_list(&self, options: SendOptions) -> Call<Value> {
+        let args = Map::new();
+        self.client.operation("backups.getFullList", args, options)
+    }
+    /// Creates a backup named `name` (a zip name; "" lets the server pick; superusers only).
+    ///
+    /// Operation `backups.create`.
+    pub fn create(&self, name: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("name".to_owned(), Value::from(name));
+        self.client.operation("backups.create", args, options)
+    }
+    /// Uploads a backup zip, given as the file part `file` (superusers only).
+    ///
+    /// Operation `backups.upload`.
+    pub fn upload(&self, options: SendOptions) -> Call<Value> {
+        let args = Map::new();
+        self.client.operation("backups.upload", args, options)
+    }
+    /// Deletes a backup (superusers only).
+    ///
+    /// Operation `backups.delete`.
+    pub fn delete(&self, key: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("key".to_owned(), Value::from(key));
+        self.client.operation("backups.delete", args, options)
+    }
+    /// Restores a backup; the server restarts (superusers only).
+    ///
+    /// Operation `backups.restore`.
+    pub fn restore(&self, key: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("key".to_owned(), Value::from(key));
+        self.client.operation("backups.restore", args, options)
+    }
+    /// The download URL of a backup (no request), with a `token` from `files.getToken`.
+    ///
+    /// Operation `backups.getDownloadURL`.
+    pub fn get_download_url(&self, key: &str, token: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("key".to_owned(), Value::from(key));
+        args.insert("token".to_owned(), Value::from(token));
+        self.client.operation("backups.getDownloadURL", args, options)
+    }
+}
+
+impl RecordService {
+    /// The collection's enabled sign-in methods: `{password, oauth2, mfa, otp}`.
+    ///
+    /// Operation `records.listAuthMethods`.
+    pub fn list_auth_methods(&self, options: SendOptions) -> Call<Value> {
+        let args = Map::new();
+        self.operation("records.listAuthMethods", args, options)
+    }
+    /// Emails a one-time password to the account; returns `{otpId}` for `authWithOTP`.
+    ///
+    /// Operation `records.requestOTP`.
+    pub fn request_otp(&self, email: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("email".to_owned(), Value::from(email));
+        self.operation("records.requestOTP", args, options)
+    }
+    /// Signs in with the `otpId` from `requestOTP` and the emailed password; saves `{token, record}`.
+    ///
+    /// Operation `records.authWithOTP`.
+    pub fn auth_with_otp(&self, otp_id: &str, password: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("otpId".to_owned(), Value::from(otp_id));
+        args.insert("password".to_owned(), Value::from(password));
+        self.operation("records.authWithOTP", args, options)
+    }
+    /// Signs in with an OAuth2 authorization code obtained by the app; saves `{token, record}` (plus `meta`).
+    ///
+    /// Operation `records.authWithOAuth2Code`.
+    pub fn auth_with_oauth2_code(
+        &self,
+        provider: &str,
+        code: &str,
+        code_verifier: &str,
+        redirect_url: &str,
+        create_data: Value,
+        options: SendOptions,
+    ) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("provider".to_owned(), Value::from(provider));
+        args.insert("code".to_owned(), Value::from(code));
+        args.insert("codeVerifier".to_owned(), Value::from(code_verifier));
+        args.insert("redirectURL".to_owned(), Value::from(redirect_url));
+        args.insert("createData".to_owned(), create_data);
+        self.operation("records.authWithOAuth2Code", args, options)
+    }
+    /// Emails a verification link to the account.
+    ///
+    /// Operation `records.requestVerification`.
+    pub fn request_verification(&self, email: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("email".to_owned(), Value::from(email));
+        self.operation("records.requestVerification", args, options)
+    }
+    /// Verifies the account with the emailed token; a stored auth record it verifies is marked `verified`.
+    ///
+    /// Operation `records.confirmVerification`.
+    pub fn confirm_verification(&self, token: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("token".to_owned(), Value::from(token));
+        self.operation("records.confirmVerification", args, options)
+    }
+    /// Emails a password-reset link to the account.
+    ///
+    /// Operation `records.requestPasswordReset`.
+    pub fn request_password_reset(&self, email: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("email".to_owned(), Value::from(email));
+        self.operation("records.requestPasswordReset", args, options)
+    }
+    /// Sets a new password with the emailed reset token.
+    ///
+    /// Operation `records.confirmPasswordReset`.
+    pub fn confirm_password_reset(
+        &self,
+        token: &str,
+        password: &str,
+        password_confirm: &str,
+        options: SendOptions,
+    ) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("token".to_owned(), Value::from(token));
+        args.insert("password".to_owned(), Value::from(password));
+        args.insert("passwordConfirm".to_owned(), Value::from(password_confirm));
+        self.operation("records.confirmPasswordReset", args, options)
+    }
+    /// Signed in: emails a confirmation link to the new address.
+    ///
+    /// Operation `records.requestEmailChange`.
+    pub fn request_email_change(&self, new_email: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("newEmail".to_owned(), Value::from(new_email));
+        self.operation("records.requestEmailChange", args, options)
+    }
+    /// Changes the email with the emailed token and the account's password; clears a stored login of that account.
+    ///
+    /// Operation `records.confirmEmailChange`.
+    pub fn confirm_email_change(&self, token: &str, password: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("token".to_owned(), Value::from(token));
+        args.insert("password".to_owned(), Value::from(password));
+        self.operation("records.confirmEmailChange", args, options)
+    }
+    /// One page of records: `{page, perPage, totalItems, totalPages, items}`.
+    ///
+    /// Operation `records.getList`.
+    pub fn get_list(&self, page: i64, per_page: i64, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("page".to_owned(), Value::from(page));
+        args.insert("perPage".to_owned(), Value::from(per_page));
+        self.operation("records.getList", args, options)
+    }
+    /// Every matching record, fetched `batch` per request until the last page.
+    ///
+    /// Operation `records.getFullList`.
+    pub fn get_full_list(&self, batch: i64, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("batch".to_owned(), Value::from(batch));
+        self.operation("records.getFullList", args, options)
+    }
+    /// The first record matching `filter`; a 404 error when none does.
+    ///
+    /// Operation `records.getFirstListItem`.
+    pub fn get_first_list_item(&self, filter: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("filter".to_owned(), Value::from(filter));
+        self.operation("records.getFirstListItem", args, options)
+    }
+    /// The record `id`.
+    ///
+    /// Operation `records.getOne`.
+    pub fn get_one(&self, id: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("id".to_owned(), Value::from(id));
+        self.operation("records.getOne", args, options)
+    }
+    /// How many records match (options `filter`); BosBase's `records/count` route.
+    ///
+    /// Operation `records.getCount`.
+    pub fn get_count(&self, options: SendOptions) -> Call<Value> {
+        let args = Map::new();
+        self.operation("records.getCount", args, options)
+    }
+    /// Creates a record from `data` (and file parts, sent as multipart) and returns it.
+    ///
+    /// Operation `records.create`.
+    pub fn create(&self, data: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("data".to_owned(), data);
+        self.operation("records.create", args, options)
+    }
+    /// Updates record `id` with `data` (and file parts); updating the signed-in account refreshes the stored record.
+    ///
+    /// Operation `records.update`.
+    pub fn update(&self, id: &str, data: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("id".to_owned(), Value::from(id));
+        args.insert("data".to_owned(), data);
+        self.operation("records.update", args, options)
+    }
+    /// Deletes record `id`; deleting the signed-in account clears the auth store.
+    ///
+    /// Operation `records.delete`.
+    pub fn delete(&self, id: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("id".to_owned(), Value::from(id));
+        self.operation("records.delete", args, options)
     }
 }

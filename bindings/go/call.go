@@ -95,6 +95,21 @@ func (c *Client) runBool(ctx context.Context, op string, args, body, query map[s
 	return decoded[bool](c.run(ctx, op, args, optionsJSON{Body: body, Query: query, Headers: headers}))
 }
 
+// runList runs op for a generated method whose result is a JSON array.
+func (c *Client) runList(ctx context.Context, op string, args, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return decoded[[]any](c.run(ctx, op, args, optionsJSON{Body: body, Query: query, Headers: headers}))
+}
+
+// runString runs op for a generated method whose result is a string (a URL, a token).
+func (c *Client) runString(ctx context.Context, op string, args, body, query map[string]any, headers map[string]string) (string, error) {
+	return decoded[string](c.run(ctx, op, args, optionsJSON{Body: body, Query: query, Headers: headers}))
+}
+
+// runInt runs op for a generated method whose result is an integer (a count).
+func (c *Client) runInt(ctx context.Context, op string, args, body, query map[string]any, headers map[string]string) (int64, error) {
+	return decoded[int64](c.run(ctx, op, args, optionsJSON{Body: body, Query: query, Headers: headers}))
+}
+
 // runAny runs op for a generated method whose result shape has no Go type of its own.
 func (c *Client) runAny(ctx context.Context, op string, args, body, query map[string]any, headers map[string]string) (any, error) {
 	return c.runJSON(ctx, op, args, optionsJSON{Body: body, Query: query, Headers: headers})

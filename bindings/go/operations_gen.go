@@ -33,6 +33,74 @@ func (s *HealthService) CheckCtx(ctx context.Context, body, query map[string]any
 	return s.client.runMap(ctx, "health.check", nil, body, query, headers)
 }
 
+// FilesService runs the "files.*" operations; get it with Client.Files.
+type FilesService struct {
+	client *Client
+}
+
+// Files returns the service of the "files.*" operations.
+func (c *Client) Files() *FilesService {
+	return &FilesService{client: c}
+}
+
+// GetURL the URL of a record's file (no request): `thumb` (e.g. `100x100`), `download`, and a
+// `token` from `files.getToken` for protected files; "" when the record or filename is empty.
+//
+// Operation "files.getURL" (GET /api/files). A zero value of an argument with a default means
+// that default (thumb "", download false, token ""). It blocks until the answer or the call's
+// deadline; GetURLCtx can be cancelled.
+func (s *FilesService) GetURL(record map[string]any, filename, thumb string, download bool, token string, body, query map[string]any, headers map[string]string) (string, error) {
+	return s.GetURLCtx(context.Background(), record, filename, thumb, download, token, body, query, headers)
+}
+
+// GetURLCtx is GetURL under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *FilesService) GetURLCtx(ctx context.Context, record map[string]any, filename, thumb string, download bool, token string, body, query map[string]any, headers map[string]string) (string, error) {
+	return s.client.runString(ctx, "files.getURL", map[string]any{"record": record, "filename": filename, "thumb": orDefault(thumb), "download": orDefault(download), "token": orDefault(token)}, body, query, headers)
+}
+
+// GetToken signed in: a short-lived token for protected files (the `token` of `files.getURL`).
+//
+// Operation "files.getToken" (POST /api/files/token). It blocks until the answer or the
+// call's deadline; GetTokenCtx can be cancelled.
+func (s *FilesService) GetToken(body, query map[string]any, headers map[string]string) (string, error) {
+	return s.GetTokenCtx(context.Background(), body, query, headers)
+}
+
+// GetTokenCtx is GetToken under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *FilesService) GetTokenCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (string, error) {
+	return s.client.runString(ctx, "files.getToken", nil, body, query, headers)
+}
+
+// BatchService runs the "batch.*" operations; get it with Client.Batch.
+type BatchService struct {
+	client *Client
+}
+
+// Batch returns the service of the "batch.*" operations.
+func (c *Client) Batch() *BatchService {
+	return &BatchService{client: c}
+}
+
+// Send runs `requests` (`{action: create|update|upsert|delete, collection, id, data}`) as one
+// transaction; returns `[{status, body}]` in order.
+//
+// Operation "batch.send" (POST /api/batch). It blocks until the answer or the call's
+// deadline; SendCtx can be cancelled.
+func (s *BatchService) Send(requests []any, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.SendCtx(context.Background(), requests, body, query, headers)
+}
+
+// SendCtx is Send under ctx: when ctx is done before the call finishes, the call is cancelled
+// and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
+// ctx.Err()) (see Client.CallCtx).
+func (s *BatchService) SendCtx(ctx context.Context, requests []any, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.client.runList(ctx, "batch.send", map[string]any{"requests": requests}, body, query, headers)
+}
+
 // CollectionsService runs the "collections.*" operations; get it with Client.Collections.
 type CollectionsService struct {
 	client *Client
@@ -58,6 +126,418 @@ func (s *CollectionsService) GetList(page, perPage int, body, query map[string]a
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *CollectionsService) GetListCtx(ctx context.Context, page, perPage int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
 	return s.client.runMap(ctx, "collections.getList", map[string]any{"page": orDefault(page), "perPage": orDefault(perPage)}, body, query, headers)
+}
+
+// GetFullList every collection (superusers only), fetched `batch` per request.
+//
+// Operation "collections.getFullList" (GET /api/collections). A zero value of an argument
+// with a default means that default (batch 1000). It blocks until the answer or the call's
+// deadline; GetFullListCtx can be cancelled.
+func (s *CollectionsService) GetFullList(batch int, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.GetFullListCtx(context.Background(), batch, body, query, headers)
+}
+
+// GetFullListCtx is GetFullList under ctx: when ctx is done before the call finishes, the call
+// is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CollectionsService) GetFullListCtx(ctx context.Context, batch int, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.client.runList(ctx, "collections.getFullList", map[string]any{"batch": orDefault(batch)}, body, query, headers)
+}
+
+// GetOne one collection by id or name (superusers only).
+//
+// Operation "collections.getOne" (GET /api/collections/{idOrName}). It blocks until the
+// answer or the call's deadline; GetOneCtx can be cancelled.
+func (s *CollectionsService) GetOne(idOrName string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GetOneCtx(context.Background(), idOrName, body, query, headers)
+}
+
+// GetOneCtx is GetOne under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CollectionsService) GetOneCtx(ctx context.Context, idOrName string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "collections.getOne", map[string]any{"idOrName": idOrName}, body, query, headers)
+}
+
+// Create creates a collection from `data` (`{name, type, fields, …rules}`; superusers only).
+//
+// Operation "collections.create" (POST /api/collections). It blocks until the answer or the
+// call's deadline; CreateCtx can be cancelled.
+func (s *CollectionsService) Create(data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CreateCtx(context.Background(), data, body, query, headers)
+}
+
+// CreateCtx is Create under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CollectionsService) CreateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "collections.create", map[string]any{"data": data}, body, query, headers)
+}
+
+// Update updates a collection with `data` (superusers only).
+//
+// Operation "collections.update" (PATCH /api/collections/{idOrName}). It blocks until the
+// answer or the call's deadline; UpdateCtx can be cancelled.
+func (s *CollectionsService) Update(idOrName string, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), idOrName, data, body, query, headers)
+}
+
+// UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CollectionsService) UpdateCtx(ctx context.Context, idOrName string, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "collections.update", map[string]any{"idOrName": idOrName, "data": data}, body, query, headers)
+}
+
+// Delete deletes a collection and its records (superusers only).
+//
+// Operation "collections.delete" (DELETE /api/collections/{idOrName}). It blocks until the
+// answer or the call's deadline; DeleteCtx can be cancelled.
+func (s *CollectionsService) Delete(idOrName string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.DeleteCtx(context.Background(), idOrName, body, query, headers)
+}
+
+// DeleteCtx is Delete under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CollectionsService) DeleteCtx(ctx context.Context, idOrName string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "collections.delete", map[string]any{"idOrName": idOrName}, body, query, headers)
+}
+
+// Truncate deletes every record of a collection, keeping the collection (superusers only).
+//
+// Operation "collections.truncate" (DELETE /api/collections/{idOrName}/truncate). It blocks
+// until the answer or the call's deadline; TruncateCtx can be cancelled.
+func (s *CollectionsService) Truncate(idOrName string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.TruncateCtx(context.Background(), idOrName, body, query, headers)
+}
+
+// TruncateCtx is Truncate under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CollectionsService) TruncateCtx(ctx context.Context, idOrName string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "collections.truncate", map[string]any{"idOrName": idOrName}, body, query, headers)
+}
+
+// Import imports collection definitions in one transaction; `deleteMissing` drops collections
+// not listed (superusers only).
+//
+// Operation "collections.import" (PUT /api/collections/import). A zero value of an argument
+// with a default means that default (deleteMissing false). It blocks until the answer or the
+// call's deadline; ImportCtx can be cancelled.
+func (s *CollectionsService) Import(collections []any, deleteMissing bool, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.ImportCtx(context.Background(), collections, deleteMissing, body, query, headers)
+}
+
+// ImportCtx is Import under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CollectionsService) ImportCtx(ctx context.Context, collections []any, deleteMissing bool, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "collections.import", map[string]any{"collections": collections, "deleteMissing": orDefault(deleteMissing)}, body, query, headers)
+}
+
+// GetScaffolds blank collection definitions per type (`auth`, `base`, `view`; superusers
+// only).
+//
+// Operation "collections.getScaffolds" (GET /api/collections/meta/scaffolds). It blocks until
+// the answer or the call's deadline; GetScaffoldsCtx can be cancelled.
+func (s *CollectionsService) GetScaffolds(body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GetScaffoldsCtx(context.Background(), body, query, headers)
+}
+
+// GetScaffoldsCtx is GetScaffolds under ctx: when ctx is done before the call finishes, the
+// call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CollectionsService) GetScaffoldsCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "collections.getScaffolds", nil, body, query, headers)
+}
+
+// SettingsService runs the "settings.*" operations; get it with Client.Settings.
+type SettingsService struct {
+	client *Client
+}
+
+// Settings returns the service of the "settings.*" operations.
+func (c *Client) Settings() *SettingsService {
+	return &SettingsService{client: c}
+}
+
+// GetAll every application setting, secrets masked (superusers only).
+//
+// Operation "settings.getAll" (GET /api/settings). It blocks until the answer or the call's
+// deadline; GetAllCtx can be cancelled.
+func (s *SettingsService) GetAll(body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GetAllCtx(context.Background(), body, query, headers)
+}
+
+// GetAllCtx is GetAll under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *SettingsService) GetAllCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "settings.getAll", nil, body, query, headers)
+}
+
+// Update updates settings with `data` and returns them all (superusers only).
+//
+// Operation "settings.update" (PATCH /api/settings). It blocks until the answer or the call's
+// deadline; UpdateCtx can be cancelled.
+func (s *SettingsService) Update(data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), data, body, query, headers)
+}
+
+// UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *SettingsService) UpdateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "settings.update", map[string]any{"data": data}, body, query, headers)
+}
+
+// TestS3 checks the S3 settings of `filesystem` (`storage` or `backups`) by connecting
+// (superusers only).
+//
+// Operation "settings.testS3" (POST /api/settings/test/s3). A zero value of an argument with
+// a default means that default (filesystem "storage"). It blocks until the answer or the
+// call's deadline; TestS3Ctx can be cancelled.
+func (s *SettingsService) TestS3(filesystem string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.TestS3Ctx(context.Background(), filesystem, body, query, headers)
+}
+
+// TestS3Ctx is TestS3 under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *SettingsService) TestS3Ctx(ctx context.Context, filesystem string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "settings.testS3", map[string]any{"filesystem": orDefault(filesystem)}, body, query, headers)
+}
+
+// TestEmail sends a test email of `template` (`verification`, `password-reset`,
+// `email-change`, `otp`, `login-alert`) for `collection` (superusers only).
+//
+// Operation "settings.testEmail" (POST /api/settings/test/email). It blocks until the answer
+// or the call's deadline; TestEmailCtx can be cancelled.
+func (s *SettingsService) TestEmail(collection, email, template string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.TestEmailCtx(context.Background(), collection, email, template, body, query, headers)
+}
+
+// TestEmailCtx is TestEmail under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *SettingsService) TestEmailCtx(ctx context.Context, collection, email, template string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "settings.testEmail", map[string]any{"collection": collection, "email": email, "template": template}, body, query, headers)
+}
+
+// GenerateAppleClientSecret signs an Apple OAuth2 client secret from a private key (superusers
+// only); returns `{secret}`.
+//
+// Operation "settings.generateAppleClientSecret"
+// (POST /api/settings/apple/generate-client-secret). It blocks until the answer or the call's
+// deadline; GenerateAppleClientSecretCtx can be cancelled.
+func (s *SettingsService) GenerateAppleClientSecret(clientId, teamId, keyId, privateKey string, duration int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GenerateAppleClientSecretCtx(context.Background(), clientId, teamId, keyId, privateKey, duration, body, query, headers)
+}
+
+// GenerateAppleClientSecretCtx is GenerateAppleClientSecret under ctx: when ctx is done before
+// the call finishes, the call is cancelled and the error is a *ClientResponseError of Kind
+// "cancelled" that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *SettingsService) GenerateAppleClientSecretCtx(ctx context.Context, clientId, teamId, keyId, privateKey string, duration int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "settings.generateAppleClientSecret", map[string]any{"clientId": clientId, "teamId": teamId, "keyId": keyId, "privateKey": privateKey, "duration": duration}, body, query, headers)
+}
+
+// LogsService runs the "logs.*" operations; get it with Client.Logs.
+type LogsService struct {
+	client *Client
+}
+
+// Logs returns the service of the "logs.*" operations.
+func (c *Client) Logs() *LogsService {
+	return &LogsService{client: c}
+}
+
+// GetList one page of request logs (options `filter`, `sort`; superusers only).
+//
+// Operation "logs.getList" (GET /api/logs). A zero value of an argument with a default means
+// that default (page 1, perPage 30). It blocks until the answer or the call's deadline;
+// GetListCtx can be cancelled.
+func (s *LogsService) GetList(page, perPage int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GetListCtx(context.Background(), page, perPage, body, query, headers)
+}
+
+// GetListCtx is GetList under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *LogsService) GetListCtx(ctx context.Context, page, perPage int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "logs.getList", map[string]any{"page": orDefault(page), "perPage": orDefault(perPage)}, body, query, headers)
+}
+
+// GetOne one log entry (superusers only).
+//
+// Operation "logs.getOne" (GET /api/logs/{id}). It blocks until the answer or the call's
+// deadline; GetOneCtx can be cancelled.
+func (s *LogsService) GetOne(id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GetOneCtx(context.Background(), id, body, query, headers)
+}
+
+// GetOneCtx is GetOne under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *LogsService) GetOneCtx(ctx context.Context, id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "logs.getOne", map[string]any{"id": id}, body, query, headers)
+}
+
+// GetStats log counts per hour, `[{date, total}]` (options `filter`; superusers only).
+//
+// Operation "logs.getStats" (GET /api/logs/stats). It blocks until the answer or the call's
+// deadline; GetStatsCtx can be cancelled.
+func (s *LogsService) GetStats(body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.GetStatsCtx(context.Background(), body, query, headers)
+}
+
+// GetStatsCtx is GetStats under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *LogsService) GetStatsCtx(ctx context.Context, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.client.runList(ctx, "logs.getStats", nil, body, query, headers)
+}
+
+// CronsService runs the "crons.*" operations; get it with Client.Crons.
+type CronsService struct {
+	client *Client
+}
+
+// Crons returns the service of the "crons.*" operations.
+func (c *Client) Crons() *CronsService {
+	return &CronsService{client: c}
+}
+
+// GetFullList the registered cron jobs, `[{id, expression}]` (superusers only).
+//
+// Operation "crons.getFullList" (GET /api/crons). It blocks until the answer or the call's
+// deadline; GetFullListCtx can be cancelled.
+func (s *CronsService) GetFullList(body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.GetFullListCtx(context.Background(), body, query, headers)
+}
+
+// GetFullListCtx is GetFullList under ctx: when ctx is done before the call finishes, the call
+// is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CronsService) GetFullListCtx(ctx context.Context, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.client.runList(ctx, "crons.getFullList", nil, body, query, headers)
+}
+
+// Run runs a cron job now (superusers only).
+//
+// Operation "crons.run" (POST /api/crons/{jobId}). It blocks until the answer or the call's
+// deadline; RunCtx can be cancelled.
+func (s *CronsService) Run(jobId string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.RunCtx(context.Background(), jobId, body, query, headers)
+}
+
+// RunCtx is Run under ctx: when ctx is done before the call finishes, the call is cancelled
+// and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
+// ctx.Err()) (see Client.CallCtx).
+func (s *CronsService) RunCtx(ctx context.Context, jobId string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "crons.run", map[string]any{"jobId": jobId}, body, query, headers)
+}
+
+// BackupsService runs the "backups.*" operations; get it with Client.Backups.
+type BackupsService struct {
+	client *Client
+}
+
+// Backups returns the service of the "backups.*" operations.
+func (c *Client) Backups() *BackupsService {
+	return &BackupsService{client: c}
+}
+
+// GetFullList every backup, `[{key, size, modified}]` (superusers only).
+//
+// Operation "backups.getFullList" (GET /api/backups). It blocks until the answer or the
+// call's deadline; GetFullListCtx can be cancelled.
+func (s *BackupsService) GetFullList(body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.GetFullListCtx(context.Background(), body, query, headers)
+}
+
+// GetFullListCtx is GetFullList under ctx: when ctx is done before the call finishes, the call
+// is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *BackupsService) GetFullListCtx(ctx context.Context, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.client.runList(ctx, "backups.getFullList", nil, body, query, headers)
+}
+
+// Create creates a backup named `name` (a zip name; "" lets the server pick; superusers only).
+//
+// Operation "backups.create" (POST /api/backups). A zero value of an argument with a default
+// means that default (name ""). It blocks until the answer or the call's deadline; CreateCtx
+// can be cancelled.
+func (s *BackupsService) Create(name string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.CreateCtx(context.Background(), name, body, query, headers)
+}
+
+// CreateCtx is Create under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *BackupsService) CreateCtx(ctx context.Context, name string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "backups.create", map[string]any{"name": orDefault(name)}, body, query, headers)
+}
+
+// Upload uploads a backup zip, given as the file part `file` (superusers only).
+//
+// Operation "backups.upload" (POST /api/backups/upload). It blocks until the answer or the
+// call's deadline; UploadCtx can be cancelled.
+func (s *BackupsService) Upload(body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.UploadCtx(context.Background(), body, query, headers)
+}
+
+// UploadCtx is Upload under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *BackupsService) UploadCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "backups.upload", nil, body, query, headers)
+}
+
+// Delete deletes a backup (superusers only).
+//
+// Operation "backups.delete" (DELETE /api/backups/{key}). It blocks until the answer or the
+// call's deadline; DeleteCtx can be cancelled.
+func (s *BackupsService) Delete(key string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.DeleteCtx(context.Background(), key, body, query, headers)
+}
+
+// DeleteCtx is Delete under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *BackupsService) DeleteCtx(ctx context.Context, key string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "backups.delete", map[string]any{"key": key}, body, query, headers)
+}
+
+// Restore restores a backup; the server restarts (superusers only).
+//
+// Operation "backups.restore" (POST /api/backups/{key}/restore). It blocks until the answer
+// or the call's deadline; RestoreCtx can be cancelled.
+func (s *BackupsService) Restore(key string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.RestoreCtx(context.Background(), key, body, query, headers)
+}
+
+// RestoreCtx is Restore under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *BackupsService) RestoreCtx(ctx context.Context, key string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "backups.restore", map[string]any{"key": key}, body, query, headers)
+}
+
+// GetDownloadURL the download URL of a backup (no request), with a `token` from
+// `files.getToken`.
+//
+// Operation "backups.getDownloadURL" (GET /api/backups/{key}). It blocks until the answer or
+// the call's deadline; GetDownloadURLCtx can be cancelled.
+func (s *BackupsService) GetDownloadURL(key, token string, body, query map[string]any, headers map[string]string) (string, error) {
+	return s.GetDownloadURLCtx(context.Background(), key, token, body, query, headers)
+}
+
+// GetDownloadURLCtx is GetDownloadURL under ctx: when ctx is done before the call finishes,
+// the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
+// matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *BackupsService) GetDownloadURLCtx(ctx context.Context, key, token string, body, query map[string]any, headers map[string]string) (string, error) {
+	return s.client.runString(ctx, "backups.getDownloadURL", map[string]any{"key": key, "token": token}, body, query, headers)
 }
 
 // BindCustomToken binds a custom token to the account with this email and password; never
@@ -109,6 +589,21 @@ func (s *RecordService) AuthWithTokenCtx(ctx context.Context, token string, body
 	return s.client.runMap(ctx, "records.authWithToken", map[string]any{"collection": s.name, "token": token}, body, query, headers)
 }
 
+// ListAuthMethods the collection's enabled sign-in methods: `{password, oauth2, mfa, otp}`.
+//
+// Operation "records.listAuthMethods" (GET /api/collections/{collection}/auth-methods). It
+// blocks until the answer or the call's deadline; ListAuthMethodsCtx can be cancelled.
+func (s *RecordService) ListAuthMethods(body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.ListAuthMethodsCtx(context.Background(), body, query, headers)
+}
+
+// ListAuthMethodsCtx is ListAuthMethods under ctx: when ctx is done before the call finishes,
+// the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
+// matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) ListAuthMethodsCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "records.listAuthMethods", map[string]any{"collection": s.name}, body, query, headers)
+}
+
 // AuthWithPassword signs in with identity (email) and password and saves `{token, record}` in
 // the auth store.
 //
@@ -127,6 +622,57 @@ func (s *RecordService) AuthWithPasswordCtx(ctx context.Context, identity, passw
 	return s.client.runMap(ctx, "records.authWithPassword", map[string]any{"collection": s.name, "identity": identity, "password": password}, body, query, headers)
 }
 
+// RequestOTP emails a one-time password to the account; returns `{otpId}` for `authWithOTP`.
+//
+// Operation "records.requestOTP" (POST /api/collections/{collection}/request-otp). It blocks
+// until the answer or the call's deadline; RequestOTPCtx can be cancelled.
+func (s *RecordService) RequestOTP(email string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.RequestOTPCtx(context.Background(), email, body, query, headers)
+}
+
+// RequestOTPCtx is RequestOTP under ctx: when ctx is done before the call finishes, the call
+// is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) RequestOTPCtx(ctx context.Context, email string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "records.requestOTP", map[string]any{"collection": s.name, "email": email}, body, query, headers)
+}
+
+// AuthWithOTP signs in with the `otpId` from `requestOTP` and the emailed password; saves
+// `{token, record}`.
+//
+// Operation "records.authWithOTP" (POST /api/collections/{collection}/auth-with-otp). It
+// blocks until the answer or the call's deadline; AuthWithOTPCtx can be cancelled.
+func (s *RecordService) AuthWithOTP(otpId, password string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.AuthWithOTPCtx(context.Background(), otpId, password, body, query, headers)
+}
+
+// AuthWithOTPCtx is AuthWithOTP under ctx: when ctx is done before the call finishes, the call
+// is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx). A cancelled login is not saved, whatever the
+// server answers.
+func (s *RecordService) AuthWithOTPCtx(ctx context.Context, otpId, password string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "records.authWithOTP", map[string]any{"collection": s.name, "otpId": otpId, "password": password}, body, query, headers)
+}
+
+// AuthWithOAuth2Code signs in with an OAuth2 authorization code obtained by the app; saves
+// `{token, record}` (plus `meta`).
+//
+// Operation "records.authWithOAuth2Code"
+// (POST /api/collections/{collection}/auth-with-oauth2). A zero value of an argument with a
+// default means that default (createData {}). It blocks until the answer or the call's
+// deadline; AuthWithOAuth2CodeCtx can be cancelled.
+func (s *RecordService) AuthWithOAuth2Code(provider, code, codeVerifier, redirectURL string, createData map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.AuthWithOAuth2CodeCtx(context.Background(), provider, code, codeVerifier, redirectURL, createData, body, query, headers)
+}
+
+// AuthWithOAuth2CodeCtx is AuthWithOAuth2Code under ctx: when ctx is done before the call
+// finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
+// that matches errors.Is(err, ctx.Err()) (see Client.CallCtx). A cancelled login is not saved,
+// whatever the server answers.
+func (s *RecordService) AuthWithOAuth2CodeCtx(ctx context.Context, provider, code, codeVerifier, redirectURL string, createData map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "records.authWithOAuth2Code", map[string]any{"collection": s.name, "provider": provider, "code": code, "codeVerifier": codeVerifier, "redirectURL": redirectURL, "createData": createData}, body, query, headers)
+}
+
 // AuthRefresh refreshes the stored token (sent as Authorization) and saves the answer in the
 // auth store.
 //
@@ -142,4 +688,245 @@ func (s *RecordService) AuthRefresh(body, query map[string]any, headers map[stri
 // server answers.
 func (s *RecordService) AuthRefreshCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (map[string]any, error) {
 	return s.client.runMap(ctx, "records.authRefresh", map[string]any{"collection": s.name}, body, query, headers)
+}
+
+// Impersonate superusers only: a non-refreshable `{token, record}` for the account `id`
+// (duration in seconds, 0 = the collection's default); typed APIs return a new client signed
+// in with it.
+//
+// Operation "records.impersonate" (POST /api/collections/{collection}/impersonate/{id}). A
+// zero value of an argument with a default means that default (duration 0). It blocks until
+// the answer or the call's deadline; ImpersonateCtx can be cancelled.
+func (s *RecordService) Impersonate(id string, duration int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.ImpersonateCtx(context.Background(), id, duration, body, query, headers)
+}
+
+// ImpersonateCtx is Impersonate under ctx: when ctx is done before the call finishes, the call
+// is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) ImpersonateCtx(ctx context.Context, id string, duration int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "records.impersonate", map[string]any{"collection": s.name, "id": id, "duration": orDefault(duration)}, body, query, headers)
+}
+
+// RequestVerification emails a verification link to the account.
+//
+// Operation "records.requestVerification"
+// (POST /api/collections/{collection}/request-verification). It blocks until the answer or
+// the call's deadline; RequestVerificationCtx can be cancelled.
+func (s *RecordService) RequestVerification(email string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.RequestVerificationCtx(context.Background(), email, body, query, headers)
+}
+
+// RequestVerificationCtx is RequestVerification under ctx: when ctx is done before the call
+// finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
+// that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) RequestVerificationCtx(ctx context.Context, email string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "records.requestVerification", map[string]any{"collection": s.name, "email": email}, body, query, headers)
+}
+
+// ConfirmVerification verifies the account with the emailed token; a stored auth record it
+// verifies is marked `verified`.
+//
+// Operation "records.confirmVerification"
+// (POST /api/collections/{collection}/confirm-verification). It blocks until the answer or
+// the call's deadline; ConfirmVerificationCtx can be cancelled.
+func (s *RecordService) ConfirmVerification(token string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.ConfirmVerificationCtx(context.Background(), token, body, query, headers)
+}
+
+// ConfirmVerificationCtx is ConfirmVerification under ctx: when ctx is done before the call
+// finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
+// that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) ConfirmVerificationCtx(ctx context.Context, token string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "records.confirmVerification", map[string]any{"collection": s.name, "token": token}, body, query, headers)
+}
+
+// RequestPasswordReset emails a password-reset link to the account.
+//
+// Operation "records.requestPasswordReset"
+// (POST /api/collections/{collection}/request-password-reset). It blocks until the answer or
+// the call's deadline; RequestPasswordResetCtx can be cancelled.
+func (s *RecordService) RequestPasswordReset(email string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.RequestPasswordResetCtx(context.Background(), email, body, query, headers)
+}
+
+// RequestPasswordResetCtx is RequestPasswordReset under ctx: when ctx is done before the call
+// finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
+// that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) RequestPasswordResetCtx(ctx context.Context, email string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "records.requestPasswordReset", map[string]any{"collection": s.name, "email": email}, body, query, headers)
+}
+
+// ConfirmPasswordReset sets a new password with the emailed reset token.
+//
+// Operation "records.confirmPasswordReset"
+// (POST /api/collections/{collection}/confirm-password-reset). It blocks until the answer or
+// the call's deadline; ConfirmPasswordResetCtx can be cancelled.
+func (s *RecordService) ConfirmPasswordReset(token, password, passwordConfirm string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.ConfirmPasswordResetCtx(context.Background(), token, password, passwordConfirm, body, query, headers)
+}
+
+// ConfirmPasswordResetCtx is ConfirmPasswordReset under ctx: when ctx is done before the call
+// finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
+// that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) ConfirmPasswordResetCtx(ctx context.Context, token, password, passwordConfirm string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "records.confirmPasswordReset", map[string]any{"collection": s.name, "token": token, "password": password, "passwordConfirm": passwordConfirm}, body, query, headers)
+}
+
+// RequestEmailChange signed in: emails a confirmation link to the new address.
+//
+// Operation "records.requestEmailChange"
+// (POST /api/collections/{collection}/request-email-change). It blocks until the answer or
+// the call's deadline; RequestEmailChangeCtx can be cancelled.
+func (s *RecordService) RequestEmailChange(newEmail string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.RequestEmailChangeCtx(context.Background(), newEmail, body, query, headers)
+}
+
+// RequestEmailChangeCtx is RequestEmailChange under ctx: when ctx is done before the call
+// finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
+// that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) RequestEmailChangeCtx(ctx context.Context, newEmail string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "records.requestEmailChange", map[string]any{"collection": s.name, "newEmail": newEmail}, body, query, headers)
+}
+
+// ConfirmEmailChange changes the email with the emailed token and the account's password;
+// clears a stored login of that account.
+//
+// Operation "records.confirmEmailChange"
+// (POST /api/collections/{collection}/confirm-email-change). It blocks until the answer or
+// the call's deadline; ConfirmEmailChangeCtx can be cancelled.
+func (s *RecordService) ConfirmEmailChange(token, password string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.ConfirmEmailChangeCtx(context.Background(), token, password, body, query, headers)
+}
+
+// ConfirmEmailChangeCtx is ConfirmEmailChange under ctx: when ctx is done before the call
+// finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
+// that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) ConfirmEmailChangeCtx(ctx context.Context, token, password string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "records.confirmEmailChange", map[string]any{"collection": s.name, "token": token, "password": password}, body, query, headers)
+}
+
+// GetList one page of records: `{page, perPage, totalItems, totalPages, items}`.
+//
+// Operation "records.getList" (GET /api/collections/{collection}/records). A zero value of an
+// argument with a default means that default (page 1, perPage 30). It blocks until the answer
+// or the call's deadline; GetListCtx can be cancelled.
+func (s *RecordService) GetList(page, perPage int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GetListCtx(context.Background(), page, perPage, body, query, headers)
+}
+
+// GetListCtx is GetList under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) GetListCtx(ctx context.Context, page, perPage int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "records.getList", map[string]any{"collection": s.name, "page": orDefault(page), "perPage": orDefault(perPage)}, body, query, headers)
+}
+
+// GetFullList every matching record, fetched `batch` per request until the last page.
+//
+// Operation "records.getFullList" (GET /api/collections/{collection}/records). A zero value
+// of an argument with a default means that default (batch 1000). It blocks until the answer or
+// the call's deadline; GetFullListCtx can be cancelled.
+func (s *RecordService) GetFullList(batch int, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.GetFullListCtx(context.Background(), batch, body, query, headers)
+}
+
+// GetFullListCtx is GetFullList under ctx: when ctx is done before the call finishes, the call
+// is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) GetFullListCtx(ctx context.Context, batch int, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.client.runList(ctx, "records.getFullList", map[string]any{"collection": s.name, "batch": orDefault(batch)}, body, query, headers)
+}
+
+// GetFirstListItem the first record matching `filter`; a 404 error when none does.
+//
+// Operation "records.getFirstListItem" (GET /api/collections/{collection}/records). It blocks
+// until the answer or the call's deadline; GetFirstListItemCtx can be cancelled.
+func (s *RecordService) GetFirstListItem(filter string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GetFirstListItemCtx(context.Background(), filter, body, query, headers)
+}
+
+// GetFirstListItemCtx is GetFirstListItem under ctx: when ctx is done before the call
+// finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
+// that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) GetFirstListItemCtx(ctx context.Context, filter string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "records.getFirstListItem", map[string]any{"collection": s.name, "filter": filter}, body, query, headers)
+}
+
+// GetOne the record `id`.
+//
+// Operation "records.getOne" (GET /api/collections/{collection}/records/{id}). It blocks
+// until the answer or the call's deadline; GetOneCtx can be cancelled.
+func (s *RecordService) GetOne(id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GetOneCtx(context.Background(), id, body, query, headers)
+}
+
+// GetOneCtx is GetOne under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) GetOneCtx(ctx context.Context, id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "records.getOne", map[string]any{"collection": s.name, "id": id}, body, query, headers)
+}
+
+// GetCount how many records match (options `filter`); BosBase's `records/count` route.
+//
+// Operation "records.getCount" (GET /api/collections/{collection}/records/count). It blocks
+// until the answer or the call's deadline; GetCountCtx can be cancelled.
+func (s *RecordService) GetCount(body, query map[string]any, headers map[string]string) (int64, error) {
+	return s.GetCountCtx(context.Background(), body, query, headers)
+}
+
+// GetCountCtx is GetCount under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) GetCountCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (int64, error) {
+	return s.client.runInt(ctx, "records.getCount", map[string]any{"collection": s.name}, body, query, headers)
+}
+
+// Create creates a record from `data` (and file parts, sent as multipart) and returns it.
+//
+// Operation "records.create" (POST /api/collections/{collection}/records). A zero value of an
+// argument with a default means that default (data {}). It blocks until the answer or the
+// call's deadline; CreateCtx can be cancelled.
+func (s *RecordService) Create(data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CreateCtx(context.Background(), data, body, query, headers)
+}
+
+// CreateCtx is Create under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) CreateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "records.create", map[string]any{"collection": s.name, "data": data}, body, query, headers)
+}
+
+// Update updates record `id` with `data` (and file parts); updating the signed-in account
+// refreshes the stored record.
+//
+// Operation "records.update" (PATCH /api/collections/{collection}/records/{id}). A zero value
+// of an argument with a default means that default (data {}). It blocks until the answer or
+// the call's deadline; UpdateCtx can be cancelled.
+func (s *RecordService) Update(id string, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), id, data, body, query, headers)
+}
+
+// UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) UpdateCtx(ctx context.Context, id string, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "records.update", map[string]any{"collection": s.name, "id": id, "data": data}, body, query, headers)
+}
+
+// Delete deletes record `id`; deleting the signed-in account clears the auth store.
+//
+// Operation "records.delete" (DELETE /api/collections/{collection}/records/{id}). It blocks
+// until the answer or the call's deadline; DeleteCtx can be cancelled.
+func (s *RecordService) Delete(id string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.DeleteCtx(context.Background(), id, body, query, headers)
+}
+
+// DeleteCtx is Delete under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) DeleteCtx(ctx context.Context, id string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "records.delete", map[string]any{"collection": s.name, "id": id}, body, query, headers)
 }

@@ -9,7 +9,8 @@ use super::client::BosbaseClient;
 use super::panic::{guard, guard_value};
 use super::strings::{arg, required, write_out};
 use super::BosbaseStatus;
-use crate::{Error, ListenerId};
+use crate::request::parse_json;
+use crate::{CookieOptions, Error, ListenerId};
 
 /// Called after each auth-store change with the new token (`""` after clear) and
 /// record JSON (`"null"` after clear), both borrowed for the call only.
@@ -124,6 +125,70 @@ pub unsafe extern "C" fn bosbase_auth_store_export(
         let _held = pb.hold();
         required(json_out, "json_out")?;
         write_out(json_out, pb.auth_store().export())
+    })
+}
+
+/// True when the store holds a token of a superuser (`_superusers`). False for NULL.
+/// Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_auth_store_is_superuser(client: *const BosbaseClient) -> bool {
+    guard_value(false, || {
+        BosbaseClient::from_ptr(client)
+            .map(|pb| {
+                let _held = pb.hold();
+                pb.auth_store().is_superuser()
+            })
+            .unwrap_or(false)
+    })
+}
+
+/// Writes a `Set-Cookie` value holding the login to `*cookie_out` (JS SDK
+/// `exportToCookie`): `pb_auth=<URI-encoded {token, record}>; Path=/; Expires=<token exp>;
+/// HttpOnly; Secure; SameSite=Strict`. `options_json` (NULL: defaults) may set `"key"`,
+/// `"path"`, `"domain"`, `"secure"`, `"httpOnly"`, `"sameSite"`. Over 4096 bytes, the record
+/// is cut to id/email/collectionId/collectionName/verified. Free with `bosbase_string_free`.
+/// Returns OK, INVALID_ARGUMENT or PANIC.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_auth_store_export_cookie(
+    client: *const BosbaseClient,
+    options_json: *const c_char,
+    cookie_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
+        let pb = BosbaseClient::from_ptr(client)?;
+        let _held = pb.hold();
+        required(cookie_out, "cookie_out")?;
+        let options: CookieOptions = match options_json.is_null() {
+            true => CookieOptions::default(),
+            false => match arg(options_json, "options_json")? {
+                s if s.trim().is_empty() => CookieOptions::default(),
+                s => parse_json(s, "cookie options JSON")?,
+            },
+        };
+        write_out(cookie_out, pb.auth_store().export_to_cookie(&options)?)
+    })
+}
+
+/// Loads the login from a `Cookie` request header (JS SDK `loadFromCookie`): the cookie
+/// `key` (NULL or `""`: `pb_auth`) holds `{token, record}`. A header without it clears the
+/// store (signed out); a cookie that does not hold such an object clears the store and
+/// returns INVALID_ARGUMENT. Runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_auth_store_load_cookie(
+    client: *const BosbaseClient,
+    cookie_header: *const c_char,
+    key: *const c_char,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
+        let pb = BosbaseClient::from_ptr(client)?;
+        let _held = pb.hold();
+        let key = match key.is_null() {
+            true => "",
+            false => arg(key, "key")?,
+        };
+        pb.auth_store().load_from_cookie(arg(cookie_header, "cookie_header")?, key)
     })
 }
 

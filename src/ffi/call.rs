@@ -8,6 +8,7 @@ use std::ptr;
 use serde_json::{Map, Value};
 
 use super::client::BosbaseClient;
+use super::files::BosbaseFiles;
 use super::panic::guard;
 use super::strings::{arg, options, required, write_out};
 use super::BosbaseStatus;
@@ -67,12 +68,43 @@ pub unsafe extern "C" fn bosbase_call(
     result_out: *mut *mut c_char,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
+    bosbase_call_with_files(client, op, args_json, options_json, ptr::null(), result_out, error_out)
+}
+
+/// `bosbase_call` with the file parts of `files` (NULL: none), sent as
+/// `multipart/form-data` with the other body fields as `@jsonPayload` (e.g.
+/// `records.create`, `records.update`, `backups.upload`). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_call_with_files(
+    client: *const BosbaseClient,
+    op: *const c_char,
+    args_json: *const c_char,
+    options_json: *const c_char,
+    files: *const BosbaseFiles,
+    result_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
     guard(error_out, || {
         required(result_out, "result_out")?;
         let pb = BosbaseClient::from_ptr(client)?;
-        let call = pb.operation(arg(op, "op")?, call_args(args_json)?, options(options_json)?);
+        let call = operation(pb, op, args_json, options_json, files)?;
         write_out(result_out, call.wait()?.to_string())
     })
+}
+
+/// The call of `op` with its arguments, options and file parts, checked and not started.
+unsafe fn operation(
+    pb: &crate::BosBase,
+    op: *const c_char,
+    args_json: *const c_char,
+    options_json: *const c_char,
+    files: *const BosbaseFiles,
+) -> Result<crate::Call<Value>> {
+    let name = arg(op, "op")?;
+    crate::operations::find(name)?;
+    let mut options = options(options_json)?;
+    options.files = BosbaseFiles::parts(files);
+    Ok(pb.operation(name, call_args(args_json)?, options))
 }
 
 /// Starts operation `op` (as `bosbase_call`) on the client's worker pool and returns at
@@ -93,11 +125,37 @@ pub unsafe extern "C" fn bosbase_call_async(
     call_out: *mut *mut BosbaseCall,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
+    bosbase_call_async_with_files(
+        client,
+        op,
+        args_json,
+        options_json,
+        ptr::null(),
+        callback,
+        user_data,
+        call_out,
+        error_out,
+    )
+}
+
+/// `bosbase_call_async` with the file parts of `files` (NULL: none), as for
+/// `bosbase_call_with_files`. The call keeps its own reference to the parts: `files` may
+/// be freed as soon as this returns. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_call_async_with_files(
+    client: *const BosbaseClient,
+    op: *const c_char,
+    args_json: *const c_char,
+    options_json: *const c_char,
+    files: *const BosbaseFiles,
+    callback: BosbaseCallCallback,
+    user_data: *mut c_void,
+    call_out: *mut *mut BosbaseCall,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let name = arg(op, "op")?;
-        crate::operations::find(name)?;
-        let call = pb.operation(name, call_args(args_json)?, options(options_json)?);
+        let call = operation(pb, op, args_json, options_json, files)?;
         start(pb, call, callback, user_data, call_out)
     })
 }
@@ -196,8 +254,9 @@ pub unsafe extern "C" fn bosbase_call_free(call: *mut BosbaseCall) {
 }
 
 /// Writes the operation table to `*json_out`:
-/// `[{"name","method","path","args":[{"name","in","type","required","default"}],"effect","result","doc"}]`
-/// (`in`: path/query/body; `effect`: none/saveAuth; `result`: json/true). Bindings generate
+/// `[{"name","method","path","args":[{"name","in","type","required","default"}],"effect","result","local","doc"}]`
+/// (`in`: path/query/body/fields/local; `type`: string/integer/boolean/object/array;
+/// `result`: json/list/string/integer/true; `local`: builds a URL without a request). Bindings generate
 /// their wrappers from it. Free with `bosbase_string_free`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_operations_json(

@@ -114,6 +114,34 @@ pub unsafe extern "C" fn bosbase_client_new(
     })
 }
 
+/// Creates a client with the settings of `client` (base URL, language, timeouts, limits,
+/// TLS; connections are shared) and an auth store of its own: empty when `auth_json` is
+/// NULL, else holding its `{token, record}` — e.g. the result of `records.impersonate`, to
+/// act as that account while `client` stays signed in as the superuser. Writes the new
+/// handle to `*client_out` (free it with `bosbase_client_free`). Returns OK,
+/// INVALID_ARGUMENT (an `auth_json` without a string `token` and an object `record`),
+/// CLOSED or PANIC. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_client_fork(
+    client: *const BosbaseClient,
+    auth_json: *const c_char,
+    client_out: *mut *mut BosbaseClient,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
+        required(client_out, "client_out")?;
+        let pb = BosbaseClient::from_ptr(client)?;
+        let auth: Option<serde_json::Value> = match auth_json.is_null() {
+            true => None,
+            false => Some(serde_json::from_str(arg(auth_json, "auth_json")?).map_err(|e| {
+                Error::invalid_argument(format!("auth JSON: malformed (line {}, column {})", e.line(), e.column()))
+            })?),
+        };
+        *client_out = Box::into_raw(Box::new(BosbaseClient(pb.fork(auth.as_ref())?)));
+        Ok(())
+    })
+}
+
 /// Closes a client: new calls on it fail with BOSBASE_STATUS_CLOSED without sending
 /// anything, and this returns once the calls already running on other threads have
 /// finished (each is bounded by its deadline), auth-store functions included (those still

@@ -14,6 +14,7 @@
 mod auth_store;
 mod call;
 mod client;
+mod files;
 mod misc;
 mod panic;
 mod records;
@@ -23,6 +24,7 @@ mod strings;
 pub use auth_store::*;
 pub use call::*;
 pub use client::*;
+pub use files::*;
 pub use misc::*;
 pub use records::*;
 pub use status::BosbaseStatus;

@@ -16,7 +16,18 @@ const LINE: usize = 98;
 fn elixir_type(ty: &str) -> &'static str {
     match ty {
         "integer" => "integer()",
+        "boolean" => "boolean()",
+        "object" => "map()",
+        "array" => "list()",
         _ => "String.t()",
+    }
+}
+
+/// A default value as an Elixir literal (`{}` is a tuple in Elixir, a map is `%{}`).
+fn literal(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Object(m) if m.is_empty() => "%{}".to_owned(),
+        other => other.to_string(),
     }
 }
 
@@ -49,7 +60,7 @@ fn function(op: &Op, indent: usize) -> String {
     doc.push('.');
     let defaults: Vec<String> = params
         .iter()
-        .filter_map(|a| a.default.as_ref().map(|d| format!("`{}` defaults to `{d}`", snake(&a.name))))
+        .filter_map(|a| a.default.as_ref().map(|d| format!("`{}` defaults to `{}`", snake(&a.name), literal(d))))
         .collect();
     if !defaults.is_empty() {
         doc.push_str(&format!(" {}.", defaults.join(", ")));
@@ -61,6 +72,9 @@ fn function(op: &Op, indent: usize) -> String {
     types.push("Bosbase.Call.opts()".to_owned());
     let result = match op.result.as_str() {
         "true" => "{:ok, true} | Bosbase.Call.error()",
+        "list" => "{:ok, list()} | Bosbase.Call.error()",
+        "string" => "{:ok, String.t()} | Bosbase.Call.error()",
+        "integer" => "{:ok, integer()} | Bosbase.Call.error()",
         _ => "Bosbase.Call.result()",
     };
     let head = format!("{pad}@spec {name}({}) ::", types.join(", "));
@@ -72,7 +86,7 @@ fn function(op: &Op, indent: usize) -> String {
 
     let mut args: Vec<String> = vec![first.to_owned()];
     args.extend(params.iter().map(|a| match &a.default {
-        Some(d) => format!("{} \\\\ {d}", snake(&a.name)),
+        Some(d) => format!("{} \\\\ {}", snake(&a.name), literal(d)),
         None => snake(&a.name),
     }));
     args.push("opts \\\\ []".to_owned());

@@ -30,6 +30,9 @@ fn width(line: &str) -> usize {
 fn gd_type(arg: &Arg) -> &'static str {
     match arg.ty.as_str() {
         "integer" => "int",
+        "boolean" => "bool",
+        "object" => "Dictionary",
+        "array" => "Array",
         _ => "String",
     }
 }

@@ -77,6 +77,9 @@ fn go_type(ty: &str) -> &'static str {
     match ty {
         "string" => "string",
         "integer" => "int",
+        "boolean" => "bool",
+        "object" => "map[string]any",
+        "array" => "[]any",
         _ => "any",
     }
 }
@@ -86,6 +89,9 @@ fn result(op: &Op) -> (&'static str, &'static str) {
     match op.result.as_str() {
         "true" => ("bool", "runBool"),
         "json" => ("map[string]any", "runMap"),
+        "list" => ("[]any", "runList"),
+        "string" => ("string", "runString"),
+        "integer" => ("int64", "runInt"),
         _ => ("any", "runAny"),
     }
 }
@@ -125,9 +131,10 @@ fn args_map(op: &Op) -> String {
         entries.push("\"collection\": s.name".to_owned());
     }
     for a in op.params() {
+        // A nil map or slice is JSON null already; comparable zero values need orDefault.
         let value = match a.default {
-            Some(_) => format!("orDefault({})", ident(&a.name)),
-            None => ident(&a.name),
+            Some(_) if !matches!(a.ty.as_str(), "object" | "array") => format!("orDefault({})", ident(&a.name)),
+            _ => ident(&a.name),
         };
         entries.push(format!("\"{}\": {value}", a.name));
     }

@@ -95,12 +95,18 @@ pub fn groups(ops: &[Op]) -> Vec<String> {
     groups
 }
 
-/// `authWithToken` → `auth_with_token`.
+/// `authWithToken` → `auth_with_token`; an acronym is one word (`getURL` → `get_url`,
+/// `requestOTP` → `request_otp`, `authWithOAuth2Code` → `auth_with_oauth2_code`).
 pub fn snake(camel: &str) -> String {
+    let camel = camel.replace("OAuth", "Oauth");
+    let chars: Vec<char> = camel.chars().collect();
     let mut out = String::new();
-    for (i, c) in camel.chars().enumerate() {
+    for (i, &c) in chars.iter().enumerate() {
         if c.is_ascii_uppercase() {
-            if i > 0 {
+            let prev_lower = i > 0 && !chars[i - 1].is_ascii_uppercase();
+            let acronym_ends =
+                i > 0 && chars[i - 1].is_ascii_uppercase() && chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if prev_lower || acronym_ends {
                 out.push('_');
             }
             out.push(c.to_ascii_lowercase());

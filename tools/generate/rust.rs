@@ -11,11 +11,17 @@ pub const HAND_WRITTEN: &[&str] = &[
     "records.authWithToken",
     "records.authWithPassword",
     "records.authRefresh",
+    "records.impersonate",
 ];
+
+/// `max_width` in rustfmt.toml.
+const MAX_WIDTH: usize = 120;
 
 fn rust_type(ty: &str) -> &'static str {
     match ty {
         "integer" => "i64",
+        "boolean" => "bool",
+        "object" | "array" => "Value",
         _ => "&str",
     }
 }
@@ -74,16 +80,27 @@ fn method(op: &Op, run: &str) -> String {
     let params: String = op.params().iter().map(|a| format!("{}: {}, ", snake(&a.name), rust_type(&a.ty))).collect();
     let mut body = String::from("        let mut args = Map::new();\n");
     for a in op.params() {
-        body.push_str(&format!("        args.insert(\"{}\".to_owned(), Value::from({}));\n", a.name, snake(&a.name)));
+        let value = match a.ty.as_str() {
+            "object" | "array" => snake(&a.name),
+            _ => format!("Value::from({})", snake(&a.name)),
+        };
+        body.push_str(&format!("        args.insert(\"{}\".to_owned(), {value});\n", a.name));
     }
     if op.params().is_empty() {
         body = String::from("        let args = Map::new();\n");
     }
+    let name = method_name(op);
+    let mut head = format!("    pub fn {name}(&self, {params}options: SendOptions) -> Call<Value> {{\n");
+    // What rustfmt does with a signature over its line width: one parameter per line.
+    if head.len() - 1 > MAX_WIDTH {
+        let each: String =
+            op.params().iter().map(|a| format!("        {}: {},\n", snake(&a.name), rust_type(&a.ty))).collect();
+        head = format!(
+            "    pub fn {name}(\n        &self,\n{each}        options: SendOptions,\n    ) -> Call<Value> {{\n"
+        );
+    }
     format!(
-        "    /// {}\n    ///\n    /// Operation `{}`.\n    pub fn {}(&self, {params}options: SendOptions) -> Call<Value> {{\n{body}        {run}(\"{}\", args, options)\n    }}\n",
-        op.doc,
-        op.name,
-        method_name(op),
-        op.name
+        "    /// {}\n    ///\n    /// Operation `{}`.\n{head}{body}        {run}(\"{}\", args, options)\n    }}\n",
+        op.doc, op.name, op.name
     )
 }

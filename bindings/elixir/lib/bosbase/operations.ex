@@ -47,6 +47,16 @@ defmodule Bosbase.Operations do
       end
 
       @doc """
+      The collection's enabled sign-in methods: `{password, oauth2, mfa, otp}`.
+
+      Operation `records.listAuthMethods` (`GET /api/collections/{collection}/auth-methods`). `opts` as for `Bosbase.RecordService`.
+      """
+      @spec list_auth_methods(t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+      def list_auth_methods(service, opts \\ []) do
+        Bosbase.Call.run(service, "records.listAuthMethods", %{}, opts)
+      end
+
+      @doc """
       Signs in with identity (email) and password and saves `{token, record}` in the auth store.
 
       Operation `records.authWithPassword` (`POST /api/collections/{collection}/auth-with-password`). `opts` as for `Bosbase.RecordService`.
@@ -60,6 +70,50 @@ defmodule Bosbase.Operations do
       end
 
       @doc """
+      Emails a one-time password to the account; returns `{otpId}` for `authWithOTP`.
+
+      Operation `records.requestOTP` (`POST /api/collections/{collection}/request-otp`). `opts` as for `Bosbase.RecordService`.
+      """
+      @spec request_otp(t(), String.t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+      def request_otp(service, email, opts \\ []) do
+        args = %{"email" => email}
+
+        Bosbase.Call.run(service, "records.requestOTP", args, opts)
+      end
+
+      @doc """
+      Signs in with the `otpId` from `requestOTP` and the emailed password; saves `{token, record}`.
+
+      Operation `records.authWithOTP` (`POST /api/collections/{collection}/auth-with-otp`). `opts` as for `Bosbase.RecordService`.
+      """
+      @spec auth_with_otp(t(), String.t(), String.t(), Bosbase.Call.opts()) ::
+              Bosbase.Call.result()
+      def auth_with_otp(service, otp_id, password, opts \\ []) do
+        args = %{"otpId" => otp_id, "password" => password}
+
+        Bosbase.Call.run(service, "records.authWithOTP", args, opts)
+      end
+
+      @doc """
+      Signs in with an OAuth2 authorization code obtained by the app; saves `{token, record}` (plus `meta`).
+
+      Operation `records.authWithOAuth2Code` (`POST /api/collections/{collection}/auth-with-oauth2`). `create_data` defaults to `%{}`. `opts` as for `Bosbase.RecordService`.
+      """
+      @spec auth_with_oauth2_code(t(), String.t(), String.t(), String.t(), String.t(), map(), Bosbase.Call.opts()) ::
+              Bosbase.Call.result()
+      def auth_with_oauth2_code(service, provider, code, code_verifier, redirect_url, create_data \\ %{}, opts \\ []) do
+        args = %{
+          "provider" => provider,
+          "code" => code,
+          "codeVerifier" => code_verifier,
+          "redirectURL" => redirect_url,
+          "createData" => create_data
+        }
+
+        Bosbase.Call.run(service, "records.authWithOAuth2Code", args, opts)
+      end
+
+      @doc """
       Refreshes the stored token (sent as Authorization) and saves the answer in the auth store.
 
       Operation `records.authRefresh` (`POST /api/collections/{collection}/auth-refresh`). `opts` as for `Bosbase.RecordService`.
@@ -67,6 +121,191 @@ defmodule Bosbase.Operations do
       @spec auth_refresh(t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
       def auth_refresh(service, opts \\ []) do
         Bosbase.Call.run(service, "records.authRefresh", %{}, opts)
+      end
+
+      @doc """
+      Superusers only: a non-refreshable `{token, record}` for the account `id` (duration in seconds, 0 = the collection's default); typed APIs return a new client signed in with it.
+
+      Operation `records.impersonate` (`POST /api/collections/{collection}/impersonate/{id}`). `duration` defaults to `0`. `opts` as for `Bosbase.RecordService`.
+      """
+      @spec impersonate(t(), String.t(), integer(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+      def impersonate(service, id, duration \\ 0, opts \\ []) do
+        args = %{"id" => id, "duration" => duration}
+
+        Bosbase.Call.run(service, "records.impersonate", args, opts)
+      end
+
+      @doc """
+      Emails a verification link to the account.
+
+      Operation `records.requestVerification` (`POST /api/collections/{collection}/request-verification`). `opts` as for `Bosbase.RecordService`.
+      """
+      @spec request_verification(t(), String.t(), Bosbase.Call.opts()) ::
+              {:ok, true} | Bosbase.Call.error()
+      def request_verification(service, email, opts \\ []) do
+        args = %{"email" => email}
+
+        Bosbase.Call.run(service, "records.requestVerification", args, opts)
+      end
+
+      @doc """
+      Verifies the account with the emailed token; a stored auth record it verifies is marked `verified`.
+
+      Operation `records.confirmVerification` (`POST /api/collections/{collection}/confirm-verification`). `opts` as for `Bosbase.RecordService`.
+      """
+      @spec confirm_verification(t(), String.t(), Bosbase.Call.opts()) ::
+              {:ok, true} | Bosbase.Call.error()
+      def confirm_verification(service, token, opts \\ []) do
+        args = %{"token" => token}
+
+        Bosbase.Call.run(service, "records.confirmVerification", args, opts)
+      end
+
+      @doc """
+      Emails a password-reset link to the account.
+
+      Operation `records.requestPasswordReset` (`POST /api/collections/{collection}/request-password-reset`). `opts` as for `Bosbase.RecordService`.
+      """
+      @spec request_password_reset(t(), String.t(), Bosbase.Call.opts()) ::
+              {:ok, true} | Bosbase.Call.error()
+      def request_password_reset(service, email, opts \\ []) do
+        args = %{"email" => email}
+
+        Bosbase.Call.run(service, "records.requestPasswordReset", args, opts)
+      end
+
+      @doc """
+      Sets a new password with the emailed reset token.
+
+      Operation `records.confirmPasswordReset` (`POST /api/collections/{collection}/confirm-password-reset`). `opts` as for `Bosbase.RecordService`.
+      """
+      @spec confirm_password_reset(t(), String.t(), String.t(), String.t(), Bosbase.Call.opts()) ::
+              {:ok, true} | Bosbase.Call.error()
+      def confirm_password_reset(service, token, password, password_confirm, opts \\ []) do
+        args = %{"token" => token, "password" => password, "passwordConfirm" => password_confirm}
+
+        Bosbase.Call.run(service, "records.confirmPasswordReset", args, opts)
+      end
+
+      @doc """
+      Signed in: emails a confirmation link to the new address.
+
+      Operation `records.requestEmailChange` (`POST /api/collections/{collection}/request-email-change`). `opts` as for `Bosbase.RecordService`.
+      """
+      @spec request_email_change(t(), String.t(), Bosbase.Call.opts()) ::
+              {:ok, true} | Bosbase.Call.error()
+      def request_email_change(service, new_email, opts \\ []) do
+        args = %{"newEmail" => new_email}
+
+        Bosbase.Call.run(service, "records.requestEmailChange", args, opts)
+      end
+
+      @doc """
+      Changes the email with the emailed token and the account's password; clears a stored login of that account.
+
+      Operation `records.confirmEmailChange` (`POST /api/collections/{collection}/confirm-email-change`). `opts` as for `Bosbase.RecordService`.
+      """
+      @spec confirm_email_change(t(), String.t(), String.t(), Bosbase.Call.opts()) ::
+              {:ok, true} | Bosbase.Call.error()
+      def confirm_email_change(service, token, password, opts \\ []) do
+        args = %{"token" => token, "password" => password}
+
+        Bosbase.Call.run(service, "records.confirmEmailChange", args, opts)
+      end
+
+      @doc """
+      One page of records: `{page, perPage, totalItems, totalPages, items}`.
+
+      Operation `records.getList` (`GET /api/collections/{collection}/records`). `page` defaults to `1`, `per_page` defaults to `30`. `opts` as for `Bosbase.RecordService`.
+      """
+      @spec get_list(t(), integer(), integer(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+      def get_list(service, page \\ 1, per_page \\ 30, opts \\ []) do
+        args = %{"page" => page, "perPage" => per_page}
+
+        Bosbase.Call.run(service, "records.getList", args, opts)
+      end
+
+      @doc """
+      Every matching record, fetched `batch` per request until the last page.
+
+      Operation `records.getFullList` (`GET /api/collections/{collection}/records`). `batch` defaults to `1000`. `opts` as for `Bosbase.RecordService`.
+      """
+      @spec get_full_list(t(), integer(), Bosbase.Call.opts()) ::
+              {:ok, list()} | Bosbase.Call.error()
+      def get_full_list(service, batch \\ 1000, opts \\ []) do
+        args = %{"batch" => batch}
+
+        Bosbase.Call.run(service, "records.getFullList", args, opts)
+      end
+
+      @doc """
+      The first record matching `filter`; a 404 error when none does.
+
+      Operation `records.getFirstListItem` (`GET /api/collections/{collection}/records`). `opts` as for `Bosbase.RecordService`.
+      """
+      @spec get_first_list_item(t(), String.t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+      def get_first_list_item(service, filter, opts \\ []) do
+        args = %{"filter" => filter}
+
+        Bosbase.Call.run(service, "records.getFirstListItem", args, opts)
+      end
+
+      @doc """
+      The record `id`.
+
+      Operation `records.getOne` (`GET /api/collections/{collection}/records/{id}`). `opts` as for `Bosbase.RecordService`.
+      """
+      @spec get_one(t(), String.t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+      def get_one(service, id, opts \\ []) do
+        args = %{"id" => id}
+
+        Bosbase.Call.run(service, "records.getOne", args, opts)
+      end
+
+      @doc """
+      How many records match (options `filter`); BosBase's `records/count` route.
+
+      Operation `records.getCount` (`GET /api/collections/{collection}/records/count`). `opts` as for `Bosbase.RecordService`.
+      """
+      @spec get_count(t(), Bosbase.Call.opts()) :: {:ok, integer()} | Bosbase.Call.error()
+      def get_count(service, opts \\ []) do
+        Bosbase.Call.run(service, "records.getCount", %{}, opts)
+      end
+
+      @doc """
+      Creates a record from `data` (and file parts, sent as multipart) and returns it.
+
+      Operation `records.create` (`POST /api/collections/{collection}/records`). `data` defaults to `%{}`. `opts` as for `Bosbase.RecordService`.
+      """
+      @spec create(t(), map(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+      def create(service, data \\ %{}, opts \\ []) do
+        args = %{"data" => data}
+
+        Bosbase.Call.run(service, "records.create", args, opts)
+      end
+
+      @doc """
+      Updates record `id` with `data` (and file parts); updating the signed-in account refreshes the stored record.
+
+      Operation `records.update` (`PATCH /api/collections/{collection}/records/{id}`). `data` defaults to `%{}`. `opts` as for `Bosbase.RecordService`.
+      """
+      @spec update(t(), String.t(), map(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+      def update(service, id, data \\ %{}, opts \\ []) do
+        args = %{"id" => id, "data" => data}
+
+        Bosbase.Call.run(service, "records.update", args, opts)
+      end
+
+      @doc """
+      Deletes record `id`; deleting the signed-in account clears the auth store.
+
+      Operation `records.delete` (`DELETE /api/collections/{collection}/records/{id}`). `opts` as for `Bosbase.RecordService`.
+      """
+      @spec delete(t(), String.t(), Bosbase.Call.opts()) :: {:ok, true} | Bosbase.Call.error()
+      def delete(service, id, opts \\ []) do
+        args = %{"id" => id}
+
+        Bosbase.Call.run(service, "records.delete", args, opts)
       end
     end
   end
@@ -89,6 +328,63 @@ defmodule Bosbase.Health do
   end
 end
 
+defmodule Bosbase.Files do
+  @moduledoc """
+  The `files.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  The URL of a record's file (no request): `thumb` (e.g. `100x100`), `download`, and a `token` from `files.getToken` for protected files; "" when the record or filename is empty.
+
+  Operation `files.getURL` (`GET /api/files`). `thumb` defaults to `""`, `download` defaults to `false`, `token` defaults to `""`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get_url(Bosbase.Client.t(), map(), String.t(), String.t(), boolean(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, String.t()} | Bosbase.Call.error()
+  def get_url(client, record, filename, thumb \\ "", download \\ false, token \\ "", opts \\ []) do
+    args = %{
+      "record" => record,
+      "filename" => filename,
+      "thumb" => thumb,
+      "download" => download,
+      "token" => token
+    }
+
+    Bosbase.Call.run(client, "files.getURL", args, opts)
+  end
+
+  @doc """
+  Signed in: a short-lived token for protected files (the `token` of `files.getURL`).
+
+  Operation `files.getToken` (`POST /api/files/token`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get_token(Bosbase.Client.t(), Bosbase.Call.opts()) ::
+          {:ok, String.t()} | Bosbase.Call.error()
+  def get_token(client, opts \\ []) do
+    Bosbase.Call.run(client, "files.getToken", %{}, opts)
+  end
+end
+
+defmodule Bosbase.Batch do
+  @moduledoc """
+  The `batch.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  Runs `requests` (`{action: create|update|upsert|delete, collection, id, data}`) as one transaction; returns `[{status, body}]` in order.
+
+  Operation `batch.send` (`POST /api/batch`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec send(Bosbase.Client.t(), list(), Bosbase.Call.opts()) ::
+          {:ok, list()} | Bosbase.Call.error()
+  def send(client, requests, opts \\ []) do
+    args = %{"requests" => requests}
+
+    Bosbase.Call.run(client, "batch.send", args, opts)
+  end
+end
+
 defmodule Bosbase.Collections do
   @moduledoc """
   The `collections.*` operations of the core's operation table, each run through
@@ -106,5 +402,331 @@ defmodule Bosbase.Collections do
     args = %{"page" => page, "perPage" => per_page}
 
     Bosbase.Call.run(client, "collections.getList", args, opts)
+  end
+
+  @doc """
+  Every collection (superusers only), fetched `batch` per request.
+
+  Operation `collections.getFullList` (`GET /api/collections`). `batch` defaults to `1000`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get_full_list(Bosbase.Client.t(), integer(), Bosbase.Call.opts()) ::
+          {:ok, list()} | Bosbase.Call.error()
+  def get_full_list(client, batch \\ 1000, opts \\ []) do
+    args = %{"batch" => batch}
+
+    Bosbase.Call.run(client, "collections.getFullList", args, opts)
+  end
+
+  @doc """
+  One collection by id or name (superusers only).
+
+  Operation `collections.getOne` (`GET /api/collections/{idOrName}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get_one(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def get_one(client, id_or_name, opts \\ []) do
+    args = %{"idOrName" => id_or_name}
+
+    Bosbase.Call.run(client, "collections.getOne", args, opts)
+  end
+
+  @doc """
+  Creates a collection from `data` (`{name, type, fields, …rules}`; superusers only).
+
+  Operation `collections.create` (`POST /api/collections`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec create(Bosbase.Client.t(), map(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def create(client, data, opts \\ []) do
+    args = %{"data" => data}
+
+    Bosbase.Call.run(client, "collections.create", args, opts)
+  end
+
+  @doc """
+  Updates a collection with `data` (superusers only).
+
+  Operation `collections.update` (`PATCH /api/collections/{idOrName}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec update(Bosbase.Client.t(), String.t(), map(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def update(client, id_or_name, data, opts \\ []) do
+    args = %{"idOrName" => id_or_name, "data" => data}
+
+    Bosbase.Call.run(client, "collections.update", args, opts)
+  end
+
+  @doc """
+  Deletes a collection and its records (superusers only).
+
+  Operation `collections.delete` (`DELETE /api/collections/{idOrName}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec delete(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def delete(client, id_or_name, opts \\ []) do
+    args = %{"idOrName" => id_or_name}
+
+    Bosbase.Call.run(client, "collections.delete", args, opts)
+  end
+
+  @doc """
+  Deletes every record of a collection, keeping the collection (superusers only).
+
+  Operation `collections.truncate` (`DELETE /api/collections/{idOrName}/truncate`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec truncate(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def truncate(client, id_or_name, opts \\ []) do
+    args = %{"idOrName" => id_or_name}
+
+    Bosbase.Call.run(client, "collections.truncate", args, opts)
+  end
+
+  @doc """
+  Imports collection definitions in one transaction; `deleteMissing` drops collections not listed (superusers only).
+
+  Operation `collections.import` (`PUT /api/collections/import`). `delete_missing` defaults to `false`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec import(Bosbase.Client.t(), list(), boolean(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def import(client, collections, delete_missing \\ false, opts \\ []) do
+    args = %{"collections" => collections, "deleteMissing" => delete_missing}
+
+    Bosbase.Call.run(client, "collections.import", args, opts)
+  end
+
+  @doc """
+  Blank collection definitions per type (`auth`, `base`, `view`; superusers only).
+
+  Operation `collections.getScaffolds` (`GET /api/collections/meta/scaffolds`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get_scaffolds(Bosbase.Client.t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def get_scaffolds(client, opts \\ []) do
+    Bosbase.Call.run(client, "collections.getScaffolds", %{}, opts)
+  end
+end
+
+defmodule Bosbase.Settings do
+  @moduledoc """
+  The `settings.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  Every application setting, secrets masked (superusers only).
+
+  Operation `settings.getAll` (`GET /api/settings`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get_all(Bosbase.Client.t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def get_all(client, opts \\ []) do
+    Bosbase.Call.run(client, "settings.getAll", %{}, opts)
+  end
+
+  @doc """
+  Updates settings with `data` and returns them all (superusers only).
+
+  Operation `settings.update` (`PATCH /api/settings`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec update(Bosbase.Client.t(), map(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def update(client, data, opts \\ []) do
+    args = %{"data" => data}
+
+    Bosbase.Call.run(client, "settings.update", args, opts)
+  end
+
+  @doc """
+  Checks the S3 settings of `filesystem` (`storage` or `backups`) by connecting (superusers only).
+
+  Operation `settings.testS3` (`POST /api/settings/test/s3`). `filesystem` defaults to `"storage"`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec test_s3(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def test_s3(client, filesystem \\ "storage", opts \\ []) do
+    args = %{"filesystem" => filesystem}
+
+    Bosbase.Call.run(client, "settings.testS3", args, opts)
+  end
+
+  @doc """
+  Sends a test email of `template` (`verification`, `password-reset`, `email-change`, `otp`, `login-alert`) for `collection` (superusers only).
+
+  Operation `settings.testEmail` (`POST /api/settings/test/email`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec test_email(Bosbase.Client.t(), String.t(), String.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def test_email(client, collection, email, template, opts \\ []) do
+    args = %{"collection" => collection, "email" => email, "template" => template}
+
+    Bosbase.Call.run(client, "settings.testEmail", args, opts)
+  end
+
+  @doc """
+  Signs an Apple OAuth2 client secret from a private key (superusers only); returns `{secret}`.
+
+  Operation `settings.generateAppleClientSecret` (`POST /api/settings/apple/generate-client-secret`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec generate_apple_client_secret(Bosbase.Client.t(), String.t(), String.t(), String.t(), String.t(), integer(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def generate_apple_client_secret(client, client_id, team_id, key_id, private_key, duration, opts \\ []) do
+    args = %{
+      "clientId" => client_id,
+      "teamId" => team_id,
+      "keyId" => key_id,
+      "privateKey" => private_key,
+      "duration" => duration
+    }
+
+    Bosbase.Call.run(client, "settings.generateAppleClientSecret", args, opts)
+  end
+end
+
+defmodule Bosbase.Logs do
+  @moduledoc """
+  The `logs.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  One page of request logs (options `filter`, `sort`; superusers only).
+
+  Operation `logs.getList` (`GET /api/logs`). `page` defaults to `1`, `per_page` defaults to `30`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get_list(Bosbase.Client.t(), integer(), integer(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def get_list(client, page \\ 1, per_page \\ 30, opts \\ []) do
+    args = %{"page" => page, "perPage" => per_page}
+
+    Bosbase.Call.run(client, "logs.getList", args, opts)
+  end
+
+  @doc """
+  One log entry (superusers only).
+
+  Operation `logs.getOne` (`GET /api/logs/{id}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get_one(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def get_one(client, id, opts \\ []) do
+    args = %{"id" => id}
+
+    Bosbase.Call.run(client, "logs.getOne", args, opts)
+  end
+
+  @doc """
+  Log counts per hour, `[{date, total}]` (options `filter`; superusers only).
+
+  Operation `logs.getStats` (`GET /api/logs/stats`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get_stats(Bosbase.Client.t(), Bosbase.Call.opts()) :: {:ok, list()} | Bosbase.Call.error()
+  def get_stats(client, opts \\ []) do
+    Bosbase.Call.run(client, "logs.getStats", %{}, opts)
+  end
+end
+
+defmodule Bosbase.Crons do
+  @moduledoc """
+  The `crons.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  The registered cron jobs, `[{id, expression}]` (superusers only).
+
+  Operation `crons.getFullList` (`GET /api/crons`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get_full_list(Bosbase.Client.t(), Bosbase.Call.opts()) ::
+          {:ok, list()} | Bosbase.Call.error()
+  def get_full_list(client, opts \\ []) do
+    Bosbase.Call.run(client, "crons.getFullList", %{}, opts)
+  end
+
+  @doc """
+  Runs a cron job now (superusers only).
+
+  Operation `crons.run` (`POST /api/crons/{jobId}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec run(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def run(client, job_id, opts \\ []) do
+    args = %{"jobId" => job_id}
+
+    Bosbase.Call.run(client, "crons.run", args, opts)
+  end
+end
+
+defmodule Bosbase.Backups do
+  @moduledoc """
+  The `backups.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  Every backup, `[{key, size, modified}]` (superusers only).
+
+  Operation `backups.getFullList` (`GET /api/backups`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get_full_list(Bosbase.Client.t(), Bosbase.Call.opts()) ::
+          {:ok, list()} | Bosbase.Call.error()
+  def get_full_list(client, opts \\ []) do
+    Bosbase.Call.run(client, "backups.getFullList", %{}, opts)
+  end
+
+  @doc """
+  Creates a backup named `name` (a zip name; "" lets the server pick; superusers only).
+
+  Operation `backups.create` (`POST /api/backups`). `name` defaults to `""`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec create(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def create(client, name \\ "", opts \\ []) do
+    args = %{"name" => name}
+
+    Bosbase.Call.run(client, "backups.create", args, opts)
+  end
+
+  @doc """
+  Uploads a backup zip, given as the file part `file` (superusers only).
+
+  Operation `backups.upload` (`POST /api/backups/upload`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec upload(Bosbase.Client.t(), Bosbase.Call.opts()) :: {:ok, true} | Bosbase.Call.error()
+  def upload(client, opts \\ []) do
+    Bosbase.Call.run(client, "backups.upload", %{}, opts)
+  end
+
+  @doc """
+  Deletes a backup (superusers only).
+
+  Operation `backups.delete` (`DELETE /api/backups/{key}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec delete(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def delete(client, key, opts \\ []) do
+    args = %{"key" => key}
+
+    Bosbase.Call.run(client, "backups.delete", args, opts)
+  end
+
+  @doc """
+  Restores a backup; the server restarts (superusers only).
+
+  Operation `backups.restore` (`POST /api/backups/{key}/restore`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec restore(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def restore(client, key, opts \\ []) do
+    args = %{"key" => key}
+
+    Bosbase.Call.run(client, "backups.restore", args, opts)
+  end
+
+  @doc """
+  The download URL of a backup (no request), with a `token` from `files.getToken`.
+
+  Operation `backups.getDownloadURL` (`GET /api/backups/{key}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get_download_url(Bosbase.Client.t(), String.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, String.t()} | Bosbase.Call.error()
+  def get_download_url(client, key, token, opts \\ []) do
+    args = %{"key" => key, "token" => token}
+
+    Bosbase.Call.run(client, "backups.getDownloadURL", args, opts)
   end
 end

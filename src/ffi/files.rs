@@ -1,0 +1,112 @@
+//! File parts for uploads: a `BosbaseFiles` list built by the caller and passed to
+//! `bosbase_call_with_files` / `bosbase_call_async_with_files`.
+
+use std::os::raw::c_char;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::panic::{guard, guard_value};
+use super::strings::arg;
+use super::BosbaseStatus;
+use crate::{Error, FilePart, Result};
+
+/// An opaque list of file parts. Bytes are copied in when added; paths are opened when a
+/// call using the list runs (and streamed, never read whole into memory). A call takes its
+/// own reference to the parts, so the list may be freed or reused once the call started.
+/// Thread-safe.
+pub struct BosbaseFiles(Mutex<Vec<FilePart>>);
+
+impl BosbaseFiles {
+    /// The parts behind a handle; NULL means none.
+    ///
+    /// # Safety
+    /// `ptr` is NULL or a live handle from `bosbase_files_new`.
+    pub(crate) unsafe fn parts(ptr: *const BosbaseFiles) -> Vec<FilePart> {
+        match ptr.as_ref() {
+            None => Vec::new(),
+            Some(f) => f.0.lock().unwrap_or_else(PoisonError::into_inner).clone(),
+        }
+    }
+
+    unsafe fn push(ptr: *const BosbaseFiles, part: FilePart) -> Result<()> {
+        let files = ptr.as_ref().ok_or_else(|| Error::invalid_argument("`files` is NULL"))?;
+        files.0.lock().unwrap_or_else(PoisonError::into_inner).push(part);
+        Ok(())
+    }
+}
+
+/// An optional C string: NULL means none.
+unsafe fn optional<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>> {
+    match ptr.is_null() {
+        true => Ok(None),
+        false => arg(ptr, name).map(Some),
+    }
+}
+
+/// A new, empty list of file parts; free it with `bosbase_files_free`. Never NULL.
+#[no_mangle]
+pub extern "C" fn bosbase_files_new() -> *mut BosbaseFiles {
+    Box::into_raw(Box::new(BosbaseFiles(Mutex::new(Vec::new()))))
+}
+
+/// Adds a part holding a copy of `len` bytes at `data` (NULL only when `len` is 0) for the
+/// record field `field`, named `filename`, of `content_type` (NULL: from the filename's
+/// extension, else `application/octet-stream`). Returns OK, INVALID_ARGUMENT or PANIC.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_files_add_bytes(
+    files: *const BosbaseFiles,
+    field: *const c_char,
+    filename: *const c_char,
+    content_type: *const c_char,
+    data: *const u8,
+    len: usize,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
+        let bytes: Arc<[u8]> = match (data.is_null(), len) {
+            (_, 0) => Arc::from(Vec::new()),
+            (true, _) => return Err(Error::invalid_argument("`data` is NULL")),
+            (false, n) => Arc::from(std::slice::from_raw_parts(data, n)),
+        };
+        let mut part = FilePart::bytes(arg(field, "field")?, arg(filename, "filename")?, bytes);
+        if let Some(t) = optional(content_type, "content_type")? {
+            part = part.content_type(t);
+        }
+        BosbaseFiles::push(files, part)
+    })
+}
+
+/// Adds a part streamed from the file at `path` (UTF-8) when the call runs, for the record
+/// field `field`, named `filename` (NULL: the path's last component), of `content_type`
+/// (NULL: from the filename). Returns OK, INVALID_ARGUMENT or PANIC; a path that cannot be
+/// read is reported by the call, as INVALID_ARGUMENT naming the field.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_files_add_path(
+    files: *const BosbaseFiles,
+    field: *const c_char,
+    path: *const c_char,
+    filename: *const c_char,
+    content_type: *const c_char,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
+        let mut part = FilePart::path(arg(field, "field")?, arg(path, "path")?);
+        if let Some(name) = optional(filename, "filename")? {
+            part = part.filename(name);
+        }
+        if let Some(t) = optional(content_type, "content_type")? {
+            part = part.content_type(t);
+        }
+        BosbaseFiles::push(files, part)
+    })
+}
+
+/// Frees a list from `bosbase_files_new` (calls already started keep their parts). NULL is
+/// ignored; freeing twice is undefined behaviour.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_files_free(files: *mut BosbaseFiles) {
+    guard_value((), || {
+        if !files.is_null() {
+            drop(Box::from_raw(files));
+        }
+    })
+}
