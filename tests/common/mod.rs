@@ -33,3 +33,45 @@ pub fn dead_url() -> String {
     drop(listener);
     format!("http://127.0.0.1:{port}")
 }
+
+/// A client signed in as the demo superuser.
+pub fn admin() -> BosBase {
+    let pb = client();
+    pb.collection("_superusers")
+        .auth_with_password(ADMIN.0, ADMIN.1, Default::default(), Default::default(), None)
+        .wait()
+        .unwrap();
+    pb
+}
+
+/// Builds a JSON object from `(key, value)` pairs (the generated methods take `Value`s).
+pub fn obj(pairs: &[(&str, serde_json::Value)]) -> serde_json::Value {
+    serde_json::Value::Object(pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())
+}
+
+/// A throw-away account of `users` (so tests that change an account never touch the
+/// shared demo ones): returns (email, password, id).
+pub fn new_user(admin: &BosBase) -> (String, String, String) {
+    let email = format!("u-{}@example.com", &token()[..12].to_lowercase());
+    let password = "throwaway-password".to_owned();
+    let data = serde_json::json!({"email": email, "password": password, "passwordConfirm": password});
+    let record = admin.collection("users").create(data, Default::default()).wait().unwrap();
+    (email, password, record["id"].as_str().unwrap().to_owned())
+}
+
+/// The dev server's mailbox for `to` (its `/api/_dev/mailbox`, superusers only), oldest
+/// first; `None` on a server without one (the real BosBase server).
+pub fn mailbox(admin: &BosBase, to: &str) -> Option<Vec<serde_json::Value>> {
+    let answer = admin.send("/api/_dev/mailbox", bosbase::SendOptions::new("GET").query("to", to)).wait();
+    match answer {
+        Ok(serde_json::Value::Array(mails)) => Some(mails),
+        Err(e) if e.status() == 404 => None,
+        other => panic!("mailbox: {other:?}"),
+    }
+}
+
+/// The `meta` of the newest mail of `kind` to `to` (panics when there is none).
+pub fn last_mail(admin: &BosBase, to: &str, kind: &str) -> serde_json::Value {
+    let mails = mailbox(admin, to).expect("this server has no mailbox");
+    mails.iter().rev().find(|m| m["kind"] == kind).unwrap_or_else(|| panic!("no {kind} mail to {to}"))["meta"].clone()
+}

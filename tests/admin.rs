@@ -1,0 +1,165 @@
+//! The superuser's admin API against the dev server: collections, settings, logs, crons,
+//! backups and health, each through its generated service.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use bosbase::{ErrorKind, FilePart, SendOptions};
+use common::{admin, client, token};
+use serde_json::json;
+
+fn opts() -> SendOptions {
+    SendOptions::default()
+}
+
+#[test]
+fn collections_lifecycle_import_and_scaffolds() {
+    let pb = admin();
+    let name = format!("tmp_{}", &token()[..10].to_lowercase().replace('-', "_"));
+    let created = pb
+        .collections()
+        .create(json!({"name": name, "type": "base", "fields": [{"name": "n", "type": "number"}]}), opts())
+        .wait()
+        .unwrap();
+    assert_eq!(created["name"], name.as_str());
+    let one = pb.collections().get_one(&name, opts()).wait().unwrap();
+    assert_eq!(one["id"], created["id"]);
+    let updated = pb.collections().update(&name, json!({"listRule": ""}), opts()).wait().unwrap();
+    assert_eq!(updated["listRule"], "");
+    pb.collection(&name).create(json!({"n": 1}), opts()).wait().unwrap();
+    assert_eq!(pb.collection(&name).get_count(opts()).wait().unwrap(), 1);
+    assert_eq!(pb.collections().truncate(&name, opts()).wait().unwrap(), json!(true));
+    assert_eq!(pb.collection(&name).get_count(opts()).wait().unwrap(), 0);
+
+    let all = pb.collections().get_full_list(2, opts()).wait().unwrap();
+    assert!(all.as_array().unwrap().iter().any(|c| c["name"] == name.as_str()));
+    let scaffolds = pb.collections().get_scaffolds(opts()).wait().unwrap();
+    assert!(scaffolds["auth"].is_object() && scaffolds["base"].is_object());
+
+    // Import: the current definitions plus one more, without deleting the missing.
+    let imported = format!("{name}_imp");
+    let defs = json!([{"name": imported, "type": "base", "fields": []}]);
+    assert_eq!(pb.collections().import(defs, false, opts()).wait().unwrap(), json!(true));
+    pb.collections().get_one(&imported, opts()).wait().unwrap();
+
+    for c in [&name, &imported] {
+        assert_eq!(pb.collections().delete(c, opts()).wait().unwrap(), json!(true));
+    }
+    assert_eq!(pb.collections().get_one(&name, opts()).wait().unwrap_err().status(), 404);
+    let err = client().collections().get_one("users", opts()).wait().unwrap_err();
+    assert!(matches!(err.status(), 401 | 403), "superusers only: {err}");
+}
+
+#[test]
+fn settings_read_update_and_tests() {
+    let pb = admin();
+    let settings = pb.settings().get_all(opts()).wait().unwrap();
+    assert!(settings["meta"]["appName"].is_string());
+    let name = settings["meta"]["appName"].as_str().unwrap().to_owned();
+    let changed = pb.settings().update(json!({"meta": {"appName": "renamed-by-test"}}), opts()).wait().unwrap();
+    assert_eq!(changed["meta"]["appName"], "renamed-by-test");
+    pb.settings().update(json!({"meta": {"appName": name}}), opts()).wait().unwrap();
+
+    // S3 is not configured here: the server's test connection fails, typed.
+    let err = pb.settings().test_s3("storage", opts()).wait().unwrap_err();
+    assert_eq!((err.kind(), err.status()), (ErrorKind::Http, 400), "{err}");
+    // The dev server delivers mail to its mailbox, so the test email succeeds.
+    let sent = pb.settings().test_email("users", "someone@example.com", "verification", opts()).wait().unwrap();
+    assert_eq!(sent, json!(true));
+    let err = pb
+        .settings()
+        .generate_apple_client_secret("client", "TEAM123456", "KEY1234567", "not a key", 3600, opts())
+        .wait()
+        .unwrap_err();
+    assert_eq!((err.kind(), err.status()), (ErrorKind::Http, 400), "{err}");
+}
+
+#[test]
+fn logs_list_one_and_stats() {
+    let pb = admin();
+    pb.health().check(opts()).wait().unwrap();
+    // Request logs are written in batches: wait for the first one.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let page = loop {
+        let page = pb.logs().get_list(1, 5, opts()).wait().unwrap();
+        if page["items"].as_array().is_some_and(|i| !i.is_empty()) || Instant::now() > deadline {
+            break page;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    let first = &page["items"][0];
+    assert!(first["id"].is_string(), "no log arrived: {page}");
+    let one = pb.logs().get_one(first["id"].as_str().unwrap(), opts()).wait().unwrap();
+    assert_eq!(one["id"], first["id"]);
+    let stats = pb.logs().get_stats(opts()).wait().unwrap();
+    assert!(stats.as_array().unwrap().iter().any(|s| s["total"].as_i64() > Some(0)));
+}
+
+#[test]
+fn crons_list_and_run() {
+    let pb = admin();
+    let jobs = pb.crons().get_full_list(opts()).wait().unwrap();
+    let ids: Vec<&str> = jobs.as_array().unwrap().iter().filter_map(|j| j["id"].as_str()).collect();
+    assert!(!ids.is_empty(), "PocketBase registers its own cron jobs");
+    let job = ids.iter().find(|id| id.contains("DBOptimize")).unwrap_or(&ids[0]);
+    assert_eq!(pb.crons().run(job, opts()).wait().unwrap(), json!(true));
+    assert_eq!(pb.crons().run("no-such-job", opts()).wait().unwrap_err().status(), 404);
+}
+
+#[test]
+fn backups_create_list_download_upload_delete() {
+    let pb = admin();
+    let name = format!("t{}.zip", &token()[..8].to_lowercase().replace('-', "x"));
+    assert_eq!(pb.backups().create(&name, opts()).wait().unwrap(), json!(true));
+    let list = pb.backups().get_full_list(opts()).wait().unwrap();
+    let entry = list.as_array().unwrap().iter().find(|b| b["key"] == name.as_str()).cloned();
+    assert!(entry.is_some_and(|b| b["size"].as_i64() > Some(0)), "{list}");
+
+    let file_token = pb.files().get_token(opts()).wait().unwrap();
+    let url = pb.backups().get_download_url(&name, file_token.as_str().unwrap(), opts()).wait().unwrap();
+    let url = url.as_str().unwrap();
+    assert!(url.contains(&format!("/api/backups/{name}?token=")), "{url}");
+    let zip = download(url);
+    assert!(zip.starts_with(b"PK"), "a zip archive");
+
+    let copy = format!("copy-{name}");
+    let part = FilePart::bytes("file", &copy, zip).content_type("application/zip");
+    assert_eq!(pb.backups().upload(opts().file(part)).wait().unwrap(), json!(true));
+    let list = pb.backups().get_full_list(opts()).wait().unwrap();
+    assert!(list.as_array().unwrap().iter().any(|b| b["key"] == copy.as_str()));
+
+    // Restoring restarts the server, so only the refusal of a missing backup is exercised.
+    assert_eq!(pb.backups().restore("missing.zip", opts()).wait().unwrap_err().status(), 400);
+    for key in [&name, &copy] {
+        assert_eq!(pb.backups().delete(key, opts()).wait().unwrap(), json!(true));
+    }
+    assert_eq!(pb.backups().delete(&name, opts()).wait().unwrap_err().status(), 400);
+}
+
+/// A plain GET of a download URL (a zip, not JSON).
+fn download(url: &str) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(s, "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    let split = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    assert!(out.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&out[..split]));
+    out[split + 4..].to_vec()
+}
+
+#[test]
+fn health_and_local_urls_need_no_request() {
+    let health = client().health().check(opts()).wait().unwrap();
+    assert_eq!(health["code"], 200);
+    // A URL row builds its answer locally, so it works against a server that is down.
+    let down = bosbase::BosBase::new(&common::dead_url());
+    let url = down.backups().get_download_url("a b.zip", "t", opts()).wait().unwrap();
+    assert!(url.as_str().unwrap().ends_with("/api/backups/a%20b.zip?token=t"), "{url}");
+    let record = json!({"id": "r1", "collectionName": "posts"});
+    let file = down.files().get_url(record, "f.png", "100x100", false, "", opts()).wait().unwrap();
+    assert!(file.as_str().unwrap().ends_with("/api/files/posts/r1/f.png?thumb=100x100"), "{file}");
+}
