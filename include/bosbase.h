@@ -66,6 +66,11 @@
 #define DEFAULT_POOL_SIZE 16
 
 /**
+ * Messages a subscription may have waiting for its callback before the oldest is dropped.
+ */
+#define QUEUE_LIMIT 1024
+
+/**
  * Result of a C call: 0 on success, otherwise the failure's kind (the error
  * JSON's `kind` field names the same thing). Values never change; new kinds get new values.
  */
@@ -149,6 +154,13 @@ typedef struct BosbaseClient BosbaseClient;
 typedef struct BosbaseFiles BosbaseFiles;
 
 /**
+ * An opaque pub/sub subscription from `bosbase_pubsub_subscribe`. Free it with
+ * `bosbase_pubsub_subscription_free` (which unsubscribes). It keeps its client's core
+ * alive, so it stays valid after the client was closed (it is then inactive).
+ */
+typedef struct BosbasePubsubSubscription BosbasePubsubSubscription;
+
+/**
  * Called after each auth-store change with the new token (`""` after clear) and
  * record JSON (`"null"` after clear), both borrowed for the call only.
  * Runs synchronously on the thread that changed the store (the thread of an auth
@@ -176,6 +188,27 @@ typedef void (*BosbaseCallCallback)(void *user_data,
                                     BosbaseStatus status,
                                     const char *result_json,
                                     const char *error_json);
+
+/**
+ * Receives one pub/sub event as JSON (borrowed for the call only):
+ *
+ * - `{"type": "subscribed", "topic": "..."}`: the server accepted the subscription; first, once
+ *   per connection (again after a reconnect).
+ * - `{"type": "message", "topic": "...", "id": "...", "created": "...", "data": ...}`: a
+ *   published message (`data` as the publisher sent it).
+ * - `{"type": "error", "topic": "...", "error": {error JSON}}`: the server refused the topic.
+ *
+ * Called on the client's pub/sub dispatch thread (a library thread, the same for every
+ * subscription of the client), one call at a time, each subscription's messages in order.
+ * It may call any `bosbase_*` function, including blocking calls on the same client (the
+ * client's other pub/sub callbacks wait meanwhile) and unsubscribing or freeing any
+ * subscription (its own included); it must not free the client and must not unwind.
+ * Hosts with a main-thread rule (Godot) or a runtime (Go, BEAM) should hand the JSON to
+ * their own thread and return. A callback 1024 messages behind loses the oldest queued
+ * message, counted by `bosbase_pubsub_subscription_dropped`.
+ */
+typedef void (*BosbasePubsubCallback)(void *user_data,
+                                      const char *event_json);
 
 #ifdef __cplusplus
 extern "C" {
@@ -520,6 +553,56 @@ BosbaseStatus bosbase_filter(const char *expr,
  * Frees a string this library returned. NULL is ignored; freeing twice is undefined.
  */
 void bosbase_string_free(char *s);
+
+/**
+ * Subscribes to the pub/sub `topic` (a non-empty string without control characters).
+ * Returns at once; the WebSocket opens with the first subscription or publish and closes
+ * when none is left; it reconnects by itself (backoff 200 ms doubling to 5 s, with
+ * jitter), subscribes every topic again, and reconnects under the new identity after any
+ * auth-store change (the token goes in the `Authorization` header, never in the URL).
+ * `callback` (required) is called with `user_data` as described at
+ * `BosbasePubsubCallback`. Writes the handle to `*subscription_out`. Returns OK,
+ * INVALID_ARGUMENT, CLOSED, NETWORK (no thread could be started) or PANIC. Thread-safe.
+ */
+BosbaseStatus bosbase_pubsub_subscribe(const struct BosbaseClient *client,
+                                       const char *topic,
+                                       BosbasePubsubCallback callback,
+                                       void *user_data,
+                                       struct BosbasePubsubSubscription **subscription_out,
+                                       char **error_out);
+
+/**
+ * Stops a subscription's delivery. When this returns the callback is not running on
+ * another thread and is never called again (from inside that callback it returns at once
+ * and the current call finishes). Returns true when this stopped it, false when it had
+ * stopped already or `subscription` is NULL. Thread-safe.
+ */
+bool bosbase_pubsub_subscription_unsubscribe(const struct BosbasePubsubSubscription *subscription);
+
+/**
+ * Messages this subscription lost because its callback fell 1024 messages behind
+ * (0 for NULL). Thread-safe.
+ */
+uint64_t bosbase_pubsub_subscription_dropped(const struct BosbasePubsubSubscription *subscription);
+
+/**
+ * Unsubscribes and frees a subscription handle (as `bosbase_pubsub_subscription_unsubscribe`,
+ * then the memory). NULL is ignored; freeing twice is undefined behaviour.
+ */
+void bosbase_pubsub_subscription_free(struct BosbasePubsubSubscription *subscription);
+
+/**
+ * Stops every subscription of `topic` on this client (their handles stay to be freed).
+ * Returns OK, INVALID_ARGUMENT or PANIC. Thread-safe.
+ */
+BosbaseStatus bosbase_pubsub_unsubscribe_topic(const struct BosbaseClient *client,
+                                               const char *topic,
+                                               char **error_out);
+
+/**
+ * True while the client's pub/sub WebSocket is open. False for NULL. Thread-safe.
+ */
+bool bosbase_pubsub_is_connected(const struct BosbaseClient *client);
 
 /**
  * Binds `token` to the account `email`/`password` of `collection`

@@ -163,6 +163,20 @@ private:
     BosbaseClient *client_;
 };
 
+/// The `pubsub.*` operations.
+class PubsubService {
+public:
+    explicit PubsubService(BosbaseClient *client) : client_(client) {}
+
+    /// Publishes `data` to `topic` over the client's pub/sub WebSocket (signed in); returns the server's acknowledgement `{id, topic, created}`. (`pubsub.publish`)
+    std::string publish(const std::string &topic, const std::string &data_json, const std::string &options_json = "") const {
+        return detail::call(client_, "pubsub.publish", detail::args({{"topic", detail::json_string(topic)}, {"data", data_json}}), options_json);
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
 /// The `collections.*` operations.
 class CollectionsService {
 public:
@@ -321,6 +335,7 @@ public:
     HealthService health() const { return HealthService(self().get()); }
     FilesService files() const { return FilesService(self().get()); }
     BatchService batch() const { return BatchService(self().get()); }
+    PubsubService pubsub() const { return PubsubService(self().get()); }
     CollectionsService collections() const { return CollectionsService(self().get()); }
     SettingsService settings() const { return SettingsService(self().get()); }
     LogsService logs() const { return LogsService(self().get()); }

@@ -2,8 +2,9 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
-use std::thread::{self, ThreadId};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+
+use crate::delivery::Delivery;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
@@ -32,39 +33,6 @@ pub struct AuthStore {
     listeners: Mutex<Vec<(ListenerId, ChangeListener)>>,
     next_id: AtomicU64,
     delivery: Delivery,
-}
-
-/// A re-entrant lock held while a change is made and delivered. Re-entrant so listeners
-/// may change the store; held by `remove_listener` so a removed listener is not running.
-#[derive(Default)]
-struct Delivery {
-    owner: Mutex<(Option<ThreadId>, usize)>,
-    released: Condvar,
-}
-
-struct DeliveryGuard<'a>(&'a Delivery);
-
-impl Delivery {
-    fn lock(&self) -> DeliveryGuard<'_> {
-        let me = thread::current().id();
-        let mut owner = self.owner.lock().unwrap_or_else(PoisonError::into_inner);
-        while owner.0.is_some_and(|t| t != me) {
-            owner = self.released.wait(owner).unwrap_or_else(PoisonError::into_inner);
-        }
-        *owner = (Some(me), owner.1 + 1);
-        DeliveryGuard(self)
-    }
-}
-
-impl Drop for DeliveryGuard<'_> {
-    fn drop(&mut self) {
-        let mut owner = self.0.owner.lock().unwrap_or_else(PoisonError::into_inner);
-        owner.1 -= 1;
-        if owner.1 == 0 {
-            owner.0 = None;
-            self.0.released.notify_one();
-        }
-    }
 }
 
 #[derive(Clone, Default)]
@@ -196,6 +164,7 @@ impl fmt::Debug for AuthStore {
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
+    use std::thread;
 
     #[test]
     fn save_clear_and_validity() {

@@ -12,6 +12,7 @@ use ureq::unversioned::transport::{Connector, TcpConnector};
 use crate::call::Ticket;
 use crate::gate::Gate;
 use crate::pool::{Pool, DEFAULT_POOL_SIZE};
+use crate::pubsub::{PubSub, Target as PubSubTarget};
 use crate::request::check_header_value;
 use crate::tls::{TlsConnector, TlsSettings};
 use crate::transport::{Coalescing, LiteralResolver};
@@ -46,6 +47,7 @@ struct Inner {
     auth_store: AuthStore,
     gate: Arc<Gate>,
     pool: Pool,
+    pubsub: PubSub,
 }
 
 impl Drop for Inner {
@@ -219,6 +221,14 @@ impl ClientBuilder {
             .user_agent(user_agent)
             .max_redirects(0)
             .build();
+        let pubsub = PubSub::new(PubSubTarget {
+            base_url: if base_error.is_some() { url::redact_base(&base) } else { base.clone() },
+            tls: self.tls.clone(),
+            user_agent: user_agent.to_owned(),
+            lang: self.lang.clone(),
+            connect_timeout: self.connect_timeout.min(self.timeout),
+            timeout: self.timeout,
+        });
         let connector = TcpConnector::default().chain(TlsConnector::new(self.tls));
         let resolver = LiteralResolver::new(self.literal_resolver);
         let agent = match self.coalesce_writes {
@@ -236,6 +246,7 @@ impl ClientBuilder {
                 auth_store: AuthStore::default(),
                 gate: Arc::new(Gate::default()),
                 pool: Pool::new(self.pool_size),
+                pubsub,
             }),
         }
     }
@@ -327,6 +338,7 @@ impl BosBase {
                 auth_store: AuthStore::default(),
                 gate: Arc::new(Gate::default()),
                 pool: Pool::new(inner.pool.max_threads()),
+                pubsub: inner.pubsub.fork(),
             }),
         };
         if let Some((token, record)) = login {
@@ -342,6 +354,12 @@ impl BosBase {
     /// for that call.
     pub fn close(&self) {
         self.inner.gate.close();
+        self.inner.pubsub.close();
+    }
+
+    /// This client's pub/sub connection state.
+    pub(crate) fn pubsub_state(&self) -> &PubSub {
+        &self.inner.pubsub
     }
 
     /// Counts a local operation as in flight so `close` waits for it (the C ABI's auth-store

@@ -20,6 +20,10 @@ impl BosBase {
     pub fn batch(&self) -> BatchService {
         BatchService { client: self.clone() }
     }
+    /// The `pubsub.*` operations.
+    pub fn pubsub(&self) -> PubsubService {
+        PubsubService { client: self.clone() }
+    }
     /// The `collections.*` operations.
     pub fn collections(&self) -> CollectionsService {
         CollectionsService { client: self.clone() }
@@ -45,7 +49,7 @@ impl BosBase {
 /// The `health.*` operations, from [`BosBase::health`].
 #[derive(Clone, Debug)]
 pub struct HealthService {
-    client: BosBase,
+    pub(crate) client: BosBase,
 }
 
 impl HealthService {
@@ -61,7 +65,7 @@ impl HealthService {
 /// The `files.*` operations, from [`BosBase::files`].
 #[derive(Clone, Debug)]
 pub struct FilesService {
-    client: BosBase,
+    pub(crate) client: BosBase,
 }
 
 impl FilesService {
@@ -97,7 +101,7 @@ impl FilesService {
 /// The `batch.*` operations, from [`BosBase::batch`].
 #[derive(Clone, Debug)]
 pub struct BatchService {
-    client: BosBase,
+    pub(crate) client: BosBase,
 }
 
 impl BatchService {
@@ -111,10 +115,28 @@ impl BatchService {
     }
 }
 
+/// The `pubsub.*` operations, from [`BosBase::pubsub`].
+#[derive(Clone, Debug)]
+pub struct PubsubService {
+    pub(crate) client: BosBase,
+}
+
+impl PubsubService {
+    /// Publishes `data` to `topic` over the client's pub/sub WebSocket (signed in); returns the server's acknowledgement `{id, topic, created}`.
+    ///
+    /// Operation `pubsub.publish`.
+    pub fn publish(&self, topic: &str, data: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("topic".to_owned(), Value::from(topic));
+        args.insert("data".to_owned(), data);
+        self.client.operation("pubsub.publish", args, options)
+    }
+}
+
 /// The `collections.*` operations, from [`BosBase::collections`].
 #[derive(Clone, Debug)]
 pub struct CollectionsService {
-    client: BosBase,
+    pub(crate) client: BosBase,
 }
 
 impl CollectionsService {
@@ -197,7 +219,7 @@ impl CollectionsService {
 /// The `settings.*` operations, from [`BosBase::settings`].
 #[derive(Clone, Debug)]
 pub struct SettingsService {
-    client: BosBase,
+    pub(crate) client: BosBase,
 }
 
 impl SettingsService {
@@ -259,7 +281,7 @@ impl SettingsService {
 /// The `logs.*` operations, from [`BosBase::logs`].
 #[derive(Clone, Debug)]
 pub struct LogsService {
-    client: BosBase,
+    pub(crate) client: BosBase,
 }
 
 impl LogsService {
@@ -292,7 +314,7 @@ impl LogsService {
 /// The `crons.*` operations, from [`BosBase::crons`].
 #[derive(Clone, Debug)]
 pub struct CronsService {
-    client: BosBase,
+    pub(crate) client: BosBase,
 }
 
 impl CronsService {
@@ -316,7 +338,7 @@ impl CronsService {
 /// The `backups.*` operations, from [`BosBase::backups`].
 #[derive(Clone, Debug)]
 pub struct BackupsService {
-    client: BosBase,
+    pub(crate) client: BosBase,
 }
 
 impl BackupsService {

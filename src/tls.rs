@@ -68,7 +68,7 @@ impl TlsConnector {
     }
 }
 
-fn build_config(settings: &TlsSettings) -> std::result::Result<Arc<ClientConfig>, rustls::Error> {
+pub(crate) fn build_config(settings: &TlsSettings) -> std::result::Result<Arc<ClientConfig>, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(Arc::clone(&provider)).with_safe_default_protocol_versions()?;
     let verifier: Arc<dyn ServerCertVerifier> = if settings.accept_invalid_certs {
@@ -189,7 +189,7 @@ pub(crate) fn failure(e: &io::Error) -> Option<String> {
 }
 
 /// Says what failed in words a caller can act on; never includes certificate contents.
-fn describe(e: &rustls::Error) -> String {
+pub(crate) fn describe(e: &rustls::Error) -> String {
     let cert = |what: &str| format!("certificate verification failed: {what}");
     match e {
         rustls::Error::InvalidCertificate(c) => match c {

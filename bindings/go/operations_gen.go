@@ -101,6 +101,32 @@ func (s *BatchService) SendCtx(ctx context.Context, requests []any, body, query 
 	return s.client.runList(ctx, "batch.send", map[string]any{"requests": requests}, body, query, headers)
 }
 
+// PubsubService runs the "pubsub.*" operations; get it with Client.Pubsub.
+type PubsubService struct {
+	client *Client
+}
+
+// Pubsub returns the service of the "pubsub.*" operations.
+func (c *Client) Pubsub() *PubsubService {
+	return &PubsubService{client: c}
+}
+
+// Publish publishes `data` to `topic` over the client's pub/sub WebSocket (signed in); returns
+// the server's acknowledgement `{id, topic, created}`.
+//
+// Operation "pubsub.publish" (POST /api/pubsub). It blocks until the answer or the call's
+// deadline; PublishCtx can be cancelled.
+func (s *PubsubService) Publish(topic string, data any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.PublishCtx(context.Background(), topic, data, body, query, headers)
+}
+
+// PublishCtx is Publish under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *PubsubService) PublishCtx(ctx context.Context, topic string, data any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "pubsub.publish", map[string]any{"topic": topic, "data": data}, body, query, headers)
+}
+
 // CollectionsService runs the "collections.*" operations; get it with Client.Collections.
 type CollectionsService struct {
 	client *Client

@@ -54,6 +54,16 @@ pub(super) const OPERATIONS: &[Operation] = &[
         doc: "Runs `requests` (`{action: create|update|upsert|delete, collection, id, data}`) as one transaction; returns `[{status, body}]` in order.",
         ..ROW
     },
+    // Pub/sub (BosBase): subscriptions take a callback, so they are typed functions, not rows.
+    Operation {
+        name: "pubsub.publish",
+        method: "POST",
+        path: "/api/pubsub",
+        args: &[Arg::new("topic", Place::Local, ArgType::String), Arg::new("data", Place::Local, ArgType::Any)],
+        exec: Exec::Publish,
+        doc: "Publishes `data` to `topic` over the client's pub/sub WebSocket (signed in); returns the server's acknowledgement `{id, topic, created}`.",
+        ..ROW
+    },
     // Collections (superusers).
     Operation {
         name: "collections.getList",

@@ -48,6 +48,8 @@ pub enum ArgType {
     Object,
     /// A JSON array.
     Array,
+    /// Any JSON value.
+    Any,
 }
 
 /// What a successful call does to the auth store.
@@ -106,6 +108,8 @@ pub enum Exec {
     Count,
     /// `/api/batch` from high-level `requests` (`{action, collection, id, data}`).
     Batch,
+    /// A pub/sub `publish` over the client's WebSocket, answered by the server's acknowledgement.
+    Publish,
 }
 
 /// One argument of an operation, in the order bindings take them positionally.
@@ -224,6 +228,7 @@ fn type_name(t: ArgType) -> &'static str {
         ArgType::Boolean => "boolean",
         ArgType::Object => "object",
         ArgType::Array => "array",
+        ArgType::Any => "any",
     }
 }
 
@@ -250,7 +255,7 @@ fn shape_name(s: Shape) -> &'static str {
 
 /// The table as JSON: `[{name, method, path, args: [{name, in, type, required, default}],
 /// effect, result, local, doc}]`. `in` is `path|query|body|fields|local`; `type`
-/// `string|integer|boolean|object|array`; `result` `json|list|string|integer|true`; `local`
+/// `string|integer|boolean|object|array|any`; `result` `json|list|string|integer|true`; `local`
 /// is true for rows that build a URL without a request.
 pub fn to_json() -> Value {
     let ops: Vec<Value> = all()

@@ -54,6 +54,15 @@ pub(crate) fn run(
                 )),
             }
         }
+        Exec::Publish => {
+            let topic = parts.local["topic"].as_str().unwrap_or_default();
+            let deadline = options
+                .timeout_ms
+                .map(std::time::Duration::from_millis)
+                .unwrap_or(client.pubsub_state().default_deadline());
+            let data = parts.local.get("data").cloned().unwrap_or(Value::Null);
+            client.pubsub_state().publish(client, topic, data, deadline)
+        }
         Exec::Batch => {
             let requests = batch_requests(op, &parts.local["requests"])?;
             let body = Map::from_iter([("requests".to_owned(), requests)]);
@@ -95,6 +104,7 @@ fn check_args(op: &Operation, mut args: Map<String, Value>, options: &mut SendOp
             ArgType::Boolean => value.is_boolean(),
             ArgType::Object => value.is_object(),
             ArgType::Array => value.is_array(),
+            ArgType::Any => true,
         };
         if !ok {
             let want = match (a.ty, a.place) {
@@ -104,6 +114,7 @@ fn check_args(op: &Operation, mut args: Map<String, Value>, options: &mut SendOp
                 (ArgType::Boolean, _) => "true or false",
                 (ArgType::Object, _) => "a JSON object",
                 (ArgType::Array, _) => "a JSON array",
+                (ArgType::Any, _) => "JSON",
             };
             return Err(Error::invalid_argument(format!("{}: argument `{}` must be {want}", op.name, a.name)));
         }

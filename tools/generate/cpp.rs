@@ -11,8 +11,8 @@ fn cpp_param(ty: &str, name: &str, default: Option<&serde_json::Value>) -> Strin
         ("boolean", Some(d)) => format!("bool {name} = {d}"),
         ("boolean", None) => format!("bool {name}"),
         // Objects and arrays are JSON text, passed through as they are.
-        ("object" | "array", Some(d)) => format!("const std::string &{name}_json = \"{d}\""),
-        ("object" | "array", None) => format!("const std::string &{name}_json"),
+        ("object" | "array" | "any", Some(d)) => format!("const std::string &{name}_json = \"{d}\""),
+        ("object" | "array" | "any", None) => format!("const std::string &{name}_json"),
         (_, Some(d)) => format!("const std::string &{name} = {d}"),
         (_, None) => format!("const std::string &{name}"),
     }
@@ -22,7 +22,7 @@ fn cpp_value(ty: &str, name: &str) -> String {
     match ty {
         "integer" => format!("std::to_string({})", snake(name)),
         "boolean" => format!("std::string({} ? \"true\" : \"false\")", snake(name)),
-        "object" | "array" => format!("{}_json", snake(name)),
+        "object" | "array" | "any" => format!("{}_json", snake(name)),
         _ => format!("detail::json_string({})", snake(name)),
     }
 }

@@ -19,6 +19,7 @@ fn elixir_type(ty: &str) -> &'static str {
         "boolean" => "boolean()",
         "object" => "map()",
         "array" => "list()",
+        "any" => "term()",
         _ => "String.t()",
     }
 }

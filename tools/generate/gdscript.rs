@@ -33,6 +33,7 @@ fn gd_type(arg: &Arg) -> &'static str {
         "boolean" => "bool",
         "object" => "Dictionary",
         "array" => "Array",
+        "any" => "Variant",
         _ => "String",
     }
 }

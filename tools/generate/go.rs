@@ -80,6 +80,7 @@ fn go_type(ty: &str) -> &'static str {
         "boolean" => "bool",
         "object" => "map[string]any",
         "array" => "[]any",
+        "any" => "any",
         _ => "any",
     }
 }
@@ -133,7 +134,7 @@ fn args_map(op: &Op) -> String {
     for a in op.params() {
         // A nil map or slice is JSON null already; comparable zero values need orDefault.
         let value = match a.default {
-            Some(_) if !matches!(a.ty.as_str(), "object" | "array") => format!("orDefault({})", ident(&a.name)),
+            Some(_) if !matches!(a.ty.as_str(), "object" | "array" | "any") => format!("orDefault({})", ident(&a.name)),
             _ => ident(&a.name),
         };
         entries.push(format!("\"{}\": {value}", a.name));

@@ -21,7 +21,7 @@ fn rust_type(ty: &str) -> &'static str {
     match ty {
         "integer" => "i64",
         "boolean" => "bool",
-        "object" | "array" => "Value",
+        "object" | "array" | "any" => "Value",
         _ => "&str",
     }
 }
@@ -56,7 +56,7 @@ pub fn generate(ops: &[Op]) -> String {
     s.push_str("}\n");
     for g in &groups {
         s.push_str(&format!(
-            "\n/// The `{g}.*` operations, from [`BosBase::{}`].\n#[derive(Clone, Debug)]\npub struct {}Service {{\n    client: BosBase,\n}}\n\nimpl {}Service {{\n",
+            "\n/// The `{g}.*` operations, from [`BosBase::{}`].\n#[derive(Clone, Debug)]\npub struct {}Service {{\n    pub(crate) client: BosBase,\n}}\n\nimpl {}Service {{\n",
             snake(g),
             pascal(g),
             pascal(g)
@@ -81,7 +81,7 @@ fn method(op: &Op, run: &str) -> String {
     let mut body = String::from("        let mut args = Map::new();\n");
     for a in op.params() {
         let value = match a.ty.as_str() {
-            "object" | "array" => snake(&a.name),
+            "object" | "array" | "any" => snake(&a.name),
             _ => format!("Value::from({})", snake(&a.name)),
         };
         body.push_str(&format!("        args.insert(\"{}\".to_owned(), {value});\n", a.name));

@@ -385,6 +385,26 @@ defmodule Bosbase.Batch do
   end
 end
 
+defmodule Bosbase.Pubsub do
+  @moduledoc """
+  The `pubsub.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  Publishes `data` to `topic` over the client's pub/sub WebSocket (signed in); returns the server's acknowledgement `{id, topic, created}`.
+
+  Operation `pubsub.publish` (`POST /api/pubsub`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec publish(Bosbase.Client.t(), String.t(), term(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def publish(client, topic, data, opts \\ []) do
+    args = %{"topic" => topic, "data" => data}
+
+    Bosbase.Call.run(client, "pubsub.publish", args, opts)
+  end
+end
+
 defmodule Bosbase.Collections do
   @moduledoc """
   The `collections.*` operations of the core's operation table, each run through

@@ -29,6 +29,11 @@ func batch() -> BatchService:
 	return BatchService.new(self)
 
 
+## The [code]pubsub.*[/code] operations, e.g. [code]await pb.pubsub().publish()[/code].
+func pubsub() -> PubsubService:
+	return PubsubService.new(self)
+
+
 ## The [code]collections.*[/code] operations, e.g. [code]await pb.collections().get_list()[/code].
 func collections() -> CollectionsService:
 	return CollectionsService.new(self)
@@ -127,6 +132,23 @@ class BatchService:
 	## result or a [ClientResponseError].
 	func send(requests: Array, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("batch.send", {"requests": requests}, options)
+
+
+## The [code]pubsub.*[/code] operations of one client: [code]pb.pubsub()[/code].
+class PubsubService:
+	extends RefCounted
+
+	var _client = null  # bosbase.gd
+
+	func _init(client: RefCounted) -> void:
+		_client = client
+
+	## Publishes [code]data[/code] to [code]topic[/code] over the client's pub/sub WebSocket (signed
+	## in); returns the server's acknowledgement [code]{id, topic, created}[/code]. Operation
+	## [code]pubsub.publish[/code] ([code]POST /api/pubsub[/code]); the returned [Signal] gives the
+	## result or a [ClientResponseError].
+	func publish(topic: String, data: Variant, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("pubsub.publish", {"topic": topic, "data": data}, options)
 
 
 ## The [code]collections.*[/code] operations of one client: [code]pb.collections()[/code].

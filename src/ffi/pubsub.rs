@@ -1,0 +1,131 @@
+//! Pub/sub over BosBase's WebSocket: subscriptions with a C callback. Publishing is the
+//! `pubsub.publish` operation (`bosbase_call` / `bosbase_call_async`).
+
+use std::ffi::CString;
+use std::os::raw::{c_char, c_void};
+use std::sync::Arc;
+
+use super::client::BosbaseClient;
+use super::panic::{guard, guard_value};
+use super::strings::{arg, required};
+use super::BosbaseStatus;
+use crate::{pubsub, BosBase, Error};
+
+/// Receives one pub/sub event as JSON (borrowed for the call only):
+///
+/// - `{"type": "subscribed", "topic": "..."}`: the server accepted the subscription; first, once
+///   per connection (again after a reconnect).
+/// - `{"type": "message", "topic": "...", "id": "...", "created": "...", "data": ...}`: a
+///   published message (`data` as the publisher sent it).
+/// - `{"type": "error", "topic": "...", "error": {error JSON}}`: the server refused the topic.
+///
+/// Called on the client's pub/sub dispatch thread (a library thread, the same for every
+/// subscription of the client), one call at a time, each subscription's messages in order.
+/// It may call any `bosbase_*` function, including blocking calls on the same client (the
+/// client's other pub/sub callbacks wait meanwhile) and unsubscribing or freeing any
+/// subscription (its own included); it must not free the client and must not unwind.
+/// Hosts with a main-thread rule (Godot) or a runtime (Go, BEAM) should hand the JSON to
+/// their own thread and return. A callback 1024 messages behind loses the oldest queued
+/// message, counted by `bosbase_pubsub_subscription_dropped`.
+pub type BosbasePubsubCallback = Option<unsafe extern "C" fn(user_data: *mut c_void, event_json: *const c_char)>;
+
+/// An opaque pub/sub subscription from `bosbase_pubsub_subscribe`. Free it with
+/// `bosbase_pubsub_subscription_free` (which unsubscribes). It keeps its client's core
+/// alive, so it stays valid after the client was closed (it is then inactive).
+pub struct BosbasePubsubSubscription {
+    client: BosBase,
+    id: u64,
+}
+
+/// The caller's pointer, passed through untouched.
+struct UserData(*mut c_void);
+// SAFETY: the header documents that the callback runs on a library thread with `user_data`.
+unsafe impl Send for UserData {}
+unsafe impl Sync for UserData {}
+
+/// Subscribes to the pub/sub `topic` (a non-empty string without control characters).
+/// Returns at once; the WebSocket opens with the first subscription or publish and closes
+/// when none is left; it reconnects by itself (backoff 200 ms doubling to 5 s, with
+/// jitter), subscribes every topic again, and reconnects under the new identity after any
+/// auth-store change (the token goes in the `Authorization` header, never in the URL).
+/// `callback` (required) is called with `user_data` as described at
+/// `BosbasePubsubCallback`. Writes the handle to `*subscription_out`. Returns OK,
+/// INVALID_ARGUMENT, CLOSED, NETWORK (no thread could be started) or PANIC. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_pubsub_subscribe(
+    client: *const BosbaseClient,
+    topic: *const c_char,
+    callback: BosbasePubsubCallback,
+    user_data: *mut c_void,
+    subscription_out: *mut *mut BosbasePubsubSubscription,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
+        required(subscription_out, "subscription_out")?;
+        let pb = BosbaseClient::from_ptr(client)?;
+        let topic = arg(topic, "topic")?;
+        let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
+        let data = UserData(user_data);
+        let deliver: pubsub::PubSubCallback = Arc::new(move |event| {
+            let data = &data;
+            // JSON text never holds a NUL byte.
+            let text = CString::new(event.to_string()).unwrap_or_default();
+            // SAFETY: the caller registered a valid function; it must not unwind (documented).
+            unsafe { callback(data.0, text.as_ptr()) };
+        });
+        let id = pubsub::subscribe_raw(pb, topic, deliver)?;
+        *subscription_out = Box::into_raw(Box::new(BosbasePubsubSubscription { client: pb.clone(), id }));
+        Ok(())
+    })
+}
+
+/// Stops a subscription's delivery. When this returns the callback is not running on
+/// another thread and is never called again (from inside that callback it returns at once
+/// and the current call finishes). Returns true when this stopped it, false when it had
+/// stopped already or `subscription` is NULL. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_pubsub_subscription_unsubscribe(
+    subscription: *const BosbasePubsubSubscription,
+) -> bool {
+    guard_value(false, || subscription.as_ref().is_some_and(|s| pubsub::unsubscribe_raw(&s.client, s.id)))
+}
+
+/// Messages this subscription lost because its callback fell 1024 messages behind
+/// (0 for NULL). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_pubsub_subscription_dropped(subscription: *const BosbasePubsubSubscription) -> u64 {
+    guard_value(0, || subscription.as_ref().map_or(0, |s| pubsub::dropped_raw(&s.client, s.id)))
+}
+
+/// Unsubscribes and frees a subscription handle (as `bosbase_pubsub_subscription_unsubscribe`,
+/// then the memory). NULL is ignored; freeing twice is undefined behaviour.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_pubsub_subscription_free(subscription: *mut BosbasePubsubSubscription) {
+    guard_value((), || {
+        if !subscription.is_null() {
+            let owned = Box::from_raw(subscription);
+            pubsub::unsubscribe_raw(&owned.client, owned.id);
+        }
+    })
+}
+
+/// Stops every subscription of `topic` on this client (their handles stay to be freed).
+/// Returns OK, INVALID_ARGUMENT or PANIC. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_pubsub_unsubscribe_topic(
+    client: *const BosbaseClient,
+    topic: *const c_char,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
+        let pb = BosbaseClient::from_ptr(client)?;
+        pb.pubsub().unsubscribe(arg(topic, "topic")?);
+        Ok(())
+    })
+}
+
+/// True while the client's pub/sub WebSocket is open. False for NULL. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_pubsub_is_connected(client: *const BosbaseClient) -> bool {
+    guard_value(false, || BosbaseClient::from_ptr(client).is_ok_and(|pb| pb.pubsub().is_connected()))
+}

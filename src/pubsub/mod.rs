@@ -1,0 +1,581 @@
+//! Pub/sub over BosBase's WebSocket (`/api/pubsub`): publish with the server's
+//! acknowledgement, subscribe with a callback, unsubscribe, reconnect with resubscribe.
+//!
+//! Threads: a socket thread owns the connection (reads with a short timeout, between reads
+//! it writes the queued frames) and a dispatch thread runs the callbacks, so a slow callback
+//! never stalls the socket. Both start with the first subscription or publish and end when
+//! nothing is left to do, and on `close`. Each subscription has its own queue of at most
+//! [`QUEUE_LIMIT`] messages: when a callback falls that far behind, the oldest queued
+//! message is dropped and counted ([`PubSubSubscription::dropped`]). A lost connection is
+//! retried with backoff (200 ms doubling to 5 s, with jitter); every topic is subscribed
+//! again once the server says `ready`. Any auth-store change reconnects under the new
+//! identity (the token goes in the `Authorization` header of the upgrade, never in the URL).
+
+mod socket;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tungstenite::Message;
+
+pub(crate) use socket::Target;
+
+use crate::delivery::Delivery;
+use crate::{BosBase, Error, ErrorKind, Result};
+
+/// Messages a subscription may have waiting for its callback before the oldest is dropped.
+pub const QUEUE_LIMIT: usize = 1024;
+
+/// How long the socket thread waits for a frame before it writes what is queued.
+const POLL: Duration = Duration::from_millis(10);
+
+/// Receives each message of a subscription (see [`PubsubService::subscribe`]).
+pub type PubSubCallback = Arc<dyn Fn(&Value) + Send + Sync>;
+
+/// One client's pub/sub state.
+pub(crate) struct PubSub {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    target: Target,
+    state: Mutex<State>,
+    changed: Condvar,
+    delivery: Delivery,
+    next_id: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    subs: BTreeMap<u64, Sub>,
+    /// Frames to write, in order.
+    outgoing: VecDeque<String>,
+    /// Publishes waiting for their acknowledgement, by request id.
+    acks: HashMap<String, mpsc::Sender<Result<Value>>>,
+    /// Subscribe requests in flight: request id → topic.
+    subscribing: HashMap<String, String>,
+    /// Subscriptions with queued messages, in arrival order.
+    ready: VecDeque<u64>,
+    connected: bool,
+    closed: bool,
+    running: bool,
+    /// Bumped by auth-store changes: the socket thread reconnects.
+    identity: u64,
+    listening: bool,
+    threads: Vec<JoinHandle<()>>,
+}
+
+pub(crate) struct Sub {
+    topic: String,
+    callback: PubSubCallback,
+    queue: VecDeque<Value>,
+    dropped: u64,
+    confirmed: bool,
+}
+
+impl State {
+    fn idle(&self) -> bool {
+        self.subs.is_empty() && self.acks.is_empty() && self.outgoing.is_empty()
+    }
+
+    fn has_topic(&self, topic: &str) -> bool {
+        self.subs.values().any(|s| s.topic == topic)
+    }
+
+    /// Queues `event` for every subscription of `topic` (or only unconfirmed ones).
+    fn push(&mut self, topic: &str, event: &Value, only_unconfirmed: bool) {
+        let ids: Vec<u64> = self
+            .subs
+            .iter()
+            .filter(|(_, s)| s.topic == topic && (!only_unconfirmed || !s.confirmed))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            let Some(sub) = self.subs.get_mut(&id) else { continue };
+            if sub.queue.len() >= QUEUE_LIMIT {
+                sub.queue.pop_front();
+                sub.dropped += 1;
+            }
+            sub.queue.push_back(event.clone());
+            self.ready.push_back(id);
+        }
+    }
+
+    fn fail_acks(&mut self, error: &Error) {
+        for (_, waiter) in self.acks.drain() {
+            let _ = waiter.send(Err(error.clone()));
+        }
+    }
+}
+
+fn request_id(shared: &Shared) -> String {
+    format!("r{}", shared.next_id.fetch_add(1, Ordering::Relaxed))
+}
+
+fn envelope(kind: &str, topic: Option<&str>, request_id: &str) -> Value {
+    let mut frame = json!({"type": kind, "requestId": request_id});
+    if let Some(t) = topic {
+        frame["topic"] = json!(t);
+    }
+    frame
+}
+
+/// Refuses an empty topic or one with control characters (it names nothing else).
+fn check_topic(topic: &str) -> Result<()> {
+    if topic.is_empty() || topic.chars().any(char::is_control) {
+        return Err(Error::invalid_argument("topic must be non-empty without control characters"));
+    }
+    Ok(())
+}
+
+impl PubSub {
+    pub(crate) fn new(target: Target) -> Self {
+        let shared = Shared {
+            target,
+            state: Mutex::new(State::default()),
+            changed: Condvar::new(),
+            delivery: Delivery::default(),
+            next_id: AtomicU64::new(1),
+        };
+        PubSub { shared: Arc::new(shared) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.shared.lock()
+    }
+
+    /// A fresh, unconnected pub/sub for a forked client (same server and settings).
+    pub(crate) fn fork(&self) -> Self {
+        PubSub::new(self.shared.target.clone())
+    }
+
+    /// The client's per-call deadline.
+    pub(crate) fn default_deadline(&self) -> Duration {
+        self.shared.target.timeout
+    }
+
+    /// Starts the threads (and the auth-store listener) unless they run.
+    fn ensure_running(&self, client: &BosBase, st: &mut State) -> Result<()> {
+        if st.closed {
+            return Err(Error::closed());
+        }
+        if !st.listening {
+            st.listening = true;
+            let weak: Weak<Shared> = Arc::downgrade(&self.shared);
+            client.auth_store().on_change(Arc::new(move |_, _| {
+                if let Some(shared) = weak.upgrade() {
+                    shared.lock().identity += 1;
+                    shared.changed.notify_all();
+                }
+            }));
+        }
+        if st.running {
+            return Ok(());
+        }
+        // Threads of an earlier run have returned (or are about to): reap them.
+        st.threads.retain(|t| !t.is_finished());
+        st.running = true;
+        let spawn = |name: &str, body: fn(Arc<Shared>, BosBase)| {
+            let (shared, client) = (Arc::clone(&self.shared), client.clone());
+            thread::Builder::new().name(name.into()).spawn(move || body(shared, client))
+        };
+        let started =
+            spawn("bosbase-pubsub", socket_loop).and_then(|s| Ok((s, spawn("bosbase-pubsub-cb", dispatch_loop)?)));
+        match started {
+            Ok((a, b)) => {
+                st.threads.extend([a, b]);
+                Ok(())
+            }
+            Err(e) => {
+                st.running = false;
+                Err(Error::new(ErrorKind::Network, "", format!("cannot start the pub/sub thread: {}", e.kind())))
+            }
+        }
+    }
+
+    pub(crate) fn subscribe(&self, client: &BosBase, topic: &str, callback: PubSubCallback) -> Result<u64> {
+        check_topic(topic)?;
+        let mut st = self.lock();
+        self.ensure_running(client, &mut st)?;
+        if st.connected && !st.has_topic(topic) {
+            let id = request_id(&self.shared);
+            st.subscribing.insert(id.clone(), topic.to_owned());
+            st.outgoing.push_back(envelope("subscribe", Some(topic), &id).to_string());
+        }
+        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
+        let already = st.subs.values().any(|s| s.topic == topic && s.confirmed) && st.connected;
+        st.subs.insert(
+            id,
+            Sub { topic: topic.to_owned(), callback, queue: VecDeque::new(), dropped: 0, confirmed: already },
+        );
+        if already {
+            // The server confirmed this topic for an earlier subscription: say so now.
+            st.push(topic, &json!({"type": "subscribed", "topic": topic}), true);
+            if let Some(s) = st.subs.get_mut(&id) {
+                s.confirmed = true;
+            }
+        }
+        self.shared.changed.notify_all();
+        Ok(id)
+    }
+
+    /// Removes subscriptions picked by `pick`; returns how many. When this returns their
+    /// callbacks are not running (unless called from one of them) and never run again.
+    pub(crate) fn remove(&self, pick: impl Fn(u64, &Sub) -> bool) -> usize {
+        let _delivering = self.shared.delivery.lock();
+        let mut st = self.lock();
+        let ids: Vec<u64> = st.subs.iter().filter(|(id, s)| pick(**id, s)).map(|(id, _)| *id).collect();
+        for id in &ids {
+            if let Some(sub) = st.subs.remove(id) {
+                if st.connected && !st.has_topic(&sub.topic) {
+                    let req = request_id(&self.shared);
+                    st.outgoing.push_back(envelope("unsubscribe", Some(&sub.topic), &req).to_string());
+                }
+            }
+        }
+        self.shared.changed.notify_all();
+        ids.len()
+    }
+
+    pub(crate) fn dropped(&self, id: u64) -> u64 {
+        self.lock().subs.get(&id).map_or(0, |s| s.dropped)
+    }
+
+    pub(crate) fn is_connected(&self) -> bool {
+        self.lock().connected
+    }
+
+    /// Publishes `data` to `topic` and waits for the server's acknowledgement
+    /// (`{id, topic, created}`) at most `deadline`.
+    pub(crate) fn publish(&self, client: &BosBase, topic: &str, data: Value, deadline: Duration) -> Result<Value> {
+        check_topic(topic)?;
+        let url = format!("{}/api/pubsub", self.shared.target.base_url);
+        let (tx, rx) = mpsc::channel();
+        let id = request_id(&self.shared);
+        {
+            let mut st = self.lock();
+            self.ensure_running(client, &mut st)?;
+            st.acks.insert(id.clone(), tx);
+            let mut frame = envelope("publish", Some(topic), &id);
+            frame["data"] = data;
+            st.outgoing.push_back(frame.to_string());
+            self.shared.changed.notify_all();
+        }
+        match rx.recv_timeout(deadline) {
+            Ok(answer) => answer,
+            Err(_) => {
+                let mut st = self.lock();
+                st.acks.remove(&id);
+                st.outgoing.retain(|f| !f.contains(&format!("\"requestId\":\"{id}\"")));
+                Err(Error::new(ErrorKind::Timeout, &url, "no acknowledgement from the server in time"))
+            }
+        }
+    }
+
+    /// Stops the threads and waits for them (except the calling one). Idempotent.
+    pub(crate) fn close(&self) {
+        let threads = {
+            let mut st = self.lock();
+            st.closed = true;
+            st.fail_acks(&Error::closed());
+            self.shared.changed.notify_all();
+            std::mem::take(&mut st.threads)
+        };
+        let me = thread::current().id();
+        for t in threads {
+            if t.thread().id() != me {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Backoff before connection attempt `attempt` (0-based): 200 ms doubling to 5 s, each
+/// scaled by a random 50–100 % so many clients do not reconnect in step.
+fn backoff(attempt: u32) -> Duration {
+    let base = 200u64.saturating_mul(1 << attempt.min(5)).min(5000);
+    let mut r = [0u8; 1];
+    let _ = getrandom::fill(&mut r);
+    Duration::from_millis(base / 2 + base * u64::from(r[0]) / 510)
+}
+
+/// The socket thread: connect, run a session, reconnect, until idle or closed.
+fn socket_loop(shared: Arc<Shared>, client: BosBase) {
+    let mut attempt = 0u32;
+    loop {
+        let identity = {
+            let mut st = shared.lock();
+            if st.closed || st.idle() {
+                st.running = false;
+                st.connected = false;
+                shared.changed.notify_all();
+                return;
+            }
+            st.identity
+        };
+        let token = client.auth_store().auth_header();
+        match socket::connect(&shared.target, token.as_deref()) {
+            Ok(sock) => {
+                if session(&shared, sock, identity) {
+                    attempt = 0;
+                    continue;
+                }
+            }
+            Err(e) => shared.lock().fail_acks(&e),
+        }
+        let wait = backoff(attempt);
+        attempt = attempt.saturating_add(1);
+        let until = Instant::now() + wait;
+        let mut st = shared.lock();
+        while !st.closed && Instant::now() < until {
+            let left = until.saturating_duration_since(Instant::now());
+            st = shared.changed.wait_timeout(st, left).unwrap_or_else(PoisonError::into_inner).0;
+        }
+    }
+}
+
+/// One connection's life. Returns true when the server said `ready` (a healthy session
+/// that ended), false when it failed before.
+fn session(shared: &Arc<Shared>, mut sock: socket::Socket, identity: u64) -> bool {
+    let url = format!("{}/api/pubsub", shared.target.base_url);
+    let lost = |why: &str| Error::new(ErrorKind::Network, &url, format!("pub/sub connection lost: {why}"));
+    // Wait for `ready` within the connect timeout (the socket's read timeout still is that).
+    match sock.ws.read() {
+        Ok(Message::Text(t)) if serde_json::from_str::<Value>(&t).is_ok_and(|v| v["type"] == "ready") => {}
+        _ => {
+            shared.lock().fail_acks(&lost("no `ready` from the server"));
+            return false;
+        }
+    }
+    sock.poll_every(POLL);
+    {
+        let mut st = shared.lock();
+        st.connected = true;
+        let topics: Vec<String> = {
+            let mut t: Vec<String> = st.subs.values().map(|s| s.topic.clone()).collect();
+            t.dedup();
+            t.sort();
+            t.dedup();
+            t
+        };
+        // Subscribe frames go first so the topics are in place before queued publishes.
+        for topic in topics.iter().rev() {
+            let id = request_id(shared);
+            st.subscribing.insert(id.clone(), topic.clone());
+            st.outgoing.push_front(envelope("subscribe", Some(topic), &id).to_string());
+        }
+        shared.changed.notify_all();
+    }
+    let why = loop {
+        let frames: Vec<String> = {
+            let mut st = shared.lock();
+            if st.closed {
+                let _ = sock.ws.close(None);
+                let _ = sock.ws.flush();
+                break "closed";
+            }
+            if st.identity != identity {
+                break "the auth store changed";
+            }
+            if st.idle() {
+                let _ = sock.ws.close(None);
+                let _ = sock.ws.flush();
+                break "idle";
+            }
+            st.outgoing.drain(..).collect()
+        };
+        let mut failed = false;
+        for frame in frames {
+            if sock.ws.send(Message::text(frame)).is_err() {
+                failed = true;
+                break;
+            }
+        }
+        if failed {
+            break "write failed";
+        }
+        match sock.ws.read() {
+            Ok(Message::Text(text)) => handle(shared, &text),
+            Ok(Message::Close(_)) => break "the server closed the connection",
+            Ok(_) => {}
+            Err(tungstenite::Error::Io(e))
+                if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
+            {
+                // Sends a pong the server's ping may be waiting for.
+                let _ = sock.ws.flush();
+            }
+            Err(_) => break "read failed",
+        }
+    };
+    let mut st = shared.lock();
+    st.connected = false;
+    st.subscribing.clear();
+    for sub in st.subs.values_mut() {
+        sub.confirmed = false;
+    }
+    st.fail_acks(&lost(why));
+    shared.changed.notify_all();
+    true
+}
+
+/// One frame from the server.
+fn handle(shared: &Shared, text: &str) {
+    let Ok(frame) = serde_json::from_str::<Value>(text) else { return };
+    let request = frame["requestId"].as_str().unwrap_or_default().to_owned();
+    let mut st = shared.lock();
+    match frame["type"].as_str().unwrap_or_default() {
+        "message" => {
+            let topic = frame["topic"].as_str().unwrap_or_default().to_owned();
+            let event = json!({
+                "type": "message", "topic": topic, "id": frame["id"], "created": frame["created"], "data": frame["data"],
+            });
+            st.push(&topic, &event, false);
+        }
+        "subscribed" => {
+            if let Some(topic) = st.subscribing.remove(&request) {
+                st.push(&topic, &json!({"type": "subscribed", "topic": topic}), true);
+                for sub in st.subs.values_mut().filter(|s| s.topic == topic) {
+                    sub.confirmed = true;
+                }
+            }
+        }
+        "published" => {
+            if let Some(waiter) = st.acks.remove(&request) {
+                let ack = json!({"id": frame["id"], "topic": frame["topic"], "created": frame["created"]});
+                let _ = waiter.send(Ok(ack));
+            }
+        }
+        "error" => {
+            let message = frame["message"].as_str().unwrap_or("pub/sub error").to_owned();
+            let url = format!("{}/api/pubsub", shared.target.base_url);
+            let error = Error::new(ErrorKind::Http, &url, message);
+            if let Some(waiter) = st.acks.remove(&request) {
+                let _ = waiter.send(Err(error));
+            } else if let Some(topic) = st.subscribing.remove(&request) {
+                st.push(&topic, &json!({"type": "error", "topic": topic, "error": error.to_json()}), true);
+            }
+        }
+        _ => {}
+    }
+    shared.changed.notify_all();
+}
+
+/// The dispatch thread: runs callbacks one at a time, in each subscription's order.
+fn dispatch_loop(shared: Arc<Shared>, _client: BosBase) {
+    loop {
+        let id = {
+            let mut st = shared.lock();
+            loop {
+                if let Some(id) = st.ready.pop_front() {
+                    break id;
+                }
+                if st.closed || !st.running {
+                    return;
+                }
+                st = shared.changed.wait(st).unwrap_or_else(PoisonError::into_inner);
+            }
+        };
+        // Removal holds the delivery lock: a subscription removed before this point is
+        // skipped, and none is removed while its callback runs.
+        let _delivering = shared.delivery.lock();
+        let next = {
+            let mut st = shared.lock();
+            st.subs.get_mut(&id).and_then(|s| s.queue.pop_front().map(|e| (Arc::clone(&s.callback), e)))
+        };
+        if let Some((callback, event)) = next {
+            // A panicking callback must not take the dispatch thread (and every other
+            // subscription) down with it.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(&event)));
+        }
+    }
+}
+
+/// A subscription from [`PubsubService::subscribe`]; dropping it unsubscribes.
+pub struct PubSubSubscription {
+    client: BosBase,
+    id: u64,
+    topic: String,
+}
+
+impl PubSubSubscription {
+    /// Stops delivery; false when it had stopped already. When this returns the callback is
+    /// not running (unless this is called from inside it) and is never called again.
+    pub fn unsubscribe(&self) -> bool {
+        self.client.pubsub_state().remove(|id, _| id == self.id) > 0
+    }
+
+    /// Messages dropped because the callback fell [`QUEUE_LIMIT`] messages behind.
+    pub fn dropped(&self) -> u64 {
+        self.client.pubsub_state().dropped(self.id)
+    }
+
+    /// The subscribed topic.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+}
+
+impl Drop for PubSubSubscription {
+    fn drop(&mut self) {
+        self.unsubscribe();
+    }
+}
+
+impl std::fmt::Debug for PubSubSubscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PubSubSubscription").field("topic", &self.topic).finish()
+    }
+}
+
+impl crate::PubsubService {
+    /// Subscribes `callback` to `topic`. Returns at once; the callback's first call is
+    /// `{"type": "subscribed", "topic"}` once the server confirmed (or `{"type": "error",
+    /// "topic", "error"}` if it refused), then `{"type": "message", "topic", "id", "created",
+    /// "data"}` per message. Callbacks run on the client's pub/sub dispatch thread, one at a
+    /// time, in order; they may call into the client (a blocking call there delays the
+    /// other callbacks).
+    pub fn subscribe(
+        &self,
+        topic: &str,
+        callback: impl Fn(&Value) + Send + Sync + 'static,
+    ) -> Result<PubSubSubscription> {
+        let id = self.client.pubsub_state().subscribe(&self.client, topic, Arc::new(callback))?;
+        Ok(PubSubSubscription { client: self.client.clone(), id, topic: topic.to_owned() })
+    }
+
+    /// Stops every subscription of `topic`; returns how many there were.
+    pub fn unsubscribe(&self, topic: &str) -> usize {
+        self.client.pubsub_state().remove(|_, s| s.topic == topic)
+    }
+
+    /// True while the WebSocket is open (it is opened by the first subscription or publish
+    /// and closed when none is left).
+    pub fn is_connected(&self) -> bool {
+        self.client.pubsub_state().is_connected()
+    }
+}
+
+/// The subscription ids of `client`'s pub/sub, for the C ABI (which holds ids, not handles).
+pub(crate) fn subscribe_raw(client: &BosBase, topic: &str, callback: PubSubCallback) -> Result<u64> {
+    client.pubsub_state().subscribe(client, topic, callback)
+}
+
+/// See [`subscribe_raw`].
+pub(crate) fn unsubscribe_raw(client: &BosBase, id: u64) -> bool {
+    client.pubsub_state().remove(|i, _| i == id) > 0
+}
+
+/// See [`subscribe_raw`].
+pub(crate) fn dropped_raw(client: &BosBase, id: u64) -> u64 {
+    client.pubsub_state().dropped(id)
+}
