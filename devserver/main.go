@@ -21,6 +21,7 @@ func main() {
 		"upsert the demo accounts and collections on start")
 
 	registerTokenBinding(app)
+	registerAutodateFields(app)
 
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		// PocketBase's installer opens a browser when no superuser exists;
