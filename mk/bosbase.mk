@@ -5,7 +5,7 @@
 ROOT ?= $(abspath .)
 BOSBASE_SERVER := $(ROOT)/scripts/bosbase-server --demo --
 
-.PHONY: test-bosbase bosbase-test bosbase-suites bosbase-rust bosbase-c bosbase-go \
+.PHONY: test-bosbase bosbase-test bosbase-suites bosbase-smoke bosbase-rust bosbase-c bosbase-go \
 	bosbase-elixir bosbase-godot
 
 # Exit status 3 of the launcher means "no binary": reported, never a silent pass.
@@ -17,8 +17,12 @@ test-bosbase bosbase-test:
 	  *) exit $$status ;; \
 	esac
 
-bosbase-suites: bosbase-rust bosbase-c bosbase-go bosbase-elixir bosbase-godot
-	@echo "test-bosbase: Rust, C, Go, Elixir and Godot suites passed against the real BosBase server"
+bosbase-suites: bosbase-smoke bosbase-rust bosbase-c bosbase-go bosbase-elixir bosbase-godot
+	@echo "test-bosbase: curl smoke, Rust, C, Go, Elixir and Godot suites passed against the real BosBase server"
+
+# The dev server's curl smoke test (bind, sign in, unbind) against the real one.
+bosbase-smoke:
+	$(BOSBASE_SERVER) $(ROOT)/scripts/devserver-smoke
 
 bosbase-rust:
 	$(BOSBASE_SERVER) cargo test --test token_flow --test seeds --test filter --test operations
