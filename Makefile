@@ -28,7 +28,9 @@ demo: core-release devserver-build $(DEMO_PARTS:%=%-build)
 demo-run: $(DEMO_PARTS:%=%-demo)
 	@echo "demo: token flow finished in: $(DEMO_PARTS)"
 
+# The real-server suite last (mk/bosbase.mk); without the BosBase binary it says it did not run.
 test: $(TEST_PARTS:%=%-test)
+	@$(MAKE) --no-print-directory test-bosbase
 	@echo "make test: all parts passed: $(TEST_PARTS)"
 
 bench: $(BENCH_PARTS:%=%-bench)

@@ -23,6 +23,7 @@ func main() {
 	registerTokenBinding(app)
 	registerRecordCount(app)
 	registerMailbox(app)
+	registerAutodateFields(app)
 
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		// PocketBase's installer opens a browser when no superuser exists;

