@@ -25,15 +25,17 @@ bosbase-smoke:
 	$(BOSBASE_SERVER) $(ROOT)/scripts/devserver-smoke
 
 bosbase-rust:
-	$(BOSBASE_SERVER) cargo test --test token_flow --test seeds --test filter --test operations
+	$(BOSBASE_SERVER) cargo test --test token_flow --test seeds --test filter --test operations \
+		--test auth_methods --test records --test admin --test bosbase_pubsub
 
 # The C ABI tests built as c-test builds them (ASan/UBSan), plus the C and C++ examples.
 bosbase-c: core-release c-build cpp-build | $(C_BUILD)
-	for t in ffi_test contract_test call_test; do \
+	for t in ffi_test contract_test call_test surface_test pubsub_test; do \
 		cc $(C_STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -o $(C_BUILD)/$$t tests/c/$$t.c $(LINK_CORE); done
 	c++ $(CXX_STRICT) $(SANITIZE) -o $(C_BUILD)/wrapper_test tests/c/wrapper_test.cpp $(LINK_CORE)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(BOSBASE_SERVER) \
 		bash -c '$(C_BUILD)/ffi_test && $(C_BUILD)/contract_test && $(C_BUILD)/call_test && \
+			$(C_BUILD)/surface_test && $(C_BUILD)/pubsub_test && \
 			$(C_BUILD)/wrapper_test && $(C_BUILD)/token_flow && $(C_BUILD)/token_flow_cpp'
 
 # TestMain uses $BOSBASE_URL when set; TestHTTPS skips without scripts/tls-fixture (it tests

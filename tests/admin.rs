@@ -25,7 +25,7 @@ fn collections_lifecycle_import_and_scaffolds() {
     assert_eq!(created["name"], name.as_str());
     let one = pb.collections().get_one(&name, opts()).wait().unwrap();
     assert_eq!(one["id"], created["id"]);
-    let updated = pb.collections().update(&name, json!({"listRule": ""}), opts()).wait().unwrap();
+    let updated = fresh_collection_retry(|| pb.collections().update(&name, json!({"listRule": ""}), opts()).wait());
     assert_eq!(updated["listRule"], "");
     pb.collection(&name).create(json!({"n": 1}), opts()).wait().unwrap();
     assert_eq!(pb.collection(&name).get_count(opts()).wait().unwrap(), 1);
@@ -51,6 +51,21 @@ fn collections_lifecycle_import_and_scaffolds() {
     assert!(matches!(err.status(), 401 | 403), "superusers only: {err}");
 }
 
+/// BosBase (build d8bc341) refuses to change a collection for about 2 s after creating it
+/// (400 "relation … already exists"; a server bug, see the issue note). PocketBase does
+/// not. Retries that refusal only, for at most 5 s.
+fn fresh_collection_retry(call: impl Fn() -> bosbase::Result<serde_json::Value>) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match call() {
+            Err(e) if e.status() == 400 && e.message().contains("already exists") && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(250))
+            }
+            other => return other.unwrap(),
+        }
+    }
+}
+
 #[test]
 fn settings_read_update_and_tests() {
     let pb = admin();
@@ -64,9 +79,16 @@ fn settings_read_update_and_tests() {
     // S3 is not configured here: the server's test connection fails, typed.
     let err = pb.settings().test_s3("storage", opts()).wait().unwrap_err();
     assert_eq!((err.kind(), err.status()), (ErrorKind::Http, 400), "{err}");
-    // The dev server delivers mail to its mailbox, so the test email succeeds.
-    let sent = pb.settings().test_email("users", "someone@example.com", "verification", opts()).wait().unwrap();
-    assert_eq!(sent, json!(true));
+    // A server with somewhere to deliver mail (the dev server's mailbox) sends it; one
+    // without (the bare BosBase server: no SMTP, no sendmail) refuses, typed.
+    let sent = pb.settings().test_email("users", "someone@example.com", "verification", opts()).wait();
+    match common::mailbox(&pb, "someone@example.com") {
+        Some(mails) => {
+            assert_eq!(sent.unwrap(), json!(true));
+            assert!(mails.iter().any(|m| m["kind"] == "verification"), "{mails:?}");
+        }
+        None => assert_eq!(sent.unwrap_err().status(), 400),
+    }
     let err = pb
         .settings()
         .generate_apple_client_secret("client", "TEAM123456", "KEY1234567", "not a key", 3600, opts())

@@ -40,9 +40,11 @@ fn crud_and_the_owner_rules() {
     assert_eq!(got["expand"]["author"]["id"], me.as_str());
     let updated = pb.collection("posts").update(id, json!({"title": "second"}), opts()).wait().unwrap();
     assert_eq!(updated["title"], "second");
+    let (other, other_id) = signed_in();
+    let err = pb.collection("posts").update(id, json!({"author": other_id}), opts()).wait().unwrap_err();
+    assert_eq!(err.status(), 404, "a post cannot be handed to someone else");
 
     // Another account neither sees nor changes it (owner rules); creating for someone else fails.
-    let (other, _) = signed_in();
     assert_eq!(other.collection("posts").get_one(id, opts()).wait().unwrap_err().status(), 404);
     let err = other.collection("posts").create(json!({"title": "x", "author": me}), opts()).wait().unwrap_err();
     assert_eq!(err.status(), 400);
