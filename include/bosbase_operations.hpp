@@ -583,6 +583,62 @@ private:
     BosbaseClient *client_;
 };
 
+/// The `langchaingo.*` operations.
+class LangchaingoService {
+public:
+    explicit LangchaingoService(BosbaseClient *client) : client_(client) {}
+
+    /// A chat completion from the server's LLM provider: `payload` `{prompt | messages, model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here). (`langchaingo.completions`)
+    std::string completions(const std::string &payload_json, const std::string &options_json = "") const {
+        return detail::call(client_, "langchaingo.completions", detail::args({{"payload", payload_json}}), options_json);
+    }
+    /// Answers `payload.question` from an LLM-document `collection` (`topK?`, `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not tested here). (`langchaingo.rag`)
+    std::string rag(const std::string &payload_json, const std::string &options_json = "") const {
+        return detail::call(client_, "langchaingo.rag", detail::args({{"payload", payload_json}}), options_json);
+    }
+    /// Answers `payload.query` from an LLM-document `collection` (as `rag`; provider needed; not tested here). (`langchaingo.queryDocuments`)
+    std::string query_documents(const std::string &payload_json, const std::string &options_json = "") const {
+        return detail::call(client_, "langchaingo.queryDocuments", detail::args({{"payload", payload_json}}), options_json);
+    }
+    /// Turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers: `{sql, answer, columns?, rows?}` (provider needed; not tested here). (`langchaingo.sql`)
+    std::string sql(const std::string &payload_json, const std::string &options_json = "") const {
+        return detail::call(client_, "langchaingo.sql", detail::args({{"payload", payload_json}}), options_json);
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
+/// The `redis.*` operations.
+class RedisService {
+public:
+    explicit RedisService(BosbaseClient *client) : client_(client) {}
+
+    /// One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed; not tested here). (`redis.listKeys`)
+    std::string list_keys(const std::string &cursor = "0", const std::string &pattern = "", const std::string &options_json = "") const {
+        return detail::call(client_, "redis.listKeys", detail::args({{"cursor", detail::json_string(cursor)}, {"pattern", detail::json_string(pattern)}}), options_json);
+    }
+    /// Creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here). (`redis.createKey`)
+    std::string create_key(const std::string &entry_json, const std::string &options_json = "") const {
+        return detail::call(client_, "redis.createKey", detail::args({{"entry", entry_json}}), options_json);
+    }
+    /// A key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here). (`redis.getKey`)
+    std::string get_key(const std::string &key, const std::string &options_json = "") const {
+        return detail::call(client_, "redis.getKey", detail::args({{"key", detail::json_string(key)}}), options_json);
+    }
+    /// Replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here). (`redis.updateKey`)
+    std::string update_key(const std::string &key, const std::string &entry_json, const std::string &options_json = "") const {
+        return detail::call(client_, "redis.updateKey", detail::args({{"key", detail::json_string(key)}, {"entry", entry_json}}), options_json);
+    }
+    /// Deletes a key (REDIS_URL needed; not tested here). (`redis.deleteKey`)
+    bool delete_key(const std::string &key, const std::string &options_json = "") const {
+        return detail::call(client_, "redis.deleteKey", detail::args({{"key", detail::json_string(key)}}), options_json) == "true";
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
 /// The services of a client; `Client` derives from it (CRTP: `Self::get()` is the handle).
 template <class Self>
 class Services {
@@ -603,6 +659,8 @@ public:
     SqlService sql() const { return SqlService(self().get()); }
     ScriptsService scripts() const { return ScriptsService(self().get()); }
     ScriptPermissionsService script_permissions() const { return ScriptPermissionsService(self().get()); }
+    LangchaingoService langchaingo() const { return LangchaingoService(self().get()); }
+    RedisService redis() const { return RedisService(self().get()); }
 
 private:
     const Self &self() const { return static_cast<const Self &>(*this); }

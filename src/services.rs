@@ -68,6 +68,14 @@ impl BosBase {
     pub fn script_permissions(&self) -> ScriptPermissionsService {
         ScriptPermissionsService { client: self.clone() }
     }
+    /// The `langchaingo.*` operations.
+    pub fn langchaingo(&self) -> LangchaingoService {
+        LangchaingoService { client: self.clone() }
+    }
+    /// The `redis.*` operations.
+    pub fn redis(&self) -> RedisService {
+        RedisService { client: self.clone() }
+    }
 }
 
 /// The `health.*` operations, from [`BosBase::health`].
@@ -906,6 +914,98 @@ impl ScriptPermissionsService {
         let mut args = Map::new();
         args.insert("scriptName".to_owned(), Value::from(script_name));
         self.client.operation("scriptPermissions.delete", args, options)
+    }
+}
+
+/// The `langchaingo.*` operations, from [`BosBase::langchaingo`].
+#[derive(Clone, Debug)]
+pub struct LangchaingoService {
+    client: BosBase,
+}
+
+impl LangchaingoService {
+    /// A chat completion from the server's LLM provider: `payload` `{prompt | messages, model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here).
+    ///
+    /// Operation `langchaingo.completions`.
+    pub fn completions(&self, payload: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("payload".to_owned(), payload);
+        self.client.operation("langchaingo.completions", args, options)
+    }
+    /// Answers `payload.question` from an LLM-document `collection` (`topK?`, `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not tested here).
+    ///
+    /// Operation `langchaingo.rag`.
+    pub fn rag(&self, payload: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("payload".to_owned(), payload);
+        self.client.operation("langchaingo.rag", args, options)
+    }
+    /// Answers `payload.query` from an LLM-document `collection` (as `rag`; provider needed; not tested here).
+    ///
+    /// Operation `langchaingo.queryDocuments`.
+    pub fn query_documents(&self, payload: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("payload".to_owned(), payload);
+        self.client.operation("langchaingo.queryDocuments", args, options)
+    }
+    /// Turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers: `{sql, answer, columns?, rows?}` (provider needed; not tested here).
+    ///
+    /// Operation `langchaingo.sql`.
+    pub fn sql(&self, payload: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("payload".to_owned(), payload);
+        self.client.operation("langchaingo.sql", args, options)
+    }
+}
+
+/// The `redis.*` operations, from [`BosBase::redis`].
+#[derive(Clone, Debug)]
+pub struct RedisService {
+    client: BosBase,
+}
+
+impl RedisService {
+    /// One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed; not tested here).
+    ///
+    /// Operation `redis.listKeys`.
+    pub fn list_keys(&self, cursor: &str, pattern: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("cursor".to_owned(), Value::from(cursor));
+        args.insert("pattern".to_owned(), Value::from(pattern));
+        self.client.operation("redis.listKeys", args, options)
+    }
+    /// Creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+    ///
+    /// Operation `redis.createKey`.
+    pub fn create_key(&self, entry: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("entry".to_owned(), entry);
+        self.client.operation("redis.createKey", args, options)
+    }
+    /// A key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+    ///
+    /// Operation `redis.getKey`.
+    pub fn get_key(&self, key: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("key".to_owned(), Value::from(key));
+        self.client.operation("redis.getKey", args, options)
+    }
+    /// Replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+    ///
+    /// Operation `redis.updateKey`.
+    pub fn update_key(&self, key: &str, entry: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("key".to_owned(), Value::from(key));
+        args.insert("entry".to_owned(), entry);
+        self.client.operation("redis.updateKey", args, options)
+    }
+    /// Deletes a key (REDIS_URL needed; not tested here).
+    ///
+    /// Operation `redis.deleteKey`.
+    pub fn delete_key(&self, key: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("key".to_owned(), Value::from(key));
+        self.client.operation("redis.deleteKey", args, options)
     }
 }
 

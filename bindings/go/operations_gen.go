@@ -1407,6 +1407,171 @@ func (s *ScriptPermissionsService) DeleteCtx(ctx context.Context, scriptName str
 	return s.client.runBool(ctx, "scriptPermissions.delete", map[string]any{"scriptName": scriptName}, body, query, headers)
 }
 
+// LangchaingoService runs the "langchaingo.*" operations; get it with Client.Langchaingo.
+type LangchaingoService struct {
+	client *Client
+}
+
+// Langchaingo returns the service of the "langchaingo.*" operations.
+func (c *Client) Langchaingo() *LangchaingoService {
+	return &LangchaingoService{client: c}
+}
+
+// Completions a chat completion from the server's LLM provider: `payload` `{prompt | messages,
+// model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here).
+//
+// Operation "langchaingo.completions" (POST /api/langchaingo/completions). It blocks until
+// the answer or the call's deadline; CompletionsCtx can be cancelled.
+func (s *LangchaingoService) Completions(payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CompletionsCtx(context.Background(), payload, body, query, headers)
+}
+
+// CompletionsCtx is Completions under ctx: when ctx is done before the call finishes, the call
+// is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *LangchaingoService) CompletionsCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "langchaingo.completions", map[string]any{"payload": payload}, body, query, headers)
+}
+
+// Rag answers `payload.question` from an LLM-document `collection` (`topK?`,
+// `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not
+// tested here).
+//
+// Operation "langchaingo.rag" (POST /api/langchaingo/rag). It blocks until the answer or the
+// call's deadline; RagCtx can be cancelled.
+func (s *LangchaingoService) Rag(payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.RagCtx(context.Background(), payload, body, query, headers)
+}
+
+// RagCtx is Rag under ctx: when ctx is done before the call finishes, the call is cancelled
+// and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
+// ctx.Err()) (see Client.CallCtx).
+func (s *LangchaingoService) RagCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "langchaingo.rag", map[string]any{"payload": payload}, body, query, headers)
+}
+
+// QueryDocuments answers `payload.query` from an LLM-document `collection` (as `rag`; provider
+// needed; not tested here).
+//
+// Operation "langchaingo.queryDocuments" (POST /api/langchaingo/documents/query). It blocks
+// until the answer or the call's deadline; QueryDocumentsCtx can be cancelled.
+func (s *LangchaingoService) QueryDocuments(payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.QueryDocumentsCtx(context.Background(), payload, body, query, headers)
+}
+
+// QueryDocumentsCtx is QueryDocuments under ctx: when ctx is done before the call finishes,
+// the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
+// matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *LangchaingoService) QueryDocumentsCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "langchaingo.queryDocuments", map[string]any{"payload": payload}, body, query, headers)
+}
+
+// Sql turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers:
+// `{sql, answer, columns?, rows?}` (provider needed; not tested here).
+//
+// Operation "langchaingo.sql" (POST /api/langchaingo/sql). It blocks until the answer or the
+// call's deadline; SqlCtx can be cancelled.
+func (s *LangchaingoService) Sql(payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.SqlCtx(context.Background(), payload, body, query, headers)
+}
+
+// SqlCtx is Sql under ctx: when ctx is done before the call finishes, the call is cancelled
+// and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
+// ctx.Err()) (see Client.CallCtx).
+func (s *LangchaingoService) SqlCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "langchaingo.sql", map[string]any{"payload": payload}, body, query, headers)
+}
+
+// RedisService runs the "redis.*" operations; get it with Client.Redis.
+type RedisService struct {
+	client *Client
+}
+
+// Redis returns the service of the "redis.*" operations.
+func (c *Client) Redis() *RedisService {
+	return &RedisService{client: c}
+}
+
+// ListKeys one SCAN step over the keys (`pattern` a glob; options.query `count`); returns
+// `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL
+// needed; not tested here).
+//
+// Operation "redis.listKeys" (GET /api/redis/keys). A zero value of an argument with a
+// default means that default (cursor "0", pattern ""). It blocks until the answer or the
+// call's deadline; ListKeysCtx can be cancelled.
+func (s *RedisService) ListKeys(cursor, pattern string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.ListKeysCtx(context.Background(), cursor, pattern, body, query, headers)
+}
+
+// ListKeysCtx is ListKeys under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RedisService) ListKeysCtx(ctx context.Context, cursor, pattern string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "redis.listKeys", map[string]any{"cursor": orDefault(cursor), "pattern": orDefault(pattern)}, body, query, headers)
+}
+
+// CreateKey creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns
+// `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+//
+// Operation "redis.createKey" (POST /api/redis/keys). It blocks until the answer or the
+// call's deadline; CreateKeyCtx can be cancelled.
+func (s *RedisService) CreateKey(entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CreateKeyCtx(context.Background(), entry, body, query, headers)
+}
+
+// CreateKeyCtx is CreateKey under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RedisService) CreateKeyCtx(ctx context.Context, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "redis.createKey", map[string]any{"entry": entry}, body, query, headers)
+}
+
+// GetKey a key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+//
+// Operation "redis.getKey" (GET /api/redis/keys/{key}). It blocks until the answer or the
+// call's deadline; GetKeyCtx can be cancelled.
+func (s *RedisService) GetKey(key string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GetKeyCtx(context.Background(), key, body, query, headers)
+}
+
+// GetKeyCtx is GetKey under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RedisService) GetKeyCtx(ctx context.Context, key string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "redis.getKey", map[string]any{"key": key}, body, query, headers)
+}
+
+// UpdateKey replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value,
+// ttlSeconds?}` (REDIS_URL needed; not tested here).
+//
+// Operation "redis.updateKey" (PUT /api/redis/keys/{key}). It blocks until the answer or the
+// call's deadline; UpdateKeyCtx can be cancelled.
+func (s *RedisService) UpdateKey(key string, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateKeyCtx(context.Background(), key, entry, body, query, headers)
+}
+
+// UpdateKeyCtx is UpdateKey under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RedisService) UpdateKeyCtx(ctx context.Context, key string, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "redis.updateKey", map[string]any{"key": key, "entry": entry}, body, query, headers)
+}
+
+// DeleteKey deletes a key (REDIS_URL needed; not tested here).
+//
+// Operation "redis.deleteKey" (DELETE /api/redis/keys/{key}). It blocks until the answer or
+// the call's deadline; DeleteKeyCtx can be cancelled.
+func (s *RedisService) DeleteKey(key string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.DeleteKeyCtx(context.Background(), key, body, query, headers)
+}
+
+// DeleteKeyCtx is DeleteKey under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RedisService) DeleteKeyCtx(ctx context.Context, key string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "redis.deleteKey", map[string]any{"key": key}, body, query, headers)
+}
+
 // BindCustomToken binds a custom token to the account with this email and password; never
 // changes the auth store.
 //

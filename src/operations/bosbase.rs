@@ -2,8 +2,12 @@
 //! records, collection schemas and SQL tables, the pgvector document store (`vectors`),
 //! LLM documents, caches, GraphQL, SQL, stored scripts and script permissions. Names follow
 //! the BosBase JS SDK (`pb.vectors.search`, `pb.caches.setEntry`, …). Every route here
-//! except `records.vectorSearch` (which follows the collection's list rule) needs a
-//! superuser.
+//! needs a superuser except `records.vectorSearch` (the collection's list rule applies) and
+//! `langchaingo.*` (any signed-in user).
+//!
+//! Rows whose service is not on a bare server (PostgreSQL + pgvector only) say so in their
+//! doc: `scripts.execute*` (the separate Python functions service), `langchaingo.*` (an
+//! OpenAI-compatible provider), `redis.*` (REDIS_URL).
 //!
 //! Groups other than `records` take their own `collection` (a vector or LLM-document
 //! collection, not a record collection) as an ordinary first argument; only `records.*`
@@ -12,7 +16,7 @@
 //! Optional request fields that have no typed argument go in `options.body`; a typed
 //! argument's default is always what the server does when the field is absent.
 
-use super::ArgType::{Array, Boolean, Integer, Object};
+use super::ArgType::{self, Array, Boolean, Integer, Object};
 use super::{Arg, Exec, Operation, Place, Shape, COLLECTION, ROW};
 
 const NAME: Arg = Arg::path("name");
@@ -451,6 +455,81 @@ pub(super) const OPERATIONS: &[Operation] = &[
         args: &[SCRIPT_NAME],
         result: Shape::True,
         doc: "Deletes a script's permission entry (superusers only).",
+        ..ROW
+    },
+    // LangChainGo (signed-in users): they need an OpenAI-compatible provider configured on
+    // the server (OPENAI_API_KEY, OPENAI_BASE_URL); not tested here.
+    Operation {
+        name: "langchaingo.completions",
+        method: "POST",
+        path: "/api/langchaingo/completions",
+        args: &[fields("payload")],
+        doc: "A chat completion from the server's LLM provider: `payload` `{prompt | messages, model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here).",
+        ..ROW
+    },
+    Operation {
+        name: "langchaingo.rag",
+        method: "POST",
+        path: "/api/langchaingo/rag",
+        args: &[fields("payload")],
+        doc: "Answers `payload.question` from an LLM-document `collection` (`topK?`, `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not tested here).",
+        ..ROW
+    },
+    Operation {
+        name: "langchaingo.queryDocuments",
+        method: "POST",
+        path: "/api/langchaingo/documents/query",
+        args: &[fields("payload")],
+        doc: "Answers `payload.query` from an LLM-document `collection` (as `rag`; provider needed; not tested here).",
+        ..ROW
+    },
+    Operation {
+        name: "langchaingo.sql",
+        method: "POST",
+        path: "/api/langchaingo/sql",
+        args: &[fields("payload")],
+        doc: "Turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers: `{sql, answer, columns?, rows?}` (provider needed; not tested here).",
+        ..ROW
+    },
+    // Redis keys (superusers): the routes exist only when the server has REDIS_URL; not
+    // tested here.
+    Operation {
+        name: "redis.listKeys",
+        path: "/api/redis/keys",
+        args: &[Arg::new("cursor", Place::Query, ArgType::String).or("\"0\""), Arg::new("pattern", Place::Query, ArgType::String).or("\"\"")],
+        doc: "One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is \"0\" (REDIS_URL needed; not tested here).",
+        ..ROW
+    },
+    Operation {
+        name: "redis.createKey",
+        method: "POST",
+        path: "/api/redis/keys",
+        args: &[fields("entry")],
+        doc: "Creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).",
+        ..ROW
+    },
+    Operation {
+        name: "redis.getKey",
+        path: "/api/redis/keys/{key}",
+        args: &[KEY],
+        doc: "A key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).",
+        ..ROW
+    },
+    Operation {
+        name: "redis.updateKey",
+        method: "PUT",
+        path: "/api/redis/keys/{key}",
+        args: &[KEY, fields("entry")],
+        doc: "Replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).",
+        ..ROW
+    },
+    Operation {
+        name: "redis.deleteKey",
+        method: "DELETE",
+        path: "/api/redis/keys/{key}",
+        args: &[KEY],
+        result: Shape::True,
+        doc: "Deletes a key (REDIS_URL needed; not tested here).",
         ..ROW
     },
 ];

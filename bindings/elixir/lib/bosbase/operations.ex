@@ -1424,3 +1424,128 @@ defmodule Bosbase.ScriptPermissions do
     Bosbase.Call.run(client, "scriptPermissions.delete", args, opts)
   end
 end
+
+defmodule Bosbase.Langchaingo do
+  @moduledoc """
+  The `langchaingo.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  A chat completion from the server's LLM provider: `payload` `{prompt | messages, model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here).
+
+  Operation `langchaingo.completions` (`POST /api/langchaingo/completions`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec completions(Bosbase.Client.t(), map(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def completions(client, payload, opts \\ []) do
+    args = %{"payload" => payload}
+
+    Bosbase.Call.run(client, "langchaingo.completions", args, opts)
+  end
+
+  @doc """
+  Answers `payload.question` from an LLM-document `collection` (`topK?`, `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not tested here).
+
+  Operation `langchaingo.rag` (`POST /api/langchaingo/rag`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec rag(Bosbase.Client.t(), map(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def rag(client, payload, opts \\ []) do
+    args = %{"payload" => payload}
+
+    Bosbase.Call.run(client, "langchaingo.rag", args, opts)
+  end
+
+  @doc """
+  Answers `payload.query` from an LLM-document `collection` (as `rag`; provider needed; not tested here).
+
+  Operation `langchaingo.queryDocuments` (`POST /api/langchaingo/documents/query`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec query_documents(Bosbase.Client.t(), map(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def query_documents(client, payload, opts \\ []) do
+    args = %{"payload" => payload}
+
+    Bosbase.Call.run(client, "langchaingo.queryDocuments", args, opts)
+  end
+
+  @doc """
+  Turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers: `{sql, answer, columns?, rows?}` (provider needed; not tested here).
+
+  Operation `langchaingo.sql` (`POST /api/langchaingo/sql`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec sql(Bosbase.Client.t(), map(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def sql(client, payload, opts \\ []) do
+    args = %{"payload" => payload}
+
+    Bosbase.Call.run(client, "langchaingo.sql", args, opts)
+  end
+end
+
+defmodule Bosbase.Redis do
+  @moduledoc """
+  The `redis.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed; not tested here).
+
+  Operation `redis.listKeys` (`GET /api/redis/keys`). `cursor` defaults to `"0"`, `pattern` defaults to `""`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec list_keys(Bosbase.Client.t(), String.t(), String.t(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def list_keys(client, cursor \\ "0", pattern \\ "", opts \\ []) do
+    args = %{"cursor" => cursor, "pattern" => pattern}
+
+    Bosbase.Call.run(client, "redis.listKeys", args, opts)
+  end
+
+  @doc """
+  Creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+
+  Operation `redis.createKey` (`POST /api/redis/keys`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec create_key(Bosbase.Client.t(), map(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def create_key(client, entry, opts \\ []) do
+    args = %{"entry" => entry}
+
+    Bosbase.Call.run(client, "redis.createKey", args, opts)
+  end
+
+  @doc """
+  A key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+
+  Operation `redis.getKey` (`GET /api/redis/keys/{key}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get_key(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def get_key(client, key, opts \\ []) do
+    args = %{"key" => key}
+
+    Bosbase.Call.run(client, "redis.getKey", args, opts)
+  end
+
+  @doc """
+  Replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+
+  Operation `redis.updateKey` (`PUT /api/redis/keys/{key}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec update_key(Bosbase.Client.t(), String.t(), map(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def update_key(client, key, entry, opts \\ []) do
+    args = %{"key" => key, "entry" => entry}
+
+    Bosbase.Call.run(client, "redis.updateKey", args, opts)
+  end
+
+  @doc """
+  Deletes a key (REDIS_URL needed; not tested here).
+
+  Operation `redis.deleteKey` (`DELETE /api/redis/keys/{key}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec delete_key(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def delete_key(client, key, opts \\ []) do
+    args = %{"key" => key}
+
+    Bosbase.Call.run(client, "redis.deleteKey", args, opts)
+  end
+end

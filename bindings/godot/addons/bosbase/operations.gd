@@ -89,6 +89,16 @@ func script_permissions() -> ScriptPermissionsService:
 	return ScriptPermissionsService.new(self)
 
 
+## The [code]langchaingo.*[/code] operations, e.g. [code]await pb.langchaingo().completions()[/code].
+func langchaingo() -> LangchaingoService:
+	return LangchaingoService.new(self)
+
+
+## The [code]redis.*[/code] operations, e.g. [code]await pb.redis().list_keys()[/code].
+func redis() -> RedisService:
+	return RedisService.new(self)
+
+
 ## The [code]health.*[/code] operations of one client: [code]pb.health()[/code].
 class HealthService:
 	extends RefCounted
@@ -975,3 +985,90 @@ class ScriptPermissionsService:
 			{"scriptName": script_name},
 			options
 		)
+
+
+## The [code]langchaingo.*[/code] operations of one client: [code]pb.langchaingo()[/code].
+class LangchaingoService:
+	extends RefCounted
+
+	var _client = null  # bosbase.gd
+
+	func _init(client: RefCounted) -> void:
+		_client = client
+
+	## A chat completion from the server's LLM provider: [code]payload[/code]
+	## [code]{prompt | messages, model?, temperature?, maxTokens?, topP?, stop?, json?}[/code]
+	## (provider needed; not tested here). Operation [code]langchaingo.completions[/code]
+	## ([code]POST /api/langchaingo/completions[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func completions(payload: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("langchaingo.completions", {"payload": payload}, options)
+
+	## Answers [code]payload.question[/code] from an LLM-document [code]collection[/code]
+	## ([code]topK?[/code], [code]scoreThreshold?[/code], [code]filters?[/code],
+	## [code]promptTemplate?[/code], [code]returnSources?[/code]; provider needed; not tested here).
+	## Operation [code]langchaingo.rag[/code] ([code]POST /api/langchaingo/rag[/code]); the returned
+	## [Signal] gives the result or a [ClientResponseError].
+	func rag(payload: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("langchaingo.rag", {"payload": payload}, options)
+
+	## Answers [code]payload.query[/code] from an LLM-document [code]collection[/code] (as
+	## [code]rag[/code]; provider needed; not tested here). Operation
+	## [code]langchaingo.queryDocuments[/code] ([code]POST /api/langchaingo/documents/query[/code]);
+	## the returned [Signal] gives the result or a [ClientResponseError].
+	func query_documents(payload: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("langchaingo.queryDocuments", {"payload": payload}, options)
+
+	## Turns [code]payload.query[/code] (natural language, over [code]tables?[/code]) into SQL, runs
+	## it and answers: [code]{sql, answer, columns?, rows?}[/code] (provider needed; not tested
+	## here). Operation [code]langchaingo.sql[/code] ([code]POST /api/langchaingo/sql[/code]); the
+	## returned [Signal] gives the result or a [ClientResponseError].
+	func sql(payload: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("langchaingo.sql", {"payload": payload}, options)
+
+
+## The [code]redis.*[/code] operations of one client: [code]pb.redis()[/code].
+class RedisService:
+	extends RefCounted
+
+	var _client = null  # bosbase.gd
+
+	func _init(client: RefCounted) -> void:
+		_client = client
+
+	## One SCAN step over the keys ([code]pattern[/code] a glob; options.query [code]count[/code]);
+	## returns [code]{cursor, items: [{key}]}[/code] — continue with the answer's cursor until it is
+	## "0" (REDIS_URL needed; not tested here). Operation [code]redis.listKeys[/code] ([code]GET
+	## /api/redis/keys[/code]); the returned [Signal] gives the result or a [ClientResponseError].
+	func list_keys(cursor: String = "0", pattern: String = "", options: Dictionary = {}) -> Signal:
+		return _client.call_operation(
+			"redis.listKeys",
+			{"cursor": cursor, "pattern": pattern},
+			options
+		)
+
+	## Creates a key: [code]entry[/code] [code]{key, value, ttlSeconds?}[/code] ([code]value[/code]
+	## any JSON); returns [code]{key, value, ttlSeconds?}[/code] (REDIS_URL needed; not tested
+	## here). Operation [code]redis.createKey[/code] ([code]POST /api/redis/keys[/code]); the
+	## returned [Signal] gives the result or a [ClientResponseError].
+	func create_key(entry: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("redis.createKey", {"entry": entry}, options)
+
+	## A key's [code]{key, value, ttlSeconds?}[/code] (REDIS_URL needed; not tested here). Operation
+	## [code]redis.getKey[/code] ([code]GET /api/redis/keys/{key}[/code]); the returned [Signal]
+	## gives the result or a [ClientResponseError].
+	func get_key(key: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("redis.getKey", {"key": key}, options)
+
+	## Replaces a key's value: [code]entry[/code] [code]{value, ttlSeconds?}[/code]; returns
+	## [code]{key, value, ttlSeconds?}[/code] (REDIS_URL needed; not tested here). Operation
+	## [code]redis.updateKey[/code] ([code]PUT /api/redis/keys/{key}[/code]); the returned [Signal]
+	## gives the result or a [ClientResponseError].
+	func update_key(key: String, entry: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("redis.updateKey", {"key": key, "entry": entry}, options)
+
+	## Deletes a key (REDIS_URL needed; not tested here). Operation [code]redis.deleteKey[/code]
+	## ([code]DELETE /api/redis/keys/{key}[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func delete_key(key: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("redis.deleteKey", {"key": key}, options)
