@@ -108,7 +108,7 @@ public:
         return detail::call(client_, "records.update", detail::args({{"collection", detail::json_string(name_)}, {"id", detail::json_string(id)}, {"data", data_json}}), options_json);
     }
     /// Deletes record `id`; deleting the signed-in account clears the auth store. (`records.delete`)
-    bool delete(const std::string &id, const std::string &options_json = "") const {
+    bool delete_(const std::string &id, const std::string &options_json = "") const {
         return detail::call(client_, "records.delete", detail::args({{"collection", detail::json_string(name_)}, {"id", detail::json_string(id)}}), options_json) == "true";
     }
     /// The records nearest to `queryVector` by the vector field `field` (pgvector; `limit` 1..200, `distance` `cosine|l2|inner_product|l1` or "" for the field's own, `filter` a record filter applied first); the collection's list rule applies. Returns a list page `{items, page, perPage, totalItems: -1, totalPages: -1}` whose items carry `_distance` and `_score` (options.body `includeDistance: false` leaves them out). (`records.vectorSearch`)
@@ -193,7 +193,7 @@ public:
         return detail::call(client_, "collections.update", detail::args({{"idOrName", detail::json_string(id_or_name)}, {"data", data_json}}), options_json);
     }
     /// Deletes a collection and its records (superusers only). (`collections.delete`)
-    bool delete(const std::string &id_or_name, const std::string &options_json = "") const {
+    bool delete_(const std::string &id_or_name, const std::string &options_json = "") const {
         return detail::call(client_, "collections.delete", detail::args({{"idOrName", detail::json_string(id_or_name)}}), options_json) == "true";
     }
     /// Deletes every record of a collection, keeping the collection (superusers only). (`collections.truncate`)
@@ -247,8 +247,8 @@ public:
         return detail::call(client_, "settings.testS3", detail::args({{"filesystem", detail::json_string(filesystem)}}), options_json) == "true";
     }
     /// Sends a test email of `template` (`verification`, `password-reset`, `email-change`, `otp`, `login-alert`) for `collection` (superusers only). (`settings.testEmail`)
-    bool test_email(const std::string &collection, const std::string &email, const std::string &template, const std::string &options_json = "") const {
-        return detail::call(client_, "settings.testEmail", detail::args({{"collection", detail::json_string(collection)}, {"email", detail::json_string(email)}, {"template", detail::json_string(template)}}), options_json) == "true";
+    bool test_email(const std::string &collection, const std::string &email, const std::string &template_, const std::string &options_json = "") const {
+        return detail::call(client_, "settings.testEmail", detail::args({{"collection", detail::json_string(collection)}, {"email", detail::json_string(email)}, {"template", detail::json_string(template_)}}), options_json) == "true";
     }
     /// Signs an Apple OAuth2 client secret from a private key (superusers only); returns `{secret}`. (`settings.generateAppleClientSecret`)
     std::string generate_apple_client_secret(const std::string &client_id, const std::string &team_id, const std::string &key_id, const std::string &private_key, long long duration, const std::string &options_json = "") const {
@@ -317,7 +317,7 @@ public:
         return detail::call(client_, "backups.upload", detail::args({}), options_json) == "true";
     }
     /// Deletes a backup (superusers only). (`backups.delete`)
-    bool delete(const std::string &key, const std::string &options_json = "") const {
+    bool delete_(const std::string &key, const std::string &options_json = "") const {
         return detail::call(client_, "backups.delete", detail::args({{"key", detail::json_string(key)}}), options_json) == "true";
     }
     /// Restores a backup; the server restarts (superusers only). (`backups.restore`)
@@ -375,7 +375,7 @@ public:
         return detail::call(client_, "vectors.update", detail::args({{"collection", detail::json_string(collection)}, {"id", detail::json_string(id)}, {"document", document_json}}), options_json);
     }
     /// Deletes a vector document (also when there is none; superusers only). (`vectors.delete`)
-    bool delete(const std::string &collection, const std::string &id, const std::string &options_json = "") const {
+    bool delete_(const std::string &collection, const std::string &id, const std::string &options_json = "") const {
         return detail::call(client_, "vectors.delete", detail::args({{"collection", detail::json_string(collection)}, {"id", detail::json_string(id)}}), options_json) == "true";
     }
     /// The documents nearest to `queryVector` (`limit` 1..100; `filter`: metadata fields that must equal the given values; options.body `minScore`, `maxDistance`, `includeDistance`, `includeContent`); returns `{results: [{document, score, distance?}], queryTime}` (superusers only). (`vectors.search`)
@@ -421,7 +421,7 @@ public:
         return detail::call(client_, "llmDocuments.update", detail::args({{"collection", detail::json_string(collection)}, {"id", detail::json_string(id)}, {"document", document_json}}), options_json);
     }
     /// Deletes an LLM document (superusers only). (`llmDocuments.delete`)
-    bool delete(const std::string &collection, const std::string &id, const std::string &options_json = "") const {
+    bool delete_(const std::string &collection, const std::string &id, const std::string &options_json = "") const {
         return detail::call(client_, "llmDocuments.delete", detail::args({{"collection", detail::json_string(collection)}, {"id", detail::json_string(id)}}), options_json) == "true";
     }
     /// The documents most similar to `payload` `{queryEmbedding | queryText, limit?, where?, negative?}` (`queryText` needs the server's provider); returns `{results: [{id, content, metadata, similarity}]}` (superusers only). (`llmDocuments.query`)
@@ -451,7 +451,7 @@ public:
         return detail::call(client_, "caches.update", detail::args({{"name", detail::json_string(name)}, {"config", config_json}}), options_json);
     }
     /// Deletes a cache and its entries (superusers only). (`caches.delete`)
-    bool delete(const std::string &name, const std::string &options_json = "") const {
+    bool delete_(const std::string &name, const std::string &options_json = "") const {
         return detail::call(client_, "caches.delete", detail::args({{"name", detail::json_string(name)}}), options_json) == "true";
     }
     /// Stores `entry` `{value, ttlSeconds?}` under `key` (`value`: any JSON; `ttlSeconds` 0 = no expiry, absent or negative = the cache's default; a missing cache is created); returns `{cache, key, value, source, expiresAt?}` (superusers only). (`caches.setEntry`)
@@ -525,7 +525,7 @@ public:
         return detail::call(client_, "scripts.update", detail::args({{"name", detail::json_string(name)}, {"changes", changes_json}}), options_json);
     }
     /// Deletes a stored script (superusers only). (`scripts.delete`)
-    bool delete(const std::string &name, const std::string &options_json = "") const {
+    bool delete_(const std::string &name, const std::string &options_json = "") const {
         return detail::call(client_, "scripts.delete", detail::args({{"name", detail::json_string(name)}}), options_json) == "true";
     }
     /// Writes the file part `file` to `path` (relative; "" = the part's filename) inside the server's EXECUTE_PATH, replacing it; returns `{output, path}` (superusers only). (`scripts.upload`)
@@ -575,7 +575,7 @@ public:
         return detail::call(client_, "scriptPermissions.update", detail::args({{"scriptName", detail::json_string(script_name)}, {"data", data_json}}), options_json);
     }
     /// Deletes a script's permission entry (superusers only). (`scriptPermissions.delete`)
-    bool delete(const std::string &script_name, const std::string &options_json = "") const {
+    bool delete_(const std::string &script_name, const std::string &options_json = "") const {
         return detail::call(client_, "scriptPermissions.delete", detail::args({{"scriptName", detail::json_string(script_name)}}), options_json) == "true";
     }
 
