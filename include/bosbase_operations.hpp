@@ -108,8 +108,12 @@ public:
         return detail::call(client_, "records.update", detail::args({{"collection", detail::json_string(name_)}, {"id", detail::json_string(id)}, {"data", data_json}}), options_json);
     }
     /// Deletes record `id`; deleting the signed-in account clears the auth store. (`records.delete`)
-    bool delete(const std::string &id, const std::string &options_json = "") const {
+    bool delete_(const std::string &id, const std::string &options_json = "") const {
         return detail::call(client_, "records.delete", detail::args({{"collection", detail::json_string(name_)}, {"id", detail::json_string(id)}}), options_json) == "true";
+    }
+    /// The records nearest to `queryVector` by the vector field `field` (pgvector; `limit` 1..200, `distance` `cosine|l2|inner_product|l1` or "" for the field's own, `filter` a record filter applied first); the collection's list rule applies. Returns a list page `{items, page, perPage, totalItems: -1, totalPages: -1}` whose items carry `_distance` and `_score` (options.body `includeDistance: false` leaves them out). (`records.vectorSearch`)
+    std::string vector_search(const std::string &field, const std::string &query_vector_json, long long limit = 20, const std::string &distance = "", const std::string &filter = "", const std::string &options_json = "") const {
+        return detail::call(client_, "records.vectorSearch", detail::args({{"collection", detail::json_string(name_)}, {"field", detail::json_string(field)}, {"queryVector", query_vector_json}, {"limit", std::to_string(limit)}, {"distance", detail::json_string(distance)}, {"filter", detail::json_string(filter)}}), options_json);
     }
 
 private:
@@ -203,7 +207,7 @@ public:
         return detail::call(client_, "collections.update", detail::args({{"idOrName", detail::json_string(id_or_name)}, {"data", data_json}}), options_json);
     }
     /// Deletes a collection and its records (superusers only). (`collections.delete`)
-    bool delete(const std::string &id_or_name, const std::string &options_json = "") const {
+    bool delete_(const std::string &id_or_name, const std::string &options_json = "") const {
         return detail::call(client_, "collections.delete", detail::args({{"idOrName", detail::json_string(id_or_name)}}), options_json) == "true";
     }
     /// Deletes every record of a collection, keeping the collection (superusers only). (`collections.truncate`)
@@ -217,6 +221,22 @@ public:
     /// Blank collection definitions per type (`auth`, `base`, `view`; superusers only). (`collections.getScaffolds`)
     std::string get_scaffolds(const std::string &options_json = "") const {
         return detail::call(client_, "collections.getScaffolds", detail::args({}), options_json);
+    }
+    /// A collection's simplified schema, `{name, type, fields: [{name, type, required, system, hidden}]}` (superusers only). (`collections.getSchema`)
+    std::string get_schema(const std::string &id_or_name, const std::string &options_json = "") const {
+        return detail::call(client_, "collections.getSchema", detail::args({{"idOrName", detail::json_string(id_or_name)}}), options_json);
+    }
+    /// Every collection's simplified schema, `{collections: [{name, type, fields}]}` (superusers only). (`collections.getAllSchemas`)
+    std::string get_all_schemas(const std::string &options_json = "") const {
+        return detail::call(client_, "collections.getAllSchemas", detail::args({}), options_json);
+    }
+    /// Turns existing SQL tables (`tables`: names) into collections with REST APIs, in one transaction; returns the collections created (tables that already have one are skipped; superusers only). (`collections.registerSqlTables`)
+    std::string register_sql_tables(const std::string &tables_json, const std::string &options_json = "") const {
+        return detail::call(client_, "collections.registerSqlTables", detail::args({{"tables", tables_json}}), options_json);
+    }
+    /// Runs each table's optional `sql` (e.g. CREATE TABLE) and registers it as a collection (`tables`: `[{name, sql}]`, one transaction); returns `{created: [collections], skipped: [names]}` (superusers only). (`collections.importSqlTables`)
+    std::string import_sql_tables(const std::string &tables_json, const std::string &options_json = "") const {
+        return detail::call(client_, "collections.importSqlTables", detail::args({{"tables", tables_json}}), options_json);
     }
 
 private:
@@ -241,8 +261,8 @@ public:
         return detail::call(client_, "settings.testS3", detail::args({{"filesystem", detail::json_string(filesystem)}}), options_json) == "true";
     }
     /// Sends a test email of `template` (`verification`, `password-reset`, `email-change`, `otp`, `login-alert`) for `collection` (superusers only). (`settings.testEmail`)
-    bool test_email(const std::string &collection, const std::string &email, const std::string &template, const std::string &options_json = "") const {
-        return detail::call(client_, "settings.testEmail", detail::args({{"collection", detail::json_string(collection)}, {"email", detail::json_string(email)}, {"template", detail::json_string(template)}}), options_json) == "true";
+    bool test_email(const std::string &collection, const std::string &email, const std::string &template_, const std::string &options_json = "") const {
+        return detail::call(client_, "settings.testEmail", detail::args({{"collection", detail::json_string(collection)}, {"email", detail::json_string(email)}, {"template", detail::json_string(template_)}}), options_json) == "true";
     }
     /// Signs an Apple OAuth2 client secret from a private key (superusers only); returns `{secret}`. (`settings.generateAppleClientSecret`)
     std::string generate_apple_client_secret(const std::string &client_id, const std::string &team_id, const std::string &key_id, const std::string &private_key, long long duration, const std::string &options_json = "") const {
@@ -311,7 +331,7 @@ public:
         return detail::call(client_, "backups.upload", detail::args({}), options_json) == "true";
     }
     /// Deletes a backup (superusers only). (`backups.delete`)
-    bool delete(const std::string &key, const std::string &options_json = "") const {
+    bool delete_(const std::string &key, const std::string &options_json = "") const {
         return detail::call(client_, "backups.delete", detail::args({{"key", detail::json_string(key)}}), options_json) == "true";
     }
     /// Restores a backup; the server restarts (superusers only). (`backups.restore`)
@@ -321,6 +341,312 @@ public:
     /// The download URL of a backup (no request), with a `token` from `files.getToken`. (`backups.getDownloadURL`)
     std::string get_download_url(const std::string &key, const std::string &token, const std::string &options_json = "") const {
         return detail::call(client_, "backups.getDownloadURL", detail::args({{"key", detail::json_string(key)}, {"token", detail::json_string(token)}}), options_json);
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
+/// The `vectors.*` operations.
+class VectorsService {
+public:
+    explicit VectorsService(BosbaseClient *client) : client_(client) {}
+
+    /// Every vector collection, `[{id, name, dimension, distance, count}]` (superusers only). (`vectors.listCollections`)
+    std::string list_collections(const std::string &options_json = "") const {
+        return detail::call(client_, "vectors.listCollections", detail::args({}), options_json);
+    }
+    /// Creates a vector collection of `dimension` and `distance` (`cosine|l2|inner_product|l1`; superusers only). (`vectors.createCollection`)
+    bool create_collection(const std::string &name, long long dimension = 384, const std::string &distance = "cosine", const std::string &options_json = "") const {
+        return detail::call(client_, "vectors.createCollection", detail::args({{"name", detail::json_string(name)}, {"dimension", std::to_string(dimension)}, {"distance", detail::json_string(distance)}}), options_json) == "true";
+    }
+    /// Changes a vector collection's `config` (`{distance, options}`; the dimension is fixed; superusers only). (`vectors.updateCollection`)
+    bool update_collection(const std::string &name, const std::string &config_json, const std::string &options_json = "") const {
+        return detail::call(client_, "vectors.updateCollection", detail::args({{"name", detail::json_string(name)}, {"config", config_json}}), options_json) == "true";
+    }
+    /// Deletes a vector collection and its documents (superusers only). (`vectors.deleteCollection`)
+    bool delete_collection(const std::string &name, const std::string &options_json = "") const {
+        return detail::call(client_, "vectors.deleteCollection", detail::args({{"name", detail::json_string(name)}}), options_json) == "true";
+    }
+    /// Inserts (or, with an existing `id`, replaces) a `document` `{id?, vector, metadata?, content?}`; returns `{id, success}` (superusers only). (`vectors.insert`)
+    std::string insert(const std::string &collection, const std::string &document_json, const std::string &options_json = "") const {
+        return detail::call(client_, "vectors.insert", detail::args({{"collection", detail::json_string(collection)}, {"document", document_json}}), options_json);
+    }
+    /// Inserts `documents` one by one (`skipDuplicates` keeps existing ids); returns `{insertedCount, failedCount, ids, errors?}` — a failed document is reported there, not as an error (superusers only). (`vectors.batchInsert`)
+    std::string batch_insert(const std::string &collection, const std::string &documents_json, bool skip_duplicates = false, const std::string &options_json = "") const {
+        return detail::call(client_, "vectors.batchInsert", detail::args({{"collection", detail::json_string(collection)}, {"documents", documents_json}, {"skipDuplicates", std::string(skip_duplicates ? "true" : "false")}}), options_json);
+    }
+    /// One vector document `{id, vector, metadata, content}` (superusers only). (`vectors.get`)
+    std::string get(const std::string &collection, const std::string &id, const std::string &options_json = "") const {
+        return detail::call(client_, "vectors.get", detail::args({{"collection", detail::json_string(collection)}, {"id", detail::json_string(id)}}), options_json);
+    }
+    /// One page of vector documents, newest first: `{items, page, perPage, totalItems, totalPages}` (`perPage` at most 1000; superusers only). (`vectors.list`)
+    std::string list(const std::string &collection, long long page = 1, long long per_page = 100, const std::string &options_json = "") const {
+        return detail::call(client_, "vectors.list", detail::args({{"collection", detail::json_string(collection)}, {"page", std::to_string(page)}, {"perPage", std::to_string(per_page)}}), options_json);
+    }
+    /// Changes a vector document's `vector`, `metadata` and/or non-empty `content`; returns `{id, success}` (superusers only). (`vectors.update`)
+    std::string update(const std::string &collection, const std::string &id, const std::string &document_json, const std::string &options_json = "") const {
+        return detail::call(client_, "vectors.update", detail::args({{"collection", detail::json_string(collection)}, {"id", detail::json_string(id)}, {"document", document_json}}), options_json);
+    }
+    /// Deletes a vector document (also when there is none; superusers only). (`vectors.delete`)
+    bool delete_(const std::string &collection, const std::string &id, const std::string &options_json = "") const {
+        return detail::call(client_, "vectors.delete", detail::args({{"collection", detail::json_string(collection)}, {"id", detail::json_string(id)}}), options_json) == "true";
+    }
+    /// The documents nearest to `queryVector` (`limit` 1..100; `filter`: metadata fields that must equal the given values; options.body `minScore`, `maxDistance`, `includeDistance`, `includeContent`); returns `{results: [{document, score, distance?}], queryTime}` (superusers only). (`vectors.search`)
+    std::string search(const std::string &collection, const std::string &query_vector_json, long long limit = 10, const std::string &filter_json = "{}", const std::string &options_json = "") const {
+        return detail::call(client_, "vectors.search", detail::args({{"collection", detail::json_string(collection)}, {"queryVector", query_vector_json}, {"limit", std::to_string(limit)}, {"filter", filter_json}}), options_json);
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
+/// The `llmDocuments.*` operations.
+class LlmDocumentsService {
+public:
+    explicit LlmDocumentsService(BosbaseClient *client) : client_(client) {}
+
+    /// Every LLM-document collection, `[{id, name, metadata, count}]` (superusers only). (`llmDocuments.listCollections`)
+    std::string list_collections(const std::string &options_json = "") const {
+        return detail::call(client_, "llmDocuments.listCollections", detail::args({}), options_json);
+    }
+    /// Creates an LLM-document collection with string `metadata`; returns `{id, name}` (superusers only). (`llmDocuments.createCollection`)
+    std::string create_collection(const std::string &name, const std::string &metadata_json = "{}", const std::string &options_json = "") const {
+        return detail::call(client_, "llmDocuments.createCollection", detail::args({{"name", detail::json_string(name)}, {"metadata", metadata_json}}), options_json);
+    }
+    /// Deletes an LLM-document collection and its documents (superusers only). (`llmDocuments.deleteCollection`)
+    bool delete_collection(const std::string &name, const std::string &options_json = "") const {
+        return detail::call(client_, "llmDocuments.deleteCollection", detail::args({{"name", detail::json_string(name)}}), options_json) == "true";
+    }
+    /// Inserts a `document` `{id?, content, metadata?, embedding}`; returns `{id, success}`. Without an `embedding` the server computes one through its OpenAI-compatible provider (superusers only). (`llmDocuments.insert`)
+    std::string insert(const std::string &collection, const std::string &document_json, const std::string &options_json = "") const {
+        return detail::call(client_, "llmDocuments.insert", detail::args({{"collection", detail::json_string(collection)}, {"document", document_json}}), options_json);
+    }
+    /// One LLM document `{id, content, metadata, embedding}` (superusers only). (`llmDocuments.get`)
+    std::string get(const std::string &collection, const std::string &id, const std::string &options_json = "") const {
+        return detail::call(client_, "llmDocuments.get", detail::args({{"collection", detail::json_string(collection)}, {"id", detail::json_string(id)}}), options_json);
+    }
+    /// One page of LLM documents, by id: `{items, page, perPage, totalItems}` (`perPage` at most 500; superusers only). (`llmDocuments.list`)
+    std::string list(const std::string &collection, long long page = 1, long long per_page = 50, const std::string &options_json = "") const {
+        return detail::call(client_, "llmDocuments.list", detail::args({{"collection", detail::json_string(collection)}, {"page", std::to_string(page)}, {"perPage", std::to_string(per_page)}}), options_json);
+    }
+    /// Changes an LLM document's `content`, `metadata` and/or `embedding` (new `content` without an `embedding` needs the server's provider); returns `{success}` (superusers only). (`llmDocuments.update`)
+    std::string update(const std::string &collection, const std::string &id, const std::string &document_json, const std::string &options_json = "") const {
+        return detail::call(client_, "llmDocuments.update", detail::args({{"collection", detail::json_string(collection)}, {"id", detail::json_string(id)}, {"document", document_json}}), options_json);
+    }
+    /// Deletes an LLM document (superusers only). (`llmDocuments.delete`)
+    bool delete_(const std::string &collection, const std::string &id, const std::string &options_json = "") const {
+        return detail::call(client_, "llmDocuments.delete", detail::args({{"collection", detail::json_string(collection)}, {"id", detail::json_string(id)}}), options_json) == "true";
+    }
+    /// The documents most similar to `payload` `{queryEmbedding | queryText, limit?, where?, negative?}` (`queryText` needs the server's provider); returns `{results: [{id, content, metadata, similarity}]}` (superusers only). (`llmDocuments.query`)
+    std::string query(const std::string &collection, const std::string &payload_json, const std::string &options_json = "") const {
+        return detail::call(client_, "llmDocuments.query", detail::args({{"collection", detail::json_string(collection)}, {"payload", payload_json}}), options_json);
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
+/// The `caches.*` operations.
+class CachesService {
+public:
+    explicit CachesService(BosbaseClient *client) : client_(client) {}
+
+    /// Every cache, `[{name, sizeBytes, defaultTTLSeconds, readTimeoutMs, created, updated, entryCount?, hitRate?, …}]` (superusers only). (`caches.list`)
+    std::string list(const std::string &options_json = "") const {
+        return detail::call(client_, "caches.list", detail::args({}), options_json);
+    }
+    /// Creates a cache `name` (3-64 of `A-Za-z0-9_-.`) with `config` `{sizeBytes?, defaultTTLSeconds?, readTimeoutMs?}`; returns its summary (superusers only). (`caches.create`)
+    std::string create(const std::string &name, const std::string &config_json = "{}", const std::string &options_json = "") const {
+        return detail::call(client_, "caches.create", detail::args({{"name", detail::json_string(name)}, {"config", config_json}}), options_json);
+    }
+    /// Changes a cache's `config` `{sizeBytes?, defaultTTLSeconds?, readTimeoutMs?}`; returns its summary (superusers only). (`caches.update`)
+    std::string update(const std::string &name, const std::string &config_json, const std::string &options_json = "") const {
+        return detail::call(client_, "caches.update", detail::args({{"name", detail::json_string(name)}, {"config", config_json}}), options_json);
+    }
+    /// Deletes a cache and its entries (superusers only). (`caches.delete`)
+    bool delete_(const std::string &name, const std::string &options_json = "") const {
+        return detail::call(client_, "caches.delete", detail::args({{"name", detail::json_string(name)}}), options_json) == "true";
+    }
+    /// Stores `entry` `{value, ttlSeconds?}` under `key` (`value`: any JSON; `ttlSeconds` 0 = no expiry, absent or negative = the cache's default; a missing cache is created); returns `{cache, key, value, source, expiresAt?}` (superusers only). (`caches.setEntry`)
+    std::string set_entry(const std::string &cache, const std::string &key, const std::string &entry_json, const std::string &options_json = "") const {
+        return detail::call(client_, "caches.setEntry", detail::args({{"cache", detail::json_string(cache)}, {"key", detail::json_string(key)}, {"entry", entry_json}}), options_json);
+    }
+    /// A cache entry `{cache, key, value, source: cache|database, expiresAt?}`; 404 once expired (superusers only). (`caches.getEntry`)
+    std::string get_entry(const std::string &cache, const std::string &key, const std::string &options_json = "") const {
+        return detail::call(client_, "caches.getEntry", detail::args({{"cache", detail::json_string(cache)}, {"key", detail::json_string(key)}}), options_json);
+    }
+    /// Restarts an entry's time to live with `ttlSeconds` (negative = the cache's default) keeping its value; returns the entry (superusers only). (`caches.renewEntry`)
+    std::string renew_entry(const std::string &cache, const std::string &key, long long ttl_seconds = -1, const std::string &options_json = "") const {
+        return detail::call(client_, "caches.renewEntry", detail::args({{"cache", detail::json_string(cache)}, {"key", detail::json_string(key)}, {"ttlSeconds", std::to_string(ttl_seconds)}}), options_json);
+    }
+    /// Deletes a cache entry (superusers only). (`caches.deleteEntry`)
+    bool delete_entry(const std::string &cache, const std::string &key, const std::string &options_json = "") const {
+        return detail::call(client_, "caches.deleteEntry", detail::args({{"cache", detail::json_string(cache)}, {"key", detail::json_string(key)}}), options_json) == "true";
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
+/// The `graphql.*` operations.
+class GraphqlService {
+public:
+    explicit GraphqlService(BosbaseClient *client) : client_(client) {}
+
+    /// Runs a GraphQL `query` (records, createRecord, updateRecord, deleteRecord) with `variables`; returns `{data, errors?}` — GraphQL errors arrive in `errors` with status 200 (superusers only). (`graphql.query`)
+    std::string query(const std::string &query, const std::string &variables_json = "{}", const std::string &operation_name = "", const std::string &options_json = "") const {
+        return detail::call(client_, "graphql.query", detail::args({{"query", detail::json_string(query)}, {"variables", variables_json}, {"operationName", detail::json_string(operation_name)}}), options_json);
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
+/// The `sql.*` operations.
+class SqlService {
+public:
+    explicit SqlService(BosbaseClient *client) : client_(client) {}
+
+    /// Runs one SQL statement; returns `{columns?, rows?, rowsAffected?}` with every value as text (`NULL` for null; superusers only). (`sql.execute`)
+    std::string execute(const std::string &query, const std::string &options_json = "") const {
+        return detail::call(client_, "sql.execute", detail::args({{"query", detail::json_string(query)}}), options_json);
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
+/// The `scripts.*` operations.
+class ScriptsService {
+public:
+    explicit ScriptsService(BosbaseClient *client) : client_(client) {}
+
+    /// Stores a script (version 1); returns `{id, name, content, description, version, created, updated}` (superusers only). (`scripts.create`)
+    std::string create(const std::string &name, const std::string &content, const std::string &description = "", const std::string &options_json = "") const {
+        return detail::call(client_, "scripts.create", detail::args({{"name", detail::json_string(name)}, {"content", detail::json_string(content)}, {"description", detail::json_string(description)}}), options_json);
+    }
+    /// Every stored script, by name (superusers only). (`scripts.list`)
+    std::string list(const std::string &options_json = "") const {
+        return detail::call(client_, "scripts.list", detail::args({}), options_json);
+    }
+    /// A stored script by name (superusers only). (`scripts.get`)
+    std::string get(const std::string &name, const std::string &options_json = "") const {
+        return detail::call(client_, "scripts.get", detail::args({{"name", detail::json_string(name)}}), options_json);
+    }
+    /// Changes a script's `content` and/or `description` and increments its version; returns it (superusers only). (`scripts.update`)
+    std::string update(const std::string &name, const std::string &changes_json, const std::string &options_json = "") const {
+        return detail::call(client_, "scripts.update", detail::args({{"name", detail::json_string(name)}, {"changes", changes_json}}), options_json);
+    }
+    /// Deletes a stored script (superusers only). (`scripts.delete`)
+    bool delete_(const std::string &name, const std::string &options_json = "") const {
+        return detail::call(client_, "scripts.delete", detail::args({{"name", detail::json_string(name)}}), options_json) == "true";
+    }
+    /// Writes the file part `file` to `path` (relative; "" = the part's filename) inside the server's EXECUTE_PATH, replacing it; returns `{output, path}` (superusers only). (`scripts.upload`)
+    std::string upload(const std::string &path = "", const std::string &options_json = "") const {
+        return detail::call(client_, "scripts.upload", detail::args({{"path", detail::json_string(path)}}), options_json);
+    }
+    /// Runs a shell command (bash) in the server's EXECUTE_PATH: returns `{output}`, or with `async` at once `{id, status}` for `commandStatus`; a failing command is a 500 error (superusers only). (`scripts.command`)
+    std::string command(const std::string &command, bool async = false, const std::string &options_json = "") const {
+        return detail::call(client_, "scripts.command", detail::args({{"command", detail::json_string(command)}, {"async", std::string(async ? "true" : "false")}}), options_json);
+    }
+    /// An async command's job `{id, command, status: running|done|error, output?, error?, startedAt, finishedAt?}` (superusers only). (`scripts.commandStatus`)
+    std::string command_status(const std::string &id, const std::string &options_json = "") const {
+        return detail::call(client_, "scripts.commandStatus", detail::args({{"id", detail::json_string(id)}}), options_json);
+    }
+    /// Runs a stored script through the server's separate Python functions service (FUNCTION_URL; not tested here); returns `{output}`. Permission per script (scriptPermissions). (`scripts.execute`)
+    std::string execute(const std::string &name, const std::string &arguments_json = "[]", const std::string &function_name = "", const std::string &options_json = "") const {
+        return detail::call(client_, "scripts.execute", detail::args({{"name", detail::json_string(name)}, {"arguments", arguments_json}, {"function_name", detail::json_string(function_name)}}), options_json);
+    }
+    /// Starts a stored script on the functions service (FUNCTION_URL; not tested here); returns `{id, status}` for `executeAsyncStatus`. (`scripts.executeAsync`)
+    std::string execute_async(const std::string &name, const std::string &arguments_json = "[]", const std::string &function_name = "", const std::string &options_json = "") const {
+        return detail::call(client_, "scripts.executeAsync", detail::args({{"name", detail::json_string(name)}, {"arguments", arguments_json}, {"function_name", detail::json_string(function_name)}}), options_json);
+    }
+    /// An async script execution's job (functions service; not tested here). (`scripts.executeAsyncStatus`)
+    std::string execute_async_status(const std::string &id, const std::string &options_json = "") const {
+        return detail::call(client_, "scripts.executeAsyncStatus", detail::args({{"id", detail::json_string(id)}}), options_json);
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
+/// The `scriptPermissions.*` operations.
+class ScriptPermissionsService {
+public:
+    explicit ScriptPermissionsService(BosbaseClient *client) : client_(client) {}
+
+    /// Sets who may execute a script: `data` `{script_name, content: anonymous|user|superuser, script_id?}`; returns `{id, scriptId?, scriptName, content, version, created, updated}` (superusers only). (`scriptPermissions.create`)
+    std::string create(const std::string &data_json, const std::string &options_json = "") const {
+        return detail::call(client_, "scriptPermissions.create", detail::args({{"data", data_json}}), options_json);
+    }
+    /// A script's permission entry (superusers only). (`scriptPermissions.get`)
+    std::string get(const std::string &script_name, const std::string &options_json = "") const {
+        return detail::call(client_, "scriptPermissions.get", detail::args({{"scriptName", detail::json_string(script_name)}}), options_json);
+    }
+    /// Changes a script's permission entry with `data` `{content?, script_name?, script_id?}`; returns it (superusers only). (`scriptPermissions.update`)
+    std::string update(const std::string &script_name, const std::string &data_json, const std::string &options_json = "") const {
+        return detail::call(client_, "scriptPermissions.update", detail::args({{"scriptName", detail::json_string(script_name)}, {"data", data_json}}), options_json);
+    }
+    /// Deletes a script's permission entry (superusers only). (`scriptPermissions.delete`)
+    bool delete_(const std::string &script_name, const std::string &options_json = "") const {
+        return detail::call(client_, "scriptPermissions.delete", detail::args({{"scriptName", detail::json_string(script_name)}}), options_json) == "true";
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
+/// The `langchaingo.*` operations.
+class LangchaingoService {
+public:
+    explicit LangchaingoService(BosbaseClient *client) : client_(client) {}
+
+    /// A chat completion from the server's LLM provider: `payload` `{prompt | messages, model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here). (`langchaingo.completions`)
+    std::string completions(const std::string &payload_json, const std::string &options_json = "") const {
+        return detail::call(client_, "langchaingo.completions", detail::args({{"payload", payload_json}}), options_json);
+    }
+    /// Answers `payload.question` from an LLM-document `collection` (`topK?`, `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not tested here). (`langchaingo.rag`)
+    std::string rag(const std::string &payload_json, const std::string &options_json = "") const {
+        return detail::call(client_, "langchaingo.rag", detail::args({{"payload", payload_json}}), options_json);
+    }
+    /// Answers `payload.query` from an LLM-document `collection` (as `rag`; provider needed; not tested here). (`langchaingo.queryDocuments`)
+    std::string query_documents(const std::string &payload_json, const std::string &options_json = "") const {
+        return detail::call(client_, "langchaingo.queryDocuments", detail::args({{"payload", payload_json}}), options_json);
+    }
+    /// Turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers: `{sql, answer, columns?, rows?}` (provider needed; not tested here). (`langchaingo.sql`)
+    std::string sql(const std::string &payload_json, const std::string &options_json = "") const {
+        return detail::call(client_, "langchaingo.sql", detail::args({{"payload", payload_json}}), options_json);
+    }
+
+private:
+    BosbaseClient *client_;
+};
+
+/// The `redis.*` operations.
+class RedisService {
+public:
+    explicit RedisService(BosbaseClient *client) : client_(client) {}
+
+    /// One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed; not tested here). (`redis.listKeys`)
+    std::string list_keys(const std::string &cursor = "0", const std::string &pattern = "", const std::string &options_json = "") const {
+        return detail::call(client_, "redis.listKeys", detail::args({{"cursor", detail::json_string(cursor)}, {"pattern", detail::json_string(pattern)}}), options_json);
+    }
+    /// Creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here). (`redis.createKey`)
+    std::string create_key(const std::string &entry_json, const std::string &options_json = "") const {
+        return detail::call(client_, "redis.createKey", detail::args({{"entry", entry_json}}), options_json);
+    }
+    /// A key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here). (`redis.getKey`)
+    std::string get_key(const std::string &key, const std::string &options_json = "") const {
+        return detail::call(client_, "redis.getKey", detail::args({{"key", detail::json_string(key)}}), options_json);
+    }
+    /// Replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here). (`redis.updateKey`)
+    std::string update_key(const std::string &key, const std::string &entry_json, const std::string &options_json = "") const {
+        return detail::call(client_, "redis.updateKey", detail::args({{"key", detail::json_string(key)}, {"entry", entry_json}}), options_json);
+    }
+    /// Deletes a key (REDIS_URL needed; not tested here). (`redis.deleteKey`)
+    bool delete_key(const std::string &key, const std::string &options_json = "") const {
+        return detail::call(client_, "redis.deleteKey", detail::args({{"key", detail::json_string(key)}}), options_json) == "true";
     }
 
 private:
@@ -341,6 +667,15 @@ public:
     LogsService logs() const { return LogsService(self().get()); }
     CronsService crons() const { return CronsService(self().get()); }
     BackupsService backups() const { return BackupsService(self().get()); }
+    VectorsService vectors() const { return VectorsService(self().get()); }
+    LlmDocumentsService llm_documents() const { return LlmDocumentsService(self().get()); }
+    CachesService caches() const { return CachesService(self().get()); }
+    GraphqlService graphql() const { return GraphqlService(self().get()); }
+    SqlService sql() const { return SqlService(self().get()); }
+    ScriptsService scripts() const { return ScriptsService(self().get()); }
+    ScriptPermissionsService script_permissions() const { return ScriptPermissionsService(self().get()); }
+    LangchaingoService langchaingo() const { return LangchaingoService(self().get()); }
+    RedisService redis() const { return RedisService(self().get()); }
 
 private:
     const Self &self() const { return static_cast<const Self &>(*this); }

@@ -44,6 +44,42 @@ impl BosBase {
     pub fn backups(&self) -> BackupsService {
         BackupsService { client: self.clone() }
     }
+    /// The `vectors.*` operations.
+    pub fn vectors(&self) -> VectorsService {
+        VectorsService { client: self.clone() }
+    }
+    /// The `llmDocuments.*` operations.
+    pub fn llm_documents(&self) -> LlmDocumentsService {
+        LlmDocumentsService { client: self.clone() }
+    }
+    /// The `caches.*` operations.
+    pub fn caches(&self) -> CachesService {
+        CachesService { client: self.clone() }
+    }
+    /// The `graphql.*` operations.
+    pub fn graphql(&self) -> GraphqlService {
+        GraphqlService { client: self.clone() }
+    }
+    /// The `sql.*` operations.
+    pub fn sql(&self) -> SqlService {
+        SqlService { client: self.clone() }
+    }
+    /// The `scripts.*` operations.
+    pub fn scripts(&self) -> ScriptsService {
+        ScriptsService { client: self.clone() }
+    }
+    /// The `scriptPermissions.*` operations.
+    pub fn script_permissions(&self) -> ScriptPermissionsService {
+        ScriptPermissionsService { client: self.clone() }
+    }
+    /// The `langchaingo.*` operations.
+    pub fn langchaingo(&self) -> LangchaingoService {
+        LangchaingoService { client: self.clone() }
+    }
+    /// The `redis.*` operations.
+    pub fn redis(&self) -> RedisService {
+        RedisService { client: self.clone() }
+    }
 }
 
 /// The `health.*` operations, from [`BosBase::health`].
@@ -213,6 +249,37 @@ impl CollectionsService {
     pub fn get_scaffolds(&self, options: SendOptions) -> Call<Value> {
         let args = Map::new();
         self.client.operation("collections.getScaffolds", args, options)
+    }
+    /// A collection's simplified schema, `{name, type, fields: [{name, type, required, system, hidden}]}` (superusers only).
+    ///
+    /// Operation `collections.getSchema`.
+    pub fn get_schema(&self, id_or_name: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("idOrName".to_owned(), Value::from(id_or_name));
+        self.client.operation("collections.getSchema", args, options)
+    }
+    /// Every collection's simplified schema, `{collections: [{name, type, fields}]}` (superusers only).
+    ///
+    /// Operation `collections.getAllSchemas`.
+    pub fn get_all_schemas(&self, options: SendOptions) -> Call<Value> {
+        let args = Map::new();
+        self.client.operation("collections.getAllSchemas", args, options)
+    }
+    /// Turns existing SQL tables (`tables`: names) into collections with REST APIs, in one transaction; returns the collections created (tables that already have one are skipped; superusers only).
+    ///
+    /// Operation `collections.registerSqlTables`.
+    pub fn register_sql_tables(&self, tables: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("tables".to_owned(), tables);
+        self.client.operation("collections.registerSqlTables", args, options)
+    }
+    /// Runs each table's optional `sql` (e.g. CREATE TABLE) and registers it as a collection (`tables`: `[{name, sql}]`, one transaction); returns `{created: [collections], skipped: [names]}` (superusers only).
+    ///
+    /// Operation `collections.importSqlTables`.
+    pub fn import_sql_tables(&self, tables: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("tables".to_owned(), tables);
+        self.client.operation("collections.importSqlTables", args, options)
     }
 }
 
@@ -391,6 +458,579 @@ impl BackupsService {
     }
 }
 
+/// The `vectors.*` operations, from [`BosBase::vectors`].
+#[derive(Clone, Debug)]
+pub struct VectorsService {
+    pub(crate) client: BosBase,
+}
+
+impl VectorsService {
+    /// Every vector collection, `[{id, name, dimension, distance, count}]` (superusers only).
+    ///
+    /// Operation `vectors.listCollections`.
+    pub fn list_collections(&self, options: SendOptions) -> Call<Value> {
+        let args = Map::new();
+        self.client.operation("vectors.listCollections", args, options)
+    }
+    /// Creates a vector collection of `dimension` and `distance` (`cosine|l2|inner_product|l1`; superusers only).
+    ///
+    /// Operation `vectors.createCollection`.
+    pub fn create_collection(&self, name: &str, dimension: i64, distance: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("name".to_owned(), Value::from(name));
+        args.insert("dimension".to_owned(), Value::from(dimension));
+        args.insert("distance".to_owned(), Value::from(distance));
+        self.client.operation("vectors.createCollection", args, options)
+    }
+    /// Changes a vector collection's `config` (`{distance, options}`; the dimension is fixed; superusers only).
+    ///
+    /// Operation `vectors.updateCollection`.
+    pub fn update_collection(&self, name: &str, config: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("name".to_owned(), Value::from(name));
+        args.insert("config".to_owned(), config);
+        self.client.operation("vectors.updateCollection", args, options)
+    }
+    /// Deletes a vector collection and its documents (superusers only).
+    ///
+    /// Operation `vectors.deleteCollection`.
+    pub fn delete_collection(&self, name: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("name".to_owned(), Value::from(name));
+        self.client.operation("vectors.deleteCollection", args, options)
+    }
+    /// Inserts (or, with an existing `id`, replaces) a `document` `{id?, vector, metadata?, content?}`; returns `{id, success}` (superusers only).
+    ///
+    /// Operation `vectors.insert`.
+    pub fn insert(&self, collection: &str, document: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("collection".to_owned(), Value::from(collection));
+        args.insert("document".to_owned(), document);
+        self.client.operation("vectors.insert", args, options)
+    }
+    /// Inserts `documents` one by one (`skipDuplicates` keeps existing ids); returns `{insertedCount, failedCount, ids, errors?}` — a failed document is reported there, not as an error (superusers only).
+    ///
+    /// Operation `vectors.batchInsert`.
+    pub fn batch_insert(
+        &self,
+        collection: &str,
+        documents: Value,
+        skip_duplicates: bool,
+        options: SendOptions,
+    ) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("collection".to_owned(), Value::from(collection));
+        args.insert("documents".to_owned(), documents);
+        args.insert("skipDuplicates".to_owned(), Value::from(skip_duplicates));
+        self.client.operation("vectors.batchInsert", args, options)
+    }
+    /// One vector document `{id, vector, metadata, content}` (superusers only).
+    ///
+    /// Operation `vectors.get`.
+    pub fn get(&self, collection: &str, id: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("collection".to_owned(), Value::from(collection));
+        args.insert("id".to_owned(), Value::from(id));
+        self.client.operation("vectors.get", args, options)
+    }
+    /// One page of vector documents, newest first: `{items, page, perPage, totalItems, totalPages}` (`perPage` at most 1000; superusers only).
+    ///
+    /// Operation `vectors.list`.
+    pub fn list(&self, collection: &str, page: i64, per_page: i64, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("collection".to_owned(), Value::from(collection));
+        args.insert("page".to_owned(), Value::from(page));
+        args.insert("perPage".to_owned(), Value::from(per_page));
+        self.client.operation("vectors.list", args, options)
+    }
+    /// Changes a vector document's `vector`, `metadata` and/or non-empty `content`; returns `{id, success}` (superusers only).
+    ///
+    /// Operation `vectors.update`.
+    pub fn update(&self, collection: &str, id: &str, document: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("collection".to_owned(), Value::from(collection));
+        args.insert("id".to_owned(), Value::from(id));
+        args.insert("document".to_owned(), document);
+        self.client.operation("vectors.update", args, options)
+    }
+    /// Deletes a vector document (also when there is none; superusers only).
+    ///
+    /// Operation `vectors.delete`.
+    pub fn delete(&self, collection: &str, id: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("collection".to_owned(), Value::from(collection));
+        args.insert("id".to_owned(), Value::from(id));
+        self.client.operation("vectors.delete", args, options)
+    }
+    /// The documents nearest to `queryVector` (`limit` 1..100; `filter`: metadata fields that must equal the given values; options.body `minScore`, `maxDistance`, `includeDistance`, `includeContent`); returns `{results: [{document, score, distance?}], queryTime}` (superusers only).
+    ///
+    /// Operation `vectors.search`.
+    pub fn search(
+        &self,
+        collection: &str,
+        query_vector: Value,
+        limit: i64,
+        filter: Value,
+        options: SendOptions,
+    ) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("collection".to_owned(), Value::from(collection));
+        args.insert("queryVector".to_owned(), query_vector);
+        args.insert("limit".to_owned(), Value::from(limit));
+        args.insert("filter".to_owned(), filter);
+        self.client.operation("vectors.search", args, options)
+    }
+}
+
+/// The `llmDocuments.*` operations, from [`BosBase::llm_documents`].
+#[derive(Clone, Debug)]
+pub struct LlmDocumentsService {
+    pub(crate) client: BosBase,
+}
+
+impl LlmDocumentsService {
+    /// Every LLM-document collection, `[{id, name, metadata, count}]` (superusers only).
+    ///
+    /// Operation `llmDocuments.listCollections`.
+    pub fn list_collections(&self, options: SendOptions) -> Call<Value> {
+        let args = Map::new();
+        self.client.operation("llmDocuments.listCollections", args, options)
+    }
+    /// Creates an LLM-document collection with string `metadata`; returns `{id, name}` (superusers only).
+    ///
+    /// Operation `llmDocuments.createCollection`.
+    pub fn create_collection(&self, name: &str, metadata: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("name".to_owned(), Value::from(name));
+        args.insert("metadata".to_owned(), metadata);
+        self.client.operation("llmDocuments.createCollection", args, options)
+    }
+    /// Deletes an LLM-document collection and its documents (superusers only).
+    ///
+    /// Operation `llmDocuments.deleteCollection`.
+    pub fn delete_collection(&self, name: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("name".to_owned(), Value::from(name));
+        self.client.operation("llmDocuments.deleteCollection", args, options)
+    }
+    /// Inserts a `document` `{id?, content, metadata?, embedding}`; returns `{id, success}`. Without an `embedding` the server computes one through its OpenAI-compatible provider (superusers only).
+    ///
+    /// Operation `llmDocuments.insert`.
+    pub fn insert(&self, collection: &str, document: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("collection".to_owned(), Value::from(collection));
+        args.insert("document".to_owned(), document);
+        self.client.operation("llmDocuments.insert", args, options)
+    }
+    /// One LLM document `{id, content, metadata, embedding}` (superusers only).
+    ///
+    /// Operation `llmDocuments.get`.
+    pub fn get(&self, collection: &str, id: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("collection".to_owned(), Value::from(collection));
+        args.insert("id".to_owned(), Value::from(id));
+        self.client.operation("llmDocuments.get", args, options)
+    }
+    /// One page of LLM documents, by id: `{items, page, perPage, totalItems}` (`perPage` at most 500; superusers only).
+    ///
+    /// Operation `llmDocuments.list`.
+    pub fn list(&self, collection: &str, page: i64, per_page: i64, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("collection".to_owned(), Value::from(collection));
+        args.insert("page".to_owned(), Value::from(page));
+        args.insert("perPage".to_owned(), Value::from(per_page));
+        self.client.operation("llmDocuments.list", args, options)
+    }
+    /// Changes an LLM document's `content`, `metadata` and/or `embedding` (new `content` without an `embedding` needs the server's provider); returns `{success}` (superusers only).
+    ///
+    /// Operation `llmDocuments.update`.
+    pub fn update(&self, collection: &str, id: &str, document: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("collection".to_owned(), Value::from(collection));
+        args.insert("id".to_owned(), Value::from(id));
+        args.insert("document".to_owned(), document);
+        self.client.operation("llmDocuments.update", args, options)
+    }
+    /// Deletes an LLM document (superusers only).
+    ///
+    /// Operation `llmDocuments.delete`.
+    pub fn delete(&self, collection: &str, id: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("collection".to_owned(), Value::from(collection));
+        args.insert("id".to_owned(), Value::from(id));
+        self.client.operation("llmDocuments.delete", args, options)
+    }
+    /// The documents most similar to `payload` `{queryEmbedding | queryText, limit?, where?, negative?}` (`queryText` needs the server's provider); returns `{results: [{id, content, metadata, similarity}]}` (superusers only).
+    ///
+    /// Operation `llmDocuments.query`.
+    pub fn query(&self, collection: &str, payload: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("collection".to_owned(), Value::from(collection));
+        args.insert("payload".to_owned(), payload);
+        self.client.operation("llmDocuments.query", args, options)
+    }
+}
+
+/// The `caches.*` operations, from [`BosBase::caches`].
+#[derive(Clone, Debug)]
+pub struct CachesService {
+    pub(crate) client: BosBase,
+}
+
+impl CachesService {
+    /// Every cache, `[{name, sizeBytes, defaultTTLSeconds, readTimeoutMs, created, updated, entryCount?, hitRate?, …}]` (superusers only).
+    ///
+    /// Operation `caches.list`.
+    pub fn list(&self, options: SendOptions) -> Call<Value> {
+        let args = Map::new();
+        self.client.operation("caches.list", args, options)
+    }
+    /// Creates a cache `name` (3-64 of `A-Za-z0-9_-.`) with `config` `{sizeBytes?, defaultTTLSeconds?, readTimeoutMs?}`; returns its summary (superusers only).
+    ///
+    /// Operation `caches.create`.
+    pub fn create(&self, name: &str, config: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("name".to_owned(), Value::from(name));
+        args.insert("config".to_owned(), config);
+        self.client.operation("caches.create", args, options)
+    }
+    /// Changes a cache's `config` `{sizeBytes?, defaultTTLSeconds?, readTimeoutMs?}`; returns its summary (superusers only).
+    ///
+    /// Operation `caches.update`.
+    pub fn update(&self, name: &str, config: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("name".to_owned(), Value::from(name));
+        args.insert("config".to_owned(), config);
+        self.client.operation("caches.update", args, options)
+    }
+    /// Deletes a cache and its entries (superusers only).
+    ///
+    /// Operation `caches.delete`.
+    pub fn delete(&self, name: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("name".to_owned(), Value::from(name));
+        self.client.operation("caches.delete", args, options)
+    }
+    /// Stores `entry` `{value, ttlSeconds?}` under `key` (`value`: any JSON; `ttlSeconds` 0 = no expiry, absent or negative = the cache's default; a missing cache is created); returns `{cache, key, value, source, expiresAt?}` (superusers only).
+    ///
+    /// Operation `caches.setEntry`.
+    pub fn set_entry(&self, cache: &str, key: &str, entry: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("cache".to_owned(), Value::from(cache));
+        args.insert("key".to_owned(), Value::from(key));
+        args.insert("entry".to_owned(), entry);
+        self.client.operation("caches.setEntry", args, options)
+    }
+    /// A cache entry `{cache, key, value, source: cache|database, expiresAt?}`; 404 once expired (superusers only).
+    ///
+    /// Operation `caches.getEntry`.
+    pub fn get_entry(&self, cache: &str, key: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("cache".to_owned(), Value::from(cache));
+        args.insert("key".to_owned(), Value::from(key));
+        self.client.operation("caches.getEntry", args, options)
+    }
+    /// Restarts an entry's time to live with `ttlSeconds` (negative = the cache's default) keeping its value; returns the entry (superusers only).
+    ///
+    /// Operation `caches.renewEntry`.
+    pub fn renew_entry(&self, cache: &str, key: &str, ttl_seconds: i64, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("cache".to_owned(), Value::from(cache));
+        args.insert("key".to_owned(), Value::from(key));
+        args.insert("ttlSeconds".to_owned(), Value::from(ttl_seconds));
+        self.client.operation("caches.renewEntry", args, options)
+    }
+    /// Deletes a cache entry (superusers only).
+    ///
+    /// Operation `caches.deleteEntry`.
+    pub fn delete_entry(&self, cache: &str, key: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("cache".to_owned(), Value::from(cache));
+        args.insert("key".to_owned(), Value::from(key));
+        self.client.operation("caches.deleteEntry", args, options)
+    }
+}
+
+/// The `graphql.*` operations, from [`BosBase::graphql`].
+#[derive(Clone, Debug)]
+pub struct GraphqlService {
+    pub(crate) client: BosBase,
+}
+
+impl GraphqlService {
+    /// Runs a GraphQL `query` (records, createRecord, updateRecord, deleteRecord) with `variables`; returns `{data, errors?}` — GraphQL errors arrive in `errors` with status 200 (superusers only).
+    ///
+    /// Operation `graphql.query`.
+    pub fn query(&self, query: &str, variables: Value, operation_name: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("query".to_owned(), Value::from(query));
+        args.insert("variables".to_owned(), variables);
+        args.insert("operationName".to_owned(), Value::from(operation_name));
+        self.client.operation("graphql.query", args, options)
+    }
+}
+
+/// The `sql.*` operations, from [`BosBase::sql`].
+#[derive(Clone, Debug)]
+pub struct SqlService {
+    pub(crate) client: BosBase,
+}
+
+impl SqlService {
+    /// Runs one SQL statement; returns `{columns?, rows?, rowsAffected?}` with every value as text (`NULL` for null; superusers only).
+    ///
+    /// Operation `sql.execute`.
+    pub fn execute(&self, query: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("query".to_owned(), Value::from(query));
+        self.client.operation("sql.execute", args, options)
+    }
+}
+
+/// The `scripts.*` operations, from [`BosBase::scripts`].
+#[derive(Clone, Debug)]
+pub struct ScriptsService {
+    pub(crate) client: BosBase,
+}
+
+impl ScriptsService {
+    /// Stores a script (version 1); returns `{id, name, content, description, version, created, updated}` (superusers only).
+    ///
+    /// Operation `scripts.create`.
+    pub fn create(&self, name: &str, content: &str, description: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("name".to_owned(), Value::from(name));
+        args.insert("content".to_owned(), Value::from(content));
+        args.insert("description".to_owned(), Value::from(description));
+        self.client.operation("scripts.create", args, options)
+    }
+    /// Every stored script, by name (superusers only).
+    ///
+    /// Operation `scripts.list`.
+    pub fn list(&self, options: SendOptions) -> Call<Value> {
+        let args = Map::new();
+        self.client.operation("scripts.list", args, options)
+    }
+    /// A stored script by name (superusers only).
+    ///
+    /// Operation `scripts.get`.
+    pub fn get(&self, name: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("name".to_owned(), Value::from(name));
+        self.client.operation("scripts.get", args, options)
+    }
+    /// Changes a script's `content` and/or `description` and increments its version; returns it (superusers only).
+    ///
+    /// Operation `scripts.update`.
+    pub fn update(&self, name: &str, changes: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("name".to_owned(), Value::from(name));
+        args.insert("changes".to_owned(), changes);
+        self.client.operation("scripts.update", args, options)
+    }
+    /// Deletes a stored script (superusers only).
+    ///
+    /// Operation `scripts.delete`.
+    pub fn delete(&self, name: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("name".to_owned(), Value::from(name));
+        self.client.operation("scripts.delete", args, options)
+    }
+    /// Writes the file part `file` to `path` (relative; "" = the part's filename) inside the server's EXECUTE_PATH, replacing it; returns `{output, path}` (superusers only).
+    ///
+    /// Operation `scripts.upload`.
+    pub fn upload(&self, path: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("path".to_owned(), Value::from(path));
+        self.client.operation("scripts.upload", args, options)
+    }
+    /// Runs a shell command (bash) in the server's EXECUTE_PATH: returns `{output}`, or with `async` at once `{id, status}` for `commandStatus`; a failing command is a 500 error (superusers only).
+    ///
+    /// Operation `scripts.command`.
+    pub fn command(&self, command: &str, r#async: bool, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("command".to_owned(), Value::from(command));
+        args.insert("async".to_owned(), Value::from(r#async));
+        self.client.operation("scripts.command", args, options)
+    }
+    /// An async command's job `{id, command, status: running|done|error, output?, error?, startedAt, finishedAt?}` (superusers only).
+    ///
+    /// Operation `scripts.commandStatus`.
+    pub fn command_status(&self, id: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("id".to_owned(), Value::from(id));
+        self.client.operation("scripts.commandStatus", args, options)
+    }
+    /// Runs a stored script through the server's separate Python functions service (FUNCTION_URL; not tested here); returns `{output}`. Permission per script (scriptPermissions).
+    ///
+    /// Operation `scripts.execute`.
+    pub fn execute(&self, name: &str, arguments: Value, function_name: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("name".to_owned(), Value::from(name));
+        args.insert("arguments".to_owned(), arguments);
+        args.insert("function_name".to_owned(), Value::from(function_name));
+        self.client.operation("scripts.execute", args, options)
+    }
+    /// Starts a stored script on the functions service (FUNCTION_URL; not tested here); returns `{id, status}` for `executeAsyncStatus`.
+    ///
+    /// Operation `scripts.executeAsync`.
+    pub fn execute_async(
+        &self,
+        name: &str,
+        arguments: Value,
+        function_name: &str,
+        options: SendOptions,
+    ) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("name".to_owned(), Value::from(name));
+        args.insert("arguments".to_owned(), arguments);
+        args.insert("function_name".to_owned(), Value::from(function_name));
+        self.client.operation("scripts.executeAsync", args, options)
+    }
+    /// An async script execution's job (functions service; not tested here).
+    ///
+    /// Operation `scripts.executeAsyncStatus`.
+    pub fn execute_async_status(&self, id: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("id".to_owned(), Value::from(id));
+        self.client.operation("scripts.executeAsyncStatus", args, options)
+    }
+}
+
+/// The `scriptPermissions.*` operations, from [`BosBase::script_permissions`].
+#[derive(Clone, Debug)]
+pub struct ScriptPermissionsService {
+    pub(crate) client: BosBase,
+}
+
+impl ScriptPermissionsService {
+    /// Sets who may execute a script: `data` `{script_name, content: anonymous|user|superuser, script_id?}`; returns `{id, scriptId?, scriptName, content, version, created, updated}` (superusers only).
+    ///
+    /// Operation `scriptPermissions.create`.
+    pub fn create(&self, data: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("data".to_owned(), data);
+        self.client.operation("scriptPermissions.create", args, options)
+    }
+    /// A script's permission entry (superusers only).
+    ///
+    /// Operation `scriptPermissions.get`.
+    pub fn get(&self, script_name: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("scriptName".to_owned(), Value::from(script_name));
+        self.client.operation("scriptPermissions.get", args, options)
+    }
+    /// Changes a script's permission entry with `data` `{content?, script_name?, script_id?}`; returns it (superusers only).
+    ///
+    /// Operation `scriptPermissions.update`.
+    pub fn update(&self, script_name: &str, data: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("scriptName".to_owned(), Value::from(script_name));
+        args.insert("data".to_owned(), data);
+        self.client.operation("scriptPermissions.update", args, options)
+    }
+    /// Deletes a script's permission entry (superusers only).
+    ///
+    /// Operation `scriptPermissions.delete`.
+    pub fn delete(&self, script_name: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("scriptName".to_owned(), Value::from(script_name));
+        self.client.operation("scriptPermissions.delete", args, options)
+    }
+}
+
+/// The `langchaingo.*` operations, from [`BosBase::langchaingo`].
+#[derive(Clone, Debug)]
+pub struct LangchaingoService {
+    pub(crate) client: BosBase,
+}
+
+impl LangchaingoService {
+    /// A chat completion from the server's LLM provider: `payload` `{prompt | messages, model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here).
+    ///
+    /// Operation `langchaingo.completions`.
+    pub fn completions(&self, payload: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("payload".to_owned(), payload);
+        self.client.operation("langchaingo.completions", args, options)
+    }
+    /// Answers `payload.question` from an LLM-document `collection` (`topK?`, `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not tested here).
+    ///
+    /// Operation `langchaingo.rag`.
+    pub fn rag(&self, payload: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("payload".to_owned(), payload);
+        self.client.operation("langchaingo.rag", args, options)
+    }
+    /// Answers `payload.query` from an LLM-document `collection` (as `rag`; provider needed; not tested here).
+    ///
+    /// Operation `langchaingo.queryDocuments`.
+    pub fn query_documents(&self, payload: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("payload".to_owned(), payload);
+        self.client.operation("langchaingo.queryDocuments", args, options)
+    }
+    /// Turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers: `{sql, answer, columns?, rows?}` (provider needed; not tested here).
+    ///
+    /// Operation `langchaingo.sql`.
+    pub fn sql(&self, payload: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("payload".to_owned(), payload);
+        self.client.operation("langchaingo.sql", args, options)
+    }
+}
+
+/// The `redis.*` operations, from [`BosBase::redis`].
+#[derive(Clone, Debug)]
+pub struct RedisService {
+    pub(crate) client: BosBase,
+}
+
+impl RedisService {
+    /// One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed; not tested here).
+    ///
+    /// Operation `redis.listKeys`.
+    pub fn list_keys(&self, cursor: &str, pattern: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("cursor".to_owned(), Value::from(cursor));
+        args.insert("pattern".to_owned(), Value::from(pattern));
+        self.client.operation("redis.listKeys", args, options)
+    }
+    /// Creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+    ///
+    /// Operation `redis.createKey`.
+    pub fn create_key(&self, entry: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("entry".to_owned(), entry);
+        self.client.operation("redis.createKey", args, options)
+    }
+    /// A key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+    ///
+    /// Operation `redis.getKey`.
+    pub fn get_key(&self, key: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("key".to_owned(), Value::from(key));
+        self.client.operation("redis.getKey", args, options)
+    }
+    /// Replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+    ///
+    /// Operation `redis.updateKey`.
+    pub fn update_key(&self, key: &str, entry: Value, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("key".to_owned(), Value::from(key));
+        args.insert("entry".to_owned(), entry);
+        self.client.operation("redis.updateKey", args, options)
+    }
+    /// Deletes a key (REDIS_URL needed; not tested here).
+    ///
+    /// Operation `redis.deleteKey`.
+    pub fn delete_key(&self, key: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("key".to_owned(), Value::from(key));
+        self.client.operation("redis.deleteKey", args, options)
+    }
+}
+
 impl RecordService {
     /// The collection's enabled sign-in methods: `{password, oauth2, mfa, otp}`.
     ///
@@ -557,5 +1197,25 @@ impl RecordService {
         let mut args = Map::new();
         args.insert("id".to_owned(), Value::from(id));
         self.operation("records.delete", args, options)
+    }
+    /// The records nearest to `queryVector` by the vector field `field` (pgvector; `limit` 1..200, `distance` `cosine|l2|inner_product|l1` or "" for the field's own, `filter` a record filter applied first); the collection's list rule applies. Returns a list page `{items, page, perPage, totalItems: -1, totalPages: -1}` whose items carry `_distance` and `_score` (options.body `includeDistance: false` leaves them out).
+    ///
+    /// Operation `records.vectorSearch`.
+    pub fn vector_search(
+        &self,
+        field: &str,
+        query_vector: Value,
+        limit: i64,
+        distance: &str,
+        filter: &str,
+        options: SendOptions,
+    ) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("field".to_owned(), Value::from(field));
+        args.insert("queryVector".to_owned(), query_vector);
+        args.insert("limit".to_owned(), Value::from(limit));
+        args.insert("distance".to_owned(), Value::from(distance));
+        args.insert("filter".to_owned(), Value::from(filter));
+        self.operation("records.vectorSearch", args, options)
     }
 }

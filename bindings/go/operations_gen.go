@@ -278,6 +278,72 @@ func (s *CollectionsService) GetScaffoldsCtx(ctx context.Context, body, query ma
 	return s.client.runMap(ctx, "collections.getScaffolds", nil, body, query, headers)
 }
 
+// GetSchema a collection's simplified schema, `{name, type, fields: [{name, type, required,
+// system, hidden}]}` (superusers only).
+//
+// Operation "collections.getSchema" (GET /api/collections/{idOrName}/schema). It blocks until
+// the answer or the call's deadline; GetSchemaCtx can be cancelled.
+func (s *CollectionsService) GetSchema(idOrName string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GetSchemaCtx(context.Background(), idOrName, body, query, headers)
+}
+
+// GetSchemaCtx is GetSchema under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CollectionsService) GetSchemaCtx(ctx context.Context, idOrName string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "collections.getSchema", map[string]any{"idOrName": idOrName}, body, query, headers)
+}
+
+// GetAllSchemas every collection's simplified schema, `{collections: [{name, type, fields}]}`
+// (superusers only).
+//
+// Operation "collections.getAllSchemas" (GET /api/collections/schemas). It blocks until the
+// answer or the call's deadline; GetAllSchemasCtx can be cancelled.
+func (s *CollectionsService) GetAllSchemas(body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GetAllSchemasCtx(context.Background(), body, query, headers)
+}
+
+// GetAllSchemasCtx is GetAllSchemas under ctx: when ctx is done before the call finishes, the
+// call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CollectionsService) GetAllSchemasCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "collections.getAllSchemas", nil, body, query, headers)
+}
+
+// RegisterSqlTables turns existing SQL tables (`tables`: names) into collections with REST
+// APIs, in one transaction; returns the collections created (tables that already have one are
+// skipped; superusers only).
+//
+// Operation "collections.registerSqlTables" (POST /api/collections/sql/tables). It blocks
+// until the answer or the call's deadline; RegisterSqlTablesCtx can be cancelled.
+func (s *CollectionsService) RegisterSqlTables(tables []any, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.RegisterSqlTablesCtx(context.Background(), tables, body, query, headers)
+}
+
+// RegisterSqlTablesCtx is RegisterSqlTables under ctx: when ctx is done before the call
+// finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
+// that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CollectionsService) RegisterSqlTablesCtx(ctx context.Context, tables []any, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.client.runList(ctx, "collections.registerSqlTables", map[string]any{"tables": tables}, body, query, headers)
+}
+
+// ImportSqlTables runs each table's optional `sql` (e.g. CREATE TABLE) and registers it as a
+// collection (`tables`: `[{name, sql}]`, one transaction); returns `{created: [collections],
+// skipped: [names]}` (superusers only).
+//
+// Operation "collections.importSqlTables" (POST /api/collections/sql/import). It blocks until
+// the answer or the call's deadline; ImportSqlTablesCtx can be cancelled.
+func (s *CollectionsService) ImportSqlTables(tables []any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.ImportSqlTablesCtx(context.Background(), tables, body, query, headers)
+}
+
+// ImportSqlTablesCtx is ImportSqlTables under ctx: when ctx is done before the call finishes,
+// the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
+// matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CollectionsService) ImportSqlTablesCtx(ctx context.Context, tables []any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "collections.importSqlTables", map[string]any{"tables": tables}, body, query, headers)
+}
+
 // SettingsService runs the "settings.*" operations; get it with Client.Settings.
 type SettingsService struct {
 	client *Client
@@ -564,6 +630,972 @@ func (s *BackupsService) GetDownloadURL(key, token string, body, query map[strin
 // matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *BackupsService) GetDownloadURLCtx(ctx context.Context, key, token string, body, query map[string]any, headers map[string]string) (string, error) {
 	return s.client.runString(ctx, "backups.getDownloadURL", map[string]any{"key": key, "token": token}, body, query, headers)
+}
+
+// VectorsService runs the "vectors.*" operations; get it with Client.Vectors.
+type VectorsService struct {
+	client *Client
+}
+
+// Vectors returns the service of the "vectors.*" operations.
+func (c *Client) Vectors() *VectorsService {
+	return &VectorsService{client: c}
+}
+
+// ListCollections every vector collection, `[{id, name, dimension, distance, count}]`
+// (superusers only).
+//
+// Operation "vectors.listCollections" (GET /api/vectors/collections). It blocks until the
+// answer or the call's deadline; ListCollectionsCtx can be cancelled.
+func (s *VectorsService) ListCollections(body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.ListCollectionsCtx(context.Background(), body, query, headers)
+}
+
+// ListCollectionsCtx is ListCollections under ctx: when ctx is done before the call finishes,
+// the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
+// matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *VectorsService) ListCollectionsCtx(ctx context.Context, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.client.runList(ctx, "vectors.listCollections", nil, body, query, headers)
+}
+
+// CreateCollection creates a vector collection of `dimension` and `distance`
+// (`cosine|l2|inner_product|l1`; superusers only).
+//
+// Operation "vectors.createCollection" (POST /api/vectors/collections/{name}). A zero value
+// of an argument with a default means that default (dimension 384, distance "cosine"). It
+// blocks until the answer or the call's deadline; CreateCollectionCtx can be cancelled.
+func (s *VectorsService) CreateCollection(name string, dimension int, distance string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.CreateCollectionCtx(context.Background(), name, dimension, distance, body, query, headers)
+}
+
+// CreateCollectionCtx is CreateCollection under ctx: when ctx is done before the call
+// finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
+// that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *VectorsService) CreateCollectionCtx(ctx context.Context, name string, dimension int, distance string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "vectors.createCollection", map[string]any{"name": name, "dimension": orDefault(dimension), "distance": orDefault(distance)}, body, query, headers)
+}
+
+// UpdateCollection changes a vector collection's `config` (`{distance, options}`; the
+// dimension is fixed; superusers only).
+//
+// Operation "vectors.updateCollection" (PATCH /api/vectors/collections/{name}). It blocks
+// until the answer or the call's deadline; UpdateCollectionCtx can be cancelled.
+func (s *VectorsService) UpdateCollection(name string, config map[string]any, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.UpdateCollectionCtx(context.Background(), name, config, body, query, headers)
+}
+
+// UpdateCollectionCtx is UpdateCollection under ctx: when ctx is done before the call
+// finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
+// that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *VectorsService) UpdateCollectionCtx(ctx context.Context, name string, config map[string]any, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "vectors.updateCollection", map[string]any{"name": name, "config": config}, body, query, headers)
+}
+
+// DeleteCollection deletes a vector collection and its documents (superusers only).
+//
+// Operation "vectors.deleteCollection" (DELETE /api/vectors/collections/{name}). It blocks
+// until the answer or the call's deadline; DeleteCollectionCtx can be cancelled.
+func (s *VectorsService) DeleteCollection(name string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.DeleteCollectionCtx(context.Background(), name, body, query, headers)
+}
+
+// DeleteCollectionCtx is DeleteCollection under ctx: when ctx is done before the call
+// finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
+// that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *VectorsService) DeleteCollectionCtx(ctx context.Context, name string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "vectors.deleteCollection", map[string]any{"name": name}, body, query, headers)
+}
+
+// Insert inserts (or, with an existing `id`, replaces) a `document` `{id?, vector, metadata?,
+// content?}`; returns `{id, success}` (superusers only).
+//
+// Operation "vectors.insert" (POST /api/vectors/{collection}). It blocks until the answer or
+// the call's deadline; InsertCtx can be cancelled.
+func (s *VectorsService) Insert(collection string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.InsertCtx(context.Background(), collection, document, body, query, headers)
+}
+
+// InsertCtx is Insert under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *VectorsService) InsertCtx(ctx context.Context, collection string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "vectors.insert", map[string]any{"collection": collection, "document": document}, body, query, headers)
+}
+
+// BatchInsert inserts `documents` one by one (`skipDuplicates` keeps existing ids); returns
+// `{insertedCount, failedCount, ids, errors?}` — a failed document is reported there, not as
+// an error (superusers only).
+//
+// Operation "vectors.batchInsert" (POST /api/vectors/{collection}/documents/batch). A zero
+// value of an argument with a default means that default (skipDuplicates false). It blocks
+// until the answer or the call's deadline; BatchInsertCtx can be cancelled.
+func (s *VectorsService) BatchInsert(collection string, documents []any, skipDuplicates bool, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.BatchInsertCtx(context.Background(), collection, documents, skipDuplicates, body, query, headers)
+}
+
+// BatchInsertCtx is BatchInsert under ctx: when ctx is done before the call finishes, the call
+// is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *VectorsService) BatchInsertCtx(ctx context.Context, collection string, documents []any, skipDuplicates bool, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "vectors.batchInsert", map[string]any{"collection": collection, "documents": documents, "skipDuplicates": orDefault(skipDuplicates)}, body, query, headers)
+}
+
+// Get one vector document `{id, vector, metadata, content}` (superusers only).
+//
+// Operation "vectors.get" (GET /api/vectors/{collection}/{id}). It blocks until the answer or
+// the call's deadline; GetCtx can be cancelled.
+func (s *VectorsService) Get(collection, id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GetCtx(context.Background(), collection, id, body, query, headers)
+}
+
+// GetCtx is Get under ctx: when ctx is done before the call finishes, the call is cancelled
+// and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
+// ctx.Err()) (see Client.CallCtx).
+func (s *VectorsService) GetCtx(ctx context.Context, collection, id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "vectors.get", map[string]any{"collection": collection, "id": id}, body, query, headers)
+}
+
+// List one page of vector documents, newest first: `{items, page, perPage, totalItems,
+// totalPages}` (`perPage` at most 1000; superusers only).
+//
+// Operation "vectors.list" (GET /api/vectors/{collection}). A zero value of an argument with
+// a default means that default (page 1, perPage 100). It blocks until the answer or the call's
+// deadline; ListCtx can be cancelled.
+func (s *VectorsService) List(collection string, page, perPage int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.ListCtx(context.Background(), collection, page, perPage, body, query, headers)
+}
+
+// ListCtx is List under ctx: when ctx is done before the call finishes, the call is cancelled
+// and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
+// ctx.Err()) (see Client.CallCtx).
+func (s *VectorsService) ListCtx(ctx context.Context, collection string, page, perPage int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "vectors.list", map[string]any{"collection": collection, "page": orDefault(page), "perPage": orDefault(perPage)}, body, query, headers)
+}
+
+// Update changes a vector document's `vector`, `metadata` and/or non-empty `content`; returns
+// `{id, success}` (superusers only).
+//
+// Operation "vectors.update" (PATCH /api/vectors/{collection}/{id}). It blocks until the
+// answer or the call's deadline; UpdateCtx can be cancelled.
+func (s *VectorsService) Update(collection, id string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), collection, id, document, body, query, headers)
+}
+
+// UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *VectorsService) UpdateCtx(ctx context.Context, collection, id string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "vectors.update", map[string]any{"collection": collection, "id": id, "document": document}, body, query, headers)
+}
+
+// Delete deletes a vector document (also when there is none; superusers only).
+//
+// Operation "vectors.delete" (DELETE /api/vectors/{collection}/{id}). It blocks until the
+// answer or the call's deadline; DeleteCtx can be cancelled.
+func (s *VectorsService) Delete(collection, id string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.DeleteCtx(context.Background(), collection, id, body, query, headers)
+}
+
+// DeleteCtx is Delete under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *VectorsService) DeleteCtx(ctx context.Context, collection, id string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "vectors.delete", map[string]any{"collection": collection, "id": id}, body, query, headers)
+}
+
+// Search the documents nearest to `queryVector` (`limit` 1..100; `filter`: metadata fields
+// that must equal the given values; options.body `minScore`, `maxDistance`, `includeDistance`,
+// `includeContent`); returns `{results: [{document, score, distance?}], queryTime}`
+// (superusers only).
+//
+// Operation "vectors.search" (POST /api/vectors/{collection}/documents/search). A zero value
+// of an argument with a default means that default (limit 10, filter {}). It blocks until the
+// answer or the call's deadline; SearchCtx can be cancelled.
+func (s *VectorsService) Search(collection string, queryVector []any, limit int, filter map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.SearchCtx(context.Background(), collection, queryVector, limit, filter, body, query, headers)
+}
+
+// SearchCtx is Search under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *VectorsService) SearchCtx(ctx context.Context, collection string, queryVector []any, limit int, filter map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "vectors.search", map[string]any{"collection": collection, "queryVector": queryVector, "limit": orDefault(limit), "filter": filter}, body, query, headers)
+}
+
+// LlmDocumentsService runs the "llmDocuments.*" operations; get it with Client.LlmDocuments.
+type LlmDocumentsService struct {
+	client *Client
+}
+
+// LlmDocuments returns the service of the "llmDocuments.*" operations.
+func (c *Client) LlmDocuments() *LlmDocumentsService {
+	return &LlmDocumentsService{client: c}
+}
+
+// ListCollections every LLM-document collection, `[{id, name, metadata, count}]` (superusers
+// only).
+//
+// Operation "llmDocuments.listCollections" (GET /api/llm-documents/collections). It blocks
+// until the answer or the call's deadline; ListCollectionsCtx can be cancelled.
+func (s *LlmDocumentsService) ListCollections(body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.ListCollectionsCtx(context.Background(), body, query, headers)
+}
+
+// ListCollectionsCtx is ListCollections under ctx: when ctx is done before the call finishes,
+// the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
+// matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *LlmDocumentsService) ListCollectionsCtx(ctx context.Context, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.client.runList(ctx, "llmDocuments.listCollections", nil, body, query, headers)
+}
+
+// CreateCollection creates an LLM-document collection with string `metadata`; returns `{id,
+// name}` (superusers only).
+//
+// Operation "llmDocuments.createCollection" (POST /api/llm-documents/collections/{name}). A
+// zero value of an argument with a default means that default (metadata {}). It blocks until
+// the answer or the call's deadline; CreateCollectionCtx can be cancelled.
+func (s *LlmDocumentsService) CreateCollection(name string, metadata map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CreateCollectionCtx(context.Background(), name, metadata, body, query, headers)
+}
+
+// CreateCollectionCtx is CreateCollection under ctx: when ctx is done before the call
+// finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
+// that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *LlmDocumentsService) CreateCollectionCtx(ctx context.Context, name string, metadata map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "llmDocuments.createCollection", map[string]any{"name": name, "metadata": metadata}, body, query, headers)
+}
+
+// DeleteCollection deletes an LLM-document collection and its documents (superusers only).
+//
+// Operation "llmDocuments.deleteCollection" (DELETE /api/llm-documents/collections/{name}).
+// It blocks until the answer or the call's deadline; DeleteCollectionCtx can be cancelled.
+func (s *LlmDocumentsService) DeleteCollection(name string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.DeleteCollectionCtx(context.Background(), name, body, query, headers)
+}
+
+// DeleteCollectionCtx is DeleteCollection under ctx: when ctx is done before the call
+// finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
+// that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *LlmDocumentsService) DeleteCollectionCtx(ctx context.Context, name string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "llmDocuments.deleteCollection", map[string]any{"name": name}, body, query, headers)
+}
+
+// Insert inserts a `document` `{id?, content, metadata?, embedding}`; returns `{id, success}`.
+// Without an `embedding` the server computes one through its OpenAI-compatible provider
+// (superusers only).
+//
+// Operation "llmDocuments.insert" (POST /api/llm-documents/{collection}). It blocks until the
+// answer or the call's deadline; InsertCtx can be cancelled.
+func (s *LlmDocumentsService) Insert(collection string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.InsertCtx(context.Background(), collection, document, body, query, headers)
+}
+
+// InsertCtx is Insert under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *LlmDocumentsService) InsertCtx(ctx context.Context, collection string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "llmDocuments.insert", map[string]any{"collection": collection, "document": document}, body, query, headers)
+}
+
+// Get one LLM document `{id, content, metadata, embedding}` (superusers only).
+//
+// Operation "llmDocuments.get" (GET /api/llm-documents/{collection}/{id}). It blocks until
+// the answer or the call's deadline; GetCtx can be cancelled.
+func (s *LlmDocumentsService) Get(collection, id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GetCtx(context.Background(), collection, id, body, query, headers)
+}
+
+// GetCtx is Get under ctx: when ctx is done before the call finishes, the call is cancelled
+// and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
+// ctx.Err()) (see Client.CallCtx).
+func (s *LlmDocumentsService) GetCtx(ctx context.Context, collection, id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "llmDocuments.get", map[string]any{"collection": collection, "id": id}, body, query, headers)
+}
+
+// List one page of LLM documents, by id: `{items, page, perPage, totalItems}` (`perPage` at
+// most 500; superusers only).
+//
+// Operation "llmDocuments.list" (GET /api/llm-documents/{collection}). A zero value of an
+// argument with a default means that default (page 1, perPage 50). It blocks until the answer
+// or the call's deadline; ListCtx can be cancelled.
+func (s *LlmDocumentsService) List(collection string, page, perPage int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.ListCtx(context.Background(), collection, page, perPage, body, query, headers)
+}
+
+// ListCtx is List under ctx: when ctx is done before the call finishes, the call is cancelled
+// and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
+// ctx.Err()) (see Client.CallCtx).
+func (s *LlmDocumentsService) ListCtx(ctx context.Context, collection string, page, perPage int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "llmDocuments.list", map[string]any{"collection": collection, "page": orDefault(page), "perPage": orDefault(perPage)}, body, query, headers)
+}
+
+// Update changes an LLM document's `content`, `metadata` and/or `embedding` (new `content`
+// without an `embedding` needs the server's provider); returns `{success}` (superusers only).
+//
+// Operation "llmDocuments.update" (PATCH /api/llm-documents/{collection}/{id}). It blocks
+// until the answer or the call's deadline; UpdateCtx can be cancelled.
+func (s *LlmDocumentsService) Update(collection, id string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), collection, id, document, body, query, headers)
+}
+
+// UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *LlmDocumentsService) UpdateCtx(ctx context.Context, collection, id string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "llmDocuments.update", map[string]any{"collection": collection, "id": id, "document": document}, body, query, headers)
+}
+
+// Delete deletes an LLM document (superusers only).
+//
+// Operation "llmDocuments.delete" (DELETE /api/llm-documents/{collection}/{id}). It blocks
+// until the answer or the call's deadline; DeleteCtx can be cancelled.
+func (s *LlmDocumentsService) Delete(collection, id string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.DeleteCtx(context.Background(), collection, id, body, query, headers)
+}
+
+// DeleteCtx is Delete under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *LlmDocumentsService) DeleteCtx(ctx context.Context, collection, id string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "llmDocuments.delete", map[string]any{"collection": collection, "id": id}, body, query, headers)
+}
+
+// Query the documents most similar to `payload` `{queryEmbedding | queryText, limit?, where?,
+// negative?}` (`queryText` needs the server's provider); returns `{results: [{id, content,
+// metadata, similarity}]}` (superusers only).
+//
+// Operation "llmDocuments.query" (POST /api/llm-documents/{collection}/documents/query). It
+// blocks until the answer or the call's deadline; QueryCtx can be cancelled.
+func (s *LlmDocumentsService) Query(collection string, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.QueryCtx(context.Background(), collection, payload, body, query, headers)
+}
+
+// QueryCtx is Query under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *LlmDocumentsService) QueryCtx(ctx context.Context, collection string, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "llmDocuments.query", map[string]any{"collection": collection, "payload": payload}, body, query, headers)
+}
+
+// CachesService runs the "caches.*" operations; get it with Client.Caches.
+type CachesService struct {
+	client *Client
+}
+
+// Caches returns the service of the "caches.*" operations.
+func (c *Client) Caches() *CachesService {
+	return &CachesService{client: c}
+}
+
+// List every cache, `[{name, sizeBytes, defaultTTLSeconds, readTimeoutMs, created, updated,
+// entryCount?, hitRate?, …}]` (superusers only).
+//
+// Operation "caches.list" (GET /api/cache). It blocks until the answer or the call's
+// deadline; ListCtx can be cancelled.
+func (s *CachesService) List(body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.ListCtx(context.Background(), body, query, headers)
+}
+
+// ListCtx is List under ctx: when ctx is done before the call finishes, the call is cancelled
+// and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
+// ctx.Err()) (see Client.CallCtx).
+func (s *CachesService) ListCtx(ctx context.Context, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.client.runList(ctx, "caches.list", nil, body, query, headers)
+}
+
+// Create creates a cache `name` (3-64 of `A-Za-z0-9_-.`) with `config` `{sizeBytes?,
+// defaultTTLSeconds?, readTimeoutMs?}`; returns its summary (superusers only).
+//
+// Operation "caches.create" (POST /api/cache). A zero value of an argument with a default
+// means that default (config {}). It blocks until the answer or the call's deadline; CreateCtx
+// can be cancelled.
+func (s *CachesService) Create(name string, config map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CreateCtx(context.Background(), name, config, body, query, headers)
+}
+
+// CreateCtx is Create under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CachesService) CreateCtx(ctx context.Context, name string, config map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "caches.create", map[string]any{"name": name, "config": config}, body, query, headers)
+}
+
+// Update changes a cache's `config` `{sizeBytes?, defaultTTLSeconds?, readTimeoutMs?}`;
+// returns its summary (superusers only).
+//
+// Operation "caches.update" (PATCH /api/cache/{name}). It blocks until the answer or the
+// call's deadline; UpdateCtx can be cancelled.
+func (s *CachesService) Update(name string, config map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), name, config, body, query, headers)
+}
+
+// UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CachesService) UpdateCtx(ctx context.Context, name string, config map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "caches.update", map[string]any{"name": name, "config": config}, body, query, headers)
+}
+
+// Delete deletes a cache and its entries (superusers only).
+//
+// Operation "caches.delete" (DELETE /api/cache/{name}). It blocks until the answer or the
+// call's deadline; DeleteCtx can be cancelled.
+func (s *CachesService) Delete(name string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.DeleteCtx(context.Background(), name, body, query, headers)
+}
+
+// DeleteCtx is Delete under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CachesService) DeleteCtx(ctx context.Context, name string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "caches.delete", map[string]any{"name": name}, body, query, headers)
+}
+
+// SetEntry stores `entry` `{value, ttlSeconds?}` under `key` (`value`: any JSON; `ttlSeconds`
+// 0 = no expiry, absent or negative = the cache's default; a missing cache is created);
+// returns `{cache, key, value, source, expiresAt?}` (superusers only).
+//
+// Operation "caches.setEntry" (PUT /api/cache/{cache}/entries/{key}). It blocks until the
+// answer or the call's deadline; SetEntryCtx can be cancelled.
+func (s *CachesService) SetEntry(cache, key string, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.SetEntryCtx(context.Background(), cache, key, entry, body, query, headers)
+}
+
+// SetEntryCtx is SetEntry under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CachesService) SetEntryCtx(ctx context.Context, cache, key string, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "caches.setEntry", map[string]any{"cache": cache, "key": key, "entry": entry}, body, query, headers)
+}
+
+// GetEntry a cache entry `{cache, key, value, source: cache|database, expiresAt?}`; 404 once
+// expired (superusers only).
+//
+// Operation "caches.getEntry" (GET /api/cache/{cache}/entries/{key}). It blocks until the
+// answer or the call's deadline; GetEntryCtx can be cancelled.
+func (s *CachesService) GetEntry(cache, key string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GetEntryCtx(context.Background(), cache, key, body, query, headers)
+}
+
+// GetEntryCtx is GetEntry under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CachesService) GetEntryCtx(ctx context.Context, cache, key string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "caches.getEntry", map[string]any{"cache": cache, "key": key}, body, query, headers)
+}
+
+// RenewEntry restarts an entry's time to live with `ttlSeconds` (negative = the cache's
+// default) keeping its value; returns the entry (superusers only).
+//
+// Operation "caches.renewEntry" (PATCH /api/cache/{cache}/entries/{key}). A zero value of an
+// argument with a default means that default (ttlSeconds -1). It blocks until the answer or
+// the call's deadline; RenewEntryCtx can be cancelled.
+func (s *CachesService) RenewEntry(cache, key string, ttlSeconds int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.RenewEntryCtx(context.Background(), cache, key, ttlSeconds, body, query, headers)
+}
+
+// RenewEntryCtx is RenewEntry under ctx: when ctx is done before the call finishes, the call
+// is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CachesService) RenewEntryCtx(ctx context.Context, cache, key string, ttlSeconds int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "caches.renewEntry", map[string]any{"cache": cache, "key": key, "ttlSeconds": orDefault(ttlSeconds)}, body, query, headers)
+}
+
+// DeleteEntry deletes a cache entry (superusers only).
+//
+// Operation "caches.deleteEntry" (DELETE /api/cache/{cache}/entries/{key}). It blocks until
+// the answer or the call's deadline; DeleteEntryCtx can be cancelled.
+func (s *CachesService) DeleteEntry(cache, key string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.DeleteEntryCtx(context.Background(), cache, key, body, query, headers)
+}
+
+// DeleteEntryCtx is DeleteEntry under ctx: when ctx is done before the call finishes, the call
+// is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *CachesService) DeleteEntryCtx(ctx context.Context, cache, key string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "caches.deleteEntry", map[string]any{"cache": cache, "key": key}, body, query, headers)
+}
+
+// GraphqlService runs the "graphql.*" operations; get it with Client.Graphql.
+type GraphqlService struct {
+	client *Client
+}
+
+// Graphql returns the service of the "graphql.*" operations.
+func (c *Client) Graphql() *GraphqlService {
+	return &GraphqlService{client: c}
+}
+
+// Query runs a GraphQL `query` (records, createRecord, updateRecord, deleteRecord) with
+// `variables`; returns `{data, errors?}` — GraphQL errors arrive in `errors` with status 200
+// (superusers only).
+//
+// Operation "graphql.query" (POST /api/graphql). A zero value of an argument with a default
+// means that default (variables {}, operationName ""). It blocks until the answer or the
+// call's deadline; QueryCtx can be cancelled.
+func (s *GraphqlService) Query(queryArg string, variables map[string]any, operationName string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.QueryCtx(context.Background(), queryArg, variables, operationName, body, query, headers)
+}
+
+// QueryCtx is Query under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *GraphqlService) QueryCtx(ctx context.Context, queryArg string, variables map[string]any, operationName string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "graphql.query", map[string]any{"query": queryArg, "variables": variables, "operationName": orDefault(operationName)}, body, query, headers)
+}
+
+// SqlService runs the "sql.*" operations; get it with Client.Sql.
+type SqlService struct {
+	client *Client
+}
+
+// Sql returns the service of the "sql.*" operations.
+func (c *Client) Sql() *SqlService {
+	return &SqlService{client: c}
+}
+
+// Execute runs one SQL statement; returns `{columns?, rows?, rowsAffected?}` with every value
+// as text (`NULL` for null; superusers only).
+//
+// Operation "sql.execute" (POST /api/sql/execute). It blocks until the answer or the call's
+// deadline; ExecuteCtx can be cancelled.
+func (s *SqlService) Execute(queryArg string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.ExecuteCtx(context.Background(), queryArg, body, query, headers)
+}
+
+// ExecuteCtx is Execute under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *SqlService) ExecuteCtx(ctx context.Context, queryArg string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "sql.execute", map[string]any{"query": queryArg}, body, query, headers)
+}
+
+// ScriptsService runs the "scripts.*" operations; get it with Client.Scripts.
+type ScriptsService struct {
+	client *Client
+}
+
+// Scripts returns the service of the "scripts.*" operations.
+func (c *Client) Scripts() *ScriptsService {
+	return &ScriptsService{client: c}
+}
+
+// Create stores a script (version 1); returns `{id, name, content, description, version,
+// created, updated}` (superusers only).
+//
+// Operation "scripts.create" (POST /api/scripts). A zero value of an argument with a default
+// means that default (description ""). It blocks until the answer or the call's deadline;
+// CreateCtx can be cancelled.
+func (s *ScriptsService) Create(name, content, description string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CreateCtx(context.Background(), name, content, description, body, query, headers)
+}
+
+// CreateCtx is Create under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *ScriptsService) CreateCtx(ctx context.Context, name, content, description string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "scripts.create", map[string]any{"name": name, "content": content, "description": orDefault(description)}, body, query, headers)
+}
+
+// List every stored script, by name (superusers only).
+//
+// Operation "scripts.list" (GET /api/scripts). It blocks until the answer or the call's
+// deadline; ListCtx can be cancelled.
+func (s *ScriptsService) List(body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.ListCtx(context.Background(), body, query, headers)
+}
+
+// ListCtx is List under ctx: when ctx is done before the call finishes, the call is cancelled
+// and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
+// ctx.Err()) (see Client.CallCtx).
+func (s *ScriptsService) ListCtx(ctx context.Context, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.client.runList(ctx, "scripts.list", nil, body, query, headers)
+}
+
+// Get a stored script by name (superusers only).
+//
+// Operation "scripts.get" (GET /api/scripts/{name}). It blocks until the answer or the call's
+// deadline; GetCtx can be cancelled.
+func (s *ScriptsService) Get(name string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GetCtx(context.Background(), name, body, query, headers)
+}
+
+// GetCtx is Get under ctx: when ctx is done before the call finishes, the call is cancelled
+// and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
+// ctx.Err()) (see Client.CallCtx).
+func (s *ScriptsService) GetCtx(ctx context.Context, name string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "scripts.get", map[string]any{"name": name}, body, query, headers)
+}
+
+// Update changes a script's `content` and/or `description` and increments its version; returns
+// it (superusers only).
+//
+// Operation "scripts.update" (PATCH /api/scripts/{name}). It blocks until the answer or the
+// call's deadline; UpdateCtx can be cancelled.
+func (s *ScriptsService) Update(name string, changes map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), name, changes, body, query, headers)
+}
+
+// UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *ScriptsService) UpdateCtx(ctx context.Context, name string, changes map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "scripts.update", map[string]any{"name": name, "changes": changes}, body, query, headers)
+}
+
+// Delete deletes a stored script (superusers only).
+//
+// Operation "scripts.delete" (DELETE /api/scripts/{name}). It blocks until the answer or the
+// call's deadline; DeleteCtx can be cancelled.
+func (s *ScriptsService) Delete(name string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.DeleteCtx(context.Background(), name, body, query, headers)
+}
+
+// DeleteCtx is Delete under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *ScriptsService) DeleteCtx(ctx context.Context, name string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "scripts.delete", map[string]any{"name": name}, body, query, headers)
+}
+
+// Upload writes the file part `file` to `path` (relative; "" = the part's filename) inside the
+// server's EXECUTE_PATH, replacing it; returns `{output, path}` (superusers only).
+//
+// Operation "scripts.upload" (POST /api/scripts/upload). A zero value of an argument with a
+// default means that default (path ""). It blocks until the answer or the call's deadline;
+// UploadCtx can be cancelled.
+func (s *ScriptsService) Upload(path string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UploadCtx(context.Background(), path, body, query, headers)
+}
+
+// UploadCtx is Upload under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *ScriptsService) UploadCtx(ctx context.Context, path string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "scripts.upload", map[string]any{"path": orDefault(path)}, body, query, headers)
+}
+
+// Command runs a shell command (bash) in the server's EXECUTE_PATH: returns `{output}`, or
+// with `async` at once `{id, status}` for `commandStatus`; a failing command is a 500 error
+// (superusers only).
+//
+// Operation "scripts.command" (POST /api/scripts/command). A zero value of an argument with a
+// default means that default (async false). It blocks until the answer or the call's deadline;
+// CommandCtx can be cancelled.
+func (s *ScriptsService) Command(command string, async bool, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CommandCtx(context.Background(), command, async, body, query, headers)
+}
+
+// CommandCtx is Command under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *ScriptsService) CommandCtx(ctx context.Context, command string, async bool, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "scripts.command", map[string]any{"command": command, "async": orDefault(async)}, body, query, headers)
+}
+
+// CommandStatus an async command's job `{id, command, status: running|done|error, output?,
+// error?, startedAt, finishedAt?}` (superusers only).
+//
+// Operation "scripts.commandStatus" (GET /api/scripts/command/{id}). It blocks until the
+// answer or the call's deadline; CommandStatusCtx can be cancelled.
+func (s *ScriptsService) CommandStatus(id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CommandStatusCtx(context.Background(), id, body, query, headers)
+}
+
+// CommandStatusCtx is CommandStatus under ctx: when ctx is done before the call finishes, the
+// call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *ScriptsService) CommandStatusCtx(ctx context.Context, id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "scripts.commandStatus", map[string]any{"id": id}, body, query, headers)
+}
+
+// Execute runs a stored script through the server's separate Python functions service
+// (FUNCTION_URL; not tested here); returns `{output}`. Permission per script
+// (scriptPermissions).
+//
+// Operation "scripts.execute" (POST /api/scripts/{name}/execute). A zero value of an argument
+// with a default means that default (arguments [], function_name ""). It blocks until the
+// answer or the call's deadline; ExecuteCtx can be cancelled.
+func (s *ScriptsService) Execute(name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.ExecuteCtx(context.Background(), name, arguments, function_name, body, query, headers)
+}
+
+// ExecuteCtx is Execute under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *ScriptsService) ExecuteCtx(ctx context.Context, name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "scripts.execute", map[string]any{"name": name, "arguments": arguments, "function_name": orDefault(function_name)}, body, query, headers)
+}
+
+// ExecuteAsync starts a stored script on the functions service (FUNCTION_URL; not tested
+// here); returns `{id, status}` for `executeAsyncStatus`.
+//
+// Operation "scripts.executeAsync" (POST /api/scripts/async/{name}/execute). A zero value of
+// an argument with a default means that default (arguments [], function_name ""). It blocks
+// until the answer or the call's deadline; ExecuteAsyncCtx can be cancelled.
+func (s *ScriptsService) ExecuteAsync(name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.ExecuteAsyncCtx(context.Background(), name, arguments, function_name, body, query, headers)
+}
+
+// ExecuteAsyncCtx is ExecuteAsync under ctx: when ctx is done before the call finishes, the
+// call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *ScriptsService) ExecuteAsyncCtx(ctx context.Context, name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "scripts.executeAsync", map[string]any{"name": name, "arguments": arguments, "function_name": orDefault(function_name)}, body, query, headers)
+}
+
+// ExecuteAsyncStatus an async script execution's job (functions service; not tested here).
+//
+// Operation "scripts.executeAsyncStatus" (GET /api/scripts/async/{id}). It blocks until the
+// answer or the call's deadline; ExecuteAsyncStatusCtx can be cancelled.
+func (s *ScriptsService) ExecuteAsyncStatus(id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.ExecuteAsyncStatusCtx(context.Background(), id, body, query, headers)
+}
+
+// ExecuteAsyncStatusCtx is ExecuteAsyncStatus under ctx: when ctx is done before the call
+// finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
+// that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *ScriptsService) ExecuteAsyncStatusCtx(ctx context.Context, id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "scripts.executeAsyncStatus", map[string]any{"id": id}, body, query, headers)
+}
+
+// ScriptPermissionsService runs the "scriptPermissions.*" operations; get it with
+// Client.ScriptPermissions.
+type ScriptPermissionsService struct {
+	client *Client
+}
+
+// ScriptPermissions returns the service of the "scriptPermissions.*" operations.
+func (c *Client) ScriptPermissions() *ScriptPermissionsService {
+	return &ScriptPermissionsService{client: c}
+}
+
+// Create sets who may execute a script: `data` `{script_name, content:
+// anonymous|user|superuser, script_id?}`; returns `{id, scriptId?, scriptName, content,
+// version, created, updated}` (superusers only).
+//
+// Operation "scriptPermissions.create" (POST /api/script-permissions). It blocks until the
+// answer or the call's deadline; CreateCtx can be cancelled.
+func (s *ScriptPermissionsService) Create(data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CreateCtx(context.Background(), data, body, query, headers)
+}
+
+// CreateCtx is Create under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *ScriptPermissionsService) CreateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "scriptPermissions.create", map[string]any{"data": data}, body, query, headers)
+}
+
+// Get a script's permission entry (superusers only).
+//
+// Operation "scriptPermissions.get" (GET /api/script-permissions/{scriptName}). It blocks
+// until the answer or the call's deadline; GetCtx can be cancelled.
+func (s *ScriptPermissionsService) Get(scriptName string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GetCtx(context.Background(), scriptName, body, query, headers)
+}
+
+// GetCtx is Get under ctx: when ctx is done before the call finishes, the call is cancelled
+// and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
+// ctx.Err()) (see Client.CallCtx).
+func (s *ScriptPermissionsService) GetCtx(ctx context.Context, scriptName string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "scriptPermissions.get", map[string]any{"scriptName": scriptName}, body, query, headers)
+}
+
+// Update changes a script's permission entry with `data` `{content?, script_name?,
+// script_id?}`; returns it (superusers only).
+//
+// Operation "scriptPermissions.update" (PATCH /api/script-permissions/{scriptName}). It
+// blocks until the answer or the call's deadline; UpdateCtx can be cancelled.
+func (s *ScriptPermissionsService) Update(scriptName string, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), scriptName, data, body, query, headers)
+}
+
+// UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *ScriptPermissionsService) UpdateCtx(ctx context.Context, scriptName string, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "scriptPermissions.update", map[string]any{"scriptName": scriptName, "data": data}, body, query, headers)
+}
+
+// Delete deletes a script's permission entry (superusers only).
+//
+// Operation "scriptPermissions.delete" (DELETE /api/script-permissions/{scriptName}). It
+// blocks until the answer or the call's deadline; DeleteCtx can be cancelled.
+func (s *ScriptPermissionsService) Delete(scriptName string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.DeleteCtx(context.Background(), scriptName, body, query, headers)
+}
+
+// DeleteCtx is Delete under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *ScriptPermissionsService) DeleteCtx(ctx context.Context, scriptName string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "scriptPermissions.delete", map[string]any{"scriptName": scriptName}, body, query, headers)
+}
+
+// LangchaingoService runs the "langchaingo.*" operations; get it with Client.Langchaingo.
+type LangchaingoService struct {
+	client *Client
+}
+
+// Langchaingo returns the service of the "langchaingo.*" operations.
+func (c *Client) Langchaingo() *LangchaingoService {
+	return &LangchaingoService{client: c}
+}
+
+// Completions a chat completion from the server's LLM provider: `payload` `{prompt | messages,
+// model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here).
+//
+// Operation "langchaingo.completions" (POST /api/langchaingo/completions). It blocks until
+// the answer or the call's deadline; CompletionsCtx can be cancelled.
+func (s *LangchaingoService) Completions(payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CompletionsCtx(context.Background(), payload, body, query, headers)
+}
+
+// CompletionsCtx is Completions under ctx: when ctx is done before the call finishes, the call
+// is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *LangchaingoService) CompletionsCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "langchaingo.completions", map[string]any{"payload": payload}, body, query, headers)
+}
+
+// Rag answers `payload.question` from an LLM-document `collection` (`topK?`,
+// `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not
+// tested here).
+//
+// Operation "langchaingo.rag" (POST /api/langchaingo/rag). It blocks until the answer or the
+// call's deadline; RagCtx can be cancelled.
+func (s *LangchaingoService) Rag(payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.RagCtx(context.Background(), payload, body, query, headers)
+}
+
+// RagCtx is Rag under ctx: when ctx is done before the call finishes, the call is cancelled
+// and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
+// ctx.Err()) (see Client.CallCtx).
+func (s *LangchaingoService) RagCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "langchaingo.rag", map[string]any{"payload": payload}, body, query, headers)
+}
+
+// QueryDocuments answers `payload.query` from an LLM-document `collection` (as `rag`; provider
+// needed; not tested here).
+//
+// Operation "langchaingo.queryDocuments" (POST /api/langchaingo/documents/query). It blocks
+// until the answer or the call's deadline; QueryDocumentsCtx can be cancelled.
+func (s *LangchaingoService) QueryDocuments(payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.QueryDocumentsCtx(context.Background(), payload, body, query, headers)
+}
+
+// QueryDocumentsCtx is QueryDocuments under ctx: when ctx is done before the call finishes,
+// the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
+// matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *LangchaingoService) QueryDocumentsCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "langchaingo.queryDocuments", map[string]any{"payload": payload}, body, query, headers)
+}
+
+// Sql turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers:
+// `{sql, answer, columns?, rows?}` (provider needed; not tested here).
+//
+// Operation "langchaingo.sql" (POST /api/langchaingo/sql). It blocks until the answer or the
+// call's deadline; SqlCtx can be cancelled.
+func (s *LangchaingoService) Sql(payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.SqlCtx(context.Background(), payload, body, query, headers)
+}
+
+// SqlCtx is Sql under ctx: when ctx is done before the call finishes, the call is cancelled
+// and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
+// ctx.Err()) (see Client.CallCtx).
+func (s *LangchaingoService) SqlCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "langchaingo.sql", map[string]any{"payload": payload}, body, query, headers)
+}
+
+// RedisService runs the "redis.*" operations; get it with Client.Redis.
+type RedisService struct {
+	client *Client
+}
+
+// Redis returns the service of the "redis.*" operations.
+func (c *Client) Redis() *RedisService {
+	return &RedisService{client: c}
+}
+
+// ListKeys one SCAN step over the keys (`pattern` a glob; options.query `count`); returns
+// `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL
+// needed; not tested here).
+//
+// Operation "redis.listKeys" (GET /api/redis/keys). A zero value of an argument with a
+// default means that default (cursor "0", pattern ""). It blocks until the answer or the
+// call's deadline; ListKeysCtx can be cancelled.
+func (s *RedisService) ListKeys(cursor, pattern string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.ListKeysCtx(context.Background(), cursor, pattern, body, query, headers)
+}
+
+// ListKeysCtx is ListKeys under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RedisService) ListKeysCtx(ctx context.Context, cursor, pattern string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "redis.listKeys", map[string]any{"cursor": orDefault(cursor), "pattern": orDefault(pattern)}, body, query, headers)
+}
+
+// CreateKey creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns
+// `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+//
+// Operation "redis.createKey" (POST /api/redis/keys). It blocks until the answer or the
+// call's deadline; CreateKeyCtx can be cancelled.
+func (s *RedisService) CreateKey(entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CreateKeyCtx(context.Background(), entry, body, query, headers)
+}
+
+// CreateKeyCtx is CreateKey under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RedisService) CreateKeyCtx(ctx context.Context, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "redis.createKey", map[string]any{"entry": entry}, body, query, headers)
+}
+
+// GetKey a key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+//
+// Operation "redis.getKey" (GET /api/redis/keys/{key}). It blocks until the answer or the
+// call's deadline; GetKeyCtx can be cancelled.
+func (s *RedisService) GetKey(key string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GetKeyCtx(context.Background(), key, body, query, headers)
+}
+
+// GetKeyCtx is GetKey under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RedisService) GetKeyCtx(ctx context.Context, key string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "redis.getKey", map[string]any{"key": key}, body, query, headers)
+}
+
+// UpdateKey replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value,
+// ttlSeconds?}` (REDIS_URL needed; not tested here).
+//
+// Operation "redis.updateKey" (PUT /api/redis/keys/{key}). It blocks until the answer or the
+// call's deadline; UpdateKeyCtx can be cancelled.
+func (s *RedisService) UpdateKey(key string, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateKeyCtx(context.Background(), key, entry, body, query, headers)
+}
+
+// UpdateKeyCtx is UpdateKey under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RedisService) UpdateKeyCtx(ctx context.Context, key string, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "redis.updateKey", map[string]any{"key": key, "entry": entry}, body, query, headers)
+}
+
+// DeleteKey deletes a key (REDIS_URL needed; not tested here).
+//
+// Operation "redis.deleteKey" (DELETE /api/redis/keys/{key}). It blocks until the answer or
+// the call's deadline; DeleteKeyCtx can be cancelled.
+func (s *RedisService) DeleteKey(key string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.DeleteKeyCtx(context.Background(), key, body, query, headers)
+}
+
+// DeleteKeyCtx is DeleteKey under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RedisService) DeleteKeyCtx(ctx context.Context, key string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.client.runBool(ctx, "redis.deleteKey", map[string]any{"key": key}, body, query, headers)
 }
 
 // BindCustomToken binds a custom token to the account with this email and password; never
@@ -955,4 +1987,24 @@ func (s *RecordService) Delete(id string, body, query map[string]any, headers ma
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *RecordService) DeleteCtx(ctx context.Context, id string, body, query map[string]any, headers map[string]string) (bool, error) {
 	return s.client.runBool(ctx, "records.delete", map[string]any{"collection": s.name, "id": id}, body, query, headers)
+}
+
+// VectorSearch the records nearest to `queryVector` by the vector field `field` (pgvector;
+// `limit` 1..200, `distance` `cosine|l2|inner_product|l1` or "" for the field's own, `filter`
+// a record filter applied first); the collection's list rule applies. Returns a list page
+// `{items, page, perPage, totalItems: -1, totalPages: -1}` whose items carry `_distance` and
+// `_score` (options.body `includeDistance: false` leaves them out).
+//
+// Operation "records.vectorSearch" (POST /api/collections/{collection}/records/search). A
+// zero value of an argument with a default means that default (limit 20, distance "", filter
+// ""). It blocks until the answer or the call's deadline; VectorSearchCtx can be cancelled.
+func (s *RecordService) VectorSearch(field string, queryVector []any, limit int, distance, filter string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.VectorSearchCtx(context.Background(), field, queryVector, limit, distance, filter, body, query, headers)
+}
+
+// VectorSearchCtx is VectorSearch under ctx: when ctx is done before the call finishes, the
+// call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *RecordService) VectorSearchCtx(ctx context.Context, field string, queryVector []any, limit int, distance, filter string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.client.runMap(ctx, "records.vectorSearch", map[string]any{"collection": s.name, "field": field, "queryVector": queryVector, "limit": orDefault(limit), "distance": orDefault(distance), "filter": orDefault(filter)}, body, query, headers)
 }

@@ -4,10 +4,11 @@
 //! rows by name, `bosbase_operations_json` exports the table, and the bindings'
 //! per-operation wrappers are generated from that export.
 //!
-//! Rows live in one file per area (`records.rs`, `admin.rs`); [`all`] walks them in order.
+//! Rows live in one file per area (`records.rs`, `admin.rs`, `bosbase.rs`); [`all`] walks them in order.
 //! Adding a REST operation is one row plus its tests (see the README).
 
 mod admin;
+mod bosbase;
 mod records;
 mod run;
 
@@ -106,6 +107,8 @@ pub enum Exec {
     TokenField,
     /// The answer's `count` field.
     Count,
+    /// The answer's `items` field (a list answered as `{items: [...]}`).
+    Items,
     /// `/api/batch` from high-level `requests` (`{action, collection, id, data}`).
     Batch,
     /// A pub/sub `publish` over the client's WebSocket, answered by the server's acknowledgement.
@@ -197,7 +200,7 @@ const ROW: Operation = Operation {
 const COLLECTION: Arg = Arg::path("collection");
 
 /// The row files, in table order.
-const AREAS: [&[Operation]; 2] = [records::OPERATIONS, admin::OPERATIONS];
+const AREAS: [&[Operation]; 3] = [records::OPERATIONS, admin::OPERATIONS, bosbase::OPERATIONS];
 
 /// Every operation of the SDK, in table order.
 pub fn all() -> impl Iterator<Item = &'static Operation> {

@@ -69,13 +69,14 @@ pub(crate) fn run(
             let answer = client.execute(&parts.path, options.merged(op.method, body)?)?;
             shape(op, answer, &url_of(&parts.path))
         }
-        Exec::Request | Exec::TokenField | Exec::Count => {
+        Exec::Request | Exec::TokenField | Exec::Count | Exec::Items => {
             let answer = client.execute(&parts.path, options.merged(op.method, parts.body)?)?;
             let url = url_of(&parts.path);
             apply_effect(client, op, &parts.values, &answer, ticket, &url)?;
             let answer = match op.exec {
                 Exec::TokenField => field(answer, "token", &url)?,
                 Exec::Count => field(answer, "count", &url)?,
+                Exec::Items => field(answer, "items", &url)?,
                 _ => answer,
             };
             shape(op, answer, &url)

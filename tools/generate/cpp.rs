@@ -3,8 +3,27 @@
 
 use super::{groups, pascal, snake, Op};
 
+/// C++ keywords an operation or argument name may hit (`records.delete`, `template`).
+const KEYWORDS: &str = concat!(
+    "and auto bool break case catch char class const continue default delete do double else enum ",
+    "explicit export extern false float for friend goto if inline int long mutable namespace new not ",
+    "operator or private protected public register return short signed sizeof static struct switch ",
+    "template this throw true try typedef typename union unsigned using virtual void volatile while ",
+    "xor ",
+);
+
+/// `snake`, with a trailing `_` for a C++ keyword (`delete` → `delete_`).
+pub fn ident(name: &str) -> String {
+    let id = snake(name);
+    if KEYWORDS.split_whitespace().any(|k| k == id) {
+        id + "_"
+    } else {
+        id
+    }
+}
+
 fn cpp_param(ty: &str, name: &str, default: Option<&serde_json::Value>) -> String {
-    let name = snake(name);
+    let name = ident(name);
     match (ty, default) {
         ("integer", Some(d)) => format!("long long {name} = {d}"),
         ("integer", None) => format!("long long {name}"),
@@ -20,10 +39,10 @@ fn cpp_param(ty: &str, name: &str, default: Option<&serde_json::Value>) -> Strin
 
 fn cpp_value(ty: &str, name: &str) -> String {
     match ty {
-        "integer" => format!("std::to_string({})", snake(name)),
-        "boolean" => format!("std::string({} ? \"true\" : \"false\")", snake(name)),
-        "object" | "array" | "any" => format!("{}_json", snake(name)),
-        _ => format!("detail::json_string({})", snake(name)),
+        "integer" => format!("std::to_string({})", ident(name)),
+        "boolean" => format!("std::string({} ? \"true\" : \"false\")", ident(name)),
+        "object" | "array" | "any" => format!("{}_json", ident(name)),
+        _ => format!("detail::json_string({})", ident(name)),
     }
 }
 
@@ -43,7 +62,7 @@ fn method(op: &Op, collection: bool) -> String {
         "    /// {} (`{}`)\n    {ret} {}({params}const std::string &options_json = \"\") const {{\n        return detail::call(client_, \"{}\", detail::args({{{}}}), options_json){wrap};\n    }}\n",
         op.doc,
         op.name,
-        snake(&op.method),
+        ident(&op.method),
         op.name,
         args.join(", ")
     )

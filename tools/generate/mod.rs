@@ -5,9 +5,9 @@
 //! crate itself.
 //!
 //! Naming, shared by every target: an operation `group.method` becomes a method on a
-//! service. Operations whose first argument is the `collection` path argument belong to a
-//! collection's record service (`pb.collection("users").auth_with_token(token)`); the
-//! others to a service named after the group (`pb.health().check()`). Required arguments
+//! service. `records.*` operations (their first argument is the `collection` path argument)
+//! belong to a collection's record service (`pb.collection("users").auth_with_token(token)`);
+//! the others to a service named after the group (`pb.health().check()`). Required arguments
 //! are positional, arguments with a default follow with that default, then the options.
 
 pub mod cpp;
@@ -41,9 +41,11 @@ pub struct Op {
 }
 
 impl Op {
-    /// True for operations of a collection's record service (first argument `collection`).
+    /// True for operations of a collection's record service: `records.*` rows, whose first
+    /// argument is the `collection` path argument. (Other groups may take a `collection` of
+    /// their own, e.g. a vector collection; they stay on their group's service.)
     pub fn on_collection(&self) -> bool {
-        self.args.first().is_some_and(|a| a.name == "collection" && a.place == "path")
+        self.group == "records" && self.args.first().is_some_and(|a| a.name == "collection" && a.place == "path")
     }
 
     /// The arguments a wrapper takes (the record service supplies `collection`).

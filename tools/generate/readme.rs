@@ -16,8 +16,8 @@ fn rust_name(op: &Op) -> String {
 }
 
 fn cpp_name(op: &Op) -> String {
-    let params: Vec<String> = op.params().iter().map(|a| snake(&a.name)).collect();
-    let call = format!("{}({})", snake(&op.method), params.join(", "));
+    let params: Vec<String> = op.params().iter().map(|a| super::cpp::ident(&a.name)).collect();
+    let call = format!("{}({})", super::cpp::ident(&op.method), params.join(", "));
     match op.on_collection() {
         true => format!("`pb.collection(c).{call}`"),
         false => format!("`pb.{}().{call}`", snake(&op.group)),

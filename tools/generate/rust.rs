@@ -17,6 +17,17 @@ pub const HAND_WRITTEN: &[&str] = &[
 /// `max_width` in rustfmt.toml.
 const MAX_WIDTH: usize = 120;
 
+/// A Rust identifier for an argument (`async` → `r#async`).
+fn ident(name: &str) -> String {
+    let id = snake(name);
+    match id.as_str() {
+        "async" | "await" | "type" | "move" | "ref" | "fn" | "impl" | "match" | "use" | "where" => {
+            format!("r#{id}")
+        }
+        _ => id,
+    }
+}
+
 fn rust_type(ty: &str) -> &'static str {
     match ty {
         "integer" => "i64",
@@ -77,12 +88,12 @@ pub fn generate(ops: &[Op]) -> String {
 }
 
 fn method(op: &Op, run: &str) -> String {
-    let params: String = op.params().iter().map(|a| format!("{}: {}, ", snake(&a.name), rust_type(&a.ty))).collect();
+    let params: String = op.params().iter().map(|a| format!("{}: {}, ", ident(&a.name), rust_type(&a.ty))).collect();
     let mut body = String::from("        let mut args = Map::new();\n");
     for a in op.params() {
         let value = match a.ty.as_str() {
-            "object" | "array" | "any" => snake(&a.name),
-            _ => format!("Value::from({})", snake(&a.name)),
+            "object" | "array" | "any" => ident(&a.name),
+            _ => format!("Value::from({})", ident(&a.name)),
         };
         body.push_str(&format!("        args.insert(\"{}\".to_owned(), {value});\n", a.name));
     }
@@ -94,7 +105,7 @@ fn method(op: &Op, run: &str) -> String {
     // What rustfmt does with a signature over its line width: one parameter per line.
     if head.len() - 1 > MAX_WIDTH {
         let each: String =
-            op.params().iter().map(|a| format!("        {}: {},\n", snake(&a.name), rust_type(&a.ty))).collect();
+            op.params().iter().map(|a| format!("        {}: {},\n", ident(&a.name), rust_type(&a.ty))).collect();
         head = format!(
             "    pub fn {name}(\n        &self,\n{each}        options: SendOptions,\n    ) -> Call<Value> {{\n"
         );

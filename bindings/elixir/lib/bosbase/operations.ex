@@ -307,6 +307,25 @@ defmodule Bosbase.Operations do
 
         Bosbase.Call.run(service, "records.delete", args, opts)
       end
+
+      @doc """
+      The records nearest to `queryVector` by the vector field `field` (pgvector; `limit` 1..200, `distance` `cosine|l2|inner_product|l1` or "" for the field's own, `filter` a record filter applied first); the collection's list rule applies. Returns a list page `{items, page, perPage, totalItems: -1, totalPages: -1}` whose items carry `_distance` and `_score` (options.body `includeDistance: false` leaves them out).
+
+      Operation `records.vectorSearch` (`POST /api/collections/{collection}/records/search`). `limit` defaults to `20`, `distance` defaults to `""`, `filter` defaults to `""`. `opts` as for `Bosbase.RecordService`.
+      """
+      @spec vector_search(t(), String.t(), list(), integer(), String.t(), String.t(), Bosbase.Call.opts()) ::
+              Bosbase.Call.result()
+      def vector_search(service, field, query_vector, limit \\ 20, distance \\ "", filter \\ "", opts \\ []) do
+        args = %{
+          "field" => field,
+          "queryVector" => query_vector,
+          "limit" => limit,
+          "distance" => distance,
+          "filter" => filter
+        }
+
+        Bosbase.Call.run(service, "records.vectorSearch", args, opts)
+      end
     end
   end
 end
@@ -521,6 +540,54 @@ defmodule Bosbase.Collections do
   @spec get_scaffolds(Bosbase.Client.t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
   def get_scaffolds(client, opts \\ []) do
     Bosbase.Call.run(client, "collections.getScaffolds", %{}, opts)
+  end
+
+  @doc """
+  A collection's simplified schema, `{name, type, fields: [{name, type, required, system, hidden}]}` (superusers only).
+
+  Operation `collections.getSchema` (`GET /api/collections/{idOrName}/schema`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get_schema(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def get_schema(client, id_or_name, opts \\ []) do
+    args = %{"idOrName" => id_or_name}
+
+    Bosbase.Call.run(client, "collections.getSchema", args, opts)
+  end
+
+  @doc """
+  Every collection's simplified schema, `{collections: [{name, type, fields}]}` (superusers only).
+
+  Operation `collections.getAllSchemas` (`GET /api/collections/schemas`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get_all_schemas(Bosbase.Client.t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def get_all_schemas(client, opts \\ []) do
+    Bosbase.Call.run(client, "collections.getAllSchemas", %{}, opts)
+  end
+
+  @doc """
+  Turns existing SQL tables (`tables`: names) into collections with REST APIs, in one transaction; returns the collections created (tables that already have one are skipped; superusers only).
+
+  Operation `collections.registerSqlTables` (`POST /api/collections/sql/tables`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec register_sql_tables(Bosbase.Client.t(), list(), Bosbase.Call.opts()) ::
+          {:ok, list()} | Bosbase.Call.error()
+  def register_sql_tables(client, tables, opts \\ []) do
+    args = %{"tables" => tables}
+
+    Bosbase.Call.run(client, "collections.registerSqlTables", args, opts)
+  end
+
+  @doc """
+  Runs each table's optional `sql` (e.g. CREATE TABLE) and registers it as a collection (`tables`: `[{name, sql}]`, one transaction); returns `{created: [collections], skipped: [names]}` (superusers only).
+
+  Operation `collections.importSqlTables` (`POST /api/collections/sql/import`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec import_sql_tables(Bosbase.Client.t(), list(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def import_sql_tables(client, tables, opts \\ []) do
+    args = %{"tables" => tables}
+
+    Bosbase.Call.run(client, "collections.importSqlTables", args, opts)
   end
 end
 
@@ -748,5 +815,757 @@ defmodule Bosbase.Backups do
     args = %{"key" => key, "token" => token}
 
     Bosbase.Call.run(client, "backups.getDownloadURL", args, opts)
+  end
+end
+
+defmodule Bosbase.Vectors do
+  @moduledoc """
+  The `vectors.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  Every vector collection, `[{id, name, dimension, distance, count}]` (superusers only).
+
+  Operation `vectors.listCollections` (`GET /api/vectors/collections`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec list_collections(Bosbase.Client.t(), Bosbase.Call.opts()) ::
+          {:ok, list()} | Bosbase.Call.error()
+  def list_collections(client, opts \\ []) do
+    Bosbase.Call.run(client, "vectors.listCollections", %{}, opts)
+  end
+
+  @doc """
+  Creates a vector collection of `dimension` and `distance` (`cosine|l2|inner_product|l1`; superusers only).
+
+  Operation `vectors.createCollection` (`POST /api/vectors/collections/{name}`). `dimension` defaults to `384`, `distance` defaults to `"cosine"`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec create_collection(Bosbase.Client.t(), String.t(), integer(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def create_collection(client, name, dimension \\ 384, distance \\ "cosine", opts \\ []) do
+    args = %{"name" => name, "dimension" => dimension, "distance" => distance}
+
+    Bosbase.Call.run(client, "vectors.createCollection", args, opts)
+  end
+
+  @doc """
+  Changes a vector collection's `config` (`{distance, options}`; the dimension is fixed; superusers only).
+
+  Operation `vectors.updateCollection` (`PATCH /api/vectors/collections/{name}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec update_collection(Bosbase.Client.t(), String.t(), map(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def update_collection(client, name, config, opts \\ []) do
+    args = %{"name" => name, "config" => config}
+
+    Bosbase.Call.run(client, "vectors.updateCollection", args, opts)
+  end
+
+  @doc """
+  Deletes a vector collection and its documents (superusers only).
+
+  Operation `vectors.deleteCollection` (`DELETE /api/vectors/collections/{name}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec delete_collection(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def delete_collection(client, name, opts \\ []) do
+    args = %{"name" => name}
+
+    Bosbase.Call.run(client, "vectors.deleteCollection", args, opts)
+  end
+
+  @doc """
+  Inserts (or, with an existing `id`, replaces) a `document` `{id?, vector, metadata?, content?}`; returns `{id, success}` (superusers only).
+
+  Operation `vectors.insert` (`POST /api/vectors/{collection}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec insert(Bosbase.Client.t(), String.t(), map(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def insert(client, collection, document, opts \\ []) do
+    args = %{"collection" => collection, "document" => document}
+
+    Bosbase.Call.run(client, "vectors.insert", args, opts)
+  end
+
+  @doc """
+  Inserts `documents` one by one (`skipDuplicates` keeps existing ids); returns `{insertedCount, failedCount, ids, errors?}` — a failed document is reported there, not as an error (superusers only).
+
+  Operation `vectors.batchInsert` (`POST /api/vectors/{collection}/documents/batch`). `skip_duplicates` defaults to `false`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec batch_insert(Bosbase.Client.t(), String.t(), list(), boolean(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def batch_insert(client, collection, documents, skip_duplicates \\ false, opts \\ []) do
+    args = %{
+      "collection" => collection,
+      "documents" => documents,
+      "skipDuplicates" => skip_duplicates
+    }
+
+    Bosbase.Call.run(client, "vectors.batchInsert", args, opts)
+  end
+
+  @doc """
+  One vector document `{id, vector, metadata, content}` (superusers only).
+
+  Operation `vectors.get` (`GET /api/vectors/{collection}/{id}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get(Bosbase.Client.t(), String.t(), String.t(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def get(client, collection, id, opts \\ []) do
+    args = %{"collection" => collection, "id" => id}
+
+    Bosbase.Call.run(client, "vectors.get", args, opts)
+  end
+
+  @doc """
+  One page of vector documents, newest first: `{items, page, perPage, totalItems, totalPages}` (`perPage` at most 1000; superusers only).
+
+  Operation `vectors.list` (`GET /api/vectors/{collection}`). `page` defaults to `1`, `per_page` defaults to `100`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec list(Bosbase.Client.t(), String.t(), integer(), integer(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def list(client, collection, page \\ 1, per_page \\ 100, opts \\ []) do
+    args = %{"collection" => collection, "page" => page, "perPage" => per_page}
+
+    Bosbase.Call.run(client, "vectors.list", args, opts)
+  end
+
+  @doc """
+  Changes a vector document's `vector`, `metadata` and/or non-empty `content`; returns `{id, success}` (superusers only).
+
+  Operation `vectors.update` (`PATCH /api/vectors/{collection}/{id}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec update(Bosbase.Client.t(), String.t(), String.t(), map(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def update(client, collection, id, document, opts \\ []) do
+    args = %{"collection" => collection, "id" => id, "document" => document}
+
+    Bosbase.Call.run(client, "vectors.update", args, opts)
+  end
+
+  @doc """
+  Deletes a vector document (also when there is none; superusers only).
+
+  Operation `vectors.delete` (`DELETE /api/vectors/{collection}/{id}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec delete(Bosbase.Client.t(), String.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def delete(client, collection, id, opts \\ []) do
+    args = %{"collection" => collection, "id" => id}
+
+    Bosbase.Call.run(client, "vectors.delete", args, opts)
+  end
+
+  @doc """
+  The documents nearest to `queryVector` (`limit` 1..100; `filter`: metadata fields that must equal the given values; options.body `minScore`, `maxDistance`, `includeDistance`, `includeContent`); returns `{results: [{document, score, distance?}], queryTime}` (superusers only).
+
+  Operation `vectors.search` (`POST /api/vectors/{collection}/documents/search`). `limit` defaults to `10`, `filter` defaults to `%{}`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec search(Bosbase.Client.t(), String.t(), list(), integer(), map(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def search(client, collection, query_vector, limit \\ 10, filter \\ %{}, opts \\ []) do
+    args = %{
+      "collection" => collection,
+      "queryVector" => query_vector,
+      "limit" => limit,
+      "filter" => filter
+    }
+
+    Bosbase.Call.run(client, "vectors.search", args, opts)
+  end
+end
+
+defmodule Bosbase.LlmDocuments do
+  @moduledoc """
+  The `llmDocuments.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  Every LLM-document collection, `[{id, name, metadata, count}]` (superusers only).
+
+  Operation `llmDocuments.listCollections` (`GET /api/llm-documents/collections`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec list_collections(Bosbase.Client.t(), Bosbase.Call.opts()) ::
+          {:ok, list()} | Bosbase.Call.error()
+  def list_collections(client, opts \\ []) do
+    Bosbase.Call.run(client, "llmDocuments.listCollections", %{}, opts)
+  end
+
+  @doc """
+  Creates an LLM-document collection with string `metadata`; returns `{id, name}` (superusers only).
+
+  Operation `llmDocuments.createCollection` (`POST /api/llm-documents/collections/{name}`). `metadata` defaults to `%{}`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec create_collection(Bosbase.Client.t(), String.t(), map(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def create_collection(client, name, metadata \\ %{}, opts \\ []) do
+    args = %{"name" => name, "metadata" => metadata}
+
+    Bosbase.Call.run(client, "llmDocuments.createCollection", args, opts)
+  end
+
+  @doc """
+  Deletes an LLM-document collection and its documents (superusers only).
+
+  Operation `llmDocuments.deleteCollection` (`DELETE /api/llm-documents/collections/{name}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec delete_collection(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def delete_collection(client, name, opts \\ []) do
+    args = %{"name" => name}
+
+    Bosbase.Call.run(client, "llmDocuments.deleteCollection", args, opts)
+  end
+
+  @doc """
+  Inserts a `document` `{id?, content, metadata?, embedding}`; returns `{id, success}`. Without an `embedding` the server computes one through its OpenAI-compatible provider (superusers only).
+
+  Operation `llmDocuments.insert` (`POST /api/llm-documents/{collection}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec insert(Bosbase.Client.t(), String.t(), map(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def insert(client, collection, document, opts \\ []) do
+    args = %{"collection" => collection, "document" => document}
+
+    Bosbase.Call.run(client, "llmDocuments.insert", args, opts)
+  end
+
+  @doc """
+  One LLM document `{id, content, metadata, embedding}` (superusers only).
+
+  Operation `llmDocuments.get` (`GET /api/llm-documents/{collection}/{id}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get(Bosbase.Client.t(), String.t(), String.t(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def get(client, collection, id, opts \\ []) do
+    args = %{"collection" => collection, "id" => id}
+
+    Bosbase.Call.run(client, "llmDocuments.get", args, opts)
+  end
+
+  @doc """
+  One page of LLM documents, by id: `{items, page, perPage, totalItems}` (`perPage` at most 500; superusers only).
+
+  Operation `llmDocuments.list` (`GET /api/llm-documents/{collection}`). `page` defaults to `1`, `per_page` defaults to `50`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec list(Bosbase.Client.t(), String.t(), integer(), integer(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def list(client, collection, page \\ 1, per_page \\ 50, opts \\ []) do
+    args = %{"collection" => collection, "page" => page, "perPage" => per_page}
+
+    Bosbase.Call.run(client, "llmDocuments.list", args, opts)
+  end
+
+  @doc """
+  Changes an LLM document's `content`, `metadata` and/or `embedding` (new `content` without an `embedding` needs the server's provider); returns `{success}` (superusers only).
+
+  Operation `llmDocuments.update` (`PATCH /api/llm-documents/{collection}/{id}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec update(Bosbase.Client.t(), String.t(), String.t(), map(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def update(client, collection, id, document, opts \\ []) do
+    args = %{"collection" => collection, "id" => id, "document" => document}
+
+    Bosbase.Call.run(client, "llmDocuments.update", args, opts)
+  end
+
+  @doc """
+  Deletes an LLM document (superusers only).
+
+  Operation `llmDocuments.delete` (`DELETE /api/llm-documents/{collection}/{id}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec delete(Bosbase.Client.t(), String.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def delete(client, collection, id, opts \\ []) do
+    args = %{"collection" => collection, "id" => id}
+
+    Bosbase.Call.run(client, "llmDocuments.delete", args, opts)
+  end
+
+  @doc """
+  The documents most similar to `payload` `{queryEmbedding | queryText, limit?, where?, negative?}` (`queryText` needs the server's provider); returns `{results: [{id, content, metadata, similarity}]}` (superusers only).
+
+  Operation `llmDocuments.query` (`POST /api/llm-documents/{collection}/documents/query`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec query(Bosbase.Client.t(), String.t(), map(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def query(client, collection, payload, opts \\ []) do
+    args = %{"collection" => collection, "payload" => payload}
+
+    Bosbase.Call.run(client, "llmDocuments.query", args, opts)
+  end
+end
+
+defmodule Bosbase.Caches do
+  @moduledoc """
+  The `caches.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  Every cache, `[{name, sizeBytes, defaultTTLSeconds, readTimeoutMs, created, updated, entryCount?, hitRate?, …}]` (superusers only).
+
+  Operation `caches.list` (`GET /api/cache`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec list(Bosbase.Client.t(), Bosbase.Call.opts()) :: {:ok, list()} | Bosbase.Call.error()
+  def list(client, opts \\ []) do
+    Bosbase.Call.run(client, "caches.list", %{}, opts)
+  end
+
+  @doc """
+  Creates a cache `name` (3-64 of `A-Za-z0-9_-.`) with `config` `{sizeBytes?, defaultTTLSeconds?, readTimeoutMs?}`; returns its summary (superusers only).
+
+  Operation `caches.create` (`POST /api/cache`). `config` defaults to `%{}`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec create(Bosbase.Client.t(), String.t(), map(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def create(client, name, config \\ %{}, opts \\ []) do
+    args = %{"name" => name, "config" => config}
+
+    Bosbase.Call.run(client, "caches.create", args, opts)
+  end
+
+  @doc """
+  Changes a cache's `config` `{sizeBytes?, defaultTTLSeconds?, readTimeoutMs?}`; returns its summary (superusers only).
+
+  Operation `caches.update` (`PATCH /api/cache/{name}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec update(Bosbase.Client.t(), String.t(), map(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def update(client, name, config, opts \\ []) do
+    args = %{"name" => name, "config" => config}
+
+    Bosbase.Call.run(client, "caches.update", args, opts)
+  end
+
+  @doc """
+  Deletes a cache and its entries (superusers only).
+
+  Operation `caches.delete` (`DELETE /api/cache/{name}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec delete(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def delete(client, name, opts \\ []) do
+    args = %{"name" => name}
+
+    Bosbase.Call.run(client, "caches.delete", args, opts)
+  end
+
+  @doc """
+  Stores `entry` `{value, ttlSeconds?}` under `key` (`value`: any JSON; `ttlSeconds` 0 = no expiry, absent or negative = the cache's default; a missing cache is created); returns `{cache, key, value, source, expiresAt?}` (superusers only).
+
+  Operation `caches.setEntry` (`PUT /api/cache/{cache}/entries/{key}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec set_entry(Bosbase.Client.t(), String.t(), String.t(), map(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def set_entry(client, cache, key, entry, opts \\ []) do
+    args = %{"cache" => cache, "key" => key, "entry" => entry}
+
+    Bosbase.Call.run(client, "caches.setEntry", args, opts)
+  end
+
+  @doc """
+  A cache entry `{cache, key, value, source: cache|database, expiresAt?}`; 404 once expired (superusers only).
+
+  Operation `caches.getEntry` (`GET /api/cache/{cache}/entries/{key}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get_entry(Bosbase.Client.t(), String.t(), String.t(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def get_entry(client, cache, key, opts \\ []) do
+    args = %{"cache" => cache, "key" => key}
+
+    Bosbase.Call.run(client, "caches.getEntry", args, opts)
+  end
+
+  @doc """
+  Restarts an entry's time to live with `ttlSeconds` (negative = the cache's default) keeping its value; returns the entry (superusers only).
+
+  Operation `caches.renewEntry` (`PATCH /api/cache/{cache}/entries/{key}`). `ttl_seconds` defaults to `-1`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec renew_entry(Bosbase.Client.t(), String.t(), String.t(), integer(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def renew_entry(client, cache, key, ttl_seconds \\ -1, opts \\ []) do
+    args = %{"cache" => cache, "key" => key, "ttlSeconds" => ttl_seconds}
+
+    Bosbase.Call.run(client, "caches.renewEntry", args, opts)
+  end
+
+  @doc """
+  Deletes a cache entry (superusers only).
+
+  Operation `caches.deleteEntry` (`DELETE /api/cache/{cache}/entries/{key}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec delete_entry(Bosbase.Client.t(), String.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def delete_entry(client, cache, key, opts \\ []) do
+    args = %{"cache" => cache, "key" => key}
+
+    Bosbase.Call.run(client, "caches.deleteEntry", args, opts)
+  end
+end
+
+defmodule Bosbase.Graphql do
+  @moduledoc """
+  The `graphql.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  Runs a GraphQL `query` (records, createRecord, updateRecord, deleteRecord) with `variables`; returns `{data, errors?}` — GraphQL errors arrive in `errors` with status 200 (superusers only).
+
+  Operation `graphql.query` (`POST /api/graphql`). `variables` defaults to `%{}`, `operation_name` defaults to `""`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec query(Bosbase.Client.t(), String.t(), map(), String.t(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def query(client, query, variables \\ %{}, operation_name \\ "", opts \\ []) do
+    args = %{"query" => query, "variables" => variables, "operationName" => operation_name}
+
+    Bosbase.Call.run(client, "graphql.query", args, opts)
+  end
+end
+
+defmodule Bosbase.Sql do
+  @moduledoc """
+  The `sql.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  Runs one SQL statement; returns `{columns?, rows?, rowsAffected?}` with every value as text (`NULL` for null; superusers only).
+
+  Operation `sql.execute` (`POST /api/sql/execute`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec execute(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def execute(client, query, opts \\ []) do
+    args = %{"query" => query}
+
+    Bosbase.Call.run(client, "sql.execute", args, opts)
+  end
+end
+
+defmodule Bosbase.Scripts do
+  @moduledoc """
+  The `scripts.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  Stores a script (version 1); returns `{id, name, content, description, version, created, updated}` (superusers only).
+
+  Operation `scripts.create` (`POST /api/scripts`). `description` defaults to `""`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec create(Bosbase.Client.t(), String.t(), String.t(), String.t(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def create(client, name, content, description \\ "", opts \\ []) do
+    args = %{"name" => name, "content" => content, "description" => description}
+
+    Bosbase.Call.run(client, "scripts.create", args, opts)
+  end
+
+  @doc """
+  Every stored script, by name (superusers only).
+
+  Operation `scripts.list` (`GET /api/scripts`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec list(Bosbase.Client.t(), Bosbase.Call.opts()) :: {:ok, list()} | Bosbase.Call.error()
+  def list(client, opts \\ []) do
+    Bosbase.Call.run(client, "scripts.list", %{}, opts)
+  end
+
+  @doc """
+  A stored script by name (superusers only).
+
+  Operation `scripts.get` (`GET /api/scripts/{name}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def get(client, name, opts \\ []) do
+    args = %{"name" => name}
+
+    Bosbase.Call.run(client, "scripts.get", args, opts)
+  end
+
+  @doc """
+  Changes a script's `content` and/or `description` and increments its version; returns it (superusers only).
+
+  Operation `scripts.update` (`PATCH /api/scripts/{name}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec update(Bosbase.Client.t(), String.t(), map(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def update(client, name, changes, opts \\ []) do
+    args = %{"name" => name, "changes" => changes}
+
+    Bosbase.Call.run(client, "scripts.update", args, opts)
+  end
+
+  @doc """
+  Deletes a stored script (superusers only).
+
+  Operation `scripts.delete` (`DELETE /api/scripts/{name}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec delete(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def delete(client, name, opts \\ []) do
+    args = %{"name" => name}
+
+    Bosbase.Call.run(client, "scripts.delete", args, opts)
+  end
+
+  @doc """
+  Writes the file part `file` to `path` (relative; "" = the part's filename) inside the server's EXECUTE_PATH, replacing it; returns `{output, path}` (superusers only).
+
+  Operation `scripts.upload` (`POST /api/scripts/upload`). `path` defaults to `""`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec upload(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def upload(client, path \\ "", opts \\ []) do
+    args = %{"path" => path}
+
+    Bosbase.Call.run(client, "scripts.upload", args, opts)
+  end
+
+  @doc """
+  Runs a shell command (bash) in the server's EXECUTE_PATH: returns `{output}`, or with `async` at once `{id, status}` for `commandStatus`; a failing command is a 500 error (superusers only).
+
+  Operation `scripts.command` (`POST /api/scripts/command`). `async` defaults to `false`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec command(Bosbase.Client.t(), String.t(), boolean(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def command(client, command, async \\ false, opts \\ []) do
+    args = %{"command" => command, "async" => async}
+
+    Bosbase.Call.run(client, "scripts.command", args, opts)
+  end
+
+  @doc """
+  An async command's job `{id, command, status: running|done|error, output?, error?, startedAt, finishedAt?}` (superusers only).
+
+  Operation `scripts.commandStatus` (`GET /api/scripts/command/{id}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec command_status(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def command_status(client, id, opts \\ []) do
+    args = %{"id" => id}
+
+    Bosbase.Call.run(client, "scripts.commandStatus", args, opts)
+  end
+
+  @doc """
+  Runs a stored script through the server's separate Python functions service (FUNCTION_URL; not tested here); returns `{output}`. Permission per script (scriptPermissions).
+
+  Operation `scripts.execute` (`POST /api/scripts/{name}/execute`). `arguments` defaults to `[]`, `function_name` defaults to `""`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec execute(Bosbase.Client.t(), String.t(), list(), String.t(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def execute(client, name, arguments \\ [], function_name \\ "", opts \\ []) do
+    args = %{"name" => name, "arguments" => arguments, "function_name" => function_name}
+
+    Bosbase.Call.run(client, "scripts.execute", args, opts)
+  end
+
+  @doc """
+  Starts a stored script on the functions service (FUNCTION_URL; not tested here); returns `{id, status}` for `executeAsyncStatus`.
+
+  Operation `scripts.executeAsync` (`POST /api/scripts/async/{name}/execute`). `arguments` defaults to `[]`, `function_name` defaults to `""`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec execute_async(Bosbase.Client.t(), String.t(), list(), String.t(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def execute_async(client, name, arguments \\ [], function_name \\ "", opts \\ []) do
+    args = %{"name" => name, "arguments" => arguments, "function_name" => function_name}
+
+    Bosbase.Call.run(client, "scripts.executeAsync", args, opts)
+  end
+
+  @doc """
+  An async script execution's job (functions service; not tested here).
+
+  Operation `scripts.executeAsyncStatus` (`GET /api/scripts/async/{id}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec execute_async_status(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def execute_async_status(client, id, opts \\ []) do
+    args = %{"id" => id}
+
+    Bosbase.Call.run(client, "scripts.executeAsyncStatus", args, opts)
+  end
+end
+
+defmodule Bosbase.ScriptPermissions do
+  @moduledoc """
+  The `scriptPermissions.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  Sets who may execute a script: `data` `{script_name, content: anonymous|user|superuser, script_id?}`; returns `{id, scriptId?, scriptName, content, version, created, updated}` (superusers only).
+
+  Operation `scriptPermissions.create` (`POST /api/script-permissions`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec create(Bosbase.Client.t(), map(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def create(client, data, opts \\ []) do
+    args = %{"data" => data}
+
+    Bosbase.Call.run(client, "scriptPermissions.create", args, opts)
+  end
+
+  @doc """
+  A script's permission entry (superusers only).
+
+  Operation `scriptPermissions.get` (`GET /api/script-permissions/{scriptName}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def get(client, script_name, opts \\ []) do
+    args = %{"scriptName" => script_name}
+
+    Bosbase.Call.run(client, "scriptPermissions.get", args, opts)
+  end
+
+  @doc """
+  Changes a script's permission entry with `data` `{content?, script_name?, script_id?}`; returns it (superusers only).
+
+  Operation `scriptPermissions.update` (`PATCH /api/script-permissions/{scriptName}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec update(Bosbase.Client.t(), String.t(), map(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def update(client, script_name, data, opts \\ []) do
+    args = %{"scriptName" => script_name, "data" => data}
+
+    Bosbase.Call.run(client, "scriptPermissions.update", args, opts)
+  end
+
+  @doc """
+  Deletes a script's permission entry (superusers only).
+
+  Operation `scriptPermissions.delete` (`DELETE /api/script-permissions/{scriptName}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec delete(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def delete(client, script_name, opts \\ []) do
+    args = %{"scriptName" => script_name}
+
+    Bosbase.Call.run(client, "scriptPermissions.delete", args, opts)
+  end
+end
+
+defmodule Bosbase.Langchaingo do
+  @moduledoc """
+  The `langchaingo.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  A chat completion from the server's LLM provider: `payload` `{prompt | messages, model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here).
+
+  Operation `langchaingo.completions` (`POST /api/langchaingo/completions`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec completions(Bosbase.Client.t(), map(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def completions(client, payload, opts \\ []) do
+    args = %{"payload" => payload}
+
+    Bosbase.Call.run(client, "langchaingo.completions", args, opts)
+  end
+
+  @doc """
+  Answers `payload.question` from an LLM-document `collection` (`topK?`, `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not tested here).
+
+  Operation `langchaingo.rag` (`POST /api/langchaingo/rag`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec rag(Bosbase.Client.t(), map(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def rag(client, payload, opts \\ []) do
+    args = %{"payload" => payload}
+
+    Bosbase.Call.run(client, "langchaingo.rag", args, opts)
+  end
+
+  @doc """
+  Answers `payload.query` from an LLM-document `collection` (as `rag`; provider needed; not tested here).
+
+  Operation `langchaingo.queryDocuments` (`POST /api/langchaingo/documents/query`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec query_documents(Bosbase.Client.t(), map(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def query_documents(client, payload, opts \\ []) do
+    args = %{"payload" => payload}
+
+    Bosbase.Call.run(client, "langchaingo.queryDocuments", args, opts)
+  end
+
+  @doc """
+  Turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers: `{sql, answer, columns?, rows?}` (provider needed; not tested here).
+
+  Operation `langchaingo.sql` (`POST /api/langchaingo/sql`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec sql(Bosbase.Client.t(), map(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def sql(client, payload, opts \\ []) do
+    args = %{"payload" => payload}
+
+    Bosbase.Call.run(client, "langchaingo.sql", args, opts)
+  end
+end
+
+defmodule Bosbase.Redis do
+  @moduledoc """
+  The `redis.*` operations of the core's operation table, each run through
+  `Bosbase.Call.run/4` on a `%Bosbase.Client{}`.
+  """
+
+  @doc """
+  One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed; not tested here).
+
+  Operation `redis.listKeys` (`GET /api/redis/keys`). `cursor` defaults to `"0"`, `pattern` defaults to `""`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec list_keys(Bosbase.Client.t(), String.t(), String.t(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def list_keys(client, cursor \\ "0", pattern \\ "", opts \\ []) do
+    args = %{"cursor" => cursor, "pattern" => pattern}
+
+    Bosbase.Call.run(client, "redis.listKeys", args, opts)
+  end
+
+  @doc """
+  Creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+
+  Operation `redis.createKey` (`POST /api/redis/keys`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec create_key(Bosbase.Client.t(), map(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def create_key(client, entry, opts \\ []) do
+    args = %{"entry" => entry}
+
+    Bosbase.Call.run(client, "redis.createKey", args, opts)
+  end
+
+  @doc """
+  A key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+
+  Operation `redis.getKey` (`GET /api/redis/keys/{key}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec get_key(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+  def get_key(client, key, opts \\ []) do
+    args = %{"key" => key}
+
+    Bosbase.Call.run(client, "redis.getKey", args, opts)
+  end
+
+  @doc """
+  Replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+
+  Operation `redis.updateKey` (`PUT /api/redis/keys/{key}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec update_key(Bosbase.Client.t(), String.t(), map(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def update_key(client, key, entry, opts \\ []) do
+    args = %{"key" => key, "entry" => entry}
+
+    Bosbase.Call.run(client, "redis.updateKey", args, opts)
+  end
+
+  @doc """
+  Deletes a key (REDIS_URL needed; not tested here).
+
+  Operation `redis.deleteKey` (`DELETE /api/redis/keys/{key}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec delete_key(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) ::
+          {:ok, true} | Bosbase.Call.error()
+  def delete_key(client, key, opts \\ []) do
+    args = %{"key" => key}
+
+    Bosbase.Call.run(client, "redis.deleteKey", args, opts)
   end
 end

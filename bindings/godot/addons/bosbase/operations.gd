@@ -6,7 +6,7 @@
 # `records.requestPasswordReset`, `records.confirmPasswordReset`, `records.requestEmailChange`,
 # `records.confirmEmailChange`, `records.getList`, `records.getFullList`,
 # `records.getFirstListItem`, `records.getOne`, `records.getCount`, `records.create`,
-# `records.update`, `records.delete`.
+# `records.update`, `records.delete`, `records.vectorSearch`.
 extends RefCounted
 ## The operation groups of the core's operation table other than records, generated: the
 ## base class of [code]bosbase.gd[/code]. Each group is a service returned by a method
@@ -57,6 +57,51 @@ func crons() -> CronsService:
 ## The [code]backups.*[/code] operations, e.g. [code]await pb.backups().get_full_list()[/code].
 func backups() -> BackupsService:
 	return BackupsService.new(self)
+
+
+## The [code]vectors.*[/code] operations, e.g. [code]await pb.vectors().list_collections()[/code].
+func vectors() -> VectorsService:
+	return VectorsService.new(self)
+
+
+## The [code]llmDocuments.*[/code] operations, e.g. [code]await pb.llm_documents().list_collections()[/code].
+func llm_documents() -> LlmDocumentsService:
+	return LlmDocumentsService.new(self)
+
+
+## The [code]caches.*[/code] operations, e.g. [code]await pb.caches().list()[/code].
+func caches() -> CachesService:
+	return CachesService.new(self)
+
+
+## The [code]graphql.*[/code] operations, e.g. [code]await pb.graphql().query()[/code].
+func graphql() -> GraphqlService:
+	return GraphqlService.new(self)
+
+
+## The [code]sql.*[/code] operations, e.g. [code]await pb.sql().execute()[/code].
+func sql() -> SqlService:
+	return SqlService.new(self)
+
+
+## The [code]scripts.*[/code] operations, e.g. [code]await pb.scripts().create()[/code].
+func scripts() -> ScriptsService:
+	return ScriptsService.new(self)
+
+
+## The [code]scriptPermissions.*[/code] operations, e.g. [code]await pb.script_permissions().create()[/code].
+func script_permissions() -> ScriptPermissionsService:
+	return ScriptPermissionsService.new(self)
+
+
+## The [code]langchaingo.*[/code] operations, e.g. [code]await pb.langchaingo().completions()[/code].
+func langchaingo() -> LangchaingoService:
+	return LangchaingoService.new(self)
+
+
+## The [code]redis.*[/code] operations, e.g. [code]await pb.redis().list_keys()[/code].
+func redis() -> RedisService:
+	return RedisService.new(self)
 
 
 ## The [code]health.*[/code] operations of one client: [code]pb.health()[/code].
@@ -231,6 +276,37 @@ class CollectionsService:
 	func get_scaffolds(options: Dictionary = {}) -> Signal:
 		return _client.call_operation("collections.getScaffolds", {}, options)
 
+	## A collection's simplified schema,
+	## [code]{name, type, fields: [{name, type, required, system, hidden}]}[/code] (superusers
+	## only). Operation [code]collections.getSchema[/code] ([code]GET
+	## /api/collections/{idOrName}/schema[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func get_schema(id_or_name: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("collections.getSchema", {"idOrName": id_or_name}, options)
+
+	## Every collection's simplified schema, [code]{collections: [{name, type, fields}]}[/code]
+	## (superusers only). Operation [code]collections.getAllSchemas[/code] ([code]GET
+	## /api/collections/schemas[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func get_all_schemas(options: Dictionary = {}) -> Signal:
+		return _client.call_operation("collections.getAllSchemas", {}, options)
+
+	## Turns existing SQL tables ([code]tables[/code]: names) into collections with REST APIs, in
+	## one transaction; returns the collections created (tables that already have one are skipped;
+	## superusers only). Operation [code]collections.registerSqlTables[/code] ([code]POST
+	## /api/collections/sql/tables[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func register_sql_tables(tables: Array, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("collections.registerSqlTables", {"tables": tables}, options)
+
+	## Runs each table's optional [code]sql[/code] (e.g. CREATE TABLE) and registers it as a
+	## collection ([code]tables[/code]: [code][{name, sql}][/code], one transaction); returns
+	## [code]{created: [collections], skipped: [names]}[/code] (superusers only). Operation
+	## [code]collections.importSqlTables[/code] ([code]POST /api/collections/sql/import[/code]); the
+	## returned [Signal] gives the result or a [ClientResponseError].
+	func import_sql_tables(tables: Array, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("collections.importSqlTables", {"tables": tables}, options)
+
 
 ## The [code]settings.*[/code] operations of one client: [code]pb.settings()[/code].
 class SettingsService:
@@ -397,3 +473,624 @@ class BackupsService:
 			{"key": key, "token": token},
 			options
 		)
+
+
+## The [code]vectors.*[/code] operations of one client: [code]pb.vectors()[/code].
+class VectorsService:
+	extends RefCounted
+
+	var _client = null  # bosbase.gd
+
+	func _init(client: RefCounted) -> void:
+		_client = client
+
+	## Every vector collection, [code][{id, name, dimension, distance, count}][/code] (superusers
+	## only). Operation [code]vectors.listCollections[/code] ([code]GET
+	## /api/vectors/collections[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func list_collections(options: Dictionary = {}) -> Signal:
+		return _client.call_operation("vectors.listCollections", {}, options)
+
+	## Creates a vector collection of [code]dimension[/code] and [code]distance[/code]
+	## ([code]cosine|l2|inner_product|l1[/code]; superusers only). Operation
+	## [code]vectors.createCollection[/code] ([code]POST /api/vectors/collections/{name}[/code]);
+	## the returned [Signal] gives the result or a [ClientResponseError].
+	func create_collection(
+		name: String, dimension: int = 384, distance: String = "cosine", options: Dictionary = {}
+	) -> Signal:
+		return _client.call_operation(
+			"vectors.createCollection",
+			{"name": name, "dimension": dimension, "distance": distance},
+			options
+		)
+
+	## Changes a vector collection's [code]config[/code] ([code]{distance, options}[/code]; the
+	## dimension is fixed; superusers only). Operation [code]vectors.updateCollection[/code]
+	## ([code]PATCH /api/vectors/collections/{name}[/code]); the returned [Signal] gives the result
+	## or a [ClientResponseError].
+	func update_collection(name: String, config: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation(
+			"vectors.updateCollection",
+			{"name": name, "config": config},
+			options
+		)
+
+	## Deletes a vector collection and its documents (superusers only). Operation
+	## [code]vectors.deleteCollection[/code] ([code]DELETE /api/vectors/collections/{name}[/code]);
+	## the returned [Signal] gives the result or a [ClientResponseError].
+	func delete_collection(name: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("vectors.deleteCollection", {"name": name}, options)
+
+	## Inserts (or, with an existing [code]id[/code], replaces) a [code]document[/code]
+	## [code]{id?, vector, metadata?, content?}[/code]; returns [code]{id, success}[/code]
+	## (superusers only). Operation [code]vectors.insert[/code] ([code]POST
+	## /api/vectors/{collection}[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func insert(collection: String, document: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation(
+			"vectors.insert",
+			{"collection": collection, "document": document},
+			options
+		)
+
+	## Inserts [code]documents[/code] one by one ([code]skipDuplicates[/code] keeps existing ids);
+	## returns [code]{insertedCount, failedCount, ids, errors?}[/code] — a failed document is
+	## reported there, not as an error (superusers only). Operation [code]vectors.batchInsert[/code]
+	## ([code]POST /api/vectors/{collection}/documents/batch[/code]); the returned [Signal] gives
+	## the result or a [ClientResponseError].
+	func batch_insert(
+		collection: String,
+		documents: Array,
+		skip_duplicates: bool = false,
+		options: Dictionary = {},
+	) -> Signal:
+		return _client.call_operation(
+			"vectors.batchInsert",
+			{"collection": collection, "documents": documents, "skipDuplicates": skip_duplicates},
+			options
+		)
+
+	## One vector document [code]{id, vector, metadata, content}[/code] (superusers only). Operation
+	## [code]vectors.get[/code] ([code]GET /api/vectors/{collection}/{id}[/code]); the returned
+	## [Signal] gives the result or a [ClientResponseError].
+	func get(collection: String, id: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("vectors.get", {"collection": collection, "id": id}, options)
+
+	## One page of vector documents, newest first:
+	## [code]{items, page, perPage, totalItems, totalPages}[/code] ([code]perPage[/code] at most
+	## 1000; superusers only). Operation [code]vectors.list[/code] ([code]GET
+	## /api/vectors/{collection}[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func list(
+		collection: String, page: int = 1, per_page: int = 100, options: Dictionary = {}
+	) -> Signal:
+		return _client.call_operation(
+			"vectors.list",
+			{"collection": collection, "page": page, "perPage": per_page},
+			options
+		)
+
+	## Changes a vector document's [code]vector[/code], [code]metadata[/code] and/or non-empty
+	## [code]content[/code]; returns [code]{id, success}[/code] (superusers only). Operation
+	## [code]vectors.update[/code] ([code]PATCH /api/vectors/{collection}/{id}[/code]); the returned
+	## [Signal] gives the result or a [ClientResponseError].
+	func update(
+		collection: String, id: String, document: Dictionary, options: Dictionary = {}
+	) -> Signal:
+		return _client.call_operation(
+			"vectors.update",
+			{"collection": collection, "id": id, "document": document},
+			options
+		)
+
+	## Deletes a vector document (also when there is none; superusers only). Operation
+	## [code]vectors.delete[/code] ([code]DELETE /api/vectors/{collection}/{id}[/code]); the
+	## returned [Signal] gives the result or a [ClientResponseError].
+	func delete(collection: String, id: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation(
+			"vectors.delete",
+			{"collection": collection, "id": id},
+			options
+		)
+
+	## The documents nearest to [code]queryVector[/code] ([code]limit[/code] 1..100;
+	## [code]filter[/code]: metadata fields that must equal the given values; options.body
+	## [code]minScore[/code], [code]maxDistance[/code], [code]includeDistance[/code],
+	## [code]includeContent[/code]); returns
+	## [code]{results: [{document, score, distance?}], queryTime}[/code] (superusers only).
+	## Operation [code]vectors.search[/code] ([code]POST
+	## /api/vectors/{collection}/documents/search[/code]); the returned [Signal] gives the result or
+	## a [ClientResponseError].
+	func search(
+		collection: String,
+		query_vector: Array,
+		limit: int = 10,
+		filter: Dictionary = {},
+		options: Dictionary = {},
+	) -> Signal:
+		return _client.call_operation(
+			"vectors.search",
+			{
+				"collection": collection,
+				"queryVector": query_vector,
+				"limit": limit,
+				"filter": filter,
+			},
+			options
+		)
+
+
+## The [code]llmDocuments.*[/code] operations of one client: [code]pb.llm_documents()[/code].
+class LlmDocumentsService:
+	extends RefCounted
+
+	var _client = null  # bosbase.gd
+
+	func _init(client: RefCounted) -> void:
+		_client = client
+
+	## Every LLM-document collection, [code][{id, name, metadata, count}][/code] (superusers only).
+	## Operation [code]llmDocuments.listCollections[/code] ([code]GET
+	## /api/llm-documents/collections[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func list_collections(options: Dictionary = {}) -> Signal:
+		return _client.call_operation("llmDocuments.listCollections", {}, options)
+
+	## Creates an LLM-document collection with string [code]metadata[/code]; returns
+	## [code]{id, name}[/code] (superusers only). Operation
+	## [code]llmDocuments.createCollection[/code] ([code]POST
+	## /api/llm-documents/collections/{name}[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func create_collection(
+		name: String, metadata: Dictionary = {}, options: Dictionary = {}
+	) -> Signal:
+		return _client.call_operation(
+			"llmDocuments.createCollection",
+			{"name": name, "metadata": metadata},
+			options
+		)
+
+	## Deletes an LLM-document collection and its documents (superusers only). Operation
+	## [code]llmDocuments.deleteCollection[/code] ([code]DELETE
+	## /api/llm-documents/collections/{name}[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func delete_collection(name: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("llmDocuments.deleteCollection", {"name": name}, options)
+
+	## Inserts a [code]document[/code] [code]{id?, content, metadata?, embedding}[/code]; returns
+	## [code]{id, success}[/code]. Without an [code]embedding[/code] the server computes one through
+	## its OpenAI-compatible provider (superusers only). Operation [code]llmDocuments.insert[/code]
+	## ([code]POST /api/llm-documents/{collection}[/code]); the returned [Signal] gives the result
+	## or a [ClientResponseError].
+	func insert(collection: String, document: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation(
+			"llmDocuments.insert",
+			{"collection": collection, "document": document},
+			options
+		)
+
+	## One LLM document [code]{id, content, metadata, embedding}[/code] (superusers only). Operation
+	## [code]llmDocuments.get[/code] ([code]GET /api/llm-documents/{collection}/{id}[/code]); the
+	## returned [Signal] gives the result or a [ClientResponseError].
+	func get(collection: String, id: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation(
+			"llmDocuments.get",
+			{"collection": collection, "id": id},
+			options
+		)
+
+	## One page of LLM documents, by id: [code]{items, page, perPage, totalItems}[/code]
+	## ([code]perPage[/code] at most 500; superusers only). Operation [code]llmDocuments.list[/code]
+	## ([code]GET /api/llm-documents/{collection}[/code]); the returned [Signal] gives the result or
+	## a [ClientResponseError].
+	func list(
+		collection: String, page: int = 1, per_page: int = 50, options: Dictionary = {}
+	) -> Signal:
+		return _client.call_operation(
+			"llmDocuments.list",
+			{"collection": collection, "page": page, "perPage": per_page},
+			options
+		)
+
+	## Changes an LLM document's [code]content[/code], [code]metadata[/code] and/or
+	## [code]embedding[/code] (new [code]content[/code] without an [code]embedding[/code] needs the
+	## server's provider); returns [code]{success}[/code] (superusers only). Operation
+	## [code]llmDocuments.update[/code] ([code]PATCH /api/llm-documents/{collection}/{id}[/code]);
+	## the returned [Signal] gives the result or a [ClientResponseError].
+	func update(
+		collection: String, id: String, document: Dictionary, options: Dictionary = {}
+	) -> Signal:
+		return _client.call_operation(
+			"llmDocuments.update",
+			{"collection": collection, "id": id, "document": document},
+			options
+		)
+
+	## Deletes an LLM document (superusers only). Operation [code]llmDocuments.delete[/code]
+	## ([code]DELETE /api/llm-documents/{collection}/{id}[/code]); the returned [Signal] gives the
+	## result or a [ClientResponseError].
+	func delete(collection: String, id: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation(
+			"llmDocuments.delete",
+			{"collection": collection, "id": id},
+			options
+		)
+
+	## The documents most similar to [code]payload[/code]
+	## [code]{queryEmbedding | queryText, limit?, where?, negative?}[/code] ([code]queryText[/code]
+	## needs the server's provider); returns
+	## [code]{results: [{id, content, metadata, similarity}]}[/code] (superusers only). Operation
+	## [code]llmDocuments.query[/code] ([code]POST
+	## /api/llm-documents/{collection}/documents/query[/code]); the returned [Signal] gives the
+	## result or a [ClientResponseError].
+	func query(collection: String, payload: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation(
+			"llmDocuments.query",
+			{"collection": collection, "payload": payload},
+			options
+		)
+
+
+## The [code]caches.*[/code] operations of one client: [code]pb.caches()[/code].
+class CachesService:
+	extends RefCounted
+
+	var _client = null  # bosbase.gd
+
+	func _init(client: RefCounted) -> void:
+		_client = client
+
+	## Every cache,
+	## [code][{name, sizeBytes, defaultTTLSeconds, readTimeoutMs, created, updated, entryCount?, hitRate?, …}][/code]
+	## (superusers only). Operation [code]caches.list[/code] ([code]GET /api/cache[/code]); the
+	## returned [Signal] gives the result or a [ClientResponseError].
+	func list(options: Dictionary = {}) -> Signal:
+		return _client.call_operation("caches.list", {}, options)
+
+	## Creates a cache [code]name[/code] (3-64 of [code]A-Za-z0-9_-.[/code]) with
+	## [code]config[/code] [code]{sizeBytes?, defaultTTLSeconds?, readTimeoutMs?}[/code]; returns
+	## its summary (superusers only). Operation [code]caches.create[/code] ([code]POST
+	## /api/cache[/code]); the returned [Signal] gives the result or a [ClientResponseError].
+	func create(name: String, config: Dictionary = {}, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("caches.create", {"name": name, "config": config}, options)
+
+	## Changes a cache's [code]config[/code]
+	## [code]{sizeBytes?, defaultTTLSeconds?, readTimeoutMs?}[/code]; returns its summary
+	## (superusers only). Operation [code]caches.update[/code] ([code]PATCH
+	## /api/cache/{name}[/code]); the returned [Signal] gives the result or a [ClientResponseError].
+	func update(name: String, config: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("caches.update", {"name": name, "config": config}, options)
+
+	## Deletes a cache and its entries (superusers only). Operation [code]caches.delete[/code]
+	## ([code]DELETE /api/cache/{name}[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func delete(name: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("caches.delete", {"name": name}, options)
+
+	## Stores [code]entry[/code] [code]{value, ttlSeconds?}[/code] under [code]key[/code]
+	## ([code]value[/code]: any JSON; [code]ttlSeconds[/code] 0 = no expiry, absent or negative =
+	## the cache's default; a missing cache is created); returns
+	## [code]{cache, key, value, source, expiresAt?}[/code] (superusers only). Operation
+	## [code]caches.setEntry[/code] ([code]PUT /api/cache/{cache}/entries/{key}[/code]); the
+	## returned [Signal] gives the result or a [ClientResponseError].
+	func set_entry(
+		cache: String, key: String, entry: Dictionary, options: Dictionary = {}
+	) -> Signal:
+		return _client.call_operation(
+			"caches.setEntry",
+			{"cache": cache, "key": key, "entry": entry},
+			options
+		)
+
+	## A cache entry [code]{cache, key, value, source: cache|database, expiresAt?}[/code]; 404 once
+	## expired (superusers only). Operation [code]caches.getEntry[/code] ([code]GET
+	## /api/cache/{cache}/entries/{key}[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func get_entry(cache: String, key: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("caches.getEntry", {"cache": cache, "key": key}, options)
+
+	## Restarts an entry's time to live with [code]ttlSeconds[/code] (negative = the cache's
+	## default) keeping its value; returns the entry (superusers only). Operation
+	## [code]caches.renewEntry[/code] ([code]PATCH /api/cache/{cache}/entries/{key}[/code]); the
+	## returned [Signal] gives the result or a [ClientResponseError].
+	func renew_entry(
+		cache: String, key: String, ttl_seconds: int = -1, options: Dictionary = {}
+	) -> Signal:
+		return _client.call_operation(
+			"caches.renewEntry",
+			{"cache": cache, "key": key, "ttlSeconds": ttl_seconds},
+			options
+		)
+
+	## Deletes a cache entry (superusers only). Operation [code]caches.deleteEntry[/code]
+	## ([code]DELETE /api/cache/{cache}/entries/{key}[/code]); the returned [Signal] gives the
+	## result or a [ClientResponseError].
+	func delete_entry(cache: String, key: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("caches.deleteEntry", {"cache": cache, "key": key}, options)
+
+
+## The [code]graphql.*[/code] operations of one client: [code]pb.graphql()[/code].
+class GraphqlService:
+	extends RefCounted
+
+	var _client = null  # bosbase.gd
+
+	func _init(client: RefCounted) -> void:
+		_client = client
+
+	## Runs a GraphQL [code]query[/code] (records, createRecord, updateRecord, deleteRecord) with
+	## [code]variables[/code]; returns [code]{data, errors?}[/code] — GraphQL errors arrive in
+	## [code]errors[/code] with status 200 (superusers only). Operation [code]graphql.query[/code]
+	## ([code]POST /api/graphql[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func query(
+		query: String,
+		variables: Dictionary = {},
+		operation_name: String = "",
+		options: Dictionary = {},
+	) -> Signal:
+		return _client.call_operation(
+			"graphql.query",
+			{"query": query, "variables": variables, "operationName": operation_name},
+			options
+		)
+
+
+## The [code]sql.*[/code] operations of one client: [code]pb.sql()[/code].
+class SqlService:
+	extends RefCounted
+
+	var _client = null  # bosbase.gd
+
+	func _init(client: RefCounted) -> void:
+		_client = client
+
+	## Runs one SQL statement; returns [code]{columns?, rows?, rowsAffected?}[/code] with every
+	## value as text ([code]NULL[/code] for null; superusers only). Operation
+	## [code]sql.execute[/code] ([code]POST /api/sql/execute[/code]); the returned [Signal] gives
+	## the result or a [ClientResponseError].
+	func execute(query: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("sql.execute", {"query": query}, options)
+
+
+## The [code]scripts.*[/code] operations of one client: [code]pb.scripts()[/code].
+class ScriptsService:
+	extends RefCounted
+
+	var _client = null  # bosbase.gd
+
+	func _init(client: RefCounted) -> void:
+		_client = client
+
+	## Stores a script (version 1); returns
+	## [code]{id, name, content, description, version, created, updated}[/code] (superusers only).
+	## Operation [code]scripts.create[/code] ([code]POST /api/scripts[/code]); the returned [Signal]
+	## gives the result or a [ClientResponseError].
+	func create(
+		name: String, content: String, description: String = "", options: Dictionary = {}
+	) -> Signal:
+		return _client.call_operation(
+			"scripts.create",
+			{"name": name, "content": content, "description": description},
+			options
+		)
+
+	## Every stored script, by name (superusers only). Operation [code]scripts.list[/code]
+	## ([code]GET /api/scripts[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func list(options: Dictionary = {}) -> Signal:
+		return _client.call_operation("scripts.list", {}, options)
+
+	## A stored script by name (superusers only). Operation [code]scripts.get[/code] ([code]GET
+	## /api/scripts/{name}[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func get(name: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("scripts.get", {"name": name}, options)
+
+	## Changes a script's [code]content[/code] and/or [code]description[/code] and increments its
+	## version; returns it (superusers only). Operation [code]scripts.update[/code] ([code]PATCH
+	## /api/scripts/{name}[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func update(name: String, changes: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("scripts.update", {"name": name, "changes": changes}, options)
+
+	## Deletes a stored script (superusers only). Operation [code]scripts.delete[/code]
+	## ([code]DELETE /api/scripts/{name}[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func delete(name: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("scripts.delete", {"name": name}, options)
+
+	## Writes the file part [code]file[/code] to [code]path[/code] (relative; "" = the part's
+	## filename) inside the server's EXECUTE_PATH, replacing it; returns [code]{output, path}[/code]
+	## (superusers only). Operation [code]scripts.upload[/code] ([code]POST
+	## /api/scripts/upload[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func upload(path: String = "", options: Dictionary = {}) -> Signal:
+		return _client.call_operation("scripts.upload", {"path": path}, options)
+
+	## Runs a shell command (bash) in the server's EXECUTE_PATH: returns [code]{output}[/code], or
+	## with [code]async[/code] at once [code]{id, status}[/code] for [code]commandStatus[/code]; a
+	## failing command is a 500 error (superusers only). Operation [code]scripts.command[/code]
+	## ([code]POST /api/scripts/command[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func command(command: String, async: bool = false, options: Dictionary = {}) -> Signal:
+		return _client.call_operation(
+			"scripts.command",
+			{"command": command, "async": async},
+			options
+		)
+
+	## An async command's job
+	## [code]{id, command, status: running|done|error, output?, error?, startedAt, finishedAt?}[/code]
+	## (superusers only). Operation [code]scripts.commandStatus[/code] ([code]GET
+	## /api/scripts/command/{id}[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func command_status(id: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("scripts.commandStatus", {"id": id}, options)
+
+	## Runs a stored script through the server's separate Python functions service (FUNCTION_URL;
+	## not tested here); returns [code]{output}[/code]. Permission per script (scriptPermissions).
+	## Operation [code]scripts.execute[/code] ([code]POST /api/scripts/{name}/execute[/code]); the
+	## returned [Signal] gives the result or a [ClientResponseError].
+	func execute(
+		name: String, arguments: Array = [], function_name: String = "", options: Dictionary = {}
+	) -> Signal:
+		return _client.call_operation(
+			"scripts.execute",
+			{"name": name, "arguments": arguments, "function_name": function_name},
+			options
+		)
+
+	## Starts a stored script on the functions service (FUNCTION_URL; not tested here); returns
+	## [code]{id, status}[/code] for [code]executeAsyncStatus[/code]. Operation
+	## [code]scripts.executeAsync[/code] ([code]POST /api/scripts/async/{name}/execute[/code]); the
+	## returned [Signal] gives the result or a [ClientResponseError].
+	func execute_async(
+		name: String, arguments: Array = [], function_name: String = "", options: Dictionary = {}
+	) -> Signal:
+		return _client.call_operation(
+			"scripts.executeAsync",
+			{"name": name, "arguments": arguments, "function_name": function_name},
+			options
+		)
+
+	## An async script execution's job (functions service; not tested here). Operation
+	## [code]scripts.executeAsyncStatus[/code] ([code]GET /api/scripts/async/{id}[/code]); the
+	## returned [Signal] gives the result or a [ClientResponseError].
+	func execute_async_status(id: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("scripts.executeAsyncStatus", {"id": id}, options)
+
+
+## The [code]scriptPermissions.*[/code] operations of one client: [code]pb.script_permissions()[/code].
+class ScriptPermissionsService:
+	extends RefCounted
+
+	var _client = null  # bosbase.gd
+
+	func _init(client: RefCounted) -> void:
+		_client = client
+
+	## Sets who may execute a script: [code]data[/code]
+	## [code]{script_name, content: anonymous|user|superuser, script_id?}[/code]; returns
+	## [code]{id, scriptId?, scriptName, content, version, created, updated}[/code] (superusers
+	## only). Operation [code]scriptPermissions.create[/code] ([code]POST
+	## /api/script-permissions[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func create(data: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("scriptPermissions.create", {"data": data}, options)
+
+	## A script's permission entry (superusers only). Operation [code]scriptPermissions.get[/code]
+	## ([code]GET /api/script-permissions/{scriptName}[/code]); the returned [Signal] gives the
+	## result or a [ClientResponseError].
+	func get(script_name: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("scriptPermissions.get", {"scriptName": script_name}, options)
+
+	## Changes a script's permission entry with [code]data[/code]
+	## [code]{content?, script_name?, script_id?}[/code]; returns it (superusers only). Operation
+	## [code]scriptPermissions.update[/code] ([code]PATCH
+	## /api/script-permissions/{scriptName}[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func update(script_name: String, data: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation(
+			"scriptPermissions.update",
+			{"scriptName": script_name, "data": data},
+			options
+		)
+
+	## Deletes a script's permission entry (superusers only). Operation
+	## [code]scriptPermissions.delete[/code] ([code]DELETE
+	## /api/script-permissions/{scriptName}[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func delete(script_name: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation(
+			"scriptPermissions.delete",
+			{"scriptName": script_name},
+			options
+		)
+
+
+## The [code]langchaingo.*[/code] operations of one client: [code]pb.langchaingo()[/code].
+class LangchaingoService:
+	extends RefCounted
+
+	var _client = null  # bosbase.gd
+
+	func _init(client: RefCounted) -> void:
+		_client = client
+
+	## A chat completion from the server's LLM provider: [code]payload[/code]
+	## [code]{prompt | messages, model?, temperature?, maxTokens?, topP?, stop?, json?}[/code]
+	## (provider needed; not tested here). Operation [code]langchaingo.completions[/code]
+	## ([code]POST /api/langchaingo/completions[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func completions(payload: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("langchaingo.completions", {"payload": payload}, options)
+
+	## Answers [code]payload.question[/code] from an LLM-document [code]collection[/code]
+	## ([code]topK?[/code], [code]scoreThreshold?[/code], [code]filters?[/code],
+	## [code]promptTemplate?[/code], [code]returnSources?[/code]; provider needed; not tested here).
+	## Operation [code]langchaingo.rag[/code] ([code]POST /api/langchaingo/rag[/code]); the returned
+	## [Signal] gives the result or a [ClientResponseError].
+	func rag(payload: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("langchaingo.rag", {"payload": payload}, options)
+
+	## Answers [code]payload.query[/code] from an LLM-document [code]collection[/code] (as
+	## [code]rag[/code]; provider needed; not tested here). Operation
+	## [code]langchaingo.queryDocuments[/code] ([code]POST /api/langchaingo/documents/query[/code]);
+	## the returned [Signal] gives the result or a [ClientResponseError].
+	func query_documents(payload: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("langchaingo.queryDocuments", {"payload": payload}, options)
+
+	## Turns [code]payload.query[/code] (natural language, over [code]tables?[/code]) into SQL, runs
+	## it and answers: [code]{sql, answer, columns?, rows?}[/code] (provider needed; not tested
+	## here). Operation [code]langchaingo.sql[/code] ([code]POST /api/langchaingo/sql[/code]); the
+	## returned [Signal] gives the result or a [ClientResponseError].
+	func sql(payload: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("langchaingo.sql", {"payload": payload}, options)
+
+
+## The [code]redis.*[/code] operations of one client: [code]pb.redis()[/code].
+class RedisService:
+	extends RefCounted
+
+	var _client = null  # bosbase.gd
+
+	func _init(client: RefCounted) -> void:
+		_client = client
+
+	## One SCAN step over the keys ([code]pattern[/code] a glob; options.query [code]count[/code]);
+	## returns [code]{cursor, items: [{key}]}[/code] — continue with the answer's cursor until it is
+	## "0" (REDIS_URL needed; not tested here). Operation [code]redis.listKeys[/code] ([code]GET
+	## /api/redis/keys[/code]); the returned [Signal] gives the result or a [ClientResponseError].
+	func list_keys(cursor: String = "0", pattern: String = "", options: Dictionary = {}) -> Signal:
+		return _client.call_operation(
+			"redis.listKeys",
+			{"cursor": cursor, "pattern": pattern},
+			options
+		)
+
+	## Creates a key: [code]entry[/code] [code]{key, value, ttlSeconds?}[/code] ([code]value[/code]
+	## any JSON); returns [code]{key, value, ttlSeconds?}[/code] (REDIS_URL needed; not tested
+	## here). Operation [code]redis.createKey[/code] ([code]POST /api/redis/keys[/code]); the
+	## returned [Signal] gives the result or a [ClientResponseError].
+	func create_key(entry: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("redis.createKey", {"entry": entry}, options)
+
+	## A key's [code]{key, value, ttlSeconds?}[/code] (REDIS_URL needed; not tested here). Operation
+	## [code]redis.getKey[/code] ([code]GET /api/redis/keys/{key}[/code]); the returned [Signal]
+	## gives the result or a [ClientResponseError].
+	func get_key(key: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("redis.getKey", {"key": key}, options)
+
+	## Replaces a key's value: [code]entry[/code] [code]{value, ttlSeconds?}[/code]; returns
+	## [code]{key, value, ttlSeconds?}[/code] (REDIS_URL needed; not tested here). Operation
+	## [code]redis.updateKey[/code] ([code]PUT /api/redis/keys/{key}[/code]); the returned [Signal]
+	## gives the result or a [ClientResponseError].
+	func update_key(key: String, entry: Dictionary, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("redis.updateKey", {"key": key, "entry": entry}, options)
+
+	## Deletes a key (REDIS_URL needed; not tested here). Operation [code]redis.deleteKey[/code]
+	## ([code]DELETE /api/redis/keys/{key}[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func delete_key(key: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("redis.deleteKey", {"key": key}, options)

@@ -5,7 +5,21 @@
 # `collections.import`, `collections.getScaffolds`, `settings.getAll`, `settings.update`,
 # `settings.testS3`, `settings.testEmail`, `settings.generateAppleClientSecret`, `logs.getList`,
 # `logs.getOne`, `logs.getStats`, `crons.getFullList`, `crons.run`, `backups.getFullList`,
-# `backups.create`, `backups.upload`, `backups.delete`, `backups.restore`, `backups.getDownloadURL`.
+# `backups.create`, `backups.upload`, `backups.delete`, `backups.restore`, `backups.getDownloadURL`,
+# `collections.getSchema`, `collections.getAllSchemas`, `collections.registerSqlTables`,
+# `collections.importSqlTables`, `vectors.listCollections`, `vectors.createCollection`,
+# `vectors.updateCollection`, `vectors.deleteCollection`, `vectors.insert`, `vectors.batchInsert`,
+# `vectors.get`, `vectors.list`, `vectors.update`, `vectors.delete`, `vectors.search`,
+# `llmDocuments.listCollections`, `llmDocuments.createCollection`, `llmDocuments.deleteCollection`,
+# `llmDocuments.insert`, `llmDocuments.get`, `llmDocuments.list`, `llmDocuments.update`,
+# `llmDocuments.delete`, `llmDocuments.query`, `caches.list`, `caches.create`, `caches.update`,
+# `caches.delete`, `caches.setEntry`, `caches.getEntry`, `caches.renewEntry`, `caches.deleteEntry`,
+# `graphql.query`, `sql.execute`, `scripts.create`, `scripts.list`, `scripts.get`, `scripts.update`,
+# `scripts.delete`, `scripts.upload`, `scripts.command`, `scripts.commandStatus`, `scripts.execute`,
+# `scripts.executeAsync`, `scripts.executeAsyncStatus`, `scriptPermissions.create`,
+# `scriptPermissions.get`, `scriptPermissions.update`, `scriptPermissions.delete`,
+# `langchaingo.completions`, `langchaingo.rag`, `langchaingo.queryDocuments`, `langchaingo.sql`,
+# `redis.listKeys`, `redis.createKey`, `redis.getKey`, `redis.updateKey`, `redis.deleteKey`.
 extends RefCounted
 ## The record operations of the core's operation table, generated: the base class of
 ## [code]record_service.gd[/code] ([code]pb.collection(name)[/code]). Each method runs its
@@ -316,5 +330,36 @@ func delete(id: String, options: Dictionary = {}) -> Signal:
 	return _client.call_operation(
 		"records.delete",
 		{"collection": collection_name, "id": id},
+		options
+	)
+
+
+## The records nearest to [code]queryVector[/code] by the vector field [code]field[/code] (pgvector;
+## [code]limit[/code] 1..200, [code]distance[/code] [code]cosine|l2|inner_product|l1[/code] or ""
+## for the field's own, [code]filter[/code] a record filter applied first); the collection's list
+## rule applies. Returns a list page
+## [code]{items, page, perPage, totalItems: -1, totalPages: -1}[/code] whose items carry
+## [code]_distance[/code] and [code]_score[/code] (options.body [code]includeDistance: false[/code]
+## leaves them out). Operation [code]records.vectorSearch[/code] ([code]POST
+## /api/collections/{collection}/records/search[/code]); the returned [Signal] gives the result or a
+## [ClientResponseError].
+func vector_search(
+	field: String,
+	query_vector: Array,
+	limit: int = 20,
+	distance: String = "",
+	filter: String = "",
+	options: Dictionary = {},
+) -> Signal:
+	return _client.call_operation(
+		"records.vectorSearch",
+		{
+			"collection": collection_name,
+			"field": field,
+			"queryVector": query_vector,
+			"limit": limit,
+			"distance": distance,
+			"filter": filter,
+		},
 		options
 	)
