@@ -89,6 +89,80 @@ func (a *AuthStore) Import(data string) error {
 	}, data)
 }
 
+// IsSuperuser reports whether the store holds the token of a superuser (an account of
+// "_superusers"); false when it is empty or the client is closed.
+func (a *AuthStore) IsSuperuser() bool {
+	super := false
+	a.n.withRead(func(p *C.BosbaseClient) {
+		super = bool(C.bosbase_auth_store_is_superuser(p))
+	})
+	return super
+}
+
+// CookieOptions are the attributes of the cookie ExportToCookie writes. The zero value
+// of each field means its default.
+type CookieOptions struct {
+	Key      string // cookie name; default "pb_auth"
+	Path     string // Path attribute; default "/"
+	Domain   string // Domain attribute; default none
+	SameSite string // SameSite attribute ("Strict", "Lax", "None"); default "Strict"
+	// NotSecure leaves out the Secure attribute (default: Secure is set).
+	NotSecure bool
+	// NotHTTPOnly leaves out the HttpOnly attribute (default: HttpOnly is set).
+	NotHTTPOnly bool
+}
+
+// cookieOptionsJSON is bosbase_auth_store_export_cookie's options_json.
+type cookieOptionsJSON struct {
+	Key      string  `json:"key,omitempty"`
+	Path     string  `json:"path,omitempty"`
+	Domain   *string `json:"domain,omitempty"`
+	SameSite string  `json:"sameSite,omitempty"`
+	Secure   bool    `json:"secure"`
+	HTTPOnly bool    `json:"httpOnly"`
+}
+
+// ExportToCookie returns a Set-Cookie header value holding the login, as the JS SDK's
+// exportToCookie: `pb_auth=<URI-encoded {token, record}>; Path=/; Expires=<the token's
+// expiry>; HttpOnly; Secure; SameSite=Strict` with the defaults. A record that would
+// make the cookie larger than 4096 bytes is cut to id, email, collectionId,
+// collectionName and verified. Attribute values that could break the header (control
+// characters, ';', ',') are refused with Kind "invalid_argument".
+func (a *AuthStore) ExportToCookie(opts CookieOptions) (string, error) {
+	j := cookieOptionsJSON{Key: opts.Key, Path: opts.Path, SameSite: opts.SameSite, Secure: !opts.NotSecure, HTTPOnly: !opts.NotHTTPOnly}
+	if opts.Domain != "" {
+		j.Domain = &opts.Domain
+	}
+	b, err := json.Marshal(j)
+	if err != nil {
+		return "", newError(KindInvalidArgument, "cookie options cannot be encoded as JSON")
+	}
+	var cs cStrings
+	defer cs.free()
+	o, err := cs.add(string(b))
+	if err != nil {
+		return "", err
+	}
+	return a.read(func(p *C.BosbaseClient, out, errOut **C.char) C.BosbaseStatus {
+		return C.bosbase_auth_store_export_cookie(p, o, out, errOut)
+	})
+}
+
+// LoadFromCookie loads the login from a Cookie request header (e.g.
+// r.Header.Get("Cookie")), as the JS SDK's loadFromCookie: the cookie named key ("" =
+// "pb_auth") holds {token, record}. A header without that cookie signs the store out;
+// a cookie that does not hold such an object also signs it out and returns a
+// *ClientResponseError of Kind "invalid_argument". The OnChange listeners run.
+func (a *AuthStore) LoadFromCookie(header, key string) error {
+	return a.write(func(p *C.BosbaseClient, args []*C.char, errOut **C.char) C.BosbaseStatus {
+		k := args[1]
+		if key == "" {
+			k = nil
+		}
+		return C.bosbase_auth_store_load_cookie(p, args[0], k, errOut)
+	}, header, key)
+}
+
 // live returns the handle (admitted for a change, or only for reading), or the error
 // every method on a closed or refused client returns. Pair a non-nil handle with
 // a.n.release().

@@ -20,11 +20,11 @@ package bosbase
 #include <stdint.h>
 #include "bosbase.h"
 
-// Defined in callback.c: bosbase_call_async with the Go completion trampoline and
-// `handle` (a cgo.Handle) as user_data.
+// Defined in callback.c: bosbase_call_async_with_files (files NULL: none) with the Go
+// completion trampoline and `handle` (a cgo.Handle) as user_data.
 BosbaseStatus bbgo_call_async(const BosbaseClient *client, const char *op, const char *args_json,
-                              const char *options_json, uintptr_t handle, BosbaseCall **call_out,
-                              char **error_out);
+                              const char *options_json, const BosbaseFiles *files, uintptr_t handle,
+                              BosbaseCall **call_out, char **error_out);
 */
 import "C"
 
@@ -38,13 +38,15 @@ import (
 )
 
 // CallOptions are the optional parts of one Client.Call: body fields merged into the
-// JSON body (named arguments win over the same field), query parameters, headers, and a
-// deadline for this call instead of ClientOptions.Timeout (0 = the client's).
+// JSON body (named arguments win over the same field), query parameters, headers, a
+// deadline for this call instead of ClientOptions.Timeout (0 = the client's), and file
+// parts (sent as multipart/form-data, the other body fields as `@jsonPayload`).
 type CallOptions struct {
 	Body    map[string]any
 	Query   map[string]any
 	Headers map[string]string
 	Timeout time.Duration
+	Files   []File
 }
 
 // Call runs the operation named op (e.g. "health.check", "records.authWithToken"; see
@@ -68,7 +70,7 @@ func (c *Client) CallCtx(ctx context.Context, op string, args map[string]any, op
 	if err != nil {
 		return nil, err
 	}
-	return c.runJSON(ctx, op, args, optionsJSON{Body: opts.Body, Query: opts.Query, Headers: opts.Headers, TimeoutMs: ms})
+	return decoded[any](c.run(ctx, op, args, optionsJSON{Body: opts.Body, Query: opts.Query, Headers: opts.Headers, TimeoutMs: ms}, opts.Files))
 }
 
 // OperationsJSON returns the core's operation table (what the generated methods were
@@ -80,39 +82,50 @@ func OperationsJSON() (string, error) {
 	})
 }
 
-// runJSON runs op and decodes its result as any JSON value.
-func (c *Client) runJSON(ctx context.Context, op string, args map[string]any, o optionsJSON) (any, error) {
-	return decoded[any](c.run(ctx, op, args, o))
+// runOp runs op for a generated method and decodes its result as T (map[string]any for
+// a JSON object, []any for a list, bool for true, string, int64, any).
+func runOp[T any](ctx context.Context, c *Client, op string, args, body, query map[string]any, headers map[string]string, files []File) (T, error) {
+	return decoded[T](c.run(ctx, op, args, optionsJSON{Body: body, Query: query, Headers: headers}, files))
 }
 
-// runMap runs op for a generated method whose result is a JSON object.
-func (c *Client) runMap(ctx context.Context, op string, args, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return decoded[map[string]any](c.run(ctx, op, args, optionsJSON{Body: body, Query: query, Headers: headers}))
+// runClient runs op for a generated method whose result is a login for another account
+// (records.impersonate) and returns a new client signed in with it: bosbase_client_fork
+// gives it this client's settings and connections and an auth store of its own, so this
+// client stays signed in as it was. The new client is closed like any other (Close, or
+// the garbage collector).
+func runClient(ctx context.Context, c *Client, op string, args, body, query map[string]any, headers map[string]string, files []File) (*Client, error) {
+	auth, err := c.run(ctx, op, args, optionsJSON{Body: body, Query: query, Headers: headers}, files)
+	if err != nil {
+		return nil, err
+	}
+	return c.fork(auth)
 }
 
-// runBool runs op for a generated method whose result is true.
-func (c *Client) runBool(ctx context.Context, op string, args, body, query map[string]any, headers map[string]string) (bool, error) {
-	return decoded[bool](c.run(ctx, op, args, optionsJSON{Body: body, Query: query, Headers: headers}))
-}
-
-// runList runs op for a generated method whose result is a JSON array.
-func (c *Client) runList(ctx context.Context, op string, args, body, query map[string]any, headers map[string]string) ([]any, error) {
-	return decoded[[]any](c.run(ctx, op, args, optionsJSON{Body: body, Query: query, Headers: headers}))
-}
-
-// runString runs op for a generated method whose result is a string (a URL, a token).
-func (c *Client) runString(ctx context.Context, op string, args, body, query map[string]any, headers map[string]string) (string, error) {
-	return decoded[string](c.run(ctx, op, args, optionsJSON{Body: body, Query: query, Headers: headers}))
-}
-
-// runInt runs op for a generated method whose result is an integer (a count).
-func (c *Client) runInt(ctx context.Context, op string, args, body, query map[string]any, headers map[string]string) (int64, error) {
-	return decoded[int64](c.run(ctx, op, args, optionsJSON{Body: body, Query: query, Headers: headers}))
-}
-
-// runAny runs op for a generated method whose result shape has no Go type of its own.
-func (c *Client) runAny(ctx context.Context, op string, args, body, query map[string]any, headers map[string]string) (any, error) {
-	return c.runJSON(ctx, op, args, optionsJSON{Body: body, Query: query, Headers: headers})
+// fork wraps a handle from bosbase_client_fork(c, authJSON) as a client.
+func (c *Client) fork(authJSON string) (*Client, error) {
+	if c.initErr != nil {
+		return nil, c.initErr
+	}
+	var cs cStrings
+	defer cs.free()
+	a, err := cs.add(authJSON)
+	if err != nil {
+		return nil, err
+	}
+	ptr := c.n.acquire()
+	if ptr == nil {
+		return nil, closedError()
+	}
+	defer c.n.release()
+	var child *C.BosbaseClient
+	var errOut *C.char
+	status := C.bosbase_client_fork(ptr, a, &child, &errOut)
+	errText := takeString(errOut)
+	if status != C.BOSBASE_STATUS_OK {
+		return nil, statusError(status, errText)
+	}
+	n := newNative(child)
+	return &Client{AuthStore: &AuthStore{n: n}, n: n}, nil
 }
 
 // orDefault is how a generated method passes an argument that has a default: its zero
@@ -125,12 +138,15 @@ func orDefault[T comparable](v T) any {
 	return v
 }
 
-// run is the primitive: it runs op with args and the request options and returns the
-// result JSON, blocking (bosbase_call) when ctx can never be done, else through runAsync.
-func (c *Client) run(ctx context.Context, op string, args map[string]any, o optionsJSON) (string, error) {
+// run is the primitive: it runs op with args, the request options and the file parts
+// and returns the result JSON, blocking (bosbase_call_with_files) when ctx can never be
+// done, else through runAsync (bosbase_call_async_with_files).
+func (c *Client) run(ctx context.Context, op string, args map[string]any, o optionsJSON, files []File) (string, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	var parts *cFiles
+	defer func() { parts.free() }()
 	return c.call(func(cs *cStrings) (useFn, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, cancelledError(err, "the call was cancelled before it started")
@@ -147,15 +163,19 @@ func (c *Client) run(ctx context.Context, op string, args map[string]any, o opti
 		if err != nil {
 			return nil, err
 		}
+		if parts, err = newCFiles(files); err != nil {
+			return nil, err
+		}
+		fs := parts.raw()
 		if ctx.Done() == nil { // context.Background() and the like: never cancelled
 			return func(ptr *C.BosbaseClient) (string, error) {
 				return invoke(func(result, errOut **C.char) C.BosbaseStatus {
-					return C.bosbase_call(ptr, a[0], a[1], opts, result, errOut)
+					return C.bosbase_call_with_files(ptr, a[0], a[1], opts, fs, result, errOut)
 				})
 			}, nil
 		}
 		return func(ptr *C.BosbaseClient) (string, error) {
-			return runAsync(ctx, ptr, a[0], a[1], opts)
+			return runAsync(ctx, ptr, a[0], a[1], opts, fs)
 		}, nil
 	})
 }
@@ -189,12 +209,12 @@ type outcome struct {
 }
 
 // runAsync starts the call on the core's worker pool and waits for its outcome or ctx.
-func runAsync(ctx context.Context, ptr *C.BosbaseClient, op, args, opts *C.char) (string, error) {
+func runAsync(ctx context.Context, ptr *C.BosbaseClient, op, args, opts *C.char, files *C.BosbaseFiles) (string, error) {
 	done := make(chan outcome, 1) // the callback never blocks
 	h := newCallHandle(done)
 	var call *C.BosbaseCall
 	var errOut *C.char
-	status := C.bbgo_call_async(ptr, op, args, opts, C.uintptr_t(h), &call, &errOut)
+	status := C.bbgo_call_async(ptr, op, args, opts, files, C.uintptr_t(h), &call, &errOut)
 	if status != C.BOSBASE_STATUS_OK {
 		deleteCallHandle(h) // nothing started: the callback will never run
 		return "", statusError(status, takeString(errOut))

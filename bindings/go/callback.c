@@ -21,8 +21,8 @@ static void bbgo_call_done(void *user_data, BosbaseStatus status, const char *re
 }
 
 BosbaseStatus bbgo_call_async(const BosbaseClient *client, const char *op, const char *args_json,
-                              const char *options_json, uintptr_t handle, BosbaseCall **call_out,
-                              char **error_out) {
-    return bosbase_call_async(client, op, args_json, options_json, bbgo_call_done, (void *)handle, call_out,
-                              error_out);
+                              const char *options_json, const BosbaseFiles *files, uintptr_t handle,
+                              BosbaseCall **call_out, char **error_out) {
+    return bosbase_call_async_with_files(client, op, args_json, options_json, files, bbgo_call_done, (void *)handle,
+                                         call_out, error_out);
 }

@@ -109,15 +109,17 @@ func TestCallByName(t *testing.T) {
 
 // Every row of the core's table has its generated method and ...Ctx form on the service
 // the naming rule puts it on, taking the row's arguments (minus the collection) plus
-// body, query and headers.
+// body, query and headers, and for rows that send a body (POST/PUT/PATCH) a variadic
+// `files ...File`.
 func TestEveryOperationHasAGoMethod(t *testing.T) {
 	text, err := bosbase.OperationsJSON()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ops []struct {
-		Name string
-		Args []struct{ Name, In string }
+		Name   string
+		Method string
+		Args   []struct{ Name, In string }
 	}
 	if err := json.Unmarshal([]byte(text), &ops); err != nil || len(ops) == 0 {
 		t.Fatalf("operations JSON: %v (%d rows)", err, len(ops))
@@ -132,6 +134,10 @@ func TestEveryOperationHasAGoMethod(t *testing.T) {
 		}
 		pascal := func(s string) string { return string(s[0]-'a'+'A') + s[1:] }
 		want := len(op.Args) + 3
+		files := op.Method == "POST" || op.Method == "PUT" || op.Method == "PATCH"
+		if files {
+			want++
+		}
 		var service reflect.Value
 		if len(op.Args) > 0 && op.Args[0].Name == "collection" && op.Args[0].In == "path" {
 			service = reflect.ValueOf(c.Collection("users"))
@@ -151,6 +157,8 @@ func TestEveryOperationHasAGoMethod(t *testing.T) {
 				t.Errorf("%s: no method %s on %s", op.Name, name, service.Type())
 			case name == pascal(method) && m.Type().NumIn() != want, name != pascal(method) && m.Type().NumIn() != want+1:
 				t.Errorf("%s: %s takes %d arguments", op.Name, name, m.Type().NumIn())
+			case m.Type().IsVariadic() != files:
+				t.Errorf("%s: %s variadic (files) = %t, want %t", op.Name, name, m.Type().IsVariadic(), files)
 			}
 		}
 	}

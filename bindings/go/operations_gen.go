@@ -30,7 +30,7 @@ func (s *HealthService) Check(body, query map[string]any, headers map[string]str
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *HealthService) CheckCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "health.check", nil, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "health.check", nil, body, query, headers, nil)
 }
 
 // FilesService runs the "files.*" operations; get it with Client.Files.
@@ -57,22 +57,23 @@ func (s *FilesService) GetURL(record map[string]any, filename, thumb string, dow
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *FilesService) GetURLCtx(ctx context.Context, record map[string]any, filename, thumb string, download bool, token string, body, query map[string]any, headers map[string]string) (string, error) {
-	return s.client.runString(ctx, "files.getURL", map[string]any{"record": record, "filename": filename, "thumb": orDefault(thumb), "download": orDefault(download), "token": orDefault(token)}, body, query, headers)
+	return runOp[string](ctx, s.client, "files.getURL", map[string]any{"record": record, "filename": filename, "thumb": orDefault(thumb), "download": orDefault(download), "token": orDefault(token)}, body, query, headers, nil)
 }
 
 // GetToken signed in: a short-lived token for protected files (the `token` of `files.getURL`).
 //
-// Operation "files.getToken" (POST /api/files/token). It blocks until the answer or the
-// call's deadline; GetTokenCtx can be cancelled.
-func (s *FilesService) GetToken(body, query map[string]any, headers map[string]string) (string, error) {
-	return s.GetTokenCtx(context.Background(), body, query, headers)
+// Operation "files.getToken" (POST /api/files/token). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; GetTokenCtx can be cancelled.
+func (s *FilesService) GetToken(body, query map[string]any, headers map[string]string, files ...File) (string, error) {
+	return s.GetTokenCtx(context.Background(), body, query, headers, files...)
 }
 
 // GetTokenCtx is GetToken under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *FilesService) GetTokenCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (string, error) {
-	return s.client.runString(ctx, "files.getToken", nil, body, query, headers)
+func (s *FilesService) GetTokenCtx(ctx context.Context, body, query map[string]any, headers map[string]string, files ...File) (string, error) {
+	return runOp[string](ctx, s.client, "files.getToken", nil, body, query, headers, files)
 }
 
 // BatchService runs the "batch.*" operations; get it with Client.Batch.
@@ -88,17 +89,18 @@ func (c *Client) Batch() *BatchService {
 // Send runs `requests` (`{action: create|update|upsert|delete, collection, id, data}`) as one
 // transaction; returns `[{status, body}]` in order.
 //
-// Operation "batch.send" (POST /api/batch). It blocks until the answer or the call's
-// deadline; SendCtx can be cancelled.
-func (s *BatchService) Send(requests []any, body, query map[string]any, headers map[string]string) ([]any, error) {
-	return s.SendCtx(context.Background(), requests, body, query, headers)
+// Operation "batch.send" (POST /api/batch). File parts (FileBytes, FilePath, FileReader) are
+// sent as multipart/form-data with the other body fields as `@jsonPayload`. It blocks until
+// the answer or the call's deadline; SendCtx can be cancelled.
+func (s *BatchService) Send(requests []any, body, query map[string]any, headers map[string]string, files ...File) ([]any, error) {
+	return s.SendCtx(context.Background(), requests, body, query, headers, files...)
 }
 
 // SendCtx is Send under ctx: when ctx is done before the call finishes, the call is cancelled
 // and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
 // ctx.Err()) (see Client.CallCtx).
-func (s *BatchService) SendCtx(ctx context.Context, requests []any, body, query map[string]any, headers map[string]string) ([]any, error) {
-	return s.client.runList(ctx, "batch.send", map[string]any{"requests": requests}, body, query, headers)
+func (s *BatchService) SendCtx(ctx context.Context, requests []any, body, query map[string]any, headers map[string]string, files ...File) ([]any, error) {
+	return runOp[[]any](ctx, s.client, "batch.send", map[string]any{"requests": requests}, body, query, headers, files)
 }
 
 // PubsubService runs the "pubsub.*" operations; get it with Client.Pubsub.
@@ -151,7 +153,7 @@ func (s *CollectionsService) GetList(page, perPage int, body, query map[string]a
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *CollectionsService) GetListCtx(ctx context.Context, page, perPage int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "collections.getList", map[string]any{"page": orDefault(page), "perPage": orDefault(perPage)}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "collections.getList", map[string]any{"page": orDefault(page), "perPage": orDefault(perPage)}, body, query, headers, nil)
 }
 
 // GetFullList every collection (superusers only), fetched `batch` per request.
@@ -167,7 +169,7 @@ func (s *CollectionsService) GetFullList(batch int, body, query map[string]any, 
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *CollectionsService) GetFullListCtx(ctx context.Context, batch int, body, query map[string]any, headers map[string]string) ([]any, error) {
-	return s.client.runList(ctx, "collections.getFullList", map[string]any{"batch": orDefault(batch)}, body, query, headers)
+	return runOp[[]any](ctx, s.client, "collections.getFullList", map[string]any{"batch": orDefault(batch)}, body, query, headers, nil)
 }
 
 // GetOne one collection by id or name (superusers only).
@@ -182,37 +184,40 @@ func (s *CollectionsService) GetOne(idOrName string, body, query map[string]any,
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *CollectionsService) GetOneCtx(ctx context.Context, idOrName string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "collections.getOne", map[string]any{"idOrName": idOrName}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "collections.getOne", map[string]any{"idOrName": idOrName}, body, query, headers, nil)
 }
 
 // Create creates a collection from `data` (`{name, type, fields, …rules}`; superusers only).
 //
-// Operation "collections.create" (POST /api/collections). It blocks until the answer or the
-// call's deadline; CreateCtx can be cancelled.
-func (s *CollectionsService) Create(data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.CreateCtx(context.Background(), data, body, query, headers)
+// Operation "collections.create" (POST /api/collections). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; CreateCtx can be cancelled.
+func (s *CollectionsService) Create(data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.CreateCtx(context.Background(), data, body, query, headers, files...)
 }
 
 // CreateCtx is Create under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CollectionsService) CreateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "collections.create", map[string]any{"data": data}, body, query, headers)
+func (s *CollectionsService) CreateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "collections.create", map[string]any{"data": data}, body, query, headers, files)
 }
 
 // Update updates a collection with `data` (superusers only).
 //
-// Operation "collections.update" (PATCH /api/collections/{idOrName}). It blocks until the
-// answer or the call's deadline; UpdateCtx can be cancelled.
-func (s *CollectionsService) Update(idOrName string, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.UpdateCtx(context.Background(), idOrName, data, body, query, headers)
+// Operation "collections.update" (PATCH /api/collections/{idOrName}). File parts (FileBytes,
+// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
+// `@jsonPayload`. It blocks until the answer or the call's deadline; UpdateCtx can be
+// cancelled.
+func (s *CollectionsService) Update(idOrName string, data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), idOrName, data, body, query, headers, files...)
 }
 
 // UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CollectionsService) UpdateCtx(ctx context.Context, idOrName string, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "collections.update", map[string]any{"idOrName": idOrName, "data": data}, body, query, headers)
+func (s *CollectionsService) UpdateCtx(ctx context.Context, idOrName string, data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "collections.update", map[string]any{"idOrName": idOrName, "data": data}, body, query, headers, files)
 }
 
 // Delete deletes a collection and its records (superusers only).
@@ -227,7 +232,7 @@ func (s *CollectionsService) Delete(idOrName string, body, query map[string]any,
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *CollectionsService) DeleteCtx(ctx context.Context, idOrName string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "collections.delete", map[string]any{"idOrName": idOrName}, body, query, headers)
+	return runOp[bool](ctx, s.client, "collections.delete", map[string]any{"idOrName": idOrName}, body, query, headers, nil)
 }
 
 // Truncate deletes every record of a collection, keeping the collection (superusers only).
@@ -242,24 +247,25 @@ func (s *CollectionsService) Truncate(idOrName string, body, query map[string]an
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *CollectionsService) TruncateCtx(ctx context.Context, idOrName string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "collections.truncate", map[string]any{"idOrName": idOrName}, body, query, headers)
+	return runOp[bool](ctx, s.client, "collections.truncate", map[string]any{"idOrName": idOrName}, body, query, headers, nil)
 }
 
 // Import imports collection definitions in one transaction; `deleteMissing` drops collections
 // not listed (superusers only).
 //
 // Operation "collections.import" (PUT /api/collections/import). A zero value of an argument
-// with a default means that default (deleteMissing false). It blocks until the answer or the
-// call's deadline; ImportCtx can be cancelled.
-func (s *CollectionsService) Import(collections []any, deleteMissing bool, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.ImportCtx(context.Background(), collections, deleteMissing, body, query, headers)
+// with a default means that default (deleteMissing false). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; ImportCtx can be cancelled.
+func (s *CollectionsService) Import(collections []any, deleteMissing bool, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return s.ImportCtx(context.Background(), collections, deleteMissing, body, query, headers, files...)
 }
 
 // ImportCtx is Import under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CollectionsService) ImportCtx(ctx context.Context, collections []any, deleteMissing bool, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "collections.import", map[string]any{"collections": collections, "deleteMissing": orDefault(deleteMissing)}, body, query, headers)
+func (s *CollectionsService) ImportCtx(ctx context.Context, collections []any, deleteMissing bool, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return runOp[bool](ctx, s.client, "collections.import", map[string]any{"collections": collections, "deleteMissing": orDefault(deleteMissing)}, body, query, headers, files)
 }
 
 // GetScaffolds blank collection definitions per type (`auth`, `base`, `view`; superusers
@@ -275,7 +281,7 @@ func (s *CollectionsService) GetScaffolds(body, query map[string]any, headers ma
 // call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *CollectionsService) GetScaffoldsCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "collections.getScaffolds", nil, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "collections.getScaffolds", nil, body, query, headers, nil)
 }
 
 // GetSchema a collection's simplified schema, `{name, type, fields: [{name, type, required,
@@ -366,72 +372,78 @@ func (s *SettingsService) GetAll(body, query map[string]any, headers map[string]
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *SettingsService) GetAllCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "settings.getAll", nil, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "settings.getAll", nil, body, query, headers, nil)
 }
 
 // Update updates settings with `data` and returns them all (superusers only).
 //
-// Operation "settings.update" (PATCH /api/settings). It blocks until the answer or the call's
-// deadline; UpdateCtx can be cancelled.
-func (s *SettingsService) Update(data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.UpdateCtx(context.Background(), data, body, query, headers)
+// Operation "settings.update" (PATCH /api/settings). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; UpdateCtx can be cancelled.
+func (s *SettingsService) Update(data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), data, body, query, headers, files...)
 }
 
 // UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *SettingsService) UpdateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "settings.update", map[string]any{"data": data}, body, query, headers)
+func (s *SettingsService) UpdateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "settings.update", map[string]any{"data": data}, body, query, headers, files)
 }
 
 // TestS3 checks the S3 settings of `filesystem` (`storage` or `backups`) by connecting
 // (superusers only).
 //
 // Operation "settings.testS3" (POST /api/settings/test/s3). A zero value of an argument with
-// a default means that default (filesystem "storage"). It blocks until the answer or the
-// call's deadline; TestS3Ctx can be cancelled.
-func (s *SettingsService) TestS3(filesystem string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.TestS3Ctx(context.Background(), filesystem, body, query, headers)
+// a default means that default (filesystem "storage"). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; TestS3Ctx can be cancelled.
+func (s *SettingsService) TestS3(filesystem string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return s.TestS3Ctx(context.Background(), filesystem, body, query, headers, files...)
 }
 
 // TestS3Ctx is TestS3 under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *SettingsService) TestS3Ctx(ctx context.Context, filesystem string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "settings.testS3", map[string]any{"filesystem": orDefault(filesystem)}, body, query, headers)
+func (s *SettingsService) TestS3Ctx(ctx context.Context, filesystem string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return runOp[bool](ctx, s.client, "settings.testS3", map[string]any{"filesystem": orDefault(filesystem)}, body, query, headers, files)
 }
 
 // TestEmail sends a test email of `template` (`verification`, `password-reset`,
 // `email-change`, `otp`, `login-alert`) for `collection` (superusers only).
 //
-// Operation "settings.testEmail" (POST /api/settings/test/email). It blocks until the answer
-// or the call's deadline; TestEmailCtx can be cancelled.
-func (s *SettingsService) TestEmail(collection, email, template string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.TestEmailCtx(context.Background(), collection, email, template, body, query, headers)
+// Operation "settings.testEmail" (POST /api/settings/test/email). File parts (FileBytes,
+// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
+// `@jsonPayload`. It blocks until the answer or the call's deadline; TestEmailCtx can be
+// cancelled.
+func (s *SettingsService) TestEmail(collection, email, template string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return s.TestEmailCtx(context.Background(), collection, email, template, body, query, headers, files...)
 }
 
 // TestEmailCtx is TestEmail under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *SettingsService) TestEmailCtx(ctx context.Context, collection, email, template string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "settings.testEmail", map[string]any{"collection": collection, "email": email, "template": template}, body, query, headers)
+func (s *SettingsService) TestEmailCtx(ctx context.Context, collection, email, template string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return runOp[bool](ctx, s.client, "settings.testEmail", map[string]any{"collection": collection, "email": email, "template": template}, body, query, headers, files)
 }
 
 // GenerateAppleClientSecret signs an Apple OAuth2 client secret from a private key (superusers
 // only); returns `{secret}`.
 //
 // Operation "settings.generateAppleClientSecret"
-// (POST /api/settings/apple/generate-client-secret). It blocks until the answer or the call's
-// deadline; GenerateAppleClientSecretCtx can be cancelled.
-func (s *SettingsService) GenerateAppleClientSecret(clientId, teamId, keyId, privateKey string, duration int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.GenerateAppleClientSecretCtx(context.Background(), clientId, teamId, keyId, privateKey, duration, body, query, headers)
+// (POST /api/settings/apple/generate-client-secret). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; GenerateAppleClientSecretCtx can be
+// cancelled.
+func (s *SettingsService) GenerateAppleClientSecret(clientId, teamId, keyId, privateKey string, duration int, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.GenerateAppleClientSecretCtx(context.Background(), clientId, teamId, keyId, privateKey, duration, body, query, headers, files...)
 }
 
 // GenerateAppleClientSecretCtx is GenerateAppleClientSecret under ctx: when ctx is done before
 // the call finishes, the call is cancelled and the error is a *ClientResponseError of Kind
 // "cancelled" that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *SettingsService) GenerateAppleClientSecretCtx(ctx context.Context, clientId, teamId, keyId, privateKey string, duration int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "settings.generateAppleClientSecret", map[string]any{"clientId": clientId, "teamId": teamId, "keyId": keyId, "privateKey": privateKey, "duration": duration}, body, query, headers)
+func (s *SettingsService) GenerateAppleClientSecretCtx(ctx context.Context, clientId, teamId, keyId, privateKey string, duration int, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "settings.generateAppleClientSecret", map[string]any{"clientId": clientId, "teamId": teamId, "keyId": keyId, "privateKey": privateKey, "duration": duration}, body, query, headers, files)
 }
 
 // LogsService runs the "logs.*" operations; get it with Client.Logs.
@@ -457,7 +469,7 @@ func (s *LogsService) GetList(page, perPage int, body, query map[string]any, hea
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *LogsService) GetListCtx(ctx context.Context, page, perPage int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "logs.getList", map[string]any{"page": orDefault(page), "perPage": orDefault(perPage)}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "logs.getList", map[string]any{"page": orDefault(page), "perPage": orDefault(perPage)}, body, query, headers, nil)
 }
 
 // GetOne one log entry (superusers only).
@@ -472,7 +484,7 @@ func (s *LogsService) GetOne(id string, body, query map[string]any, headers map[
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *LogsService) GetOneCtx(ctx context.Context, id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "logs.getOne", map[string]any{"id": id}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "logs.getOne", map[string]any{"id": id}, body, query, headers, nil)
 }
 
 // GetStats log counts per hour, `[{date, total}]` (options `filter`; superusers only).
@@ -487,7 +499,7 @@ func (s *LogsService) GetStats(body, query map[string]any, headers map[string]st
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *LogsService) GetStatsCtx(ctx context.Context, body, query map[string]any, headers map[string]string) ([]any, error) {
-	return s.client.runList(ctx, "logs.getStats", nil, body, query, headers)
+	return runOp[[]any](ctx, s.client, "logs.getStats", nil, body, query, headers, nil)
 }
 
 // CronsService runs the "crons.*" operations; get it with Client.Crons.
@@ -512,22 +524,23 @@ func (s *CronsService) GetFullList(body, query map[string]any, headers map[strin
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *CronsService) GetFullListCtx(ctx context.Context, body, query map[string]any, headers map[string]string) ([]any, error) {
-	return s.client.runList(ctx, "crons.getFullList", nil, body, query, headers)
+	return runOp[[]any](ctx, s.client, "crons.getFullList", nil, body, query, headers, nil)
 }
 
 // Run runs a cron job now (superusers only).
 //
-// Operation "crons.run" (POST /api/crons/{jobId}). It blocks until the answer or the call's
-// deadline; RunCtx can be cancelled.
-func (s *CronsService) Run(jobId string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.RunCtx(context.Background(), jobId, body, query, headers)
+// Operation "crons.run" (POST /api/crons/{jobId}). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; RunCtx can be cancelled.
+func (s *CronsService) Run(jobId string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return s.RunCtx(context.Background(), jobId, body, query, headers, files...)
 }
 
 // RunCtx is Run under ctx: when ctx is done before the call finishes, the call is cancelled
 // and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
 // ctx.Err()) (see Client.CallCtx).
-func (s *CronsService) RunCtx(ctx context.Context, jobId string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "crons.run", map[string]any{"jobId": jobId}, body, query, headers)
+func (s *CronsService) RunCtx(ctx context.Context, jobId string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return runOp[bool](ctx, s.client, "crons.run", map[string]any{"jobId": jobId}, body, query, headers, files)
 }
 
 // BackupsService runs the "backups.*" operations; get it with Client.Backups.
@@ -552,38 +565,40 @@ func (s *BackupsService) GetFullList(body, query map[string]any, headers map[str
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *BackupsService) GetFullListCtx(ctx context.Context, body, query map[string]any, headers map[string]string) ([]any, error) {
-	return s.client.runList(ctx, "backups.getFullList", nil, body, query, headers)
+	return runOp[[]any](ctx, s.client, "backups.getFullList", nil, body, query, headers, nil)
 }
 
 // Create creates a backup named `name` (a zip name; "" lets the server pick; superusers only).
 //
 // Operation "backups.create" (POST /api/backups). A zero value of an argument with a default
-// means that default (name ""). It blocks until the answer or the call's deadline; CreateCtx
-// can be cancelled.
-func (s *BackupsService) Create(name string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.CreateCtx(context.Background(), name, body, query, headers)
+// means that default (name ""). File parts (FileBytes, FilePath, FileReader) are sent as
+// multipart/form-data with the other body fields as `@jsonPayload`. It blocks until the answer
+// or the call's deadline; CreateCtx can be cancelled.
+func (s *BackupsService) Create(name string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return s.CreateCtx(context.Background(), name, body, query, headers, files...)
 }
 
 // CreateCtx is Create under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *BackupsService) CreateCtx(ctx context.Context, name string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "backups.create", map[string]any{"name": orDefault(name)}, body, query, headers)
+func (s *BackupsService) CreateCtx(ctx context.Context, name string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return runOp[bool](ctx, s.client, "backups.create", map[string]any{"name": orDefault(name)}, body, query, headers, files)
 }
 
 // Upload uploads a backup zip, given as the file part `file` (superusers only).
 //
-// Operation "backups.upload" (POST /api/backups/upload). It blocks until the answer or the
-// call's deadline; UploadCtx can be cancelled.
-func (s *BackupsService) Upload(body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.UploadCtx(context.Background(), body, query, headers)
+// Operation "backups.upload" (POST /api/backups/upload). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; UploadCtx can be cancelled.
+func (s *BackupsService) Upload(body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return s.UploadCtx(context.Background(), body, query, headers, files...)
 }
 
 // UploadCtx is Upload under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *BackupsService) UploadCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "backups.upload", nil, body, query, headers)
+func (s *BackupsService) UploadCtx(ctx context.Context, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return runOp[bool](ctx, s.client, "backups.upload", nil, body, query, headers, files)
 }
 
 // Delete deletes a backup (superusers only).
@@ -598,22 +613,24 @@ func (s *BackupsService) Delete(key string, body, query map[string]any, headers 
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *BackupsService) DeleteCtx(ctx context.Context, key string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "backups.delete", map[string]any{"key": key}, body, query, headers)
+	return runOp[bool](ctx, s.client, "backups.delete", map[string]any{"key": key}, body, query, headers, nil)
 }
 
 // Restore restores a backup; the server restarts (superusers only).
 //
-// Operation "backups.restore" (POST /api/backups/{key}/restore). It blocks until the answer
-// or the call's deadline; RestoreCtx can be cancelled.
-func (s *BackupsService) Restore(key string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.RestoreCtx(context.Background(), key, body, query, headers)
+// Operation "backups.restore" (POST /api/backups/{key}/restore). File parts (FileBytes,
+// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
+// `@jsonPayload`. It blocks until the answer or the call's deadline; RestoreCtx can be
+// cancelled.
+func (s *BackupsService) Restore(key string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return s.RestoreCtx(context.Background(), key, body, query, headers, files...)
 }
 
 // RestoreCtx is Restore under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *BackupsService) RestoreCtx(ctx context.Context, key string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "backups.restore", map[string]any{"key": key}, body, query, headers)
+func (s *BackupsService) RestoreCtx(ctx context.Context, key string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return runOp[bool](ctx, s.client, "backups.restore", map[string]any{"key": key}, body, query, headers, files)
 }
 
 // GetDownloadURL the download URL of a backup (no request), with a `token` from
@@ -629,7 +646,7 @@ func (s *BackupsService) GetDownloadURL(key, token string, body, query map[strin
 // the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
 // matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *BackupsService) GetDownloadURLCtx(ctx context.Context, key, token string, body, query map[string]any, headers map[string]string) (string, error) {
-	return s.client.runString(ctx, "backups.getDownloadURL", map[string]any{"key": key, "token": token}, body, query, headers)
+	return runOp[string](ctx, s.client, "backups.getDownloadURL", map[string]any{"key": key, "token": token}, body, query, headers, nil)
 }
 
 // VectorsService runs the "vectors.*" operations; get it with Client.Vectors.
@@ -1601,50 +1618,56 @@ func (s *RedisService) DeleteKeyCtx(ctx context.Context, key string, body, query
 // BindCustomToken binds a custom token to the account with this email and password; never
 // changes the auth store.
 //
-// Operation "records.bindCustomToken" (POST /api/collections/{collection}/bind-token). It
-// blocks until the answer or the call's deadline; BindCustomTokenCtx can be cancelled.
-func (s *RecordService) BindCustomToken(email, password, token string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.BindCustomTokenCtx(context.Background(), email, password, token, body, query, headers)
+// Operation "records.bindCustomToken" (POST /api/collections/{collection}/bind-token). File
+// parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body
+// fields as `@jsonPayload`. It blocks until the answer or the call's deadline;
+// BindCustomTokenCtx can be cancelled.
+func (s *RecordService) BindCustomToken(email, password, token string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return s.BindCustomTokenCtx(context.Background(), email, password, token, body, query, headers, files...)
 }
 
 // BindCustomTokenCtx is BindCustomToken under ctx: when ctx is done before the call finishes,
 // the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
 // matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) BindCustomTokenCtx(ctx context.Context, email, password, token string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "records.bindCustomToken", map[string]any{"collection": s.name, "email": email, "password": password, "token": token}, body, query, headers)
+func (s *RecordService) BindCustomTokenCtx(ctx context.Context, email, password, token string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return runOp[bool](ctx, s.client, "records.bindCustomToken", map[string]any{"collection": s.name, "email": email, "password": password, "token": token}, body, query, headers, files)
 }
 
 // UnbindCustomToken stops accepting a custom token for the account (also when it was not
 // bound); never changes the auth store.
 //
-// Operation "records.unbindCustomToken" (POST /api/collections/{collection}/unbind-token). It
-// blocks until the answer or the call's deadline; UnbindCustomTokenCtx can be cancelled.
-func (s *RecordService) UnbindCustomToken(email, password, token string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.UnbindCustomTokenCtx(context.Background(), email, password, token, body, query, headers)
+// Operation "records.unbindCustomToken" (POST /api/collections/{collection}/unbind-token).
+// File parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other
+// body fields as `@jsonPayload`. It blocks until the answer or the call's deadline;
+// UnbindCustomTokenCtx can be cancelled.
+func (s *RecordService) UnbindCustomToken(email, password, token string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return s.UnbindCustomTokenCtx(context.Background(), email, password, token, body, query, headers, files...)
 }
 
 // UnbindCustomTokenCtx is UnbindCustomToken under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) UnbindCustomTokenCtx(ctx context.Context, email, password, token string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "records.unbindCustomToken", map[string]any{"collection": s.name, "email": email, "password": password, "token": token}, body, query, headers)
+func (s *RecordService) UnbindCustomTokenCtx(ctx context.Context, email, password, token string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return runOp[bool](ctx, s.client, "records.unbindCustomToken", map[string]any{"collection": s.name, "email": email, "password": password, "token": token}, body, query, headers, files)
 }
 
 // AuthWithToken signs in with a bound custom token and saves `{token, record}` in the auth
 // store.
 //
-// Operation "records.authWithToken" (POST /api/collections/{collection}/auth-with-token). It
-// blocks until the answer or the call's deadline; AuthWithTokenCtx can be cancelled.
-func (s *RecordService) AuthWithToken(token string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.AuthWithTokenCtx(context.Background(), token, body, query, headers)
+// Operation "records.authWithToken" (POST /api/collections/{collection}/auth-with-token).
+// File parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other
+// body fields as `@jsonPayload`. It blocks until the answer or the call's deadline;
+// AuthWithTokenCtx can be cancelled.
+func (s *RecordService) AuthWithToken(token string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.AuthWithTokenCtx(context.Background(), token, body, query, headers, files...)
 }
 
 // AuthWithTokenCtx is AuthWithToken under ctx: when ctx is done before the call finishes, the
 // call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx). A cancelled login is not saved, whatever the
 // server answers.
-func (s *RecordService) AuthWithTokenCtx(ctx context.Context, token string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "records.authWithToken", map[string]any{"collection": s.name, "token": token}, body, query, headers)
+func (s *RecordService) AuthWithTokenCtx(ctx context.Context, token string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "records.authWithToken", map[string]any{"collection": s.name, "token": token}, body, query, headers, files)
 }
 
 // ListAuthMethods the collection's enabled sign-in methods: `{password, oauth2, mfa, otp}`.
@@ -1659,57 +1682,62 @@ func (s *RecordService) ListAuthMethods(body, query map[string]any, headers map[
 // the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
 // matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *RecordService) ListAuthMethodsCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "records.listAuthMethods", map[string]any{"collection": s.name}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "records.listAuthMethods", map[string]any{"collection": s.name}, body, query, headers, nil)
 }
 
 // AuthWithPassword signs in with identity (email) and password and saves `{token, record}` in
 // the auth store.
 //
 // Operation "records.authWithPassword"
-// (POST /api/collections/{collection}/auth-with-password). It blocks until the answer or the
-// call's deadline; AuthWithPasswordCtx can be cancelled.
-func (s *RecordService) AuthWithPassword(identity, password string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.AuthWithPasswordCtx(context.Background(), identity, password, body, query, headers)
+// (POST /api/collections/{collection}/auth-with-password). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; AuthWithPasswordCtx can be cancelled.
+func (s *RecordService) AuthWithPassword(identity, password string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.AuthWithPasswordCtx(context.Background(), identity, password, body, query, headers, files...)
 }
 
 // AuthWithPasswordCtx is AuthWithPassword under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx). A cancelled login is not saved,
 // whatever the server answers.
-func (s *RecordService) AuthWithPasswordCtx(ctx context.Context, identity, password string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "records.authWithPassword", map[string]any{"collection": s.name, "identity": identity, "password": password}, body, query, headers)
+func (s *RecordService) AuthWithPasswordCtx(ctx context.Context, identity, password string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "records.authWithPassword", map[string]any{"collection": s.name, "identity": identity, "password": password}, body, query, headers, files)
 }
 
 // RequestOTP emails a one-time password to the account; returns `{otpId}` for `authWithOTP`.
 //
-// Operation "records.requestOTP" (POST /api/collections/{collection}/request-otp). It blocks
-// until the answer or the call's deadline; RequestOTPCtx can be cancelled.
-func (s *RecordService) RequestOTP(email string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.RequestOTPCtx(context.Background(), email, body, query, headers)
+// Operation "records.requestOTP" (POST /api/collections/{collection}/request-otp). File parts
+// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
+// as `@jsonPayload`. It blocks until the answer or the call's deadline; RequestOTPCtx can be
+// cancelled.
+func (s *RecordService) RequestOTP(email string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.RequestOTPCtx(context.Background(), email, body, query, headers, files...)
 }
 
 // RequestOTPCtx is RequestOTP under ctx: when ctx is done before the call finishes, the call
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) RequestOTPCtx(ctx context.Context, email string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "records.requestOTP", map[string]any{"collection": s.name, "email": email}, body, query, headers)
+func (s *RecordService) RequestOTPCtx(ctx context.Context, email string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "records.requestOTP", map[string]any{"collection": s.name, "email": email}, body, query, headers, files)
 }
 
 // AuthWithOTP signs in with the `otpId` from `requestOTP` and the emailed password; saves
 // `{token, record}`.
 //
-// Operation "records.authWithOTP" (POST /api/collections/{collection}/auth-with-otp). It
-// blocks until the answer or the call's deadline; AuthWithOTPCtx can be cancelled.
-func (s *RecordService) AuthWithOTP(otpId, password string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.AuthWithOTPCtx(context.Background(), otpId, password, body, query, headers)
+// Operation "records.authWithOTP" (POST /api/collections/{collection}/auth-with-otp). File
+// parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body
+// fields as `@jsonPayload`. It blocks until the answer or the call's deadline; AuthWithOTPCtx
+// can be cancelled.
+func (s *RecordService) AuthWithOTP(otpId, password string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.AuthWithOTPCtx(context.Background(), otpId, password, body, query, headers, files...)
 }
 
 // AuthWithOTPCtx is AuthWithOTP under ctx: when ctx is done before the call finishes, the call
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx). A cancelled login is not saved, whatever the
 // server answers.
-func (s *RecordService) AuthWithOTPCtx(ctx context.Context, otpId, password string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "records.authWithOTP", map[string]any{"collection": s.name, "otpId": otpId, "password": password}, body, query, headers)
+func (s *RecordService) AuthWithOTPCtx(ctx context.Context, otpId, password string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "records.authWithOTP", map[string]any{"collection": s.name, "otpId": otpId, "password": password}, body, query, headers, files)
 }
 
 // AuthWithOAuth2Code signs in with an OAuth2 authorization code obtained by the app; saves
@@ -1717,35 +1745,38 @@ func (s *RecordService) AuthWithOTPCtx(ctx context.Context, otpId, password stri
 //
 // Operation "records.authWithOAuth2Code"
 // (POST /api/collections/{collection}/auth-with-oauth2). A zero value of an argument with a
-// default means that default (createData {}). It blocks until the answer or the call's
-// deadline; AuthWithOAuth2CodeCtx can be cancelled.
-func (s *RecordService) AuthWithOAuth2Code(provider, code, codeVerifier, redirectURL string, createData map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.AuthWithOAuth2CodeCtx(context.Background(), provider, code, codeVerifier, redirectURL, createData, body, query, headers)
+// default means that default (createData {}). File parts (FileBytes, FilePath, FileReader) are
+// sent as multipart/form-data with the other body fields as `@jsonPayload`. It blocks until
+// the answer or the call's deadline; AuthWithOAuth2CodeCtx can be cancelled.
+func (s *RecordService) AuthWithOAuth2Code(provider, code, codeVerifier, redirectURL string, createData map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.AuthWithOAuth2CodeCtx(context.Background(), provider, code, codeVerifier, redirectURL, createData, body, query, headers, files...)
 }
 
 // AuthWithOAuth2CodeCtx is AuthWithOAuth2Code under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx). A cancelled login is not saved,
 // whatever the server answers.
-func (s *RecordService) AuthWithOAuth2CodeCtx(ctx context.Context, provider, code, codeVerifier, redirectURL string, createData map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "records.authWithOAuth2Code", map[string]any{"collection": s.name, "provider": provider, "code": code, "codeVerifier": codeVerifier, "redirectURL": redirectURL, "createData": createData}, body, query, headers)
+func (s *RecordService) AuthWithOAuth2CodeCtx(ctx context.Context, provider, code, codeVerifier, redirectURL string, createData map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "records.authWithOAuth2Code", map[string]any{"collection": s.name, "provider": provider, "code": code, "codeVerifier": codeVerifier, "redirectURL": redirectURL, "createData": createData}, body, query, headers, files)
 }
 
 // AuthRefresh refreshes the stored token (sent as Authorization) and saves the answer in the
 // auth store.
 //
-// Operation "records.authRefresh" (POST /api/collections/{collection}/auth-refresh). It
-// blocks until the answer or the call's deadline; AuthRefreshCtx can be cancelled.
-func (s *RecordService) AuthRefresh(body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.AuthRefreshCtx(context.Background(), body, query, headers)
+// Operation "records.authRefresh" (POST /api/collections/{collection}/auth-refresh). File
+// parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body
+// fields as `@jsonPayload`. It blocks until the answer or the call's deadline; AuthRefreshCtx
+// can be cancelled.
+func (s *RecordService) AuthRefresh(body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.AuthRefreshCtx(context.Background(), body, query, headers, files...)
 }
 
 // AuthRefreshCtx is AuthRefresh under ctx: when ctx is done before the call finishes, the call
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx). A cancelled login is not saved, whatever the
 // server answers.
-func (s *RecordService) AuthRefreshCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "records.authRefresh", map[string]any{"collection": s.name}, body, query, headers)
+func (s *RecordService) AuthRefreshCtx(ctx context.Context, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "records.authRefresh", map[string]any{"collection": s.name}, body, query, headers, files)
 }
 
 // Impersonate superusers only: a non-refreshable `{token, record}` for the account `id`
@@ -1753,115 +1784,127 @@ func (s *RecordService) AuthRefreshCtx(ctx context.Context, body, query map[stri
 // in with it.
 //
 // Operation "records.impersonate" (POST /api/collections/{collection}/impersonate/{id}). A
-// zero value of an argument with a default means that default (duration 0). It blocks until
-// the answer or the call's deadline; ImpersonateCtx can be cancelled.
-func (s *RecordService) Impersonate(id string, duration int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.ImpersonateCtx(context.Background(), id, duration, body, query, headers)
+// zero value of an argument with a default means that default (duration 0). It returns a new
+// client signed in with that login (this client's settings and connections, an auth store of
+// its own; Close it when done), and leaves this client's auth store as it was. File parts
+// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
+// as `@jsonPayload`. It blocks until the answer or the call's deadline; ImpersonateCtx can be
+// cancelled.
+func (s *RecordService) Impersonate(id string, duration int, body, query map[string]any, headers map[string]string, files ...File) (*Client, error) {
+	return s.ImpersonateCtx(context.Background(), id, duration, body, query, headers, files...)
 }
 
 // ImpersonateCtx is Impersonate under ctx: when ctx is done before the call finishes, the call
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) ImpersonateCtx(ctx context.Context, id string, duration int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "records.impersonate", map[string]any{"collection": s.name, "id": id, "duration": orDefault(duration)}, body, query, headers)
+func (s *RecordService) ImpersonateCtx(ctx context.Context, id string, duration int, body, query map[string]any, headers map[string]string, files ...File) (*Client, error) {
+	return runClient(ctx, s.client, "records.impersonate", map[string]any{"collection": s.name, "id": id, "duration": orDefault(duration)}, body, query, headers, files)
 }
 
 // RequestVerification emails a verification link to the account.
 //
 // Operation "records.requestVerification"
-// (POST /api/collections/{collection}/request-verification). It blocks until the answer or
-// the call's deadline; RequestVerificationCtx can be cancelled.
-func (s *RecordService) RequestVerification(email string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.RequestVerificationCtx(context.Background(), email, body, query, headers)
+// (POST /api/collections/{collection}/request-verification). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; RequestVerificationCtx can be cancelled.
+func (s *RecordService) RequestVerification(email string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return s.RequestVerificationCtx(context.Background(), email, body, query, headers, files...)
 }
 
 // RequestVerificationCtx is RequestVerification under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) RequestVerificationCtx(ctx context.Context, email string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "records.requestVerification", map[string]any{"collection": s.name, "email": email}, body, query, headers)
+func (s *RecordService) RequestVerificationCtx(ctx context.Context, email string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return runOp[bool](ctx, s.client, "records.requestVerification", map[string]any{"collection": s.name, "email": email}, body, query, headers, files)
 }
 
 // ConfirmVerification verifies the account with the emailed token; a stored auth record it
 // verifies is marked `verified`.
 //
 // Operation "records.confirmVerification"
-// (POST /api/collections/{collection}/confirm-verification). It blocks until the answer or
-// the call's deadline; ConfirmVerificationCtx can be cancelled.
-func (s *RecordService) ConfirmVerification(token string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.ConfirmVerificationCtx(context.Background(), token, body, query, headers)
+// (POST /api/collections/{collection}/confirm-verification). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; ConfirmVerificationCtx can be cancelled.
+func (s *RecordService) ConfirmVerification(token string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return s.ConfirmVerificationCtx(context.Background(), token, body, query, headers, files...)
 }
 
 // ConfirmVerificationCtx is ConfirmVerification under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) ConfirmVerificationCtx(ctx context.Context, token string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "records.confirmVerification", map[string]any{"collection": s.name, "token": token}, body, query, headers)
+func (s *RecordService) ConfirmVerificationCtx(ctx context.Context, token string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return runOp[bool](ctx, s.client, "records.confirmVerification", map[string]any{"collection": s.name, "token": token}, body, query, headers, files)
 }
 
 // RequestPasswordReset emails a password-reset link to the account.
 //
 // Operation "records.requestPasswordReset"
-// (POST /api/collections/{collection}/request-password-reset). It blocks until the answer or
-// the call's deadline; RequestPasswordResetCtx can be cancelled.
-func (s *RecordService) RequestPasswordReset(email string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.RequestPasswordResetCtx(context.Background(), email, body, query, headers)
+// (POST /api/collections/{collection}/request-password-reset). File parts (FileBytes,
+// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
+// `@jsonPayload`. It blocks until the answer or the call's deadline; RequestPasswordResetCtx
+// can be cancelled.
+func (s *RecordService) RequestPasswordReset(email string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return s.RequestPasswordResetCtx(context.Background(), email, body, query, headers, files...)
 }
 
 // RequestPasswordResetCtx is RequestPasswordReset under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) RequestPasswordResetCtx(ctx context.Context, email string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "records.requestPasswordReset", map[string]any{"collection": s.name, "email": email}, body, query, headers)
+func (s *RecordService) RequestPasswordResetCtx(ctx context.Context, email string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return runOp[bool](ctx, s.client, "records.requestPasswordReset", map[string]any{"collection": s.name, "email": email}, body, query, headers, files)
 }
 
 // ConfirmPasswordReset sets a new password with the emailed reset token.
 //
 // Operation "records.confirmPasswordReset"
-// (POST /api/collections/{collection}/confirm-password-reset). It blocks until the answer or
-// the call's deadline; ConfirmPasswordResetCtx can be cancelled.
-func (s *RecordService) ConfirmPasswordReset(token, password, passwordConfirm string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.ConfirmPasswordResetCtx(context.Background(), token, password, passwordConfirm, body, query, headers)
+// (POST /api/collections/{collection}/confirm-password-reset). File parts (FileBytes,
+// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
+// `@jsonPayload`. It blocks until the answer or the call's deadline; ConfirmPasswordResetCtx
+// can be cancelled.
+func (s *RecordService) ConfirmPasswordReset(token, password, passwordConfirm string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return s.ConfirmPasswordResetCtx(context.Background(), token, password, passwordConfirm, body, query, headers, files...)
 }
 
 // ConfirmPasswordResetCtx is ConfirmPasswordReset under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) ConfirmPasswordResetCtx(ctx context.Context, token, password, passwordConfirm string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "records.confirmPasswordReset", map[string]any{"collection": s.name, "token": token, "password": password, "passwordConfirm": passwordConfirm}, body, query, headers)
+func (s *RecordService) ConfirmPasswordResetCtx(ctx context.Context, token, password, passwordConfirm string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return runOp[bool](ctx, s.client, "records.confirmPasswordReset", map[string]any{"collection": s.name, "token": token, "password": password, "passwordConfirm": passwordConfirm}, body, query, headers, files)
 }
 
 // RequestEmailChange signed in: emails a confirmation link to the new address.
 //
 // Operation "records.requestEmailChange"
-// (POST /api/collections/{collection}/request-email-change). It blocks until the answer or
-// the call's deadline; RequestEmailChangeCtx can be cancelled.
-func (s *RecordService) RequestEmailChange(newEmail string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.RequestEmailChangeCtx(context.Background(), newEmail, body, query, headers)
+// (POST /api/collections/{collection}/request-email-change). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; RequestEmailChangeCtx can be cancelled.
+func (s *RecordService) RequestEmailChange(newEmail string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return s.RequestEmailChangeCtx(context.Background(), newEmail, body, query, headers, files...)
 }
 
 // RequestEmailChangeCtx is RequestEmailChange under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) RequestEmailChangeCtx(ctx context.Context, newEmail string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "records.requestEmailChange", map[string]any{"collection": s.name, "newEmail": newEmail}, body, query, headers)
+func (s *RecordService) RequestEmailChangeCtx(ctx context.Context, newEmail string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return runOp[bool](ctx, s.client, "records.requestEmailChange", map[string]any{"collection": s.name, "newEmail": newEmail}, body, query, headers, files)
 }
 
 // ConfirmEmailChange changes the email with the emailed token and the account's password;
 // clears a stored login of that account.
 //
 // Operation "records.confirmEmailChange"
-// (POST /api/collections/{collection}/confirm-email-change). It blocks until the answer or
-// the call's deadline; ConfirmEmailChangeCtx can be cancelled.
-func (s *RecordService) ConfirmEmailChange(token, password string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.ConfirmEmailChangeCtx(context.Background(), token, password, body, query, headers)
+// (POST /api/collections/{collection}/confirm-email-change). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; ConfirmEmailChangeCtx can be cancelled.
+func (s *RecordService) ConfirmEmailChange(token, password string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return s.ConfirmEmailChangeCtx(context.Background(), token, password, body, query, headers, files...)
 }
 
 // ConfirmEmailChangeCtx is ConfirmEmailChange under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) ConfirmEmailChangeCtx(ctx context.Context, token, password string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "records.confirmEmailChange", map[string]any{"collection": s.name, "token": token, "password": password}, body, query, headers)
+func (s *RecordService) ConfirmEmailChangeCtx(ctx context.Context, token, password string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return runOp[bool](ctx, s.client, "records.confirmEmailChange", map[string]any{"collection": s.name, "token": token, "password": password}, body, query, headers, files)
 }
 
 // GetList one page of records: `{page, perPage, totalItems, totalPages, items}`.
@@ -1877,7 +1920,7 @@ func (s *RecordService) GetList(page, perPage int, body, query map[string]any, h
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *RecordService) GetListCtx(ctx context.Context, page, perPage int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "records.getList", map[string]any{"collection": s.name, "page": orDefault(page), "perPage": orDefault(perPage)}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "records.getList", map[string]any{"collection": s.name, "page": orDefault(page), "perPage": orDefault(perPage)}, body, query, headers, nil)
 }
 
 // GetFullList every matching record, fetched `batch` per request until the last page.
@@ -1893,7 +1936,7 @@ func (s *RecordService) GetFullList(batch int, body, query map[string]any, heade
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *RecordService) GetFullListCtx(ctx context.Context, batch int, body, query map[string]any, headers map[string]string) ([]any, error) {
-	return s.client.runList(ctx, "records.getFullList", map[string]any{"collection": s.name, "batch": orDefault(batch)}, body, query, headers)
+	return runOp[[]any](ctx, s.client, "records.getFullList", map[string]any{"collection": s.name, "batch": orDefault(batch)}, body, query, headers, nil)
 }
 
 // GetFirstListItem the first record matching `filter`; a 404 error when none does.
@@ -1908,7 +1951,7 @@ func (s *RecordService) GetFirstListItem(filter string, body, query map[string]a
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *RecordService) GetFirstListItemCtx(ctx context.Context, filter string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "records.getFirstListItem", map[string]any{"collection": s.name, "filter": filter}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "records.getFirstListItem", map[string]any{"collection": s.name, "filter": filter}, body, query, headers, nil)
 }
 
 // GetOne the record `id`.
@@ -1923,7 +1966,7 @@ func (s *RecordService) GetOne(id string, body, query map[string]any, headers ma
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *RecordService) GetOneCtx(ctx context.Context, id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "records.getOne", map[string]any{"collection": s.name, "id": id}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "records.getOne", map[string]any{"collection": s.name, "id": id}, body, query, headers, nil)
 }
 
 // GetCount how many records match (options `filter`); BosBase's `records/count` route.
@@ -1938,40 +1981,42 @@ func (s *RecordService) GetCount(body, query map[string]any, headers map[string]
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *RecordService) GetCountCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (int64, error) {
-	return s.client.runInt(ctx, "records.getCount", map[string]any{"collection": s.name}, body, query, headers)
+	return runOp[int64](ctx, s.client, "records.getCount", map[string]any{"collection": s.name}, body, query, headers, nil)
 }
 
 // Create creates a record from `data` (and file parts, sent as multipart) and returns it.
 //
 // Operation "records.create" (POST /api/collections/{collection}/records). A zero value of an
-// argument with a default means that default (data {}). It blocks until the answer or the
-// call's deadline; CreateCtx can be cancelled.
-func (s *RecordService) Create(data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.CreateCtx(context.Background(), data, body, query, headers)
+// argument with a default means that default (data {}). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; CreateCtx can be cancelled.
+func (s *RecordService) Create(data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.CreateCtx(context.Background(), data, body, query, headers, files...)
 }
 
 // CreateCtx is Create under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) CreateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "records.create", map[string]any{"collection": s.name, "data": data}, body, query, headers)
+func (s *RecordService) CreateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "records.create", map[string]any{"collection": s.name, "data": data}, body, query, headers, files)
 }
 
 // Update updates record `id` with `data` (and file parts); updating the signed-in account
 // refreshes the stored record.
 //
 // Operation "records.update" (PATCH /api/collections/{collection}/records/{id}). A zero value
-// of an argument with a default means that default (data {}). It blocks until the answer or
-// the call's deadline; UpdateCtx can be cancelled.
-func (s *RecordService) Update(id string, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.UpdateCtx(context.Background(), id, data, body, query, headers)
+// of an argument with a default means that default (data {}). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; UpdateCtx can be cancelled.
+func (s *RecordService) Update(id string, data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), id, data, body, query, headers, files...)
 }
 
 // UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) UpdateCtx(ctx context.Context, id string, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "records.update", map[string]any{"collection": s.name, "id": id, "data": data}, body, query, headers)
+func (s *RecordService) UpdateCtx(ctx context.Context, id string, data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "records.update", map[string]any{"collection": s.name, "id": id, "data": data}, body, query, headers, files)
 }
 
 // Delete deletes record `id`; deleting the signed-in account clears the auth store.
@@ -1986,7 +2031,7 @@ func (s *RecordService) Delete(id string, body, query map[string]any, headers ma
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *RecordService) DeleteCtx(ctx context.Context, id string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "records.delete", map[string]any{"collection": s.name, "id": id}, body, query, headers)
+	return runOp[bool](ctx, s.client, "records.delete", map[string]any{"collection": s.name, "id": id}, body, query, headers, nil)
 }
 
 // VectorSearch the records nearest to `queryVector` by the vector field `field` (pgvector;

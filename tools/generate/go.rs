@@ -4,15 +4,22 @@
 //!
 //! Signature (seed 001's shape): the required arguments, then the arguments that have a
 //! default (a zero value means the default), then `body, query map[string]any, headers
-//! map[string]string`. `XCtx(ctx, ...)` takes a `context.Context` first and cancels the
-//! call through `bosbase_call_cancel` when ctx is done. Results: `bool` for operations
-//! that answer `true`, `map[string]any` for JSON. Every method is one call of the
-//! binding's hand-written primitive (`runMap`/`runBool` in call.go) with the row's name.
+//! map[string]string`, then, for operations that send a body (POST/PUT/PATCH), `files
+//! ...File` (file parts, sent as multipart). `XCtx(ctx, ...)` takes a `context.Context`
+//! first and cancels the call through `bosbase_call_cancel` when ctx is done. Results:
+//! `bool` for operations that answer `true`, `map[string]any` for JSON, `[]any` for
+//! lists, `string`, `int64`; the operations of `CLIENT_RESULT` (a login for another
+//! account) return a new `*Client` signed in with it. Every method is one call of the
+//! binding's hand-written primitive (`runOp`/`runClient` in call.go) with the row's name.
 //! The output is gofmt-clean (`make go-test` checks it).
 
 use super::{groups, pascal, Arg, Op};
 
 const PATH: &str = "bindings/go/operations_gen.go";
+
+/// Operations whose typed API returns a new client signed in with the result, as the JS
+/// SDK's `impersonate` does (`bosbase_client_fork`), rather than the result itself.
+const CLIENT_RESULT: &[&str] = &["records.impersonate"];
 
 /// Go's keywords and predeclared names, plus the names the generated methods use
 /// themselves; an argument with one of these names gets an `Arg` suffix.
@@ -59,6 +66,7 @@ const RESERVED: &[&str] = &[
     "query",
     "headers",
     "context",
+    "files",
 ];
 
 /// The Go parameter name of an argument (the table's names are camelCase already).
@@ -86,15 +94,24 @@ fn go_type(ty: &str) -> &'static str {
 }
 
 /// (result type, primitive) for a result shape.
-fn result(op: &Op) -> (&'static str, &'static str) {
-    match op.result.as_str() {
-        "true" => ("bool", "runBool"),
-        "json" => ("map[string]any", "runMap"),
-        "list" => ("[]any", "runList"),
-        "string" => ("string", "runString"),
-        "integer" => ("int64", "runInt"),
-        _ => ("any", "runAny"),
+fn result(op: &Op) -> (&'static str, String) {
+    if CLIENT_RESULT.contains(&op.name.as_str()) {
+        return ("*Client", "runClient".to_owned());
     }
+    let ty = match op.result.as_str() {
+        "true" => "bool",
+        "json" => "map[string]any",
+        "list" => "[]any",
+        "string" => "string",
+        "integer" => "int64",
+        _ => "any",
+    };
+    (ty, format!("runOp[{ty}]"))
+}
+
+/// True for operations that send a body (POST/PUT/PATCH): their methods take file parts.
+fn takes_files(op: &Op) -> bool {
+    bosbase::operations::find(&op.name).is_ok_and(|o| matches!(o.method, "POST" | "PUT" | "PATCH"))
 }
 
 /// The parameter list: required arguments, then those with a default (consecutive
@@ -116,12 +133,18 @@ fn param_list(op: &Op) -> String {
     }
     parts.push((vec!["body".to_owned(), "query".to_owned()], "map[string]any"));
     parts.push((vec!["headers".to_owned()], "map[string]string"));
+    if takes_files(op) {
+        parts.push((vec!["files".to_owned()], "...File"));
+    }
     parts.iter().map(|(names, ty)| format!("{} {ty}", names.join(", "))).collect::<Vec<_>>().join(", ")
 }
 
 fn arg_names(op: &Op) -> String {
     let mut names: Vec<String> = ordered(op).iter().map(|a| ident(&a.name)).collect();
     names.extend(["body", "query", "headers"].map(str::to_owned));
+    if takes_files(op) {
+        names.push("files...".to_owned());
+    }
     names.join(", ")
 }
 
@@ -198,6 +221,12 @@ fn method(op: &Op, receiver: &str, client: &str) -> String {
         doc.push(' ');
         doc.push_str(&note);
     }
+    if CLIENT_RESULT.contains(&op.name.as_str()) {
+        doc.push_str(" It returns a new client signed in with that login (this client's settings and connections, an auth store of its own; Close it when done), and leaves this client's auth store as it was.");
+    }
+    if takes_files(op) {
+        doc.push_str(" File parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`.");
+    }
     doc.push_str(&format!(" It blocks until the answer or the call's deadline; {name}Ctx can be cancelled."));
     let params = param_list(op);
     let mut s = comment(&doc, "");
@@ -213,9 +242,10 @@ fn method(op: &Op, receiver: &str, client: &str) -> String {
         "",
     ));
     s.push_str(&format!(
-        "func ({receiver}) {name}Ctx(ctx context.Context, {params}) ({ret}, error) {{\n\treturn {client}.{run}(ctx, \"{}\", {}, body, query, headers)\n}}\n\n",
+        "func ({receiver}) {name}Ctx(ctx context.Context, {params}) ({ret}, error) {{\n\treturn {run}(ctx, {client}, \"{}\", {}, body, query, headers, {})\n}}\n\n",
         op.name,
-        args_map(op)
+        args_map(op),
+        if takes_files(op) { "files" } else { "nil" }
     ));
     s
 }
