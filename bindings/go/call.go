@@ -2,7 +2,7 @@ package bosbase
 
 // The generic call: the one hand-written primitive behind every operation. Each
 // operation's method (operations_gen.go, generated from the core's operation table) is a
-// call of runMap/runBool with the operation's name and its named arguments; the core
+// call of runOp (or runClient) with the operation's name and its named arguments; the core
 // builds the request, applies the auth-store effect and decodes errors.
 //
 // Without a context (or with one that can never be done) the call is bosbase_call on the

@@ -116,17 +116,18 @@ func (c *Client) Pubsub() *PubsubService {
 // Publish publishes `data` to `topic` over the client's pub/sub WebSocket (signed in); returns
 // the server's acknowledgement `{id, topic, created}`.
 //
-// Operation "pubsub.publish" (POST /api/pubsub). It blocks until the answer or the call's
-// deadline; PublishCtx can be cancelled.
-func (s *PubsubService) Publish(topic string, data any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.PublishCtx(context.Background(), topic, data, body, query, headers)
+// Operation "pubsub.publish" (POST /api/pubsub). File parts (FileBytes, FilePath, FileReader)
+// are sent as multipart/form-data with the other body fields as `@jsonPayload`. It blocks
+// until the answer or the call's deadline; PublishCtx can be cancelled.
+func (s *PubsubService) Publish(topic string, data any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.PublishCtx(context.Background(), topic, data, body, query, headers, files...)
 }
 
 // PublishCtx is Publish under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *PubsubService) PublishCtx(ctx context.Context, topic string, data any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "pubsub.publish", map[string]any{"topic": topic, "data": data}, body, query, headers)
+func (s *PubsubService) PublishCtx(ctx context.Context, topic string, data any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "pubsub.publish", map[string]any{"topic": topic, "data": data}, body, query, headers, files)
 }
 
 // CollectionsService runs the "collections.*" operations; get it with Client.Collections.
@@ -297,7 +298,7 @@ func (s *CollectionsService) GetSchema(idOrName string, body, query map[string]a
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *CollectionsService) GetSchemaCtx(ctx context.Context, idOrName string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "collections.getSchema", map[string]any{"idOrName": idOrName}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "collections.getSchema", map[string]any{"idOrName": idOrName}, body, query, headers, nil)
 }
 
 // GetAllSchemas every collection's simplified schema, `{collections: [{name, type, fields}]}`
@@ -313,41 +314,45 @@ func (s *CollectionsService) GetAllSchemas(body, query map[string]any, headers m
 // call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *CollectionsService) GetAllSchemasCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "collections.getAllSchemas", nil, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "collections.getAllSchemas", nil, body, query, headers, nil)
 }
 
 // RegisterSqlTables turns existing SQL tables (`tables`: names) into collections with REST
 // APIs, in one transaction; returns the collections created (tables that already have one are
 // skipped; superusers only).
 //
-// Operation "collections.registerSqlTables" (POST /api/collections/sql/tables). It blocks
-// until the answer or the call's deadline; RegisterSqlTablesCtx can be cancelled.
-func (s *CollectionsService) RegisterSqlTables(tables []any, body, query map[string]any, headers map[string]string) ([]any, error) {
-	return s.RegisterSqlTablesCtx(context.Background(), tables, body, query, headers)
+// Operation "collections.registerSqlTables" (POST /api/collections/sql/tables). File parts
+// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
+// as `@jsonPayload`. It blocks until the answer or the call's deadline; RegisterSqlTablesCtx
+// can be cancelled.
+func (s *CollectionsService) RegisterSqlTables(tables []any, body, query map[string]any, headers map[string]string, files ...File) ([]any, error) {
+	return s.RegisterSqlTablesCtx(context.Background(), tables, body, query, headers, files...)
 }
 
 // RegisterSqlTablesCtx is RegisterSqlTables under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CollectionsService) RegisterSqlTablesCtx(ctx context.Context, tables []any, body, query map[string]any, headers map[string]string) ([]any, error) {
-	return s.client.runList(ctx, "collections.registerSqlTables", map[string]any{"tables": tables}, body, query, headers)
+func (s *CollectionsService) RegisterSqlTablesCtx(ctx context.Context, tables []any, body, query map[string]any, headers map[string]string, files ...File) ([]any, error) {
+	return runOp[[]any](ctx, s.client, "collections.registerSqlTables", map[string]any{"tables": tables}, body, query, headers, files)
 }
 
 // ImportSqlTables runs each table's optional `sql` (e.g. CREATE TABLE) and registers it as a
 // collection (`tables`: `[{name, sql}]`, one transaction); returns `{created: [collections],
 // skipped: [names]}` (superusers only).
 //
-// Operation "collections.importSqlTables" (POST /api/collections/sql/import). It blocks until
-// the answer or the call's deadline; ImportSqlTablesCtx can be cancelled.
-func (s *CollectionsService) ImportSqlTables(tables []any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.ImportSqlTablesCtx(context.Background(), tables, body, query, headers)
+// Operation "collections.importSqlTables" (POST /api/collections/sql/import). File parts
+// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
+// as `@jsonPayload`. It blocks until the answer or the call's deadline; ImportSqlTablesCtx can
+// be cancelled.
+func (s *CollectionsService) ImportSqlTables(tables []any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.ImportSqlTablesCtx(context.Background(), tables, body, query, headers, files...)
 }
 
 // ImportSqlTablesCtx is ImportSqlTables under ctx: when ctx is done before the call finishes,
 // the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
 // matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CollectionsService) ImportSqlTablesCtx(ctx context.Context, tables []any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "collections.importSqlTables", map[string]any{"tables": tables}, body, query, headers)
+func (s *CollectionsService) ImportSqlTablesCtx(ctx context.Context, tables []any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "collections.importSqlTables", map[string]any{"tables": tables}, body, query, headers, files)
 }
 
 // SettingsService runs the "settings.*" operations; get it with Client.Settings.
@@ -672,40 +677,44 @@ func (s *VectorsService) ListCollections(body, query map[string]any, headers map
 // the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
 // matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *VectorsService) ListCollectionsCtx(ctx context.Context, body, query map[string]any, headers map[string]string) ([]any, error) {
-	return s.client.runList(ctx, "vectors.listCollections", nil, body, query, headers)
+	return runOp[[]any](ctx, s.client, "vectors.listCollections", nil, body, query, headers, nil)
 }
 
 // CreateCollection creates a vector collection of `dimension` and `distance`
 // (`cosine|l2|inner_product|l1`; superusers only).
 //
 // Operation "vectors.createCollection" (POST /api/vectors/collections/{name}). A zero value
-// of an argument with a default means that default (dimension 384, distance "cosine"). It
-// blocks until the answer or the call's deadline; CreateCollectionCtx can be cancelled.
-func (s *VectorsService) CreateCollection(name string, dimension int, distance string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.CreateCollectionCtx(context.Background(), name, dimension, distance, body, query, headers)
+// of an argument with a default means that default (dimension 384, distance "cosine"). File
+// parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body
+// fields as `@jsonPayload`. It blocks until the answer or the call's deadline;
+// CreateCollectionCtx can be cancelled.
+func (s *VectorsService) CreateCollection(name string, dimension int, distance string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return s.CreateCollectionCtx(context.Background(), name, dimension, distance, body, query, headers, files...)
 }
 
 // CreateCollectionCtx is CreateCollection under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *VectorsService) CreateCollectionCtx(ctx context.Context, name string, dimension int, distance string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "vectors.createCollection", map[string]any{"name": name, "dimension": orDefault(dimension), "distance": orDefault(distance)}, body, query, headers)
+func (s *VectorsService) CreateCollectionCtx(ctx context.Context, name string, dimension int, distance string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return runOp[bool](ctx, s.client, "vectors.createCollection", map[string]any{"name": name, "dimension": orDefault(dimension), "distance": orDefault(distance)}, body, query, headers, files)
 }
 
 // UpdateCollection changes a vector collection's `config` (`{distance, options}`; the
 // dimension is fixed; superusers only).
 //
-// Operation "vectors.updateCollection" (PATCH /api/vectors/collections/{name}). It blocks
-// until the answer or the call's deadline; UpdateCollectionCtx can be cancelled.
-func (s *VectorsService) UpdateCollection(name string, config map[string]any, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.UpdateCollectionCtx(context.Background(), name, config, body, query, headers)
+// Operation "vectors.updateCollection" (PATCH /api/vectors/collections/{name}). File parts
+// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
+// as `@jsonPayload`. It blocks until the answer or the call's deadline; UpdateCollectionCtx
+// can be cancelled.
+func (s *VectorsService) UpdateCollection(name string, config map[string]any, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return s.UpdateCollectionCtx(context.Background(), name, config, body, query, headers, files...)
 }
 
 // UpdateCollectionCtx is UpdateCollection under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *VectorsService) UpdateCollectionCtx(ctx context.Context, name string, config map[string]any, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "vectors.updateCollection", map[string]any{"name": name, "config": config}, body, query, headers)
+func (s *VectorsService) UpdateCollectionCtx(ctx context.Context, name string, config map[string]any, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
+	return runOp[bool](ctx, s.client, "vectors.updateCollection", map[string]any{"name": name, "config": config}, body, query, headers, files)
 }
 
 // DeleteCollection deletes a vector collection and its documents (superusers only).
@@ -720,23 +729,25 @@ func (s *VectorsService) DeleteCollection(name string, body, query map[string]an
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *VectorsService) DeleteCollectionCtx(ctx context.Context, name string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "vectors.deleteCollection", map[string]any{"name": name}, body, query, headers)
+	return runOp[bool](ctx, s.client, "vectors.deleteCollection", map[string]any{"name": name}, body, query, headers, nil)
 }
 
 // Insert inserts (or, with an existing `id`, replaces) a `document` `{id?, vector, metadata?,
 // content?}`; returns `{id, success}` (superusers only).
 //
-// Operation "vectors.insert" (POST /api/vectors/{collection}). It blocks until the answer or
-// the call's deadline; InsertCtx can be cancelled.
-func (s *VectorsService) Insert(collection string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.InsertCtx(context.Background(), collection, document, body, query, headers)
+// Operation "vectors.insert" (POST /api/vectors/{collection}). File parts (FileBytes,
+// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
+// `@jsonPayload`. It blocks until the answer or the call's deadline; InsertCtx can be
+// cancelled.
+func (s *VectorsService) Insert(collection string, document map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.InsertCtx(context.Background(), collection, document, body, query, headers, files...)
 }
 
 // InsertCtx is Insert under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *VectorsService) InsertCtx(ctx context.Context, collection string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "vectors.insert", map[string]any{"collection": collection, "document": document}, body, query, headers)
+func (s *VectorsService) InsertCtx(ctx context.Context, collection string, document map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "vectors.insert", map[string]any{"collection": collection, "document": document}, body, query, headers, files)
 }
 
 // BatchInsert inserts `documents` one by one (`skipDuplicates` keeps existing ids); returns
@@ -744,17 +755,19 @@ func (s *VectorsService) InsertCtx(ctx context.Context, collection string, docum
 // an error (superusers only).
 //
 // Operation "vectors.batchInsert" (POST /api/vectors/{collection}/documents/batch). A zero
-// value of an argument with a default means that default (skipDuplicates false). It blocks
-// until the answer or the call's deadline; BatchInsertCtx can be cancelled.
-func (s *VectorsService) BatchInsert(collection string, documents []any, skipDuplicates bool, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.BatchInsertCtx(context.Background(), collection, documents, skipDuplicates, body, query, headers)
+// value of an argument with a default means that default (skipDuplicates false). File parts
+// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
+// as `@jsonPayload`. It blocks until the answer or the call's deadline; BatchInsertCtx can be
+// cancelled.
+func (s *VectorsService) BatchInsert(collection string, documents []any, skipDuplicates bool, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.BatchInsertCtx(context.Background(), collection, documents, skipDuplicates, body, query, headers, files...)
 }
 
 // BatchInsertCtx is BatchInsert under ctx: when ctx is done before the call finishes, the call
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *VectorsService) BatchInsertCtx(ctx context.Context, collection string, documents []any, skipDuplicates bool, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "vectors.batchInsert", map[string]any{"collection": collection, "documents": documents, "skipDuplicates": orDefault(skipDuplicates)}, body, query, headers)
+func (s *VectorsService) BatchInsertCtx(ctx context.Context, collection string, documents []any, skipDuplicates bool, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "vectors.batchInsert", map[string]any{"collection": collection, "documents": documents, "skipDuplicates": orDefault(skipDuplicates)}, body, query, headers, files)
 }
 
 // Get one vector document `{id, vector, metadata, content}` (superusers only).
@@ -769,7 +782,7 @@ func (s *VectorsService) Get(collection, id string, body, query map[string]any, 
 // and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
 // ctx.Err()) (see Client.CallCtx).
 func (s *VectorsService) GetCtx(ctx context.Context, collection, id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "vectors.get", map[string]any{"collection": collection, "id": id}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "vectors.get", map[string]any{"collection": collection, "id": id}, body, query, headers, nil)
 }
 
 // List one page of vector documents, newest first: `{items, page, perPage, totalItems,
@@ -786,23 +799,25 @@ func (s *VectorsService) List(collection string, page, perPage int, body, query 
 // and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
 // ctx.Err()) (see Client.CallCtx).
 func (s *VectorsService) ListCtx(ctx context.Context, collection string, page, perPage int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "vectors.list", map[string]any{"collection": collection, "page": orDefault(page), "perPage": orDefault(perPage)}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "vectors.list", map[string]any{"collection": collection, "page": orDefault(page), "perPage": orDefault(perPage)}, body, query, headers, nil)
 }
 
 // Update changes a vector document's `vector`, `metadata` and/or non-empty `content`; returns
 // `{id, success}` (superusers only).
 //
-// Operation "vectors.update" (PATCH /api/vectors/{collection}/{id}). It blocks until the
-// answer or the call's deadline; UpdateCtx can be cancelled.
-func (s *VectorsService) Update(collection, id string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.UpdateCtx(context.Background(), collection, id, document, body, query, headers)
+// Operation "vectors.update" (PATCH /api/vectors/{collection}/{id}). File parts (FileBytes,
+// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
+// `@jsonPayload`. It blocks until the answer or the call's deadline; UpdateCtx can be
+// cancelled.
+func (s *VectorsService) Update(collection, id string, document map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), collection, id, document, body, query, headers, files...)
 }
 
 // UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *VectorsService) UpdateCtx(ctx context.Context, collection, id string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "vectors.update", map[string]any{"collection": collection, "id": id, "document": document}, body, query, headers)
+func (s *VectorsService) UpdateCtx(ctx context.Context, collection, id string, document map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "vectors.update", map[string]any{"collection": collection, "id": id, "document": document}, body, query, headers, files)
 }
 
 // Delete deletes a vector document (also when there is none; superusers only).
@@ -817,7 +832,7 @@ func (s *VectorsService) Delete(collection, id string, body, query map[string]an
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *VectorsService) DeleteCtx(ctx context.Context, collection, id string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "vectors.delete", map[string]any{"collection": collection, "id": id}, body, query, headers)
+	return runOp[bool](ctx, s.client, "vectors.delete", map[string]any{"collection": collection, "id": id}, body, query, headers, nil)
 }
 
 // Search the documents nearest to `queryVector` (`limit` 1..100; `filter`: metadata fields
@@ -826,17 +841,19 @@ func (s *VectorsService) DeleteCtx(ctx context.Context, collection, id string, b
 // (superusers only).
 //
 // Operation "vectors.search" (POST /api/vectors/{collection}/documents/search). A zero value
-// of an argument with a default means that default (limit 10, filter {}). It blocks until the
-// answer or the call's deadline; SearchCtx can be cancelled.
-func (s *VectorsService) Search(collection string, queryVector []any, limit int, filter map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.SearchCtx(context.Background(), collection, queryVector, limit, filter, body, query, headers)
+// of an argument with a default means that default (limit 10, filter {}). File parts
+// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
+// as `@jsonPayload`. It blocks until the answer or the call's deadline; SearchCtx can be
+// cancelled.
+func (s *VectorsService) Search(collection string, queryVector []any, limit int, filter map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.SearchCtx(context.Background(), collection, queryVector, limit, filter, body, query, headers, files...)
 }
 
 // SearchCtx is Search under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *VectorsService) SearchCtx(ctx context.Context, collection string, queryVector []any, limit int, filter map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "vectors.search", map[string]any{"collection": collection, "queryVector": queryVector, "limit": orDefault(limit), "filter": filter}, body, query, headers)
+func (s *VectorsService) SearchCtx(ctx context.Context, collection string, queryVector []any, limit int, filter map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "vectors.search", map[string]any{"collection": collection, "queryVector": queryVector, "limit": orDefault(limit), "filter": filter}, body, query, headers, files)
 }
 
 // LlmDocumentsService runs the "llmDocuments.*" operations; get it with Client.LlmDocuments.
@@ -862,24 +879,26 @@ func (s *LlmDocumentsService) ListCollections(body, query map[string]any, header
 // the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
 // matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *LlmDocumentsService) ListCollectionsCtx(ctx context.Context, body, query map[string]any, headers map[string]string) ([]any, error) {
-	return s.client.runList(ctx, "llmDocuments.listCollections", nil, body, query, headers)
+	return runOp[[]any](ctx, s.client, "llmDocuments.listCollections", nil, body, query, headers, nil)
 }
 
 // CreateCollection creates an LLM-document collection with string `metadata`; returns `{id,
 // name}` (superusers only).
 //
 // Operation "llmDocuments.createCollection" (POST /api/llm-documents/collections/{name}). A
-// zero value of an argument with a default means that default (metadata {}). It blocks until
-// the answer or the call's deadline; CreateCollectionCtx can be cancelled.
-func (s *LlmDocumentsService) CreateCollection(name string, metadata map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.CreateCollectionCtx(context.Background(), name, metadata, body, query, headers)
+// zero value of an argument with a default means that default (metadata {}). File parts
+// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
+// as `@jsonPayload`. It blocks until the answer or the call's deadline; CreateCollectionCtx
+// can be cancelled.
+func (s *LlmDocumentsService) CreateCollection(name string, metadata map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.CreateCollectionCtx(context.Background(), name, metadata, body, query, headers, files...)
 }
 
 // CreateCollectionCtx is CreateCollection under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *LlmDocumentsService) CreateCollectionCtx(ctx context.Context, name string, metadata map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "llmDocuments.createCollection", map[string]any{"name": name, "metadata": metadata}, body, query, headers)
+func (s *LlmDocumentsService) CreateCollectionCtx(ctx context.Context, name string, metadata map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "llmDocuments.createCollection", map[string]any{"name": name, "metadata": metadata}, body, query, headers, files)
 }
 
 // DeleteCollection deletes an LLM-document collection and its documents (superusers only).
@@ -894,24 +913,26 @@ func (s *LlmDocumentsService) DeleteCollection(name string, body, query map[stri
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *LlmDocumentsService) DeleteCollectionCtx(ctx context.Context, name string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "llmDocuments.deleteCollection", map[string]any{"name": name}, body, query, headers)
+	return runOp[bool](ctx, s.client, "llmDocuments.deleteCollection", map[string]any{"name": name}, body, query, headers, nil)
 }
 
 // Insert inserts a `document` `{id?, content, metadata?, embedding}`; returns `{id, success}`.
 // Without an `embedding` the server computes one through its OpenAI-compatible provider
 // (superusers only).
 //
-// Operation "llmDocuments.insert" (POST /api/llm-documents/{collection}). It blocks until the
-// answer or the call's deadline; InsertCtx can be cancelled.
-func (s *LlmDocumentsService) Insert(collection string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.InsertCtx(context.Background(), collection, document, body, query, headers)
+// Operation "llmDocuments.insert" (POST /api/llm-documents/{collection}). File parts
+// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
+// as `@jsonPayload`. It blocks until the answer or the call's deadline; InsertCtx can be
+// cancelled.
+func (s *LlmDocumentsService) Insert(collection string, document map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.InsertCtx(context.Background(), collection, document, body, query, headers, files...)
 }
 
 // InsertCtx is Insert under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *LlmDocumentsService) InsertCtx(ctx context.Context, collection string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "llmDocuments.insert", map[string]any{"collection": collection, "document": document}, body, query, headers)
+func (s *LlmDocumentsService) InsertCtx(ctx context.Context, collection string, document map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "llmDocuments.insert", map[string]any{"collection": collection, "document": document}, body, query, headers, files)
 }
 
 // Get one LLM document `{id, content, metadata, embedding}` (superusers only).
@@ -926,7 +947,7 @@ func (s *LlmDocumentsService) Get(collection, id string, body, query map[string]
 // and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
 // ctx.Err()) (see Client.CallCtx).
 func (s *LlmDocumentsService) GetCtx(ctx context.Context, collection, id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "llmDocuments.get", map[string]any{"collection": collection, "id": id}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "llmDocuments.get", map[string]any{"collection": collection, "id": id}, body, query, headers, nil)
 }
 
 // List one page of LLM documents, by id: `{items, page, perPage, totalItems}` (`perPage` at
@@ -943,23 +964,25 @@ func (s *LlmDocumentsService) List(collection string, page, perPage int, body, q
 // and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
 // ctx.Err()) (see Client.CallCtx).
 func (s *LlmDocumentsService) ListCtx(ctx context.Context, collection string, page, perPage int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "llmDocuments.list", map[string]any{"collection": collection, "page": orDefault(page), "perPage": orDefault(perPage)}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "llmDocuments.list", map[string]any{"collection": collection, "page": orDefault(page), "perPage": orDefault(perPage)}, body, query, headers, nil)
 }
 
 // Update changes an LLM document's `content`, `metadata` and/or `embedding` (new `content`
 // without an `embedding` needs the server's provider); returns `{success}` (superusers only).
 //
-// Operation "llmDocuments.update" (PATCH /api/llm-documents/{collection}/{id}). It blocks
-// until the answer or the call's deadline; UpdateCtx can be cancelled.
-func (s *LlmDocumentsService) Update(collection, id string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.UpdateCtx(context.Background(), collection, id, document, body, query, headers)
+// Operation "llmDocuments.update" (PATCH /api/llm-documents/{collection}/{id}). File parts
+// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
+// as `@jsonPayload`. It blocks until the answer or the call's deadline; UpdateCtx can be
+// cancelled.
+func (s *LlmDocumentsService) Update(collection, id string, document map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), collection, id, document, body, query, headers, files...)
 }
 
 // UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *LlmDocumentsService) UpdateCtx(ctx context.Context, collection, id string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "llmDocuments.update", map[string]any{"collection": collection, "id": id, "document": document}, body, query, headers)
+func (s *LlmDocumentsService) UpdateCtx(ctx context.Context, collection, id string, document map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "llmDocuments.update", map[string]any{"collection": collection, "id": id, "document": document}, body, query, headers, files)
 }
 
 // Delete deletes an LLM document (superusers only).
@@ -974,24 +997,26 @@ func (s *LlmDocumentsService) Delete(collection, id string, body, query map[stri
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *LlmDocumentsService) DeleteCtx(ctx context.Context, collection, id string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "llmDocuments.delete", map[string]any{"collection": collection, "id": id}, body, query, headers)
+	return runOp[bool](ctx, s.client, "llmDocuments.delete", map[string]any{"collection": collection, "id": id}, body, query, headers, nil)
 }
 
 // Query the documents most similar to `payload` `{queryEmbedding | queryText, limit?, where?,
 // negative?}` (`queryText` needs the server's provider); returns `{results: [{id, content,
 // metadata, similarity}]}` (superusers only).
 //
-// Operation "llmDocuments.query" (POST /api/llm-documents/{collection}/documents/query). It
-// blocks until the answer or the call's deadline; QueryCtx can be cancelled.
-func (s *LlmDocumentsService) Query(collection string, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.QueryCtx(context.Background(), collection, payload, body, query, headers)
+// Operation "llmDocuments.query" (POST /api/llm-documents/{collection}/documents/query). File
+// parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body
+// fields as `@jsonPayload`. It blocks until the answer or the call's deadline; QueryCtx can be
+// cancelled.
+func (s *LlmDocumentsService) Query(collection string, payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.QueryCtx(context.Background(), collection, payload, body, query, headers, files...)
 }
 
 // QueryCtx is Query under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *LlmDocumentsService) QueryCtx(ctx context.Context, collection string, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "llmDocuments.query", map[string]any{"collection": collection, "payload": payload}, body, query, headers)
+func (s *LlmDocumentsService) QueryCtx(ctx context.Context, collection string, payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "llmDocuments.query", map[string]any{"collection": collection, "payload": payload}, body, query, headers, files)
 }
 
 // CachesService runs the "caches.*" operations; get it with Client.Caches.
@@ -1017,40 +1042,42 @@ func (s *CachesService) List(body, query map[string]any, headers map[string]stri
 // and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
 // ctx.Err()) (see Client.CallCtx).
 func (s *CachesService) ListCtx(ctx context.Context, body, query map[string]any, headers map[string]string) ([]any, error) {
-	return s.client.runList(ctx, "caches.list", nil, body, query, headers)
+	return runOp[[]any](ctx, s.client, "caches.list", nil, body, query, headers, nil)
 }
 
 // Create creates a cache `name` (3-64 of `A-Za-z0-9_-.`) with `config` `{sizeBytes?,
 // defaultTTLSeconds?, readTimeoutMs?}`; returns its summary (superusers only).
 //
 // Operation "caches.create" (POST /api/cache). A zero value of an argument with a default
-// means that default (config {}). It blocks until the answer or the call's deadline; CreateCtx
-// can be cancelled.
-func (s *CachesService) Create(name string, config map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.CreateCtx(context.Background(), name, config, body, query, headers)
+// means that default (config {}). File parts (FileBytes, FilePath, FileReader) are sent as
+// multipart/form-data with the other body fields as `@jsonPayload`. It blocks until the answer
+// or the call's deadline; CreateCtx can be cancelled.
+func (s *CachesService) Create(name string, config map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.CreateCtx(context.Background(), name, config, body, query, headers, files...)
 }
 
 // CreateCtx is Create under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CachesService) CreateCtx(ctx context.Context, name string, config map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "caches.create", map[string]any{"name": name, "config": config}, body, query, headers)
+func (s *CachesService) CreateCtx(ctx context.Context, name string, config map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "caches.create", map[string]any{"name": name, "config": config}, body, query, headers, files)
 }
 
 // Update changes a cache's `config` `{sizeBytes?, defaultTTLSeconds?, readTimeoutMs?}`;
 // returns its summary (superusers only).
 //
-// Operation "caches.update" (PATCH /api/cache/{name}). It blocks until the answer or the
-// call's deadline; UpdateCtx can be cancelled.
-func (s *CachesService) Update(name string, config map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.UpdateCtx(context.Background(), name, config, body, query, headers)
+// Operation "caches.update" (PATCH /api/cache/{name}). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; UpdateCtx can be cancelled.
+func (s *CachesService) Update(name string, config map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), name, config, body, query, headers, files...)
 }
 
 // UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CachesService) UpdateCtx(ctx context.Context, name string, config map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "caches.update", map[string]any{"name": name, "config": config}, body, query, headers)
+func (s *CachesService) UpdateCtx(ctx context.Context, name string, config map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "caches.update", map[string]any{"name": name, "config": config}, body, query, headers, files)
 }
 
 // Delete deletes a cache and its entries (superusers only).
@@ -1065,24 +1092,26 @@ func (s *CachesService) Delete(name string, body, query map[string]any, headers 
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *CachesService) DeleteCtx(ctx context.Context, name string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "caches.delete", map[string]any{"name": name}, body, query, headers)
+	return runOp[bool](ctx, s.client, "caches.delete", map[string]any{"name": name}, body, query, headers, nil)
 }
 
 // SetEntry stores `entry` `{value, ttlSeconds?}` under `key` (`value`: any JSON; `ttlSeconds`
 // 0 = no expiry, absent or negative = the cache's default; a missing cache is created);
 // returns `{cache, key, value, source, expiresAt?}` (superusers only).
 //
-// Operation "caches.setEntry" (PUT /api/cache/{cache}/entries/{key}). It blocks until the
-// answer or the call's deadline; SetEntryCtx can be cancelled.
-func (s *CachesService) SetEntry(cache, key string, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.SetEntryCtx(context.Background(), cache, key, entry, body, query, headers)
+// Operation "caches.setEntry" (PUT /api/cache/{cache}/entries/{key}). File parts (FileBytes,
+// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
+// `@jsonPayload`. It blocks until the answer or the call's deadline; SetEntryCtx can be
+// cancelled.
+func (s *CachesService) SetEntry(cache, key string, entry map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.SetEntryCtx(context.Background(), cache, key, entry, body, query, headers, files...)
 }
 
 // SetEntryCtx is SetEntry under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CachesService) SetEntryCtx(ctx context.Context, cache, key string, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "caches.setEntry", map[string]any{"cache": cache, "key": key, "entry": entry}, body, query, headers)
+func (s *CachesService) SetEntryCtx(ctx context.Context, cache, key string, entry map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "caches.setEntry", map[string]any{"cache": cache, "key": key, "entry": entry}, body, query, headers, files)
 }
 
 // GetEntry a cache entry `{cache, key, value, source: cache|database, expiresAt?}`; 404 once
@@ -1098,24 +1127,25 @@ func (s *CachesService) GetEntry(cache, key string, body, query map[string]any, 
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *CachesService) GetEntryCtx(ctx context.Context, cache, key string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "caches.getEntry", map[string]any{"cache": cache, "key": key}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "caches.getEntry", map[string]any{"cache": cache, "key": key}, body, query, headers, nil)
 }
 
 // RenewEntry restarts an entry's time to live with `ttlSeconds` (negative = the cache's
 // default) keeping its value; returns the entry (superusers only).
 //
 // Operation "caches.renewEntry" (PATCH /api/cache/{cache}/entries/{key}). A zero value of an
-// argument with a default means that default (ttlSeconds -1). It blocks until the answer or
-// the call's deadline; RenewEntryCtx can be cancelled.
-func (s *CachesService) RenewEntry(cache, key string, ttlSeconds int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.RenewEntryCtx(context.Background(), cache, key, ttlSeconds, body, query, headers)
+// argument with a default means that default (ttlSeconds -1). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; RenewEntryCtx can be cancelled.
+func (s *CachesService) RenewEntry(cache, key string, ttlSeconds int, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.RenewEntryCtx(context.Background(), cache, key, ttlSeconds, body, query, headers, files...)
 }
 
 // RenewEntryCtx is RenewEntry under ctx: when ctx is done before the call finishes, the call
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CachesService) RenewEntryCtx(ctx context.Context, cache, key string, ttlSeconds int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "caches.renewEntry", map[string]any{"cache": cache, "key": key, "ttlSeconds": orDefault(ttlSeconds)}, body, query, headers)
+func (s *CachesService) RenewEntryCtx(ctx context.Context, cache, key string, ttlSeconds int, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "caches.renewEntry", map[string]any{"cache": cache, "key": key, "ttlSeconds": orDefault(ttlSeconds)}, body, query, headers, files)
 }
 
 // DeleteEntry deletes a cache entry (superusers only).
@@ -1130,7 +1160,7 @@ func (s *CachesService) DeleteEntry(cache, key string, body, query map[string]an
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *CachesService) DeleteEntryCtx(ctx context.Context, cache, key string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "caches.deleteEntry", map[string]any{"cache": cache, "key": key}, body, query, headers)
+	return runOp[bool](ctx, s.client, "caches.deleteEntry", map[string]any{"cache": cache, "key": key}, body, query, headers, nil)
 }
 
 // GraphqlService runs the "graphql.*" operations; get it with Client.Graphql.
@@ -1148,17 +1178,18 @@ func (c *Client) Graphql() *GraphqlService {
 // (superusers only).
 //
 // Operation "graphql.query" (POST /api/graphql). A zero value of an argument with a default
-// means that default (variables {}, operationName ""). It blocks until the answer or the
-// call's deadline; QueryCtx can be cancelled.
-func (s *GraphqlService) Query(queryArg string, variables map[string]any, operationName string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.QueryCtx(context.Background(), queryArg, variables, operationName, body, query, headers)
+// means that default (variables {}, operationName ""). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; QueryCtx can be cancelled.
+func (s *GraphqlService) Query(queryArg string, variables map[string]any, operationName string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.QueryCtx(context.Background(), queryArg, variables, operationName, body, query, headers, files...)
 }
 
 // QueryCtx is Query under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *GraphqlService) QueryCtx(ctx context.Context, queryArg string, variables map[string]any, operationName string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "graphql.query", map[string]any{"query": queryArg, "variables": variables, "operationName": orDefault(operationName)}, body, query, headers)
+func (s *GraphqlService) QueryCtx(ctx context.Context, queryArg string, variables map[string]any, operationName string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "graphql.query", map[string]any{"query": queryArg, "variables": variables, "operationName": orDefault(operationName)}, body, query, headers, files)
 }
 
 // SqlService runs the "sql.*" operations; get it with Client.Sql.
@@ -1174,17 +1205,18 @@ func (c *Client) Sql() *SqlService {
 // Execute runs one SQL statement; returns `{columns?, rows?, rowsAffected?}` with every value
 // as text (`NULL` for null; superusers only).
 //
-// Operation "sql.execute" (POST /api/sql/execute). It blocks until the answer or the call's
-// deadline; ExecuteCtx can be cancelled.
-func (s *SqlService) Execute(queryArg string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.ExecuteCtx(context.Background(), queryArg, body, query, headers)
+// Operation "sql.execute" (POST /api/sql/execute). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; ExecuteCtx can be cancelled.
+func (s *SqlService) Execute(queryArg string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.ExecuteCtx(context.Background(), queryArg, body, query, headers, files...)
 }
 
 // ExecuteCtx is Execute under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *SqlService) ExecuteCtx(ctx context.Context, queryArg string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "sql.execute", map[string]any{"query": queryArg}, body, query, headers)
+func (s *SqlService) ExecuteCtx(ctx context.Context, queryArg string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "sql.execute", map[string]any{"query": queryArg}, body, query, headers, files)
 }
 
 // ScriptsService runs the "scripts.*" operations; get it with Client.Scripts.
@@ -1201,17 +1233,18 @@ func (c *Client) Scripts() *ScriptsService {
 // created, updated}` (superusers only).
 //
 // Operation "scripts.create" (POST /api/scripts). A zero value of an argument with a default
-// means that default (description ""). It blocks until the answer or the call's deadline;
-// CreateCtx can be cancelled.
-func (s *ScriptsService) Create(name, content, description string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.CreateCtx(context.Background(), name, content, description, body, query, headers)
+// means that default (description ""). File parts (FileBytes, FilePath, FileReader) are sent
+// as multipart/form-data with the other body fields as `@jsonPayload`. It blocks until the
+// answer or the call's deadline; CreateCtx can be cancelled.
+func (s *ScriptsService) Create(name, content, description string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.CreateCtx(context.Background(), name, content, description, body, query, headers, files...)
 }
 
 // CreateCtx is Create under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *ScriptsService) CreateCtx(ctx context.Context, name, content, description string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "scripts.create", map[string]any{"name": name, "content": content, "description": orDefault(description)}, body, query, headers)
+func (s *ScriptsService) CreateCtx(ctx context.Context, name, content, description string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scripts.create", map[string]any{"name": name, "content": content, "description": orDefault(description)}, body, query, headers, files)
 }
 
 // List every stored script, by name (superusers only).
@@ -1226,7 +1259,7 @@ func (s *ScriptsService) List(body, query map[string]any, headers map[string]str
 // and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
 // ctx.Err()) (see Client.CallCtx).
 func (s *ScriptsService) ListCtx(ctx context.Context, body, query map[string]any, headers map[string]string) ([]any, error) {
-	return s.client.runList(ctx, "scripts.list", nil, body, query, headers)
+	return runOp[[]any](ctx, s.client, "scripts.list", nil, body, query, headers, nil)
 }
 
 // Get a stored script by name (superusers only).
@@ -1241,23 +1274,24 @@ func (s *ScriptsService) Get(name string, body, query map[string]any, headers ma
 // and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
 // ctx.Err()) (see Client.CallCtx).
 func (s *ScriptsService) GetCtx(ctx context.Context, name string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "scripts.get", map[string]any{"name": name}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "scripts.get", map[string]any{"name": name}, body, query, headers, nil)
 }
 
 // Update changes a script's `content` and/or `description` and increments its version; returns
 // it (superusers only).
 //
-// Operation "scripts.update" (PATCH /api/scripts/{name}). It blocks until the answer or the
-// call's deadline; UpdateCtx can be cancelled.
-func (s *ScriptsService) Update(name string, changes map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.UpdateCtx(context.Background(), name, changes, body, query, headers)
+// Operation "scripts.update" (PATCH /api/scripts/{name}). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; UpdateCtx can be cancelled.
+func (s *ScriptsService) Update(name string, changes map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), name, changes, body, query, headers, files...)
 }
 
 // UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *ScriptsService) UpdateCtx(ctx context.Context, name string, changes map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "scripts.update", map[string]any{"name": name, "changes": changes}, body, query, headers)
+func (s *ScriptsService) UpdateCtx(ctx context.Context, name string, changes map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scripts.update", map[string]any{"name": name, "changes": changes}, body, query, headers, files)
 }
 
 // Delete deletes a stored script (superusers only).
@@ -1272,24 +1306,25 @@ func (s *ScriptsService) Delete(name string, body, query map[string]any, headers
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *ScriptsService) DeleteCtx(ctx context.Context, name string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "scripts.delete", map[string]any{"name": name}, body, query, headers)
+	return runOp[bool](ctx, s.client, "scripts.delete", map[string]any{"name": name}, body, query, headers, nil)
 }
 
 // Upload writes the file part `file` to `path` (relative; "" = the part's filename) inside the
 // server's EXECUTE_PATH, replacing it; returns `{output, path}` (superusers only).
 //
 // Operation "scripts.upload" (POST /api/scripts/upload). A zero value of an argument with a
-// default means that default (path ""). It blocks until the answer or the call's deadline;
-// UploadCtx can be cancelled.
-func (s *ScriptsService) Upload(path string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.UploadCtx(context.Background(), path, body, query, headers)
+// default means that default (path ""). File parts (FileBytes, FilePath, FileReader) are sent
+// as multipart/form-data with the other body fields as `@jsonPayload`. It blocks until the
+// answer or the call's deadline; UploadCtx can be cancelled.
+func (s *ScriptsService) Upload(path string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.UploadCtx(context.Background(), path, body, query, headers, files...)
 }
 
 // UploadCtx is Upload under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *ScriptsService) UploadCtx(ctx context.Context, path string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "scripts.upload", map[string]any{"path": orDefault(path)}, body, query, headers)
+func (s *ScriptsService) UploadCtx(ctx context.Context, path string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scripts.upload", map[string]any{"path": orDefault(path)}, body, query, headers, files)
 }
 
 // Command runs a shell command (bash) in the server's EXECUTE_PATH: returns `{output}`, or
@@ -1297,17 +1332,18 @@ func (s *ScriptsService) UploadCtx(ctx context.Context, path string, body, query
 // (superusers only).
 //
 // Operation "scripts.command" (POST /api/scripts/command). A zero value of an argument with a
-// default means that default (async false). It blocks until the answer or the call's deadline;
-// CommandCtx can be cancelled.
-func (s *ScriptsService) Command(command string, async bool, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.CommandCtx(context.Background(), command, async, body, query, headers)
+// default means that default (async false). File parts (FileBytes, FilePath, FileReader) are
+// sent as multipart/form-data with the other body fields as `@jsonPayload`. It blocks until
+// the answer or the call's deadline; CommandCtx can be cancelled.
+func (s *ScriptsService) Command(command string, async bool, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.CommandCtx(context.Background(), command, async, body, query, headers, files...)
 }
 
 // CommandCtx is Command under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *ScriptsService) CommandCtx(ctx context.Context, command string, async bool, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "scripts.command", map[string]any{"command": command, "async": orDefault(async)}, body, query, headers)
+func (s *ScriptsService) CommandCtx(ctx context.Context, command string, async bool, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scripts.command", map[string]any{"command": command, "async": orDefault(async)}, body, query, headers, files)
 }
 
 // CommandStatus an async command's job `{id, command, status: running|done|error, output?,
@@ -1323,7 +1359,7 @@ func (s *ScriptsService) CommandStatus(id string, body, query map[string]any, he
 // call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *ScriptsService) CommandStatusCtx(ctx context.Context, id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "scripts.commandStatus", map[string]any{"id": id}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "scripts.commandStatus", map[string]any{"id": id}, body, query, headers, nil)
 }
 
 // Execute runs a stored script through the server's separate Python functions service
@@ -1331,34 +1367,38 @@ func (s *ScriptsService) CommandStatusCtx(ctx context.Context, id string, body, 
 // (scriptPermissions).
 //
 // Operation "scripts.execute" (POST /api/scripts/{name}/execute). A zero value of an argument
-// with a default means that default (arguments [], function_name ""). It blocks until the
-// answer or the call's deadline; ExecuteCtx can be cancelled.
-func (s *ScriptsService) Execute(name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.ExecuteCtx(context.Background(), name, arguments, function_name, body, query, headers)
+// with a default means that default (arguments [], function_name ""). File parts (FileBytes,
+// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
+// `@jsonPayload`. It blocks until the answer or the call's deadline; ExecuteCtx can be
+// cancelled.
+func (s *ScriptsService) Execute(name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.ExecuteCtx(context.Background(), name, arguments, function_name, body, query, headers, files...)
 }
 
 // ExecuteCtx is Execute under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *ScriptsService) ExecuteCtx(ctx context.Context, name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "scripts.execute", map[string]any{"name": name, "arguments": arguments, "function_name": orDefault(function_name)}, body, query, headers)
+func (s *ScriptsService) ExecuteCtx(ctx context.Context, name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scripts.execute", map[string]any{"name": name, "arguments": arguments, "function_name": orDefault(function_name)}, body, query, headers, files)
 }
 
 // ExecuteAsync starts a stored script on the functions service (FUNCTION_URL; not tested
 // here); returns `{id, status}` for `executeAsyncStatus`.
 //
 // Operation "scripts.executeAsync" (POST /api/scripts/async/{name}/execute). A zero value of
-// an argument with a default means that default (arguments [], function_name ""). It blocks
-// until the answer or the call's deadline; ExecuteAsyncCtx can be cancelled.
-func (s *ScriptsService) ExecuteAsync(name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.ExecuteAsyncCtx(context.Background(), name, arguments, function_name, body, query, headers)
+// an argument with a default means that default (arguments [], function_name ""). File parts
+// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
+// as `@jsonPayload`. It blocks until the answer or the call's deadline; ExecuteAsyncCtx can be
+// cancelled.
+func (s *ScriptsService) ExecuteAsync(name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.ExecuteAsyncCtx(context.Background(), name, arguments, function_name, body, query, headers, files...)
 }
 
 // ExecuteAsyncCtx is ExecuteAsync under ctx: when ctx is done before the call finishes, the
 // call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *ScriptsService) ExecuteAsyncCtx(ctx context.Context, name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "scripts.executeAsync", map[string]any{"name": name, "arguments": arguments, "function_name": orDefault(function_name)}, body, query, headers)
+func (s *ScriptsService) ExecuteAsyncCtx(ctx context.Context, name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scripts.executeAsync", map[string]any{"name": name, "arguments": arguments, "function_name": orDefault(function_name)}, body, query, headers, files)
 }
 
 // ExecuteAsyncStatus an async script execution's job (functions service; not tested here).
@@ -1373,7 +1413,7 @@ func (s *ScriptsService) ExecuteAsyncStatus(id string, body, query map[string]an
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *ScriptsService) ExecuteAsyncStatusCtx(ctx context.Context, id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "scripts.executeAsyncStatus", map[string]any{"id": id}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "scripts.executeAsyncStatus", map[string]any{"id": id}, body, query, headers, nil)
 }
 
 // ScriptPermissionsService runs the "scriptPermissions.*" operations; get it with
@@ -1391,17 +1431,19 @@ func (c *Client) ScriptPermissions() *ScriptPermissionsService {
 // anonymous|user|superuser, script_id?}`; returns `{id, scriptId?, scriptName, content,
 // version, created, updated}` (superusers only).
 //
-// Operation "scriptPermissions.create" (POST /api/script-permissions). It blocks until the
-// answer or the call's deadline; CreateCtx can be cancelled.
-func (s *ScriptPermissionsService) Create(data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.CreateCtx(context.Background(), data, body, query, headers)
+// Operation "scriptPermissions.create" (POST /api/script-permissions). File parts (FileBytes,
+// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
+// `@jsonPayload`. It blocks until the answer or the call's deadline; CreateCtx can be
+// cancelled.
+func (s *ScriptPermissionsService) Create(data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.CreateCtx(context.Background(), data, body, query, headers, files...)
 }
 
 // CreateCtx is Create under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *ScriptPermissionsService) CreateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "scriptPermissions.create", map[string]any{"data": data}, body, query, headers)
+func (s *ScriptPermissionsService) CreateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scriptPermissions.create", map[string]any{"data": data}, body, query, headers, files)
 }
 
 // Get a script's permission entry (superusers only).
@@ -1416,23 +1458,25 @@ func (s *ScriptPermissionsService) Get(scriptName string, body, query map[string
 // and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
 // ctx.Err()) (see Client.CallCtx).
 func (s *ScriptPermissionsService) GetCtx(ctx context.Context, scriptName string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "scriptPermissions.get", map[string]any{"scriptName": scriptName}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "scriptPermissions.get", map[string]any{"scriptName": scriptName}, body, query, headers, nil)
 }
 
 // Update changes a script's permission entry with `data` `{content?, script_name?,
 // script_id?}`; returns it (superusers only).
 //
-// Operation "scriptPermissions.update" (PATCH /api/script-permissions/{scriptName}). It
-// blocks until the answer or the call's deadline; UpdateCtx can be cancelled.
-func (s *ScriptPermissionsService) Update(scriptName string, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.UpdateCtx(context.Background(), scriptName, data, body, query, headers)
+// Operation "scriptPermissions.update" (PATCH /api/script-permissions/{scriptName}). File
+// parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body
+// fields as `@jsonPayload`. It blocks until the answer or the call's deadline; UpdateCtx can
+// be cancelled.
+func (s *ScriptPermissionsService) Update(scriptName string, data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), scriptName, data, body, query, headers, files...)
 }
 
 // UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *ScriptPermissionsService) UpdateCtx(ctx context.Context, scriptName string, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "scriptPermissions.update", map[string]any{"scriptName": scriptName, "data": data}, body, query, headers)
+func (s *ScriptPermissionsService) UpdateCtx(ctx context.Context, scriptName string, data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scriptPermissions.update", map[string]any{"scriptName": scriptName, "data": data}, body, query, headers, files)
 }
 
 // Delete deletes a script's permission entry (superusers only).
@@ -1447,7 +1491,7 @@ func (s *ScriptPermissionsService) Delete(scriptName string, body, query map[str
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *ScriptPermissionsService) DeleteCtx(ctx context.Context, scriptName string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "scriptPermissions.delete", map[string]any{"scriptName": scriptName}, body, query, headers)
+	return runOp[bool](ctx, s.client, "scriptPermissions.delete", map[string]any{"scriptName": scriptName}, body, query, headers, nil)
 }
 
 // LangchaingoService runs the "langchaingo.*" operations; get it with Client.Langchaingo.
@@ -1463,66 +1507,72 @@ func (c *Client) Langchaingo() *LangchaingoService {
 // Completions a chat completion from the server's LLM provider: `payload` `{prompt | messages,
 // model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here).
 //
-// Operation "langchaingo.completions" (POST /api/langchaingo/completions). It blocks until
-// the answer or the call's deadline; CompletionsCtx can be cancelled.
-func (s *LangchaingoService) Completions(payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.CompletionsCtx(context.Background(), payload, body, query, headers)
+// Operation "langchaingo.completions" (POST /api/langchaingo/completions). File parts
+// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
+// as `@jsonPayload`. It blocks until the answer or the call's deadline; CompletionsCtx can be
+// cancelled.
+func (s *LangchaingoService) Completions(payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.CompletionsCtx(context.Background(), payload, body, query, headers, files...)
 }
 
 // CompletionsCtx is Completions under ctx: when ctx is done before the call finishes, the call
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *LangchaingoService) CompletionsCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "langchaingo.completions", map[string]any{"payload": payload}, body, query, headers)
+func (s *LangchaingoService) CompletionsCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "langchaingo.completions", map[string]any{"payload": payload}, body, query, headers, files)
 }
 
 // Rag answers `payload.question` from an LLM-document `collection` (`topK?`,
 // `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not
 // tested here).
 //
-// Operation "langchaingo.rag" (POST /api/langchaingo/rag). It blocks until the answer or the
-// call's deadline; RagCtx can be cancelled.
-func (s *LangchaingoService) Rag(payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.RagCtx(context.Background(), payload, body, query, headers)
+// Operation "langchaingo.rag" (POST /api/langchaingo/rag). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; RagCtx can be cancelled.
+func (s *LangchaingoService) Rag(payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.RagCtx(context.Background(), payload, body, query, headers, files...)
 }
 
 // RagCtx is Rag under ctx: when ctx is done before the call finishes, the call is cancelled
 // and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
 // ctx.Err()) (see Client.CallCtx).
-func (s *LangchaingoService) RagCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "langchaingo.rag", map[string]any{"payload": payload}, body, query, headers)
+func (s *LangchaingoService) RagCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "langchaingo.rag", map[string]any{"payload": payload}, body, query, headers, files)
 }
 
 // QueryDocuments answers `payload.query` from an LLM-document `collection` (as `rag`; provider
 // needed; not tested here).
 //
-// Operation "langchaingo.queryDocuments" (POST /api/langchaingo/documents/query). It blocks
-// until the answer or the call's deadline; QueryDocumentsCtx can be cancelled.
-func (s *LangchaingoService) QueryDocuments(payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.QueryDocumentsCtx(context.Background(), payload, body, query, headers)
+// Operation "langchaingo.queryDocuments" (POST /api/langchaingo/documents/query). File parts
+// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
+// as `@jsonPayload`. It blocks until the answer or the call's deadline; QueryDocumentsCtx can
+// be cancelled.
+func (s *LangchaingoService) QueryDocuments(payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.QueryDocumentsCtx(context.Background(), payload, body, query, headers, files...)
 }
 
 // QueryDocumentsCtx is QueryDocuments under ctx: when ctx is done before the call finishes,
 // the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
 // matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *LangchaingoService) QueryDocumentsCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "langchaingo.queryDocuments", map[string]any{"payload": payload}, body, query, headers)
+func (s *LangchaingoService) QueryDocumentsCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "langchaingo.queryDocuments", map[string]any{"payload": payload}, body, query, headers, files)
 }
 
 // Sql turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers:
 // `{sql, answer, columns?, rows?}` (provider needed; not tested here).
 //
-// Operation "langchaingo.sql" (POST /api/langchaingo/sql). It blocks until the answer or the
-// call's deadline; SqlCtx can be cancelled.
-func (s *LangchaingoService) Sql(payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.SqlCtx(context.Background(), payload, body, query, headers)
+// Operation "langchaingo.sql" (POST /api/langchaingo/sql). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; SqlCtx can be cancelled.
+func (s *LangchaingoService) Sql(payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.SqlCtx(context.Background(), payload, body, query, headers, files...)
 }
 
 // SqlCtx is Sql under ctx: when ctx is done before the call finishes, the call is cancelled
 // and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
 // ctx.Err()) (see Client.CallCtx).
-func (s *LangchaingoService) SqlCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "langchaingo.sql", map[string]any{"payload": payload}, body, query, headers)
+func (s *LangchaingoService) SqlCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "langchaingo.sql", map[string]any{"payload": payload}, body, query, headers, files)
 }
 
 // RedisService runs the "redis.*" operations; get it with Client.Redis.
@@ -1550,23 +1600,24 @@ func (s *RedisService) ListKeys(cursor, pattern string, body, query map[string]a
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *RedisService) ListKeysCtx(ctx context.Context, cursor, pattern string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "redis.listKeys", map[string]any{"cursor": orDefault(cursor), "pattern": orDefault(pattern)}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "redis.listKeys", map[string]any{"cursor": orDefault(cursor), "pattern": orDefault(pattern)}, body, query, headers, nil)
 }
 
 // CreateKey creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns
 // `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
 //
-// Operation "redis.createKey" (POST /api/redis/keys). It blocks until the answer or the
-// call's deadline; CreateKeyCtx can be cancelled.
-func (s *RedisService) CreateKey(entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.CreateKeyCtx(context.Background(), entry, body, query, headers)
+// Operation "redis.createKey" (POST /api/redis/keys). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; CreateKeyCtx can be cancelled.
+func (s *RedisService) CreateKey(entry map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.CreateKeyCtx(context.Background(), entry, body, query, headers, files...)
 }
 
 // CreateKeyCtx is CreateKey under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RedisService) CreateKeyCtx(ctx context.Context, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "redis.createKey", map[string]any{"entry": entry}, body, query, headers)
+func (s *RedisService) CreateKeyCtx(ctx context.Context, entry map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "redis.createKey", map[string]any{"entry": entry}, body, query, headers, files)
 }
 
 // GetKey a key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
@@ -1581,23 +1632,24 @@ func (s *RedisService) GetKey(key string, body, query map[string]any, headers ma
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *RedisService) GetKeyCtx(ctx context.Context, key string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "redis.getKey", map[string]any{"key": key}, body, query, headers)
+	return runOp[map[string]any](ctx, s.client, "redis.getKey", map[string]any{"key": key}, body, query, headers, nil)
 }
 
 // UpdateKey replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value,
 // ttlSeconds?}` (REDIS_URL needed; not tested here).
 //
-// Operation "redis.updateKey" (PUT /api/redis/keys/{key}). It blocks until the answer or the
-// call's deadline; UpdateKeyCtx can be cancelled.
-func (s *RedisService) UpdateKey(key string, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.UpdateKeyCtx(context.Background(), key, entry, body, query, headers)
+// Operation "redis.updateKey" (PUT /api/redis/keys/{key}). File parts (FileBytes, FilePath,
+// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
+// blocks until the answer or the call's deadline; UpdateKeyCtx can be cancelled.
+func (s *RedisService) UpdateKey(key string, entry map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.UpdateKeyCtx(context.Background(), key, entry, body, query, headers, files...)
 }
 
 // UpdateKeyCtx is UpdateKey under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RedisService) UpdateKeyCtx(ctx context.Context, key string, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "redis.updateKey", map[string]any{"key": key, "entry": entry}, body, query, headers)
+func (s *RedisService) UpdateKeyCtx(ctx context.Context, key string, entry map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "redis.updateKey", map[string]any{"key": key, "entry": entry}, body, query, headers, files)
 }
 
 // DeleteKey deletes a key (REDIS_URL needed; not tested here).
@@ -1612,7 +1664,7 @@ func (s *RedisService) DeleteKey(key string, body, query map[string]any, headers
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
 func (s *RedisService) DeleteKeyCtx(ctx context.Context, key string, body, query map[string]any, headers map[string]string) (bool, error) {
-	return s.client.runBool(ctx, "redis.deleteKey", map[string]any{"key": key}, body, query, headers)
+	return runOp[bool](ctx, s.client, "redis.deleteKey", map[string]any{"key": key}, body, query, headers, nil)
 }
 
 // BindCustomToken binds a custom token to the account with this email and password; never
@@ -2042,14 +2094,16 @@ func (s *RecordService) DeleteCtx(ctx context.Context, id string, body, query ma
 //
 // Operation "records.vectorSearch" (POST /api/collections/{collection}/records/search). A
 // zero value of an argument with a default means that default (limit 20, distance "", filter
-// ""). It blocks until the answer or the call's deadline; VectorSearchCtx can be cancelled.
-func (s *RecordService) VectorSearch(field string, queryVector []any, limit int, distance, filter string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.VectorSearchCtx(context.Background(), field, queryVector, limit, distance, filter, body, query, headers)
+// ""). File parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the
+// other body fields as `@jsonPayload`. It blocks until the answer or the call's deadline;
+// VectorSearchCtx can be cancelled.
+func (s *RecordService) VectorSearch(field string, queryVector []any, limit int, distance, filter string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return s.VectorSearchCtx(context.Background(), field, queryVector, limit, distance, filter, body, query, headers, files...)
 }
 
 // VectorSearchCtx is VectorSearch under ctx: when ctx is done before the call finishes, the
 // call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) VectorSearchCtx(ctx context.Context, field string, queryVector []any, limit int, distance, filter string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
-	return s.client.runMap(ctx, "records.vectorSearch", map[string]any{"collection": s.name, "field": field, "queryVector": queryVector, "limit": orDefault(limit), "distance": orDefault(distance), "filter": orDefault(filter)}, body, query, headers)
+func (s *RecordService) VectorSearchCtx(ctx context.Context, field string, queryVector []any, limit int, distance, filter string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "records.vectorSearch", map[string]any{"collection": s.name, "field": field, "queryVector": queryVector, "limit": orDefault(limit), "distance": orDefault(distance), "filter": orDefault(filter)}, body, query, headers, files)
 }
