@@ -291,6 +291,7 @@ func test_records() -> void:
 
 	# getCount: BosBase's route; the dev server (PocketBase) may lack it, then a typed 404.
 	var counted: Variant = await posts.get_count({"filter": mine})
+	print("records.getCount on this server: ", counted)
 	check(
 		is_http(counted, 404) or ((counted is int or counted is float) and int(counted) == 3),
 		"get_count reaches the server: 3, or http 404 where the route is missing (%s)" % str(counted)
@@ -366,6 +367,24 @@ func test_files() -> void:
 
 	var file_token: Variant = await pb.files().get_token()
 	check(file_token is String and file_token.length() > 20, "files.get_token")
+
+	# An upload is cancelled like any call (the part streams from a path: nothing stays).
+	var big_path := "user://bosbase_cancel_%s.bin" % tag
+	var big := FileAccess.open(big_path, FileAccess.WRITE)
+	var blob := PackedByteArray()
+	blob.resize(4 << 20)
+	big.store_buffer(blob)
+	big.close()
+	var started: Signal = posts.create(
+		{"title": tag + " cancelled", "author": uid},
+		{"files": [{"field": "attachment", "path": big_path}]}
+	)
+	check(pb.cancel() == 1, "cancel() counts the upload in flight")
+	var cancelled: Variant = await started
+	check(
+		is_error(cancelled) and cancelled.kind == "cancelled", "a cancelled upload: kind cancelled"
+	)
+	DirAccess.remove_absolute(ProjectSettings.globalize_path(big_path))
 
 	# Refused parts: nothing is sent, and the next call carries no leftover part.
 	var bad: Variant = await posts.update(post.id, {}, {"files": [{"field": "attachment"}]})
@@ -484,6 +503,25 @@ func test_admin() -> void:
 		for b in backups:
 			keys.append(b.key)
 	check(key in keys, "backups.get_full_list lists it (%s)" % str(backups))
+	# Download it (a file token in the URL) and upload the bytes back under another name.
+	var file_token: Variant = await admin.files().get_token()
+	var download: Variant = await admin.backups().get_download_url(key, str(file_token))
+	check(download is String and download.contains(key), "backups.get_download_url")
+	var zip := PackedByteArray()
+	if download is String:
+		zip = await fetch(download)
+	check(zip.size() > 4 and zip.slice(0, 2).get_string_from_ascii() == "PK", "the backup zip")
+	var copy := "%s_copy.zip" % tag
+	var uploaded: Variant = await admin.backups().upload(
+		{"files": [{"field": "file", "bytes": zip, "filename": copy}], "timeoutMs": 60000}
+	)
+	check(uploaded == true, "backups.upload with a bytes part (%s)" % str(uploaded))
+	backups = await admin.backups().get_full_list()
+	var copied: bool = (
+		backups is Array and backups.any(func(b: Dictionary) -> bool: return b.key == copy)
+	)
+	check(copied, "the uploaded backup is listed")
+	check(await admin.backups().delete(copy) == true, "delete the uploaded backup")
 	check(await admin.backups().delete(key) == true, "backups.delete")
 	backups = await admin.backups().get_full_list()
 	var listed: bool = (
