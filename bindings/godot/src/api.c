@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "gd_string.h"
+
 GodotApi api;
 
 /* get_proc_address returns a generic `void (*)()`; the intermediary `void (*)(void)` cast is
@@ -20,6 +22,7 @@ bool api_load(GDExtensionInterfaceGetProcAddress get_proc_address, GDExtensionCl
     GDExtensionInterfaceVariantGetPtrDestructor variant_get_ptr_destructor;
     GDExtensionInterfaceGetVariantFromTypeConstructor get_variant_from_type_constructor;
     GDExtensionInterfaceGetVariantToTypeConstructor get_variant_to_type_constructor;
+    GDExtensionInterfaceVariantGetPtrBuiltinMethod variant_get_ptr_builtin_method;
 
     api.library = library;
     LOAD(get_proc_address, classdb_register_extension_class3, GDExtensionInterfaceClassdbRegisterExtensionClass3);
@@ -32,6 +35,8 @@ bool api_load(GDExtensionInterfaceGetProcAddress get_proc_address, GDExtensionCl
     LOAD(get_proc_address, string_new_with_utf8_chars_and_len2, GDExtensionInterfaceStringNewWithUtf8CharsAndLen2);
     LOAD(get_proc_address, string_to_utf8_chars, GDExtensionInterfaceStringToUtf8Chars);
     LOAD(get_proc_address, variant_get_type, GDExtensionInterfaceVariantGetType);
+    LOAD(get_proc_address, packed_byte_array_operator_index_const,
+         GDExtensionInterfacePackedByteArrayOperatorIndexConst);
 
     variant_get_ptr_destructor =
         (GDExtensionInterfaceVariantGetPtrDestructor)(void (*)(void))get_proc_address("variant_get_ptr_destructor");
@@ -39,8 +44,10 @@ bool api_load(GDExtensionInterfaceGetProcAddress get_proc_address, GDExtensionCl
         get_proc_address("get_variant_from_type_constructor");
     get_variant_to_type_constructor = (GDExtensionInterfaceGetVariantToTypeConstructor)(void (*)(void))
         get_proc_address("get_variant_to_type_constructor");
+    variant_get_ptr_builtin_method = (GDExtensionInterfaceVariantGetPtrBuiltinMethod)(void (*)(void))
+        get_proc_address("variant_get_ptr_builtin_method");
     if (variant_get_ptr_destructor == NULL || get_variant_from_type_constructor == NULL ||
-        get_variant_to_type_constructor == NULL) {
+        get_variant_to_type_constructor == NULL || variant_get_ptr_builtin_method == NULL) {
         return false;
     }
     api.string_destroy = variant_get_ptr_destructor(GDEXTENSION_VARIANT_TYPE_STRING);
@@ -49,6 +56,15 @@ bool api_load(GDExtensionInterfaceGetProcAddress get_proc_address, GDExtensionCl
     api.variant_from_string = get_variant_from_type_constructor(GDEXTENSION_VARIANT_TYPE_STRING);
     api.variant_from_bool = get_variant_from_type_constructor(GDEXTENSION_VARIANT_TYPE_BOOL);
     api.variant_from_int = get_variant_from_type_constructor(GDEXTENSION_VARIANT_TYPE_INT);
+    api.bytes_destroy = variant_get_ptr_destructor(GDEXTENSION_VARIANT_TYPE_PACKED_BYTE_ARRAY);
+    api.bytes_from_variant = get_variant_to_type_constructor(GDEXTENSION_VARIANT_TYPE_PACKED_BYTE_ARRAY);
+    GodotStringName size_name;
+    gd_string_name_new(&size_name, "size");
+    api.bytes_size = variant_get_ptr_builtin_method(GDEXTENSION_VARIANT_TYPE_PACKED_BYTE_ARRAY,
+                                                    (GDExtensionConstStringNamePtr)&size_name,
+                                                    GODOT_PACKED_BYTE_ARRAY_SIZE_HASH);
+    gd_string_name_destroy(&size_name);
     return api.string_destroy != NULL && api.string_name_destroy != NULL && api.string_from_variant != NULL &&
-           api.variant_from_string != NULL && api.variant_from_bool != NULL && api.variant_from_int != NULL;
+           api.variant_from_string != NULL && api.variant_from_bool != NULL && api.variant_from_int != NULL &&
+           api.bytes_destroy != NULL && api.bytes_from_variant != NULL && api.bytes_size != NULL;
 }

@@ -18,6 +18,7 @@ typedef struct {
     GDExtensionInterfaceStringNewWithUtf8CharsAndLen2 string_new_with_utf8_chars_and_len2;
     GDExtensionInterfaceStringToUtf8Chars string_to_utf8_chars;
     GDExtensionInterfaceVariantGetType variant_get_type;
+    GDExtensionInterfacePackedByteArrayOperatorIndexConst packed_byte_array_operator_index_const;
 
     /* Resolved from the generic getters above at load time. */
     GDExtensionPtrDestructor string_destroy;
@@ -26,6 +27,9 @@ typedef struct {
     GDExtensionVariantFromTypeConstructorFunc variant_from_string;
     GDExtensionVariantFromTypeConstructorFunc variant_from_bool;
     GDExtensionVariantFromTypeConstructorFunc variant_from_int;
+    GDExtensionPtrDestructor bytes_destroy;
+    GDExtensionTypeFromVariantConstructorFunc bytes_from_variant;
+    GDExtensionPtrBuiltInMethod bytes_size; /* PackedByteArray.size() */
 } GodotApi;
 
 extern GodotApi api;

@@ -123,8 +123,8 @@ static void sweep(BosbaseNative *self) {
 /* Starts one call on the core's pool: operation `op` with `args_json` (bosbase_call_async),
  * or, when `op` is NULL, a send to `path` under `collection` (bosbase_send_async; the
  * server's path when `collection` is NULL). Both complete through on_complete. */
-static char *start_on_core(BosbaseNative *self, const char *op, const char *args_json, const char *collection,
-                           const char *path, const char *options_json) {
+static char *start_on_core(BosbaseNative *self, const char *op, const char *args_json, const BosbaseFiles *files,
+                           const char *collection, const char *path, const char *options_json) {
     AsyncCall *c = calloc(1, sizeof *c);
     if (c == NULL) {
         return NULL;
@@ -140,7 +140,8 @@ static char *start_on_core(BosbaseNative *self, const char *op, const char *args
     char *error = NULL;
     BosbaseStatus status =
         op != NULL
-            ? bosbase_call_async(client, op, args_json, options_json, on_complete, c, &handle, &error)
+            ? bosbase_call_async_with_files(client, op, args_json, options_json, files, on_complete, c, &handle,
+                                            &error)
             : bosbase_send_async(client, collection, path, options_json, on_complete, c, &handle, &error);
     if (status != BOSBASE_STATUS_OK) {
         free(c); /* nothing started: the callback never runs */
@@ -156,11 +157,16 @@ static char *start_on_core(BosbaseNative *self, const char *op, const char *args
 }
 
 char *async_call(BosbaseNative *self, const char *op, const char *args_json, const char *options_json) {
-    return start_on_core(self, op, args_json, NULL, NULL, options_json);
+    /* The staged parts go with this call (the core keeps its own reference to them). */
+    BosbaseFiles *files = self->staged_files;
+    self->staged_files = NULL;
+    char *out = start_on_core(self, op, args_json, files, NULL, NULL, options_json);
+    bosbase_files_free(files);
+    return out;
 }
 
 char *async_send(BosbaseNative *self, const char *collection, const char *path, const char *options_json) {
-    return start_on_core(self, NULL, NULL, collection, path, options_json);
+    return start_on_core(self, NULL, NULL, NULL, collection, path, options_json);
 }
 
 int64_t async_cancel_all(BosbaseNative *self) {
@@ -207,6 +213,7 @@ static void free_native(BosbaseNative *self) {
     pthread_mutex_lock(&self->lock);
     sweep(self);
     pthread_mutex_unlock(&self->lock);
+    bosbase_files_free(self->staged_files);
     pthread_cond_destroy(&self->jobs_done);
     pthread_mutex_destroy(&self->lock);
     free(self);
@@ -360,6 +367,7 @@ void async_native_init(BosbaseNative *self) {
     self->calls = NULL;
     self->jobs = 0;
     self->maybe_running = false;
+    self->staged_files = NULL;
 }
 
 void async_release(BosbaseNative *self) {

@@ -14,7 +14,8 @@
 
 #include "native.h"
 
-/* Starts operation `op` on the core's pool. Returns an envelope whose result is the call's
+/* Starts operation `op` on the core's pool, with the file parts staged on `self` (which it
+ * takes: the next call starts with none). Returns an envelope whose result is the call's
  * id (its outcome arrives later through async_take_completed), or an error envelope when
  * nothing was started. malloc'd; NULL only when out of memory. */
 char *async_call(BosbaseNative *self, const char *op, const char *args_json, const char *options_json);

@@ -20,6 +20,10 @@ typedef struct {
     alignas(8) uint8_t opaque[GODOT_STRING_NAME_SIZE];
 } GodotStringName;
 
+typedef struct {
+    alignas(8) uint8_t opaque[GODOT_PACKED_BYTE_ARRAY_SIZE];
+} GodotBytes;
+
 /* PROPERTY_USAGE_DEFAULT (STORAGE | EDITOR) from extension_api.json's PropertyUsageFlags. */
 #define GODOT_PROPERTY_USAGE_DEFAULT 6
 

@@ -55,3 +55,43 @@ char *envelope_local_error(const char *message) {
     free(error);
     return out;
 }
+
+/* `s` as a JSON string literal (quotes included); malloc'd, NULL when out of memory. */
+static char *json_quote(const char *s) {
+    size_t len = 3;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        len += *p < 0x20 ? 6 : (*p == '"' || *p == '\\') ? 2 : 1;
+    }
+    char *out = malloc(len);
+    if (out == NULL) {
+        return NULL;
+    }
+    char *at = out;
+    *at++ = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p < 0x20) {
+            at += sprintf(at, "\\u%04x", (unsigned)*p);
+        } else {
+            if (*p == '"' || *p == '\\') {
+                *at++ = '\\';
+            }
+            *at++ = (char)*p;
+        }
+    }
+    *at++ = '"';
+    *at = '\0';
+    return out;
+}
+
+char *envelope_from_core_text(BosbaseStatus status, char *text, char *error_json) {
+    if (status != BOSBASE_STATUS_OK || text == NULL) {
+        bosbase_string_free(text);
+        return envelope_from_core(status == BOSBASE_STATUS_OK ? BOSBASE_STATUS_PANIC : status, NULL, error_json);
+    }
+    char *quoted = json_quote(text);
+    char *out = quoted != NULL ? envelope_new(status, quoted, NULL) : NULL;
+    free(quoted);
+    bosbase_string_free(text);
+    bosbase_string_free(error_json);
+    return out;
+}

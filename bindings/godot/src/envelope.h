@@ -17,6 +17,10 @@ char *envelope_from_core(BosbaseStatus status, char *result_json, char *error_js
  * (an argument C cannot carry, a second open()). `message` must need no JSON escaping. */
 char *envelope_local_error(const char *message);
 
+/* The envelope of a core call whose result is plain text (a filter, a cookie): the text
+ * becomes a JSON string. Frees the core's strings. */
+char *envelope_from_core_text(BosbaseStatus status, char *text, char *error_json);
+
 /* malloc'd copy of `s` (NULL stays NULL). */
 char *cstr_dup(const char *s);
 

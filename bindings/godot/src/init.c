@@ -15,6 +15,7 @@ static void deinitialize(void *userdata, GDExtensionInitializationLevel level) {
     if (level == GDEXTENSION_INITIALIZATION_SCENE) {
         native_class_unregister();
         async_shutdown();
+        native_forks_shutdown();
     }
 }
 

@@ -26,6 +26,9 @@ typedef struct {
     struct AsyncCall *calls; /* started with bosbase_call_async/bosbase_send_async, not released */
     int jobs;                /* close jobs of this library's threads still using client */
     bool maybe_running;      /* a cancelled call may still be waiting for its answer */
+    /* File parts added by files_add_bytes/files_add_path for the next call_async, which
+     * takes them (main thread only, like every method that starts a call). */
+    BosbaseFiles *staged_files;
 } BosbaseNative;
 
 typedef enum {
@@ -36,16 +39,21 @@ typedef enum {
 
 #define NATIVE_MAX_ARGS 5
 
-/* One registered method. Every argument is a Godot String. */
+/* One registered method. Every argument is a Godot String, except the one at `bytes_arg - 1`
+ * (when `bytes_arg` is not 0), a PackedByteArray passed as (data, len); its `args` entry is
+ * NULL. */
 typedef struct {
     const char *name;
     bool is_static;
     NativeReturn ret;
     uint32_t argc;
     const char *arg_names[NATIVE_MAX_ARGS];
+    uint32_t bytes_arg;
     union {
         /* malloc'd UTF-8 (freed by the caller with free()); NULL only when out of memory. */
         char *(*string)(BosbaseNative *self, char *const *args);
+        /* The same for a method with a PackedByteArray argument; `data` is NULL when len is 0. */
+        char *(*string_bytes)(BosbaseNative *self, char *const *args, const uint8_t *data, size_t len);
         bool (*boolean)(BosbaseNative *self, char *const *args);
         int64_t (*integer)(BosbaseNative *self, char *const *args);
     } fn;
@@ -57,5 +65,8 @@ extern const size_t native_method_count;
 /* Registers the class and its methods (SCENE level) / unregisters it. */
 void native_class_register(void);
 void native_class_unregister(void);
+
+/* At extension deinitialization: frees forked clients no instance adopted (open_fork). */
+void native_forks_shutdown(void);
 
 #endif

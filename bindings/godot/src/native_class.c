@@ -43,9 +43,26 @@ typedef struct {
     int64_t integer;
 } NativeValue;
 
+/* A PackedByteArray argument as the extension reads it: its bytes stay the engine's. */
+typedef struct {
+    const uint8_t *data;
+    size_t len;
+} NativeBytes;
+
+static NativeBytes bytes_view(GDExtensionConstTypePtr bytes) {
+    int64_t size = 0;
+    api.bytes_size((GDExtensionTypePtr)bytes, NULL, (GDExtensionTypePtr)&size, 0);
+    NativeBytes view = {.data = NULL, .len = 0};
+    if (size > 0) {
+        view.data = api.packed_byte_array_operator_index_const(bytes, 0);
+        view.len = view.data != NULL ? (size_t)size : 0;
+    }
+    return view;
+}
+
 /* Runs a method on converted arguments; `args_ok` false means one could not be converted. */
 static NativeValue invoke(const NativeMethod *m, GDExtensionClassInstancePtr instance, char *const *args,
-                          bool args_ok) {
+                          bool args_ok, NativeBytes bytes) {
     NativeValue value = {0};
     BosbaseNative *self = (BosbaseNative *)instance;
     if (!args_ok) {
@@ -55,7 +72,8 @@ static NativeValue invoke(const NativeMethod *m, GDExtensionClassInstancePtr ins
     }
     switch (m->ret) {
     case NATIVE_RETURN_STRING:
-        value.string = m->fn.string(self, args);
+        value.string = m->bytes_arg != 0 ? m->fn.string_bytes(self, args, bytes.data, bytes.len)
+                                         : m->fn.string(self, args);
         break;
     case NATIVE_RETURN_BOOL:
         value.boolean = m->fn.boolean(self, args);
@@ -71,6 +89,10 @@ static void free_args(char **args, uint32_t argc) {
     for (uint32_t i = 0; i < argc; i++) {
         free(args[i]);
     }
+}
+
+static GDExtensionVariantType arg_type(const NativeMethod *m, uint32_t i) {
+    return i + 1 == m->bytes_arg ? GDEXTENSION_VARIANT_TYPE_PACKED_BYTE_ARRAY : GDEXTENSION_VARIANT_TYPE_STRING;
 }
 
 static void method_call(void *method_userdata, GDExtensionClassInstancePtr instance,
@@ -89,17 +111,25 @@ static void method_call(void *method_userdata, GDExtensionClassInstancePtr insta
         return;
     }
     for (uint32_t i = 0; i < m->argc; i++) {
-        if (api.variant_get_type(p_args[i]) != GDEXTENSION_VARIANT_TYPE_STRING) {
+        GDExtensionVariantType want = arg_type(m, i);
+        if (api.variant_get_type(p_args[i]) != want) {
             r_error->error = GDEXTENSION_CALL_ERROR_INVALID_ARGUMENT;
             r_error->argument = (int32_t)i;
-            r_error->expected = GDEXTENSION_VARIANT_TYPE_STRING;
+            r_error->expected = (int32_t)want;
             return;
         }
     }
 
     char *args[NATIVE_MAX_ARGS] = {0};
     bool args_ok = true;
+    GodotBytes bytes_storage;
+    NativeBytes bytes = {.data = NULL, .len = 0};
     for (uint32_t i = 0; i < m->argc; i++) {
+        if (i + 1 == m->bytes_arg) {
+            api.bytes_from_variant((GDExtensionUninitializedTypePtr)&bytes_storage, (GDExtensionVariantPtr)p_args[i]);
+            bytes = bytes_view((GDExtensionConstTypePtr)&bytes_storage);
+            continue;
+        }
         GodotString s;
         /* The to-type constructor only reads the Variant; its typedef is just not const. */
         api.string_from_variant((GDExtensionUninitializedTypePtr)&s, (GDExtensionVariantPtr)p_args[i]);
@@ -107,8 +137,11 @@ static void method_call(void *method_userdata, GDExtensionClassInstancePtr insta
         gd_string_destroy(&s);
         args_ok = args_ok && args[i] != NULL;
     }
-    NativeValue value = invoke(m, instance, args, args_ok);
+    NativeValue value = invoke(m, instance, args, args_ok, bytes);
     free_args(args, m->argc);
+    if (m->bytes_arg != 0) {
+        api.bytes_destroy((GDExtensionTypePtr)&bytes_storage);
+    }
 
     /* r_return holds a Nil Variant (nothing to release), so it is constructed in place. */
     switch (m->ret) {
@@ -138,11 +171,16 @@ static void method_ptrcall(void *method_userdata, GDExtensionClassInstancePtr in
     const NativeMethod *m = method_userdata;
     char *args[NATIVE_MAX_ARGS] = {0};
     bool args_ok = true;
+    NativeBytes bytes = {.data = NULL, .len = 0};
     for (uint32_t i = 0; i < m->argc; i++) {
+        if (i + 1 == m->bytes_arg) {
+            bytes = bytes_view(p_args[i]);
+            continue;
+        }
         args[i] = gd_string_to_cstr((GDExtensionConstStringPtr)p_args[i]);
         args_ok = args_ok && args[i] != NULL;
     }
-    NativeValue value = invoke(m, instance, args, args_ok);
+    NativeValue value = invoke(m, instance, args, args_ok, bytes);
     free_args(args, m->argc);
 
     /* ptrcall returns into an initialized value: assignment = release the old, build the new. */
@@ -185,7 +223,7 @@ static void register_method(const NativeMethod *m) {
     for (uint32_t i = 0; i < m->argc; i++) {
         gd_string_name_new(&arg_names[i], m->arg_names[i]);
         arg_info[i] = (GDExtensionPropertyInfo){
-            .type = GDEXTENSION_VARIANT_TYPE_STRING,
+            .type = arg_type(m, i),
             .name = (GDExtensionStringNamePtr)&arg_names[i],
             .class_name = (GDExtensionStringNamePtr)&empty_name,
             .hint = 0,

@@ -1,5 +1,6 @@
 /* The methods of BosbaseNative: each passes its String arguments to one core function and
  * returns the core's JSON (wrapped by envelope.c for calls that can fail). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +25,9 @@ static void on_auth_change(void *user_data, const char *token, const char *recor
     atomic_fetch_add(&self->auth_changes, 1);
 }
 
-/* open(base_url, options_json): creates the client; options as for bosbase_client_new. */
-static char *m_open(BosbaseNative *self, char *const *args) {
-    BosbaseClient *client = NULL;
-    char *error = NULL;
-    BosbaseStatus status = bosbase_client_new(args[0], optional(args[1]), &client, &error);
-    if (status != BOSBASE_STATUS_OK) {
-        return envelope_from_core(status, NULL, error);
-    }
+/* Makes `client` this instance's client (it owns it from here on) and listens to its auth
+ * store. */
+static char *adopt(BosbaseNative *self, BosbaseClient *client) {
     BosbaseClient *expected = NULL;
     if (!atomic_compare_exchange_strong(&self->client, &expected, client)) {
         bosbase_client_free(client);
@@ -40,11 +36,130 @@ static char *m_open(BosbaseNative *self, char *const *args) {
     /* The listener lives as long as the client: free_instance closes and frees both. */
     uint64_t listener_id = 0;
     char *listen_error = NULL;
-    status = bosbase_auth_store_on_change(client, on_auth_change, self, &listener_id, &listen_error);
+    BosbaseStatus status = bosbase_auth_store_on_change(client, on_auth_change, self, &listener_id, &listen_error);
     if (status != BOSBASE_STATUS_OK) {
         return envelope_from_core(status, NULL, listen_error);
     }
     return envelope_new(status, "true", NULL);
+}
+
+/* open(base_url, options_json): creates the client; options as for bosbase_client_new. */
+static char *m_open(BosbaseNative *self, char *const *args) {
+    BosbaseClient *client = NULL;
+    char *error = NULL;
+    BosbaseStatus status = bosbase_client_new(args[0], optional(args[1]), &client, &error);
+    if (status != BOSBASE_STATUS_OK) {
+        return envelope_from_core(status, NULL, error);
+    }
+    return adopt(self, client);
+}
+
+/* ---- forks: a client made by bosbase_client_fork waits here, under an id, until a new
+ * instance adopts it with open_fork (the addon does both in one main-thread step) ---- */
+
+typedef struct Fork {
+    struct Fork *next;
+    int64_t id;
+    BosbaseClient *client;
+} Fork;
+
+static pthread_mutex_t forks_lock = PTHREAD_MUTEX_INITIALIZER;
+static Fork *forks;
+static int64_t next_fork_id = 1;
+
+/* fork(auth_json): bosbase_client_fork of this client with `auth_json` ({token, record}, e.g.
+ * the result of records.impersonate; "" for an empty store); the envelope's result is the id
+ * open_fork takes. */
+static char *m_fork(BosbaseNative *self, char *const *args) {
+    BosbaseClient *client = NULL;
+    char *error = NULL;
+    BosbaseStatus status = bosbase_client_fork(client_of(self), optional(args[0]), &client, &error);
+    if (status != BOSBASE_STATUS_OK) {
+        return envelope_from_core(status, NULL, error);
+    }
+    Fork *f = malloc(sizeof *f);
+    if (f == NULL) {
+        bosbase_client_free(client);
+        return NULL;
+    }
+    pthread_mutex_lock(&forks_lock);
+    *f = (Fork){.next = forks, .id = next_fork_id++, .client = client};
+    forks = f;
+    pthread_mutex_unlock(&forks_lock);
+    char result[32];
+    snprintf(result, sizeof result, "%lld", (long long)f->id);
+    return envelope_new(status, result, NULL);
+}
+
+/* open_fork(id): this new instance takes the client fork() made, instead of open(). */
+static char *m_open_fork(BosbaseNative *self, char *const *args) {
+    int64_t id = strtoll(args[0], NULL, 10);
+    Fork *found = NULL;
+    pthread_mutex_lock(&forks_lock);
+    for (Fork **at = &forks; *at != NULL; at = &(*at)->next) {
+        if ((*at)->id == id) {
+            found = *at;
+            *at = found->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&forks_lock);
+    if (found == NULL) {
+        return envelope_local_error("no forked client with this id");
+    }
+    BosbaseClient *client = found->client;
+    free(found);
+    return adopt(self, client);
+}
+
+void native_forks_shutdown(void) {
+    pthread_mutex_lock(&forks_lock);
+    Fork *list = forks;
+    forks = NULL;
+    pthread_mutex_unlock(&forks_lock);
+    while (list != NULL) {
+        Fork *next = list->next;
+        bosbase_client_free(list->client);
+        free(list);
+        list = next;
+    }
+}
+
+/* ---- file parts for the next call_async ---- */
+
+/* Adds to the staged list (created on first use); envelope `true` or the core's error. */
+static BosbaseFiles *staged(BosbaseNative *self) {
+    if (self->staged_files == NULL) {
+        self->staged_files = bosbase_files_new();
+    }
+    return self->staged_files;
+}
+
+/* files_add_bytes(field, filename, content_type, bytes): a part holding a copy of `bytes`
+ * ("" content type: from the filename). */
+static char *m_files_add_bytes(BosbaseNative *self, char *const *args, const uint8_t *data, size_t len) {
+    char *error = NULL;
+    BosbaseStatus status =
+        bosbase_files_add_bytes(staged(self), args[0], args[1], optional(args[2]), data, len, &error);
+    return status == BOSBASE_STATUS_OK ? envelope_new(status, "true", NULL) : envelope_from_core(status, NULL, error);
+}
+
+/* files_add_path(field, path, filename, content_type): a part streamed from `path` (an OS
+ * path) when the call runs ("" filename: the path's last component; "" content type: from
+ * the filename). */
+static char *m_files_add_path(BosbaseNative *self, char *const *args) {
+    char *error = NULL;
+    BosbaseStatus status =
+        bosbase_files_add_path(staged(self), args[0], args[1], optional(args[2]), optional(args[3]), &error);
+    return status == BOSBASE_STATUS_OK ? envelope_new(status, "true", NULL) : envelope_from_core(status, NULL, error);
+}
+
+/* files_clear(): drops the staged parts (after a part was refused). */
+static char *m_files_clear(BosbaseNative *self, char *const *args) {
+    (void)args;
+    bosbase_files_free(self->staged_files);
+    self->staged_files = NULL;
+    return envelope_new(BOSBASE_STATUS_OK, "true", NULL);
 }
 
 /* call_async(op, args_json, options_json): starts any row of the core's operation table by
@@ -141,6 +256,25 @@ static char *m_auth_store_import(BosbaseNative *self, char *const *args) {
     return envelope_of_status(status, error);
 }
 
+static bool m_auth_store_is_superuser(BosbaseNative *self, char *const *args) {
+    (void)args;
+    return bosbase_auth_store_is_superuser(client_of(self));
+}
+
+/* auth_store_export_cookie(options_json): the Set-Cookie value as a JSON string. */
+static char *m_auth_store_export_cookie(BosbaseNative *self, char *const *args) {
+    char *cookie = NULL, *error = NULL;
+    BosbaseStatus status = bosbase_auth_store_export_cookie(client_of(self), optional(args[0]), &cookie, &error);
+    return envelope_from_core_text(status, cookie, error);
+}
+
+/* auth_store_load_cookie(cookie_header, key): "" key is the core's default (pb_auth). */
+static char *m_auth_store_load_cookie(BosbaseNative *self, char *const *args) {
+    char *error = NULL;
+    BosbaseStatus status = bosbase_auth_store_load_cookie(client_of(self), args[0], optional(args[1]), &error);
+    return envelope_of_status(status, error);
+}
+
 static int64_t m_auth_store_change_count(BosbaseNative *self, char *const *args) {
     (void)args;
     return (int64_t)atomic_load(&self->auth_changes);
@@ -165,6 +299,14 @@ static char *m_generate_token(BosbaseNative *self, char *const *args) {
     }
     bosbase_string_free(token);
     return out;
+}
+
+/* Static: filter(expr, params_json) → the core's bound filter as a JSON string. */
+static char *m_filter(BosbaseNative *self, char *const *args) {
+    (void)self;
+    char *filter = NULL, *error = NULL;
+    BosbaseStatus status = bosbase_filter(args[0], optional(args[1]), &filter, &error);
+    return envelope_from_core_text(status, filter, error);
 }
 
 static char *m_version(BosbaseNative *self, char *const *args) {
@@ -199,6 +341,18 @@ const NativeMethod native_methods[] = {
     STRING_METHOD(auth_store_export, 0, NULL),
     STRING_METHOD(auth_store_import, 1, "json"),
     {.name = "auth_store_change_count", .ret = NATIVE_RETURN_INT, .fn.integer = m_auth_store_change_count},
+    STRING_METHOD(fork, 1, "auth_json"),
+    STRING_METHOD(open_fork, 1, "fork_id"),
+    {.name = "files_add_bytes", .ret = NATIVE_RETURN_STRING, .argc = 4,
+     .arg_names = {"field", "filename", "content_type", "bytes"}, .bytes_arg = 4,
+     .fn.string_bytes = m_files_add_bytes},
+    STRING_METHOD(files_add_path, 4, "field", "path", "filename", "content_type"),
+    STRING_METHOD(files_clear, 0, NULL),
+    {.name = "auth_store_is_superuser", .ret = NATIVE_RETURN_BOOL, .fn.boolean = m_auth_store_is_superuser},
+    STRING_METHOD(auth_store_export_cookie, 1, "options_json"),
+    STRING_METHOD(auth_store_load_cookie, 2, "cookie_header", "key"),
+    {.name = "filter", .is_static = true, .ret = NATIVE_RETURN_STRING, .argc = 2,
+     .arg_names = {"expr", "params_json"}, .fn.string = m_filter},
     {.name = "take_completed", .is_static = true, .ret = NATIVE_RETURN_STRING, .fn.string = m_take_completed},
     {.name = "generate_token", .is_static = true, .ret = NATIVE_RETURN_STRING, .fn.string = m_generate_token},
     {.name = "version", .is_static = true, .ret = NATIVE_RETURN_STRING, .fn.string = m_version},

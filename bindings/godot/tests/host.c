@@ -20,7 +20,7 @@
         abort();                                                                                                   \
     } while (0)
 
-static atomic_long live_strings, live_names, live_variants, live_objects, live_instances;
+static atomic_long live_strings, live_names, live_variants, live_objects, live_instances, live_bytes;
 
 /* ---- String: 8 bytes of storage holding a HostStr pointer ---- */
 
@@ -69,6 +69,51 @@ static void str_store(void *storage, HostStr *s) {
     memcpy(storage, &s, sizeof s);
 }
 
+/* ---- PackedByteArray: its storage holds a HostBytes pointer ---- */
+
+#define BYTES_MAGIC 0x42595445u
+
+typedef struct {
+    uint32_t magic;
+    size_t len;
+    uint8_t data[];
+} HostBytes;
+
+_Static_assert(sizeof(HostBytes *) <= GODOT_PACKED_BYTE_ARRAY_SIZE, "PackedByteArray storage too small");
+
+static HostBytes *bytes_alloc(const void *data, size_t len) {
+    HostBytes *b = malloc(sizeof *b + len + 1);
+    if (b == NULL) {
+        FATAL("out of memory");
+    }
+    b->magic = BYTES_MAGIC;
+    b->len = len;
+    if (len > 0) {
+        memcpy(b->data, data, len);
+    }
+    atomic_fetch_add(&live_bytes, 1);
+    return b;
+}
+
+static void bytes_release(HostBytes *b) {
+    b->magic = 0;
+    free(b);
+    atomic_fetch_sub(&live_bytes, 1);
+}
+
+static HostBytes *bytes_at(const void *storage) {
+    HostBytes *b;
+    memcpy(&b, storage, sizeof b);
+    if (b == NULL || b->magic != BYTES_MAGIC) {
+        FATAL("%p is not an initialized PackedByteArray", storage);
+    }
+    return b;
+}
+
+static void bytes_store(void *storage, HostBytes *b) {
+    memcpy(storage, &b, sizeof b);
+}
+
 /* ---- StringName ---- */
 
 typedef struct {
@@ -98,6 +143,7 @@ typedef struct {
         GDExtensionBool boolean;
         int64_t integer;
         HostStr *string;
+        HostBytes *bytes;
     } v;
 } HostVariant;
 
@@ -126,6 +172,9 @@ static void variant_release(VariantSlot *slot) {
     HostVariant *v = variant_at(slot);
     if (v->type == GDEXTENSION_VARIANT_TYPE_STRING) {
         str_release(v->v.string);
+    }
+    if (v->type == GDEXTENSION_VARIANT_TYPE_PACKED_BYTE_ARRAY) {
+        bytes_release(v->v.bytes);
     }
     if (v->type != GDEXTENSION_VARIANT_TYPE_NIL) {
         atomic_fetch_sub(&live_variants, 1);
@@ -236,8 +285,45 @@ static void destroy_string_name(GDExtensionTypePtr p_base) {
     atomic_fetch_sub(&live_names, 1);
 }
 
+static void destroy_bytes(GDExtensionTypePtr p_base) {
+    bytes_release(bytes_at(p_base));
+    memset(p_base, 0, GODOT_PACKED_BYTE_ARRAY_SIZE);
+}
+
+static const uint8_t *host_packed_byte_array_operator_index_const(GDExtensionConstTypePtr p_self,
+                                                                  GDExtensionInt p_index) {
+    HostBytes *b = bytes_at(p_self);
+    if (p_index < 0 || (size_t)p_index >= b->len) {
+        FATAL("PackedByteArray index %lld out of range (size %zu)", (long long)p_index, b->len);
+    }
+    return &b->data[p_index];
+}
+
+/* PackedByteArray.size(): no arguments, an int return. */
+static void bytes_size_method(GDExtensionTypePtr p_base, const GDExtensionConstTypePtr *p_args,
+                              GDExtensionTypePtr r_return, int p_argument_count) {
+    (void)p_args;
+    if (p_argument_count != 0) {
+        FATAL("PackedByteArray.size() takes no arguments");
+    }
+    *(int64_t *)r_return = (int64_t)bytes_at(p_base)->len;
+}
+
+static GDExtensionPtrBuiltInMethod host_variant_get_ptr_builtin_method(GDExtensionVariantType p_type,
+                                                                      GDExtensionConstStringNamePtr p_method,
+                                                                      GDExtensionInt p_hash) {
+    if (p_type == GDEXTENSION_VARIANT_TYPE_PACKED_BYTE_ARRAY && strcmp(name_text(p_method), "size") == 0 &&
+        p_hash == GODOT_PACKED_BYTE_ARRAY_SIZE_HASH) {
+        return bytes_size_method;
+    }
+    FATAL("builtin method %s (type %d, hash %lld) not implemented", name_text(p_method), (int)p_type,
+          (long long)p_hash);
+}
+
 static GDExtensionPtrDestructor host_variant_get_ptr_destructor(GDExtensionVariantType p_type) {
     switch (p_type) {
+    case GDEXTENSION_VARIANT_TYPE_PACKED_BYTE_ARRAY:
+        return destroy_bytes;
     case GDEXTENSION_VARIANT_TYPE_STRING:
         return destroy_string;
     case GDEXTENSION_VARIANT_TYPE_STRING_NAME:
@@ -289,11 +375,23 @@ static void string_from_variant(GDExtensionUninitializedTypePtr dst, GDExtension
     str_store(dst, str_alloc(v->v.string->data, v->v.string->len));
 }
 
+static void bytes_from_variant(GDExtensionUninitializedTypePtr dst, GDExtensionVariantPtr src) {
+    HostVariant *v = variant_at(src);
+    if (v->type != GDEXTENSION_VARIANT_TYPE_PACKED_BYTE_ARRAY) {
+        FATAL("PackedByteArray from a Variant of type %d", (int)v->type);
+    }
+    bytes_store(dst, bytes_alloc(v->v.bytes->data, v->v.bytes->len));
+}
+
 static GDExtensionTypeFromVariantConstructorFunc host_get_variant_to_type_constructor(GDExtensionVariantType t) {
-    if (t != GDEXTENSION_VARIANT_TYPE_STRING) {
+    switch (t) {
+    case GDEXTENSION_VARIANT_TYPE_STRING:
+        return string_from_variant;
+    case GDEXTENSION_VARIANT_TYPE_PACKED_BYTE_ARRAY:
+        return bytes_from_variant;
+    default:
         FATAL("Variant-to-type constructor for type %d not implemented", (int)t);
     }
-    return string_from_variant;
 }
 
 static void host_classdb_register_extension_class3(GDExtensionClassLibraryPtr p_library,
@@ -405,7 +503,9 @@ static void host_object_set_instance(GDExtensionObjectPtr p_o, GDExtensionConstS
     X(variant_get_type, GDExtensionInterfaceVariantGetType)                                                       \
     X(variant_get_ptr_destructor, GDExtensionInterfaceVariantGetPtrDestructor)                                    \
     X(get_variant_from_type_constructor, GDExtensionInterfaceGetVariantFromTypeConstructor)                       \
-    X(get_variant_to_type_constructor, GDExtensionInterfaceGetVariantToTypeConstructor)
+    X(get_variant_to_type_constructor, GDExtensionInterfaceGetVariantToTypeConstructor)                       \
+    X(variant_get_ptr_builtin_method, GDExtensionInterfaceVariantGetPtrBuiltinMethod)                             \
+    X(packed_byte_array_operator_index_const, GDExtensionInterfacePackedByteArrayOperatorIndexConst)
 
 #define MAX_REQUESTED 64
 static const char *requested[MAX_REQUESTED];
@@ -534,6 +634,8 @@ HostResult host_call(HostObject *object, const char *method, int argc, const Hos
         HostVariant *v = variant_start((GDExtensionUninitializedVariantPtr)&slots[i], args[i].type);
         if (args[i].type == GDEXTENSION_VARIANT_TYPE_STRING) {
             v->v.string = str_alloc(args[i].str, args[i].len);
+        } else if (args[i].type == GDEXTENSION_VARIANT_TYPE_PACKED_BYTE_ARRAY) {
+            v->v.bytes = bytes_alloc(args[i].str, args[i].len);
         } else if (args[i].type == GDEXTENSION_VARIANT_TYPE_INT) {
             v->v.integer = args[i].integer;
         } else {
@@ -565,7 +667,10 @@ HostResult host_call(HostObject *object, const char *method, int argc, const Hos
 HostResult host_ptrcall(HostObject *object, const char *method, int argc, const HostArg *args) {
     const HostMethod *m = find_method(method);
     typedef struct {
-        _Alignas(8) unsigned char bytes[GODOT_STRING_SIZE];
+        /* A String or a PackedByteArray argument. */
+        _Alignas(8) unsigned char bytes[GODOT_STRING_SIZE > GODOT_PACKED_BYTE_ARRAY_SIZE
+                                            ? GODOT_STRING_SIZE
+                                            : GODOT_PACKED_BYTE_ARRAY_SIZE];
     } StringSlot;
     StringSlot strings[8];
     GDExtensionConstTypePtr ptrs[8];
@@ -573,10 +678,14 @@ HostResult host_ptrcall(HostObject *object, const char *method, int argc, const 
         FATAL("ptrcall of %s with %d arguments: ptrcall has no argument checks", method, argc);
     }
     for (int i = 0; i < argc; i++) {
-        if (args[i].type != GDEXTENSION_VARIANT_TYPE_STRING) {
+        if (args[i].type != m->info.arg_types[i]) {
             FATAL("ptrcall arguments must have the declared type");
         }
-        str_store(&strings[i], str_alloc(args[i].str, args[i].len));
+        if (args[i].type == GDEXTENSION_VARIANT_TYPE_PACKED_BYTE_ARRAY) {
+            bytes_store(&strings[i], bytes_alloc(args[i].str, args[i].len));
+        } else {
+            str_store(&strings[i], str_alloc(args[i].str, args[i].len));
+        }
         ptrs[i] = (GDExtensionConstTypePtr)&strings[i];
     }
     /* The return slot is initialized, as the engine's ptrcall callers do. */
@@ -602,7 +711,11 @@ HostResult host_ptrcall(HostObject *object, const char *method, int argc, const 
         r.integer = ret.integer;
     }
     for (int i = 0; i < argc; i++) {
-        str_release(str_at(&strings[i]));
+        if (args[i].type == GDEXTENSION_VARIANT_TYPE_PACKED_BYTE_ARRAY) {
+            bytes_release(bytes_at(&strings[i]));
+        } else {
+            str_release(str_at(&strings[i]));
+        }
     }
     return r;
 }
@@ -619,6 +732,7 @@ HostCounts host_counts(void) {
         .variants = atomic_load(&live_variants),
         .objects = atomic_load(&live_objects),
         .instances = atomic_load(&live_instances),
+        .bytes = atomic_load(&live_bytes),
     };
 }
 

@@ -13,8 +13,8 @@
 
 typedef struct HostObject HostObject;
 
-/* One argument passed to a method: a String (bytes may contain NUL) or, for type-error
- * tests, an int. */
+/* One argument passed to a method: a String (bytes may contain NUL), a PackedByteArray
+ * (`str`/`len` are its bytes) or, for type-error tests, an int. */
 typedef struct {
     GDExtensionVariantType type;
     const char *str;
@@ -39,6 +39,7 @@ typedef struct {
     long variants;  /* non-Nil Variants alive */
     long objects;   /* objects alive */
     long instances; /* extension instances set on objects and not yet freed */
+    long bytes;     /* host PackedByteArrays alive (stand-alone and inside Variants) */
 } HostCounts;
 
 typedef struct {

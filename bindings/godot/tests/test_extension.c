@@ -469,6 +469,13 @@ static void argument_errors(void) {
           "wrong type: %d arg %d", (int)r.error, r.argument);
     host_result_free(&r);
 
+    HostArg not_bytes[4] = {str_arg("attachment"), str_arg("a.txt"), str_arg(""), str_arg("text")};
+    r = host_call(pb, "files_add_bytes", 4, not_bytes);
+    CHECK(r.error == GDEXTENSION_CALL_ERROR_INVALID_ARGUMENT && r.argument == 3 &&
+              r.expected == GDEXTENSION_VARIANT_TYPE_PACKED_BYTE_ARRAY,
+          "files_add_bytes with a String: %d arg %d", (int)r.error, r.argument);
+    host_result_free(&r);
+
     HostArg nul[3] = {str_arg(""), {.type = GDEXTENSION_VARIANT_TYPE_STRING, .str = "/api/\0health", .len = 12},
                       str_arg("")};
     for (int via = VIA_CALL; via <= VIA_PTRCALL; via++) {
@@ -727,6 +734,122 @@ static void abandoned_outcomes(void) {
     CHECK(live_settles_at(0) == 0, "abandoned: client freed");
 }
 
+/* The methods of issue 12's surface: filter, the auth store's superuser flag and cookie
+ * form, file parts (a PackedByteArray argument, through call_func and ptrcall_func, and a
+ * path) consumed by the next call_async, and fork/open_fork (an impersonated login held by a
+ * second instance while the first stays a superuser). */
+static void surface(Via via) {
+    const char *v = via_name(via);
+    char *r = TEXT(via, NULL, "filter", "title = {:t} && n > {:n}", "{\"t\":\"it's\",\"n\":3}");
+    CHECK(strcmp(r, "{\"status\":0,\"result\":\"title = 'it\\\\'s' && n > 3\",\"error\":null}") == 0,
+          "%s filter: %s", v, r);
+    free(r);
+    r = TEXT(via, NULL, "filter", "a = {:x}", "{\"x\":\"x\\\\\"}");
+    expect_prefix(r, "{\"status\":1,", v);
+    free(r);
+
+    HostObject *pb = host_object_new();
+    r = TEXT(via, pb, "open", base_url, user_agent_options);
+    free(r);
+    CHECK(!BOOL_OF(via, pb, "auth_store_is_superuser"), "%s: signed out is no superuser", v);
+    r = OP(via, pb, "records.authWithPassword", "",
+           "{\"collection\":\"_superusers\",\"identity\":\"admin@example.com\",\"password\":\"admin-password\"}");
+    expect_prefix(r, "{\"status\":0,", v);
+    free(r);
+    CHECK(BOOL_OF(via, pb, "auth_store_is_superuser"), "%s: superuser after its login", v);
+
+    /* Cookie form: export, sign out, load the Cookie header back. */
+    char *cookie = TEXT(via, pb, "auth_store_export_cookie", "{\"secure\":false}");
+    expect_prefix(cookie, "{\"status\":0,\"result\":\"pb_auth=", v);
+    expect_lacks(cookie, "Secure", v);
+    const char *start = strstr(cookie, "pb_auth=");
+    char *header = strndup(start != NULL ? start : "", start != NULL ? strcspn(start, ";") : 0);
+    r = TEXT(via, pb, "auth_store_clear");
+    free(r);
+    CHECK(!BOOL_OF(via, pb, "auth_store_is_superuser"), "%s: cleared", v);
+    r = TEXT(via, pb, "auth_store_load_cookie", header, "");
+    CHECK(strcmp(r, OK_TRUE) == 0, "%s load_cookie: %s", v, r);
+    free(r);
+    CHECK(BOOL_OF(via, pb, "auth_store_is_superuser"), "%s: superuser again from the cookie", v);
+    r = TEXT(via, pb, "auth_store_load_cookie", "pb_auth=not-json", "");
+    expect_prefix(r, "{\"status\":1,", v);
+    free(r);
+    CHECK(!BOOL_OF(via, pb, "auth_store_is_superuser"), "%s: a bad cookie signs out", v);
+    r = TEXT(via, pb, "auth_store_load_cookie", header, "");
+    free(r);
+    free(header);
+    free(cookie);
+
+    /* fork: an empty store, then an impersonated user's login; each adopted once. */
+    char *user = OP(via, pb, "records.getFirstListItem", "",
+                    "{\"collection\":\"users\",\"filter\":\"email = 'user@example.com'\"}");
+    char *user_id = json_string_after(user, "\"result\":", "id");
+    CHECK(strlen(user_id) == 15, "%s: user id from %s", v, user);
+    char *imp = OP(via, pb, "records.impersonate", "",
+                   "{\"collection\":\"users\",\"id\":\"%s\",\"duration\":600}", user_id);
+    expect_prefix(imp, "{\"status\":0,\"result\":{", v);
+    char *auth_json = strndup(imp + strlen("{\"status\":0,\"result\":"),
+                              strlen(imp) - strlen("{\"status\":0,\"result\":") - strlen(",\"error\":null}"));
+    char *forked = TEXT(via, pb, "fork", auth_json);
+    int64_t fork_id = started_id(forked);
+    CHECK(fork_id > 0, "%s fork: %s", v, forked);
+    char fork_arg[32];
+    snprintf(fork_arg, sizeof fork_arg, "%lld", (long long)fork_id);
+    HostObject *as_user = host_object_new();
+    r = TEXT(via, as_user, "open_fork", fork_arg);
+    CHECK(strcmp(r, OK_TRUE) == 0, "%s open_fork: %s", v, r);
+    free(r);
+    HostObject *again = host_object_new();
+    r = TEXT(via, again, "open_fork", fork_arg);
+    expect_prefix(r, "{\"status\":1,", v); /* taken already */
+    free(r);
+    host_object_unref(again);
+    r = TEXT(via, as_user, "auth_store_record");
+    expect_has(r, "\"email\":\"user@example.com\"", v);
+    free(r);
+    CHECK(!BOOL_OF(via, as_user, "auth_store_is_superuser"), "%s: the fork is the user", v);
+    CHECK(BOOL_OF(via, pb, "auth_store_is_superuser"), "%s: the original stays superuser", v);
+
+    /* File parts: bytes (a PackedByteArray argument) and a path, taken by the next call. */
+    HostArg part[4] = {str_arg("attachment"), str_arg("hello.txt"), str_arg(""),
+                       {.type = GDEXTENSION_VARIANT_TYPE_PACKED_BYTE_ARRAY, .str = "hi\0there", .len = 8}};
+    HostResult added = via == VIA_CALL ? host_call(as_user, "files_add_bytes", 4, part)
+                                       : host_ptrcall(as_user, "files_add_bytes", 4, part);
+    r = text_of(added, "files_add_bytes");
+    CHECK(strcmp(r, OK_TRUE) == 0, "%s files_add_bytes: %s", v, r);
+    free(r);
+    r = OP(via, as_user, "records.create", "",
+           "{\"collection\":\"posts\",\"data\":{\"title\":\"host %s\",\"author\":\"%s\"}}", v, user_id);
+    expect_prefix(r, "{\"status\":0,", v);
+    expect_has(r, "\"attachment\":\"hello_", v);
+    char *post_id = json_string_after(r, "\"result\":", "id");
+    free(r);
+    r = TEXT(via, as_user, "files_add_path", "attachment", "/nonexistent/bosbase-file", "", "");
+    CHECK(strcmp(r, OK_TRUE) == 0, "%s files_add_path: %s", v, r);
+    free(r);
+    r = OP(via, as_user, "records.update", "", "{\"collection\":\"posts\",\"id\":\"%s\"}", post_id);
+    expect_prefix(r, "{\"status\":1,", v); /* the unreadable path, reported by the call */
+    expect_has(r, "attachment", v);
+    free(r);
+    r = TEXT(via, as_user, "files_add_path", "attachment", "/nonexistent/bosbase-file", "", "");
+    free(r);
+    r = TEXT(via, as_user, "files_clear");
+    CHECK(strcmp(r, OK_TRUE) == 0, "%s files_clear: %s", v, r);
+    free(r);
+    r = OP(via, as_user, "records.delete", "", "{\"collection\":\"posts\",\"id\":\"%s\"}", post_id);
+    CHECK(strcmp(r, OK_TRUE) == 0, "%s delete (no parts left staged): %s", v, r);
+    free(r);
+
+    free(post_id);
+    free(forked);
+    free(auth_json);
+    free(imp);
+    free(user_id);
+    free(user);
+    host_object_unref(as_user);
+    host_object_unref(pb);
+}
+
 typedef struct {
     const char *name;
     uint32_t argc;
@@ -748,6 +871,15 @@ static const Expected expected_methods[] = {
     {"auth_store_export", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"auth_store_import", 1, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"auth_store_change_count", 0, GDEXTENSION_VARIANT_TYPE_INT, false},
+    {"fork", 1, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"open_fork", 1, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"files_add_bytes", 4, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"files_add_path", 4, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"files_clear", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"auth_store_is_superuser", 0, GDEXTENSION_VARIANT_TYPE_BOOL, false},
+    {"auth_store_export_cookie", 1, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"auth_store_load_cookie", 2, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"filter", 2, GDEXTENSION_VARIANT_TYPE_STRING, true},
     {"take_completed", 0, GDEXTENSION_VARIANT_TYPE_STRING, true},
     {"generate_token", 0, GDEXTENSION_VARIANT_TYPE_STRING, true},
     {"version", 0, GDEXTENSION_VARIANT_TYPE_STRING, true},
@@ -766,7 +898,10 @@ static void registration(void) {
                   m->is_static == e->is_static,
               "method %zu: %s/%u", i, m->name, m->argc);
         for (uint32_t a = 0; a < m->argc; a++) {
-            CHECK(m->arg_types[a] == GDEXTENSION_VARIANT_TYPE_STRING, "%s arg %u not String", m->name, a);
+            GDExtensionVariantType want = strcmp(m->name, "files_add_bytes") == 0 && a == 3
+                                              ? GDEXTENSION_VARIANT_TYPE_PACKED_BYTE_ARRAY
+                                              : GDEXTENSION_VARIANT_TYPE_STRING;
+            CHECK(m->arg_types[a] == want, "%s arg %u has type %d", m->name, a, (int)m->arg_types[a]);
         }
     }
     /* Every function the host implements was asked for, so the list in the README is exact. */
@@ -803,6 +938,8 @@ int main(int argc, char **argv) {
     registration();
     scenario(VIA_CALL);
     scenario(VIA_PTRCALL);
+    surface(VIA_CALL);
+    surface(VIA_PTRCALL);
     argument_errors();
     concurrent_calls();
     cancel_and_drop();
@@ -814,6 +951,7 @@ int main(int argc, char **argv) {
     HostCounts c = host_counts();
     CHECK(c.strings == 0, "%ld Strings not released", c.strings);
     CHECK(c.names == 0, "%ld StringNames not released", c.names);
+    CHECK(c.bytes == 0, "%ld PackedByteArrays not released", c.bytes);
     CHECK(c.variants == 0, "%ld Variants not released", c.variants);
     CHECK(c.objects == 0 && c.instances == 0, "%ld objects / %ld instances alive", c.objects, c.instances);
 

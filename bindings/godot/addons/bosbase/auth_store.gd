@@ -32,6 +32,30 @@ func is_valid() -> bool:
 	return _native.auth_store_is_valid()
 
 
+## True when the stored token is a superuser's ([code]_superusers[/code]).
+func is_superuser() -> bool:
+	return _native.auth_store_is_superuser()
+
+
+## The login as a [code]Set-Cookie[/code] value (the JS SDK's [code]exportToCookie[/code]),
+## for server-side rendering: [code]pb_auth=<{token, record}>; Path=/; Expires=...;
+## HttpOnly; Secure; SameSite=Strict[/code]. [param options] may set [code]key[/code],
+## [code]path[/code], [code]domain[/code], [code]secure[/code], [code]httpOnly[/code],
+## [code]sameSite[/code]. Returns the String, or a [ClientResponseError] for bad options.
+func export_to_cookie(options: Dictionary = {}) -> Variant:
+	return PendingCall.decode(
+		_native.auth_store_export_cookie("" if options.is_empty() else JSON.stringify(options))
+	)
+
+
+## Loads the login from a [code]Cookie[/code] request header (the JS SDK's
+## [code]loadFromCookie[/code]): the cookie [param key] (default [code]pb_auth[/code]). A
+## header without it signs out; a cookie not holding [code]{token, record}[/code] signs out
+## and returns a [ClientResponseError]. Returns null on success.
+func load_from_cookie(cookie: String, key: String = "") -> ClientResponseError:
+	return _store_call(_native.auth_store_load_cookie(cookie, key))
+
+
 ## Stores [param new_token] and [param new_record]; returns a ClientResponseError or null.
 func save(new_token: String, new_record: Variant = null) -> ClientResponseError:
 	return _store_call(_native.auth_store_save(new_token, JSON.stringify(new_record)))

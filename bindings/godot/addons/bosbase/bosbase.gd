@@ -25,6 +25,10 @@ const RecordService = preload("record_service.gd")
 const AuthStore = preload("auth_store.gd")
 const PendingCall = preload("pending_call.gd")
 
+## Set by [method fork] just before it makes the new client, read (and reset) by its
+## [method _init]: the id of the native client the new object adopts instead of opening one.
+static var _adopt_fork_id := 0
+
 ## The server address given to [method _init].
 var base_url: String
 ## The [code]Accept-Language[/code] sent with every request.
@@ -63,7 +67,12 @@ func _init(url: String = "http://127.0.0.1:8090", options: Variant = {}) -> void
 	auth_store = AuthStore.new(_native)
 	if not settings.has("userAgent"):
 		settings["userAgent"] = "bosbase-godot/" + _native.version()
-	var opened: Variant = PendingCall.decode(_native.open(url, JSON.stringify(settings)))
+	var opened: Variant
+	if _adopt_fork_id != 0:
+		opened = PendingCall.decode(_native.open_fork(str(_adopt_fork_id)))
+		_adopt_fork_id = 0
+	else:
+		opened = PendingCall.decode(_native.open(url, JSON.stringify(settings)))
 	if opened is ClientResponseError:
 		_open_error = opened
 		push_error(_open_error.to_string())
@@ -86,8 +95,58 @@ func send(path: String, options: Dictionary = {}) -> Signal:
 ## [code]await pb.call_operation("records.authWithToken", {"collection": "users",
 ## "token": t})[/code]. The one primitive under every generated method: the call runs on the
 ## core's worker threads.
+## [br][br]
+## File parts go in [code]options.files[/code], an Array of Dictionaries (sent as
+## [code]multipart/form-data[/code], e.g. with [code]records.create[/code],
+## [code]records.update[/code], [code]backups.upload[/code]):
+## [code]{"field": "attachment", "bytes": PackedByteArray, "filename": "a.png"}[/code] or
+## [code]{"field": "attachment", "path": "user://a.png"}[/code] (streamed from disk when the
+## call runs; [code]res://[/code] and [code]user://[/code] paths are globalized; optional
+## [code]filename[/code], default the path's last component), each with an optional
+## [code]contentType[/code] (default: from the filename).
 func call_operation(operation: String, args: Dictionary = {}, options: Dictionary = {}) -> Signal:
+	if options.has("files") and _open_error == null:
+		var staged: ClientResponseError = _stage_files(options.files)
+		if staged != null:
+			return PendingCall.new(null).start_failed(staged)
+		options = options.duplicate()
+		options.erase("files")
 	return run_native(&"call_async", [operation, options_json(args), options_json(options)])
+
+
+## A new client with this one's settings (URL, language, timeouts, TLS; connections are
+## shared) and an auth store of its own: empty, or holding [param auth]
+## ([code]{token, record}[/code], e.g. the result of [code]records.impersonate[/code]).
+## Returns the new client, or a [ClientResponseError] (also when [param auth] is one, so
+## [code]fork(await ...)[/code] passes a failure through). Like any client, it is closed
+## and freed when its last reference goes.
+func fork(auth: Variant = null) -> Variant:
+	if auth is ClientResponseError:
+		return auth
+	if _open_error != null:
+		return _open_error
+	var reply: Variant = PendingCall.decode(
+		_native.fork("" if auth == null else JSON.stringify(auth, "", false, true))
+	)
+	if reply is ClientResponseError:
+		return reply
+	_adopt_fork_id = int(reply)
+	var child: Variant = get_script().new(base_url, lang)
+	_adopt_fork_id = 0
+	return child
+
+
+## Fills the [code]{:name}[/code] placeholders of a filter expression with [param params],
+## quoted by the core so hostile input stays a literal (strings single-quoted; a string
+## ending in a backslash is refused), e.g.
+## [code]pb.filter("title = {:t} && n > {:n}", {"t": user_input, "n": 3})[/code]. Returns
+## the filter String, or a [ClientResponseError] (kind "invalid_argument").
+func filter(expr: String, params: Dictionary = {}) -> Variant:
+	if _native == null:
+		return _open_error
+	return PendingCall.decode(
+		_native.filter(expr, "" if params.is_empty() else JSON.stringify(params, "", false, true))
+	)
 
 
 ## Closes the client: calls already running finish and resolve first; later calls, and any
@@ -126,6 +185,52 @@ func run_native(method: StringName, args: Array) -> Signal:
 	if _open_error != null:
 		return PendingCall.new(null).start_failed(_open_error)
 	return PendingCall.new(_native, auth_store).start(method, args)
+
+
+## Stages [code]options.files[/code] on the native client for the next call_async (which
+## takes them); null, or the error of the first part refused (nothing stays staged then).
+func _stage_files(files: Variant) -> ClientResponseError:
+	var failure: Variant = null
+	if not files is Array:
+		failure = "options.files must be an Array of Dictionaries"
+	else:
+		for part in files:
+			failure = _stage_file(part)
+			if failure != null:
+				break
+	if failure == null:
+		return null
+	_native.files_clear()
+	if failure is ClientResponseError:
+		return failure
+	return ClientResponseError.new({"kind": "invalid_argument", "message": failure})
+
+
+## One part of options.files: null when staged, else a ClientResponseError or a message.
+func _stage_file(part: Variant) -> Variant:
+	if not part is Dictionary:
+		return "each entry of options.files must be a Dictionary"
+	for key in part:
+		if not key in ["field", "bytes", "path", "filename", "contentType"]:
+			return "options.files: unknown key %s" % str(key)
+	if not part.get("field") is String or part.has("bytes") == part.has("path"):
+		return "options.files: each entry needs a field and either bytes or path"
+	var filename: String = str(part.get("filename", ""))
+	var content_type: String = str(part.get("contentType", ""))
+	var reply: String
+	if part.has("bytes"):
+		if not part.bytes is PackedByteArray:
+			return "options.files: bytes must be a PackedByteArray"
+		reply = _native.files_add_bytes(part.field, filename, content_type, part.bytes)
+	else:
+		if not part.path is String:
+			return "options.files: path must be a String"
+		var path: String = part.path
+		if path.begins_with("res://") or path.begins_with("user://"):
+			path = ProjectSettings.globalize_path(path)
+		reply = _native.files_add_path(part.field, path, filename, content_type)
+	var staged: Variant = PendingCall.decode(reply)
+	return staged if staged is ClientResponseError else null
 
 
 ## Options Dictionary -> the JSON text the core reads ("" for none).

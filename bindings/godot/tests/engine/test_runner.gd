@@ -12,7 +12,8 @@ extends SceneTree
 const BosBase = preload("res://addons/bosbase/bosbase.gd")
 const PendingCall = preload("res://addons/bosbase/pending_call.gd")
 const Seed003 = preload("res://seed_003.gd")
-const TIME_LIMIT_S := 240.0
+const SurfaceTests = preload("res://surface_tests.gd")
+const TIME_LIMIT_S := 420.0
 
 var passed := 0
 var failed := 0
@@ -52,6 +53,7 @@ func _run_all() -> void:
 	await test_cancel_then_free_awaiting_node()
 	await test_close()
 	await test_tls()
+	await SurfaceTests.new(self).run()
 	await test_everything_released()
 	_finish()
 

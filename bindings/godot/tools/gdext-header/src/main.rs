@@ -9,11 +9,17 @@ use std::{env, fs, path::PathBuf, process::ExitCode};
 
 /// The builtin sizes the C code needs, for 64-bit builds with 32-bit floats (`float_64`,
 /// the configuration of Godot's official x86_64 editor and export templates).
-const SIZED_TYPES: [(&str, &str); 3] = [
+const SIZED_TYPES: [(&str, &str); 4] = [
     ("Variant", "GODOT_VARIANT_SIZE"),
     ("String", "GODOT_STRING_SIZE"),
     ("StringName", "GODOT_STRING_NAME_SIZE"),
+    ("PackedByteArray", "GODOT_PACKED_BYTE_ARRAY_SIZE"),
 ];
+
+/// Builtin methods the C code calls through `variant_get_ptr_builtin_method`, by the hash
+/// `extension_api.json` gives them (stable across engine versions for compatibility).
+const BUILTIN_METHODS: [(&str, &str, &str); 1] =
+    [("PackedByteArray", "size", "GODOT_PACKED_BYTE_ARRAY_SIZE_HASH")];
 
 fn sizes_header() -> Result<String, String> {
     let json: serde_json::Value =
@@ -36,6 +42,16 @@ fn sizes_header() -> Result<String, String> {
             .and_then(|e| e["size"].as_u64())
             .ok_or_else(|| format!("no size for {name}"))?;
         out.push_str(&format!("#define {macro_name} {size}\n"));
+    }
+    for (class, method, macro_name) in BUILTIN_METHODS {
+        let hash = json["builtin_classes"]
+            .as_array()
+            .and_then(|c| c.iter().find(|e| e["name"] == class))
+            .and_then(|c| c["methods"].as_array())
+            .and_then(|m| m.iter().find(|e| e["name"] == method))
+            .and_then(|e| e["hash"].as_u64())
+            .ok_or_else(|| format!("no hash for {class}.{method}"))?;
+        out.push_str(&format!("#define {macro_name} {hash}LL\n"));
     }
     out.push_str("#endif\n");
     Ok(out)
