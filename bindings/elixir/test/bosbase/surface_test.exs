@@ -275,6 +275,19 @@ defmodule Bosbase.SurfaceTest do
       for id <- [post["id"], post2["id"]], do: {:ok, true} = RecordService.delete(posts, id)
     end
 
+    test "calls with files on a closed client are refused as closed (small and dirty-copied parts)" do
+      {pb, user} = login("users")
+      posts = Client.collection(pb, "posts")
+      :ok = Client.close(pb)
+
+      for size <- [10, 2_000_000] do
+        assert {:error, %ClientResponseError{kind: "closed"}} =
+                 RecordService.create(posts, %{"title" => "x", "author" => user["id"]},
+                   files: [{:bytes, "attachment", "a.bin", :binary.copy(<<1>>, size)}]
+                 )
+      end
+    end
+
     test "bad parts are invalid_argument before any request; an unreadable path is reported by the call" do
       {pb, user} = login("users")
       posts = Client.collection(pb, "posts")
