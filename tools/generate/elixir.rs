@@ -13,6 +13,24 @@ pub const PATH: &str = "bindings/elixir/lib/bosbase/operations.ex";
 /// `mix format`'s default line length.
 const LINE: usize = 98;
 
+/// Operations whose answer is a login that the Elixir function turns into a new client
+/// (`Bosbase.Call.run_new_client/4`, as the JS SDK's `impersonate` does).
+const NEW_CLIENT: &[&str] = &["records.impersonate"];
+
+/// `name(a, b, c)` on one line when it fits in `LINE` after `prefix` and before `suffix`,
+/// else one item a line, as `mix format` writes it (items indented by `pad` + 2 + `extra`,
+/// the closing parenthesis by `pad` + `extra`).
+fn call_form(pad: &str, extra: usize, prefix: &str, items: &[String], suffix: &str) -> String {
+    let one = format!("{pad}{prefix}({}){suffix}", items.join(", "));
+    if one.len() <= LINE {
+        return one;
+    }
+    let inner = " ".repeat(pad.len() + 2 + extra);
+    let close = " ".repeat(pad.len() + extra);
+    let lines: Vec<String> = items.iter().map(|i| format!("{inner}{i}")).collect();
+    format!("{pad}{prefix}(\n{}\n{close}){suffix}", lines.join(",\n"))
+}
+
 fn elixir_type(ty: &str) -> &'static str {
     match ty {
         "integer" => "integer()",
@@ -71,7 +89,9 @@ fn function(op: &Op, indent: usize) -> String {
     let mut types: Vec<String> = vec![first_type.to_owned()];
     types.extend(params.iter().map(|a| elixir_type(&a.ty).to_owned()));
     types.push("Bosbase.Call.opts()".to_owned());
+    let new_client = NEW_CLIENT.contains(&op.name.as_str());
     let result = match op.result.as_str() {
+        _ if new_client => "{:ok, Bosbase.Client.t()} | Bosbase.Call.error()",
         "true" => "{:ok, true} | Bosbase.Call.error()",
         "list" => "{:ok, list()} | Bosbase.Call.error()",
         "string" => "{:ok, String.t()} | Bosbase.Call.error()",
@@ -81,7 +101,11 @@ fn function(op: &Op, indent: usize) -> String {
     let head = format!("{pad}@spec {name}({}) ::", types.join(", "));
     let spec = if head.len() + 1 + result.len() <= LINE {
         format!("{head} {result}\n")
+    } else if head.len() <= LINE {
+        format!("{head}\n{pad}        {result}\n")
     } else {
+        // The argument types one a line (`mix format` indents them under `@spec`).
+        let head = call_form(pad.as_str(), 6, &format!("@spec {name}"), &types, " ::");
         format!("{head}\n{pad}        {result}\n")
     };
 
@@ -91,11 +115,12 @@ fn function(op: &Op, indent: usize) -> String {
         None => snake(&a.name),
     }));
     args.push("opts \\\\ []".to_owned());
-    let def = format!("{pad}def {name}({}) do\n", args.join(", "));
+    let def = format!("{}\n", call_form(pad.as_str(), 4, &format!("def {name}"), &args, " do"));
+    let run = if new_client { "run_new_client" } else { "run" };
 
     let pairs: Vec<String> = params.iter().map(|a| format!("\"{}\" => {}", a.name, snake(&a.name))).collect();
     let body = if pairs.is_empty() {
-        format!("{pad}  Bosbase.Call.run({first}, \"{}\", %{{}}, opts)\n", op.name)
+        format!("{pad}  Bosbase.Call.{run}({first}, \"{}\", %{{}}, opts)\n", op.name)
     } else {
         let one_line = format!("{pad}  args = %{{{}}}", pairs.join(", "));
         let map = if one_line.len() <= LINE {
@@ -104,7 +129,7 @@ fn function(op: &Op, indent: usize) -> String {
             let inner: String = pairs.iter().map(|p| format!("{pad}    {p}")).collect::<Vec<_>>().join(",\n");
             format!("{pad}  args = %{{\n{inner}\n{pad}  }}")
         };
-        format!("{map}\n\n{pad}  Bosbase.Call.run({first}, \"{}\", args, opts)\n", op.name)
+        format!("{map}\n\n{pad}  Bosbase.Call.{run}({first}, \"{}\", args, opts)\n", op.name)
     };
 
     let doc_lines: String =

@@ -36,6 +36,10 @@ static ERL_NIF_TERM atom_false;
 static ERL_NIF_TERM atom_badarg;
 static ERL_NIF_TERM atom_wait;
 static ERL_NIF_TERM atom_sent;
+static ERL_NIF_TERM atom_bytes;
+static ERL_NIF_TERM atom_path;
+static ERL_NIF_TERM atom_not_found;
+static ERL_NIF_TERM atom_auth_change;
 
 /* Per-library state, kept in priv_data so an upgraded library gets its own. */
 typedef struct {
@@ -52,14 +56,35 @@ typedef struct {
  * A new library takes over resources created by an older one of the same resource type
  * name, so this layout must stay stable while the name stays: change both together (the
  * name got "_v2" when the layout lost its hand-written in-flight counter, so an upgrade from
- * a library of the old layout never takes its resources over and reads them as this one).
+ * a library of the old layout never takes its resources over and reads them as this one;
+ * "_v3" when it gained the auth-change listeners).
  */
-#define RESOURCE_NAME "bosbase_client_v2"
+#define RESOURCE_NAME "bosbase_client_v3"
 #define CALL_RESOURCE_NAME "bosbase_call_v1"
+
+/*
+ * An auth-store change listener registered in the core (bosbase_auth_store_on_change):
+ * its callback sends {bosbase_auth_change_raw, Ref, Seq, Token, RecordJson} to `relay`, the
+ * Elixir process that decodes the record and forwards the change to the subscriber
+ * (Bosbase.AuthStore.subscribe/2). `seq` counts the changes in the order the core delivers
+ * them (its callbacks are serialised), so the relay restores that order even if messages
+ * sent from different threads overtake each other. Owned by its client's list; freed once
+ * removed from the core (or once the core client is gone), never while it can run.
+ */
+typedef struct listener {
+    struct listener *next;
+    uint64_t id;          /* the core's listener id */
+    uint64_t seq;         /* next change's number; only the (serialised) callback touches it */
+    ErlNifPid relay;
+    ErlNifEnv *env;       /* holds `ref` */
+    ERL_NIF_TERM ref;
+} listener;
 
 typedef struct {
     BosbaseClient *client; /* NULL once closed and freed */
     ErlNifRWLock *lock;
+    ErlNifMutex *listeners_lock; /* guards `listeners` */
+    listener *listeners;
 } nif_client;
 
 /*
@@ -201,6 +226,7 @@ static ERL_NIF_TERM badarg_reply(ErlNifEnv *env) {
 }
 
 static int free_later(BosbaseClient *client);
+static void listener_free(listener *l);
 
 /*
  * The last term and the last call of this client are gone. No call of ours is running
@@ -210,12 +236,23 @@ static int free_later(BosbaseClient *client);
  */
 static void client_dtor(ErlNifEnv *env, void *obj) {
     nif_client *res = obj;
+    listener *l;
     (void)env;
+    /* Subscriptions hold the client, so none is left unless a relay died unsubscribed:
+     * remove those from the core (no callback runs once removal returns), then free them. */
+    while ((l = res->listeners) != NULL) {
+        res->listeners = l->next;
+        if (res->client != NULL)
+            bosbase_auth_store_remove_listener(res->client, l->id, NULL);
+        listener_free(l);
+    }
     if (res->client != NULL && !free_later(res->client))
         bosbase_client_free(res->client);
     res->client = NULL;
     if (res->lock != NULL)
         enif_rwlock_destroy(res->lock);
+    if (res->listeners_lock != NULL)
+        enif_mutex_destroy(res->listeners_lock);
 }
 
 /*
@@ -242,14 +279,35 @@ static int get_args(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[], int opt
 
 /* ---------------------------------------------------------------- client */
 
-static ERL_NIF_TERM nif_client_new(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+/* Wraps a new core client in a resource term: {ok, Ref}. Frees the client on failure. */
+static ERL_NIF_TERM wrap_client(ErlNifEnv *env, BosbaseClient *client) {
     nif_priv *priv = enif_priv_data(env);
+    nif_client *res;
+    ERL_NIF_TERM term;
+
+    res = enif_alloc_resource(priv->client_type, sizeof(nif_client));
+    if (res == NULL) {
+        bosbase_client_free(client);
+        return enif_raise_exception(env, enif_make_atom(env, "enomem"));
+    }
+    res->client = client;
+    res->listeners = NULL;
+    res->lock = enif_rwlock_create("bosbase_client");
+    res->listeners_lock = enif_mutex_create("bosbase_listeners");
+    if (res->lock == NULL || res->listeners_lock == NULL) {
+        enif_release_resource(res); /* destructor frees the client */
+        return enif_raise_exception(env, enif_make_atom(env, "enomem"));
+    }
+    term = enif_make_resource(env, res);
+    enif_release_resource(res); /* the term now owns the only reference */
+    return ok_tuple(env, term);
+}
+
+static ERL_NIF_TERM nif_client_new(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     char *strs[2] = {NULL, NULL};
     BosbaseClient *client = NULL;
     char *error = NULL;
     BosbaseStatus status;
-    nif_client *res;
-    ERL_NIF_TERM term;
     (void)argc;
 
     if (!get_cstr(env, argv[0], &strs[0]) || !get_opt_cstr(env, argv[1], &strs[1])) {
@@ -260,21 +318,34 @@ static ERL_NIF_TERM nif_client_new(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
     free_cstrs(strs, 2);
     if (status != BOSBASE_STATUS_OK)
         return call_result(env, status, NULL, error);
+    return wrap_client(env, client);
+}
 
-    res = enif_alloc_resource(priv->client_type, sizeof(nif_client));
-    if (res == NULL) {
-        bosbase_client_free(client);
-        return enif_raise_exception(env, enif_make_atom(env, "enomem"));
+/*
+ * client_fork(Ref, AuthJson | nil) -> {ok, NewRef} | {error, Status, ErrorJson | nil}:
+ * bosbase_client_fork, a client with Ref's settings (connections shared) and an auth store
+ * of its own holding AuthJson's {token, record} (empty for nil). In memory: microseconds.
+ */
+static ERL_NIF_TERM nif_client_fork(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    char *strs[1] = {NULL};
+    BosbaseClient *client, *forked = NULL;
+    char *error = NULL;
+    BosbaseStatus status;
+    nif_client *res;
+
+    if (!get_args(env, argc, argv, 1, &res, strs))
+        return badarg_reply(env);
+    client = acquire(res);
+    if (client == NULL) {
+        free_cstrs(strs, 1);
+        return closed_reply(env);
     }
-    res->client = client;
-    res->lock = enif_rwlock_create("bosbase_client");
-    if (res->lock == NULL) {
-        enif_release_resource(res); /* destructor frees the client */
-        return enif_raise_exception(env, enif_make_atom(env, "enomem"));
-    }
-    term = enif_make_resource(env, res);
-    enif_release_resource(res); /* the term now owns the only reference */
-    return ok_tuple(env, term);
+    status = bosbase_client_fork(client, strs[0], &forked, &error);
+    release(res);
+    free_cstrs(strs, 1);
+    if (status != BOSBASE_STATUS_OK)
+        return call_result(env, status, NULL, error);
+    return wrap_client(env, forked);
 }
 
 /*
@@ -475,11 +546,13 @@ static ERL_NIF_TERM enomem(ErlNifEnv *env) {
 /*
  * Starts a call on the core's worker pool: bosbase_send_async when `send` (strs:
  * collection or NULL, path, options or NULL), else bosbase_call_async (strs: op, args,
- * options or NULL). Frees `strs`. Returns {ok, Call, Tag}, or the core's refusal (nothing
+ * options or NULL), with bosbase_call_async_with_files when `files` is not NULL (the core
+ * call takes its own reference to the parts). Frees `strs` and `files`. Returns {ok, Call, Tag}, or the core's refusal (nothing
  * was started, no reply will come). Both kinds share everything else: the completion, the
  * call resource whose destructor cancels and frees, call_cancel.
  */
-static ERL_NIF_TERM start_call(ErlNifEnv *env, nif_client *cres, char **strs, int send) {
+static ERL_NIF_TERM start_call(ErlNifEnv *env, nif_client *cres, char **strs, int send,
+                               BosbaseFiles *files) {
     char *error = NULL;
     BosbaseCall *handle = NULL;
     BosbaseClient *client;
@@ -492,6 +565,7 @@ static ERL_NIF_TERM start_call(ErlNifEnv *env, nif_client *cres, char **strs, in
     st = state_new(env, tag);
     if (st == NULL) {
         free_cstrs(strs, 3);
+        bosbase_files_free(files);
         return enomem(env);
     }
     res = call_resource(env, st, cres);
@@ -499,6 +573,7 @@ static ERL_NIF_TERM start_call(ErlNifEnv *env, nif_client *cres, char **strs, in
         st->refs = 1;
         state_release(st);
         free_cstrs(strs, 3);
+        bosbase_files_free(files);
         return enomem(env);
     }
     client = acquire(cres);
@@ -506,14 +581,20 @@ static ERL_NIF_TERM start_call(ErlNifEnv *env, nif_client *cres, char **strs, in
         status = BOSBASE_STATUS_CLOSED;
     } else {
         current_env = env;
-        status = send ? bosbase_send_async(client, strs[0], strs[1], strs[2], on_call_complete, st,
-                                           &handle, &error)
-                      : bosbase_call_async(client, strs[0], strs[1], strs[2], on_call_complete, st,
-                                           &handle, &error);
+        if (send)
+            status = bosbase_send_async(client, strs[0], strs[1], strs[2], on_call_complete, st,
+                                        &handle, &error);
+        else if (files != NULL)
+            status = bosbase_call_async_with_files(client, strs[0], strs[1], strs[2], files,
+                                                   on_call_complete, st, &handle, &error);
+        else
+            status = bosbase_call_async(client, strs[0], strs[1], strs[2], on_call_complete, st,
+                                        &handle, &error);
         current_env = NULL;
         release(cres);
     }
     free_cstrs(strs, 3);
+    bosbase_files_free(files); /* NULL is ignored; a started call keeps its own reference */
     if (status != BOSBASE_STATUS_OK) {
         state_release(st);         /* the completion's share: it never runs */
         enif_release_resource(res); /* frees the rest */
@@ -539,7 +620,7 @@ static ERL_NIF_TERM nif_call_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
 
     if (!get_args(env, argc, argv, 1, &cres, strs))
         return badarg_reply(env);
-    return start_call(env, cres, strs, 0);
+    return start_call(env, cres, strs, 0, NULL);
 }
 
 /*
@@ -560,7 +641,105 @@ static ERL_NIF_TERM nif_send_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
         free_cstrs(strs, 3);
         return badarg_reply(env);
     }
-    return start_call(env, cres, strs, 1);
+    return start_call(env, cres, strs, 1, NULL);
+}
+
+/*
+ * Adds the file parts of the list `term` to `files`: {bytes, Field, Filename, ContentType |
+ * nil, Binary} or {path, Field, Path, Filename | nil, ContentType | nil} (Bosbase.Call
+ * builds them). Returns 0 for a malformed list (badarg); the core's refusal of a part (a
+ * bad field or filename) is returned through `status`/`error`.
+ */
+static int add_parts(ErlNifEnv *env, ERL_NIF_TERM term, BosbaseFiles *files,
+                     BosbaseStatus *status, char **error) {
+    ERL_NIF_TERM head, tail = term;
+    const ERL_NIF_TERM *t;
+    int arity;
+
+    *status = BOSBASE_STATUS_OK;
+    while (enif_get_list_cell(env, tail, &head, &tail)) {
+        char *strs[3] = {NULL, NULL, NULL};
+        ErlNifBinary data;
+        int ok;
+
+        if (!enif_get_tuple(env, head, &arity, &t) || arity != 5)
+            return 0;
+        if (enif_is_identical(t[0], atom_bytes)) {
+            ok = get_cstr(env, t[1], &strs[0]) && get_cstr(env, t[2], &strs[1]) &&
+                 get_opt_cstr(env, t[3], &strs[2]) && enif_inspect_binary(env, t[4], &data);
+            if (ok)
+                *status = bosbase_files_add_bytes(files, strs[0], strs[1], strs[2], data.data,
+                                                  data.size, error);
+        } else if (enif_is_identical(t[0], atom_path)) {
+            char *ct = NULL;
+            ok = get_cstr(env, t[1], &strs[0]) && get_cstr(env, t[2], &strs[1]) &&
+                 get_opt_cstr(env, t[3], &strs[2]) && get_opt_cstr(env, t[4], &ct);
+            if (ok)
+                *status = bosbase_files_add_path(files, strs[0], strs[1], strs[2], ct, error);
+            if (ct != NULL)
+                enif_free(ct);
+        } else {
+            ok = 0;
+        }
+        free_cstrs(strs, 3);
+        if (!ok)
+            return 0;
+        if (*status != BOSBASE_STATUS_OK)
+            return 1;
+    }
+    return enif_is_empty_list(env, tail);
+}
+
+/* Bytes of the {bytes, ...} parts of a list, to decide where copying them may run. */
+static size_t parts_bytes(ErlNifEnv *env, ERL_NIF_TERM term) {
+    ERL_NIF_TERM head, tail = term;
+    const ERL_NIF_TERM *t;
+    ErlNifBinary data;
+    size_t total = 0;
+    int arity;
+
+    while (enif_get_list_cell(env, tail, &head, &tail))
+        if (enif_get_tuple(env, head, &arity, &t) && arity == 5 &&
+            enif_is_identical(t[0], atom_bytes) && enif_inspect_binary(env, t[4], &data))
+            total += data.size;
+    return total;
+}
+
+static ERL_NIF_TERM call_start_files_now(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    char *strs[3] = {NULL, NULL, NULL};
+    BosbaseStatus status;
+    BosbaseFiles *files;
+    char *error = NULL;
+    nif_client *cres;
+    int ok;
+
+    if (!get_args(env, argc - 1, argv, 1, &cres, strs))
+        return badarg_reply(env);
+    files = bosbase_files_new();
+    ok = add_parts(env, argv[argc - 1], files, &status, &error);
+    if (!ok || status != BOSBASE_STATUS_OK) {
+        bosbase_files_free(files);
+        free_cstrs(strs, 3);
+        return ok ? call_result(env, status, NULL, error) : badarg_reply(env);
+    }
+    return start_call(env, cres, strs, 0, files);
+}
+
+/* Copying more than this many bytes into the core's parts runs on a dirty CPU scheduler. */
+#define INLINE_COPY_MAX (256 * 1024)
+
+/*
+ * call_start_files(Client, Op, ArgsJson, OptionsJson | nil, Parts) -> as call_start, with
+ * file parts (see add_parts), through bosbase_call_async_with_files. Path parts are only
+ * recorded here (the core opens and streams them when the call runs); bytes parts are
+ * copied into the core, which for large binaries is done on a dirty CPU scheduler so no
+ * normal scheduler is held for it. The network part runs on the core's pool either way.
+ */
+static ERL_NIF_TERM nif_call_start_files(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    if (parts_bytes(env, argv[argc - 1]) > INLINE_COPY_MAX)
+        return enif_schedule_nif(env, "call_start_files", ERL_NIF_DIRTY_JOB_CPU_BOUND,
+                                 call_start_files_now, argc, argv);
+    return call_start_files_now(env, argc, argv);
 }
 
 /*
@@ -762,6 +941,13 @@ static BosbaseStatus do_store_import(BosbaseClient *c, char **s, char **r, char 
     (void)r;
     return bosbase_auth_store_import(c, s[0], e);
 }
+static BosbaseStatus do_store_export_cookie(BosbaseClient *c, char **s, char **r, char **e) {
+    return bosbase_auth_store_export_cookie(c, s[0], r, e);
+}
+static BosbaseStatus do_store_load_cookie(BosbaseClient *c, char **s, char **r, char **e) {
+    (void)r;
+    return bosbase_auth_store_load_cookie(c, s[0], s[1], e);
+}
 
 /*
  * Decodes arguments (`opt_last`: the last one may be nil → NULL), runs `call` on the live
@@ -783,7 +969,9 @@ static ERL_NIF_TERM run_call(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]
         free_cstrs(strs, 3);
         return closed_reply(env);
     }
+    current_env = env; /* change listeners run on this thread (see on_auth_change) */
     status = call(client, strs, &result, &error);
+    current_env = NULL;
     release(res);
     free_cstrs(strs, 3);
     return call_result(env, status, result, error);
@@ -799,6 +987,8 @@ CALL_NIF(nif_store_export, 0, do_store_export)
 CALL_NIF(nif_store_clear, 0, do_store_clear)
 CALL_NIF(nif_store_save, 1, do_store_save) /* (ref, token, record_json | nil) */
 CALL_NIF(nif_store_import, 0, do_store_import)
+CALL_NIF(nif_store_export_cookie, 1, do_store_export_cookie) /* (ref, options_json | nil) */
+CALL_NIF(nif_store_load_cookie, 1, do_store_load_cookie)     /* (ref, header, key | nil) */
 
 /* {ok, Bool}; a closed client has no valid login, as the core says false for NULL. */
 static ERL_NIF_TERM nif_store_is_valid(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
@@ -817,6 +1007,160 @@ static ERL_NIF_TERM nif_store_is_valid(ErlNifEnv *env, int argc, const ERL_NIF_T
     return ok_tuple(env, valid ? atom_true : atom_false);
 }
 
+/* {ok, Bool}: the store holds a superuser's token. */
+static ERL_NIF_TERM nif_store_is_superuser(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    nif_client *res = get_client(env, argv[0]);
+    BosbaseClient *client;
+    bool yes;
+    (void)argc;
+
+    if (res == NULL)
+        return badarg_reply(env);
+    client = acquire(res);
+    if (client == NULL)
+        return closed_reply(env);
+    yes = bosbase_auth_store_is_superuser(client);
+    release(res);
+    return ok_tuple(env, yes ? atom_true : atom_false);
+}
+
+/* filter(Expr, ParamsJson) -> {ok, Filter} | {error, Status, ErrorJson}: bosbase_filter. */
+static ERL_NIF_TERM nif_filter(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    char *strs[2] = {NULL, NULL};
+    char *result = NULL, *error = NULL;
+    BosbaseStatus status;
+    (void)argc;
+
+    if (!get_cstr(env, argv[0], &strs[0]) || !get_cstr(env, argv[1], &strs[1])) {
+        free_cstrs(strs, 2);
+        return badarg_reply(env);
+    }
+    status = bosbase_filter(strs[0], strs[1], &result, &error);
+    free_cstrs(strs, 2);
+    return call_result(env, status, result, error);
+}
+
+/* ---------------------------------------------------------------- auth-change listeners */
+
+static void listener_free(listener *l) {
+    enif_free_env(l->env);
+    enif_free(l);
+}
+
+/*
+ * BosbaseAuthChangeCallback: runs on the thread that changed the store — a core worker
+ * (an auth call's completion) or a scheduler inside one of this library's auth-store NIFs,
+ * which set current_env for enif_send. Sends {bosbase_auth_change_raw, Ref, Seq, Token,
+ * RecordJson} to the relay; a dead relay just drops it.
+ */
+static void on_auth_change(void *user_data, const char *token, const char *record_json) {
+    listener *l = user_data;
+    ErlNifEnv *m = enif_alloc_env();
+
+    if (m == NULL)
+        return;
+    enif_send(current_env, &l->relay, m,
+              enif_make_tuple5(m, atom_auth_change, enif_make_copy(m, l->ref),
+                               enif_make_uint64(m, l->seq++), copy_string(m, token),
+                               copy_string(m, record_json)));
+    enif_free_env(m);
+}
+
+/*
+ * auth_store_subscribe(Client, RelayPid, Ref) -> ok | {error, Status, ErrorJson | nil}:
+ * registers a listener whose changes go to RelayPid tagged with Ref (see on_auth_change).
+ */
+static ERL_NIF_TERM nif_store_subscribe(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    nif_client *res = get_client(env, argv[0]);
+    BosbaseClient *client;
+    BosbaseStatus status;
+    char *error = NULL;
+    listener *l;
+    (void)argc;
+
+    if (res == NULL || !enif_is_ref(env, argv[2]))
+        return badarg_reply(env);
+    l = enif_alloc(sizeof(listener));
+    if (l == NULL)
+        return enomem(env);
+    memset(l, 0, sizeof(*l));
+    if (!enif_get_local_pid(env, argv[1], &l->relay) || (l->env = enif_alloc_env()) == NULL) {
+        enif_free(l);
+        return badarg_reply(env);
+    }
+    l->ref = enif_make_copy(l->env, argv[2]);
+    client = acquire(res);
+    if (client == NULL) {
+        listener_free(l);
+        return closed_reply(env);
+    }
+    /* Listed under the lock taken before registering, so unsubscribe always finds it. */
+    enif_mutex_lock(res->listeners_lock);
+    status = bosbase_auth_store_on_change(client, on_auth_change, l, &l->id, &error);
+    if (status == BOSBASE_STATUS_OK) {
+        l->next = res->listeners;
+        res->listeners = l;
+    }
+    enif_mutex_unlock(res->listeners_lock);
+    release(res);
+    if (status != BOSBASE_STATUS_OK) {
+        listener_free(l);
+        return call_result(env, status, NULL, error);
+    }
+    return atom_ok;
+}
+
+/*
+ * auth_store_unsubscribe(Client, Ref) -> {ok, RelayPid} | {error, not_found}: removes the
+ * listener from the core — once that returns its callback is not running and never runs
+ * again — and frees it. After close the core client is gone, and its callbacks with it.
+ */
+static ERL_NIF_TERM nif_store_unsubscribe(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    nif_client *res = get_client(env, argv[0]);
+    BosbaseClient *client;
+    listener **p, *l = NULL;
+    ERL_NIF_TERM relay;
+    (void)argc;
+
+    if (res == NULL)
+        return badarg_reply(env);
+    enif_mutex_lock(res->listeners_lock);
+    for (p = &res->listeners; *p != NULL; p = &(*p)->next) {
+        if (enif_is_identical((*p)->ref, argv[1])) {
+            l = *p;
+            *p = l->next;
+            break;
+        }
+    }
+    enif_mutex_unlock(res->listeners_lock);
+    if (l == NULL)
+        return enif_make_tuple2(env, atom_error, atom_not_found);
+    client = acquire(res);
+    if (client != NULL) {
+        bosbase_auth_store_remove_listener(client, l->id, NULL);
+        release(res);
+    }
+    relay = enif_make_pid(env, &l->relay);
+    listener_free(l);
+    return ok_tuple(env, relay);
+}
+
+/* auth_store_listeners(Client) -> N: this client's subscriptions still registered (tests). */
+static ERL_NIF_TERM nif_store_listeners(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    nif_client *res = get_client(env, argv[0]);
+    unsigned n = 0;
+    listener *l;
+    (void)argc;
+
+    if (res == NULL)
+        return badarg_reply(env);
+    enif_mutex_lock(res->listeners_lock);
+    for (l = res->listeners; l != NULL; l = l->next)
+        n++;
+    enif_mutex_unlock(res->listeners_lock);
+    return enif_make_uint(env, n);
+}
+
 /* ---------------------------------------------------------------- load / upgrade */
 
 static void make_atoms(ErlNifEnv *env) {
@@ -828,6 +1172,10 @@ static void make_atoms(ErlNifEnv *env) {
     atom_badarg = enif_make_atom(env, "badarg");
     atom_wait = enif_make_atom(env, "wait");
     atom_sent = enif_make_atom(env, "sent");
+    atom_bytes = enif_make_atom(env, "bytes");
+    atom_path = enif_make_atom(env, "path");
+    atom_not_found = enif_make_atom(env, "not_found");
+    atom_auth_change = enif_make_atom(env, "bosbase_auth_change_raw");
 }
 
 static int open_types(ErlNifEnv *env, void **priv_data, ErlNifResourceFlags flags) {
@@ -879,6 +1227,7 @@ static ErlNifFunc nif_funcs[] = {
     {"status_name", 1, nif_status_name, 0},
     {"generate_token", 0, nif_generate_token, 0},
     {"call_start", 4, nif_call_start, 0},
+    {"call_start_files", 5, nif_call_start_files, 0},
     {"send_start", 4, nif_send_start, 0},
     {"call_cancel", 1, nif_call_cancel, 0},
     {"auth_store_token", 1, nif_store_token, 0},
@@ -888,6 +1237,14 @@ static ErlNifFunc nif_funcs[] = {
     {"auth_store_save", 3, nif_store_save, 0},
     {"auth_store_export", 1, nif_store_export, 0},
     {"auth_store_import", 2, nif_store_import, 0},
+    {"auth_store_superuser", 1, nif_store_is_superuser, 0},
+    {"auth_store_export_cookie", 2, nif_store_export_cookie, 0},
+    {"auth_store_load_cookie", 3, nif_store_load_cookie, 0},
+    {"auth_store_subscribe", 3, nif_store_subscribe, 0},
+    {"auth_store_unsubscribe", 2, nif_store_unsubscribe, 0},
+    {"auth_store_listeners", 1, nif_store_listeners, 0},
+    {"client_fork", 2, nif_client_fork, 0},
+    {"filter", 2, nif_filter, 0},
 };
 
 ERL_NIF_INIT(Elixir.Bosbase.Native, nif_funcs, load, NULL, upgrade, unload)

@@ -18,6 +18,51 @@ defmodule Bosbase do
     end
   end
 
+  @doc """
+  Fills the `{:name}` placeholders of a filter expression with `params` (a map with atom
+  or string keys), quoted by the core so that hostile input stays a literal: strings are
+  single-quoted with `'` escaped, numbers, booleans and `nil` (`null`) are bare, lists and
+  maps become quoted JSON, and `DateTime`, `NaiveDateTime` and `Date` values become
+  PocketBase's date strings (`"2024-01-02 03:04:05.000Z"`, UTC). Returns `{:ok, filter}`,
+  or `{:error, %Bosbase.ClientResponseError{kind: "invalid_argument"}}` — e.g. for a
+  string ending in a backslash, which PocketBase's filter syntax cannot express.
+
+      {:ok, f} = Bosbase.filter("title ~ {:q} && created > {:since}", %{q: q, since: since})
+      Bosbase.RecordService.get_list(posts, 1, 20, query: %{"filter" => f})
+  """
+  @spec filter(String.t(), map()) :: {:ok, String.t()} | {:error, Bosbase.ClientResponseError.t()}
+  def filter(expr, params) when is_map(params) do
+    with {:ok, expr} <- Bosbase.Call.string(expr, "filter expression"),
+         {:ok, json} <- Bosbase.JSON.encode(filter_params(params), "filter params") do
+      case Bosbase.Native.filter(expr, json) do
+        {:ok, filter} when is_binary(filter) -> {:ok, filter}
+        error -> Bosbase.Call.result(error)
+      end
+    end
+  end
+
+  def filter(_expr, params),
+    do:
+      Bosbase.Call.invalid(
+        "expected filter params to be a map, got #{Bosbase.Call.type_name(params)}"
+      )
+
+  defp filter_params(params) do
+    Map.new(params, fn {key, value} -> {to_string(key), filter_value(value)} end)
+  end
+
+  defp filter_value(%DateTime{} = dt),
+    do: dt |> DateTime.shift_zone!("Etc/UTC") |> DateTime.to_naive() |> filter_value()
+
+  defp filter_value(%NaiveDateTime{} = dt) do
+    {micro, _} = dt.microsecond
+    ms = dt |> Map.put(:microsecond, {div(micro, 1000) * 1000, 3}) |> NaiveDateTime.to_iso8601()
+    String.replace(ms, "T", " ") <> "Z"
+  end
+
+  defp filter_value(%Date{} = d), do: Date.to_iso8601(d) <> " 00:00:00.000Z"
+  defp filter_value(value), do: value
+
   @doc "The native core's version."
   @spec version() :: String.t()
   def version, do: List.to_string(Bosbase.Native.version())

@@ -12,14 +12,23 @@ defmodule Bosbase.DevServer do
   @start_timeout :timer.minutes(10)
 
   def start! do
-    launcher = Path.join(@root, "scripts/devserver")
+    # The launcher runs under a small bash guard that also stops it when this VM goes away
+    # without running after_suite (a test file that fails to compile, a crash): the port's
+    # stdin then reaches EOF. SIGTERM (stop/1) stops it the same way, waiting for its clean-up.
+    guard = """
+    "$0" --build --demo & pid=$!
+    trap 'kill -TERM $pid 2>/dev/null; wait $pid; exit' TERM
+    read -r _ || true
+    kill -TERM $pid 2>/dev/null
+    wait $pid
+    """
 
     port =
-      Port.open({:spawn_executable, launcher}, [
+      Port.open({:spawn_executable, System.find_executable("bash")}, [
         :binary,
         :exit_status,
         {:line, 4096},
-        args: ["--build", "--demo"],
+        args: ["-c", guard, Path.join(@root, "scripts/devserver")],
         cd: @root,
         env: [{~c"BOSBASE_URL", false}]
       ])

@@ -36,9 +36,20 @@ defmodule Bosbase.Call do
   @doc """
   Runs operation `op` (a name of the operation table, e.g. `"records.authWithToken"`) on
   `target` — a `%Bosbase.Client{}`, or a `%Bosbase.RecordService{}`, which adds its
-  collection as the `"collection"` argument — with the named `args` (strings, integers,
-  or `nil` for the row's default) and per-call `opts`. An `{:error, _}` given as
-  `target` is returned unchanged.
+  collection as the `"collection"` argument — with the named `args` (strings, numbers,
+  booleans, maps, lists, or `nil` for the row's default) and per-call `opts`. An
+  `{:error, _}` given as `target` is returned unchanged.
+
+  `opts` may carry `:files`, a list of file parts sent with the call as
+  `multipart/form-data` (for `records.create`, `records.update`, `backups.upload`):
+
+    * `{:file, field, path}` or `{:file, field, path, filename: name, content_type: type}`
+      — streamed from disk when the call runs, never read whole into memory;
+    * `{:bytes, field, filename, binary}` or
+      `{:bytes, field, filename, binary, content_type: type}` — from memory.
+
+  The content type defaults to the filename's extension's, else
+  `application/octet-stream`.
   """
   @spec run(Client.t() | RecordService.t() | error, String.t(), map(), opts) :: result
   def run(target, op, args, opts) do
@@ -46,9 +57,134 @@ defmodule Bosbase.Call do
          {:ok, ref} <- ref(client),
          :ok <- check_args(args),
          {:ok, args_json} <- Bosbase.JSON.encode(args, "arguments"),
+         {:ok, parts, opts} <- take_files(opts),
          {:ok, options} <- options_json(opts, false) do
-      ref |> Native.call_start(op, args_json, options) |> await(wait_ms(client, opts))
+      ref |> start(op, args_json, options, parts) |> await(wait_ms(client, opts))
     end
+  end
+
+  @doc """
+  Like `run/4` for an operation whose answer is a login (`{token, record}`, e.g.
+  `records.impersonate`): returns a new `%Bosbase.Client{}` with the settings of the
+  target's client (connections shared) and an auth store of its own holding that login,
+  while the target's client keeps its own. The new client is closed and freed like any
+  other (`Bosbase.Client.close/1`, or when it is garbage collected).
+  """
+  @spec run_new_client(Client.t() | RecordService.t() | error, String.t(), map(), opts) ::
+          {:ok, Client.t()} | error
+  def run_new_client(target, op, args, opts) do
+    with {:ok, client, _} <- target(target, args),
+         {:ok, ref} <- ref(client),
+         {:ok, auth} <- run(target, op, args, opts),
+         {:ok, json} <- Bosbase.JSON.encode(auth, "auth"),
+         {:ok, new_ref} <- fork(ref, json) do
+      {:ok, %Client{client | ref: new_ref}}
+    end
+  end
+
+  defp fork(ref, json) do
+    case Native.client_fork(ref, json) do
+      {:ok, new_ref} when is_reference(new_ref) -> {:ok, new_ref}
+      error -> result(error)
+    end
+  end
+
+  defp start(ref, op, args_json, options, []), do: Native.call_start(ref, op, args_json, options)
+
+  defp start(ref, op, args_json, options, parts),
+    do: Native.call_start_files(ref, op, args_json, options, parts)
+
+  # Splits `:files` off the options and turns each part into the NIF's tuple.
+  defp take_files(opts) when is_map(opts) or is_list(opts) do
+    {files, rest} =
+      Enum.split_with(opts, fn
+        {key, _} -> key in [:files, "files"]
+        _ -> false
+      end)
+
+    rest = if is_map(opts), do: Map.new(rest), else: rest
+
+    case files do
+      [] ->
+        {:ok, [], rest}
+
+      [{_, parts}] when is_list(parts) ->
+        with {:ok, parts} <- parts(parts), do: {:ok, parts, rest}
+
+      [{_, _}] ->
+        invalid("expected :files to be a list of file parts")
+
+      _ ->
+        invalid("option :files is given more than once")
+    end
+  end
+
+  defp take_files(opts), do: {:ok, [], opts}
+
+  defp parts(parts) do
+    Enum.reduce_while(parts, {:ok, []}, fn part, {:ok, acc} ->
+      case part(part) do
+        {:ok, p} -> {:cont, {:ok, [p | acc]}}
+        error -> {:halt, error}
+      end
+    end)
+    |> case do
+      {:ok, acc} -> {:ok, Enum.reverse(acc)}
+      error -> error
+    end
+  end
+
+  defp part({:file, field, path}), do: part({:file, field, path, []})
+
+  defp part({:file, field, path, popts}) when is_list(popts) do
+    with {:ok, field} <- string(field, "file field"),
+         {:ok, path} <- string(path, "file path (for field #{field})"),
+         {:ok, filename, content_type} <- part_opts(popts, [:filename, :content_type], field) do
+      {:ok, {:path, field, path, filename, content_type}}
+    end
+  end
+
+  defp part({:bytes, field, filename, data}), do: part({:bytes, field, filename, data, []})
+
+  defp part({:bytes, field, filename, data, popts}) when is_list(popts) do
+    with {:ok, field} <- string(field, "file field"),
+         {:ok, filename} <- string(filename, "filename (for field #{field})"),
+         :ok <- bytes(data, field),
+         {:ok, nil, content_type} <- part_opts(popts, [:content_type], field) do
+      {:ok, {:bytes, field, filename, content_type, data}}
+    end
+  end
+
+  defp part(other) do
+    invalid(
+      "expected a file part {:file, field, path[, opts]} or " <>
+        "{:bytes, field, filename, binary[, opts]}, got #{type_name(other)}"
+    )
+  end
+
+  defp bytes(data, _field) when is_binary(data), do: :ok
+
+  defp bytes(data, field),
+    do: invalid("expected the bytes for field #{field} to be a binary, got #{type_name(data)}")
+
+  defp part_opts(popts, allowed, field) do
+    Enum.reduce_while(popts, {:ok, nil, nil}, fn
+      {key, value}, {:ok, filename, content_type} ->
+        cond do
+          key not in allowed ->
+            {:halt, invalid("unknown file part option #{inspect(key)} (for field #{field})")}
+
+          true ->
+            case string(value, "file part option #{key} (for field #{field})") do
+              {:ok, v} when key == :filename -> {:cont, {:ok, v, content_type}}
+              {:ok, v} -> {:cont, {:ok, filename, v}}
+              error -> {:halt, error}
+            end
+        end
+
+      _other, _acc ->
+        {:halt, invalid("expected file part options to be a keyword list (for field #{field})")}
+    end)
   end
 
   @doc """
@@ -72,11 +208,14 @@ defmodule Bosbase.Call do
   defp target({:error, %ClientResponseError{}} = error, _args), do: error
   defp target(client, args), do: {:ok, client, args}
 
-  # Strings (no NUL bytes, like every string this binding passes on), integers, or nil
-  # (the row's default; a required argument is then reported missing by the core).
+  # Strings (no NUL bytes, like every string this binding passes on), numbers, booleans,
+  # maps and lists (checked by the JSON encoder), or nil (the row's default; a required
+  # argument is then reported missing by the core).
   defp check_args(args) do
     Enum.reduce_while(args, :ok, fn
-      {_name, value}, :ok when is_integer(value) or is_nil(value) ->
+      {_name, value}, :ok
+      when is_number(value) or is_boolean(value) or is_nil(value) or is_list(value) or
+             (is_map(value) and not is_struct(value)) ->
         {:cont, :ok}
 
       {name, value}, :ok when is_binary(value) ->
@@ -86,7 +225,7 @@ defmodule Bosbase.Call do
         end
 
       {name, value}, :ok ->
-        {:halt, invalid("expected #{name} to be a string or an integer, got #{type_name(value)}")}
+        {:halt, invalid("expected #{name} to be a JSON value, got #{type_name(value)}")}
     end)
   end
 
@@ -130,6 +269,10 @@ defmodule Bosbase.Call do
     "headers" => "headers",
     "expand" => "expand",
     "fields" => "fields",
+    "filter" => "filter",
+    "sort" => "sort",
+    "skip_total" => "skipTotal",
+    "skipTotal" => "skipTotal",
     "mfa_id" => "mfaId",
     "mfaId" => "mfaId",
     "timeout" => "timeoutMs"

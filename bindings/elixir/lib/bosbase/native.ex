@@ -40,6 +40,14 @@ defmodule Bosbase.Native do
   @spec call_start(ref, binary(), binary(), binary() | nil) :: {:ok, ref, reference()} | reply
   def call_start(_ref, _op, _args_json, _options), do: :erlang.nif_error(:not_loaded)
 
+  # As call_start, with file parts ({:bytes, field, filename, content_type | nil, binary} or
+  # {:path, field, path, filename | nil, content_type | nil}) through
+  # bosbase_call_async_with_files; large bytes parts are copied on a dirty CPU scheduler.
+  @spec call_start_files(ref, binary(), binary(), binary() | nil, [tuple()]) ::
+          {:ok, ref, reference()} | reply
+  def call_start_files(_ref, _op, _args_json, _options, _parts),
+    do: :erlang.nif_error(:not_loaded)
+
   @spec send_start(ref, binary() | nil, binary(), binary() | nil) ::
           {:ok, ref, reference()} | reply
   def send_start(_ref, _collection, _path, _options), do: :erlang.nif_error(:not_loaded)
@@ -65,4 +73,28 @@ defmodule Bosbase.Native do
   def auth_store_export(_ref), do: :erlang.nif_error(:not_loaded)
   @spec auth_store_import(ref, binary()) :: reply
   def auth_store_import(_ref, _json), do: :erlang.nif_error(:not_loaded)
+  @spec auth_store_superuser(ref) :: {:ok, boolean()} | reply
+  def auth_store_superuser(_ref), do: :erlang.nif_error(:not_loaded)
+  @spec auth_store_export_cookie(ref, binary() | nil) :: reply
+  def auth_store_export_cookie(_ref, _options_json), do: :erlang.nif_error(:not_loaded)
+  @spec auth_store_load_cookie(ref, binary(), binary() | nil) :: reply
+  def auth_store_load_cookie(_ref, _header, _key), do: :erlang.nif_error(:not_loaded)
+
+  # Change listeners: the core's callback sends {:bosbase_auth_change_raw, tag, seq, token,
+  # record_json} to the relay pid (Bosbase.AuthStore.subscribe/2); unsubscribe removes it
+  # from the core (no callback runs once it returns) and gives the relay's pid back.
+  @spec auth_store_subscribe(ref, pid(), reference()) :: :ok | reply
+  def auth_store_subscribe(_ref, _relay, _tag), do: :erlang.nif_error(:not_loaded)
+  @spec auth_store_unsubscribe(ref, reference()) :: {:ok, pid()} | {:error, :not_found | :badarg}
+  def auth_store_unsubscribe(_ref, _tag), do: :erlang.nif_error(:not_loaded)
+
+  # Subscriptions of this client still registered in the core (a debugging aid for tests).
+  @spec auth_store_listeners(ref) :: non_neg_integer() | {:error, :badarg}
+  def auth_store_listeners(_ref), do: :erlang.nif_error(:not_loaded)
+
+  # In memory (microseconds): a client with ref's settings and its own auth store.
+  @spec client_fork(ref, binary() | nil) :: {:ok, ref} | reply
+  def client_fork(_ref, _auth_json), do: :erlang.nif_error(:not_loaded)
+  @spec filter(binary(), binary()) :: reply
+  def filter(_expr, _params_json), do: :erlang.nif_error(:not_loaded)
 end

@@ -99,9 +99,25 @@ defmodule Bosbase.Operations do
 
       Operation `records.authWithOAuth2Code` (`POST /api/collections/{collection}/auth-with-oauth2`). `create_data` defaults to `%{}`. `opts` as for `Bosbase.RecordService`.
       """
-      @spec auth_with_oauth2_code(t(), String.t(), String.t(), String.t(), String.t(), map(), Bosbase.Call.opts()) ::
+      @spec auth_with_oauth2_code(
+              t(),
+              String.t(),
+              String.t(),
+              String.t(),
+              String.t(),
+              map(),
+              Bosbase.Call.opts()
+            ) ::
               Bosbase.Call.result()
-      def auth_with_oauth2_code(service, provider, code, code_verifier, redirect_url, create_data \\ %{}, opts \\ []) do
+      def auth_with_oauth2_code(
+            service,
+            provider,
+            code,
+            code_verifier,
+            redirect_url,
+            create_data \\ %{},
+            opts \\ []
+          ) do
         args = %{
           "provider" => provider,
           "code" => code,
@@ -128,11 +144,12 @@ defmodule Bosbase.Operations do
 
       Operation `records.impersonate` (`POST /api/collections/{collection}/impersonate/{id}`). `duration` defaults to `0`. `opts` as for `Bosbase.RecordService`.
       """
-      @spec impersonate(t(), String.t(), integer(), Bosbase.Call.opts()) :: Bosbase.Call.result()
+      @spec impersonate(t(), String.t(), integer(), Bosbase.Call.opts()) ::
+              {:ok, Bosbase.Client.t()} | Bosbase.Call.error()
       def impersonate(service, id, duration \\ 0, opts \\ []) do
         args = %{"id" => id, "duration" => duration}
 
-        Bosbase.Call.run(service, "records.impersonate", args, opts)
+        Bosbase.Call.run_new_client(service, "records.impersonate", args, opts)
       end
 
       @doc """
@@ -179,7 +196,13 @@ defmodule Bosbase.Operations do
 
       Operation `records.confirmPasswordReset` (`POST /api/collections/{collection}/confirm-password-reset`). `opts` as for `Bosbase.RecordService`.
       """
-      @spec confirm_password_reset(t(), String.t(), String.t(), String.t(), Bosbase.Call.opts()) ::
+      @spec confirm_password_reset(
+              t(),
+              String.t(),
+              String.t(),
+              String.t(),
+              Bosbase.Call.opts()
+            ) ::
               {:ok, true} | Bosbase.Call.error()
       def confirm_password_reset(service, token, password, password_confirm, opts \\ []) do
         args = %{"token" => token, "password" => password, "passwordConfirm" => password_confirm}
@@ -358,9 +381,25 @@ defmodule Bosbase.Files do
 
   Operation `files.getURL` (`GET /api/files`). `thumb` defaults to `""`, `download` defaults to `false`, `token` defaults to `""`. `opts` as for `Bosbase.RecordService`.
   """
-  @spec get_url(Bosbase.Client.t(), map(), String.t(), String.t(), boolean(), String.t(), Bosbase.Call.opts()) ::
+  @spec get_url(
+          Bosbase.Client.t(),
+          map(),
+          String.t(),
+          String.t(),
+          boolean(),
+          String.t(),
+          Bosbase.Call.opts()
+        ) ::
           {:ok, String.t()} | Bosbase.Call.error()
-  def get_url(client, record, filename, thumb \\ "", download \\ false, token \\ "", opts \\ []) do
+  def get_url(
+        client,
+        record,
+        filename,
+        thumb \\ "",
+        download \\ false,
+        token \\ "",
+        opts \\ []
+      ) do
     args = %{
       "record" => record,
       "filename" => filename,
@@ -650,9 +689,25 @@ defmodule Bosbase.Settings do
 
   Operation `settings.generateAppleClientSecret` (`POST /api/settings/apple/generate-client-secret`). `opts` as for `Bosbase.RecordService`.
   """
-  @spec generate_apple_client_secret(Bosbase.Client.t(), String.t(), String.t(), String.t(), String.t(), integer(), Bosbase.Call.opts()) ::
+  @spec generate_apple_client_secret(
+          Bosbase.Client.t(),
+          String.t(),
+          String.t(),
+          String.t(),
+          String.t(),
+          integer(),
+          Bosbase.Call.opts()
+        ) ::
           Bosbase.Call.result()
-  def generate_apple_client_secret(client, client_id, team_id, key_id, private_key, duration, opts \\ []) do
+  def generate_apple_client_secret(
+        client,
+        client_id,
+        team_id,
+        key_id,
+        private_key,
+        duration,
+        opts \\ []
+      ) do
     args = %{
       "clientId" => client_id,
       "teamId" => team_id,

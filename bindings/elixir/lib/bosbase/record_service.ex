@@ -7,8 +7,11 @@ defmodule Bosbase.RecordService do
   wrong type (`kind: "invalid_argument"`) and a closed client (`kind: "closed"`); an
   `{:error, _}` given in place of the service is returned unchanged. `opts` is a map or
   keyword list with any of `:body` (extra body fields), `:query`, `:headers`, `:expand`,
-  `:fields`, `:mfa_id` (finishes an MFA login) and `:timeout` (milliseconds, this call's
-  deadline instead of the client's).
+  `:fields`, `:filter` (build it with `Bosbase.filter/2`), `:sort` (`"-created,title"`),
+  `:skip_total` (list pages without counting), `:mfa_id` (finishes an MFA login),
+  `:timeout` (milliseconds, this call's deadline instead of the client's) and `:files`
+  (file parts sent as multipart, see `Bosbase.Call.run/4`:
+  `files: [{:bytes, "attachment", "a.txt", "hi"}, {:file, "attachment", "/tmp/b.png"}]`).
 
   The per-operation functions (`auth_with_token/3`, `bind_custom_token/5`, ...) are
   generated from the core's operation table (`lib/bosbase/operations.ex`, `make generate`)

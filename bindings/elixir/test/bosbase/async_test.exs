@@ -168,6 +168,47 @@ defmodule Bosbase.AsyncTest do
            "every call ends at its deadline: #{inspect(Enum.uniq(results))}"
   end
 
+  test "calls with file parts hold no scheduler, end at their deadline, and killed ones are cancelled" do
+    base = base_calls()
+    url = server(&silent/2)
+    pb = Client.new(url, timeout: 3_000, pool_size: 32)
+    posts = Client.collection(pb, "posts")
+    # Over the inline limit: copied into the core on a dirty CPU scheduler.
+    big = :crypto.strong_rand_bytes(4_000_000)
+    path = Path.expand("../../mix.exs", __DIR__)
+    files = [{:bytes, "attachment", "big.bin", big}, {:file, "doc", path}]
+
+    sleeper =
+      start_probe(fn ->
+        t0 = System.monotonic_time(:millisecond)
+        Process.sleep(10)
+        ms_since(t0) - 10
+      end)
+
+    calls =
+      for i <- 1..10,
+          do:
+            Task.async(fn -> RecordService.create(posts, %{"title" => "t#{i}"}, files: files) end)
+
+    callers =
+      for i <- 1..10,
+          do: spawn(fn -> RecordService.create(posts, %{"title" => "k#{i}"}, files: files) end)
+
+    await_messages(:request, 20, 5_000)
+    Process.sleep(500)
+    {ticks, worst} = stop_probe(sleeper)
+    IO.puts("\n  20 pending uploads of 4 MB: #{ticks} timer ticks (latest #{worst} ms late)")
+    assert worst < @max_late_ms, "the timer woke #{worst} ms late"
+
+    Enum.each(callers, &Process.exit(&1, :kill))
+    results = Task.await_many(calls, 10_000)
+
+    assert Enum.all?(results, &match?({:error, %{kind: "timeout"}}, &1)),
+           "every call ends at its deadline: #{inspect(Enum.uniq(results))}"
+
+    assert settled_calls(base), "live calls: #{Bosbase.live_calls()}, expected #{base}"
+  end
+
   test "killed callers leak nothing, and their cancelled logins never reach the auth store" do
     base = base_calls()
     clients = Bosbase.live_clients()
