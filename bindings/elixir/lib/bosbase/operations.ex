@@ -336,9 +336,25 @@ defmodule Bosbase.Operations do
 
       Operation `records.vectorSearch` (`POST /api/collections/{collection}/records/search`). `limit` defaults to `20`, `distance` defaults to `""`, `filter` defaults to `""`. `opts` as for `Bosbase.RecordService`.
       """
-      @spec vector_search(t(), String.t(), list(), integer(), String.t(), String.t(), Bosbase.Call.opts()) ::
+      @spec vector_search(
+              t(),
+              String.t(),
+              list(),
+              integer(),
+              String.t(),
+              String.t(),
+              Bosbase.Call.opts()
+            ) ::
               Bosbase.Call.result()
-      def vector_search(service, field, query_vector, limit \\ 20, distance \\ "", filter \\ "", opts \\ []) do
+      def vector_search(
+            service,
+            field,
+            query_vector,
+            limit \\ 20,
+            distance \\ "",
+            filter \\ "",
+            opts \\ []
+          ) do
         args = %{
           "field" => field,
           "queryVector" => query_vector,
@@ -895,7 +911,13 @@ defmodule Bosbase.Vectors do
 
   Operation `vectors.createCollection` (`POST /api/vectors/collections/{name}`). `dimension` defaults to `384`, `distance` defaults to `"cosine"`. `opts` as for `Bosbase.RecordService`.
   """
-  @spec create_collection(Bosbase.Client.t(), String.t(), integer(), String.t(), Bosbase.Call.opts()) ::
+  @spec create_collection(
+          Bosbase.Client.t(),
+          String.t(),
+          integer(),
+          String.t(),
+          Bosbase.Call.opts()
+        ) ::
           {:ok, true} | Bosbase.Call.error()
   def create_collection(client, name, dimension \\ 384, distance \\ "cosine", opts \\ []) do
     args = %{"name" => name, "dimension" => dimension, "distance" => distance}
