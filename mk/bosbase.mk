@@ -26,7 +26,7 @@ bosbase-smoke:
 
 bosbase-rust:
 	$(BOSBASE_SERVER) cargo test --test token_flow --test seeds --test filter --test operations \
-		--test auth_methods --test records --test admin --test bosbase_pubsub
+		--test auth_methods --test records --test admin --test bosbase_pubsub --test bosbase_services
 
 # The C ABI tests built as c-test builds them (ASan/UBSan), plus the C and C++ examples.
 bosbase-c: core-release c-build cpp-build | $(C_BUILD)

@@ -139,7 +139,8 @@ func TestEveryOperationHasAGoMethod(t *testing.T) {
 			want++
 		}
 		var service reflect.Value
-		if len(op.Args) > 0 && op.Args[0].Name == "collection" && op.Args[0].In == "path" {
+		// Record-service methods: the records.* rows (their first argument is the collection).
+		if group == "records" && len(op.Args) > 0 && op.Args[0].Name == "collection" && op.Args[0].In == "path" {
 			service = reflect.ValueOf(c.Collection("users"))
 			want--
 		} else {
