@@ -5,7 +5,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"testing"
@@ -21,30 +20,7 @@ func withCountAndMailbox(app *tests.TestApp) {
 
 func (s *testServer) get(path string, headers ...string) response {
 	s.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.url+path, nil)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	r := response{status: res.StatusCode, raw: raw}
-	// Arrays (the mailbox) stay in raw; objects are decoded as post does.
-	if len(raw) > 0 && raw[0] == '{' {
-		if err := json.Unmarshal(raw, &r.body); err != nil {
-			s.t.Fatalf("GET %s: non-JSON response %q", path, raw)
-		}
-	}
-	return r
+	return s.do(http.MethodGet, path, nil, headers...)
 }
 
 // login signs in with a password and returns the token.

@@ -98,11 +98,20 @@ func (s *testServer) post(path string, body any, headers ...string) response {
 		}
 	}
 
-	req, err := http.NewRequest(http.MethodPost, s.url+path, bytes.NewReader(payload))
+	return s.do(http.MethodPost, path, payload, append([]string{"Content-Type", "application/json"}, headers...)...)
+}
+
+// do sends one request and decodes a JSON object answer into body (other answers stay in raw).
+func (s *testServer) do(method, path string, payload []byte, headers ...string) response {
+	s.t.Helper()
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequest(method, s.url+path, body)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
@@ -118,10 +127,12 @@ func (s *testServer) post(path string, body any, headers ...string) response {
 		s.t.Fatal(err)
 	}
 	r := response{status: res.StatusCode, raw: raw}
-	if len(raw) > 0 {
+	if len(raw) > 0 && raw[0] == '{' {
 		if err := json.Unmarshal(raw, &r.body); err != nil {
-			s.t.Fatalf("POST %s: non-JSON response %q", path, raw)
+			s.t.Fatalf("%s %s: non-JSON response %q", method, path, raw)
 		}
+	} else if len(raw) > 0 && raw[0] != '[' {
+		s.t.Fatalf("%s %s: non-JSON response %q", method, path, raw)
 	}
 	return r
 }

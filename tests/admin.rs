@@ -142,7 +142,7 @@ fn backups_create_list_download_upload_delete() {
     let url = pb.backups().get_download_url(&name, file_token.as_str().unwrap(), opts()).wait().unwrap();
     let url = url.as_str().unwrap();
     assert!(url.contains(&format!("/api/backups/{name}?token=")), "{url}");
-    let zip = download(url);
+    let zip = common::raw_get(url);
     assert!(zip.starts_with(b"PK"), "a zip archive");
 
     let copy = format!("copy-{name}");
@@ -157,20 +157,6 @@ fn backups_create_list_download_upload_delete() {
         assert_eq!(pb.backups().delete(key, opts()).wait().unwrap(), json!(true));
     }
     assert_eq!(pb.backups().delete(&name, opts()).wait().unwrap_err().status(), 400);
-}
-
-/// A plain GET of a download URL (a zip, not JSON).
-fn download(url: &str) -> Vec<u8> {
-    use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_once('/').unwrap();
-    let mut s = std::net::TcpStream::connect(host).unwrap();
-    write!(s, "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).unwrap();
-    let split = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    assert!(out.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&out[..split]));
-    out[split + 4..].to_vec()
 }
 
 #[test]

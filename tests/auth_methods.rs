@@ -149,12 +149,7 @@ fn impersonate_returns_a_new_client_signed_in_as_the_user() {
 #[test]
 fn verification_flow_marks_the_stored_record_verified() {
     let admin = admin();
-    let (email, password, _) = new_user(&admin);
-    let pb = client();
-    pb.collection("users")
-        .auth_with_password(&email, &password, Default::default(), Default::default(), None)
-        .wait()
-        .unwrap();
+    let (pb, email, _, _) = common::signed_in_new_user(&admin);
     assert_eq!(pb.auth_store().record()["verified"], false);
     assert_eq!(pb.collection("users").request_verification(&email, opts()).wait().unwrap(), true);
     let err = pb.collection("users").confirm_verification("bogus", opts()).wait().unwrap_err();
@@ -192,12 +187,7 @@ fn password_reset_flow_changes_the_password() {
 #[test]
 fn email_change_flow_clears_the_stored_login() {
     let admin = admin();
-    let (email, password, _) = new_user(&admin);
-    let pb = client();
-    pb.collection("users")
-        .auth_with_password(&email, &password, Default::default(), Default::default(), None)
-        .wait()
-        .unwrap();
+    let (pb, email, password, _) = common::signed_in_new_user(&admin);
     let new_email = format!("new-{email}");
     let err = client().collection("users").request_email_change("x@example.com", opts()).wait().unwrap_err();
     assert_eq!(err.status(), 401, "signed in only");

@@ -14,12 +14,7 @@ fn opts() -> SendOptions {
 
 /// A client signed in as a fresh account, and that account's id.
 fn signed_in() -> (BosBase, String) {
-    let (email, password, id) = new_user(&admin());
-    let pb = client();
-    pb.collection("users")
-        .auth_with_password(&email, &password, Default::default(), Default::default(), None)
-        .wait()
-        .unwrap();
+    let (pb, _, _, id) = common::signed_in_new_user(&admin());
     (pb, id)
 }
 
@@ -119,7 +114,7 @@ fn files_from_bytes_and_path_round_trip_through_get_url() {
     let url = pb.files().get_url(post.clone(), &name, "", false, "", opts()).wait().unwrap();
     let url = url.as_str().unwrap();
     assert!(url.contains("/api/files/") && url.ends_with(&name), "{url}");
-    assert_eq!(raw_get(url), bytes);
+    assert_eq!(common::raw_get(url), bytes);
 
     // A path part, streamed from disk, replacing the file in an update.
     let path = std::env::temp_dir().join(format!("bosbase-upload-{}.txt", std::process::id()));
@@ -132,7 +127,7 @@ fn files_from_bytes_and_path_round_trip_through_get_url() {
     let name = updated["attachment"].as_str().unwrap();
     let url = pb.files().get_url(updated.clone(), name, "", true, "", opts()).wait().unwrap();
     assert!(url.as_str().unwrap().ends_with("?download=1"));
-    assert_eq!(raw_get(url.as_str().unwrap()), b"hello from a path");
+    assert_eq!(common::raw_get(url.as_str().unwrap()), b"hello from a path");
 
     let token = pb.files().get_token(opts()).wait().unwrap();
     assert!(token.as_str().is_some_and(|t| t.len() > 20));
@@ -142,22 +137,6 @@ fn files_from_bytes_and_path_round_trip_through_get_url() {
     assert_eq!(err.kind(), ErrorKind::InvalidArgument, "a GET carries no files");
     let err = client().files().get_token(opts()).wait().unwrap_err();
     assert_eq!(err.status(), 401, "guests get no file token");
-}
-
-/// A minimal HTTP/1.1 GET of a file URL, as a browser would (the SDK decodes JSON answers;
-/// a file is not JSON).
-fn raw_get(url: &str) -> Vec<u8> {
-    use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_once('/').unwrap();
-    let mut s = std::net::TcpStream::connect(host).unwrap();
-    write!(s, "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).unwrap();
-    let split = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&out[..split]).to_string();
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    out[split + 4..].to_vec()
 }
 
 #[test]

@@ -75,3 +75,29 @@ pub fn last_mail(admin: &BosBase, to: &str, kind: &str) -> serde_json::Value {
     let mails = mailbox(admin, to).expect("this server has no mailbox");
     mails.iter().rev().find(|m| m["kind"] == kind).unwrap_or_else(|| panic!("no {kind} mail to {to}"))["meta"].clone()
 }
+
+/// A client signed in as a fresh throw-away account: (client, email, password, id).
+pub fn signed_in_new_user(admin: &BosBase) -> (BosBase, String, String, String) {
+    let (email, password, id) = new_user(admin);
+    let pb = client();
+    pb.collection("users")
+        .auth_with_password(&email, &password, Default::default(), Default::default(), None)
+        .wait()
+        .unwrap();
+    (pb, email, password, id)
+}
+
+/// A minimal HTTP/1.1 GET of a file or download URL, as a browser would fetch it (the SDK
+/// decodes JSON answers; a file is not JSON). Panics unless the answer is 200.
+pub fn raw_get(url: &str) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(s, "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    let split = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    assert!(out.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&out[..split]));
+    out[split + 4..].to_vec()
+}

@@ -990,38 +990,31 @@ CALL_NIF(nif_store_import, 0, do_store_import)
 CALL_NIF(nif_store_export_cookie, 1, do_store_export_cookie) /* (ref, options_json | nil) */
 CALL_NIF(nif_store_load_cookie, 1, do_store_load_cookie)     /* (ref, header, key | nil) */
 
-/* {ok, Bool}; a closed client has no valid login, as the core says false for NULL. */
-static ERL_NIF_TERM nif_store_is_valid(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
-    nif_client *res = get_client(env, argv[0]);
-    BosbaseClient *client;
-    bool valid;
-    (void)argc;
-
-    if (res == NULL)
-        return badarg_reply(env);
-    client = acquire(res);
-    if (client == NULL)
-        return closed_reply(env);
-    valid = bosbase_auth_store_is_valid(client);
-    release(res);
-    return ok_tuple(env, valid ? atom_true : atom_false);
-}
-
-/* {ok, Bool}: the store holds a superuser's token. */
-static ERL_NIF_TERM nif_store_is_superuser(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
-    nif_client *res = get_client(env, argv[0]);
+/* {ok, Bool} from one of the auth store's yes/no questions. A closed client has no valid
+ * login and no superuser, as the core says false for NULL. */
+static ERL_NIF_TERM store_bool(ErlNifEnv *env, ERL_NIF_TERM ref, bool (*question)(const BosbaseClient *)) {
+    nif_client *res = get_client(env, ref);
     BosbaseClient *client;
     bool yes;
-    (void)argc;
 
     if (res == NULL)
         return badarg_reply(env);
     client = acquire(res);
     if (client == NULL)
         return closed_reply(env);
-    yes = bosbase_auth_store_is_superuser(client);
+    yes = question(client);
     release(res);
     return ok_tuple(env, yes ? atom_true : atom_false);
+}
+
+static ERL_NIF_TERM nif_store_is_valid(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    (void)argc;
+    return store_bool(env, argv[0], bosbase_auth_store_is_valid);
+}
+
+static ERL_NIF_TERM nif_store_is_superuser(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    (void)argc;
+    return store_bool(env, argv[0], bosbase_auth_store_is_superuser);
 }
 
 /* filter(Expr, ParamsJson) -> {ok, Filter} | {error, Status, ErrorJson}: bosbase_filter. */

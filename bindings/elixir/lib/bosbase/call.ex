@@ -121,18 +121,7 @@ defmodule Bosbase.Call do
 
   defp take_files(opts), do: {:ok, [], opts}
 
-  defp parts(parts) do
-    Enum.reduce_while(parts, {:ok, []}, fn part, {:ok, acc} ->
-      case part(part) do
-        {:ok, p} -> {:cont, {:ok, [p | acc]}}
-        error -> {:halt, error}
-      end
-    end)
-    |> case do
-      {:ok, acc} -> {:ok, Enum.reverse(acc)}
-      error -> error
-    end
-  end
+  defp parts(parts), do: all_ok(parts, &part/1)
 
   defp part({:file, field, path}), do: part({:file, field, path, []})
 
@@ -306,10 +295,13 @@ defmodule Bosbase.Call do
   @doc false
   # Checks several `{value, name}` strings, all or the first error.
   @spec strings([{term(), String.t()}]) :: {:ok, [binary()]} | error
-  def strings(pairs) do
-    Enum.reduce_while(pairs, {:ok, []}, fn {value, name}, {:ok, acc} ->
-      case string(value, name) do
-        {:ok, s} -> {:cont, {:ok, [s | acc]}}
+  def strings(pairs), do: all_ok(pairs, fn {value, name} -> string(value, name) end)
+
+  # `{:ok, [f(x) values]}` when `f` gives `{:ok, _}` for every item, else its first error.
+  defp all_ok(items, f) do
+    Enum.reduce_while(items, {:ok, []}, fn item, {:ok, acc} ->
+      case f.(item) do
+        {:ok, v} -> {:cont, {:ok, [v | acc]}}
         error -> {:halt, error}
       end
     end)
