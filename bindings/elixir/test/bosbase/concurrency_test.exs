@@ -8,7 +8,9 @@ defmodule Bosbase.ConcurrencyTest do
   alias Bosbase.{Client, RecordService}
   import Bosbase.TestSupport
 
-  @max_late_ms 200
+  # A call holding a scheduler would stall the sleeper for its whole 2 s deadline; 600 ms tells
+  # that apart from a machine busy with other work.
+  @max_late_ms 600
 
   test "50 processes x 20 calls on one client, 0 errors, sleeper stays responsive" do
     pb = client()
