@@ -46,6 +46,7 @@ struct Inner {
     auth_store: AuthStore,
     gate: Arc<Gate>,
     pool: Pool,
+    realtime: crate::realtime::Realtime,
 }
 
 impl Drop for Inner {
@@ -219,6 +220,7 @@ impl ClientBuilder {
             .user_agent(user_agent)
             .max_redirects(0)
             .build();
+        let realtime = crate::realtime::Realtime::new(self.tls.clone(), user_agent, self.connect_timeout, self.timeout);
         let connector = TcpConnector::default().chain(TlsConnector::new(self.tls));
         let resolver = LiteralResolver::new(self.literal_resolver);
         let agent = match self.coalesce_writes {
@@ -236,6 +238,7 @@ impl ClientBuilder {
                 auth_store: AuthStore::default(),
                 gate: Arc::new(Gate::default()),
                 pool: Pool::new(self.pool_size),
+                realtime,
             }),
         }
     }
@@ -308,6 +311,7 @@ impl BosBase {
     /// from inside a call on this client (e.g. an auth-store listener) it does not wait
     /// for that call.
     pub fn close(&self) {
+        self.inner.realtime.close();
         self.inner.gate.close();
     }
 
@@ -315,6 +319,10 @@ impl BosBase {
     /// functions: after `bosbase_client_close` returns, nothing runs on the handle).
     pub(crate) fn hold(&self) -> crate::gate::InFlight<'_> {
         self.inner.gate.hold()
+    }
+
+    pub(crate) fn realtime_part(&self) -> &crate::realtime::Realtime {
+        &self.inner.realtime
     }
 
     /// True once [`close`](Self::close) was called.

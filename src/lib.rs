@@ -40,6 +40,7 @@ mod gate;
 mod jwt;
 pub mod operations;
 mod pool;
+mod realtime;
 mod record_service;
 mod request;
 mod services;
@@ -60,6 +61,10 @@ pub use client::{
 pub use error::{Error, ErrorKind, Result};
 pub use filter::filter;
 pub use pool::DEFAULT_POOL_SIZE;
+pub use realtime::{
+    ConnectionState, EventCallback, RealtimeEvent, RealtimeService, StateListener, StateListenerId, SubscribeOptions,
+    Subscription, QUEUE_CAPACITY,
+};
 pub use record_service::RecordService;
 pub use request::SendOptions;
 pub use services::*;
