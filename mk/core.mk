@@ -66,3 +66,9 @@ core-bench: core-release
 .PHONY: generate
 generate:
 	BOSBASE_BLESS=1 cargo test --quiet --test generated
+
+# The 6-minute idle-stream check of realtime (not part of `make test`): an idle stream must
+# outlive the client's call deadlines, survive the server's 5-minute idle close, and deliver.
+.PHONY: realtime-soak
+realtime-soak: devserver-build
+	scripts/devserver --demo -- cargo test --test realtime -- --ignored --nocapture soak_

@@ -58,6 +58,24 @@ pub(crate) struct Shared {
     /// Serialises subscription submissions so the last one sent carries the latest set.
     submit_lock: Mutex<()>,
     auth_listener: std::sync::Once,
+    /// Realtime threads of this client alive now (a test hook for leak checks).
+    pub(crate) live_threads: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Counts a realtime thread alive from its creation to its end.
+struct Alive(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Alive {
+    fn new(counter: &Arc<std::sync::atomic::AtomicUsize>) -> Self {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Alive(Arc::clone(counter))
+    }
+}
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -153,6 +171,7 @@ impl Realtime {
                 timeout,
                 submit_lock: Mutex::new(()),
                 auth_listener: std::sync::Once::new(),
+                live_threads: Arc::default(),
             }),
         }
     }
@@ -248,16 +267,19 @@ impl Shared {
         let spawn_error = |e: std::io::Error| {
             Error::new(ErrorKind::Network, "", format!("could not start a realtime thread: {}", e.kind()))
         };
-        let (shared, pb) = (Arc::clone(self), client.clone());
+        let (shared, pb, alive) = (Arc::clone(self), client.clone(), Alive::new(&self.live_threads));
         let reader = thread::Builder::new()
             .name("bosbase-realtime-sse".into())
-            .spawn(move || read_loop(&shared, &pb, id))
+            .spawn(move || {
+                let _alive = alive;
+                read_loop(&shared, &pb, id)
+            })
             .map_err(spawn_error)?;
-        let (shared, pb) = (Arc::clone(self), client.clone());
-        let dispatcher = match thread::Builder::new()
-            .name("bosbase-realtime-dispatch".into())
-            .spawn(move || dispatch_loop(&shared, &pb, id))
-        {
+        let (shared, pb, alive) = (Arc::clone(self), client.clone(), Alive::new(&self.live_threads));
+        let dispatcher = match thread::Builder::new().name("bosbase-realtime-dispatch".into()).spawn(move || {
+            let _alive = alive;
+            dispatch_loop(&shared, &pb, id)
+        }) {
             Ok(h) => h,
             Err(e) => {
                 st.stale.push(reader);

@@ -405,6 +405,12 @@ impl RealtimeService {
         self.inner().shared.remove(|_, t| t.starts_with(prefix))
     }
 
+    /// Realtime threads of this client alive now (a leak-check hook for tests and bindings).
+    #[doc(hidden)]
+    pub fn live_threads(&self) -> usize {
+        self.inner().shared.live_threads.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// True while the stream is open (a clientId is held).
     pub fn is_connected(&self) -> bool {
         self.inner().shared.is_connected()
