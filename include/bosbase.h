@@ -17,6 +17,10 @@
  *    "timeoutMs"); hosts that must not block run them on worker threads.
  *    bosbase_client_close() refuses new calls (BOSBASE_STATUS_CLOSED) and waits for
  *    running ones; bosbase_client_free() after it is always safe.
+ *  - Callbacks run on library threads: bosbase_call_async completions on the client's
+ *    worker-pool threads, realtime event and state callbacks on the client's realtime
+ *    dispatch thread (one per client, only while it has subscriptions). Each callback
+ *    typedef says what it may call; every removal function says when it stops for good.
  *  - No function unwinds or aborts: NULL, invalid UTF-8 and malformed JSON return
  *    BOSBASE_STATUS_INVALID_ARGUMENT; an internal bug returns BOSBASE_STATUS_PANIC.
  *  - `options_json` (always optional, NULL = none) is

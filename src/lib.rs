@@ -62,8 +62,8 @@ pub use error::{Error, ErrorKind, Result};
 pub use filter::filter;
 pub use pool::DEFAULT_POOL_SIZE;
 pub use realtime::{
-    ConnectionState, EventCallback, RealtimeEvent, RealtimeService, StateListener, StateListenerId, SubscribeOptions,
-    Subscription, QUEUE_CAPACITY,
+    ConnectionState, EventCallback, EventReceiver, Next, RealtimeEvent, RealtimeService, StateListener,
+    StateListenerId, SubscribeOptions, Subscription, QUEUE_CAPACITY,
 };
 pub use record_service::RecordService;
 pub use request::SendOptions;

@@ -4,6 +4,7 @@
 mod common;
 
 use std::collections::HashMap;
+use std::future::IntoFuture;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -129,6 +130,23 @@ fn threads_gone(pb: &BosBase) -> bool {
         thread::sleep(Duration::from_millis(10));
     }
     pb.realtime().live_threads() == 0
+}
+
+#[test]
+fn a_receiver_gives_the_events_to_async_code_without_a_runtime() {
+    let (listener, _) = signed_in(USER);
+    let (writer, me) = signed_in(USER);
+    let (sub, rx) = futures_executor::block_on(
+        listener.realtime().subscribe_receiver("posts/*", SubscribeOptions::default()).into_future(),
+    )
+    .unwrap();
+    assert!(matches!(rx.recv_timeout(WAIT), Some(RealtimeEvent::Subscribed { .. })));
+    let id = create_post(&writer, &me, "via-receiver");
+    let event = futures_executor::block_on(rx.next()).unwrap();
+    assert_eq!((event.action(), event.record().map(|r| r["id"].clone())), (Some("create"), Some(json!(id))));
+    drop(sub);
+    assert_eq!(rx.recv_timeout(WAIT), None, "the receiver ends with the subscription");
+    delete_post(&writer, &id);
 }
 
 #[test]

@@ -574,9 +574,12 @@ fn read_stream(shared: &Arc<Shared>, client: &BosBase, session: u64, ever: &mut 
                     }
                     st.client_id = Some(id);
                     st.conn_gen += 1;
+                    st.submit_running = true; // this thread submits; the dispatcher need not
                 }
                 shared.submit(client);
                 let mut st = shared.lock();
+                st.submit_running = false;
+                shared.changed.notify_all();
                 if st.client_id.is_some() && Shared::active(&st, session) && !connected {
                     connected = true;
                     let event = match std::mem::replace(ever, true) {

@@ -38,6 +38,7 @@
 //! deadline (the server closes an idle one after 5 minutes; it is then reopened).
 
 mod engine;
+mod receiver;
 mod sse;
 mod stream;
 
@@ -52,6 +53,7 @@ use serde_json::{json, Map, Value};
 
 pub(crate) use engine::Realtime;
 use engine::Shared;
+pub use receiver::{EventReceiver, Next};
 
 use crate::{BosBase, Call, Error, RecordService, Result};
 
@@ -284,6 +286,8 @@ const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b')');
 
 /// A live subscription. Dropping it unsubscribes (keep it as long as you want events).
+/// While any subscription of a client is active, its realtime threads (which hold the
+/// client) run: drop or unsubscribe them, or close the client, to end them.
 pub struct Subscription {
     shared: Arc<Shared>,
     id: u64,
@@ -367,6 +371,14 @@ impl RealtimeService {
             sub.wait_ready(sub.shared.timeout)?;
             Ok(sub)
         })
+    }
+
+    /// Like [`subscribe`](Self::subscribe), with the events pulled from an [`EventReceiver`]
+    /// (blocking `recv`, or `next().await` on any executor) instead of pushed to a callback.
+    /// The receiver ends once the subscription is gone.
+    pub fn subscribe_receiver(&self, topic: &str, options: SubscribeOptions) -> Call<(Subscription, EventReceiver)> {
+        let (tx, rx) = receiver::channel();
+        self.subscribe(topic, options, move |e: &RealtimeEvent| tx.send(e)).map(|sub| (sub, rx))
     }
 
     /// Like [`subscribe`](Self::subscribe) without waiting for the server: returns at once
