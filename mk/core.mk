@@ -61,6 +61,7 @@ c-test: core-release devserver-build c-build cpp-build | $(C_BUILD)
 core-bench: core-release
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin bosbase-bench
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin awaits
+	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin realtime
 
 # Rewrites every file generated from the operation table (tools/generate).
 .PHONY: generate
