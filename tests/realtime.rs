@@ -634,3 +634,28 @@ fn soak_an_idle_stream_keeps_working_after_six_minutes() {
     delete_post(&writer, &id);
     println!("soak: OK after {:?}", started.elapsed());
 }
+
+#[test]
+fn a_callback_owning_another_subscription_can_be_dropped() {
+    let server = canned(Arc::new(|s: &mut TcpStream, _| {
+        let _ = s.write_all(&event("t", "1"));
+        thread::sleep(Duration::from_secs(30));
+    }));
+    let pb = BosBase::new(&server.url);
+    let inner = pb.realtime().subscribe("u", SubscribeOptions::default(), |_: &RealtimeEvent| {}).wait().unwrap();
+    let outer = pb
+        .realtime()
+        .subscribe("t", SubscribeOptions::default(), move |_: &RealtimeEvent| {
+            let _keep = &inner; // owned by this callback
+        })
+        .wait()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        drop(outer); // drops the callback, which drops `inner` (its unsubscribe takes the lock)
+        let _ = tx.send(());
+    });
+    assert!(rx.recv_timeout(WAIT).is_ok(), "dropping a callback that owns a subscription deadlocked");
+    assert!(threads_gone(&pb));
+    pb.close();
+}

@@ -179,15 +179,15 @@ impl Realtime {
     /// Stops the threads (joining them, except the calling thread's own), forgets every
     /// subscription; later subscribes fail with `closed`. Idempotent.
     pub(crate) fn close(&self) {
-        let handles = {
+        // Callbacks are dropped after the lock is released: one may own a Subscription, whose
+        // drop takes the lock.
+        let (handles, _subs, _listeners) = {
             let mut st = lock(&self.shared.state);
             st.closed = true;
-            st.subs.clear();
             st.ready.clear();
             st.state_queue.clear();
-            st.state_listeners.clear();
             stop_session(&mut st);
-            std::mem::take(&mut st.stale)
+            (std::mem::take(&mut st.stale), std::mem::take(&mut st.subs), std::mem::take(&mut st.state_listeners))
         };
         self.shared.cut.cut();
         self.shared.changed.notify_all();
@@ -316,12 +316,12 @@ impl Shared {
     pub(crate) fn remove(&self, pick: impl Fn(u64, &str) -> bool) -> usize {
         let mut st = self.lock();
         let ids: Vec<u64> = st.subs.iter().filter(|(id, s)| pick(**id, &s.topic)).map(|(id, _)| *id).collect();
-        for id in &ids {
-            st.subs.remove(id);
-        }
         if ids.is_empty() {
             return 0;
         }
+        // Dropped when this returns, after the lock is released (a callback may own a
+        // Subscription, whose drop takes the lock).
+        let _removed: Vec<Sub> = ids.iter().filter_map(|id| st.subs.remove(id)).collect();
         st.version += 1;
         st.ready.retain(|id| !ids.contains(id));
         let me = thread::current().id();
@@ -396,13 +396,14 @@ impl Shared {
     /// on another thread and never runs again.
     pub(crate) fn remove_state_listener(&self, id: u64) -> bool {
         let mut st = self.lock();
-        let before = st.state_listeners.len();
-        st.state_listeners.retain(|(l, _)| *l != id);
-        let found = st.state_listeners.len() != before;
+        let removed = st.state_listeners.iter().position(|(l, _)| *l == id).map(|i| st.state_listeners.remove(i));
+        let found = removed.is_some();
         let me = thread::current().id();
         while st.running.iter().any(|(t, th)| *t == Target::State(id) && *th != me) {
             st = self.changed.wait(st).unwrap_or_else(PoisonError::into_inner);
         }
+        drop(st);
+        drop(removed);
         found
     }
 
@@ -463,12 +464,16 @@ impl Shared {
     /// a lost client (403 after a login change, 404, network) cuts the stream to reconnect.
     fn submit(&self, client: &BosBase) {
         let _one_at_a_time = self.submit_lock.lock().unwrap_or_else(PoisonError::into_inner);
+        // The identity this clientId gets (read outside the lock: the auth store's listener
+        // takes it); a later change of it means reconnecting.
+        let token = client.auth_store().auth_header().unwrap_or_default();
         let (client_id, generation, version, keys) = {
-            let st = self.lock();
+            let mut st = self.lock();
             let Some(client_id) = st.client_id.clone() else { return };
             if st.submitted == (st.conn_gen, st.version) {
                 return;
             }
+            st.token = token;
             let mut keys: Vec<String> =
                 st.subs.values().filter(|s| !matches!(s.status, Status::Failed(_))).map(|s| s.key.clone()).collect();
             keys.sort();
@@ -537,8 +542,6 @@ fn open(shared: &Shared, client: &BosBase) -> Result<ureq::Body> {
 /// Reads one connection until it ends; returns why it ended, and whether it had connected
 /// (received `PB_CONNECT` and submitted). `ever` says whether an earlier one had.
 fn read_stream(shared: &Arc<Shared>, client: &BosBase, session: u64, ever: &mut bool) -> (String, bool) {
-    let token = client.auth_store().auth_header().unwrap_or_default();
-    shared.lock().token = token;
     let body = match open(shared, client) {
         Ok(b) => b,
         Err(e) => return (e.message().to_owned(), false),
