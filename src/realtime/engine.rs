@@ -607,10 +607,10 @@ fn read_loop(shared: &Arc<Shared>, client: &BosBase, session: u64) {
         }
         let (cause, connected) = read_stream(shared, client, session, &mut ever_connected);
         let mut st = shared.lock();
-        st.client_id = None;
         if !Shared::active(&st, session) {
-            return;
+            return; // (a newer session may own `client_id` by now)
         }
+        st.client_id = None;
         if connected {
             attempt = 0;
             let cause = if st.reconnect_now { "the login changed".to_owned() } else { cause };
