@@ -17,6 +17,10 @@
  *    "timeoutMs"); hosts that must not block run them on worker threads.
  *    bosbase_client_close() refuses new calls (BOSBASE_STATUS_CLOSED) and waits for
  *    running ones; bosbase_client_free() after it is always safe.
+ *  - Callbacks run on library threads: bosbase_call_async completions on the client's
+ *    worker-pool threads, realtime event and state callbacks on the client's realtime
+ *    dispatch thread (one per client, only while it has subscriptions). Each callback
+ *    typedef says what it may call; every removal function says when it stops for good.
  *  - No function unwinds or aborts: NULL, invalid UTF-8 and malformed JSON return
  *    BOSBASE_STATUS_INVALID_ARGUMENT; an internal bug returns BOSBASE_STATUS_PANIC.
  *  - `options_json` (always optional, NULL = none) is
@@ -69,6 +73,8 @@
  * Messages a subscription may have waiting for its callback before the oldest is dropped.
  */
 #define QUEUE_LIMIT 1024
+
+
 
 /**
  * Result of a C call: 0 on success, otherwise the failure's kind (the error
@@ -161,6 +167,13 @@ typedef struct BosbaseFiles BosbaseFiles;
 typedef struct BosbasePubsubSubscription BosbasePubsubSubscription;
 
 /**
+ * An opaque subscription handle from `bosbase_realtime_subscribe`. Free it with
+ * `bosbase_subscription_free` (which unsubscribes); it stays valid after its client was
+ * closed or freed (it is then inactive). Thread-safe.
+ */
+typedef struct BosbaseSubscription BosbaseSubscription;
+
+/**
  * Called after each auth-store change with the new token (`""` after clear) and
  * record JSON (`"null"` after clear), both borrowed for the call only.
  * Runs synchronously on the thread that changed the store (the thread of an auth
@@ -209,6 +222,44 @@ typedef void (*BosbaseCallCallback)(void *user_data,
  */
 typedef void (*BosbasePubsubCallback)(void *user_data,
                                       const char *event_json);
+
+/**
+ * Receives one realtime event of a subscription as JSON (borrowed for the call only):
+ *
+ * - `{"type": "subscribed", "topic": "posts/RECORD_ID"}`: the server accepted the subscription;
+ *   comes first, once.
+ * - `{"type": "event", "topic": "posts/RECORD_ID", "event": "create", "record": {...}}`: a record
+ *   was created, updated or deleted (`"event"` is the server's action).
+ * - `{"type": "event", "topic": "...", "data": ...}`: a message of a non-record topic
+ *   (its JSON data, or a string when the data was not JSON).
+ * - `{"type": "error", "topic": "...", "error": {error JSON}}`: the server refused the
+ *   subscription; no further event follows (the handle must still be freed).
+ *
+ * Called on the client's realtime dispatch thread (a library thread, the same for every
+ * subscription and state callback of the client), one call at a time; events of one
+ * subscription arrive in the server's order. It may call any `bosbase_*` function,
+ * including blocking calls on the same client (the client's other callbacks wait
+ * meanwhile), subscribing, unsubscribing or freeing any subscription (its own included:
+ * the current call then finishes normally), and `bosbase_client_close`. It must not free
+ * the client, must not wait for another thread that is unsubscribing from this client
+ * (that thread waits for the callback), and must not unwind. Hosts with a main-thread rule
+ * (Godot) or a runtime (Go, BEAM) should hand the JSON over to their own thread and return.
+ * A callback slower than the events lets its queue (1024 events) fill: the oldest queued
+ * event is then dropped and counted (`bosbase_subscription_dropped`).
+ */
+typedef void (*BosbaseRealtimeCallback)(void *user_data,
+                                        const char *event_json);
+
+/**
+ * Receives a connection-state change as JSON (borrowed for the call only):
+ * `{"state": "connected"}` (the stream is open and every subscription submitted),
+ * `{"state": "disconnected", "cause": "..."}` (lost; reconnecting with backoff) or
+ * `{"state": "reconnected"}` (open again, subscriptions submitted again; events sent
+ * meanwhile were missed, so refetch). Same thread and rules as `BosbaseRealtimeCallback`,
+ * in order with the events.
+ */
+typedef void (*BosbaseRealtimeStateCallback)(void *user_data,
+                                             const char *state_json);
 
 #ifdef __cplusplus
 extern "C" {
@@ -603,6 +654,123 @@ BosbaseStatus bosbase_pubsub_unsubscribe_topic(const struct BosbaseClient *clien
  * True while the client's pub/sub WebSocket is open. False for NULL. Thread-safe.
  */
 bool bosbase_pubsub_is_connected(const struct BosbaseClient *client);
+
+/**
+ * Subscribes to `topic`: `COLLECTION/` followed by `*` (every record of the collection
+ * the signed-in user may list) or by a record id (one record, if the user may view it), or
+ * a custom topic. `options_json` may be NULL or an object with any of `"filter"`, `"expand"`,
+ * `"fields"` (strings), `"query"` (object of strings/numbers/bools) and `"headers"`
+ * (object of strings); the server applies them to the events it sends.
+ *
+ * Returns at once (it does not wait for the server; the first callback is the
+ * `"subscribed"` event, or `bosbase_subscription_wait` blocks until then). The first
+ * subscription of a client starts its realtime threads; the stream reconnects by itself
+ * (backoff 250 ms doubling up to 10 s, with jitter) and reconnects at once under a new
+ * identity after any auth-store change. `callback` (required) is called with `user_data`
+ * as described at `BosbaseRealtimeCallback`.
+ *
+ * Writes the handle to `*subscription_out`; free it with `bosbase_subscription_free`.
+ * Returns OK, INVALID_ARGUMENT (NULL, invalid UTF-8, empty topic, malformed or unknown
+ * options), CLOSED, NETWORK (no thread could be started) or PANIC. Thread-safe.
+ */
+BosbaseStatus bosbase_realtime_subscribe(const struct BosbaseClient *client,
+                                         const char *topic,
+                                         const char *options_json,
+                                         BosbaseRealtimeCallback callback,
+                                         void *user_data,
+                                         struct BosbaseSubscription **subscription_out,
+                                         char **error_out);
+
+/**
+ * `bosbase_realtime_subscribe` for a collection's records: the topic is
+ * `"<collection>/<topic>"`, `topic` being `"*"` or a record id. Same rules and results.
+ */
+BosbaseStatus bosbase_collection_subscribe(const struct BosbaseClient *client,
+                                           const char *collection,
+                                           const char *topic,
+                                           const char *options_json,
+                                           BosbaseRealtimeCallback callback,
+                                           void *user_data,
+                                           struct BosbaseSubscription **subscription_out,
+                                           char **error_out);
+
+/**
+ * Blocks until the server confirmed the subscription, at most `timeout_ms` milliseconds.
+ * Returns OK (confirmed; also when it had been confirmed before), HTTP (refused by the
+ * server; the error JSON says why), TIMEOUT, CANCELLED (unsubscribed meanwhile), CLOSED,
+ * INVALID_ARGUMENT (NULL) or PANIC. Thread-safe; may be called from a realtime callback
+ * (confirmation comes from the stream thread, not the dispatch thread).
+ */
+BosbaseStatus bosbase_subscription_wait(const struct BosbaseSubscription *subscription,
+                                        uint64_t timeout_ms,
+                                        char **error_out);
+
+/**
+ * Stops a subscription's events. When it returns, the callback is not running on any
+ * other thread and will never be called again, so `user_data` may be freed. Called from
+ * inside that callback it returns at once (the current call finishes). Idempotent; NULL
+ * is ignored. The last subscription of a client stops its realtime threads. The handle
+ * still needs `bosbase_subscription_free`. Thread-safe.
+ */
+void bosbase_subscription_unsubscribe(const struct BosbaseSubscription *subscription);
+
+/**
+ * Unsubscribes (as `bosbase_subscription_unsubscribe`, same guarantee) and frees the
+ * handle. NULL is ignored; freeing twice is undefined behaviour. May be called after the
+ * client was freed, and from inside the subscription's own callback.
+ */
+void bosbase_subscription_free(struct BosbaseSubscription *subscription);
+
+/**
+ * Events of this subscription dropped because its callback fell 1024 events behind
+ * (drop-oldest policy). 0 for NULL. Thread-safe.
+ */
+uint64_t bosbase_subscription_dropped(const struct BosbaseSubscription *subscription);
+
+/**
+ * True until the subscription is unsubscribed (by handle, topic, prefix, or by closing
+ * the client). False for NULL. Thread-safe.
+ */
+bool bosbase_subscription_is_active(const struct BosbaseSubscription *subscription);
+
+/**
+ * Unsubscribes every subscription of `client` to exactly `topic` (whatever its options),
+ * with the guarantee of `bosbase_subscription_unsubscribe` for each; their handles stay
+ * valid (inactive) and must still be freed. Returns OK (also when none matched),
+ * INVALID_ARGUMENT or PANIC. Thread-safe; callable from callbacks.
+ */
+BosbaseStatus bosbase_realtime_unsubscribe(const struct BosbaseClient *client,
+                                           const char *topic,
+                                           char **error_out);
+
+/**
+ * Like `bosbase_realtime_unsubscribe`, for every topic starting with `prefix`
+ * (e.g. `"posts/"` for all of a collection's subscriptions).
+ */
+BosbaseStatus bosbase_realtime_unsubscribe_by_prefix(const struct BosbaseClient *client,
+                                                     const char *prefix,
+                                                     char **error_out);
+
+/**
+ * Registers a connection-state callback (see `BosbaseRealtimeStateCallback`) with
+ * `user_data` passed through untouched; writes its id to `*listener_id_out`. It is called
+ * for state changes after this returns, while the client has subscriptions. Returns OK,
+ * INVALID_ARGUMENT (NULL client, callback or out-pointer), CLOSED or PANIC. Thread-safe.
+ */
+BosbaseStatus bosbase_realtime_on_state(const struct BosbaseClient *client,
+                                        BosbaseRealtimeStateCallback callback,
+                                        void *user_data,
+                                        uint64_t *listener_id_out,
+                                        char **error_out);
+
+/**
+ * Unregisters a state callback. When it returns, the callback is not running on any other
+ * thread and will never be called again (called from inside it: returns at once).
+ * Returns OK, INVALID_ARGUMENT (NULL client or unknown id) or PANIC. Thread-safe.
+ */
+BosbaseStatus bosbase_realtime_remove_state_listener(const struct BosbaseClient *client,
+                                                     uint64_t listener_id,
+                                                     char **error_out);
 
 /**
  * Binds `token` to the account `email`/`password` of `collection`

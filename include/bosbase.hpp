@@ -7,6 +7,8 @@
 #ifndef BOSBASE_HPP
 #define BOSBASE_HPP
 
+#include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <stdexcept>
@@ -140,6 +142,56 @@ inline std::string call(BosbaseClient *client, const char *op, const std::string
 
 namespace bosbase {
 
+/// A realtime subscription (bosbase_realtime_subscribe). The callback gets each event's JSON
+/// (see BosbaseRealtimeCallback for the shapes) on the client's realtime dispatch thread, one
+/// call at a time; exceptions it throws are swallowed (they must not reach C). Unsubscribes
+/// in its destructor: once `unsubscribe()` or the destructor returned, the callback is not
+/// running and never runs again (from inside the callback itself, it returns at once).
+/// Movable, not copyable; may outlive its Client (it is then inactive).
+class Subscription {
+public:
+    using Callback = std::function<void(const std::string &event_json)>;
+
+    Subscription() = default;
+    Subscription(Subscription &&) noexcept = default;
+    Subscription &operator=(Subscription &&other) noexcept {
+        if (this != &other) {
+            handle_.reset();  // unsubscribe before the old callback goes
+            callback_ = std::move(other.callback_);
+            handle_ = std::move(other.handle_);
+        }
+        return *this;
+    }
+    ~Subscription() { handle_.reset(); }
+
+    /// Blocks until the server confirmed the subscription; throws bosbase::Error if it refused,
+    /// on timeout, or when unsubscribed or closed meanwhile.
+    void wait(std::uint64_t timeout_ms = 30000) const {
+        char *e = nullptr;
+        BosbaseStatus s = bosbase_subscription_wait(handle_.get(), timeout_ms, &e);
+        detail::finish(s, nullptr, e);
+    }
+    void unsubscribe() noexcept { bosbase_subscription_unsubscribe(handle_.get()); }
+    bool active() const noexcept { return bosbase_subscription_is_active(handle_.get()); }
+    /// Events dropped because the callback fell 1024 events behind (oldest dropped first).
+    std::uint64_t dropped() const noexcept { return bosbase_subscription_dropped(handle_.get()); }
+
+private:
+    friend class Client;
+    static void deliver(void *user_data, const char *json) noexcept {
+        try {
+            (*static_cast<Callback *>(user_data))(json);
+        } catch (...) {
+        }
+    }
+    struct SubscriptionFree {
+        void operator()(BosbaseSubscription *s) const noexcept { bosbase_subscription_free(s); }
+    };
+    // Declared first so it is destroyed last: the C subscription goes before its callback.
+    std::unique_ptr<Callback> callback_;
+    std::unique_ptr<BosbaseSubscription, SubscriptionFree> handle_;
+};
+
 /// Owns a BosbaseClient; movable, not copyable. Thread-safe like the handle.
 class Client : public Services<Client> {
 public:
@@ -184,6 +236,34 @@ public:
     void auth_clear() const {
         char *e = nullptr;
         BosbaseStatus s = bosbase_auth_store_clear(get(), &e);  // before reading e
+        detail::finish(s, nullptr, e);
+    }
+
+    /// Subscribes to `topic` ("posts/*", "posts/RECORD_ID" or a custom topic) without waiting
+    /// for the server (call `wait()` on the result for that). `options_json`: "" or
+    /// {"filter", "expand", "fields", "query", "headers"}.
+    Subscription subscribe(const std::string &topic, Subscription::Callback callback,
+                           const std::string &options_json = "") const {
+        Subscription sub;
+        sub.callback_.reset(new Subscription::Callback(std::move(callback)));
+        BosbaseSubscription *h = nullptr;
+        char *e = nullptr;
+        BosbaseStatus s = bosbase_realtime_subscribe(get(), topic.c_str(), detail::opt(options_json),
+                                                     &Subscription::deliver, sub.callback_.get(), &h, &e);
+        detail::finish(s, nullptr, e);
+        sub.handle_.reset(h);
+        return sub;
+    }
+    /// Removes every subscription to exactly `topic` (their objects stay, inactive).
+    void unsubscribe(const std::string &topic) const {
+        char *e = nullptr;
+        BosbaseStatus s = bosbase_realtime_unsubscribe(get(), topic.c_str(), &e);
+        detail::finish(s, nullptr, e);
+    }
+    /// Removes every subscription whose topic starts with `prefix`.
+    void unsubscribe_by_prefix(const std::string &prefix) const {
+        char *e = nullptr;
+        BosbaseStatus s = bosbase_realtime_unsubscribe_by_prefix(get(), prefix.c_str(), &e);
         detail::finish(s, nullptr, e);
     }
 

@@ -48,6 +48,7 @@ struct Inner {
     gate: Arc<Gate>,
     pool: Pool,
     pubsub: PubSub,
+    realtime: crate::realtime::Realtime,
 }
 
 impl Drop for Inner {
@@ -229,6 +230,7 @@ impl ClientBuilder {
             connect_timeout: self.connect_timeout.min(self.timeout),
             timeout: self.timeout,
         });
+        let realtime = crate::realtime::Realtime::new(self.tls.clone(), user_agent, self.connect_timeout, self.timeout);
         let connector = TcpConnector::default().chain(TlsConnector::new(self.tls));
         let resolver = LiteralResolver::new(self.literal_resolver);
         let agent = match self.coalesce_writes {
@@ -247,6 +249,7 @@ impl ClientBuilder {
                 gate: Arc::new(Gate::default()),
                 pool: Pool::new(self.pool_size),
                 pubsub,
+                realtime,
             }),
         }
     }
@@ -339,6 +342,10 @@ impl BosBase {
                 gate: Arc::new(Gate::default()),
                 pool: Pool::new(inner.pool.max_threads()),
                 pubsub: inner.pubsub.fork(),
+                realtime: {
+                    let t = inner.pubsub.target();
+                    crate::realtime::Realtime::new(t.tls.clone(), &t.user_agent, t.connect_timeout, t.timeout)
+                },
             }),
         };
         if let Some((token, record)) = login {
@@ -353,6 +360,7 @@ impl BosBase {
     /// from inside a call on this client (e.g. an auth-store listener) it does not wait
     /// for that call.
     pub fn close(&self) {
+        self.inner.realtime.close();
         self.inner.gate.close();
         self.inner.pubsub.close();
     }
@@ -366,6 +374,10 @@ impl BosBase {
     /// functions: after `bosbase_client_close` returns, nothing runs on the handle).
     pub(crate) fn hold(&self) -> crate::gate::InFlight<'_> {
         self.inner.gate.hold()
+    }
+
+    pub(crate) fn realtime_part(&self) -> &crate::realtime::Realtime {
+        &self.inner.realtime
     }
 
     /// True once [`close`](Self::close) was called.

@@ -44,6 +44,7 @@ mod jwt;
 pub mod operations;
 mod pool;
 mod pubsub;
+mod realtime;
 mod record_service;
 mod request;
 mod services;
@@ -67,6 +68,10 @@ pub use files::FilePart;
 pub use filter::filter;
 pub use pool::DEFAULT_POOL_SIZE;
 pub use pubsub::{PubSubCallback, PubSubSubscription, QUEUE_LIMIT as PUBSUB_QUEUE_LIMIT};
+pub use realtime::{
+    ConnectionState, EventCallback, EventReceiver, Next, RealtimeEvent, RealtimeService, StateListener,
+    StateListenerId, SubscribeOptions, Subscription, QUEUE_CAPACITY,
+};
 pub use record_service::RecordService;
 pub use request::SendOptions;
 pub use services::*;

@@ -12,8 +12,8 @@ use crate::{url, BosBase, Call, Error, SendOptions};
 /// The `*_with` forms take [`SendOptions`] (extra body, query, headers, expand, fields, mfaId).
 #[derive(Clone, Debug)]
 pub struct RecordService {
-    client: BosBase,
-    name: String,
+    pub(crate) client: BosBase,
+    pub(crate) name: String,
 }
 
 impl RecordService {

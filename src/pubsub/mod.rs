@@ -153,6 +153,11 @@ impl PubSub {
         PubSub::new(self.shared.target.clone())
     }
 
+    /// The server and settings it connects with (also what a forked client's realtime needs).
+    pub(crate) fn target(&self) -> &Target {
+        &self.shared.target
+    }
+
     /// The client's per-call deadline.
     pub(crate) fn default_deadline(&self) -> Duration {
         self.shared.target.timeout

@@ -1,7 +1,11 @@
 // The C++ wrapper against the dev server (BOSBASE_URL): exceptions carry the kind and the
 // server's message in what(), the error JSON in json(); close() refuses later calls.
 #include <cstdlib>
+#include <chrono>
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
+#include <vector>
 #include <string>
 
 #include "bosbase.hpp"
@@ -27,6 +31,46 @@ static bosbase::Error thrown(F f) {
     }
     check(false, "expected a bosbase::Error");
     return bosbase::Error(BOSBASE_STATUS_PANIC, "{}");
+}
+
+// The record id after `after` in `json` ("" when absent).
+static std::string id_after(const std::string &json, const std::string &after) {
+    std::size_t at = json.find(after);
+    at = at == std::string::npos ? at : json.find("\"id\":\"", at);
+    return at == std::string::npos ? "" : json.substr(at + 6, json.find('"', at + 6) - at - 6);
+}
+
+// Realtime through bosbase::Subscription: a lambda gets the events; the destructor unsubscribes.
+static void realtime(const bosbase::Client &pb, const char *url) {
+    std::mutex m;
+    std::condition_variable cv;
+    std::vector<std::string> got;
+    bosbase::Subscription sub;
+    sub = pb.subscribe("posts/*", [&](const std::string &json) {
+        std::lock_guard<std::mutex> lock(m);
+        got.push_back(json);
+        cv.notify_all();
+    });
+    sub.wait(10000);
+    check(sub.active() && sub.dropped() == 0, "subscribed");
+    bosbase::Client writer(url);
+    std::string me = id_after(writer.collection("users").auth_with_password("user@example.com", "user-password"), "\"record\"");
+    std::string post = writer.send("/api/collections/posts/records",
+                                   "{\"method\":\"POST\",\"body\":{\"title\":\"cpp\",\"author\":\"" + me + "\"}}");
+    std::string id = id_after(post, "");
+    {
+        std::unique_lock<std::mutex> lock(m);
+        cv.wait_for(lock, std::chrono::seconds(10), [&] { return got.size() >= 2; });
+        check(got.size() == 2 && got[0].find("\"type\":\"subscribed\"") != std::string::npos, "subscribed event");
+        check(got.size() == 2 && got[1].find("\"event\":\"create\"") != std::string::npos &&
+                  got[1].find(id) != std::string::npos,
+              "create event with the record");
+    }
+    sub.unsubscribe();
+    check(!sub.active(), "unsubscribed");
+    writer.send("/api/collections/posts/records/" + id, "{\"method\":\"DELETE\"}");
+    auto e = thrown([&] { pb.subscribe("", [](const std::string &) {}); });
+    check(e.status() == BOSBASE_STATUS_INVALID_ARGUMENT, "empty topic refused");
 }
 
 int main() {
@@ -60,6 +104,7 @@ int main() {
     check(pb.collection("users").bind_custom_token("user@example.com", "user-password", token), "bind");
     check(pb.collection("users").auth_with_token(token).find("user@example.com") != std::string::npos, "login");
     check(pb.collection("users").unbind_custom_token("user@example.com", "user-password", token), "unbind");
+    realtime(pb, url);
     pb.close();
     e = thrown([&] { pb.send("/api/health"); });
     check(e.status() == BOSBASE_STATUS_CLOSED, "closed");

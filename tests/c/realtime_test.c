@@ -1,0 +1,287 @@
+/* Realtime through the C ABI against the dev server (BOSBASE_URL): record events in order,
+ * a record-id topic, a filter, unsubscribe (also from inside the callback), state
+ * callbacks, argument checks, and 100 subscribe/unsubscribe cycles. Built with ASan/UBSan
+ * (leaks included). */
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bosbase.h"
+#include "check.h"
+#include "server.h"
+
+static const char *url;
+
+/* What a callback received: up to 64 event JSON texts. */
+struct inbox {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    int count;
+    char *items[64];
+    BosbaseSubscription *self; /* for the unsubscribe-from-inside test */
+    int unsubscribe_inside;
+};
+
+static void inbox_init(struct inbox *in) {
+    memset(in, 0, sizeof *in);
+    pthread_mutex_init(&in->lock, NULL);
+    pthread_cond_init(&in->changed, NULL);
+}
+
+static void inbox_free(struct inbox *in) {
+    for (int i = 0; i < in->count && i < 64; i++) free(in->items[i]);
+    pthread_mutex_destroy(&in->lock);
+    pthread_cond_destroy(&in->changed);
+}
+
+static void on_event(void *user_data, const char *json) {
+    struct inbox *in = user_data;
+    pthread_mutex_lock(&in->lock);
+    if (in->count < 64) in->items[in->count] = strdup(json);
+    in->count++;
+    pthread_cond_broadcast(&in->changed);
+    int inside = in->unsubscribe_inside && strstr(json, "\"type\":\"event\"") != NULL;
+    pthread_mutex_unlock(&in->lock);
+    if (inside) bosbase_subscription_unsubscribe(in->self); /* must not deadlock */
+}
+
+/* Number of items containing `needle`, after waiting up to 10 s for at least `want`. */
+static int wait_count(struct inbox *in, const char *needle, int want) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    int n = 0;
+    pthread_mutex_lock(&in->lock);
+    for (;;) {
+        n = 0;
+        for (int i = 0; i < in->count && i < 64; i++) n += strstr(in->items[i], needle) != NULL;
+        if (n >= want || pthread_cond_timedwait(&in->changed, &in->lock, &until) != 0) break;
+    }
+    pthread_mutex_unlock(&in->lock);
+    return n;
+}
+
+static void copy_id(const char *json, const char *after, char *id, size_t size) {
+    const char *p = strstr(json, after);
+    p = p ? strstr(p, "\"id\":\"") : NULL;
+    snprintf(id, size, "%.*s", p ? (int)strcspn(p + 6, "\"") : 0, p ? p + 6 : "");
+}
+
+static BosbaseClient *signed_in(const char *email, const char *password, char *id, size_t size) {
+    BosbaseClient *pb = NULL;
+    CHECK(bosbase_client_new(url, NULL, &pb, NULL) == BOSBASE_STATUS_OK);
+    char args[256], *r = NULL, *e = NULL;
+    snprintf(args, sizeof args, "{\"collection\":\"users\",\"identity\":\"%s\",\"password\":\"%s\"}", email, password);
+    CHECK(bosbase_call(pb, "records.authWithPassword", args, NULL, &r, &e) == BOSBASE_STATUS_OK);
+    if (r) copy_id(r, "\"record\"", id, size);
+    bosbase_string_free(r);
+    bosbase_string_free(e);
+    return pb;
+}
+
+static void post(BosbaseClient *pb, const char *method, const char *path, const char *body, char *id, size_t size) {
+    char options[512], *r = NULL, *e = NULL;
+    snprintf(options, sizeof options, "{\"method\":\"%s\",\"body\":%s}", method, body ? body : "null");
+    BosbaseStatus s = bosbase_send(pb, path, options, &r, &e);
+    CHECK(s == BOSBASE_STATUS_OK);
+    if (s != BOSBASE_STATUS_OK) fprintf(stderr, "  %s %s: %s\n", method, path, e);
+    if (r && id) copy_id(r, "", id, size);
+    bosbase_string_free(r);
+    bosbase_string_free(e);
+}
+
+static void create_post(BosbaseClient *pb, const char *author, const char *title, char *id, size_t size) {
+    char body[256];
+    snprintf(body, sizeof body, "{\"title\":\"%s\",\"author\":\"%s\"}", title, author);
+    post(pb, "POST", "/api/collections/posts/records", body, id, size);
+}
+
+static void record_path(char *path, size_t size, const char *id) {
+    snprintf(path, size, "/api/collections/posts/records/%s", id);
+}
+
+static void test_record_events_in_order(void) {
+    char me[32], id[32], path[128];
+    BosbaseClient *listener = signed_in("user@example.com", "user-password", me, sizeof me);
+    BosbaseClient *writer = signed_in("user@example.com", "user-password", me, sizeof me);
+    struct inbox in;
+    inbox_init(&in);
+    BosbaseSubscription *sub = NULL;
+    CHECK(bosbase_collection_subscribe(listener, "posts", "*", NULL, on_event, &in, &sub, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_subscription_wait(sub, 10000, NULL) == BOSBASE_STATUS_OK);
+    CHECK(wait_count(&in, "\"type\":\"subscribed\"", 1) == 1);
+
+    create_post(writer, me, "c-first", id, sizeof id);
+    record_path(path, sizeof path, id);
+    post(writer, "PATCH", path, "{\"title\":\"c-second\"}", NULL, 0);
+    post(writer, "DELETE", path, NULL, NULL, 0);
+    CHECK(wait_count(&in, "\"type\":\"event\"", 3) == 3);
+    pthread_mutex_lock(&in.lock);
+    CHECK(in.count == 4);
+    CHECK(in.count >= 4 && strstr(in.items[1], "\"event\":\"create\"") && strstr(in.items[1], "c-first"));
+    CHECK(in.count >= 4 && strstr(in.items[2], "\"event\":\"update\"") && strstr(in.items[2], "c-second"));
+    CHECK(in.count >= 4 && strstr(in.items[3], "\"event\":\"delete\"") && strstr(in.items[3], id));
+    CHECK(in.count >= 4 && strstr(in.items[3], "\"topic\":\"posts/*\""));
+    pthread_mutex_unlock(&in.lock);
+    CHECK(bosbase_subscription_dropped(sub) == 0);
+    CHECK(bosbase_subscription_is_active(sub));
+
+    /* Unsubscribed: nothing more arrives. */
+    bosbase_subscription_unsubscribe(sub);
+    CHECK(!bosbase_subscription_is_active(sub));
+    create_post(writer, me, "c-after-unsubscribe", id, sizeof id);
+    usleep(300 * 1000);
+    pthread_mutex_lock(&in.lock);
+    CHECK(in.count == 4);
+    pthread_mutex_unlock(&in.lock);
+    record_path(path, sizeof path, id);
+    post(writer, "DELETE", path, NULL, NULL, 0);
+    bosbase_subscription_free(sub);
+    inbox_free(&in);
+    bosbase_client_free(writer);
+    bosbase_client_free(listener);
+}
+
+static void test_record_topic_and_filter(void) {
+    char me[32], a[32], b[32], path[128];
+    BosbaseClient *listener = signed_in("user@example.com", "user-password", me, sizeof me);
+    BosbaseClient *writer = signed_in("user@example.com", "user-password", me, sizeof me);
+    create_post(writer, me, "c-topic-a", a, sizeof a);
+    create_post(writer, me, "c-topic-b", b, sizeof b);
+    struct inbox one, filtered;
+    inbox_init(&one);
+    inbox_init(&filtered);
+    BosbaseSubscription *s1 = NULL, *s2 = NULL;
+    CHECK(bosbase_collection_subscribe(listener, "posts", a, NULL, on_event, &one, &s1, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_realtime_subscribe(listener, "posts/*", "{\"filter\":\"title ~ 'c-keep'\"}", on_event, &filtered,
+                                     &s2, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_subscription_wait(s1, 10000, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_subscription_wait(s2, 10000, NULL) == BOSBASE_STATUS_OK);
+
+    record_path(path, sizeof path, b);
+    post(writer, "PATCH", path, "{\"title\":\"c-drop-b\"}", NULL, 0);
+    record_path(path, sizeof path, a);
+    post(writer, "PATCH", path, "{\"title\":\"c-keep-a\"}", NULL, 0);
+    CHECK(wait_count(&one, "c-keep-a", 1) == 1);
+    CHECK(wait_count(&filtered, "c-keep-a", 1) == 1);
+    CHECK(wait_count(&one, "c-drop-b", 0) == 0);      /* another record's topic */
+    CHECK(wait_count(&filtered, "c-drop-b", 0) == 0); /* filtered out */
+
+    /* Topic unsubscribe leaves the handle valid but inactive. */
+    CHECK(bosbase_realtime_unsubscribe(listener, "posts/*", NULL) == BOSBASE_STATUS_OK);
+    CHECK(!bosbase_subscription_is_active(s2) && bosbase_subscription_is_active(s1));
+    CHECK(bosbase_realtime_unsubscribe_by_prefix(listener, "posts/", NULL) == BOSBASE_STATUS_OK);
+    CHECK(!bosbase_subscription_is_active(s1));
+    post(writer, "DELETE", path, NULL, NULL, 0);
+    record_path(path, sizeof path, b);
+    post(writer, "DELETE", path, NULL, NULL, 0);
+    bosbase_subscription_free(s1);
+    bosbase_subscription_free(s2);
+    inbox_free(&one);
+    inbox_free(&filtered);
+    bosbase_client_free(writer);
+    bosbase_client_free(listener);
+}
+
+static void test_unsubscribe_inside_callback_and_state(void) {
+    char me[32], id[32], path[128];
+    BosbaseClient *listener = signed_in("user@example.com", "user-password", me, sizeof me);
+    BosbaseClient *writer = signed_in("user@example.com", "user-password", me, sizeof me);
+    struct inbox in, states;
+    inbox_init(&in);
+    inbox_init(&states);
+    uint64_t listener_id = 0;
+    CHECK(bosbase_realtime_on_state(listener, on_event, &states, &listener_id, NULL) == BOSBASE_STATUS_OK);
+    in.unsubscribe_inside = 1;
+    CHECK(bosbase_collection_subscribe(listener, "posts", "*", "{}", on_event, &in, &in.self, NULL) ==
+          BOSBASE_STATUS_OK);
+    CHECK(bosbase_subscription_wait(in.self, 10000, NULL) == BOSBASE_STATUS_OK);
+    CHECK(wait_count(&states, "\"state\":\"connected\"", 1) == 1);
+    create_post(writer, me, "c-inside-1", id, sizeof id);
+    CHECK(wait_count(&in, "c-inside-1", 1) == 1);
+    record_path(path, sizeof path, id);
+    post(writer, "PATCH", path, "{\"title\":\"c-inside-2\"}", NULL, 0);
+    usleep(300 * 1000);
+    CHECK(wait_count(&in, "c-inside-2", 0) == 0);
+    CHECK(!bosbase_subscription_is_active(in.self));
+    post(writer, "DELETE", path, NULL, NULL, 0);
+    CHECK(bosbase_realtime_remove_state_listener(listener, listener_id, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_realtime_remove_state_listener(listener, listener_id, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    bosbase_subscription_free(in.self);
+    inbox_free(&in);
+    inbox_free(&states);
+    bosbase_client_free(writer);
+    bosbase_client_free(listener);
+}
+
+static void test_arguments(void) {
+    BosbaseClient *pb = NULL;
+    CHECK(bosbase_client_new(url, NULL, &pb, NULL) == BOSBASE_STATUS_OK);
+    struct inbox in;
+    inbox_init(&in);
+    BosbaseSubscription *sub = NULL;
+    char *e = NULL;
+    CHECK(bosbase_realtime_subscribe(NULL, "t", NULL, on_event, &in, &sub, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_realtime_subscribe(pb, NULL, NULL, on_event, &in, &sub, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_realtime_subscribe(pb, "t", NULL, NULL, &in, &sub, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_realtime_subscribe(pb, "t", NULL, on_event, &in, NULL, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_realtime_subscribe(pb, "", NULL, on_event, &in, &sub, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_realtime_subscribe(pb, "\xff", NULL, on_event, &in, &sub, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_realtime_subscribe(pb, "t", "{", on_event, &in, &sub, &e) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(has_kind(e, "invalid_argument"));
+    bosbase_string_free(e);
+    CHECK(bosbase_realtime_subscribe(pb, "t", "{\"filtre\":\"x\"}", on_event, &in, &sub, NULL) ==
+          BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_collection_subscribe(pb, "", "*", NULL, on_event, &in, &sub, NULL) ==
+          BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(sub == NULL);
+    CHECK(bosbase_subscription_wait(NULL, 1, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_subscription_dropped(NULL) == 0 && !bosbase_subscription_is_active(NULL));
+    bosbase_subscription_unsubscribe(NULL);
+    bosbase_subscription_free(NULL);
+    CHECK(bosbase_realtime_unsubscribe(pb, NULL, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_realtime_on_state(pb, NULL, NULL, NULL, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+
+    /* A custom topic is accepted by the server; closing the client ends it, and the handle
+     * outlives the client. */
+    CHECK(bosbase_realtime_subscribe(pb, "custom-topic", NULL, on_event, &in, &sub, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_subscription_wait(sub, 10000, NULL) == BOSBASE_STATUS_OK);
+    bosbase_client_close(pb);
+    CHECK(!bosbase_subscription_is_active(sub));
+    CHECK(bosbase_subscription_wait(sub, 10, NULL) == BOSBASE_STATUS_CLOSED);
+    BosbaseSubscription *late = NULL;
+    CHECK(bosbase_realtime_subscribe(pb, "t", NULL, on_event, &in, &late, NULL) == BOSBASE_STATUS_CLOSED);
+    bosbase_client_free(pb);
+    bosbase_subscription_free(sub);
+    inbox_free(&in);
+}
+
+static void test_cycles(void) {
+    BosbaseClient *pb = NULL;
+    CHECK(bosbase_client_new(url, NULL, &pb, NULL) == BOSBASE_STATUS_OK);
+    struct inbox in;
+    inbox_init(&in);
+    int ok = 0;
+    for (int i = 0; i < 100; i++) {
+        BosbaseSubscription *sub = NULL;
+        if (bosbase_realtime_subscribe(pb, "cycle-topic", NULL, on_event, &in, &sub, NULL) != BOSBASE_STATUS_OK) break;
+        ok += bosbase_subscription_wait(sub, 10000, NULL) == BOSBASE_STATUS_OK;
+        bosbase_subscription_free(sub);
+    }
+    CHECK(ok == 100);
+    bosbase_client_free(pb);
+    inbox_free(&in);
+}
+
+int main(void) {
+    url = dev_server_url();
+    test_record_events_in_order();
+    test_record_topic_and_filter();
+    test_unsubscribe_inside_callback_and_state();
+    test_arguments();
+    test_cycles();
+    CHECK(bosbase_live_clients() == 0);
+    printf("realtime_test: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
