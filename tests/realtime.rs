@@ -659,3 +659,21 @@ fn a_callback_owning_another_subscription_can_be_dropped() {
     assert!(threads_gone(&pb));
     pb.close();
 }
+
+#[test]
+fn a_topic_the_server_refuses_fails_that_subscription_only() {
+    let pb = common::client();
+    let good_inbox = Inbox::default();
+    let good = pb.realtime().subscribe("good-topic", SubscribeOptions::default(), events(&good_inbox)).wait().unwrap();
+    let bad_inbox = Inbox::default();
+    let too_long = "x".repeat(3000); // PocketBase accepts topics of at most 2500 bytes
+    let e = pb.realtime().subscribe(&too_long, SubscribeOptions::default(), events(&bad_inbox)).wait().unwrap_err();
+    assert_eq!((e.kind(), e.status()), (ErrorKind::Http, 400), "{e}");
+    let got = bad_inbox.wait_until(|i| !i.is_empty());
+    assert!(matches!(&got[0], RealtimeEvent::Failed { error, .. } if error.status() == 400), "{got:?}");
+    assert!(good.is_active());
+    // The others are resubmitted and keep working: a new subscription still gets confirmed.
+    let again = pb.realtime().subscribe("other-topic", SubscribeOptions::default(), |_: &RealtimeEvent| {}).wait();
+    assert!(again.is_ok(), "{again:?}");
+    pb.close();
+}
