@@ -43,6 +43,39 @@ fn gd_type(arg: &Arg) -> &'static str {
     }
 }
 
+/// Methods every service inherits from Object/RefCounted: an operation with one of these
+/// names (`vectors.get`) would override it, which GDScript refuses. `get` becomes
+/// `get_one` (PocketBase's own name for fetching one item), any other gets `_op`.
+const OBJECT_METHODS: &[&str] = &[
+    "get",
+    "set",
+    "call",
+    "callv",
+    "connect",
+    "disconnect",
+    "emit_signal",
+    "free",
+    "notification",
+    "get_class",
+    "is_class",
+    "has_method",
+    "get_meta",
+    "set_meta",
+    "get_script",
+    "set_script",
+    "to_string",
+];
+
+/// The GDScript method name of an operation.
+pub fn method_name(op: &Op) -> String {
+    let name = snake(&op.method);
+    match name.as_str() {
+        "get" => "get_one".to_owned(),
+        n if OBJECT_METHODS.contains(&n) => format!("{n}_op"),
+        _ => name,
+    }
+}
+
 /// `a `b` c` → `a [code]b[/code] c` (the class reference's markup).
 fn bbcode(text: &str) -> String {
     let mut out = String::new();
@@ -108,7 +141,7 @@ fn method(op: &Op, pad: &str, collection: Option<&str>) -> String {
         })
         .collect();
     sig.push("options: Dictionary = {}".to_owned());
-    let name = snake(&op.method);
+    let name = method_name(op);
     let one = format!("{pad}func {name}({}) -> {ret}:", sig.join(", "));
     let head = if width(&one) <= LINE {
         format!("{one}\n")
@@ -219,7 +252,7 @@ fn client(ops: &[Op]) -> String {
     let groups = groups(ops);
     for g in &groups {
         let class = format!("{}Service", pascal(g));
-        let first = ops.iter().find(|o| !o.on_collection() && &o.group == g).map(|o| snake(&o.method));
+        let first = ops.iter().find(|o| !o.on_collection() && &o.group == g).map(method_name);
         let doc =
             bbcode(&format!("The `{g}.*` operations, e.g. `await pb.{}().{}()`.", snake(g), first.unwrap_or_default()));
         s.push_str(&format!(
@@ -252,7 +285,7 @@ pub fn outputs(ops: &[Op]) -> Vec<(&'static str, String)> {
 pub fn readme_name(op: &Op) -> Option<String> {
     let mut args: Vec<String> = op.params().iter().map(|a| snake(&a.name)).collect();
     args.push("…".to_owned());
-    let call = format!("{}({})", snake(&op.method), args.join(", "));
+    let call = format!("{}({})", method_name(op), args.join(", "));
     Some(match op.on_collection() {
         true => format!("`pb.collection(c).{call}`"),
         false => format!("`pb.{}().{call}`", snake(&op.group)),

@@ -553,7 +553,7 @@ class VectorsService:
 	## One vector document [code]{id, vector, metadata, content}[/code] (superusers only). Operation
 	## [code]vectors.get[/code] ([code]GET /api/vectors/{collection}/{id}[/code]); the returned
 	## [Signal] gives the result or a [ClientResponseError].
-	func get(collection: String, id: String, options: Dictionary = {}) -> Signal:
+	func get_one(collection: String, id: String, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("vectors.get", {"collection": collection, "id": id}, options)
 
 	## One page of vector documents, newest first: [code]{items, page, perPage, totalItems,
@@ -670,7 +670,7 @@ class LlmDocumentsService:
 	## One LLM document [code]{id, content, metadata, embedding}[/code] (superusers only). Operation
 	## [code]llmDocuments.get[/code] ([code]GET /api/llm-documents/{collection}/{id}[/code]); the
 	## returned [Signal] gives the result or a [ClientResponseError].
-	func get(collection: String, id: String, options: Dictionary = {}) -> Signal:
+	func get_one(collection: String, id: String, options: Dictionary = {}) -> Signal:
 		return _client.call_operation(
 			"llmDocuments.get",
 			{"collection": collection, "id": id},
@@ -880,7 +880,7 @@ class ScriptsService:
 	## A stored script by name (superusers only). Operation [code]scripts.get[/code] ([code]GET
 	## /api/scripts/{name}[/code]); the returned [Signal] gives the result or a
 	## [ClientResponseError].
-	func get(name: String, options: Dictionary = {}) -> Signal:
+	func get_one(name: String, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("scripts.get", {"name": name}, options)
 
 	## Changes a script's [code]content[/code] and/or [code]description[/code] and increments its
@@ -977,7 +977,7 @@ class ScriptPermissionsService:
 	## A script's permission entry (superusers only). Operation [code]scriptPermissions.get[/code]
 	## ([code]GET /api/script-permissions/{scriptName}[/code]); the returned [Signal] gives the
 	## result or a [ClientResponseError].
-	func get(script_name: String, options: Dictionary = {}) -> Signal:
+	func get_one(script_name: String, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("scriptPermissions.get", {"scriptName": script_name}, options)
 
 	## Changes a script's permission entry with [code]data[/code]
