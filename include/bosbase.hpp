@@ -142,6 +142,82 @@ inline std::string call(BosbaseClient *client, const char *op, const std::string
 
 namespace bosbase {
 
+/// File parts for an upload (bosbase_files_*): bytes are copied in, paths are streamed from
+/// disk when the call runs. Pass it to Client::call; it may be reused or dropped afterwards.
+class Files {
+public:
+    Files() : handle_(bosbase_files_new()) {}
+    /// A part holding a copy of `data` for the record field `field`; `content_type` "" means
+    /// from the filename's extension.
+    Files &add_bytes(const std::string &field, const std::string &filename, const std::string &data,
+                     const std::string &content_type = "") {
+        char *e = nullptr;
+        BosbaseStatus s = bosbase_files_add_bytes(handle_.get(), field.c_str(), filename.c_str(),
+                                                  content_type.empty() ? nullptr : content_type.c_str(),
+                                                  reinterpret_cast<const std::uint8_t *>(data.data()), data.size(), &e);
+        detail::finish(s, nullptr, e);
+        return *this;
+    }
+    /// A part streamed from the file at `path`; `filename` "" means the path's last component.
+    Files &add_path(const std::string &field, const std::string &path, const std::string &filename = "",
+                    const std::string &content_type = "") {
+        char *e = nullptr;
+        BosbaseStatus s = bosbase_files_add_path(handle_.get(), field.c_str(), path.c_str(),
+                                                 filename.empty() ? nullptr : filename.c_str(),
+                                                 content_type.empty() ? nullptr : content_type.c_str(), &e);
+        detail::finish(s, nullptr, e);
+        return *this;
+    }
+    const BosbaseFiles *get() const noexcept { return handle_.get(); }
+
+private:
+    struct FilesFree {
+        void operator()(BosbaseFiles *f) const noexcept { bosbase_files_free(f); }
+    };
+    std::unique_ptr<BosbaseFiles, FilesFree> handle_;
+};
+
+/// A pub/sub subscription (bosbase_pubsub_subscribe): the callback gets each event's JSON
+/// ({"type": "subscribed"|"message"|"error", ...}) on the client's pub/sub dispatch thread, one
+/// call at a time; exceptions it throws are swallowed. Unsubscribes in its destructor; once
+/// `unsubscribe()` or the destructor returned, the callback is not running and never runs again.
+class PubSubSubscription {
+public:
+    using Callback = std::function<void(const std::string &event_json)>;
+
+    PubSubSubscription() = default;
+    PubSubSubscription(PubSubSubscription &&) noexcept = default;
+    PubSubSubscription &operator=(PubSubSubscription &&other) noexcept {
+        if (this != &other) {
+            handle_.reset();  // unsubscribe before the old callback goes
+            callback_ = std::move(other.callback_);
+            handle_ = std::move(other.handle_);
+        }
+        return *this;
+    }
+    ~PubSubSubscription() { handle_.reset(); }
+
+    /// True when this call stopped delivery (false if it had stopped already).
+    bool unsubscribe() noexcept { return bosbase_pubsub_subscription_unsubscribe(handle_.get()); }
+    /// Messages dropped because the callback fell 1024 messages behind (oldest dropped first).
+    std::uint64_t dropped() const noexcept { return bosbase_pubsub_subscription_dropped(handle_.get()); }
+
+private:
+    friend class Client;
+    static void deliver(void *user_data, const char *json) noexcept {
+        try {
+            (*static_cast<Callback *>(user_data))(json);
+        } catch (...) {
+        }
+    }
+    struct Free {
+        void operator()(BosbasePubsubSubscription *s) const noexcept { bosbase_pubsub_subscription_free(s); }
+    };
+    // Declared first so it is destroyed last: the C subscription goes before its callback.
+    std::unique_ptr<Callback> callback_;
+    std::unique_ptr<BosbasePubsubSubscription, Free> handle_;
+};
+
 /// A realtime subscription (bosbase_realtime_subscribe). The callback gets each event's JSON
 /// (see BosbaseRealtimeCallback for the shapes) on the client's realtime dispatch thread, one
 /// call at a time; exceptions it throws are swallowed (they must not reach C). Unsubscribes
@@ -215,6 +291,30 @@ public:
                      const std::string &options_json = "") const {
         return detail::call(get(), op.c_str(), args_json, options_json);
     }
+    /// The same with file parts, sent as multipart (records.create/update, backups.upload).
+    std::string call(const std::string &op, const std::string &args_json, const std::string &options_json,
+                     const Files &files) const {
+        char *r = nullptr, *e = nullptr;
+        BosbaseStatus s = bosbase_call_with_files(get(), op.c_str(), args_json.c_str(), detail::opt(options_json),
+                                                  files.get(), &r, &e);  // before reading r
+        return detail::finish(s, r, e);
+    }
+
+    /// A client with this one's settings and its own auth store, holding `auth_json`'s
+    /// {token, record} when given (e.g. the answer of records.impersonate).
+    Client fork(const std::string &auth_json = "") const {
+        BosbaseClient *c = nullptr;
+        char *e = nullptr;
+        BosbaseStatus s = bosbase_client_fork(get(), auth_json.empty() ? nullptr : auth_json.c_str(), &c, &e);
+        detail::finish(s, nullptr, e);
+        return Client(c);
+    }
+    /// Superusers: a new client signed in as the account `id` of `collection`.
+    Client impersonate(const std::string &collection, const std::string &id, long long duration = 0) const {
+        return fork(call("records.impersonate", detail::args({{"collection", detail::json_string(collection)},
+                                                              {"id", detail::json_string(id)},
+                                                              {"duration", std::to_string(duration)}})));
+    }
 
     std::string send(const std::string &path, const std::string &options_json = "") const {
         char *r = nullptr, *e = nullptr;
@@ -233,6 +333,19 @@ public:
         return detail::finish(s, r, e);
     }
     bool auth_is_valid() const noexcept { return bosbase_auth_store_is_valid(get()); }
+    bool auth_is_superuser() const noexcept { return bosbase_auth_store_is_superuser(get()); }
+    /// The login as a `Set-Cookie` value (`pb_auth=...`); `options_json`: "" or {"key", "path", ...}.
+    std::string auth_export_cookie(const std::string &options_json = "") const {
+        char *r = nullptr, *e = nullptr;
+        BosbaseStatus s = bosbase_auth_store_export_cookie(get(), detail::opt(options_json), &r, &e);
+        return detail::finish(s, r, e);
+    }
+    /// Loads the login from a `Cookie` request header (no such cookie: signed out).
+    void auth_load_cookie(const std::string &cookie_header, const std::string &key = "") const {
+        char *e = nullptr;
+        BosbaseStatus s = bosbase_auth_store_load_cookie(get(), cookie_header.c_str(), key.c_str(), &e);
+        detail::finish(s, nullptr, e);
+    }
     void auth_clear() const {
         char *e = nullptr;
         BosbaseStatus s = bosbase_auth_store_clear(get(), &e);  // before reading e
@@ -267,11 +380,27 @@ public:
         detail::finish(s, nullptr, e);
     }
 
+    /// Subscribes to the pub/sub `topic` (BosBase's WebSocket); publish with
+    /// `pubsub().publish(topic, data_json)`.
+    PubSubSubscription pubsub_subscribe(const std::string &topic, PubSubSubscription::Callback callback) const {
+        PubSubSubscription sub;
+        sub.callback_.reset(new PubSubSubscription::Callback(std::move(callback)));
+        BosbasePubsubSubscription *h = nullptr;
+        char *e = nullptr;
+        BosbaseStatus s =
+            bosbase_pubsub_subscribe(get(), topic.c_str(), &PubSubSubscription::deliver, sub.callback_.get(), &h, &e);
+        detail::finish(s, nullptr, e);
+        sub.handle_.reset(h);
+        return sub;
+    }
+    bool pubsub_connected() const noexcept { return bosbase_pubsub_is_connected(get()); }
+
     /// Refuses new calls and waits for running ones (see bosbase_client_close). The
     /// destructor closes too; call this to stop other threads' use of a shared client early.
     void close() const noexcept { bosbase_client_close(get()); }
 
 private:
+    explicit Client(BosbaseClient *c) noexcept { handle_.reset(c); }
     struct ClientFree {
         void operator()(BosbaseClient *c) const noexcept { bosbase_client_free(c); }
     };

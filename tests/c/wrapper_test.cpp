@@ -73,6 +73,33 @@ static void realtime(const bosbase::Client &pb, const char *url) {
     check(e.status() == BOSBASE_STATUS_INVALID_ARGUMENT, "empty topic refused");
 }
 
+// Files, fork/impersonate, the superuser flag and the cookie form through the wrapper.
+static void surface(const bosbase::Client &admin, const char *url) {
+    check(admin.auth_is_superuser(), "superuser flag");
+    std::string user = admin.collection("users").get_first_list_item("email='user@example.com'");
+    std::string id = id_after(user, "");
+    bosbase::Client as_user = admin.impersonate("users", id, 600);
+    check(!as_user.auth_is_superuser() && as_user.auth_record().find("user@example.com") != std::string::npos,
+          "impersonate gives a client of the user");
+
+    bosbase::Files files;
+    files.add_bytes("attachment", "cpp.txt", "from C++");
+    std::string post = as_user.call("records.create",
+                                    "{\"collection\":\"posts\",\"data\":{\"title\":\"cpp\",\"author\":\"" + id + "\"}}",
+                                    "", files);
+    check(post.find("\"attachment\":\"cpp_") != std::string::npos, post);
+    auto e = thrown([&] { as_user.call("records.create", "{\"collection\":\"posts\"}", "", bosbase::Files().add_path("f", "/no/such")); });
+    check(e.status() == BOSBASE_STATUS_INVALID_ARGUMENT, "unreadable path");
+
+    std::string cookie = admin.auth_export_cookie();
+    check(cookie.rfind("pb_auth=", 0) == 0, cookie);
+    bosbase::Client ssr(url);
+    ssr.auth_load_cookie(cookie.substr(0, cookie.find(';')));
+    check(ssr.auth_is_superuser(), "cookie carries the login");
+    e = thrown([&] { ssr.auth_load_cookie("pb_auth=%7Bbroken"); });
+    check(e.status() == BOSBASE_STATUS_INVALID_ARGUMENT && !ssr.auth_is_valid(), "a bad cookie clears, typed");
+}
+
 int main() {
     const char *url = std::getenv("BOSBASE_URL");
     if (!url) {
@@ -100,6 +127,7 @@ int main() {
     std::string page = pb.collections().get_list(1, 2);
     check(page.find("\"perPage\":2") != std::string::npos && page.find("\"items\"") != std::string::npos, page);
     check(pb.call("health.check").find("API is healthy") != std::string::npos, "call by name");
+    surface(pb, url);
     const std::string token = bosbase::generate_token();
     check(pb.collection("users").bind_custom_token("user@example.com", "user-password", token), "bind");
     check(pb.collection("users").auth_with_token(token).find("user@example.com") != std::string::npos, "login");
