@@ -33,7 +33,7 @@ pub const QUEUE_LIMIT: usize = 1024;
 /// How long the socket thread waits for a frame before it writes what is queued.
 const POLL: Duration = Duration::from_millis(10);
 
-/// Receives each message of a subscription (see [`PubsubService::subscribe`]).
+/// Receives each message of a subscription (see [`PubsubService::subscribe`](crate::PubsubService::subscribe)).
 pub type PubSubCallback = Arc<dyn Fn(&Value) + Send + Sync>;
 
 /// One client's pub/sub state.
@@ -505,7 +505,7 @@ fn dispatch_loop(shared: Arc<Shared>, _client: BosBase) {
     }
 }
 
-/// A subscription from [`PubsubService::subscribe`]; dropping it unsubscribes.
+/// A subscription from [`PubsubService::subscribe`](crate::PubsubService::subscribe); dropping it unsubscribes.
 pub struct PubSubSubscription {
     client: BosBase,
     id: u64,
