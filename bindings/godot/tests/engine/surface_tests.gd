@@ -449,7 +449,7 @@ func test_batch() -> void:
 	var rolled: Variant = await posts.get_list(
 		1, 30, {"filter": pb.filter("title ~ {:t}", {"t": tag + " c"})}
 	)
-	check(rolled is Dictionary and int(rolled.totalItems) == 0, "the whole batch rolled back")
+	check(rolled is Dictionary and int(rolled.totalItems) == 0, "the whole batch rolled back (%s)" % str(rolled))
 	if listed is Array:
 		var deletes: Array = []
 		for post in listed:
