@@ -628,23 +628,23 @@ class RedisService {
 public:
     explicit RedisService(BosbaseClient *client) : client_(client) {}
 
-    /// One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed; not tested here). (`redis.listKeys`)
+    /// One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed). (`redis.listKeys`)
     std::string list_keys(const std::string &cursor = "0", const std::string &pattern = "", const std::string &options_json = "") const {
         return detail::call(client_, "redis.listKeys", detail::args({{"cursor", detail::json_string(cursor)}, {"pattern", detail::json_string(pattern)}}), options_json);
     }
-    /// Creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here). (`redis.createKey`)
+    /// Creates a key that does not exist yet (409 otherwise): `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}`, `ttlSeconds` only while the key has a TTL (REDIS_URL needed). (`redis.createKey`)
     std::string create_key(const std::string &entry_json, const std::string &options_json = "") const {
         return detail::call(client_, "redis.createKey", detail::args({{"entry", entry_json}}), options_json);
     }
-    /// A key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here). (`redis.getKey`)
+    /// A key's `{key, value, ttlSeconds?}` (404 when absent; REDIS_URL needed). (`redis.getKey`)
     std::string get_key(const std::string &key, const std::string &options_json = "") const {
         return detail::call(client_, "redis.getKey", detail::args({{"key", detail::json_string(key)}}), options_json);
     }
-    /// Replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here). (`redis.updateKey`)
+    /// Replaces an existing key's value (404 when absent): `entry` `{value, ttlSeconds?}` (no `ttlSeconds` keeps the TTL, 0 removes it); returns `{key, value, ttlSeconds?}` (REDIS_URL needed). (`redis.updateKey`)
     std::string update_key(const std::string &key, const std::string &entry_json, const std::string &options_json = "") const {
         return detail::call(client_, "redis.updateKey", detail::args({{"key", detail::json_string(key)}, {"entry", entry_json}}), options_json);
     }
-    /// Deletes a key (REDIS_URL needed; not tested here). (`redis.deleteKey`)
+    /// Deletes a key (404 when absent; REDIS_URL needed). (`redis.deleteKey`)
     bool delete_key(const std::string &key, const std::string &options_json = "") const {
         return detail::call(client_, "redis.deleteKey", detail::args({{"key", detail::json_string(key)}}), options_json) == "true";
     }

@@ -987,7 +987,7 @@ pub struct RedisService {
 }
 
 impl RedisService {
-    /// One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed; not tested here).
+    /// One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed).
     ///
     /// Operation `redis.listKeys`.
     pub fn list_keys(&self, cursor: &str, pattern: &str, options: SendOptions) -> Call<Value> {
@@ -996,7 +996,7 @@ impl RedisService {
         args.insert("pattern".to_owned(), Value::from(pattern));
         self.client.operation("redis.listKeys", args, options)
     }
-    /// Creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+    /// Creates a key that does not exist yet (409 otherwise): `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}`, `ttlSeconds` only while the key has a TTL (REDIS_URL needed).
     ///
     /// Operation `redis.createKey`.
     pub fn create_key(&self, entry: Value, options: SendOptions) -> Call<Value> {
@@ -1004,7 +1004,7 @@ impl RedisService {
         args.insert("entry".to_owned(), entry);
         self.client.operation("redis.createKey", args, options)
     }
-    /// A key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+    /// A key's `{key, value, ttlSeconds?}` (404 when absent; REDIS_URL needed).
     ///
     /// Operation `redis.getKey`.
     pub fn get_key(&self, key: &str, options: SendOptions) -> Call<Value> {
@@ -1012,7 +1012,7 @@ impl RedisService {
         args.insert("key".to_owned(), Value::from(key));
         self.client.operation("redis.getKey", args, options)
     }
-    /// Replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+    /// Replaces an existing key's value (404 when absent): `entry` `{value, ttlSeconds?}` (no `ttlSeconds` keeps the TTL, 0 removes it); returns `{key, value, ttlSeconds?}` (REDIS_URL needed).
     ///
     /// Operation `redis.updateKey`.
     pub fn update_key(&self, key: &str, entry: Value, options: SendOptions) -> Call<Value> {
@@ -1021,7 +1021,7 @@ impl RedisService {
         args.insert("entry".to_owned(), entry);
         self.client.operation("redis.updateKey", args, options)
     }
-    /// Deletes a key (REDIS_URL needed; not tested here).
+    /// Deletes a key (404 when absent; REDIS_URL needed).
     ///
     /// Operation `redis.deleteKey`.
     pub fn delete_key(&self, key: &str, options: SendOptions) -> Call<Value> {

@@ -1587,7 +1587,7 @@ func (c *Client) Redis() *RedisService {
 
 // ListKeys one SCAN step over the keys (`pattern` a glob; options.query `count`); returns
 // `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL
-// needed; not tested here).
+// needed).
 //
 // Operation "redis.listKeys" (GET /api/redis/keys). A zero value of an argument with a
 // default means that default (cursor "0", pattern ""). It blocks until the answer or the
@@ -1603,8 +1603,9 @@ func (s *RedisService) ListKeysCtx(ctx context.Context, cursor, pattern string, 
 	return runOp[map[string]any](ctx, s.client, "redis.listKeys", map[string]any{"cursor": orDefault(cursor), "pattern": orDefault(pattern)}, body, query, headers, nil)
 }
 
-// CreateKey creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns
-// `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+// CreateKey creates a key that does not exist yet (409 otherwise): `entry` `{key, value,
+// ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}`, `ttlSeconds` only
+// while the key has a TTL (REDIS_URL needed).
 //
 // Operation "redis.createKey" (POST /api/redis/keys). File parts (FileBytes, FilePath,
 // FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
@@ -1620,7 +1621,7 @@ func (s *RedisService) CreateKeyCtx(ctx context.Context, entry map[string]any, b
 	return runOp[map[string]any](ctx, s.client, "redis.createKey", map[string]any{"entry": entry}, body, query, headers, files)
 }
 
-// GetKey a key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+// GetKey a key's `{key, value, ttlSeconds?}` (404 when absent; REDIS_URL needed).
 //
 // Operation "redis.getKey" (GET /api/redis/keys/{key}). It blocks until the answer or the
 // call's deadline; GetKeyCtx can be cancelled.
@@ -1635,8 +1636,9 @@ func (s *RedisService) GetKeyCtx(ctx context.Context, key string, body, query ma
 	return runOp[map[string]any](ctx, s.client, "redis.getKey", map[string]any{"key": key}, body, query, headers, nil)
 }
 
-// UpdateKey replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value,
-// ttlSeconds?}` (REDIS_URL needed; not tested here).
+// UpdateKey replaces an existing key's value (404 when absent): `entry` `{value, ttlSeconds?}`
+// (no `ttlSeconds` keeps the TTL, 0 removes it); returns `{key, value, ttlSeconds?}`
+// (REDIS_URL needed).
 //
 // Operation "redis.updateKey" (PUT /api/redis/keys/{key}). File parts (FileBytes, FilePath,
 // FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
@@ -1652,7 +1654,7 @@ func (s *RedisService) UpdateKeyCtx(ctx context.Context, key string, entry map[s
 	return runOp[map[string]any](ctx, s.client, "redis.updateKey", map[string]any{"key": key, "entry": entry}, body, query, headers, files)
 }
 
-// DeleteKey deletes a key (REDIS_URL needed; not tested here).
+// DeleteKey deletes a key (404 when absent; REDIS_URL needed).
 //
 // Operation "redis.deleteKey" (DELETE /api/redis/keys/{key}). It blocks until the answer or
 // the call's deadline; DeleteKeyCtx can be cancelled.

@@ -491,13 +491,13 @@ pub(super) const OPERATIONS: &[Operation] = &[
         doc: "Turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers: `{sql, answer, columns?, rows?}` (provider needed; not tested here).",
         ..ROW
     },
-    // Redis keys (superusers): the routes exist only when the server has REDIS_URL; not
-    // tested here.
+    // Redis keys (superusers): the routes exist only when the server has REDIS_URL
+    // (tests/bosbase_redis.rs, launcher --redis).
     Operation {
         name: "redis.listKeys",
         path: "/api/redis/keys",
         args: &[Arg::new("cursor", Place::Query, ArgType::String).or("\"0\""), Arg::new("pattern", Place::Query, ArgType::String).or("\"\"")],
-        doc: "One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is \"0\" (REDIS_URL needed; not tested here).",
+        doc: "One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is \"0\" (REDIS_URL needed).",
         ..ROW
     },
     Operation {
@@ -505,14 +505,14 @@ pub(super) const OPERATIONS: &[Operation] = &[
         method: "POST",
         path: "/api/redis/keys",
         args: &[fields("entry")],
-        doc: "Creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).",
+        doc: "Creates a key that does not exist yet (409 otherwise): `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}`, `ttlSeconds` only while the key has a TTL (REDIS_URL needed).",
         ..ROW
     },
     Operation {
         name: "redis.getKey",
         path: "/api/redis/keys/{key}",
         args: &[KEY],
-        doc: "A key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).",
+        doc: "A key's `{key, value, ttlSeconds?}` (404 when absent; REDIS_URL needed).",
         ..ROW
     },
     Operation {
@@ -520,7 +520,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
         method: "PUT",
         path: "/api/redis/keys/{key}",
         args: &[KEY, fields("entry")],
-        doc: "Replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).",
+        doc: "Replaces an existing key's value (404 when absent): `entry` `{value, ttlSeconds?}` (no `ttlSeconds` keeps the TTL, 0 removes it); returns `{key, value, ttlSeconds?}` (REDIS_URL needed).",
         ..ROW
     },
     Operation {
@@ -529,7 +529,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
         path: "/api/redis/keys/{key}",
         args: &[KEY],
         result: Shape::True,
-        doc: "Deletes a key (REDIS_URL needed; not tested here).",
+        doc: "Deletes a key (404 when absent; REDIS_URL needed).",
         ..ROW
     },
 ];

@@ -1584,7 +1584,7 @@ defmodule Bosbase.Redis do
   """
 
   @doc """
-  One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed; not tested here).
+  One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed).
 
   Operation `redis.listKeys` (`GET /api/redis/keys`). `cursor` defaults to `"0"`, `pattern` defaults to `""`. `opts` as for `Bosbase.RecordService`.
   """
@@ -1597,7 +1597,7 @@ defmodule Bosbase.Redis do
   end
 
   @doc """
-  Creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+  Creates a key that does not exist yet (409 otherwise): `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}`, `ttlSeconds` only while the key has a TTL (REDIS_URL needed).
 
   Operation `redis.createKey` (`POST /api/redis/keys`). `opts` as for `Bosbase.RecordService`.
   """
@@ -1609,7 +1609,7 @@ defmodule Bosbase.Redis do
   end
 
   @doc """
-  A key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+  A key's `{key, value, ttlSeconds?}` (404 when absent; REDIS_URL needed).
 
   Operation `redis.getKey` (`GET /api/redis/keys/{key}`). `opts` as for `Bosbase.RecordService`.
   """
@@ -1621,7 +1621,7 @@ defmodule Bosbase.Redis do
   end
 
   @doc """
-  Replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+  Replaces an existing key's value (404 when absent): `entry` `{value, ttlSeconds?}` (no `ttlSeconds` keeps the TTL, 0 removes it); returns `{key, value, ttlSeconds?}` (REDIS_URL needed).
 
   Operation `redis.updateKey` (`PUT /api/redis/keys/{key}`). `opts` as for `Bosbase.RecordService`.
   """
@@ -1634,7 +1634,7 @@ defmodule Bosbase.Redis do
   end
 
   @doc """
-  Deletes a key (REDIS_URL needed; not tested here).
+  Deletes a key (404 when absent; REDIS_URL needed).
 
   Operation `redis.deleteKey` (`DELETE /api/redis/keys/{key}`). `opts` as for `Bosbase.RecordService`.
   """

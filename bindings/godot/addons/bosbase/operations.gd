@@ -1060,7 +1060,7 @@ class RedisService:
 
 	## One SCAN step over the keys ([code]pattern[/code] a glob; options.query [code]count[/code]);
 	## returns [code]{cursor, items: [{key}]}[/code] — continue with the answer's cursor until it is
-	## "0" (REDIS_URL needed; not tested here). Operation [code]redis.listKeys[/code] ([code]GET
+	## "0" (REDIS_URL needed). Operation [code]redis.listKeys[/code] ([code]GET
 	## /api/redis/keys[/code]); the returned [Signal] gives the result or a [ClientResponseError].
 	func list_keys(cursor: String = "0", pattern: String = "", options: Dictionary = {}) -> Signal:
 		return _client.call_operation(
@@ -1069,27 +1069,29 @@ class RedisService:
 			options
 		)
 
-	## Creates a key: [code]entry[/code] [code]{key, value, ttlSeconds?}[/code] ([code]value[/code]
-	## any JSON); returns [code]{key, value, ttlSeconds?}[/code] (REDIS_URL needed; not tested
-	## here). Operation [code]redis.createKey[/code] ([code]POST /api/redis/keys[/code]); the
-	## returned [Signal] gives the result or a [ClientResponseError].
+	## Creates a key that does not exist yet (409 otherwise): [code]entry[/code]
+	## [code]{key, value, ttlSeconds?}[/code] ([code]value[/code] any JSON); returns
+	## [code]{key, value, ttlSeconds?}[/code], [code]ttlSeconds[/code] only while the key has a TTL
+	## (REDIS_URL needed). Operation [code]redis.createKey[/code] ([code]POST
+	## /api/redis/keys[/code]); the returned [Signal] gives the result or a [ClientResponseError].
 	func create_key(entry: Dictionary, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("redis.createKey", {"entry": entry}, options)
 
-	## A key's [code]{key, value, ttlSeconds?}[/code] (REDIS_URL needed; not tested here). Operation
+	## A key's [code]{key, value, ttlSeconds?}[/code] (404 when absent; REDIS_URL needed). Operation
 	## [code]redis.getKey[/code] ([code]GET /api/redis/keys/{key}[/code]); the returned [Signal]
 	## gives the result or a [ClientResponseError].
 	func get_key(key: String, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("redis.getKey", {"key": key}, options)
 
-	## Replaces a key's value: [code]entry[/code] [code]{value, ttlSeconds?}[/code]; returns
-	## [code]{key, value, ttlSeconds?}[/code] (REDIS_URL needed; not tested here). Operation
+	## Replaces an existing key's value (404 when absent): [code]entry[/code]
+	## [code]{value, ttlSeconds?}[/code] (no [code]ttlSeconds[/code] keeps the TTL, 0 removes it);
+	## returns [code]{key, value, ttlSeconds?}[/code] (REDIS_URL needed). Operation
 	## [code]redis.updateKey[/code] ([code]PUT /api/redis/keys/{key}[/code]); the returned [Signal]
 	## gives the result or a [ClientResponseError].
 	func update_key(key: String, entry: Dictionary, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("redis.updateKey", {"key": key, "entry": entry}, options)
 
-	## Deletes a key (REDIS_URL needed; not tested here). Operation [code]redis.deleteKey[/code]
+	## Deletes a key (404 when absent; REDIS_URL needed). Operation [code]redis.deleteKey[/code]
 	## ([code]DELETE /api/redis/keys/{key}[/code]); the returned [Signal] gives the result or a
 	## [ClientResponseError].
 	func delete_key(key: String, options: Dictionary = {}) -> Signal:
