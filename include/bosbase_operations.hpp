@@ -602,19 +602,19 @@ class LangchaingoService {
 public:
     explicit LangchaingoService(BosbaseClient *client) : client_(client) {}
 
-    /// A chat completion from the server's LLM provider: `payload` `{prompt | messages, model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here). (`langchaingo.completions`)
+    /// A chat completion from the server's LLM provider: `payload` `{prompt | messages: [{role, content}], model?: {provider?, model?, apiKey?, baseUrl?}, temperature?, maxTokens?, stop?, json?}`; returns `{content, stopReason?, generationInfo?, functionCall?, toolCalls?}`. The server accepts `topP` and `candidateCount` but does not pass them on (provider needed). (`langchaingo.completions`)
     std::string completions(const std::string &payload_json, const std::string &options_json = "") const {
         return detail::call(client_, "langchaingo.completions", detail::args({{"payload", payload_json}}), options_json);
     }
-    /// Answers `payload.question` from an LLM-document `collection` (`topK?`, `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not tested here). (`langchaingo.rag`)
+    /// Answers `payload.question` from an LLM-document `collection` (`topK?` default 4, max 20; `scoreThreshold?`; `filters?` `{where?, whereDocument?}`; `promptTemplate?` a Go template over `.context` and `.question`; `returnSources?`); returns `{answer, sources?: [{content, metadata?, score}]}` (provider needed). (`langchaingo.rag`)
     std::string rag(const std::string &payload_json, const std::string &options_json = "") const {
         return detail::call(client_, "langchaingo.rag", detail::args({{"payload", payload_json}}), options_json);
     }
-    /// Answers `payload.query` from an LLM-document `collection` (as `rag`; provider needed; not tested here). (`langchaingo.queryDocuments`)
+    /// Answers `payload.query` from an LLM-document `collection` (otherwise as `rag`; provider needed). (`langchaingo.queryDocuments`)
     std::string query_documents(const std::string &payload_json, const std::string &options_json = "") const {
         return detail::call(client_, "langchaingo.queryDocuments", detail::args({{"payload", payload_json}}), options_json);
     }
-    /// Turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers: `{sql, answer, columns?, rows?}` (provider needed; not tested here). (`langchaingo.sql`)
+    /// Turns `payload.query` (natural language, over `tables?`, default every collection; `topK?` the row cap, default 10, max 100) into SQL, runs it and answers: `{sql, answer, columns?, rows?, rawResult?}`. The prompt sent to the provider holds the tables' columns and up to 5 sample rows each (superusers only; provider needed). (`langchaingo.sql`)
     std::string sql(const std::string &payload_json, const std::string &options_json = "") const {
         return detail::call(client_, "langchaingo.sql", detail::args({{"payload", payload_json}}), options_json);
     }

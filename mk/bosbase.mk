@@ -24,11 +24,13 @@ bosbase-suites: bosbase-smoke bosbase-rust bosbase-c bosbase-go bosbase-elixir b
 bosbase-smoke:
 	$(BOSBASE_SERVER) $(ROOT)/scripts/devserver-smoke
 
-# The Redis suite gets Debian's redis-server (launcher --redis).
+# The Redis suite gets Debian's redis-server (launcher --redis), the AI suite the
+# deterministic OpenAI-compatible stand-in tests/fixtures/openai-standin (launcher --openai).
 bosbase-rust: bosbase-redis-tools
 	$(BOSBASE_SERVER) cargo test --test token_flow --test seeds --test filter --test operations \
 		--test auth_methods --test records --test admin --test bosbase_pubsub --test bosbase_services
 	$(ROOT)/scripts/bosbase-server --demo --redis -- cargo test --test bosbase_redis
+	$(ROOT)/scripts/bosbase-server --demo --openai -- cargo test --test bosbase_ai
 
 # Debian's redis-server, for the launcher's --redis (it runs its own instance on a free port).
 bosbase-redis-tools:

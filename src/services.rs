@@ -946,7 +946,7 @@ pub struct LangchaingoService {
 }
 
 impl LangchaingoService {
-    /// A chat completion from the server's LLM provider: `payload` `{prompt | messages, model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here).
+    /// A chat completion from the server's LLM provider: `payload` `{prompt | messages: [{role, content}], model?: {provider?, model?, apiKey?, baseUrl?}, temperature?, maxTokens?, stop?, json?}`; returns `{content, stopReason?, generationInfo?, functionCall?, toolCalls?}`. The server accepts `topP` and `candidateCount` but does not pass them on (provider needed).
     ///
     /// Operation `langchaingo.completions`.
     pub fn completions(&self, payload: Value, options: SendOptions) -> Call<Value> {
@@ -954,7 +954,7 @@ impl LangchaingoService {
         args.insert("payload".to_owned(), payload);
         self.client.operation("langchaingo.completions", args, options)
     }
-    /// Answers `payload.question` from an LLM-document `collection` (`topK?`, `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not tested here).
+    /// Answers `payload.question` from an LLM-document `collection` (`topK?` default 4, max 20; `scoreThreshold?`; `filters?` `{where?, whereDocument?}`; `promptTemplate?` a Go template over `.context` and `.question`; `returnSources?`); returns `{answer, sources?: [{content, metadata?, score}]}` (provider needed).
     ///
     /// Operation `langchaingo.rag`.
     pub fn rag(&self, payload: Value, options: SendOptions) -> Call<Value> {
@@ -962,7 +962,7 @@ impl LangchaingoService {
         args.insert("payload".to_owned(), payload);
         self.client.operation("langchaingo.rag", args, options)
     }
-    /// Answers `payload.query` from an LLM-document `collection` (as `rag`; provider needed; not tested here).
+    /// Answers `payload.query` from an LLM-document `collection` (otherwise as `rag`; provider needed).
     ///
     /// Operation `langchaingo.queryDocuments`.
     pub fn query_documents(&self, payload: Value, options: SendOptions) -> Call<Value> {
@@ -970,7 +970,7 @@ impl LangchaingoService {
         args.insert("payload".to_owned(), payload);
         self.client.operation("langchaingo.queryDocuments", args, options)
     }
-    /// Turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers: `{sql, answer, columns?, rows?}` (provider needed; not tested here).
+    /// Turns `payload.query` (natural language, over `tables?`, default every collection; `topK?` the row cap, default 10, max 100) into SQL, runs it and answers: `{sql, answer, columns?, rows?, rawResult?}`. The prompt sent to the provider holds the tables' columns and up to 5 sample rows each (superusers only; provider needed).
     ///
     /// Operation `langchaingo.sql`.
     pub fn sql(&self, payload: Value, options: SendOptions) -> Call<Value> {

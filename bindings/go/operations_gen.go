@@ -1504,8 +1504,11 @@ func (c *Client) Langchaingo() *LangchaingoService {
 	return &LangchaingoService{client: c}
 }
 
-// Completions a chat completion from the server's LLM provider: `payload` `{prompt | messages,
-// model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here).
+// Completions a chat completion from the server's LLM provider: `payload` `{prompt | messages:
+// [{role, content}], model?: {provider?, model?, apiKey?, baseUrl?}, temperature?, maxTokens?,
+// stop?, json?}`; returns `{content, stopReason?, generationInfo?, functionCall?,
+// toolCalls?}`. The server accepts `topP` and `candidateCount` but does not pass them on
+// (provider needed).
 //
 // Operation "langchaingo.completions" (POST /api/langchaingo/completions). File parts
 // (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
@@ -1522,9 +1525,10 @@ func (s *LangchaingoService) CompletionsCtx(ctx context.Context, payload map[str
 	return runOp[map[string]any](ctx, s.client, "langchaingo.completions", map[string]any{"payload": payload}, body, query, headers, files)
 }
 
-// Rag answers `payload.question` from an LLM-document `collection` (`topK?`,
-// `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not
-// tested here).
+// Rag answers `payload.question` from an LLM-document `collection` (`topK?` default 4, max 20;
+// `scoreThreshold?`; `filters?` `{where?, whereDocument?}`; `promptTemplate?` a Go template
+// over `.context` and `.question`; `returnSources?`); returns `{answer, sources?: [{content,
+// metadata?, score}]}` (provider needed).
 //
 // Operation "langchaingo.rag" (POST /api/langchaingo/rag). File parts (FileBytes, FilePath,
 // FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
@@ -1540,8 +1544,8 @@ func (s *LangchaingoService) RagCtx(ctx context.Context, payload map[string]any,
 	return runOp[map[string]any](ctx, s.client, "langchaingo.rag", map[string]any{"payload": payload}, body, query, headers, files)
 }
 
-// QueryDocuments answers `payload.query` from an LLM-document `collection` (as `rag`; provider
-// needed; not tested here).
+// QueryDocuments answers `payload.query` from an LLM-document `collection` (otherwise as
+// `rag`; provider needed).
 //
 // Operation "langchaingo.queryDocuments" (POST /api/langchaingo/documents/query). File parts
 // (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
@@ -1558,8 +1562,10 @@ func (s *LangchaingoService) QueryDocumentsCtx(ctx context.Context, payload map[
 	return runOp[map[string]any](ctx, s.client, "langchaingo.queryDocuments", map[string]any{"payload": payload}, body, query, headers, files)
 }
 
-// Sql turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers:
-// `{sql, answer, columns?, rows?}` (provider needed; not tested here).
+// Sql turns `payload.query` (natural language, over `tables?`, default every collection;
+// `topK?` the row cap, default 10, max 100) into SQL, runs it and answers: `{sql, answer,
+// columns?, rows?, rawResult?}`. The prompt sent to the provider holds the tables' columns and
+// up to 5 sample rows each (superusers only; provider needed).
 //
 // Operation "langchaingo.sql" (POST /api/langchaingo/sql). File parts (FileBytes, FilePath,
 // FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It

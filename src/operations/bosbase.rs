@@ -3,7 +3,7 @@
 //! LLM documents, caches, GraphQL, SQL, stored scripts and script permissions. Names follow
 //! the BosBase JS SDK (`pb.vectors.search`, `pb.caches.setEntry`, …). Every route here
 //! needs a superuser except `records.vectorSearch` (the collection's list rule applies) and
-//! `langchaingo.*` (any signed-in user).
+//! `langchaingo.*` but `langchaingo.sql` (any signed-in user).
 //!
 //! Rows whose service is not on a bare server (PostgreSQL + pgvector only) say so in their
 //! doc: `scripts.execute*` (the separate Python functions service), `langchaingo.*` (an
@@ -457,14 +457,15 @@ pub(super) const OPERATIONS: &[Operation] = &[
         doc: "Deletes a script's permission entry (superusers only).",
         ..ROW
     },
-    // LangChainGo (signed-in users): they need an OpenAI-compatible provider configured on
-    // the server (OPENAI_API_KEY, OPENAI_BASE_URL); not tested here.
+    // LangChainGo (signed-in users; sql: superusers): they need an OpenAI-compatible provider
+    // configured on the server (OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL; tested with
+    // the stand-in tests/fixtures/openai-standin, launcher --openai, tests/bosbase_ai.rs).
     Operation {
         name: "langchaingo.completions",
         method: "POST",
         path: "/api/langchaingo/completions",
         args: &[fields("payload")],
-        doc: "A chat completion from the server's LLM provider: `payload` `{prompt | messages, model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here).",
+        doc: "A chat completion from the server's LLM provider: `payload` `{prompt | messages: [{role, content}], model?: {provider?, model?, apiKey?, baseUrl?}, temperature?, maxTokens?, stop?, json?}`; returns `{content, stopReason?, generationInfo?, functionCall?, toolCalls?}`. The server accepts `topP` and `candidateCount` but does not pass them on (provider needed).",
         ..ROW
     },
     Operation {
@@ -472,7 +473,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
         method: "POST",
         path: "/api/langchaingo/rag",
         args: &[fields("payload")],
-        doc: "Answers `payload.question` from an LLM-document `collection` (`topK?`, `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not tested here).",
+        doc: "Answers `payload.question` from an LLM-document `collection` (`topK?` default 4, max 20; `scoreThreshold?`; `filters?` `{where?, whereDocument?}`; `promptTemplate?` a Go template over `.context` and `.question`; `returnSources?`); returns `{answer, sources?: [{content, metadata?, score}]}` (provider needed).",
         ..ROW
     },
     Operation {
@@ -480,7 +481,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
         method: "POST",
         path: "/api/langchaingo/documents/query",
         args: &[fields("payload")],
-        doc: "Answers `payload.query` from an LLM-document `collection` (as `rag`; provider needed; not tested here).",
+        doc: "Answers `payload.query` from an LLM-document `collection` (otherwise as `rag`; provider needed).",
         ..ROW
     },
     Operation {
@@ -488,7 +489,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
         method: "POST",
         path: "/api/langchaingo/sql",
         args: &[fields("payload")],
-        doc: "Turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers: `{sql, answer, columns?, rows?}` (provider needed; not tested here).",
+        doc: "Turns `payload.query` (natural language, over `tables?`, default every collection; `topK?` the row cap, default 10, max 100) into SQL, runs it and answers: `{sql, answer, columns?, rows?, rawResult?}`. The prompt sent to the provider holds the tables' columns and up to 5 sample rows each (superusers only; provider needed).",
         ..ROW
     },
     // Redis keys (superusers): the routes exist only when the server has REDIS_URL

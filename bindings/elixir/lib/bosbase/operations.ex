@@ -1529,7 +1529,7 @@ defmodule Bosbase.Langchaingo do
   """
 
   @doc """
-  A chat completion from the server's LLM provider: `payload` `{prompt | messages, model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here).
+  A chat completion from the server's LLM provider: `payload` `{prompt | messages: [{role, content}], model?: {provider?, model?, apiKey?, baseUrl?}, temperature?, maxTokens?, stop?, json?}`; returns `{content, stopReason?, generationInfo?, functionCall?, toolCalls?}`. The server accepts `topP` and `candidateCount` but does not pass them on (provider needed).
 
   Operation `langchaingo.completions` (`POST /api/langchaingo/completions`). `opts` as for `Bosbase.RecordService`.
   """
@@ -1541,7 +1541,7 @@ defmodule Bosbase.Langchaingo do
   end
 
   @doc """
-  Answers `payload.question` from an LLM-document `collection` (`topK?`, `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not tested here).
+  Answers `payload.question` from an LLM-document `collection` (`topK?` default 4, max 20; `scoreThreshold?`; `filters?` `{where?, whereDocument?}`; `promptTemplate?` a Go template over `.context` and `.question`; `returnSources?`); returns `{answer, sources?: [{content, metadata?, score}]}` (provider needed).
 
   Operation `langchaingo.rag` (`POST /api/langchaingo/rag`). `opts` as for `Bosbase.RecordService`.
   """
@@ -1553,7 +1553,7 @@ defmodule Bosbase.Langchaingo do
   end
 
   @doc """
-  Answers `payload.query` from an LLM-document `collection` (as `rag`; provider needed; not tested here).
+  Answers `payload.query` from an LLM-document `collection` (otherwise as `rag`; provider needed).
 
   Operation `langchaingo.queryDocuments` (`POST /api/langchaingo/documents/query`). `opts` as for `Bosbase.RecordService`.
   """
@@ -1565,7 +1565,7 @@ defmodule Bosbase.Langchaingo do
   end
 
   @doc """
-  Turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers: `{sql, answer, columns?, rows?}` (provider needed; not tested here).
+  Turns `payload.query` (natural language, over `tables?`, default every collection; `topK?` the row cap, default 10, max 100) into SQL, runs it and answers: `{sql, answer, columns?, rows?, rawResult?}`. The prompt sent to the provider holds the tables' columns and up to 5 sample rows each (superusers only; provider needed).
 
   Operation `langchaingo.sql` (`POST /api/langchaingo/sql`). `opts` as for `Bosbase.RecordService`.
   """
