@@ -602,19 +602,19 @@ class LangchaingoService {
 public:
     explicit LangchaingoService(BosbaseClient *client) : client_(client) {}
 
-    /// A chat completion from the server's LLM provider: `payload` `{prompt | messages, model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here). (`langchaingo.completions`)
+    /// A chat completion from the server's LLM provider: `payload` `{prompt | messages: [{role, content}], model?: {provider?, model?, apiKey?, baseUrl?}, temperature?, maxTokens?, stop?, json?}`; returns `{content, stopReason?, generationInfo?, functionCall?, toolCalls?}`. The server accepts `topP` and `candidateCount` but does not pass them on (provider needed). (`langchaingo.completions`)
     std::string completions(const std::string &payload_json, const std::string &options_json = "") const {
         return detail::call(client_, "langchaingo.completions", detail::args({{"payload", payload_json}}), options_json);
     }
-    /// Answers `payload.question` from an LLM-document `collection` (`topK?`, `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not tested here). (`langchaingo.rag`)
+    /// Answers `payload.question` from an LLM-document `collection` (`topK?` default 4, max 20; `scoreThreshold?`; `filters?` `{where?, whereDocument?}`; `promptTemplate?` a Go template over `.context` and `.question`; `returnSources?`); returns `{answer, sources?: [{content, metadata?, score}]}` (provider needed). (`langchaingo.rag`)
     std::string rag(const std::string &payload_json, const std::string &options_json = "") const {
         return detail::call(client_, "langchaingo.rag", detail::args({{"payload", payload_json}}), options_json);
     }
-    /// Answers `payload.query` from an LLM-document `collection` (as `rag`; provider needed; not tested here). (`langchaingo.queryDocuments`)
+    /// Answers `payload.query` from an LLM-document `collection` (otherwise as `rag`; provider needed). (`langchaingo.queryDocuments`)
     std::string query_documents(const std::string &payload_json, const std::string &options_json = "") const {
         return detail::call(client_, "langchaingo.queryDocuments", detail::args({{"payload", payload_json}}), options_json);
     }
-    /// Turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers: `{sql, answer, columns?, rows?}` (provider needed; not tested here). (`langchaingo.sql`)
+    /// Turns `payload.query` (natural language, over `tables?`, default every collection; `topK?` the row cap, default 10, max 100) into SQL, runs it and answers: `{sql, answer, columns?, rows?, rawResult?}`. The prompt sent to the provider holds the tables' columns and up to 5 sample rows each (superusers only; provider needed). (`langchaingo.sql`)
     std::string sql(const std::string &payload_json, const std::string &options_json = "") const {
         return detail::call(client_, "langchaingo.sql", detail::args({{"payload", payload_json}}), options_json);
     }
@@ -628,23 +628,23 @@ class RedisService {
 public:
     explicit RedisService(BosbaseClient *client) : client_(client) {}
 
-    /// One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed; not tested here). (`redis.listKeys`)
+    /// One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed). (`redis.listKeys`)
     std::string list_keys(const std::string &cursor = "0", const std::string &pattern = "", const std::string &options_json = "") const {
         return detail::call(client_, "redis.listKeys", detail::args({{"cursor", detail::json_string(cursor)}, {"pattern", detail::json_string(pattern)}}), options_json);
     }
-    /// Creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here). (`redis.createKey`)
+    /// Creates a key that does not exist yet (409 otherwise): `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}`, `ttlSeconds` only while the key has a TTL (REDIS_URL needed). (`redis.createKey`)
     std::string create_key(const std::string &entry_json, const std::string &options_json = "") const {
         return detail::call(client_, "redis.createKey", detail::args({{"entry", entry_json}}), options_json);
     }
-    /// A key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here). (`redis.getKey`)
+    /// A key's `{key, value, ttlSeconds?}` (404 when absent; REDIS_URL needed). (`redis.getKey`)
     std::string get_key(const std::string &key, const std::string &options_json = "") const {
         return detail::call(client_, "redis.getKey", detail::args({{"key", detail::json_string(key)}}), options_json);
     }
-    /// Replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here). (`redis.updateKey`)
+    /// Replaces an existing key's value (404 when absent): `entry` `{value, ttlSeconds?}` (no `ttlSeconds` keeps the TTL, 0 removes it); returns `{key, value, ttlSeconds?}` (REDIS_URL needed). (`redis.updateKey`)
     std::string update_key(const std::string &key, const std::string &entry_json, const std::string &options_json = "") const {
         return detail::call(client_, "redis.updateKey", detail::args({{"key", detail::json_string(key)}, {"entry", entry_json}}), options_json);
     }
-    /// Deletes a key (REDIS_URL needed; not tested here). (`redis.deleteKey`)
+    /// Deletes a key (404 when absent; REDIS_URL needed). (`redis.deleteKey`)
     bool delete_key(const std::string &key, const std::string &options_json = "") const {
         return detail::call(client_, "redis.deleteKey", detail::args({{"key", detail::json_string(key)}}), options_json) == "true";
     }

@@ -6,7 +6,7 @@ ROOT ?= $(abspath .)
 BOSBASE_SERVER := $(ROOT)/scripts/bosbase-server --demo --
 
 .PHONY: test-bosbase bosbase-test bosbase-suites bosbase-smoke bosbase-rust bosbase-c bosbase-go \
-	bosbase-elixir bosbase-godot
+	bosbase-elixir bosbase-godot bosbase-redis-tools
 
 # Exit status 3 of the launcher means "no binary": reported, never a silent pass.
 test-bosbase bosbase-test:
@@ -24,9 +24,17 @@ bosbase-suites: bosbase-smoke bosbase-rust bosbase-c bosbase-go bosbase-elixir b
 bosbase-smoke:
 	$(BOSBASE_SERVER) $(ROOT)/scripts/devserver-smoke
 
-bosbase-rust:
+# The Redis suite gets Debian's redis-server (launcher --redis), the AI suite the
+# deterministic OpenAI-compatible stand-in tests/fixtures/openai-standin (launcher --openai).
+bosbase-rust: bosbase-redis-tools
 	$(BOSBASE_SERVER) cargo test --test token_flow --test seeds --test filter --test operations \
 		--test auth_methods --test records --test admin --test bosbase_pubsub --test bosbase_services
+	$(ROOT)/scripts/bosbase-server --demo --redis -- cargo test --test bosbase_redis
+	$(ROOT)/scripts/bosbase-server --demo --openai -- cargo test --test bosbase_ai
+
+# Debian's redis-server, for the launcher's --redis (it runs its own instance on a free port).
+bosbase-redis-tools:
+	@command -v redis-server >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; }
 
 # The C ABI tests built as c-test builds them (ASan/UBSan), plus the C and C++ examples.
 bosbase-c: core-release c-build cpp-build | $(C_BUILD)

@@ -946,7 +946,7 @@ pub struct LangchaingoService {
 }
 
 impl LangchaingoService {
-    /// A chat completion from the server's LLM provider: `payload` `{prompt | messages, model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here).
+    /// A chat completion from the server's LLM provider: `payload` `{prompt | messages: [{role, content}], model?: {provider?, model?, apiKey?, baseUrl?}, temperature?, maxTokens?, stop?, json?}`; returns `{content, stopReason?, generationInfo?, functionCall?, toolCalls?}`. The server accepts `topP` and `candidateCount` but does not pass them on (provider needed).
     ///
     /// Operation `langchaingo.completions`.
     pub fn completions(&self, payload: Value, options: SendOptions) -> Call<Value> {
@@ -954,7 +954,7 @@ impl LangchaingoService {
         args.insert("payload".to_owned(), payload);
         self.client.operation("langchaingo.completions", args, options)
     }
-    /// Answers `payload.question` from an LLM-document `collection` (`topK?`, `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not tested here).
+    /// Answers `payload.question` from an LLM-document `collection` (`topK?` default 4, max 20; `scoreThreshold?`; `filters?` `{where?, whereDocument?}`; `promptTemplate?` a Go template over `.context` and `.question`; `returnSources?`); returns `{answer, sources?: [{content, metadata?, score}]}` (provider needed).
     ///
     /// Operation `langchaingo.rag`.
     pub fn rag(&self, payload: Value, options: SendOptions) -> Call<Value> {
@@ -962,7 +962,7 @@ impl LangchaingoService {
         args.insert("payload".to_owned(), payload);
         self.client.operation("langchaingo.rag", args, options)
     }
-    /// Answers `payload.query` from an LLM-document `collection` (as `rag`; provider needed; not tested here).
+    /// Answers `payload.query` from an LLM-document `collection` (otherwise as `rag`; provider needed).
     ///
     /// Operation `langchaingo.queryDocuments`.
     pub fn query_documents(&self, payload: Value, options: SendOptions) -> Call<Value> {
@@ -970,7 +970,7 @@ impl LangchaingoService {
         args.insert("payload".to_owned(), payload);
         self.client.operation("langchaingo.queryDocuments", args, options)
     }
-    /// Turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers: `{sql, answer, columns?, rows?}` (provider needed; not tested here).
+    /// Turns `payload.query` (natural language, over `tables?`, default every collection; `topK?` the row cap, default 10, max 100) into SQL, runs it and answers: `{sql, answer, columns?, rows?, rawResult?}`. The prompt sent to the provider holds the tables' columns and up to 5 sample rows each (superusers only; provider needed).
     ///
     /// Operation `langchaingo.sql`.
     pub fn sql(&self, payload: Value, options: SendOptions) -> Call<Value> {
@@ -987,7 +987,7 @@ pub struct RedisService {
 }
 
 impl RedisService {
-    /// One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed; not tested here).
+    /// One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed).
     ///
     /// Operation `redis.listKeys`.
     pub fn list_keys(&self, cursor: &str, pattern: &str, options: SendOptions) -> Call<Value> {
@@ -996,7 +996,7 @@ impl RedisService {
         args.insert("pattern".to_owned(), Value::from(pattern));
         self.client.operation("redis.listKeys", args, options)
     }
-    /// Creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+    /// Creates a key that does not exist yet (409 otherwise): `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}`, `ttlSeconds` only while the key has a TTL (REDIS_URL needed).
     ///
     /// Operation `redis.createKey`.
     pub fn create_key(&self, entry: Value, options: SendOptions) -> Call<Value> {
@@ -1004,7 +1004,7 @@ impl RedisService {
         args.insert("entry".to_owned(), entry);
         self.client.operation("redis.createKey", args, options)
     }
-    /// A key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+    /// A key's `{key, value, ttlSeconds?}` (404 when absent; REDIS_URL needed).
     ///
     /// Operation `redis.getKey`.
     pub fn get_key(&self, key: &str, options: SendOptions) -> Call<Value> {
@@ -1012,7 +1012,7 @@ impl RedisService {
         args.insert("key".to_owned(), Value::from(key));
         self.client.operation("redis.getKey", args, options)
     }
-    /// Replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+    /// Replaces an existing key's value (404 when absent): `entry` `{value, ttlSeconds?}` (no `ttlSeconds` keeps the TTL, 0 removes it); returns `{key, value, ttlSeconds?}` (REDIS_URL needed).
     ///
     /// Operation `redis.updateKey`.
     pub fn update_key(&self, key: &str, entry: Value, options: SendOptions) -> Call<Value> {
@@ -1021,7 +1021,7 @@ impl RedisService {
         args.insert("entry".to_owned(), entry);
         self.client.operation("redis.updateKey", args, options)
     }
-    /// Deletes a key (REDIS_URL needed; not tested here).
+    /// Deletes a key (404 when absent; REDIS_URL needed).
     ///
     /// Operation `redis.deleteKey`.
     pub fn delete_key(&self, key: &str, options: SendOptions) -> Call<Value> {

@@ -7,8 +7,9 @@
 //! server), every test FAILS with a message saying so: this suite never passes silently.
 //!
 //! Not exercised here (no such service on the test machine): script execution (the separate
-//! Python functions service, `FUNCTION_URL`), WASM scripts, `/api/langchaingo/*`, content-only
-//! LLM documents and `queryText` (an OpenAI-compatible provider), `/api/redis/*`.
+//! Python functions service, `FUNCTION_URL`), WASM scripts. `/api/langchaingo/*`, content-only
+//! LLM documents and `queryText` (an OpenAI-compatible provider) are in bosbase_ai.rs,
+//! `/api/redis/*` in bosbase_redis.rs (the launcher's `--openai` and `--redis`).
 //!
 //! `scripts.command` runs bash on the server host in its EXECUTE_PATH (default
 //! `/pb/functions`): start the server with `EXECUTE_PATH` pointing at a throw-away directory.

@@ -1504,8 +1504,11 @@ func (c *Client) Langchaingo() *LangchaingoService {
 	return &LangchaingoService{client: c}
 }
 
-// Completions a chat completion from the server's LLM provider: `payload` `{prompt | messages,
-// model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here).
+// Completions a chat completion from the server's LLM provider: `payload` `{prompt | messages:
+// [{role, content}], model?: {provider?, model?, apiKey?, baseUrl?}, temperature?, maxTokens?,
+// stop?, json?}`; returns `{content, stopReason?, generationInfo?, functionCall?,
+// toolCalls?}`. The server accepts `topP` and `candidateCount` but does not pass them on
+// (provider needed).
 //
 // Operation "langchaingo.completions" (POST /api/langchaingo/completions). File parts
 // (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
@@ -1522,9 +1525,10 @@ func (s *LangchaingoService) CompletionsCtx(ctx context.Context, payload map[str
 	return runOp[map[string]any](ctx, s.client, "langchaingo.completions", map[string]any{"payload": payload}, body, query, headers, files)
 }
 
-// Rag answers `payload.question` from an LLM-document `collection` (`topK?`,
-// `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not
-// tested here).
+// Rag answers `payload.question` from an LLM-document `collection` (`topK?` default 4, max 20;
+// `scoreThreshold?`; `filters?` `{where?, whereDocument?}`; `promptTemplate?` a Go template
+// over `.context` and `.question`; `returnSources?`); returns `{answer, sources?: [{content,
+// metadata?, score}]}` (provider needed).
 //
 // Operation "langchaingo.rag" (POST /api/langchaingo/rag). File parts (FileBytes, FilePath,
 // FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
@@ -1540,8 +1544,8 @@ func (s *LangchaingoService) RagCtx(ctx context.Context, payload map[string]any,
 	return runOp[map[string]any](ctx, s.client, "langchaingo.rag", map[string]any{"payload": payload}, body, query, headers, files)
 }
 
-// QueryDocuments answers `payload.query` from an LLM-document `collection` (as `rag`; provider
-// needed; not tested here).
+// QueryDocuments answers `payload.query` from an LLM-document `collection` (otherwise as
+// `rag`; provider needed).
 //
 // Operation "langchaingo.queryDocuments" (POST /api/langchaingo/documents/query). File parts
 // (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
@@ -1558,8 +1562,10 @@ func (s *LangchaingoService) QueryDocumentsCtx(ctx context.Context, payload map[
 	return runOp[map[string]any](ctx, s.client, "langchaingo.queryDocuments", map[string]any{"payload": payload}, body, query, headers, files)
 }
 
-// Sql turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers:
-// `{sql, answer, columns?, rows?}` (provider needed; not tested here).
+// Sql turns `payload.query` (natural language, over `tables?`, default every collection;
+// `topK?` the row cap, default 10, max 100) into SQL, runs it and answers: `{sql, answer,
+// columns?, rows?, rawResult?}`. The prompt sent to the provider holds the tables' columns and
+// up to 5 sample rows each (superusers only; provider needed).
 //
 // Operation "langchaingo.sql" (POST /api/langchaingo/sql). File parts (FileBytes, FilePath,
 // FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
@@ -1587,7 +1593,7 @@ func (c *Client) Redis() *RedisService {
 
 // ListKeys one SCAN step over the keys (`pattern` a glob; options.query `count`); returns
 // `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL
-// needed; not tested here).
+// needed).
 //
 // Operation "redis.listKeys" (GET /api/redis/keys). A zero value of an argument with a
 // default means that default (cursor "0", pattern ""). It blocks until the answer or the
@@ -1603,8 +1609,9 @@ func (s *RedisService) ListKeysCtx(ctx context.Context, cursor, pattern string, 
 	return runOp[map[string]any](ctx, s.client, "redis.listKeys", map[string]any{"cursor": orDefault(cursor), "pattern": orDefault(pattern)}, body, query, headers, nil)
 }
 
-// CreateKey creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns
-// `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+// CreateKey creates a key that does not exist yet (409 otherwise): `entry` `{key, value,
+// ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}`, `ttlSeconds` only
+// while the key has a TTL (REDIS_URL needed).
 //
 // Operation "redis.createKey" (POST /api/redis/keys). File parts (FileBytes, FilePath,
 // FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
@@ -1620,7 +1627,7 @@ func (s *RedisService) CreateKeyCtx(ctx context.Context, entry map[string]any, b
 	return runOp[map[string]any](ctx, s.client, "redis.createKey", map[string]any{"entry": entry}, body, query, headers, files)
 }
 
-// GetKey a key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+// GetKey a key's `{key, value, ttlSeconds?}` (404 when absent; REDIS_URL needed).
 //
 // Operation "redis.getKey" (GET /api/redis/keys/{key}). It blocks until the answer or the
 // call's deadline; GetKeyCtx can be cancelled.
@@ -1635,8 +1642,9 @@ func (s *RedisService) GetKeyCtx(ctx context.Context, key string, body, query ma
 	return runOp[map[string]any](ctx, s.client, "redis.getKey", map[string]any{"key": key}, body, query, headers, nil)
 }
 
-// UpdateKey replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value,
-// ttlSeconds?}` (REDIS_URL needed; not tested here).
+// UpdateKey replaces an existing key's value (404 when absent): `entry` `{value, ttlSeconds?}`
+// (no `ttlSeconds` keeps the TTL, 0 removes it); returns `{key, value, ttlSeconds?}`
+// (REDIS_URL needed).
 //
 // Operation "redis.updateKey" (PUT /api/redis/keys/{key}). File parts (FileBytes, FilePath,
 // FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
@@ -1652,7 +1660,7 @@ func (s *RedisService) UpdateKeyCtx(ctx context.Context, key string, entry map[s
 	return runOp[map[string]any](ctx, s.client, "redis.updateKey", map[string]any{"key": key, "entry": entry}, body, query, headers, files)
 }
 
-// DeleteKey deletes a key (REDIS_URL needed; not tested here).
+// DeleteKey deletes a key (404 when absent; REDIS_URL needed).
 //
 // Operation "redis.deleteKey" (DELETE /api/redis/keys/{key}). It blocks until the answer or
 // the call's deadline; DeleteKeyCtx can be cancelled.

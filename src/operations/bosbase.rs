@@ -3,7 +3,7 @@
 //! LLM documents, caches, GraphQL, SQL, stored scripts and script permissions. Names follow
 //! the BosBase JS SDK (`pb.vectors.search`, `pb.caches.setEntry`, …). Every route here
 //! needs a superuser except `records.vectorSearch` (the collection's list rule applies) and
-//! `langchaingo.*` (any signed-in user).
+//! `langchaingo.*` but `langchaingo.sql` (any signed-in user).
 //!
 //! Rows whose service is not on a bare server (PostgreSQL + pgvector only) say so in their
 //! doc: `scripts.execute*` (the separate Python functions service), `langchaingo.*` (an
@@ -457,14 +457,15 @@ pub(super) const OPERATIONS: &[Operation] = &[
         doc: "Deletes a script's permission entry (superusers only).",
         ..ROW
     },
-    // LangChainGo (signed-in users): they need an OpenAI-compatible provider configured on
-    // the server (OPENAI_API_KEY, OPENAI_BASE_URL); not tested here.
+    // LangChainGo (signed-in users; sql: superusers): they need an OpenAI-compatible provider
+    // configured on the server (OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL; tested with
+    // the stand-in tests/fixtures/openai-standin, launcher --openai, tests/bosbase_ai.rs).
     Operation {
         name: "langchaingo.completions",
         method: "POST",
         path: "/api/langchaingo/completions",
         args: &[fields("payload")],
-        doc: "A chat completion from the server's LLM provider: `payload` `{prompt | messages, model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here).",
+        doc: "A chat completion from the server's LLM provider: `payload` `{prompt | messages: [{role, content}], model?: {provider?, model?, apiKey?, baseUrl?}, temperature?, maxTokens?, stop?, json?}`; returns `{content, stopReason?, generationInfo?, functionCall?, toolCalls?}`. The server accepts `topP` and `candidateCount` but does not pass them on (provider needed).",
         ..ROW
     },
     Operation {
@@ -472,7 +473,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
         method: "POST",
         path: "/api/langchaingo/rag",
         args: &[fields("payload")],
-        doc: "Answers `payload.question` from an LLM-document `collection` (`topK?`, `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not tested here).",
+        doc: "Answers `payload.question` from an LLM-document `collection` (`topK?` default 4, max 20; `scoreThreshold?`; `filters?` `{where?, whereDocument?}`; `promptTemplate?` a Go template over `.context` and `.question`; `returnSources?`); returns `{answer, sources?: [{content, metadata?, score}]}` (provider needed).",
         ..ROW
     },
     Operation {
@@ -480,7 +481,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
         method: "POST",
         path: "/api/langchaingo/documents/query",
         args: &[fields("payload")],
-        doc: "Answers `payload.query` from an LLM-document `collection` (as `rag`; provider needed; not tested here).",
+        doc: "Answers `payload.query` from an LLM-document `collection` (otherwise as `rag`; provider needed).",
         ..ROW
     },
     Operation {
@@ -488,16 +489,16 @@ pub(super) const OPERATIONS: &[Operation] = &[
         method: "POST",
         path: "/api/langchaingo/sql",
         args: &[fields("payload")],
-        doc: "Turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers: `{sql, answer, columns?, rows?}` (provider needed; not tested here).",
+        doc: "Turns `payload.query` (natural language, over `tables?`, default every collection; `topK?` the row cap, default 10, max 100) into SQL, runs it and answers: `{sql, answer, columns?, rows?, rawResult?}`. The prompt sent to the provider holds the tables' columns and up to 5 sample rows each (superusers only; provider needed).",
         ..ROW
     },
-    // Redis keys (superusers): the routes exist only when the server has REDIS_URL; not
-    // tested here.
+    // Redis keys (superusers): the routes exist only when the server has REDIS_URL
+    // (tests/bosbase_redis.rs, launcher --redis).
     Operation {
         name: "redis.listKeys",
         path: "/api/redis/keys",
         args: &[Arg::new("cursor", Place::Query, ArgType::String).or("\"0\""), Arg::new("pattern", Place::Query, ArgType::String).or("\"\"")],
-        doc: "One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is \"0\" (REDIS_URL needed; not tested here).",
+        doc: "One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is \"0\" (REDIS_URL needed).",
         ..ROW
     },
     Operation {
@@ -505,14 +506,14 @@ pub(super) const OPERATIONS: &[Operation] = &[
         method: "POST",
         path: "/api/redis/keys",
         args: &[fields("entry")],
-        doc: "Creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).",
+        doc: "Creates a key that does not exist yet (409 otherwise): `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}`, `ttlSeconds` only while the key has a TTL (REDIS_URL needed).",
         ..ROW
     },
     Operation {
         name: "redis.getKey",
         path: "/api/redis/keys/{key}",
         args: &[KEY],
-        doc: "A key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).",
+        doc: "A key's `{key, value, ttlSeconds?}` (404 when absent; REDIS_URL needed).",
         ..ROW
     },
     Operation {
@@ -520,7 +521,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
         method: "PUT",
         path: "/api/redis/keys/{key}",
         args: &[KEY, fields("entry")],
-        doc: "Replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).",
+        doc: "Replaces an existing key's value (404 when absent): `entry` `{value, ttlSeconds?}` (no `ttlSeconds` keeps the TTL, 0 removes it); returns `{key, value, ttlSeconds?}` (REDIS_URL needed).",
         ..ROW
     },
     Operation {
@@ -529,7 +530,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
         path: "/api/redis/keys/{key}",
         args: &[KEY],
         result: Shape::True,
-        doc: "Deletes a key (REDIS_URL needed; not tested here).",
+        doc: "Deletes a key (404 when absent; REDIS_URL needed).",
         ..ROW
     },
 ];

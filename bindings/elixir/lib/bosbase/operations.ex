@@ -1529,7 +1529,7 @@ defmodule Bosbase.Langchaingo do
   """
 
   @doc """
-  A chat completion from the server's LLM provider: `payload` `{prompt | messages, model?, temperature?, maxTokens?, topP?, stop?, json?}` (provider needed; not tested here).
+  A chat completion from the server's LLM provider: `payload` `{prompt | messages: [{role, content}], model?: {provider?, model?, apiKey?, baseUrl?}, temperature?, maxTokens?, stop?, json?}`; returns `{content, stopReason?, generationInfo?, functionCall?, toolCalls?}`. The server accepts `topP` and `candidateCount` but does not pass them on (provider needed).
 
   Operation `langchaingo.completions` (`POST /api/langchaingo/completions`). `opts` as for `Bosbase.RecordService`.
   """
@@ -1541,7 +1541,7 @@ defmodule Bosbase.Langchaingo do
   end
 
   @doc """
-  Answers `payload.question` from an LLM-document `collection` (`topK?`, `scoreThreshold?`, `filters?`, `promptTemplate?`, `returnSources?`; provider needed; not tested here).
+  Answers `payload.question` from an LLM-document `collection` (`topK?` default 4, max 20; `scoreThreshold?`; `filters?` `{where?, whereDocument?}`; `promptTemplate?` a Go template over `.context` and `.question`; `returnSources?`); returns `{answer, sources?: [{content, metadata?, score}]}` (provider needed).
 
   Operation `langchaingo.rag` (`POST /api/langchaingo/rag`). `opts` as for `Bosbase.RecordService`.
   """
@@ -1553,7 +1553,7 @@ defmodule Bosbase.Langchaingo do
   end
 
   @doc """
-  Answers `payload.query` from an LLM-document `collection` (as `rag`; provider needed; not tested here).
+  Answers `payload.query` from an LLM-document `collection` (otherwise as `rag`; provider needed).
 
   Operation `langchaingo.queryDocuments` (`POST /api/langchaingo/documents/query`). `opts` as for `Bosbase.RecordService`.
   """
@@ -1565,7 +1565,7 @@ defmodule Bosbase.Langchaingo do
   end
 
   @doc """
-  Turns `payload.query` (natural language, over `tables?`) into SQL, runs it and answers: `{sql, answer, columns?, rows?}` (provider needed; not tested here).
+  Turns `payload.query` (natural language, over `tables?`, default every collection; `topK?` the row cap, default 10, max 100) into SQL, runs it and answers: `{sql, answer, columns?, rows?, rawResult?}`. The prompt sent to the provider holds the tables' columns and up to 5 sample rows each (superusers only; provider needed).
 
   Operation `langchaingo.sql` (`POST /api/langchaingo/sql`). `opts` as for `Bosbase.RecordService`.
   """
@@ -1584,7 +1584,7 @@ defmodule Bosbase.Redis do
   """
 
   @doc """
-  One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed; not tested here).
+  One SCAN step over the keys (`pattern` a glob; options.query `count`); returns `{cursor, items: [{key}]}` — continue with the answer's cursor until it is "0" (REDIS_URL needed).
 
   Operation `redis.listKeys` (`GET /api/redis/keys`). `cursor` defaults to `"0"`, `pattern` defaults to `""`. `opts` as for `Bosbase.RecordService`.
   """
@@ -1597,7 +1597,7 @@ defmodule Bosbase.Redis do
   end
 
   @doc """
-  Creates a key: `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+  Creates a key that does not exist yet (409 otherwise): `entry` `{key, value, ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}`, `ttlSeconds` only while the key has a TTL (REDIS_URL needed).
 
   Operation `redis.createKey` (`POST /api/redis/keys`). `opts` as for `Bosbase.RecordService`.
   """
@@ -1609,7 +1609,7 @@ defmodule Bosbase.Redis do
   end
 
   @doc """
-  A key's `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+  A key's `{key, value, ttlSeconds?}` (404 when absent; REDIS_URL needed).
 
   Operation `redis.getKey` (`GET /api/redis/keys/{key}`). `opts` as for `Bosbase.RecordService`.
   """
@@ -1621,7 +1621,7 @@ defmodule Bosbase.Redis do
   end
 
   @doc """
-  Replaces a key's value: `entry` `{value, ttlSeconds?}`; returns `{key, value, ttlSeconds?}` (REDIS_URL needed; not tested here).
+  Replaces an existing key's value (404 when absent): `entry` `{value, ttlSeconds?}` (no `ttlSeconds` keeps the TTL, 0 removes it); returns `{key, value, ttlSeconds?}` (REDIS_URL needed).
 
   Operation `redis.updateKey` (`PUT /api/redis/keys/{key}`). `opts` as for `Bosbase.RecordService`.
   """
@@ -1634,7 +1634,7 @@ defmodule Bosbase.Redis do
   end
 
   @doc """
-  Deletes a key (REDIS_URL needed; not tested here).
+  Deletes a key (404 when absent; REDIS_URL needed).
 
   Operation `redis.deleteKey` (`DELETE /api/redis/keys/{key}`). `opts` as for `Bosbase.RecordService`.
   """

@@ -1014,31 +1014,37 @@ class LangchaingoService:
 		_client = client
 
 	## A chat completion from the server's LLM provider: [code]payload[/code] [code]{prompt |
-	## messages, model?, temperature?, maxTokens?, topP?, stop?, json?}[/code] (provider needed; not
-	## tested here). Operation [code]langchaingo.completions[/code] ([code]POST
-	## /api/langchaingo/completions[/code]); the returned [Signal] gives the result or a
-	## [ClientResponseError].
+	## messages: [{role, content}], model?: {provider?, model?, apiKey?, baseUrl?}, temperature?,
+	## maxTokens?, stop?, json?}[/code]; returns [code]{content, stopReason?, generationInfo?,
+	## functionCall?, toolCalls?}[/code]. The server accepts [code]topP[/code] and
+	## [code]candidateCount[/code] but does not pass them on (provider needed). Operation
+	## [code]langchaingo.completions[/code] ([code]POST /api/langchaingo/completions[/code]); the
+	## returned [Signal] gives the result or a [ClientResponseError].
 	func completions(payload: Dictionary, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("langchaingo.completions", {"payload": payload}, options)
 
 	## Answers [code]payload.question[/code] from an LLM-document [code]collection[/code]
-	## ([code]topK?[/code], [code]scoreThreshold?[/code], [code]filters?[/code],
-	## [code]promptTemplate?[/code], [code]returnSources?[/code]; provider needed; not tested here).
-	## Operation [code]langchaingo.rag[/code] ([code]POST /api/langchaingo/rag[/code]); the returned
-	## [Signal] gives the result or a [ClientResponseError].
+	## ([code]topK?[/code] default 4, max 20; [code]scoreThreshold?[/code]; [code]filters?[/code]
+	## [code]{where?, whereDocument?}[/code]; [code]promptTemplate?[/code] a Go template over
+	## [code].context[/code] and [code].question[/code]; [code]returnSources?[/code]); returns
+	## [code]{answer, sources?: [{content, metadata?, score}]}[/code] (provider needed). Operation
+	## [code]langchaingo.rag[/code] ([code]POST /api/langchaingo/rag[/code]); the returned [Signal]
+	## gives the result or a [ClientResponseError].
 	func rag(payload: Dictionary, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("langchaingo.rag", {"payload": payload}, options)
 
-	## Answers [code]payload.query[/code] from an LLM-document [code]collection[/code] (as
-	## [code]rag[/code]; provider needed; not tested here). Operation
-	## [code]langchaingo.queryDocuments[/code] ([code]POST /api/langchaingo/documents/query[/code]);
-	## the returned [Signal] gives the result or a [ClientResponseError].
+	## Answers [code]payload.query[/code] from an LLM-document [code]collection[/code] (otherwise as
+	## [code]rag[/code]; provider needed). Operation [code]langchaingo.queryDocuments[/code]
+	## ([code]POST /api/langchaingo/documents/query[/code]); the returned [Signal] gives the result
+	## or a [ClientResponseError].
 	func query_documents(payload: Dictionary, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("langchaingo.queryDocuments", {"payload": payload}, options)
 
-	## Turns [code]payload.query[/code] (natural language, over [code]tables?[/code]) into SQL, runs
-	## it and answers: [code]{sql, answer, columns?, rows?}[/code] (provider needed; not tested
-	## here). Operation [code]langchaingo.sql[/code] ([code]POST /api/langchaingo/sql[/code]); the
+	## Turns [code]payload.query[/code] (natural language, over [code]tables?[/code], default every
+	## collection; [code]topK?[/code] the row cap, default 10, max 100) into SQL, runs it and
+	## answers: [code]{sql, answer, columns?, rows?, rawResult?}[/code]. The prompt sent to the
+	## provider holds the tables' columns and up to 5 sample rows each (superusers only; provider
+	## needed). Operation [code]langchaingo.sql[/code] ([code]POST /api/langchaingo/sql[/code]); the
 	## returned [Signal] gives the result or a [ClientResponseError].
 	func sql(payload: Dictionary, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("langchaingo.sql", {"payload": payload}, options)
@@ -1055,7 +1061,7 @@ class RedisService:
 
 	## One SCAN step over the keys ([code]pattern[/code] a glob; options.query [code]count[/code]);
 	## returns [code]{cursor, items: [{key}]}[/code] — continue with the answer's cursor until it is
-	## "0" (REDIS_URL needed; not tested here). Operation [code]redis.listKeys[/code] ([code]GET
+	## "0" (REDIS_URL needed). Operation [code]redis.listKeys[/code] ([code]GET
 	## /api/redis/keys[/code]); the returned [Signal] gives the result or a [ClientResponseError].
 	func list_keys(cursor: String = "0", pattern: String = "", options: Dictionary = {}) -> Signal:
 		return _client.call_operation(
@@ -1064,27 +1070,29 @@ class RedisService:
 			options
 		)
 
-	## Creates a key: [code]entry[/code] [code]{key, value, ttlSeconds?}[/code] ([code]value[/code]
-	## any JSON); returns [code]{key, value, ttlSeconds?}[/code] (REDIS_URL needed; not tested
-	## here). Operation [code]redis.createKey[/code] ([code]POST /api/redis/keys[/code]); the
-	## returned [Signal] gives the result or a [ClientResponseError].
+	## Creates a key that does not exist yet (409 otherwise): [code]entry[/code]
+	## [code]{key, value, ttlSeconds?}[/code] ([code]value[/code] any JSON); returns
+	## [code]{key, value, ttlSeconds?}[/code], [code]ttlSeconds[/code] only while the key has a TTL
+	## (REDIS_URL needed). Operation [code]redis.createKey[/code] ([code]POST
+	## /api/redis/keys[/code]); the returned [Signal] gives the result or a [ClientResponseError].
 	func create_key(entry: Dictionary, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("redis.createKey", {"entry": entry}, options)
 
-	## A key's [code]{key, value, ttlSeconds?}[/code] (REDIS_URL needed; not tested here). Operation
+	## A key's [code]{key, value, ttlSeconds?}[/code] (404 when absent; REDIS_URL needed). Operation
 	## [code]redis.getKey[/code] ([code]GET /api/redis/keys/{key}[/code]); the returned [Signal]
 	## gives the result or a [ClientResponseError].
 	func get_key(key: String, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("redis.getKey", {"key": key}, options)
 
-	## Replaces a key's value: [code]entry[/code] [code]{value, ttlSeconds?}[/code]; returns
-	## [code]{key, value, ttlSeconds?}[/code] (REDIS_URL needed; not tested here). Operation
+	## Replaces an existing key's value (404 when absent): [code]entry[/code]
+	## [code]{value, ttlSeconds?}[/code] (no [code]ttlSeconds[/code] keeps the TTL, 0 removes it);
+	## returns [code]{key, value, ttlSeconds?}[/code] (REDIS_URL needed). Operation
 	## [code]redis.updateKey[/code] ([code]PUT /api/redis/keys/{key}[/code]); the returned [Signal]
 	## gives the result or a [ClientResponseError].
 	func update_key(key: String, entry: Dictionary, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("redis.updateKey", {"key": key, "entry": entry}, options)
 
-	## Deletes a key (REDIS_URL needed; not tested here). Operation [code]redis.deleteKey[/code]
+	## Deletes a key (404 when absent; REDIS_URL needed). Operation [code]redis.deleteKey[/code]
 	## ([code]DELETE /api/redis/keys/{key}[/code]); the returned [Signal] gives the result or a
 	## [ClientResponseError].
 	func delete_key(key: String, options: Dictionary = {}) -> Signal:
