@@ -449,7 +449,10 @@ func test_batch() -> void:
 	var rolled: Variant = await posts.get_list(
 		1, 30, {"filter": pb.filter("title ~ {:t}", {"t": tag + " c"})}
 	)
-	check(rolled is Dictionary and int(rolled.totalItems) == 0, "the whole batch rolled back (%s)" % str(rolled))
+	check(
+		rolled is Dictionary and int(rolled.totalItems) == 0,
+		"the whole batch rolled back (%s)" % str(rolled)
+	)
 	if listed is Array:
 		var deletes: Array = []
 		for post in listed:
