@@ -192,3 +192,23 @@ fn unsubscribe_from_inside_the_callback_and_no_call_after_unsubscribe() {
     slot.lock().unwrap().take();
     pb.close();
 }
+
+#[test]
+fn a_second_subscription_to_a_confirmed_topic_is_told_it_is_subscribed() {
+    let url = listener(|_, mut ws, _, _| {
+        send(&mut ws, json!({"type": "ready"}));
+        let sub = next(&mut ws).unwrap();
+        send(&mut ws, json!({"type": "subscribed", "requestId": sub["requestId"]}));
+        while next(&mut ws).is_some() {}
+    });
+    let pb = BosBase::new(&url);
+    let (tx, rx) = mpsc::channel();
+    let (tx1, tx2) = (Mutex::new(tx.clone()), Mutex::new(tx));
+    let _a = pb.pubsub().subscribe("t", move |e| tx1.lock().unwrap().send(("a", e.clone())).unwrap()).unwrap();
+    let (who, first) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!((who, first["type"].as_str()), ("a", Some("subscribed")));
+    let _b = pb.pubsub().subscribe("t", move |e| tx2.lock().unwrap().send(("b", e.clone())).unwrap()).unwrap();
+    let (who, first) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!((who, first["type"].as_str()), ("b", Some("subscribed")), "no second subscribe frame is needed");
+    assert!(rx.recv_timeout(Duration::from_millis(200)).is_err(), "the first subscription hears nothing new");
+}

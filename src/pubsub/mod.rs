@@ -95,14 +95,19 @@ impl State {
             .map(|(id, _)| *id)
             .collect();
         for id in ids {
-            let Some(sub) = self.subs.get_mut(&id) else { continue };
-            if sub.queue.len() >= QUEUE_LIMIT {
-                sub.queue.pop_front();
-                sub.dropped += 1;
-            }
-            sub.queue.push_back(event.clone());
-            self.ready.push_back(id);
+            self.push_to(id, event.clone());
         }
+    }
+
+    /// Queues `event` for subscription `id`, dropping its oldest queued event when full.
+    fn push_to(&mut self, id: u64, event: Value) {
+        let Some(sub) = self.subs.get_mut(&id) else { return };
+        if sub.queue.len() >= QUEUE_LIMIT {
+            sub.queue.pop_front();
+            sub.dropped += 1;
+        }
+        sub.queue.push_back(event);
+        self.ready.push_back(id);
     }
 
     fn fail_acks(&mut self, error: &Error) {
@@ -219,10 +224,7 @@ impl PubSub {
         );
         if already {
             // The server confirmed this topic for an earlier subscription: say so now.
-            st.push(topic, &json!({"type": "subscribed", "topic": topic}), true);
-            if let Some(s) = st.subs.get_mut(&id) {
-                s.confirmed = true;
-            }
+            st.push_to(id, json!({"type": "subscribed", "topic": topic}));
         }
         self.shared.changed.notify_all();
         Ok(id)
