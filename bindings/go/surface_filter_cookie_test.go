@@ -63,6 +63,12 @@ func TestFilterHostileValuesMatchNothing(t *testing.T) {
 		t.Helper()
 		f := mustFilter(t, "email = {:e}", map[string]any{"e": value})
 		page, err := admin.Collection("users").GetList(1, 1, nil, map[string]any{"filter": f}, nil)
+		var cre *bosbase.ClientResponseError
+		if errors.As(err, &cre) && cre.Status == 400 {
+			// PostgreSQL (the real BosBase server) refuses comparing text with a number or
+			// a bool instead of matching nothing: a refusal matches nothing either.
+			return 0
+		}
 		if err != nil {
 			t.Fatalf("GetList(filter %q): %v", f, err)
 		}
