@@ -241,7 +241,12 @@ func mustClose[T any](t *testing.T, what string, ch <-chan T) {
 // waitState receives states until want (failing after eventWait).
 func waitState(t *testing.T, l *bosbase.StateListener, want string) {
 	t.Helper()
-	deadline := time.After(eventWait)
+	waitStateWithin(t, l, want, eventWait)
+}
+
+func waitStateWithin(t *testing.T, l *bosbase.StateListener, want string, within time.Duration) {
+	t.Helper()
+	deadline := time.After(within)
 	for {
 		select {
 		case s, ok := <-l.States():
@@ -255,7 +260,7 @@ func waitState(t *testing.T, l *bosbase.StateListener, want string) {
 				return
 			}
 		case <-deadline:
-			t.Fatalf("no %s state within %v", want, eventWait)
+			t.Fatalf("no %s state within %v", want, within)
 		}
 	}
 }
