@@ -131,6 +131,7 @@ type liveHandle struct {
 	sub      nativeSub // nil once freed
 	coreLost uint64    // the core's drop counter, kept when sub was freed
 	stopped  chan struct{}
+	ended    atomic.Bool // the last delivery came (a refused realtime subscription)
 }
 
 // liveHandles counts the cgo.Handles of live deliveries (a leak check for the tests).
@@ -145,7 +146,14 @@ func newLiveHandle(kind liveKind, topic string, s sink) *liveHandle {
 	return l
 }
 
-func (l *liveHandle) attach(sub nativeSub) { l.sub = sub }
+func (l *liveHandle) attach(sub nativeSub) {
+	l.mu.Lock()
+	l.sub = sub
+	l.mu.Unlock()
+	if l.ended.Load() {
+		l.stop() // its last delivery came before the C call returned: stop found nothing to free
+	}
+}
 
 // discard is for a subscribe call that failed: the core never calls back.
 func (l *liveHandle) discard() {
@@ -160,6 +168,7 @@ func (l *liveHandle) discard() {
 // unsubscribe there waits for this callback to return.
 func (l *liveHandle) deliver(text string) {
 	if l.sink.put(text) {
+		l.ended.Store(true)
 		go l.stop()
 	}
 }

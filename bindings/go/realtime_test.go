@@ -380,3 +380,28 @@ func settle(t *testing.T, what string, get func() int64, want int64) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestRealtimeRefusedTopic: a topic the server refuses (PocketBase takes at most 2500
+// bytes) ends that subscription with an EventError (then the channel closes and its
+// handle is released); the client's other subscriptions keep working.
+func TestRealtimeRefusedTopic(t *testing.T) {
+	handles := bosbase.LiveHandles()
+	c := newClient(t)
+	good := subscribed(t)(c.Realtime().Subscribe("go-good-topic", bosbase.SubscribeOptions{}))
+	bad, err := c.Realtime().Subscribe(strings.Repeat("x", 3000), bosbase.SubscribeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := next(t, bad)
+	if ev.Type != bosbase.EventError || ev.Err == nil || ev.Err.Kind != bosbase.KindHTTP || ev.Err.Status != 400 {
+		t.Fatalf("refused topic: %+v (err %+v)", ev, ev.Err)
+	}
+	mustClose(t, "refused subscription", bad.Events())
+	if !good.IsActive() {
+		t.Fatal("the other subscription ended too")
+	}
+	again := subscribed(t)(c.Realtime().Subscribe("go-other-topic", bosbase.SubscribeOptions{}))
+	again.Unsubscribe()
+	good.Unsubscribe()
+	settle(t, "live delivery handles", bosbase.LiveHandles, handles)
+}
