@@ -1,7 +1,7 @@
-// C side of the Go callbacks (AuthStore.OnChange and the completion of an asynchronous
-// call). Go cannot take the address of an exported Go function as a C function pointer,
-// and passing an integer id as `void *` from Go would trip `go vet`'s unsafe.Pointer
-// rules, so both conversions happen here.
+// C side of the Go callbacks (AuthStore.OnChange, the completion of an asynchronous call,
+// realtime and pub/sub deliveries). Go cannot take the address of an exported Go function
+// as a C function pointer, and passing an integer id as `void *` from Go would trip
+// `go vet`'s unsafe.Pointer rules, so both conversions happen here.
 #include <stdint.h>
 #include "bosbase.h"
 #include "_cgo_export.h"
@@ -25,4 +25,33 @@ BosbaseStatus bbgo_call_async(const BosbaseClient *client, const char *op, const
                               BosbaseCall **call_out, char **error_out) {
     return bosbase_call_async_with_files(client, op, args_json, options_json, files, bbgo_call_done, (void *)handle,
                                          call_out, error_out);
+}
+
+/* Realtime events, realtime state changes and pub/sub events all arrive as
+ * (user_data, json): one trampoline serves the three. user_data is a cgo.Handle. */
+static void bbgo_deliver(void *user_data, const char *json) {
+    bosbaseGoDeliver((uintptr_t)user_data, (char *)json);
+}
+
+BosbaseStatus bbgo_realtime_subscribe(const BosbaseClient *client, const char *topic, const char *options_json,
+                                      uintptr_t handle, BosbaseSubscription **subscription_out, char **error_out) {
+    return bosbase_realtime_subscribe(client, topic, options_json, bbgo_deliver, (void *)handle, subscription_out,
+                                      error_out);
+}
+
+BosbaseStatus bbgo_collection_subscribe(const BosbaseClient *client, const char *collection, const char *topic,
+                                       const char *options_json, uintptr_t handle,
+                                       BosbaseSubscription **subscription_out, char **error_out) {
+    return bosbase_collection_subscribe(client, collection, topic, options_json, bbgo_deliver, (void *)handle,
+                                        subscription_out, error_out);
+}
+
+BosbaseStatus bbgo_realtime_on_state(const BosbaseClient *client, uintptr_t handle, uint64_t *listener_id_out,
+                                     char **error_out) {
+    return bosbase_realtime_on_state(client, bbgo_deliver, (void *)handle, listener_id_out, error_out);
+}
+
+BosbaseStatus bbgo_pubsub_subscribe(const BosbaseClient *client, const char *topic, uintptr_t handle,
+                                    BosbasePubsubSubscription **subscription_out, char **error_out) {
+    return bosbase_pubsub_subscribe(client, topic, bbgo_deliver, (void *)handle, subscription_out, error_out);
 }

@@ -36,3 +36,10 @@ func bosbaseGoCallDone(handle C.uintptr_t, status C.uint32_t, result, errJSON *C
 	// Strings are borrowed for this call only (C.GoString copies; NULL gives "").
 	callDone(cgo.Handle(handle), outcome{status: statusOf(status), result: C.GoString(result), errJSON: C.GoString(errJSON)})
 }
+
+//export bosbaseGoDeliver
+func bosbaseGoDeliver(handle C.uintptr_t, event *C.char) {
+	// Runs on the client's realtime or pub/sub dispatch thread. The JSON is borrowed for
+	// this call only (C.GoString copies it); deliver never blocks (see inbox.put).
+	cgo.Handle(handle).Value().(*liveHandle).deliver(C.GoString(event))
+}

@@ -120,3 +120,50 @@ func ExampleNewClient() {
 		log.Print(e)
 	}
 }
+
+// Follow the signed-in user's posts until the context ends (compiled, not run). Events
+// arrive on the subscription's channel; the channel closes when the subscription ends.
+func ExampleRecordService_SubscribeCtx() {
+	client := bosbase.New("http://127.0.0.1:8090")
+	defer client.Close()
+	if _, err := client.Collection("users").AuthWithPassword("user@example.com", "user-password", nil, nil, nil); err != nil {
+		log.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sub, err := client.Collection("posts").SubscribeCtx(ctx, "*", bosbase.SubscribeOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for ev := range sub.Events() {
+		switch ev.Type {
+		case bosbase.EventRecord:
+			fmt.Println(ev.Action, ev.Record["id"], ev.Record["title"])
+		case bosbase.EventError:
+			log.Fatal(ev.Err)
+		}
+	}
+	fmt.Println("ended; events lost to a slow consumer:", sub.Dropped())
+}
+
+// Publish to a pub/sub topic another client listens to (BosBase only; compiled, not run).
+func ExamplePubsubService_Subscribe() {
+	listener, publisher := bosbase.New("http://127.0.0.1:8090"), bosbase.New("http://127.0.0.1:8090")
+	defer listener.Close()
+	defer publisher.Close()
+	if _, err := publisher.Collection("users").AuthWithPassword("user@example.com", "user-password", nil, nil, nil); err != nil {
+		log.Fatal(err)
+	}
+	sub, err := listener.Pubsub().Subscribe("chat")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	<-sub.Events() // {Type: "subscribed"}
+	if _, err := publisher.Pubsub().Publish("chat", map[string]any{"text": "hi"}, nil, nil, nil); err != nil {
+		log.Fatal(err)
+	}
+	msg := <-sub.Events()
+	fmt.Println(msg.Type, msg.Data)
+}

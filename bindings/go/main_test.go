@@ -35,7 +35,9 @@ const (
 func TestMain(m *testing.M) {
 	if u := os.Getenv("BOSBASE_URL"); u != "" {
 		serverURL = u
-		os.Exit(m.Run())
+		code := m.Run()
+		reportPubsubSkip()
+		os.Exit(code)
 	}
 	stop, err := startDevServer()
 	if err != nil {
@@ -44,6 +46,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	stop()
+	reportPubsubSkip()
 	os.Exit(code)
 }
 

@@ -42,11 +42,12 @@ type native struct {
 	signal  sync.Once
 
 	mu        sync.Mutex
-	listeners map[uint64]C.uint64_t // Go listener id -> core listener id
+	listeners map[uint64]C.uint64_t    // Go listener id -> core listener id
+	live      map[*liveHandle]struct{} // realtime and pub/sub deliveries (live.go); nil once freed
 }
 
 func newNative(ptr *C.BosbaseClient) *native {
-	n := &native{ptr: ptr, drained: make(chan struct{}), listeners: map[uint64]C.uint64_t{}}
+	n := &native{ptr: ptr, drained: make(chan struct{}), listeners: map[uint64]C.uint64_t{}, live: map[*liveHandle]struct{}{}}
 	runtime.SetFinalizer(n, (*native).close)
 	return n
 }
@@ -99,6 +100,9 @@ func (n *native) close() {
 		if n.refs.Load() != 0 {
 			<-n.drained
 		}
+		// The core's close joined its realtime and pub/sub threads: no delivery runs any
+		// more, so every subscription's handle can go and its channel close.
+		n.stopAll()
 		n.mu.Lock()
 		for id := range n.listeners {
 			listeners.Delete(id)
