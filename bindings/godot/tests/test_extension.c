@@ -884,6 +884,18 @@ static void realtime(Via via) {
     CHECK(!id_bool(via, pb, "live_is_active", bad), "%s a refused subscription is inactive", v);
     id_bool(via, pb, "live_free", bad);
 
+    /* Pub/sub (the WebSocket may or may not exist on this server: the core retries in the
+     * background): the subscription starts, stops by topic at once, and is freed. */
+    int64_t ps = START(via, pb, "pubsub_subscribe", "host-topic");
+    CHECK(id_bool(via, pb, "live_is_active", ps), "%s pub/sub subscription active", v);
+    (void)BOOL_OF(via, pb, "pubsub_is_connected");
+    r = TEXT(via, pb, "pubsub_unsubscribe", "host-topic");
+    CHECK(strcmp(r, OK_TRUE) == 0, "%s pubsub_unsubscribe: %s", v, r);
+    free(r);
+    CHECK(id_bool(via, pb, "live_is_stopped", ps) && !id_bool(via, pb, "live_is_active", ps), "%s stopped", v);
+    CHECK(id_int(via, pb, "live_dropped", ps) == 0, "%s pub/sub nothing dropped", v);
+    id_bool(via, pb, "live_free", ps);
+
     /* 100 cycles; by prefix once at the end. */
     static int64_t kept; /* records the earlier run left (freed at shutdown) */
     int64_t before = kept;
