@@ -984,7 +984,7 @@ static void surface(Via via) {
     char *user = OP(via, pb, "records.getFirstListItem", "",
                     "{\"collection\":\"users\",\"filter\":\"email = 'user@example.com'\"}");
     char *user_id = json_string_after(user, "\"result\":", "id");
-    CHECK(strlen(user_id) == 15, "%s: user id from %s", v, user);
+    CHECK(strlen(user_id) > 0, "%s: user id from %s", v, user); /* 15 characters, or a UUID (BosBase) */
     char *imp = OP(via, pb, "records.impersonate", "",
                    "{\"collection\":\"users\",\"id\":\"%s\",\"duration\":600}", user_id);
     expect_prefix(imp, "{\"status\":0,\"result\":{", v);
