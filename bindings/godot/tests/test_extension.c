@@ -737,7 +737,7 @@ static void abandoned_outcomes(void) {
 
 /* ---- realtime subscriptions: events taken with take_events, as the addon does once a frame ---- */
 
-#define MAX_EVENTS 512
+#define MAX_EVENTS 2048
 static struct {
     int64_t id;
     char *json;
@@ -932,6 +932,80 @@ static void realtime(Via via) {
     events_clear();
     free(user_id);
     free(post_id);
+}
+
+/* The overflow policy of this library's queue: 1100 events arrive while nothing takes the
+ * queue (a game that runs no frame): the oldest 76 are dropped and counted (live_dropped),
+ * the 1024 newest are taken, in order. */
+static void overflow(void) {
+    enum { TOTAL = 1100, BATCH = 100, LIMIT = 1024 };
+    HostObject *pb = host_object_new(), *writer = host_object_new();
+    const char *login = "{\"collection\":\"users\",\"identity\":\"user@example.com\",\"password\":\"user-password\"}";
+    free(TEXT(VIA_CALL, pb, "open", base_url, ""));
+    free(TEXT(VIA_CALL, writer, "open", base_url, ""));
+    free(OP(VIA_CALL, pb, "records.authWithPassword", "", "%s", login));
+    char *r = OP(VIA_CALL, writer, "records.authWithPassword", "", "%s", login);
+    char *user_id = json_string_after(r, "\"record\"", "id");
+    free(r);
+    int64_t sub = START(VIA_CALL, pb, "realtime_subscribe", "posts", "*", "");
+    CHECK(events_with(VIA_CALL, sub, "\"type\":\"subscribed\"", 1, 10000) == 1, "overflow: subscribed");
+    events_clear();
+    static char *ids[TOTAL];
+    char args[256];
+    for (int b = 0; b < TOTAL; b += BATCH) {
+        int64_t calls[BATCH];
+        for (int i = 0; i < BATCH; i++) {
+            snprintf(args, sizeof args,
+                     "{\"collection\":\"posts\",\"data\":{\"title\":\"ovf-%04d\",\"author\":\"%s\"}}", b + i, user_id);
+            calls[i] = START(VIA_CALL, writer, "call_async", "records.create", args, "");
+        }
+        for (int i = 0; i < BATCH; i++) {
+            char *e = outcome_of(VIA_CALL, calls[i]);
+            ids[b + i] = json_string_after(e, "\"result\"", "id");
+            free(e);
+        }
+    }
+    char sub_text[32];
+    snprintf(sub_text, sizeof sub_text, "%lld", (long long)sub);
+    HostArg sub_arg = str_arg(sub_text);
+    for (int t = 0; t < 1000; t++) { /* polled: not through invoke(), so no pass is counted */
+        HostResult d = host_call(pb, "live_dropped", 1, &sub_arg);
+        if (d.error != GDEXTENSION_CALL_OK || d.integer >= TOTAL - LIMIT) {
+            break;
+        }
+        usleep(10000);
+    }
+    usleep(200000); /* nothing more may come */
+    int64_t dropped = id_int(VIA_CALL, pb, "live_dropped", sub);
+    CHECK(dropped == TOTAL - LIMIT, "overflow: %lld dropped, expected %d", (long long)dropped, TOTAL - LIMIT);
+    take_events(VIA_CALL);
+    int taken = 0, first_batch = 0;
+    for (int i = 0; i < event_count; i++) {
+        if (events[i].id == sub) {
+            taken++;
+            first_batch += strstr(events[i].json, "\"title\":\"ovf-00") != NULL;
+        }
+    }
+    CHECK(taken == LIMIT, "overflow: %d events taken, expected %d", taken, LIMIT);
+    CHECK(first_batch == BATCH - (TOTAL - LIMIT), "overflow: the oldest were dropped (%d of the first batch left)",
+          first_batch);
+    events_clear();
+    id_bool(VIA_CALL, pb, "live_free", sub);
+    for (int b = 0; b < TOTAL; b += BATCH) {
+        int64_t calls[BATCH];
+        for (int i = 0; i < BATCH; i++) {
+            snprintf(args, sizeof args, "{\"collection\":\"posts\",\"id\":\"%s\"}", ids[b + i]);
+            calls[i] = START(VIA_CALL, writer, "call_async", "records.delete", args, "");
+        }
+        for (int i = 0; i < BATCH; i++) {
+            free(outcome_of(VIA_CALL, calls[i]));
+            free(ids[b + i]);
+        }
+    }
+    host_object_unref(pb);
+    host_object_unref(writer);
+    CHECK(live_settles_at(0) == 0, "overflow: clients freed");
+    free(user_id);
 }
 
 /* The methods of issue 12's surface: filter, the auth store's superuser flag and cookie
@@ -1161,6 +1235,7 @@ int main(int argc, char **argv) {
     abandoned_outcomes();
     realtime(VIA_CALL);
     realtime(VIA_PTRCALL);
+    overflow();
     printf("outcomes taken in %ld polls of take_completed\n", polls);
     host_unload();
 
