@@ -205,7 +205,14 @@ static void run_subscribe(LiveSub *s) {
     BosbaseClient *client = atomic_load(&s->owner->client);
     char *error = NULL;
     BosbaseStatus status;
-    if (s->kind == LIVE_PUBSUB) {
+    pthread_mutex_lock(&live.lock);
+    bool stopped = s->stopped;
+    pthread_mutex_unlock(&live.lock);
+    if (stopped) {
+        /* Unsubscribed or dropped before it started: nothing to ask the core for. */
+        pthread_mutex_lock(&live.lock);
+        status = BOSBASE_STATUS_OK;
+    } else if (s->kind == LIVE_PUBSUB) {
         BosbasePubsubSubscription *h = NULL;
         status = bosbase_pubsub_subscribe(client, s->topic, on_event, s, &h, &error);
         pthread_mutex_lock(&live.lock);
@@ -222,10 +229,12 @@ static void run_subscribe(LiveSub *s) {
     if (status != BOSBASE_STATUS_OK) {
         s->failed = true;
         char *event = NULL;
-        if (error != NULL && asprintf(&event, "{\"type\":\"error\",\"error\":%s}", error) >= 0 && !s->stopped) {
-            push_locked(s->id, s, event);
+        if (error != NULL && asprintf(&event, "{\"type\":\"error\",\"error\":%s}", error) >= 0) {
+            if (!s->stopped) {
+                push_locked(s->id, s, event);
+            }
+            free(event);
         }
-        free(event);
     }
     free(s->options);
     s->options = NULL;

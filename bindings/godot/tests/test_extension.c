@@ -906,6 +906,9 @@ static void realtime(Via via) {
     kept += 20;
     for (int i = 0; i < 100; i++) {
         int64_t id = START(via, pb, "realtime_subscribe", "posts", i % 3 == 0 ? "*" : "nosuchrecord", "");
+        if (i % 4 == 0) { /* confirmed by the server first (others may stop before they start) */
+            CHECK(events_with(via, id, "\"type\":\"subscribed\"", 1, 10000) == 1, "%s cycle %d subscribed", v, i);
+        }
         if (i % 2 == 0) {
             id_bool(via, pb, "live_unsubscribe", id);
         }
