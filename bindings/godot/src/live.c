@@ -84,8 +84,22 @@ static void event_unlink(Event **at, Event *prev) {
     free(e);
 }
 
+/* A "subscribed" or "error" notice (the core's JSON has sorted keys, so "type" comes last):
+ * never dropped, as in the core's own queue. */
+static bool is_notice(const char *json) {
+    static const char *const ends[] = {"\"type\":\"subscribed\"}", "\"type\":\"error\"}"};
+    size_t n = strlen(json);
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+        size_t m = strlen(ends[i]);
+        if (n >= m && strcmp(json + n - m, ends[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Queues a copy of `json` under `id`; for a subscription at its limit, its oldest queued
- * event is dropped first and counted. */
+ * event (notices excepted) is dropped first and counted. */
 static void push_locked(int64_t id, LiveSub *sub, const char *json) {
     Event *e = malloc(sizeof *e);
     char *copy = cstr_dup(json);
@@ -100,7 +114,7 @@ static void push_locked(int64_t id, LiveSub *sub, const char *json) {
     if (sub != NULL && sub->queued >= LIVE_QUEUE_LIMIT) {
         Event *prev = NULL;
         for (Event **at = &live.head; *at != NULL; prev = *at, at = &(*at)->next) {
-            if ((*at)->sub == sub) {
+            if ((*at)->sub == sub && !is_notice((*at)->json)) {
                 event_unlink(at, prev);
                 sub->local_dropped++;
                 break;
@@ -229,7 +243,7 @@ static void run_subscribe(LiveSub *s) {
     if (status != BOSBASE_STATUS_OK) {
         s->failed = true;
         char *event = NULL;
-        if (error != NULL && asprintf(&event, "{\"type\":\"error\",\"error\":%s}", error) >= 0) {
+        if (error != NULL && asprintf(&event, "{\"error\":%s,\"type\":\"error\"}", error) >= 0) {
             if (!s->stopped) {
                 push_locked(s->id, s, event);
             }

@@ -17,9 +17,10 @@ extends RefCounted
 ## [br][br]
 ## Overflow: at most 1024 events of one subscription wait (in the core, and again in the
 ## native library's queue); beyond that the oldest is dropped and counted by
-## [method dropped]. After [method unsubscribe] returns no signal of it fires any more.
-## Dropping the last reference unsubscribes and frees the native subscription. (A handler
-## that captures its own subscription keeps it alive: unsubscribe it explicitly.)
+## [method dropped] (the subscribed and error notices never are). After
+## [method unsubscribe] returns no signal of it fires any more. Dropping the last
+## reference unsubscribes and frees the native subscription. (A handler that captures its
+## own subscription keeps it alive: unsubscribe it explicitly.)
 
 ## The server accepted the subscription (again after every reconnect for pub/sub).
 signal subscribed(topic: String)
