@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "envelope.h"
+#include "live.h"
 
 /* ---- the process-wide outcome queue ---- */
 
@@ -210,6 +211,7 @@ static struct {
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER};
 
 static void free_native(BosbaseNative *self) {
+    live_forget_native(self);
     pthread_mutex_lock(&self->lock);
     sweep(self);
     pthread_mutex_unlock(&self->lock);
@@ -225,6 +227,16 @@ static void job_ended(BosbaseNative *owner) {
     owner->jobs--;
     pthread_cond_broadcast(&owner->jobs_done);
     pthread_mutex_unlock(&owner->lock);
+}
+
+void async_job_begin(BosbaseNative *self) {
+    pthread_mutex_lock(&self->lock);
+    self->jobs++;
+    pthread_mutex_unlock(&self->lock);
+}
+
+void async_job_end(BosbaseNative *self) {
+    job_ended(self);
 }
 
 /* Drops `self`'s close jobs still waiting in the queue (no thread has them; nobody awaits
@@ -368,12 +380,15 @@ void async_native_init(BosbaseNative *self) {
     self->jobs = 0;
     self->maybe_running = false;
     self->staged_files = NULL;
+    self->state_event_id = live_new_id();
+    self->live_used = false;
 }
 
 void async_release(BosbaseNative *self) {
     async_cancel_all(self);
     pthread_mutex_lock(&self->lock);
-    bool busy = self->maybe_running || self->jobs > 0;
+    /* A client that had subscriptions may still have realtime/pub/sub threads to join. */
+    bool busy = self->maybe_running || self->jobs > 0 || self->live_used;
     pthread_mutex_unlock(&self->lock);
     if (busy && atomic_load(&self->client) != NULL) {
         Job *j = calloc(1, sizeof *j);

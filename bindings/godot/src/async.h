@@ -43,6 +43,11 @@ char *async_take_completed(void);
  * Frees `self` (now or later). */
 void async_release(BosbaseNative *self);
 
+/* A job of another part of this library (live.c) starts / ends using `self`'s client:
+ * the release of `self` waits for it before freeing the client. */
+void async_job_begin(BosbaseNative *self);
+void async_job_end(BosbaseNative *self);
+
 /* Natives set up / released (create_instance, free_instance). */
 void async_native_init(BosbaseNative *self);
 

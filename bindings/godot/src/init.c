@@ -1,6 +1,7 @@
 /* Entry point named by bosbase.gdextension's `entry_symbol`. */
 #include "api.h"
 #include "async.h"
+#include "live.h"
 #include "native.h"
 
 static void initialize(void *userdata, GDExtensionInitializationLevel level) {
@@ -14,6 +15,7 @@ static void deinitialize(void *userdata, GDExtensionInitializationLevel level) {
     (void)userdata;
     if (level == GDEXTENSION_INITIALIZATION_SCENE) {
         native_class_unregister();
+        live_shutdown(); /* first: its jobs may hold clients whose release waits for them */
         async_shutdown();
         native_forks_shutdown();
     }

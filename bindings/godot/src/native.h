@@ -29,6 +29,13 @@ typedef struct {
     /* File parts added by files_add_bytes/files_add_path for the next call_async, which
      * takes them (main thread only, like every method that starts a call). */
     BosbaseFiles *staged_files;
+
+    /* live.c: the id this client's connection-state events are queued under (also what
+     * identifies the client's subscriptions there); set at creation. */
+    int64_t state_event_id;
+    /* A subscription was started (main thread only): from then on the client may have
+     * realtime/pub/sub threads, which close joins, so release closes it off the main thread. */
+    bool live_used;
 } BosbaseNative;
 
 typedef enum {

@@ -66,8 +66,10 @@ static NativeValue invoke(const NativeMethod *m, GDExtensionClassInstancePtr ins
     NativeValue value = {0};
     BosbaseNative *self = (BosbaseNative *)instance;
     if (!args_ok) {
-        /* Only String-returning methods take arguments, so the failure fits the envelope. */
-        value.string = envelope_local_error("an argument contains a NUL character or memory ran out");
+        /* A String-returning method reports it in its envelope; the others give false / 0. */
+        if (m->ret == NATIVE_RETURN_STRING) {
+            value.string = envelope_local_error("an argument contains a NUL character or memory ran out");
+        }
         return value;
     }
     switch (m->ret) {

@@ -7,6 +7,7 @@
 
 #include "async.h"
 #include "envelope.h"
+#include "live.h"
 #include "native.h"
 
 /* Empty String from GDScript means "no options" (the core's NULL). */
@@ -37,6 +38,13 @@ static char *adopt(BosbaseNative *self, BosbaseClient *client) {
     uint64_t listener_id = 0;
     char *listen_error = NULL;
     BosbaseStatus status = bosbase_auth_store_on_change(client, on_auth_change, self, &listener_id, &listen_error);
+    if (status != BOSBASE_STATUS_OK) {
+        return envelope_from_core(status, NULL, listen_error);
+    }
+    /* Connection-state changes of realtime, queued for the main thread (live.c); also gone
+     * with the client. */
+    uint64_t state_id = 0;
+    status = bosbase_realtime_on_state(client, live_on_state, self, &state_id, &listen_error);
     if (status != BOSBASE_STATUS_OK) {
         return envelope_from_core(status, NULL, listen_error);
     }
@@ -323,6 +331,86 @@ static int64_t m_live_clients(BosbaseNative *self, char *const *args) {
     return (int64_t)bosbase_live_clients();
 }
 
+/* ---- realtime and pub/sub subscriptions (live.c): events are taken with take_events ---- */
+
+/* realtime_subscribe(collection, topic, options_json): `topic` ("*" or a record id) of
+ * `collection`, or the plain `topic` when `collection` is ""; the envelope's result is the
+ * subscription's id. */
+static char *m_realtime_subscribe(BosbaseNative *self, char *const *args) {
+    return live_realtime_subscribe(self, optional(args[0]), args[1], optional(args[2]));
+}
+
+/* pubsub_subscribe(topic): as realtime_subscribe, for a pub/sub topic. */
+static char *m_pubsub_subscribe(BosbaseNative *self, char *const *args) {
+    return live_pubsub_subscribe(self, args[0]);
+}
+
+static int64_t id_arg(const char *s) {
+    return strtoll(s, NULL, 10);
+}
+
+static bool m_live_unsubscribe(BosbaseNative *self, char *const *args) {
+    (void)self;
+    return live_unsubscribe(id_arg(args[0]));
+}
+
+static bool m_live_free(BosbaseNative *self, char *const *args) {
+    (void)self;
+    live_free(id_arg(args[0]));
+    return true;
+}
+
+static bool m_live_is_active(BosbaseNative *self, char *const *args) {
+    (void)self;
+    return live_is_active(id_arg(args[0]));
+}
+
+static bool m_live_is_stopped(BosbaseNative *self, char *const *args) {
+    (void)self;
+    return live_is_stopped(id_arg(args[0]));
+}
+
+static int64_t m_live_dropped(BosbaseNative *self, char *const *args) {
+    (void)self;
+    return live_dropped(id_arg(args[0]));
+}
+
+static char *m_realtime_unsubscribe(BosbaseNative *self, char *const *args) {
+    return live_unsubscribe_topic(self, args[0], false, false);
+}
+
+static char *m_realtime_unsubscribe_by_prefix(BosbaseNative *self, char *const *args) {
+    return live_unsubscribe_topic(self, args[0], true, false);
+}
+
+static char *m_pubsub_unsubscribe(BosbaseNative *self, char *const *args) {
+    return live_unsubscribe_topic(self, args[0], false, true);
+}
+
+static bool m_pubsub_is_connected(BosbaseNative *self, char *const *args) {
+    (void)args;
+    return bosbase_pubsub_is_connected(client_of(self));
+}
+
+static int64_t m_realtime_state_id(BosbaseNative *self, char *const *args) {
+    (void)args;
+    return self->state_event_id;
+}
+
+/* Static: every event queued since the last look (live.h). */
+static char *m_take_events(BosbaseNative *self, char *const *args) {
+    (void)self;
+    (void)args;
+    return live_take_events();
+}
+
+/* Static: subscription records alive (freed on the live thread after live_free). */
+static int64_t m_live_subscriptions(BosbaseNative *self, char *const *args) {
+    (void)self;
+    (void)args;
+    return live_count();
+}
+
 #define STRING_METHOD(fn_name, n, ...)                                                               \
     { .name = #fn_name, .is_static = false, .ret = NATIVE_RETURN_STRING, .argc = (n),               \
       .arg_names = {__VA_ARGS__}, .fn.string = m_##fn_name }
@@ -351,12 +439,30 @@ const NativeMethod native_methods[] = {
     {.name = "auth_store_is_superuser", .ret = NATIVE_RETURN_BOOL, .fn.boolean = m_auth_store_is_superuser},
     STRING_METHOD(auth_store_export_cookie, 1, "options_json"),
     STRING_METHOD(auth_store_load_cookie, 2, "cookie_header", "key"),
+    STRING_METHOD(realtime_subscribe, 3, "collection", "topic", "options_json"),
+    STRING_METHOD(pubsub_subscribe, 1, "topic"),
+    {.name = "live_unsubscribe", .ret = NATIVE_RETURN_BOOL, .argc = 1, .arg_names = {"id"},
+     .fn.boolean = m_live_unsubscribe},
+    {.name = "live_free", .ret = NATIVE_RETURN_BOOL, .argc = 1, .arg_names = {"id"}, .fn.boolean = m_live_free},
+    {.name = "live_is_active", .ret = NATIVE_RETURN_BOOL, .argc = 1, .arg_names = {"id"},
+     .fn.boolean = m_live_is_active},
+    {.name = "live_is_stopped", .ret = NATIVE_RETURN_BOOL, .argc = 1, .arg_names = {"id"},
+     .fn.boolean = m_live_is_stopped},
+    {.name = "live_dropped", .ret = NATIVE_RETURN_INT, .argc = 1, .arg_names = {"id"},
+     .fn.integer = m_live_dropped},
+    STRING_METHOD(realtime_unsubscribe, 1, "topic"),
+    STRING_METHOD(realtime_unsubscribe_by_prefix, 1, "prefix"),
+    STRING_METHOD(pubsub_unsubscribe, 1, "topic"),
+    {.name = "pubsub_is_connected", .ret = NATIVE_RETURN_BOOL, .fn.boolean = m_pubsub_is_connected},
+    {.name = "realtime_state_id", .ret = NATIVE_RETURN_INT, .fn.integer = m_realtime_state_id},
     {.name = "filter", .is_static = true, .ret = NATIVE_RETURN_STRING, .argc = 2,
      .arg_names = {"expr", "params_json"}, .fn.string = m_filter},
     {.name = "take_completed", .is_static = true, .ret = NATIVE_RETURN_STRING, .fn.string = m_take_completed},
     {.name = "generate_token", .is_static = true, .ret = NATIVE_RETURN_STRING, .fn.string = m_generate_token},
     {.name = "version", .is_static = true, .ret = NATIVE_RETURN_STRING, .fn.string = m_version},
     {.name = "live_clients", .is_static = true, .ret = NATIVE_RETURN_INT, .fn.integer = m_live_clients},
+    {.name = "take_events", .is_static = true, .ret = NATIVE_RETURN_STRING, .fn.string = m_take_events},
+    {.name = "live_subscriptions", .is_static = true, .ret = NATIVE_RETURN_INT, .fn.integer = m_live_subscriptions},
 };
 
 const size_t native_method_count = sizeof native_methods / sizeof native_methods[0];

@@ -13,7 +13,8 @@
 #                                    template, the addon's release library) and run it;
 #                                    TEXT must appear in its output
 #   engine_test.sh quit PROJECT      run PROJECT's res://quit_pending.gd: the engine quits with
-#                                    calls pending (BOSBASE_URL); it must exit cleanly and soon
+#                                    calls pending and live subscriptions (BOSBASE_URL); it must
+#                                    exit cleanly and soon
 #   engine_test.sh run PROJECT [TEXT]
 #                                    import, then run PROJECT's main scene (the demo); its
 #                                    push_error() lines are shown, not failures; TEXT must
@@ -178,11 +179,11 @@ print(s.getsockname()[1], flush=True); time.sleep(300)' >"$portfile" &
     quit_ms=$(sed -n 's/^quit-pending: quit at \([0-9]*\) ms$/\1/p' "$log")
     [[ -n "$quit_ms" ]] || fail "no quit time in the log"
     ms=$((ended_ms - quit_ms))
-    python3 "$HERE/engine_check.py" "$log" --expect "quit-pending: 10 calls started, quitting" ||
-      fail "engine log check"
+    python3 "$HERE/engine_check.py" "$log" --expect "quit-pending: 10 calls started, quitting" \
+      --expect "quit-pending: realtime subscription confirmed: true" || fail "engine log check"
     # The slow calls' deadline is 20 s: an exit that waited for them would take that long.
     ((ms < 10000)) || fail "the engine took $ms ms to quit with calls pending"
-    echo "engine-test: quit with 10 calls pending: clean exit $ms ms after quit(), no error or leak report"
+    echo "engine-test: quit with 10 calls pending and 2 subscriptions: clean exit $ms ms after quit(), no error or leak report"
     ;;
   run)
     run --pre-import --timeout 300 --project "$project" || fail "engine exit status $?"

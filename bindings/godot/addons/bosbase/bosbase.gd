@@ -20,8 +20,22 @@ extends "operations.gd"
 ## Dropping the last reference to a client while calls are pending is safe: those calls still
 ## finish and their awaits resolve; the native client is closed and freed after the last one.
 ## [method cancel] ends them at once instead.
+##
+## Realtime and pub/sub: [code]pb.collection(name).subscribe("*")[/code],
+## [code]pb.realtime().subscribe(topic)[/code] and [method pubsub_subscribe] give a
+## subscription object whose signals fire on the main thread; [signal realtime_state] tells
+## when the realtime connection was lost and came back (refetch what you missed then).
+
+## The realtime connection's state changed (only while the client has realtime
+## subscriptions): [code]{"state": "connected"}[/code],
+## [code]{"state": "disconnected", "cause": "..."}[/code] (reconnecting with backoff) or
+## [code]{"state": "reconnected"}[/code] (events sent meanwhile were missed: refetch).
+## Emitted on the main thread, in order with the subscriptions' events.
+signal realtime_state(state: Dictionary)
 
 const RecordService = preload("record_service.gd")
+const RealtimeService = preload("realtime_service.gd")
+const Subscription = preload("subscription.gd")
 const AuthStore = preload("auth_store.gd")
 const PendingCall = preload("pending_call.gd")
 
@@ -38,6 +52,7 @@ var auth_store: AuthStore
 
 var _native: RefCounted = null  # BosbaseNative (internal native class)
 var _open_error: ClientResponseError = null
+var _state_id := 0  # the id the native queues this client's realtime states under
 
 
 ## Creates a client for [param url] ([code]http://[/code] or [code]https://[/code], host,
@@ -76,11 +91,73 @@ func _init(url: String = "http://127.0.0.1:8090", options: Variant = {}) -> void
 	if opened is ClientResponseError:
 		_open_error = opened
 		push_error(_open_error.to_string())
+		return
+	_state_id = _native.realtime_state_id()
+	Subscription.watch(_state_id, self)
+
+
+func _notification(what: int) -> void:
+	if what == NOTIFICATION_PREDELETE and _state_id != 0:
+		Subscription.unwatch(_state_id)
+
+
+# Main thread: a connection state of this client, routed by subscription.gd.
+func _on_live_event(event: Dictionary) -> void:
+	realtime_state.emit(event)
 
 
 ## The record and auth calls of one collection.
 func collection(name: String) -> RecordService:
 	return RecordService.new(self, name)
+
+
+## Realtime topics of this client (SSE, [code]/api/realtime[/code]):
+## [code]pb.realtime().subscribe(topic, options)[/code], [code]unsubscribe(topic)[/code],
+## [code]unsubscribe_by_prefix(prefix)[/code]. Record topics are easier through
+## [code]pb.collection(name).subscribe("*" | id)[/code].
+func realtime() -> RealtimeService:
+	return RealtimeService.new(self)
+
+
+## Subscribes to the pub/sub [param topic] (BosBase's WebSocket [code]/api/pubsub[/code];
+## the connection opens with the first subscription or publish and reconnects by itself).
+## Returns a subscription whose [signal Subscription.received] gives
+## [code]{"type": "message", "topic", "id", "created", "data"}[/code] on the main thread.
+## Publish with [code]await pb.pubsub().publish(topic, data)[/code] (the server's
+## acknowledgement [code]{id, topic, created}[/code]; signed-in clients only).
+func pubsub_subscribe(topic: String) -> Subscription:
+	return live_subscribe(&"pubsub_subscribe", [topic], topic)
+
+
+## Stops every pub/sub subscription of this client to [param topic] (no signal of them fires
+## after this returns). Returns [code]true[/code].
+func pubsub_unsubscribe(topic: String) -> Variant:
+	return live_unsubscribe(&"pubsub_unsubscribe", topic)
+
+
+## True while the pub/sub WebSocket is open.
+func pubsub_is_connected() -> bool:
+	return _native != null and _open_error == null and _native.pubsub_is_connected()
+
+
+## Starts a subscription with the native [param method] and [param args]; used by
+## [code]realtime()[/code], [code]collection(name).subscribe()[/code] and
+## [method pubsub_subscribe].
+func live_subscribe(method: StringName, args: Array, topic: String) -> Subscription:
+	var sub: Subscription = Subscription.new(topic)
+	if _open_error != null:
+		sub.start_failed(_open_error)
+	else:
+		sub.start(_native, method, args)
+	return sub
+
+
+## Stops subscriptions by topic with the native [param method] ([code]true[/code], or the
+## client's open error); used by [code]realtime()[/code] and [method pubsub_unsubscribe].
+func live_unsubscribe(method: StringName, topic: String) -> Variant:
+	if _open_error != null:
+		return _open_error
+	return PendingCall.decode(_native.call(method, topic))
 
 
 ## Sends a request to any server path, e.g. [code]await pb.send("/api/health")[/code].

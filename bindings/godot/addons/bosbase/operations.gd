@@ -64,8 +64,8 @@ func vectors() -> VectorsService:
 	return VectorsService.new(self)
 
 
-## The [code]llmDocuments.*[/code] operations, e.g. [code]await
-## pb.llm_documents().list_collections()[/code].
+## The [code]llmDocuments.*[/code] operations,
+## e.g. [code]await pb.llm_documents().list_collections()[/code].
 func llm_documents() -> LlmDocumentsService:
 	return LlmDocumentsService.new(self)
 
@@ -90,14 +90,14 @@ func scripts() -> ScriptsService:
 	return ScriptsService.new(self)
 
 
-## The [code]scriptPermissions.*[/code] operations, e.g.
-## [code]await pb.script_permissions().create()[/code].
+## The [code]scriptPermissions.*[/code] operations,
+## e.g. [code]await pb.script_permissions().create()[/code].
 func script_permissions() -> ScriptPermissionsService:
 	return ScriptPermissionsService.new(self)
 
 
-## The [code]langchaingo.*[/code] operations, e.g.
-## [code]await pb.langchaingo().completions()[/code].
+## The [code]langchaingo.*[/code] operations,
+## e.g. [code]await pb.langchaingo().completions()[/code].
 func langchaingo() -> LangchaingoService:
 	return LangchaingoService.new(self)
 
@@ -173,8 +173,9 @@ class BatchService:
 	func _init(client: RefCounted) -> void:
 		_client = client
 
-	## Runs [code]requests[/code] ([code]{action: create|update|upsert|delete, collection, id,
-	## data}[/code]) as one transaction; returns [code][{status, body}][/code] in order. Operation
+	## Runs [code]requests[/code]
+	## ([code]{action: create|update|upsert|delete, collection, id, data}[/code]) as one
+	## transaction; returns [code][{status, body}][/code] in order. Operation
 	## [code]batch.send[/code] ([code]POST /api/batch[/code]); the returned [Signal] gives the
 	## result or a [ClientResponseError].
 	func send(requests: Array, options: Dictionary = {}) -> Signal:
@@ -207,9 +208,10 @@ class CollectionsService:
 	func _init(client: RefCounted) -> void:
 		_client = client
 
-	## Lists collections a page at a time (superusers only); returns [code]{page, perPage,
-	## totalItems, totalPages, items}[/code]. Operation [code]collections.getList[/code] ([code]GET
-	## /api/collections[/code]); the returned [Signal] gives the result or a [ClientResponseError].
+	## Lists collections a page at a time (superusers only); returns
+	## [code]{page, perPage, totalItems, totalPages, items}[/code]. Operation
+	## [code]collections.getList[/code] ([code]GET /api/collections[/code]); the returned [Signal]
+	## gives the result or a [ClientResponseError].
 	func get_list(page: int = 1, per_page: int = 30, options: Dictionary = {}) -> Signal:
 		return _client.call_operation(
 			"collections.getList",
@@ -277,8 +279,9 @@ class CollectionsService:
 	func get_scaffolds(options: Dictionary = {}) -> Signal:
 		return _client.call_operation("collections.getScaffolds", {}, options)
 
-	## A collection's simplified schema, [code]{name, type, fields: [{name, type, required, system,
-	## hidden}]}[/code] (superusers only). Operation [code]collections.getSchema[/code] ([code]GET
+	## A collection's simplified schema,
+	## [code]{name, type, fields: [{name, type, required, system, hidden}]}[/code] (superusers
+	## only). Operation [code]collections.getSchema[/code] ([code]GET
 	## /api/collections/{idOrName}/schema[/code]); the returned [Signal] gives the result or a
 	## [ClientResponseError].
 	func get_schema(id_or_name: String, options: Dictionary = {}) -> Signal:
@@ -556,10 +559,11 @@ class VectorsService:
 	func get_one(collection: String, id: String, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("vectors.get", {"collection": collection, "id": id}, options)
 
-	## One page of vector documents, newest first: [code]{items, page, perPage, totalItems,
-	## totalPages}[/code] ([code]perPage[/code] at most 1000; superusers only). Operation
-	## [code]vectors.list[/code] ([code]GET /api/vectors/{collection}[/code]); the returned [Signal]
-	## gives the result or a [ClientResponseError].
+	## One page of vector documents, newest first:
+	## [code]{items, page, perPage, totalItems, totalPages}[/code] ([code]perPage[/code] at most
+	## 1000; superusers only). Operation [code]vectors.list[/code] ([code]GET
+	## /api/vectors/{collection}[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
 	func list(
 		collection: String, page: int = 1, per_page: int = 100, options: Dictionary = {}
 	) -> Signal:
@@ -595,8 +599,9 @@ class VectorsService:
 	## The documents nearest to [code]queryVector[/code] ([code]limit[/code] 1..100;
 	## [code]filter[/code]: metadata fields that must equal the given values; options.body
 	## [code]minScore[/code], [code]maxDistance[/code], [code]includeDistance[/code],
-	## [code]includeContent[/code]); returns [code]{results: [{document, score, distance?}],
-	## queryTime}[/code] (superusers only). Operation [code]vectors.search[/code] ([code]POST
+	## [code]includeContent[/code]); returns
+	## [code]{results: [{document, score, distance?}], queryTime}[/code] (superusers only).
+	## Operation [code]vectors.search[/code] ([code]POST
 	## /api/vectors/{collection}/documents/search[/code]); the returned [Signal] gives the result or
 	## a [ClientResponseError].
 	func search(
@@ -714,8 +719,9 @@ class LlmDocumentsService:
 			options
 		)
 
-	## The documents most similar to [code]payload[/code] [code]{queryEmbedding | queryText, limit?,
-	## where?, negative?}[/code] ([code]queryText[/code] needs the server's provider); returns
+	## The documents most similar to [code]payload[/code]
+	## [code]{queryEmbedding | queryText, limit?, where?, negative?}[/code] ([code]queryText[/code]
+	## needs the server's provider); returns
 	## [code]{results: [{id, content, metadata, similarity}]}[/code] (superusers only). Operation
 	## [code]llmDocuments.query[/code] ([code]POST
 	## /api/llm-documents/{collection}/documents/query[/code]); the returned [Signal] gives the
@@ -751,10 +757,10 @@ class CachesService:
 	func create(name: String, config: Dictionary = {}, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("caches.create", {"name": name, "config": config}, options)
 
-	## Changes a cache's [code]config[/code] [code]{sizeBytes?, defaultTTLSeconds?,
-	## readTimeoutMs?}[/code]; returns its summary (superusers only). Operation
-	## [code]caches.update[/code] ([code]PATCH /api/cache/{name}[/code]); the returned [Signal]
-	## gives the result or a [ClientResponseError].
+	## Changes a cache's [code]config[/code]
+	## [code]{sizeBytes?, defaultTTLSeconds?, readTimeoutMs?}[/code]; returns its summary
+	## (superusers only). Operation [code]caches.update[/code] ([code]PATCH
+	## /api/cache/{name}[/code]); the returned [Signal] gives the result or a [ClientResponseError].
 	func update(name: String, config: Dictionary, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("caches.update", {"name": name, "config": config}, options)
 
@@ -859,9 +865,10 @@ class ScriptsService:
 	func _init(client: RefCounted) -> void:
 		_client = client
 
-	## Stores a script (version 1); returns [code]{id, name, content, description, version, created,
-	## updated}[/code] (superusers only). Operation [code]scripts.create[/code] ([code]POST
-	## /api/scripts[/code]); the returned [Signal] gives the result or a [ClientResponseError].
+	## Stores a script (version 1); returns
+	## [code]{id, name, content, description, version, created, updated}[/code] (superusers only).
+	## Operation [code]scripts.create[/code] ([code]POST /api/scripts[/code]); the returned [Signal]
+	## gives the result or a [ClientResponseError].
 	func create(
 		name: String, content: String, description: String = "", options: Dictionary = {}
 	) -> Signal:
@@ -966,11 +973,12 @@ class ScriptPermissionsService:
 	func _init(client: RefCounted) -> void:
 		_client = client
 
-	## Sets who may execute a script: [code]data[/code] [code]{script_name, content:
-	## anonymous|user|superuser, script_id?}[/code]; returns [code]{id, scriptId?, scriptName,
-	## content, version, created, updated}[/code] (superusers only). Operation
-	## [code]scriptPermissions.create[/code] ([code]POST /api/script-permissions[/code]); the
-	## returned [Signal] gives the result or a [ClientResponseError].
+	## Sets who may execute a script: [code]data[/code]
+	## [code]{script_name, content: anonymous|user|superuser, script_id?}[/code]; returns
+	## [code]{id, scriptId?, scriptName, content, version, created, updated}[/code] (superusers
+	## only). Operation [code]scriptPermissions.create[/code] ([code]POST
+	## /api/script-permissions[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
 	func create(data: Dictionary, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("scriptPermissions.create", {"data": data}, options)
 
@@ -1015,11 +1023,12 @@ class LangchaingoService:
 
 	## A chat completion from the server's LLM provider: [code]payload[/code] [code]{prompt |
 	## messages: [{role, content}], model?: {provider?, model?, apiKey?, baseUrl?}, temperature?,
-	## maxTokens?, stop?, json?}[/code]; returns [code]{content, stopReason?, generationInfo?,
-	## functionCall?, toolCalls?}[/code]. The server accepts [code]topP[/code] and
-	## [code]candidateCount[/code] but does not pass them on (provider needed). Operation
-	## [code]langchaingo.completions[/code] ([code]POST /api/langchaingo/completions[/code]); the
-	## returned [Signal] gives the result or a [ClientResponseError].
+	## maxTokens?, stop?, json?}[/code]; returns
+	## [code]{content, stopReason?, generationInfo?, functionCall?, toolCalls?}[/code]. The server
+	## accepts [code]topP[/code] and [code]candidateCount[/code] but does not pass them on (provider
+	## needed). Operation [code]langchaingo.completions[/code] ([code]POST
+	## /api/langchaingo/completions[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
 	func completions(payload: Dictionary, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("langchaingo.completions", {"payload": payload}, options)
 

@@ -340,11 +340,12 @@ func delete(id: String, options: Dictionary = {}) -> Signal:
 ## The records nearest to [code]queryVector[/code] by the vector field [code]field[/code] (pgvector;
 ## [code]limit[/code] 1..200, [code]distance[/code] [code]cosine|l2|inner_product|l1[/code] or ""
 ## for the field's own, [code]filter[/code] a record filter applied first); the collection's list
-## rule applies. Returns a list page [code]{items, page, perPage, totalItems: -1, totalPages:
-## -1}[/code] whose items carry [code]_distance[/code] and [code]_score[/code] (options.body
-## [code]includeDistance: false[/code] leaves them out). Operation [code]records.vectorSearch[/code]
-## ([code]POST /api/collections/{collection}/records/search[/code]); the returned [Signal] gives the
-## result or a [ClientResponseError].
+## rule applies. Returns a list page
+## [code]{items, page, perPage, totalItems: -1, totalPages: -1}[/code] whose items carry
+## [code]_distance[/code] and [code]_score[/code] (options.body [code]includeDistance: false[/code]
+## leaves them out). Operation [code]records.vectorSearch[/code] ([code]POST
+## /api/collections/{collection}/records/search[/code]); the returned [Signal] gives the result or a
+## [ClientResponseError].
 func vector_search(
 	field: String,
 	query_vector: Array,

@@ -446,8 +446,10 @@ func test_batch() -> void:
 		]
 	)
 	check(is_http(failing, 400), "batch with a failing item: http 400 (%s)" % str(failing))
+	# Exact titles: "<tag> c" is also the prefix of the cancelled upload's "<tag> cancelled"
+	# post, which BosBase (faster than the cancel) may have created.
 	var rolled: Variant = await posts.get_list(
-		1, 30, {"filter": pb.filter("title ~ {:t}", {"t": tag + " c"})}
+		1, 30, {"filter": pb.filter("title = {:a} || title = {:b}", {"a": tag + " c1", "b": tag + " c2"})}
 	)
 	check(
 		rolled is Dictionary and int(rolled.totalItems) == 0,
@@ -478,8 +480,19 @@ func test_admin() -> void:
 	check(got is Dictionary and got.name == name, "collections.get_one")
 	var page: Variant = await collections.get_list(1, 200, {"filter": "name = '%s'" % name})
 	check(page is Dictionary and int(page.totalItems) == 1, "collections.get_list with filter")
+	# BosBase refuses to change a collection for about 2 s after creating it (400 "relation …
+	# already exists", a server bug; see tests/admin.rs); PocketBase does not. That refusal
+	# alone is retried, for at most 5 s.
 	var changed: Variant = await collections.update(name, {"listRule": ""})
-	check(changed is Dictionary and changed.listRule == "", "collections.update")
+	var retry_until := Time.get_ticks_msec() + 5000
+	while (
+		is_http(changed, 400)
+		and "already exists" in changed.message
+		and Time.get_ticks_msec() < retry_until
+	):
+		await runner.create_timer(0.25).timeout
+		changed = await collections.update(name, {"listRule": ""})
+	check(changed is Dictionary and changed.listRule == "", "collections.update (%s)" % str(changed))
 	for i in 2:
 		await admin.collection(name).create({"title": "t%d" % i})
 	var count: Variant = await admin.collection(name).get_list()

@@ -13,6 +13,7 @@ const BosBase = preload("res://addons/bosbase/bosbase.gd")
 const PendingCall = preload("res://addons/bosbase/pending_call.gd")
 const Seed003 = preload("res://seed_003.gd")
 const SurfaceTests = preload("res://surface_tests.gd")
+const RealtimeTests = preload("res://realtime_tests.gd")
 const TIME_LIMIT_S := 420.0
 
 var passed := 0
@@ -54,6 +55,7 @@ func _run_all() -> void:
 	await test_close()
 	await test_tls()
 	await SurfaceTests.new(self).run()
+	await RealtimeTests.new(self).run()
 	await test_everything_released()
 	_finish()
 
@@ -671,6 +673,10 @@ func test_everything_released() -> void:
 		await process_frame
 	check(PendingCall.pending_count() == 0, "no call pending at the end")
 	check(live_clients() == 0, "every native client freed (%d alive)" % live_clients())
+	var probe: Object = ClassDB.instantiate("BosbaseNative")
+	while probe.live_subscriptions() != 0 and Time.get_ticks_msec() - waited < 5000:
+		await process_frame
+	check(probe.live_subscriptions() == 0, "every native subscription freed")
 
 
 func live_clients() -> int:
