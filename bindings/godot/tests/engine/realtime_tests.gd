@@ -402,11 +402,11 @@ func test_pubsub() -> void:
 	check(inbox.off_main_thread == 0, "pub/sub signals on the main thread")
 	var other: RefCounted = b.pubsub_subscribe(topic)
 	var other_inbox := listen(other)
-	# The core sends no "subscribed" event to a second subscription of a topic the server
-	# already confirmed (src/pubsub/mod.rs subscribe: the new Sub is inserted as confirmed, so
-	# the push for unconfirmed ones skips it). Reported; noted here rather than failed.
-	if not await until(func() -> bool: return other_inbox.subscribed >= 1, 2000):
-		print("KNOWN CORE BUG: no 'subscribed' event for a second pub/sub subscription to a topic")
+	# A second subscription of a topic the server already confirmed is told so at once.
+	check(
+		await until(func() -> bool: return other_inbox.subscribed >= 1, 2000),
+		"a second pub/sub subscription of a confirmed topic gets 'subscribed'"
+	)
 	sub.unsubscribe()
 	check(not sub.is_active(), "pub/sub unsubscribe()")
 	await a.pubsub().publish(topic, {"text": "after"})
