@@ -212,3 +212,26 @@ fn a_second_subscription_to_a_confirmed_topic_is_told_it_is_subscribed() {
     assert_eq!((who, first["type"].as_str()), ("b", Some("subscribed")), "no second subscribe frame is needed");
     assert!(rx.recv_timeout(Duration::from_millis(200)).is_err(), "the first subscription hears nothing new");
 }
+
+#[test]
+fn publishes_racing_the_idle_close_are_sent_on_the_next_connection() {
+    let url = listener(|_, mut ws, _, _| {
+        send(&mut ws, json!({"type": "ready"}));
+        while let Some(frame) = next(&mut ws) {
+            let id = frame["requestId"].clone();
+            send(
+                &mut ws,
+                json!({"type": "published", "requestId": id, "id": id, "topic": frame["topic"], "created": ""}),
+            );
+        }
+    });
+    let pb = BosBase::new(&url);
+    // With no subscription the socket closes whenever nothing is pending, so back-to-back
+    // publishes keep landing in the window between "idle" and the thread's exit.
+    for i in 0..200 {
+        pb.pubsub()
+            .publish("t", json!(i), SendOptions::default())
+            .wait()
+            .unwrap_or_else(|e| panic!("publish {i}: {e}"));
+    }
+}

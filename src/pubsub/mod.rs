@@ -52,8 +52,11 @@ struct Shared {
 #[derive(Default)]
 struct State {
     subs: BTreeMap<u64, Sub>,
-    /// Frames to write, in order.
-    outgoing: VecDeque<String>,
+    /// Frames to write, in order, with their request ids.
+    outgoing: VecDeque<(String, String)>,
+    /// Publishes whose frame went out on the current connection: only these are lost with it
+    /// (a queued one goes out on the next connection instead).
+    sent: std::collections::HashSet<String>,
     /// Publishes waiting for their acknowledgement, by request id.
     acks: HashMap<String, mpsc::Sender<Result<Value>>>,
     /// Subscribe requests in flight: request id → topic.
@@ -110,10 +113,29 @@ impl State {
         self.ready.push_back(id);
     }
 
+    /// Fails every waiting publish and drops its queued frame (a publish reported as failed
+    /// must not go out later).
     fn fail_acks(&mut self, error: &Error) {
-        for (_, waiter) in self.acks.drain() {
+        let acks = std::mem::take(&mut self.acks);
+        self.outgoing.retain(|(id, _)| !acks.contains_key(id));
+        for (_, waiter) in acks {
             let _ = waiter.send(Err(error.clone()));
         }
+        self.sent.clear();
+    }
+
+    /// Fails the publishes whose frame went out on a connection that was lost.
+    fn fail_sent(&mut self, error: &Error) {
+        for id in std::mem::take(&mut self.sent) {
+            if let Some(waiter) = self.acks.remove(&id) {
+                let _ = waiter.send(Err(error.clone()));
+            }
+        }
+    }
+
+    fn queue(&mut self, frame: Value) {
+        let id = frame["requestId"].as_str().unwrap_or_default().to_owned();
+        self.outgoing.push_back((id, frame.to_string()));
     }
 }
 
@@ -214,7 +236,7 @@ impl PubSub {
         if st.connected && !st.has_topic(topic) {
             let id = request_id(&self.shared);
             st.subscribing.insert(id.clone(), topic.to_owned());
-            st.outgoing.push_back(envelope("subscribe", Some(topic), &id).to_string());
+            st.queue(envelope("subscribe", Some(topic), &id));
         }
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let already = st.subs.values().any(|s| s.topic == topic && s.confirmed) && st.connected;
@@ -240,7 +262,7 @@ impl PubSub {
             if let Some(sub) = st.subs.remove(id) {
                 if st.connected && !st.has_topic(&sub.topic) {
                     let req = request_id(&self.shared);
-                    st.outgoing.push_back(envelope("unsubscribe", Some(&sub.topic), &req).to_string());
+                    st.queue(envelope("unsubscribe", Some(&sub.topic), &req));
                 }
             }
         }
@@ -269,7 +291,7 @@ impl PubSub {
             st.acks.insert(id.clone(), tx);
             let mut frame = envelope("publish", Some(topic), &id);
             frame["data"] = data;
-            st.outgoing.push_back(frame.to_string());
+            st.queue(frame);
             self.shared.changed.notify_all();
         }
         match rx.recv_timeout(deadline) {
@@ -277,7 +299,8 @@ impl PubSub {
             Err(_) => {
                 let mut st = self.lock();
                 st.acks.remove(&id);
-                st.outgoing.retain(|f| !f.contains(&format!("\"requestId\":\"{id}\"")));
+                st.outgoing.retain(|(request, _)| *request != id);
+                st.sent.remove(&id);
                 Err(Error::new(ErrorKind::Timeout, &url, "no acknowledgement from the server in time"))
             }
         }
@@ -379,7 +402,7 @@ fn session(shared: &Arc<Shared>, mut sock: socket::Socket, identity: u64) -> boo
         for topic in topics.iter().rev() {
             let id = request_id(shared);
             st.subscribing.insert(id.clone(), topic.clone());
-            st.outgoing.push_front(envelope("subscribe", Some(topic), &id).to_string());
+            st.outgoing.push_front((id.clone(), envelope("subscribe", Some(topic), &id).to_string()));
         }
         shared.changed.notify_all();
     }
@@ -399,7 +422,13 @@ fn session(shared: &Arc<Shared>, mut sock: socket::Socket, identity: u64) -> boo
                 let _ = sock.ws.flush();
                 break "idle";
             }
-            st.outgoing.drain(..).collect()
+            let frames: Vec<(String, String)> = st.outgoing.drain(..).collect();
+            for (id, _) in &frames {
+                if st.acks.contains_key(id) {
+                    st.sent.insert(id.clone());
+                }
+            }
+            frames.into_iter().map(|(_, frame)| frame).collect()
         };
         let mut failed = false;
         for frame in frames {
@@ -430,7 +459,9 @@ fn session(shared: &Arc<Shared>, mut sock: socket::Socket, identity: u64) -> boo
     for sub in st.subs.values_mut() {
         sub.confirmed = false;
     }
-    st.fail_acks(&lost(why));
+    // Publishes still queued go out on the next connection; those sent on this one may or
+    // may not have been published, and say so.
+    st.fail_sent(&lost(why));
     shared.changed.notify_all();
     true
 }
