@@ -323,6 +323,116 @@ defmodule Bosbase.RealtimeTest do
     end
   end
 
+  describe "server" do
+    test "a topic the server refuses gets an error event; the others keep working" do
+      pb = client()
+      {:ok, good} = Realtime.subscribe(pb, unique("good-topic"))
+      subscribed!(good)
+      # PocketBase accepts topics of at most 2500 bytes.
+      {:ok, bad} = Realtime.subscribe(pb, String.duplicate("x", 3000))
+
+      assert_receive {:bosbase_event, ^bad,
+                      %{"type" => "error", "error" => %{"kind" => "http", "status" => 400}}},
+                     @wait
+
+      {:ok, again} = Realtime.subscribe(pb, unique("other-topic"))
+      subscribed!(again)
+      assert Realtime.active?(pb, good)
+      for ref <- [good, bad, again], do: :ok = Realtime.unsubscribe(pb, ref)
+    end
+
+    @devserver Path.expand("../../../../target/bosbase-devserver", __DIR__)
+
+    # A dev server of this test's own on a fixed port, so it can be killed and restarted.
+    # It runs under a small bash guard that kills it when the guard gets SIGTERM or its
+    # stdin closes (the test process ended), so none is left running.
+    defp own_server(port, dir) do
+      guard = """
+      "$0" serve --http=127.0.0.1:$1 --dir="$2" --demo >/dev/null 2>&1 & pid=$!
+      trap 'kill -KILL $pid 2>/dev/null; wait $pid; exit' TERM
+      read -r _ || true
+      kill -KILL $pid 2>/dev/null
+      wait $pid
+      """
+
+      server =
+        Port.open({:spawn_executable, System.find_executable("bash")}, [
+          :binary,
+          args: ["-c", guard, @devserver, Integer.to_string(port), dir]
+        ])
+
+      {:os_pid, os_pid} = Port.info(server, :os_pid)
+      probe = Client.new("http://127.0.0.1:#{port}")
+
+      assert Enum.any?(1..300, fn _ ->
+               match?({:ok, _}, Client.send(probe, "/api/health")) or
+                 (Process.sleep(100) && false)
+             end),
+             "own dev server did not start"
+
+      os_pid
+    end
+
+    # SIGTERM to the guard, then wait until it (and so the server) is gone.
+    defp kill_server(os_pid) do
+      pid = Integer.to_string(os_pid)
+      System.cmd("kill", ["-TERM", pid], stderr_to_stdout: true)
+
+      Enum.any?(1..100, fn _ ->
+        {_, status} = System.cmd("kill", ["-0", pid], stderr_to_stdout: true)
+        status != 0 or (Process.sleep(50) && false)
+      end)
+    end
+
+    test "the dev server restarted on the same port: disconnected, reconnected, events resume" do
+      unless File.exists?(@devserver),
+        do: flunk("#{@devserver} is missing: make devserver-build")
+
+      {:ok, socket} = :gen_tcp.listen(0, ip: {127, 0, 0, 1})
+      {:ok, port} = :inet.port(socket)
+      :ok = :gen_tcp.close(socket)
+      dir = Path.join(System.tmp_dir!(), "bosbase-elixir-restart-#{port}")
+      os_pid = own_server(port, dir)
+
+      on_exit(fn ->
+        kill_server(os_pid)
+        File.rm_rf(dir)
+      end)
+
+      url = "http://127.0.0.1:#{port}"
+      {email, password} = account("users")
+      [listener, writer] = for _ <- 1..2, do: Client.new(url)
+
+      for pb <- [listener, writer],
+          do:
+            {:ok, _} =
+              pb
+              |> Client.collection("users")
+              |> RecordService.auth_with_password(email, password)
+
+      user = AuthStore.record(writer)
+      {:ok, state} = Realtime.on_state(listener)
+      {:ok, ref} = listener |> Client.collection("posts") |> RecordService.subscribe("*")
+      subscribed!(ref)
+      assert_receive {:bosbase_state, ^state, %{"state" => "connected"}}, @wait
+
+      kill_server(os_pid)
+
+      assert_receive {:bosbase_state, ^state, %{"state" => "disconnected", "cause" => cause}},
+                     @wait
+
+      assert is_binary(cause) and cause != ""
+      Process.sleep(700)
+      new_pid = own_server(port, dir)
+      on_exit(fn -> kill_server(new_pid) end)
+      assert_receive {:bosbase_state, ^state, %{"state" => "reconnected"}}, 30_000
+
+      post = create_post(writer, user, unique("after-restart"))
+      assert %{"event" => "create"} = next_event(ref, post["id"])
+      :ok = Client.close(listener)
+    end
+  end
+
   describe "leaks" do
     test "100 subscribe/unsubscribe cycles leave no resource or process behind" do
       {pb, _} = login("users")
