@@ -411,8 +411,11 @@ impl Shared {
     fn push(st: &mut State, id: u64, event: RealtimeEvent) {
         let Some(sub) = st.subs.get_mut(&id) else { return };
         if sub.queue.len() >= QUEUE_CAPACITY {
-            sub.queue.pop_front();
-            sub.dropped += 1;
+            // The oldest message goes; a queued `Subscribed`/`Failed` notice is never dropped.
+            if let Some(i) = sub.queue.iter().position(|e| matches!(e, RealtimeEvent::Message { .. })) {
+                sub.queue.remove(i);
+                sub.dropped += 1;
+            }
         }
         sub.queue.push_back(event);
         if !st.ready.contains(&id) {

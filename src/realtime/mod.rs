@@ -26,8 +26,8 @@
 //!
 //! **Order and overflow.** Events of one subscription arrive in the server's order. Each
 //! subscription queues at most [`QUEUE_CAPACITY`] undelivered events; when a slow callback
-//! lets it fill up, the *oldest* queued event is dropped (the newest state wins) and
-//! [`Subscription::dropped`] counts it.
+//! lets it fill up, the *oldest* queued message is dropped (the newest state wins; the
+//! `Subscribed`/`Failed` notices never are) and [`Subscription::dropped`] counts it.
 //!
 //! **Reconnecting.** A lost stream is reopened after `min(250 ms × 2ⁿ, 10 s)` scaled by a
 //! random 50–100 % (n = failed attempts in a row, reset by a successful connection), and

@@ -3,7 +3,9 @@
  * callbacks, argument checks, and 100 subscribe/unsubscribe cycles. Built with ASan/UBSan
  * (leaks included). */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -257,6 +259,128 @@ static void test_arguments(void) {
     inbox_free(&in);
 }
 
+/* Re-login as another user: after the reconnect (state callback), events follow the new
+ * user's owner-only rules. */
+static void test_relogin(void) {
+    char me[32], u1[32], u2[32], p1[32], p2[32], p3[32], path[128];
+    BosbaseClient *listener = signed_in("user@example.com", "user-password", me, sizeof me);
+    BosbaseClient *w1 = signed_in("user@example.com", "user-password", u1, sizeof u1);
+    BosbaseClient *w2 = signed_in("user2@example.com", "user2-password", u2, sizeof u2);
+    struct inbox in, states;
+    inbox_init(&in);
+    inbox_init(&states);
+    uint64_t lid = 0;
+    CHECK(bosbase_realtime_on_state(listener, on_event, &states, &lid, NULL) == BOSBASE_STATUS_OK);
+    BosbaseSubscription *sub = NULL;
+    CHECK(bosbase_collection_subscribe(listener, "posts", "*", NULL, on_event, &in, &sub, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_subscription_wait(sub, 10000, NULL) == BOSBASE_STATUS_OK);
+    create_post(w2, u2, "c-relogin-hidden", p1, sizeof p1);
+    create_post(w1, u1, "c-relogin-user1", p2, sizeof p2);
+    CHECK(wait_count(&in, "c-relogin-user1", 1) == 1);
+
+    char *r = NULL;
+    CHECK(bosbase_call(listener, "records.authWithPassword",
+                       "{\"collection\":\"users\",\"identity\":\"user2@example.com\",\"password\":\"user2-password\"}",
+                       NULL, &r, NULL) == BOSBASE_STATUS_OK);
+    bosbase_string_free(r);
+    CHECK(wait_count(&states, "\"state\":\"reconnected\"", 1) == 1);
+    CHECK(wait_count(&states, "the login changed", 1) == 1);
+    create_post(w2, u2, "c-relogin-user2", p3, sizeof p3);
+    CHECK(wait_count(&in, "c-relogin-user2", 1) == 1);
+    CHECK(wait_count(&in, "c-relogin-hidden", 0) == 0);
+
+    bosbase_subscription_free(sub);
+    record_path(path, sizeof path, p1);
+    post(w2, "DELETE", path, NULL, NULL, 0);
+    record_path(path, sizeof path, p2);
+    post(w1, "DELETE", path, NULL, NULL, 0);
+    record_path(path, sizeof path, p3);
+    post(w2, "DELETE", path, NULL, NULL, 0);
+    inbox_free(&in);
+    inbox_free(&states);
+    bosbase_client_free(w2);
+    bosbase_client_free(w1);
+    bosbase_client_free(listener);
+}
+
+/* Starts target/bosbase-devserver (or $BOSBASE_DEVSERVER_BIN) on `port` with `dir`; waits
+ * until it answers. Returns its pid. */
+static pid_t start_server(int port, const char *dir) {
+    const char *bin = getenv("BOSBASE_DEVSERVER_BIN") ? getenv("BOSBASE_DEVSERVER_BIN") : "target/bosbase-devserver";
+    char http[64], data[256], base[64];
+    snprintf(http, sizeof http, "--http=127.0.0.1:%d", port);
+    snprintf(data, sizeof data, "--dir=%s", dir);
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
+    pid_t pid = fork();
+    if (pid == 0) {
+        freopen("/dev/null", "w", stdout);
+        freopen("/dev/null", "w", stderr);
+        execl(bin, bin, "serve", http, data, "--demo", (char *)NULL);
+        _exit(127);
+    }
+    BosbaseClient *probe = NULL;
+    CHECK(bosbase_client_new(base, NULL, &probe, NULL) == BOSBASE_STATUS_OK);
+    for (int i = 0; i < 300; i++) {
+        char *r = NULL;
+        if (bosbase_send(probe, "/api/health", NULL, &r, NULL) == BOSBASE_STATUS_OK) {
+            bosbase_string_free(r);
+            break;
+        }
+        usleep(100 * 1000);
+    }
+    bosbase_client_free(probe);
+    return pid;
+}
+
+/* The server restarted on the same port: disconnected, reconnected, events resume. */
+static void test_server_restart(void) {
+    char url_buf[64], dir[] = "/tmp/bosbase-c-realtime-XXXXXX", me[32], id[32], path[128];
+    int fd = silent_listener(url_buf, sizeof url_buf); /* a free port */
+    close(fd);
+    int port = atoi(strrchr(url_buf, ':') + 1);
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    pid_t server = start_server(port, dir);
+    const char *saved = url;
+    url = url_buf;
+    BosbaseClient *listener = signed_in("user@example.com", "user-password", me, sizeof me);
+    BosbaseClient *writer = signed_in("user@example.com", "user-password", me, sizeof me);
+    url = saved;
+    struct inbox in, states;
+    inbox_init(&in);
+    inbox_init(&states);
+    uint64_t lid = 0;
+    CHECK(bosbase_realtime_on_state(listener, on_event, &states, &lid, NULL) == BOSBASE_STATUS_OK);
+    BosbaseSubscription *sub = NULL;
+    CHECK(bosbase_collection_subscribe(listener, "posts", "*", NULL, on_event, &in, &sub, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_subscription_wait(sub, 10000, NULL) == BOSBASE_STATUS_OK);
+    CHECK(wait_count(&states, "\"state\":\"connected\"", 1) == 1);
+
+    kill(server, SIGKILL);
+    waitpid(server, NULL, 0);
+    CHECK(wait_count(&states, "\"state\":\"disconnected\"", 1) == 1);
+    usleep(500 * 1000);
+    server = start_server(port, dir);
+    CHECK(wait_count(&states, "\"state\":\"reconnected\"", 1) == 1);
+    create_post(writer, me, "c-after-restart", id, sizeof id);
+    CHECK(wait_count(&in, "c-after-restart", 1) == 1);
+    record_path(path, sizeof path, id);
+    post(writer, "DELETE", path, NULL, NULL, 0);
+
+    bosbase_subscription_free(sub);
+    bosbase_client_free(writer);
+    bosbase_client_free(listener);
+    inbox_free(&in);
+    inbox_free(&states);
+    kill(server, SIGTERM);
+    waitpid(server, NULL, 0);
+    char rm[300];
+    snprintf(rm, sizeof rm, "rm -rf %s", dir);
+    CHECK(system(rm) == 0);
+}
+
 static void test_cycles(void) {
     BosbaseClient *pb = NULL;
     CHECK(bosbase_client_new(url, NULL, &pb, NULL) == BOSBASE_STATUS_OK);
@@ -280,6 +404,8 @@ int main(void) {
     test_record_topic_and_filter();
     test_unsubscribe_inside_callback_and_state();
     test_arguments();
+    test_relogin();
+    test_server_restart();
     test_cycles();
     CHECK(bosbase_live_clients() == 0);
     printf("realtime_test: %d passed, %d failed\n", passed, failed);
