@@ -40,11 +40,13 @@ static ERL_NIF_TERM atom_bytes;
 static ERL_NIF_TERM atom_path;
 static ERL_NIF_TERM atom_not_found;
 static ERL_NIF_TERM atom_auth_change;
+static ERL_NIF_TERM atom_event_raw;
 
 /* Per-library state, kept in priv_data so an upgraded library gets its own. */
 typedef struct {
     ErlNifResourceType *client_type;
     ErlNifResourceType *call_type;
+    ErlNifResourceType *sub_type;
 } nif_priv;
 
 /*
@@ -57,10 +59,11 @@ typedef struct {
  * name, so this layout must stay stable while the name stays: change both together (the
  * name got "_v2" when the layout lost its hand-written in-flight counter, so an upgrade from
  * a library of the old layout never takes its resources over and reads them as this one;
- * "_v3" when it gained the auth-change listeners).
+ * "_v3" when it gained the auth-change listeners, "_v4" when it gained the subscriptions).
  */
-#define RESOURCE_NAME "bosbase_client_v3"
+#define RESOURCE_NAME "bosbase_client_v4"
 #define CALL_RESOURCE_NAME "bosbase_call_v1"
+#define SUB_RESOURCE_NAME "bosbase_subscription_v1"
 
 /*
  * An auth-store change listener registered in the core (bosbase_auth_store_on_change):
@@ -80,11 +83,14 @@ typedef struct listener {
     ERL_NIF_TERM ref;
 } listener;
 
+struct nif_sub;
+
 typedef struct {
     BosbaseClient *client; /* NULL once closed and freed */
     ErlNifRWLock *lock;
-    ErlNifMutex *listeners_lock; /* guards `listeners` */
+    ErlNifMutex *listeners_lock; /* guards `listeners` and `subs` */
     listener *listeners;
+    struct nif_sub *subs; /* realtime, pub/sub and state subscriptions (each keeps this alive) */
 } nif_client;
 
 /*
@@ -292,6 +298,7 @@ static ERL_NIF_TERM wrap_client(ErlNifEnv *env, BosbaseClient *client) {
     }
     res->client = client;
     res->listeners = NULL;
+    res->subs = NULL;
     res->lock = enif_rwlock_create("bosbase_client");
     res->listeners_lock = enif_mutex_create("bosbase_listeners");
     if (res->lock == NULL || res->listeners_lock == NULL) {
@@ -798,7 +805,8 @@ static ERL_NIF_TERM nif_pending_frees(ErlNifEnv *env, int argc, const ERL_NIF_TE
 
 typedef struct job {
     struct job *next;
-    BosbaseClient *to_free;
+    BosbaseClient *to_free;  /* a client to free, or */
+    struct nif_sub *to_start; /* a subscription to start (sub_start) */
 } job;
 
 static struct {
@@ -809,7 +817,14 @@ static struct {
     ErlNifTid tids[FREE_THREADS_MAX];
 } pool;
 
+static void sub_start(struct nif_sub *s);
+
 static void run_job(job *j) {
+    if (j->to_start != NULL) {
+        sub_start(j->to_start);
+        enif_free(j);
+        return;
+    }
     bosbase_client_free(j->to_free);
     enif_free(j);
     atomic_fetch_sub(&pending_frees, 1);
@@ -1154,6 +1169,525 @@ static ERL_NIF_TERM nif_store_listeners(ErlNifEnv *env, int argc, const ERL_NIF_
     return enif_make_uint(env, n);
 }
 
+/* ---------------------------------------------------------------- subscriptions */
+
+/*
+ * A realtime subscription (a topic, or a collection's "*" / record id), a pub/sub
+ * subscription, or a realtime state listener: a resource held by its relay, the Elixir
+ * process (Bosbase.Subscription.Relay) that decodes the JSON and forwards it to the
+ * subscriber in order. The core's callback (on_sub_event, on the client's realtime or
+ * pub/sub dispatch thread) sends {bosbase_event_raw, Tag, Seq, Json} to the relay; `seq`
+ * numbers the callbacks in the order the core makes them, so the relay restores that
+ * order if messages sent from different threads overtake each other.
+ *
+ * Realtime and pub/sub subscriptions are started on this library's threads (sub_start),
+ * not on a scheduler: bosbase_realtime_subscribe may join the threads of the client's
+ * previous realtime session, which can be inside a network call. The starter gets
+ * {StartTag, ok | {error, Status, ErrorJson}}. Stopping (bosbase_*_unsubscribe) only waits
+ * for a callback that is running, and ours only sends a message, so it stays on the
+ * scheduler. The destructor (the relay ended) frees the core handle (unsubscribing if not
+ * done yet): no callback runs once that returns, so the memory may go.
+ */
+enum { SUB_REALTIME, SUB_COLLECTION, SUB_PUBSUB, SUB_STATE };
+
+typedef struct nif_sub {
+    struct nif_sub *next; /* in its client's `subs`, under listeners_lock */
+    int kind;
+    nif_client *client; /* kept: the client resource outlives its subscriptions */
+    ErlNifMutex *lock;  /* guards handle, registered, stopped */
+    BosbaseSubscription *rt;        /* SUB_REALTIME / SUB_COLLECTION, once started */
+    BosbasePubsubSubscription *ps;  /* SUB_PUBSUB, once started */
+    uint64_t listener_id;           /* SUB_STATE */
+    int registered;                 /* SUB_STATE: listener_id is registered in the core */
+    int stopped;                    /* stopped by us (a stop before the start finished) */
+    char *topic;                    /* the full topic ("posts/RECORD_ID" for a collection) */
+    _Atomic uint64_t seq;
+    ErlNifPid relay;
+    ErlNifPid caller;  /* who waits for the start's outcome */
+    ErlNifEnv *env;    /* holds tag and start_tag */
+    ERL_NIF_TERM tag;
+    ERL_NIF_TERM start_tag;
+    char *args[3];     /* the start's arguments, freed by sub_start */
+} nif_sub;
+
+/* Subscription resources alive (not yet collected); live_subs/0. */
+static atomic_long live_subs;
+
+static nif_sub *get_sub(ErlNifEnv *env, ERL_NIF_TERM term) {
+    nif_priv *priv = enif_priv_data(env);
+    nif_sub *s;
+
+    if (!enif_get_resource(env, term, priv->sub_type, (void **)&s))
+        return NULL;
+    return s;
+}
+
+/* BosbaseRealtimeCallback, BosbaseRealtimeStateCallback and BosbasePubsubCallback: on the
+ * client's dispatch thread (current_env is NULL there). A dead relay drops the message. */
+static void on_sub_event(void *user_data, const char *json) {
+    nif_sub *s = user_data;
+    ErlNifEnv *m = enif_alloc_env();
+
+    if (m == NULL)
+        return;
+    enif_send(current_env, &s->relay, m,
+              enif_make_tuple4(m, atom_event_raw, enif_make_copy(m, s->tag),
+                               enif_make_uint64(m, atomic_fetch_add(&s->seq, 1)),
+                               copy_string(m, json)));
+    enif_free_env(m);
+}
+
+/* Unsubscribes in the core; true when this stopped it (false: stopped before, or never
+ * started). No callback of `s` runs once it returns. */
+static int sub_stop_core(nif_sub *s) {
+    BosbaseSubscription *rt;
+    BosbasePubsubSubscription *ps;
+    BosbaseClient *client;
+    int registered, was_stopped, active = 0;
+
+    enif_mutex_lock(s->lock);
+    was_stopped = s->stopped;
+    s->stopped = 1;
+    rt = s->rt;
+    ps = s->ps;
+    registered = s->registered;
+    s->registered = 0;
+    enif_mutex_unlock(s->lock);
+    if (rt != NULL) {
+        active = bosbase_subscription_is_active(rt);
+        bosbase_subscription_unsubscribe(rt);
+    } else if (ps != NULL) {
+        active = bosbase_pubsub_subscription_unsubscribe(ps);
+    } else if (registered) {
+        active = 1;
+        client = acquire(s->client);
+        if (client != NULL) { /* a closed client has no listeners left */
+            bosbase_realtime_remove_state_listener(client, s->listener_id, NULL);
+            release(s->client);
+        }
+    }
+    return active && !was_stopped;
+}
+
+static void sub_dtor(ErlNifEnv *env, void *obj) {
+    nif_sub *s = obj;
+    nif_sub **p;
+    (void)env;
+
+    if (s->lock != NULL) {
+        sub_stop_core(s);
+        bosbase_subscription_free(s->rt); /* NULL is ignored */
+        bosbase_pubsub_subscription_free(s->ps);
+        enif_mutex_destroy(s->lock);
+    }
+    if (s->client != NULL) {
+        enif_mutex_lock(s->client->listeners_lock);
+        for (p = &s->client->subs; *p != NULL; p = &(*p)->next) {
+            if (*p == s) {
+                *p = s->next;
+                break;
+            }
+        }
+        enif_mutex_unlock(s->client->listeners_lock);
+        enif_release_resource(s->client);
+    }
+    free_cstrs(s->args, 3);
+    if (s->topic != NULL)
+        enif_free(s->topic);
+    if (s->env != NULL)
+        enif_free_env(s->env);
+    atomic_fetch_sub(&live_subs, 1);
+}
+
+/* A new subscription resource of `kind` on `client` for relay argv_relay, tagged argv_tag;
+ * listed in the client's subs. NULL for badarg or no memory (*oom says which). */
+static nif_sub *sub_new(ErlNifEnv *env, nif_client *client, int kind, ERL_NIF_TERM relay,
+                        ERL_NIF_TERM tag, int *oom) {
+    nif_priv *priv = enif_priv_data(env);
+    nif_sub *s;
+
+    *oom = 0;
+    if (!enif_is_ref(env, tag))
+        return NULL;
+    s = enif_alloc_resource(priv->sub_type, sizeof(nif_sub));
+    if (s == NULL) {
+        *oom = 1;
+        return NULL;
+    }
+    memset(s, 0, sizeof(*s));
+    atomic_fetch_add(&live_subs, 1);
+    s->kind = kind;
+    if (!enif_get_local_pid(env, relay, &s->relay)) {
+        enif_release_resource(s);
+        return NULL;
+    }
+    enif_self(env, &s->caller);
+    s->lock = enif_mutex_create("bosbase_sub");
+    s->env = enif_alloc_env();
+    if (s->lock == NULL || s->env == NULL) {
+        *oom = 1;
+        enif_release_resource(s);
+        return NULL;
+    }
+    s->tag = enif_make_copy(s->env, tag);
+    s->client = client;
+    enif_keep_resource(client);
+    enif_mutex_lock(client->listeners_lock);
+    s->next = client->subs;
+    client->subs = s;
+    enif_mutex_unlock(client->listeners_lock);
+    return s;
+}
+
+/* Runs on one of this library's threads: starts the subscription in the core, then tells
+ * the starter. Drops the job's reference to `s`. */
+static void sub_start(nif_sub *s) {
+    BosbaseSubscription *rt = NULL;
+    BosbasePubsubSubscription *ps = NULL;
+    BosbaseStatus status = BOSBASE_STATUS_CLOSED;
+    BosbaseClient *client;
+    char *error = NULL;
+    ErlNifEnv *m;
+    ERL_NIF_TERM reply;
+    int stopped;
+
+    client = acquire(s->client);
+    if (client != NULL) {
+        if (s->kind == SUB_REALTIME)
+            status = bosbase_realtime_subscribe(client, s->args[0], s->args[1], on_sub_event, s,
+                                                &rt, &error);
+        else if (s->kind == SUB_COLLECTION)
+            status = bosbase_collection_subscribe(client, s->args[0], s->args[1], s->args[2],
+                                                  on_sub_event, s, &rt, &error);
+        else
+            status = bosbase_pubsub_subscribe(client, s->args[0], on_sub_event, s, &ps, &error);
+        release(s->client);
+    }
+    free_cstrs(s->args, 3);
+    memset(s->args, 0, sizeof(s->args));
+
+    enif_mutex_lock(s->lock);
+    s->rt = rt;
+    s->ps = ps;
+    stopped = s->stopped;
+    enif_mutex_unlock(s->lock);
+    if (stopped) { /* unsubscribed while starting: stop it now */
+        bosbase_subscription_unsubscribe(rt);
+        bosbase_pubsub_subscription_unsubscribe(ps);
+    }
+
+    m = enif_alloc_env();
+    if (m != NULL) {
+        reply = status == BOSBASE_STATUS_OK
+                    ? atom_ok
+                    : enif_make_tuple3(m, atom_error, enif_make_uint(m, (unsigned)status),
+                                       copy_string(m, error));
+        enif_send(NULL, &s->caller, m, enif_make_tuple2(m, enif_make_copy(m, s->start_tag), reply));
+        enif_free_env(m);
+    }
+    bosbase_string_free(error);
+    enif_release_resource(s);
+}
+
+/*
+ * realtime_subscribe(Client, Relay, Tag, Topic, OptionsJson | nil),
+ * collection_subscribe(Client, Relay, Tag, Collection, Topic, OptionsJson | nil),
+ * pubsub_subscribe(Client, Relay, Tag, Topic) -> {ok, Sub, StartTag} | {error, badarg} |
+ * {error, Status, nil}: queues the start on this library's threads and returns at once;
+ * {StartTag, ok | {error, Status, ErrorJson}} follows.
+ */
+static ERL_NIF_TERM start_subscription(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[],
+                                       int kind) {
+    nif_client *client = get_client(env, argv[0]);
+    int nstr = argc - 3, i, oom;
+    ERL_NIF_TERM term, start_tag;
+    nif_sub *s;
+    job *j;
+
+    if (client == NULL)
+        return badarg_reply(env);
+    s = sub_new(env, client, kind, argv[1], argv[2], &oom);
+    if (s == NULL)
+        return oom ? enomem(env) : badarg_reply(env);
+    for (i = 0; i < nstr; i++) {
+        int ok = (kind != SUB_PUBSUB && i == nstr - 1) ? get_opt_cstr(env, argv[3 + i], &s->args[i])
+                                                        : get_cstr(env, argv[3 + i], &s->args[i]);
+        if (!ok) {
+            enif_release_resource(s);
+            return badarg_reply(env);
+        }
+    }
+    s->topic = enif_alloc(strlen(s->args[0]) + (kind == SUB_COLLECTION ? strlen(s->args[1]) + 2 : 1));
+    if (s->topic == NULL) {
+        enif_release_resource(s);
+        return enomem(env);
+    }
+    strcpy(s->topic, s->args[0]);
+    if (kind == SUB_COLLECTION) {
+        strcat(s->topic, "/");
+        strcat(s->topic, s->args[1]);
+    }
+    start_tag = enif_make_ref(env);
+    s->start_tag = enif_make_copy(s->env, start_tag);
+    j = enif_alloc(sizeof(job));
+    if (j == NULL) {
+        enif_release_resource(s);
+        return enomem(env);
+    }
+    memset(j, 0, sizeof(*j));
+    j->to_start = s;
+    enif_keep_resource(s); /* the job's reference, dropped by sub_start */
+    if (!submit(j)) {
+        enif_free(j);
+        enif_release_resource(s);
+        enif_release_resource(s);
+        return enif_make_tuple3(env, atom_error, enif_make_uint(env, BOSBASE_STATUS_NETWORK),
+                                atom_nil);
+    }
+    term = enif_make_resource(env, s);
+    enif_release_resource(s); /* the term (then the relay) owns it */
+    return enif_make_tuple3(env, atom_ok, term, start_tag);
+}
+
+static ERL_NIF_TERM nif_realtime_subscribe(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    return start_subscription(env, argc, argv, SUB_REALTIME);
+}
+
+static ERL_NIF_TERM nif_collection_subscribe(ErlNifEnv *env, int argc,
+                                             const ERL_NIF_TERM argv[]) {
+    return start_subscription(env, argc, argv, SUB_COLLECTION);
+}
+
+static ERL_NIF_TERM nif_pubsub_subscribe(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    return start_subscription(env, argc, argv, SUB_PUBSUB);
+}
+
+/* realtime_on_state(Client, Relay, Tag) -> {ok, Sub} | {error, Status, ErrorJson | nil} |
+ * {error, badarg}: registers a state listener (in memory, microseconds). */
+static ERL_NIF_TERM nif_realtime_on_state(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    nif_client *client = get_client(env, argv[0]);
+    BosbaseClient *c;
+    BosbaseStatus status;
+    char *error = NULL;
+    ERL_NIF_TERM term;
+    nif_sub *s;
+    int oom;
+    (void)argc;
+
+    if (client == NULL)
+        return badarg_reply(env);
+    s = sub_new(env, client, SUB_STATE, argv[1], argv[2], &oom);
+    if (s == NULL)
+        return oom ? enomem(env) : badarg_reply(env);
+    c = acquire(client);
+    if (c == NULL) {
+        enif_release_resource(s);
+        return closed_reply(env);
+    }
+    enif_mutex_lock(s->lock);
+    status = bosbase_realtime_on_state(c, on_sub_event, s, &s->listener_id, &error);
+    s->registered = status == BOSBASE_STATUS_OK;
+    enif_mutex_unlock(s->lock);
+    release(client);
+    if (status != BOSBASE_STATUS_OK) {
+        enif_release_resource(s);
+        return call_result(env, status, NULL, error);
+    }
+    term = enif_make_resource(env, s);
+    enif_release_resource(s);
+    return ok_tuple(env, term);
+}
+
+/* sub_stop(Sub) -> true (this stopped it) | false: no callback of Sub runs once it returns. */
+static ERL_NIF_TERM nif_sub_stop(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    nif_sub *s = get_sub(env, argv[0]);
+    int stopped;
+    (void)argc;
+
+    if (s == NULL)
+        return badarg_reply(env);
+    current_env = env;
+    stopped = sub_stop_core(s);
+    current_env = NULL;
+    return stopped ? atom_true : atom_false;
+}
+
+/* sub_dropped(Sub) -> N: events the core dropped for this subscription (queue full). */
+static ERL_NIF_TERM nif_sub_dropped(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    nif_sub *s = get_sub(env, argv[0]);
+    uint64_t n = 0;
+    (void)argc;
+
+    if (s == NULL)
+        return badarg_reply(env);
+    enif_mutex_lock(s->lock);
+    if (s->rt != NULL)
+        n = bosbase_subscription_dropped(s->rt);
+    else if (s->ps != NULL)
+        n = bosbase_pubsub_subscription_dropped(s->ps);
+    enif_mutex_unlock(s->lock);
+    return enif_make_uint64(env, n);
+}
+
+/* sub_active(Sub) -> Bool: started (or starting) and not stopped, in the core's view for
+ * realtime subscriptions (a topic unsubscribe or close ends them there). */
+static ERL_NIF_TERM nif_sub_active(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    nif_sub *s = get_sub(env, argv[0]);
+    int active;
+    (void)argc;
+
+    if (s == NULL)
+        return badarg_reply(env);
+    enif_mutex_lock(s->lock);
+    active = !s->stopped;
+    if (active && s->rt != NULL)
+        active = bosbase_subscription_is_active(s->rt);
+    enif_mutex_unlock(s->lock);
+    return active ? atom_true : atom_false;
+}
+
+/* sub_lookup(Client, Tag) -> {ok, Sub, Relay} | {error, not_found}. */
+static ERL_NIF_TERM nif_sub_lookup(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    nif_client *client = get_client(env, argv[0]);
+    ERL_NIF_TERM reply = enif_make_tuple2(env, atom_error, atom_not_found);
+    nif_sub *s;
+    (void)argc;
+
+    if (client == NULL)
+        return badarg_reply(env);
+    enif_mutex_lock(client->listeners_lock);
+    for (s = client->subs; s != NULL; s = s->next) {
+        if (enif_is_identical(s->tag, argv[1])) {
+            reply = enif_make_tuple3(env, atom_ok, enif_make_resource(env, s),
+                                     enif_make_pid(env, &s->relay));
+            break;
+        }
+    }
+    enif_mutex_unlock(client->listeners_lock);
+    return reply;
+}
+
+/* The relays of `client`'s subscriptions of `kind` (-1: every kind) whose topic equals
+ * `topic` (or starts with it when `prefix`; NULL: any), marking them stopped. */
+static ERL_NIF_TERM take_relays(ErlNifEnv *env, nif_client *client, int kind, const char *topic,
+                                int prefix) {
+    ERL_NIF_TERM list = enif_make_list(env, 0);
+    nif_sub *s;
+
+    enif_mutex_lock(client->listeners_lock);
+    for (s = client->subs; s != NULL; s = s->next) {
+        int match = kind < 0 || s->kind == kind ||
+                    (kind == SUB_REALTIME && s->kind == SUB_COLLECTION);
+        if (match && topic != NULL)
+            match = s->topic != NULL && (prefix ? strncmp(s->topic, topic, strlen(topic)) == 0
+                                                : strcmp(s->topic, topic) == 0);
+        if (match) {
+            enif_mutex_lock(s->lock);
+            s->stopped = 1;
+            enif_mutex_unlock(s->lock);
+            list = enif_make_list_cell(
+                env, enif_make_tuple2(env, enif_make_copy(env, s->tag), enif_make_pid(env, &s->relay)),
+                list);
+        }
+    }
+    enif_mutex_unlock(client->listeners_lock);
+    return list;
+}
+
+/* realtime_unsubscribe(Client, TopicOrPrefix, IsPrefix) -> {ok, [{Tag, Relay}]} |
+ * {error, Status, ErrorJson | nil}: bosbase_realtime_unsubscribe(_by_prefix), then the
+ * relays of the subscriptions it ended (their callbacks will not run again). */
+static ERL_NIF_TERM nif_realtime_unsubscribe(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    nif_client *client = get_client(env, argv[0]);
+    char *topic = NULL, *error = NULL;
+    BosbaseStatus status;
+    BosbaseClient *c;
+    int prefix = enif_is_identical(argv[2], atom_true);
+    ERL_NIF_TERM relays;
+    (void)argc;
+
+    if (client == NULL || !get_cstr(env, argv[1], &topic))
+        return badarg_reply(env);
+    c = acquire(client);
+    if (c == NULL) {
+        enif_free(topic);
+        return closed_reply(env);
+    }
+    current_env = env;
+    status = prefix ? bosbase_realtime_unsubscribe_by_prefix(c, topic, &error)
+                    : bosbase_realtime_unsubscribe(c, topic, &error);
+    current_env = NULL;
+    release(client);
+    relays = status == BOSBASE_STATUS_OK ? take_relays(env, client, SUB_REALTIME, topic, prefix)
+                                         : atom_nil;
+    enif_free(topic);
+    if (status != BOSBASE_STATUS_OK)
+        return call_result(env, status, NULL, error);
+    return ok_tuple(env, relays);
+}
+
+/* pubsub_unsubscribe_topic(Client, Topic) -> {ok, [{Tag, Relay}]} | {error, ...}. */
+static ERL_NIF_TERM nif_pubsub_unsubscribe_topic(ErlNifEnv *env, int argc,
+                                                 const ERL_NIF_TERM argv[]) {
+    nif_client *client = get_client(env, argv[0]);
+    char *topic = NULL, *error = NULL;
+    BosbaseStatus status;
+    BosbaseClient *c;
+    ERL_NIF_TERM relays;
+    (void)argc;
+
+    if (client == NULL || !get_cstr(env, argv[1], &topic))
+        return badarg_reply(env);
+    c = acquire(client);
+    if (c == NULL) {
+        enif_free(topic);
+        return closed_reply(env);
+    }
+    current_env = env;
+    status = bosbase_pubsub_unsubscribe_topic(c, topic, &error);
+    current_env = NULL;
+    release(client);
+    relays = status == BOSBASE_STATUS_OK ? take_relays(env, client, SUB_PUBSUB, topic, 0) : atom_nil;
+    enif_free(topic);
+    if (status != BOSBASE_STATUS_OK)
+        return call_result(env, status, NULL, error);
+    return ok_tuple(env, relays);
+}
+
+/* pubsub_connected(Client) -> Bool. */
+static ERL_NIF_TERM nif_pubsub_connected(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    nif_client *client = get_client(env, argv[0]);
+    BosbaseClient *c;
+    int yes;
+    (void)argc;
+
+    if (client == NULL)
+        return badarg_reply(env);
+    c = acquire(client);
+    if (c == NULL)
+        return atom_false;
+    yes = bosbase_pubsub_is_connected(c);
+    release(client);
+    return yes ? atom_true : atom_false;
+}
+
+/* client_relays(Client) -> [{Tag, Relay}]: every subscription's relay, marked stopped (after
+ * close: the core ended them all). */
+static ERL_NIF_TERM nif_client_relays(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    nif_client *client = get_client(env, argv[0]);
+    (void)argc;
+
+    if (client == NULL)
+        return badarg_reply(env);
+    return take_relays(env, client, -1, NULL, 0);
+}
+
+static ERL_NIF_TERM nif_live_subs(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    (void)argc;
+    (void)argv;
+    return enif_make_long(env, atomic_load(&live_subs));
+}
+
 /* ---------------------------------------------------------------- load / upgrade */
 
 static void make_atoms(ErlNifEnv *env) {
@@ -1169,6 +1703,7 @@ static void make_atoms(ErlNifEnv *env) {
     atom_path = enif_make_atom(env, "path");
     atom_not_found = enif_make_atom(env, "not_found");
     atom_auth_change = enif_make_atom(env, "bosbase_auth_change_raw");
+    atom_event_raw = enif_make_atom(env, "bosbase_event_raw");
 }
 
 static int open_types(ErlNifEnv *env, void **priv_data, ErlNifResourceFlags flags) {
@@ -1180,7 +1715,10 @@ static int open_types(ErlNifEnv *env, void **priv_data, ErlNifResourceFlags flag
         enif_open_resource_type(env, NULL, RESOURCE_NAME, client_dtor, flags, NULL);
     priv->call_type =
         enif_open_resource_type(env, NULL, CALL_RESOURCE_NAME, call_dtor, flags, NULL);
-    if (priv->client_type == NULL || priv->call_type == NULL || !pool_load()) {
+    priv->sub_type =
+        enif_open_resource_type(env, NULL, SUB_RESOURCE_NAME, sub_dtor, flags, NULL);
+    if (priv->client_type == NULL || priv->call_type == NULL || priv->sub_type == NULL ||
+        !pool_load()) {
         enif_free(priv);
         return 1;
     }
@@ -1238,6 +1776,19 @@ static ErlNifFunc nif_funcs[] = {
     {"auth_store_listeners", 1, nif_store_listeners, 0},
     {"client_fork", 2, nif_client_fork, 0},
     {"filter", 2, nif_filter, 0},
+    {"realtime_subscribe", 5, nif_realtime_subscribe, 0},
+    {"collection_subscribe", 6, nif_collection_subscribe, 0},
+    {"pubsub_subscribe", 4, nif_pubsub_subscribe, 0},
+    {"realtime_on_state", 3, nif_realtime_on_state, 0},
+    {"sub_stop", 1, nif_sub_stop, 0},
+    {"sub_dropped", 1, nif_sub_dropped, 0},
+    {"sub_active", 1, nif_sub_active, 0},
+    {"sub_lookup", 2, nif_sub_lookup, 0},
+    {"realtime_unsubscribe", 3, nif_realtime_unsubscribe, 0},
+    {"pubsub_unsubscribe_topic", 2, nif_pubsub_unsubscribe_topic, 0},
+    {"pubsub_connected", 1, nif_pubsub_connected, 0},
+    {"client_relays", 1, nif_client_relays, 0},
+    {"live_subs", 0, nif_live_subs, 0},
 };
 
 ERL_NIF_INIT(Elixir.Bosbase.Native, nif_funcs, load, NULL, upgrade, unload)

@@ -3,7 +3,9 @@ defmodule Bosbase do
   Elixir client for BosBase, a binding to the native core (`include/bosbase.h`).
 
   Start with `Bosbase.Client.new/2`, then `Bosbase.Client.collection/2` and the functions
-  of `Bosbase.RecordService`. Login state is in `Bosbase.AuthStore`.
+  of `Bosbase.RecordService`. Login state is in `Bosbase.AuthStore`. Realtime record changes
+  (`Bosbase.RecordService.subscribe/3`, `Bosbase.Realtime`) and pub/sub
+  (`Bosbase.Pubsub.Subscriber`, `Bosbase.Pubsub.publish/4`) arrive as messages to a process.
   """
 
   @doc """

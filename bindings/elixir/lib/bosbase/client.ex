@@ -138,7 +138,8 @@ defmodule Bosbase.Client do
   def close(client) do
     with {:ok, ref} <- Call.ref(client) do
       case Bosbase.Native.client_close(ref) do
-        :ok -> :ok
+        # The core ended every subscription: their relays end too.
+        :ok -> ref |> Bosbase.Native.client_relays() |> Bosbase.Subscription.stop_relays([])
         error -> Call.result(error)
       end
     end

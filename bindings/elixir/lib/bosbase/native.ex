@@ -92,6 +92,47 @@ defmodule Bosbase.Native do
   @spec auth_store_listeners(ref) :: non_neg_integer() | {:error, :badarg}
   def auth_store_listeners(_ref), do: :erlang.nif_error(:not_loaded)
 
+  # Subscriptions (Bosbase.Subscription): the core's callbacks send
+  # {:bosbase_event_raw, tag, seq, json} to the relay pid. realtime_subscribe,
+  # collection_subscribe and pubsub_subscribe return at once with the subscription and a
+  # start tag; the start runs on the binding's threads and {start_tag, :ok | {:error,
+  # status, json}} follows in the caller's mailbox. sub_stop: no callback runs once it
+  # returns. The *_unsubscribe functions and client_relays return the {tag, relay} pairs of
+  # the subscriptions they ended.
+  @spec realtime_subscribe(ref, pid(), reference(), binary(), binary() | nil) ::
+          {:ok, ref, reference()} | reply
+  def realtime_subscribe(_ref, _relay, _tag, _topic, _options),
+    do: :erlang.nif_error(:not_loaded)
+
+  @spec collection_subscribe(ref, pid(), reference(), binary(), binary(), binary() | nil) ::
+          {:ok, ref, reference()} | reply
+  def collection_subscribe(_ref, _relay, _tag, _collection, _topic, _options),
+    do: :erlang.nif_error(:not_loaded)
+
+  @spec pubsub_subscribe(ref, pid(), reference(), binary()) :: {:ok, ref, reference()} | reply
+  def pubsub_subscribe(_ref, _relay, _tag, _topic), do: :erlang.nif_error(:not_loaded)
+  @spec realtime_on_state(ref, pid(), reference()) :: {:ok, ref} | reply
+  def realtime_on_state(_ref, _relay, _tag), do: :erlang.nif_error(:not_loaded)
+  @spec sub_stop(ref) :: boolean() | {:error, :badarg}
+  def sub_stop(_sub), do: :erlang.nif_error(:not_loaded)
+  @spec sub_dropped(ref) :: non_neg_integer() | {:error, :badarg}
+  def sub_dropped(_sub), do: :erlang.nif_error(:not_loaded)
+  @spec sub_active(ref) :: boolean() | {:error, :badarg}
+  def sub_active(_sub), do: :erlang.nif_error(:not_loaded)
+  @spec sub_lookup(ref, reference()) :: {:ok, ref, pid()} | {:error, :not_found | :badarg}
+  def sub_lookup(_ref, _tag), do: :erlang.nif_error(:not_loaded)
+  @spec realtime_unsubscribe(ref, binary(), boolean()) :: {:ok, [{reference(), pid()}]} | reply
+  def realtime_unsubscribe(_ref, _topic, _prefix?), do: :erlang.nif_error(:not_loaded)
+  @spec pubsub_unsubscribe_topic(ref, binary()) :: {:ok, [{reference(), pid()}]} | reply
+  def pubsub_unsubscribe_topic(_ref, _topic), do: :erlang.nif_error(:not_loaded)
+  @spec pubsub_connected(ref) :: boolean() | {:error, :badarg}
+  def pubsub_connected(_ref), do: :erlang.nif_error(:not_loaded)
+  @spec client_relays(ref) :: [{reference(), pid()}] | {:error, :badarg}
+  def client_relays(_ref), do: :erlang.nif_error(:not_loaded)
+  # Subscription resources alive in this VM (a debugging aid for tests).
+  @spec live_subs() :: non_neg_integer()
+  def live_subs, do: :erlang.nif_error(:not_loaded)
+
   # In memory (microseconds): a client with ref's settings and its own auth store.
   @spec client_fork(ref, binary() | nil) :: {:ok, ref} | reply
   def client_fork(_ref, _auth_json), do: :erlang.nif_error(:not_loaded)

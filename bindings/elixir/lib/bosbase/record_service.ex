@@ -39,6 +39,20 @@ defmodule Bosbase.RecordService do
          do: Call.send(client, collection, path, opts)
   end
 
+  @doc """
+  Subscribes to this collection's record changes over the realtime stream: `topic` is
+  `"*"` (every record the signed-in user may list) or a record id (that record, if the
+  user may view it). The events come as `{:bosbase_event, ref, event}` messages to
+  `opts[:pid]` (default: the caller); see `Bosbase.Realtime` for the messages, the other
+  options (`:filter`, `:expand`, `:fields`, `:query`, `:headers`) and how it ends.
+  """
+  @spec subscribe(t(), String.t(), keyword()) ::
+          {:ok, reference()} | {:error, Bosbase.ClientResponseError.t()}
+  def subscribe(service, topic, opts \\ []) do
+    with {:ok, client, collection} <- unpack(service),
+         do: Bosbase.Realtime.subscribe_collection(client, collection, topic, opts)
+  end
+
   defp unpack(%__MODULE__{client: client, collection: collection}) do
     with {:ok, collection} <- Call.string(collection, "collection"),
          do: {:ok, client, collection}

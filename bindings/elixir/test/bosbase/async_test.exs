@@ -83,7 +83,9 @@ defmodule Bosbase.AsyncTest do
     Bosbase.live_calls()
   end
 
-  defp settled_calls(expected), do: eventually(fn -> Bosbase.live_calls() == expected end)
+  # At most the base: a call of an earlier test that the core was still finishing (a
+  # cancelled one runs on to its deadline) may be counted in the base and end meanwhile.
+  defp settled_calls(expected), do: eventually(fn -> Bosbase.live_calls() <= expected end)
 
   # Runs `probe` in a loop in its own process until told to stop; returns the largest
   # lateness it measured (ms) and the number of rounds.

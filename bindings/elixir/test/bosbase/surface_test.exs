@@ -385,6 +385,24 @@ defmodule Bosbase.SurfaceTest do
     end
   end
 
+  # BosBase (build d8bc341) refuses to change a collection for about 2 s after creating it
+  # (400 "relation ... already exists"; a server bug, noted in issue 15). PocketBase does
+  # not. Retries that refusal only, for at most 5 s.
+  defp fresh_collection_retry(call, deadline \\ System.monotonic_time(:millisecond) + 5_000) do
+    case call.() do
+      {:error, %ClientResponseError{status: 400, message: message}} = error ->
+        if message =~ "already exists" and System.monotonic_time(:millisecond) < deadline do
+          Process.sleep(250)
+          fresh_collection_retry(call, deadline)
+        else
+          error
+        end
+
+      other ->
+        other
+    end
+  end
+
   describe "admin" do
     test "collections on a throw-away collection: create, getOne, update, truncate, delete" do
       {admin, _} = login("_superusers")
