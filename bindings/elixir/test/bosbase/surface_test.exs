@@ -454,22 +454,4 @@ defmodule Bosbase.SurfaceTest do
       refute name in Enum.map(after_delete, & &1["key"])
     end
   end
-
-  # BosBase (d8bc341) refuses to change a collection for about 2 s after creating it (400
-  # "relation ... already exists", a server bug); PocketBase does not. Retries that refusal only.
-  defp fresh_collection_retry(fun, deadline \\ System.monotonic_time(:millisecond) + 5_000) do
-    case fun.() do
-      {:error, %{status: 400, message: message}} = error ->
-        if String.contains?(message, "already exists") and
-             System.monotonic_time(:millisecond) < deadline do
-          Process.sleep(250)
-          fresh_collection_retry(fun, deadline)
-        else
-          error
-        end
-
-      other ->
-        other
-    end
-  end
 end
