@@ -177,17 +177,17 @@ private:
     std::unique_ptr<BosbaseFiles, FilesFree> handle_;
 };
 
-/// A pub/sub subscription (bosbase_pubsub_subscribe): the callback gets each event's JSON
-/// ({"type": "subscribed"|"message"|"error", ...}) on the client's pub/sub dispatch thread, one
-/// call at a time; exceptions it throws are swallowed. Unsubscribes in its destructor; once
-/// `unsubscribe()` or the destructor returned, the callback is not running and never runs again.
-class PubSubSubscription {
+namespace detail {
+// What both subscription kinds hold: the user's callback and the C handle, released handle
+// first (the C side unsubscribes, so the callback is not running) and callback last.
+template <typename Handle, void (*Free)(Handle *)>
+class CallbackOwner {
 public:
     using Callback = std::function<void(const std::string &event_json)>;
 
-    PubSubSubscription() = default;
-    PubSubSubscription(PubSubSubscription &&) noexcept = default;
-    PubSubSubscription &operator=(PubSubSubscription &&other) noexcept {
+    CallbackOwner() = default;
+    CallbackOwner(CallbackOwner &&) noexcept = default;
+    CallbackOwner &operator=(CallbackOwner &&other) noexcept {
         if (this != &other) {
             handle_.reset();  // unsubscribe before the old callback goes
             callback_ = std::move(other.callback_);
@@ -195,8 +195,32 @@ public:
         }
         return *this;
     }
-    ~PubSubSubscription() { handle_.reset(); }
+    ~CallbackOwner() { handle_.reset(); }
 
+protected:
+    // The C callback: exceptions the user's callback throws are swallowed (they must not reach C).
+    static void deliver(void *user_data, const char *json) noexcept {
+        try {
+            (*static_cast<Callback *>(user_data))(json);
+        } catch (...) {
+        }
+    }
+    struct HandleFree {
+        void operator()(Handle *h) const noexcept { Free(h); }
+    };
+    // Declared first so it is destroyed last: the C subscription goes before its callback.
+    std::unique_ptr<Callback> callback_;
+    std::unique_ptr<Handle, HandleFree> handle_;
+};
+}  // namespace detail
+
+/// A pub/sub subscription (bosbase_pubsub_subscribe): the callback gets each event's JSON
+/// ({"type": "subscribed"|"message"|"error", ...}) on the client's pub/sub dispatch thread, one
+/// call at a time; exceptions it throws are swallowed. Unsubscribes in its destructor; once
+/// `unsubscribe()` or the destructor returned, the callback is not running and never runs again.
+class PubSubSubscription
+    : public detail::CallbackOwner<BosbasePubsubSubscription, bosbase_pubsub_subscription_free> {
+public:
     /// True when this call stopped delivery (false if it had stopped already).
     bool unsubscribe() noexcept { return bosbase_pubsub_subscription_unsubscribe(handle_.get()); }
     /// Messages dropped because the callback fell 1024 messages behind (oldest dropped first).
@@ -204,18 +228,6 @@ public:
 
 private:
     friend class Client;
-    static void deliver(void *user_data, const char *json) noexcept {
-        try {
-            (*static_cast<Callback *>(user_data))(json);
-        } catch (...) {
-        }
-    }
-    struct Free {
-        void operator()(BosbasePubsubSubscription *s) const noexcept { bosbase_pubsub_subscription_free(s); }
-    };
-    // Declared first so it is destroyed last: the C subscription goes before its callback.
-    std::unique_ptr<Callback> callback_;
-    std::unique_ptr<BosbasePubsubSubscription, Free> handle_;
 };
 
 /// A realtime subscription (bosbase_realtime_subscribe). The callback gets each event's JSON
@@ -224,22 +236,8 @@ private:
 /// in its destructor: once `unsubscribe()` or the destructor returned, the callback is not
 /// running and never runs again (from inside the callback itself, it returns at once).
 /// Movable, not copyable; may outlive its Client (it is then inactive).
-class Subscription {
+class Subscription : public detail::CallbackOwner<BosbaseSubscription, bosbase_subscription_free> {
 public:
-    using Callback = std::function<void(const std::string &event_json)>;
-
-    Subscription() = default;
-    Subscription(Subscription &&) noexcept = default;
-    Subscription &operator=(Subscription &&other) noexcept {
-        if (this != &other) {
-            handle_.reset();  // unsubscribe before the old callback goes
-            callback_ = std::move(other.callback_);
-            handle_ = std::move(other.handle_);
-        }
-        return *this;
-    }
-    ~Subscription() { handle_.reset(); }
-
     /// Blocks until the server confirmed the subscription; throws bosbase::Error if it refused,
     /// on timeout, or when unsubscribed or closed meanwhile.
     void wait(std::uint64_t timeout_ms = 30000) const {
@@ -254,18 +252,6 @@ public:
 
 private:
     friend class Client;
-    static void deliver(void *user_data, const char *json) noexcept {
-        try {
-            (*static_cast<Callback *>(user_data))(json);
-        } catch (...) {
-        }
-    }
-    struct SubscriptionFree {
-        void operator()(BosbaseSubscription *s) const noexcept { bosbase_subscription_free(s); }
-    };
-    // Declared first so it is destroyed last: the C subscription goes before its callback.
-    std::unique_ptr<Callback> callback_;
-    std::unique_ptr<BosbaseSubscription, SubscriptionFree> handle_;
 };
 
 /// Owns a BosbaseClient; movable, not copyable. Thread-safe like the handle.

@@ -1,7 +1,7 @@
 //! The auth store in cookie form, for server-side rendering: what the JS SDK's
 //! `exportToCookie` writes and `loadFromCookie` reads (`pb_auth=<URI-encoded JSON>`).
 
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{percent_decode_str, utf8_percent_encode};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -13,18 +13,6 @@ pub const DEFAULT_COOKIE_KEY: &str = "pb_auth";
 
 /// Browsers refuse cookies larger than this; the record is trimmed to fit.
 const MAX_COOKIE_BYTES: usize = 4096;
-
-/// What `encodeURIComponent` leaves as it is.
-const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'!')
-    .remove(b'~')
-    .remove(b'*')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')');
 
 /// Attributes of the exported cookie (JSON: `{"key", "path", "domain", "secure", "httpOnly",
 /// "sameSite"}`; every field optional). `Expires` is the token's `exp`.
@@ -142,7 +130,7 @@ impl AuthStore {
         }
         let cookie = |record: &Value| {
             let value = json!({"token": token, "record": record}).to_string();
-            format!("{}={}{attributes}", options.key, utf8_percent_encode(&value, URI_COMPONENT))
+            format!("{}={}{attributes}", options.key, utf8_percent_encode(&value, crate::url::URI_COMPONENT))
         };
         let full = cookie(&record);
         if full.len() <= MAX_COOKIE_BYTES {

@@ -83,6 +83,19 @@ pub(crate) fn check_path(path: &str) -> Result<()> {
     Ok(())
 }
 
+/// What JavaScript's `encodeURIComponent` leaves alone (the realtime topic options and
+/// the auth cookie are encoded as the JS SDK encodes them).
+pub(crate) const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
 /// Escapes one path segment (a collection name or record id). `.` and `..` are escaped too:
 /// left as they are, they would be dot segments that move the request to another path.
 pub(crate) fn segment(s: &str) -> String {

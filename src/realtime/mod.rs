@@ -47,7 +47,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::utf8_percent_encode;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -268,22 +268,10 @@ impl SubscribeOptions {
             options.insert("headers".into(), Value::Object(headers));
         }
         let sep = if topic.contains('?') { '&' } else { '?' };
-        let encoded = utf8_percent_encode(&Value::Object(options).to_string(), URI_COMPONENT).to_string();
+        let encoded = utf8_percent_encode(&Value::Object(options).to_string(), crate::url::URI_COMPONENT).to_string();
         format!("{topic}{sep}options={encoded}")
     }
 }
-
-/// What JavaScript's `encodeURIComponent` leaves alone.
-const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'!')
-    .remove(b'~')
-    .remove(b'*')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')');
 
 /// A live subscription. Dropping it unsubscribes (keep it as long as you want events).
 /// While any subscription of a client is active, its realtime threads (which hold the
