@@ -20,18 +20,8 @@ defmodule Bosbase.AuthStore.Relay do
   end
 
   # Ends the relay and waits for it; after this no message of its subscription is sent.
-  def stop(relay) do
-    mref = Process.monitor(relay)
-    stop_ref = make_ref()
-    send(relay, {:"$bosbase_stop", self(), stop_ref})
-
-    receive do
-      {^stop_ref, :stopped} -> Process.demonitor(mref, [:flush])
-      {:DOWN, ^mref, _, _, _} -> :ok
-    end
-
-    :ok
-  end
+  # (The same stop protocol as the subscription relays.)
+  defdelegate stop(relay), to: Bosbase.Subscription.Relay
 
   defp loop(state) do
     # A stop request goes before changes still queued: none is forwarded once asked.
