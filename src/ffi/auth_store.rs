@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::client::BosbaseClient;
 use super::panic::{guard, guard_value};
 use super::strings::{arg, required, write_out};
-use super::BosbaseStatus;
+use super::{BosbaseStatus, UserData};
 use crate::request::parse_json;
 use crate::{CookieOptions, Error, ListenerId};
 
@@ -22,12 +22,6 @@ use crate::{CookieOptions, Error, ListenerId};
 /// must not wait for another thread that changes the store, and must not unwind.
 pub type BosbaseAuthChangeCallback =
     Option<unsafe extern "C" fn(user_data: *mut c_void, token: *const c_char, record_json: *const c_char)>;
-
-/// The caller's pointer, passed through untouched; the caller vouches it may cross threads.
-struct UserData(*mut c_void);
-// SAFETY: the header documents that the callback may run on any thread calling the client.
-unsafe impl Send for UserData {}
-unsafe impl Sync for UserData {}
 
 /// Writes the stored token (`""` when none) to `*token_out`; free with `bosbase_string_free`.
 /// Returns OK, INVALID_ARGUMENT (NULL argument) or PANIC. Thread-safe.

@@ -11,7 +11,7 @@ use super::client::BosbaseClient;
 use super::files::BosbaseFiles;
 use super::panic::guard;
 use super::strings::{arg, options, required, write_out};
-use super::BosbaseStatus;
+use super::{BosbaseStatus, UserData};
 use crate::call::Started;
 use crate::request::parse_json;
 use crate::{Error, Result};
@@ -36,11 +36,6 @@ pub type BosbaseCallCallback = Option<
         error_json: *const c_char,
     ),
 >;
-
-/// The caller's pointer, passed through untouched; the caller vouches it may cross threads.
-struct UserData(*mut c_void);
-// SAFETY: the header documents that the completion runs on a library thread with `user_data`.
-unsafe impl Send for UserData {}
 
 /// The named arguments of a call: NULL or `""` means none.
 unsafe fn call_args(args_json: *const c_char) -> Result<Map<String, Value>> {

@@ -32,3 +32,28 @@ pub use pubsub::*;
 pub use realtime::*;
 pub use records::*;
 pub use status::BosbaseStatus;
+
+use std::ffi::CString;
+use std::os::raw::{c_char, c_void};
+
+/// A caller's `user_data`, passed through untouched to its callbacks. The header documents
+/// that callbacks run on library threads (or the thread that changed the auth store); the
+/// caller vouches that `user_data` may be used there.
+pub(crate) struct UserData(pub(crate) *mut c_void);
+// SAFETY: see above; the library never dereferences it.
+unsafe impl Send for UserData {}
+unsafe impl Sync for UserData {}
+
+/// Calls a `(user_data, json)` callback with `json` borrowed for the call only.
+pub(crate) fn call_with_json(
+    callback: unsafe extern "C" fn(*mut c_void, *const c_char),
+    data: &UserData,
+    json: String,
+) {
+    // JSON text never contains NUL.
+    if let Ok(json) = CString::new(json) {
+        // SAFETY: the caller registered this function pointer and user_data for this purpose;
+        // it must not unwind (documented).
+        unsafe { callback(data.0, json.as_ptr()) }
+    }
+}

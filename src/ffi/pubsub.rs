@@ -1,14 +1,13 @@
 //! Pub/sub over BosBase's WebSocket: subscriptions with a C callback. Publishing is the
 //! `pubsub.publish` operation (`bosbase_call` / `bosbase_call_async`).
 
-use std::ffi::CString;
 use std::os::raw::{c_char, c_void};
 use std::sync::Arc;
 
 use super::client::BosbaseClient;
 use super::panic::{guard, guard_value};
 use super::strings::{arg, required};
-use super::BosbaseStatus;
+use super::{call_with_json, BosbaseStatus, UserData};
 use crate::{pubsub, BosBase, Error};
 
 /// Receives one pub/sub event as JSON (borrowed for the call only):
@@ -37,12 +36,6 @@ pub struct BosbasePubsubSubscription {
     id: u64,
 }
 
-/// The caller's pointer, passed through untouched.
-struct UserData(*mut c_void);
-// SAFETY: the header documents that the callback runs on a library thread with `user_data`.
-unsafe impl Send for UserData {}
-unsafe impl Sync for UserData {}
-
 /// Subscribes to the pub/sub `topic` (a non-empty string without control characters).
 /// Returns at once; the WebSocket opens with the first subscription or publish and closes
 /// when none is left; it reconnects by itself (backoff 200 ms doubling to 5 s, with
@@ -66,13 +59,7 @@ pub unsafe extern "C" fn bosbase_pubsub_subscribe(
         let topic = arg(topic, "topic")?;
         let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
         let data = UserData(user_data);
-        let deliver: pubsub::PubSubCallback = Arc::new(move |event| {
-            let data = &data;
-            // JSON text never holds a NUL byte.
-            let text = CString::new(event.to_string()).unwrap_or_default();
-            // SAFETY: the caller registered a valid function; it must not unwind (documented).
-            unsafe { callback(data.0, text.as_ptr()) };
-        });
+        let deliver: pubsub::PubSubCallback = Arc::new(move |event| call_with_json(callback, &data, event.to_string()));
         let id = pubsub::subscribe_raw(pb, topic, deliver)?;
         *subscription_out = Box::into_raw(Box::new(BosbasePubsubSubscription { client: pb.clone(), id }));
         Ok(())

@@ -5,7 +5,6 @@
 //! `BosbaseRealtimeCallback` and `BosbaseRealtimeStateCallback` of that client, one call
 //! at a time. No callback runs after the function that removed it returned.
 
-use std::ffi::CString;
 use std::os::raw::{c_char, c_void};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +12,7 @@ use std::time::Duration;
 use super::client::BosbaseClient;
 use super::panic::{guard, guard_value};
 use super::strings::{arg, required};
-use super::BosbaseStatus;
+use super::{call_with_json, BosbaseStatus, UserData};
 use crate::{ConnectionState, Error, RealtimeEvent, StateListenerId, SubscribeOptions, Subscription};
 
 /// Receives one realtime event of a subscription as JSON (borrowed for the call only):
@@ -52,21 +51,6 @@ pub type BosbaseRealtimeStateCallback = Option<unsafe extern "C" fn(user_data: *
 /// `bosbase_subscription_free` (which unsubscribes); it stays valid after its client was
 /// closed or freed (it is then inactive). Thread-safe.
 pub struct BosbaseSubscription(Subscription);
-
-/// The caller's pointer, passed through untouched.
-struct UserData(*mut c_void);
-// SAFETY: the header documents that callbacks run on a library thread; the caller vouches
-// that `user_data` may be used there.
-unsafe impl Send for UserData {}
-unsafe impl Sync for UserData {}
-
-fn call_with_json(callback: unsafe extern "C" fn(*mut c_void, *const c_char), data: &UserData, json: String) {
-    // JSON text never contains NUL.
-    if let Ok(json) = CString::new(json) {
-        // SAFETY: the caller registered this function pointer and user_data for this purpose.
-        unsafe { callback(data.0, json.as_ptr()) }
-    }
-}
 
 /// Subscribes to `topic`: `COLLECTION/` followed by `*` (every record of the collection
 /// the signed-in user may list) or by a record id (one record, if the user may view it), or
