@@ -62,6 +62,11 @@ pub fn multipart(data: &[u8]) {
             data: chunk[3].to_vec(),
         });
     }
+    if parts.iter().any(|p| p.field.ends_with('\\') || p.filename.ends_with('\\')) {
+        // Known, handed over (issue 20 item 9; fuzz/regressions/open/multipart-filename-
+        // trailing-backslash): the backslash escapes the closing quote. Remove once fixed.
+        return;
+    }
     let files: Vec<FilePart> = parts
         .iter()
         .map(|p| {
