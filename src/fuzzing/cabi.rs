@@ -50,8 +50,10 @@ impl Args {
     fn new(fields: &[&[u8]], mask: u8) -> Self {
         let strings: Vec<Option<CString>> = fields
             .iter()
+            // The last field keeps the input's further NULs: a C string ends at the first.
+            .map(|f| f.split(|b| *b == 0).next().unwrap_or_default())
             .enumerate()
-            .map(|(i, f)| (mask & (1 << i) == 0).then(|| CString::new(*f).expect("fields hold no NUL")))
+            .map(|(i, f)| (mask & (1 << i) == 0).then(|| CString::new(f).expect("cut at the first NUL")))
             .collect();
         Args { strings, any_null: false, bad_utf8: false }
     }

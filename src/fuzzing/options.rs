@@ -91,7 +91,8 @@ pub fn options(data: &[u8]) {
     match result {
         Ok(v) => {
             assert_eq!(leaks(&v.to_string()).filter(|_| !v.is_string()), None, "a result quotes a secret");
-            if let Value::String(url) = &v {
+            // `files.getURL` gives "" for a record or filename it cannot use (as the JS SDK).
+            if let Some(url) = v.as_str().filter(|u| !u.is_empty()) {
                 assert!(url.starts_with(client().base_url()), "{} built a URL off the base: {url}", op.name);
                 assert!(!url.chars().any(|c| c.is_control() || c == ' '), "{} built an unencoded URL", op.name);
             }

@@ -23,8 +23,9 @@ use tungstenite::Message;
 use crate::{BosBase, PubSubSubscription};
 
 struct Harness {
-    /// Each batch of frames for the server to send.
+    /// Each batch of frames for the server to send, and whether it went out.
     frames: Sender<Vec<String>>,
+    written: Receiver<bool>,
     /// Events of the subscription to `t`, and of the one to `u` (which must stay empty).
     t_events: Receiver<Value>,
     u_events: Receiver<Value>,
@@ -35,16 +36,19 @@ struct Harness {
     _subs: Vec<PubSubSubscription>,
 }
 
-/// The server: accepts connections, says `ready`, then sends what the harness queues.
-fn serve(listener: TcpListener, frames: Receiver<Vec<String>>) {
+/// The server: accepts connections, says `ready`, then sends what the harness queues and
+/// reports each batch as written (true) or not (false: the client dropped the connection).
+fn serve(listener: TcpListener, frames: Receiver<Vec<String>>, written: Sender<bool>) {
     for tcp in listener.incoming() {
         let Ok(tcp) = tcp else { continue };
+        tcp.set_nodelay(true).ok();
         let Ok(mut ws) = tungstenite::accept(tcp) else { continue };
         if ws.send(Message::text(r#"{"type":"ready"}"#)).is_err() {
             continue;
         }
         while let Ok(batch) = frames.recv() {
             let sent = batch.into_iter().try_for_each(|f| ws.write(Message::text(f))).and_then(|()| ws.flush());
+            let _ = written.send(sent.is_ok());
             if sent.is_err() {
                 break;
             }
@@ -58,7 +62,8 @@ fn harness() -> &'static Mutex<Harness> {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let port = listener.local_addr().expect("address").port();
         let (frames, to_send) = mpsc::channel();
-        std::thread::spawn(move || serve(listener, to_send));
+        let (wrote, written) = mpsc::channel();
+        std::thread::spawn(move || serve(listener, to_send, wrote));
         let client = BosBase::builder(&format!("http://127.0.0.1:{port}"))
             .timeout(Duration::from_secs(5))
             .connect_timeout(Duration::from_secs(5))
@@ -82,6 +87,7 @@ fn harness() -> &'static Mutex<Harness> {
         getrandom::fill(&mut random).expect("randomness");
         Mutex::new(Harness {
             frames,
+            written,
             t_events,
             u_events,
             sync,
@@ -108,8 +114,12 @@ pub fn pubsub(data: &[u8]) {
     let mut batch = frames;
     batch.push(json!({"type": "message", "topic": "sync", "data": token}).to_string());
     h.frames.send(batch).expect("the server thread is alive");
+    // Generous: the run is niced under other builds; libFuzzer's -timeout catches hangs.
+    let wait = Duration::from_secs(20);
+    let sent = h.written.recv_timeout(wait).expect("the server could not write the frames");
+    assert!(sent, "the client dropped the connection (during these frames or just before)");
     loop {
-        let event = h.sync.recv_timeout(Duration::from_secs(10)).expect("pub/sub stopped delivering (no sync)");
+        let event = h.sync.recv_timeout(wait).expect("pub/sub stopped delivering (no sync)");
         if event["data"] == token.as_str() {
             break;
         }
