@@ -210,7 +210,7 @@ fn main() {
     println!("  deferred resolver:      {:.3}x (both / coalescing only)", ratio(medians[4], medians[6]));
     println!("  both vs plain ureq:     {:.3}x", ratio(medians[4], medians[7]));
     let lookups = BosBase::name_lookups();
-    println!("name lookups in this run: {lookups} (the stock-resolver variant looks up every call; the default client once per connection)");
+    println!("name lookups in this run: {lookups} (stock-resolver variants look up on every call, the default client once per connection)");
 
     // Connection reuse: fresh clients, fresh counts.
     drop((client, named_client, variants));
