@@ -41,14 +41,19 @@ impl FilePart {
     }
 
     /// A part streamed from the file at `path` when the call runs; its filename is the
-    /// path's last component (change it with [`filename`](Self::filename)).
+    /// path's last component (change it with [`filename`](Self::filename)). The call fails
+    /// at once with `invalid_argument` naming the field when the path is not a regular
+    /// file (a FIFO, device or directory; none is ever opened for a blocking read) or the
+    /// file changes size while it is sent (growing or shrinking: the server gets exactly
+    /// the file as it was when the call started, or nothing).
     pub fn path(field: &str, path: impl AsRef<Path>) -> Self {
         let path = path.as_ref();
         let filename = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         FilePart { field: field.to_owned(), filename, content_type: None, source: Source::Path(path.to_owned()) }
     }
 
-    /// Sets the filename the server sees.
+    /// Sets the filename the server sees. Any text without control characters; `\` and
+    /// `"` are escaped in the part's header (the server sanitises the name it stores).
     pub fn filename(mut self, filename: &str) -> Self {
         self.filename = filename.to_owned();
         self
