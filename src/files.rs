@@ -44,8 +44,9 @@ impl FilePart {
     /// path's last component (change it with [`filename`](Self::filename)). The call fails
     /// at once with `invalid_argument` naming the field when the path is not a regular
     /// file (a FIFO, device or directory; none is ever opened for a blocking read) or the
-    /// file changes size while it is sent (growing or shrinking: the server gets exactly
-    /// the file as it was when the call started, or nothing).
+    /// file changes size while it is sent (grows or shrinks: rather than a part cut short
+    /// or a server waiting for bytes that never come; rewriting it in place at the same
+    /// size is not detected).
     pub fn path(field: &str, path: impl AsRef<Path>) -> Self {
         let path = path.as_ref();
         let filename = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
