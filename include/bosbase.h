@@ -295,7 +295,9 @@ BosbaseStatus bosbase_auth_store_clear(const struct BosbaseClient *client,
 
 /**
  * Saves `token` and `record_json` (a JSON value, NULL meaning `null`), then runs change
- * callbacks. Returns OK, INVALID_ARGUMENT (with `*error_out`) or PANIC.
+ * callbacks. A token with a control character (CR, LF, NUL…) cannot be sent as a header:
+ * it is refused and the store is unchanged. Returns OK, INVALID_ARGUMENT (with
+ * `*error_out`) or PANIC.
  */
 BosbaseStatus bosbase_auth_store_save(const struct BosbaseClient *client,
                                       const char *token,
@@ -332,8 +334,8 @@ BosbaseStatus bosbase_auth_store_export_cookie(const struct BosbaseClient *clien
 /**
  * Loads the login from a `Cookie` request header (JS SDK `loadFromCookie`): the cookie
  * `key` (NULL or `""`: `pb_auth`) holds `{token, record}`. A header without it clears the
- * store (signed out); a cookie that does not hold such an object clears the store and
- * returns INVALID_ARGUMENT. Runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
+ * store (signed out); a cookie that does not hold such an object (checked as
+ * `bosbase_auth_store_import` checks) clears the store and returns INVALID_ARGUMENT. Runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
  */
 BosbaseStatus bosbase_auth_store_load_cookie(const struct BosbaseClient *client,
                                              const char *cookie_header,
@@ -341,8 +343,9 @@ BosbaseStatus bosbase_auth_store_load_cookie(const struct BosbaseClient *client,
                                              char **error_out);
 
 /**
- * Restores what `bosbase_auth_store_export` wrote (a JSON object), then runs change
- * callbacks. Anything else is INVALID_ARGUMENT and leaves the store unchanged.
+ * Restores what `bosbase_auth_store_export` wrote (a JSON object: `token` a string without
+ * control characters or absent, `record` an object or absent), then runs change callbacks.
+ * Anything else is INVALID_ARGUMENT and leaves the store unchanged.
  * Returns OK, INVALID_ARGUMENT or PANIC.
  */
 BosbaseStatus bosbase_auth_store_import(const struct BosbaseClient *client,
@@ -558,8 +561,10 @@ BosbaseStatus bosbase_files_add_bytes(const struct BosbaseFiles *files,
 /**
  * Adds a part streamed from the file at `path` (UTF-8) when the call runs, for the record
  * field `field`, named `filename` (NULL: the path's last component), of `content_type`
- * (NULL: from the filename). Returns OK, INVALID_ARGUMENT or PANIC; a path that cannot be
- * read is reported by the call, as INVALID_ARGUMENT naming the field.
+ * (NULL: from the filename). Returns OK, INVALID_ARGUMENT or PANIC. The call reports, at
+ * once and as INVALID_ARGUMENT naming the field, a path that cannot be read or is not a
+ * regular file (a FIFO, device or directory is never opened for a blocking read) and a
+ * file that changes size while it is sent.
  */
 BosbaseStatus bosbase_files_add_path(const struct BosbaseFiles *files,
                                      const char *field,

@@ -371,6 +371,9 @@ impl BosBase {
                 _ => return Err(Error::invalid_argument("auth must be an object with a `token` and a `record`")),
             },
         };
+        if let Some((token, _)) = &login {
+            crate::auth_store::check_token(token)?;
+        }
         let _in_flight = self.inner.gate.enter()?;
         LIVE_CLIENTS.fetch_add(1, Ordering::Relaxed);
         let inner = &self.inner;
@@ -392,7 +395,7 @@ impl BosBase {
             }),
         };
         if let Some((token, record)) = login {
-            forked.auth_store().save(token, record);
+            forked.auth_store().save(token, record)?;
         }
         Ok(forked)
     }

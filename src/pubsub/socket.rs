@@ -76,19 +76,7 @@ pub(crate) fn connect(target: &Target, auth: Option<&str>) -> Result<Socket> {
         if secure { "wss" } else { "ws" },
         url.strip_prefix(if secure { "https" } else { "http" }).unwrap_or(&url)
     );
-    let mut request =
-        ws_url.into_client_request().map_err(|_| failed(ErrorKind::InvalidArgument, "invalid base URL".into()))?;
-    let headers = request.headers_mut();
-    let mut set = |name: &'static str, value: &str| {
-        if let Ok(v) = value.parse() {
-            headers.insert(name, v);
-        }
-    };
-    set("User-Agent", &target.user_agent);
-    set("Accept-Language", &target.lang);
-    if let Some(token) = auth {
-        set("Authorization", token);
-    }
+    let request = upgrade_request(&ws_url, target, auth).map_err(|what| failed(ErrorKind::InvalidArgument, what))?;
     let (ws, _response) = tungstenite::client(request, stream).map_err(|e| match e {
         tungstenite::HandshakeError::Failure(tungstenite::Error::Http(response)) => {
             let status = response.status().as_u16();
@@ -105,9 +93,62 @@ pub(crate) fn connect(target: &Target, auth: Option<&str>) -> Result<Socket> {
     Ok(Socket { ws, tcp })
 }
 
+/// The upgrade request with its headers. A token that cannot be sent as a header fails
+/// the connection: going on without it would connect anonymously, and the subscriptions
+/// would silently see only what a signed-out client may see.
+fn upgrade_request(
+    ws_url: &str,
+    target: &Target,
+    auth: Option<&str>,
+) -> std::result::Result<tungstenite::handshake::client::Request, String> {
+    let mut request = ws_url.into_client_request().map_err(|_| "invalid base URL".to_owned())?;
+    let headers = request.headers_mut();
+    for (name, value) in [("User-Agent", &target.user_agent), ("Accept-Language", &target.lang)] {
+        if let Ok(v) = value.parse() {
+            headers.insert(name, v);
+        }
+    }
+    if let Some(token) = auth {
+        let value = token.parse().map_err(|_| "the auth token cannot be sent as an Authorization header".to_owned())?;
+        headers.insert("Authorization", value);
+    }
+    Ok(request)
+}
+
 impl Socket {
     /// How long a read waits before the owner thread looks at its outgoing queue again.
     pub(crate) fn poll_every(&self, every: Duration) {
         self.tcp.set_read_timeout(Some(every)).ok();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> Target {
+        Target {
+            base_url: "http://127.0.0.1:1".into(),
+            tls: TlsSettings::default(),
+            user_agent: "bosbase-test".into(),
+            lang: "en-US".into(),
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            net: crate::net::Net::new(Default::default(), "bosbase-test"),
+        }
+    }
+
+    /// A token the header cannot carry fails the upgrade instead of dropping the header
+    /// (which connected anonymously); a good one is sent.
+    #[test]
+    fn an_unsendable_token_fails_the_upgrade() {
+        let url = "ws://127.0.0.1:1/api/pubsub";
+        let request = upgrade_request(url, &target(), Some("tok.en")).unwrap();
+        assert_eq!(request.headers()["Authorization"], "tok.en");
+        assert!(upgrade_request(url, &target(), None).unwrap().headers().get("Authorization").is_none());
+        for bad in ["a\r\nX-Evil: 1", "a\nb", "a\0b", "a\u{7f}"] {
+            let err = upgrade_request(url, &target(), Some(bad)).unwrap_err();
+            assert!(err.contains("Authorization") && !err.contains("Evil"), "{err}");
+        }
     }
 }
