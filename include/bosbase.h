@@ -485,7 +485,12 @@ BosbaseStatus bosbase_operations_json(char **json_out,
  * `"maxIdleConnections"` (keep-alive connections kept; default 64),
  * `"poolSize"` (worker threads for `bosbase_call_async`; default 16),
  * `"caPem"` (PEM text of extra trusted CA certificates), `"caFile"` (path of such a PEM file),
- * `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false).
+ * `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false),
+ * `"proxy"` (`"http://[user:password@]host[:port]"`: every connection, realtime and pub/sub
+ * included, goes through that HTTP proxy as a CONNECT tunnel; `"none"`: connect directly; either
+ * way HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY are not read. Default: those variables, read
+ * when the client is created, lower case first, NO_PROXY honoured, loopback not exempt; SOCKS
+ * and https:// proxies are INVALID_ARGUMENT; credentials never appear in errors).
  * Certificates are verified against the platform's trust store plus `caPem`/`caFile`.
  * Writes a new handle to `*client_out`; free it with `bosbase_client_free`.
  * Returns OK, INVALID_ARGUMENT (the message names the bad field, never its value) or PANIC.

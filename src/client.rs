@@ -7,15 +7,18 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use ureq::unversioned::transport::{Connector, TcpConnector};
+use ureq::unversioned::transport::Connector;
 
 use crate::call::Ticket;
 use crate::gate::Gate;
+use crate::net::connector::{Deferred, Dial};
+use crate::net::proxy::{Environment, Proxies, ProxyOption};
+use crate::net::Net;
 use crate::pool::{Pool, DEFAULT_POOL_SIZE};
 use crate::pubsub::{PubSub, Target as PubSubTarget};
 use crate::request::check_header_value;
 use crate::tls::{TlsConnector, TlsSettings};
-use crate::transport::{Coalescing, LiteralResolver};
+use crate::transport::Coalescing;
 use crate::{url, AuthStore, Call, Error, ErrorKind, RecordService, Result, SendOptions};
 
 /// Native clients alive right now (bindings check their handles are freed).
@@ -71,7 +74,10 @@ pub struct ClientBuilder {
     tls: TlsSettings,
     ca_error: Option<Error>,
     coalesce_writes: bool,
-    literal_resolver: bool,
+    deferred_resolver: bool,
+    proxy: ProxyOption,
+    proxy_error: Option<Error>,
+    environment: Environment,
 }
 
 /// Shows the URL without userinfo and no TLS material.
@@ -87,6 +93,7 @@ impl fmt::Debug for ClientBuilder {
             .field("max_idle_connections", &self.max_idle_connections)
             .field("pool_size", &self.pool_size)
             .field("tls", &self.tls)
+            .field("proxy", &self.proxy)
             .finish()
     }
 }
@@ -174,13 +181,41 @@ impl ClientBuilder {
         self
     }
 
-    /// Bench only: turns the write-coalescing transport and the IP-literal resolver (see
-    /// `src/transport.rs`) on or off so `make bench` can measure each side by side.
-    /// Defaults to `(true, true)`.
+    /// The HTTP proxy every connection (calls, realtime, pub/sub) goes through:
+    /// `http://[user:password@]host[:port]` (port 80 by default; the credentials are sent as
+    /// `Proxy-Authorization: Basic` and never shown in errors or `Debug`), or `"none"` to
+    /// connect directly. Either way the environment's `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY`/
+    /// `NO_PROXY` are then not read. Every connection is a `CONNECT` tunnel (for `http`
+    /// servers too), so the proxy must allow `CONNECT` to the server's port. SOCKS and
+    /// `https://` proxies are refused (`invalid_argument`). Defaults to the environment's
+    /// proxy variables (their rules: README, "Proxies").
+    pub fn proxy(mut self, proxy: &str) -> Self {
+        match ProxyOption::parse(proxy) {
+            Ok(p) => {
+                self.proxy = p;
+                self.proxy_error = None;
+            }
+            Err(e) => self.proxy_error = Some(e),
+        }
+        self
+    }
+
+    /// Tests only: the proxy environment variables this client reads, instead of the
+    /// process's (which are global to the test binary).
     #[doc(hidden)]
-    pub fn transport_tweaks(mut self, coalesce_writes: bool, literal_resolver: bool) -> Self {
+    pub fn proxy_environment(mut self, vars: &[(&str, &str)]) -> Self {
+        let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        self.environment = Environment::Fixed(Arc::new(vars));
+        self
+    }
+
+    /// Bench only: turns the write-coalescing transport and the per-connection resolver (see
+    /// `src/transport.rs`, `src/net/connector.rs`) on or off so `make bench` can measure each
+    /// side by side (off: ureq's stock resolver, a lookup per request). Defaults to `(true, true)`.
+    #[doc(hidden)]
+    pub fn transport_tweaks(mut self, coalesce_writes: bool, deferred_resolver: bool) -> Self {
         self.coalesce_writes = coalesce_writes;
-        self.literal_resolver = literal_resolver;
+        self.deferred_resolver = deferred_resolver;
         self
     }
 
@@ -196,7 +231,7 @@ impl ClientBuilder {
         if self.pool_size == 0 {
             return Err(Error::invalid_argument("pool size must be at least 1"));
         }
-        if let Some(e) = self.ca_error.clone() {
+        if let Some(e) = self.ca_error.clone().or(self.proxy_error.clone()) {
             return Err(e);
         }
         url::check_base(&url::normalize_base(&self.base_url))?;
@@ -210,7 +245,8 @@ impl ClientBuilder {
             .and_then(|()| check_header_value("lang", &self.lang))
             .and_then(|()| check_header_value("user agent", &self.user_agent))
             .err()
-            .or(self.ca_error.clone());
+            .or(self.ca_error.clone())
+            .or(self.proxy_error.clone());
         // A refused user agent must not reach ureq's config (it would fail every request later).
         let user_agent = if base_error.is_some() { "bosbase" } else { self.user_agent.as_str() };
         let config = ureq::Agent::config_builder()
@@ -221,7 +257,9 @@ impl ClientBuilder {
             .max_idle_connections_per_host(self.max_idle_connections)
             .user_agent(user_agent)
             .max_redirects(0)
+            .proxy(None) // ureq's own proxy support would read the environment; `Dial` routes
             .build();
+        let net = Net::new(Proxies::new(&self.proxy, &self.environment), user_agent);
         let pubsub = PubSub::new(PubSubTarget {
             base_url: if base_error.is_some() { url::redact_base(&base) } else { base.clone() },
             tls: self.tls.clone(),
@@ -229,10 +267,12 @@ impl ClientBuilder {
             lang: self.lang.clone(),
             connect_timeout: self.connect_timeout.min(self.timeout),
             timeout: self.timeout,
+            net: net.clone(),
         });
-        let realtime = crate::realtime::Realtime::new(self.tls.clone(), user_agent, self.connect_timeout, self.timeout);
-        let connector = TcpConnector::default().chain(TlsConnector::new(self.tls));
-        let resolver = LiteralResolver::new(self.literal_resolver);
+        let realtime =
+            crate::realtime::Realtime::new(self.tls.clone(), net.clone(), self.connect_timeout, self.timeout);
+        let connector = Dial::new(net).chain(TlsConnector::new(self.tls));
+        let resolver = Deferred::new(self.deferred_resolver);
         let agent = match self.coalesce_writes {
             true => ureq::Agent::with_parts(config, connector.chain(Coalescing), resolver),
             false => ureq::Agent::with_parts(config, connector, resolver),
@@ -277,7 +317,10 @@ impl BosBase {
             tls: TlsSettings::default(),
             ca_error: None,
             coalesce_writes: true,
-            literal_resolver: true,
+            deferred_resolver: true,
+            proxy: ProxyOption::default(),
+            proxy_error: None,
+            environment: Environment::default(),
         }
     }
 
@@ -347,7 +390,7 @@ impl BosBase {
                 pubsub: inner.pubsub.fork(),
                 realtime: {
                     let t = inner.pubsub.target();
-                    crate::realtime::Realtime::new(t.tls.clone(), &t.user_agent, t.connect_timeout, t.timeout)
+                    crate::realtime::Realtime::new(t.tls.clone(), t.net.clone(), t.connect_timeout, t.timeout)
                 },
             }),
         };
@@ -408,6 +451,13 @@ impl BosBase {
     #[doc(hidden)]
     pub fn live_workers() -> usize {
         Pool::live_workers()
+    }
+
+    /// Host-name lookups made in this process so far, all clients together (a test and
+    /// bench hook: names are resolved per connection through a short cache, not per call).
+    #[doc(hidden)]
+    pub fn name_lookups() -> usize {
+        crate::net::names::lookups()
     }
 
     /// How many native clients are alive in this process (a leak check for bindings).

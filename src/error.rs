@@ -134,9 +134,11 @@ impl Error {
             ureq::Error::Io(e) if e.get_ref().is_some_and(|inner| inner.is::<crate::files::PartFailed>()) => {
                 Error::new(ErrorKind::InvalidArgument, url, e.get_ref().map(ToString::to_string).unwrap_or_default())
             }
-            ureq::Error::Io(e) => match crate::tls::failure(&e) {
-                Some(tls) => Error::new(ErrorKind::Tls, url, tls),
-                None => Error::new(ErrorKind::Network, url, format!("network error: {e}")),
+            // A failure the transport typed itself (proxy, name lookup) keeps its kind.
+            ureq::Error::Io(e) => match (crate::net::Failure::carried(&e), crate::tls::failure(&e)) {
+                (Some(ours), _) => ours.clone().into_error(url),
+                (None, Some(tls)) => Error::new(ErrorKind::Tls, url, tls),
+                (None, None) => Error::new(ErrorKind::Network, url, format!("network error: {e}")),
             },
             ureq::Error::Tls(what) => Error::new(ErrorKind::Tls, url, format!("TLS failed: {what}")),
             other => Error::new(ErrorKind::Network, url, format!("network error: {other}")),

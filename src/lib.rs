@@ -41,6 +41,7 @@ mod files;
 mod filter;
 mod gate;
 mod jwt;
+mod net;
 pub mod operations;
 mod pool;
 mod pubsub;

@@ -28,6 +28,7 @@ struct ClientOptions {
     ca_pem: Option<String>,
     ca_file: Option<String>,
     danger_accept_invalid_certs: Option<bool>,
+    proxy: Option<String>,
 }
 
 impl ClientOptions {
@@ -66,6 +67,9 @@ impl ClientOptions {
         if let Some(v) = self.danger_accept_invalid_certs {
             b = b.danger_accept_invalid_certs(v);
         }
+        if let Some(v) = &self.proxy {
+            b = b.proxy(v);
+        }
         Ok(b)
     }
 }
@@ -90,7 +94,12 @@ impl BosbaseClient {
 /// `"maxIdleConnections"` (keep-alive connections kept; default 64),
 /// `"poolSize"` (worker threads for `bosbase_call_async`; default 16),
 /// `"caPem"` (PEM text of extra trusted CA certificates), `"caFile"` (path of such a PEM file),
-/// `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false).
+/// `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false),
+/// `"proxy"` (`"http://[user:password@]host[:port]"`: every connection, realtime and pub/sub
+/// included, goes through that HTTP proxy as a CONNECT tunnel; `"none"`: connect directly; either
+/// way HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY are not read. Default: those variables, read
+/// when the client is created, lower case first, NO_PROXY honoured, loopback not exempt; SOCKS
+/// and https:// proxies are INVALID_ARGUMENT; credentials never appear in errors).
 /// Certificates are verified against the platform's trust store plus `caPem`/`caFile`.
 /// Writes a new handle to `*client_out`; free it with `bosbase_client_free`.
 /// Returns OK, INVALID_ARGUMENT (the message names the bad field, never its value) or PANIC.

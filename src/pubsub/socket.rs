@@ -2,8 +2,8 @@
 //! client's own trust settings. The auth token goes in the `Authorization` header of the
 //! upgrade request, never in the URL (where proxies and server logs would keep it).
 
-use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,6 +35,8 @@ pub(crate) struct Target {
     pub(crate) connect_timeout: Duration,
     /// The client's per-call deadline (a publish's default wait for its acknowledgement).
     pub(crate) timeout: Duration,
+    /// The client's route: name cache and proxy (the WebSocket goes the way calls go).
+    pub(crate) net: crate::net::Net,
 }
 
 /// Opens the socket; `auth` is the token to send, if any. The handshake is bounded by the
@@ -47,16 +49,7 @@ pub(crate) fn connect(target: &Target, auth: Option<&str>) -> Result<Socket> {
     let secure = uri.scheme_str() == Some("https");
     let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
     let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
-    let addr = (host.as_str(), port)
-        .to_socket_addrs()
-        .map_err(|e| failed(ErrorKind::Network, format!("cannot resolve the host: {}", e.kind())))?
-        .next()
-        .ok_or_else(|| failed(ErrorKind::Network, "the host has no address".into()))?;
-    let tcp = TcpStream::connect_timeout(&addr, target.connect_timeout).map_err(|e| match e.kind() {
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => failed(ErrorKind::Timeout, "connect timed out".into()),
-        kind => failed(ErrorKind::Network, format!("cannot connect: {kind}")),
-    })?;
-    tcp.set_nodelay(true).ok();
+    let tcp = target.net.dial_stream(secure, &host, port, target.connect_timeout).map_err(|f| f.into_error(&url))?;
     tcp.set_read_timeout(Some(target.connect_timeout)).ok();
     tcp.set_write_timeout(Some(target.connect_timeout)).ok();
     let raw = tcp.try_clone().map_err(|e| failed(ErrorKind::Network, format!("socket: {}", e.kind())))?;
@@ -141,6 +134,7 @@ mod tests {
             lang: "en-US".into(),
             connect_timeout: Duration::from_secs(1),
             timeout: Duration::from_secs(1),
+            net: crate::net::Net::new(Default::default(), "bosbase-test"),
         }
     }
 

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod canned;
+pub mod proxy;
 pub mod tls;
 
 use bosbase::BosBase;

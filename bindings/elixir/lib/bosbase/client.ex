@@ -41,7 +41,8 @@ defmodule Bosbase.Client do
     pool_size: {"poolSize", :pos_integer},
     ca_pem: {"caPem", :string},
     ca_file: {"caFile", :string},
-    danger_accept_invalid_certs: {"dangerAcceptInvalidCerts", :boolean}
+    danger_accept_invalid_certs: {"dangerAcceptInvalidCerts", :boolean},
+    proxy: {"proxy", :string}
   }
 
   @doc """
@@ -68,6 +69,12 @@ defmodule Bosbase.Client do
     * `:ca_file` — path of such a PEM file
     * `:danger_accept_invalid_certs` — **development only**: `true` accepts any server
       certificate (no verification at all); default `false`
+    * `:proxy` — the HTTP proxy every connection (calls, realtime, pub/sub) goes through as
+      a `CONNECT` tunnel, `"http://[user:password@]host[:port]"` (credentials never appear in
+      errors), or `"none"` to connect directly; either way `HTTP_PROXY`/`HTTPS_PROXY`/
+      `ALL_PROXY`/`NO_PROXY` are then ignored. Default: those variables, read when the client
+      is created (lower case first, `NO_PROXY` honoured, loopback not exempt unless listed).
+      SOCKS and `https://` proxies are `invalid_argument`
 
   Failed certificate verification or TLS handshakes are `kind: "tls"` errors.
   """

@@ -62,7 +62,9 @@ var _state_id := 0  # the id the native queues this client's realtime states und
 ## of extra trusted CA certificates), [code]caFile[/code] (path of such a PEM file; use
 ## [method ProjectSettings.globalize_path] for res:// or user:// files),
 ## [code]dangerAcceptInvalidCerts[/code] (development only: accept any certificate),
-## [code]maxResponseBytes[/code], [code]maxIdleConnections[/code]. A bad URL or option makes
+## [code]maxResponseBytes[/code], [code]maxIdleConnections[/code], [code]proxy[/code]
+## ("http://[user:password@]host[:port]" for an HTTP CONNECT proxy, or "none"; default: the
+## HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY environment variables). A bad URL or option makes
 ## every call return a [ClientResponseError] with kind "invalid_argument".
 func _init(url: String = "http://127.0.0.1:8090", options: Variant = {}) -> void:
 	base_url = url
