@@ -55,6 +55,14 @@ type ClientOptions struct {
 	// network read and change the traffic, passwords and tokens included. Never set it
 	// against a production server. Default false.
 	DangerAcceptInvalidCerts bool
+
+	// AuthFile keeps the auth store in this file so a login survives a restart: the
+	// store starts with the login the file holds, and every change (an auth call, Save,
+	// Clear, Import, a refresh of the record) replaces the file atomically, owner-only
+	// (0600), never half-written. A missing file is an empty store; a file that cannot be
+	// used does not fail NewClient: the store starts empty and AuthStore.FileError says
+	// why. The directory must exist. Default "" (the store lives in memory only).
+	AuthFile string
 }
 
 // clientOptionsJSON is bosbase_client_new's options_json.
@@ -68,6 +76,7 @@ type clientOptionsJSON struct {
 	CAPEM                    string `json:"caPem,omitempty"`
 	CAFile                   string `json:"caFile,omitempty"`
 	DangerAcceptInvalidCerts bool   `json:"dangerAcceptInvalidCerts,omitempty"`
+	AuthFile                 string `json:"authFile,omitempty"`
 }
 
 // json encodes the options for the core. Errors name the field, never its value.
@@ -78,6 +87,7 @@ func (o ClientOptions) json() (string, error) {
 		CAPEM:                    o.CAPEM,
 		CAFile:                   o.CAFile,
 		DangerAcceptInvalidCerts: o.DangerAcceptInvalidCerts,
+		AuthFile:                 o.AuthFile,
 	}
 	if j.UserAgent == "" {
 		j.UserAgent = "bosbase-go/" + Version
