@@ -963,6 +963,10 @@ static BosbaseStatus do_store_load_cookie(BosbaseClient *c, char **s, char **r, 
     (void)r;
     return bosbase_auth_store_load_cookie(c, s[0], s[1], e);
 }
+static BosbaseStatus do_store_file_error(BosbaseClient *c, char **s, char **r, char **e) {
+    (void)s;
+    return bosbase_auth_store_file_error(c, r, e);
+}
 
 /*
  * Decodes arguments (`opt_last`: the last one may be nil → NULL), runs `call` on the live
@@ -1004,6 +1008,7 @@ CALL_NIF(nif_store_save, 1, do_store_save) /* (ref, token, record_json | nil) */
 CALL_NIF(nif_store_import, 0, do_store_import)
 CALL_NIF(nif_store_export_cookie, 1, do_store_export_cookie) /* (ref, options_json | nil) */
 CALL_NIF(nif_store_load_cookie, 1, do_store_load_cookie)     /* (ref, header, key | nil) */
+CALL_NIF(nif_store_file_error, 0, do_store_file_error)
 
 /* {ok, Bool} from one of the auth store's yes/no questions. A closed client has no valid
  * login and no superuser, as the core says false for NULL. */
@@ -1771,6 +1776,7 @@ static ErlNifFunc nif_funcs[] = {
     {"auth_store_superuser", 1, nif_store_is_superuser, 0},
     {"auth_store_export_cookie", 2, nif_store_export_cookie, 0},
     {"auth_store_load_cookie", 3, nif_store_load_cookie, 0},
+    {"auth_store_file_error", 1, nif_store_file_error, 0},
     {"auth_store_subscribe", 3, nif_store_subscribe, 0},
     {"auth_store_unsubscribe", 2, nif_store_unsubscribe, 0},
     {"auth_store_listeners", 1, nif_store_listeners, 0},
