@@ -928,7 +928,8 @@ static int free_later(BosbaseClient *client) {
 
 /* ---------------------------------------------------------------- auth store (in memory) */
 
-/* The auth store functions: in memory, microseconds, on normal schedulers. */
+/* The auth store functions: in memory, microseconds, on normal schedulers; those that change
+ * the store run on dirty I/O schedulers (nif_funcs), as they may write the auth file. */
 typedef BosbaseStatus (*core_call)(BosbaseClient *c, char **s, char **result, char **error);
 
 static BosbaseStatus do_store_token(BosbaseClient *c, char **s, char **r, char **e) {
@@ -1750,7 +1751,9 @@ static void unload(ErlNifEnv *env, void *priv_data) {
     enif_free(priv_data);
 }
 
-/* Only close may wait (for calls in flight); every other NIF returns in microseconds. */
+/* Only close may wait (for calls in flight), and the store changes may write the client's
+ * auth file (an fsync, milliseconds: see the core's "authFile"); every other NIF returns in
+ * microseconds. */
 #define DIRTY_IO ERL_NIF_DIRTY_JOB_IO_BOUND
 
 static ErlNifFunc nif_funcs[] = {
@@ -1769,13 +1772,13 @@ static ErlNifFunc nif_funcs[] = {
     {"auth_store_token", 1, nif_store_token, 0},
     {"auth_store_record", 1, nif_store_record, 0},
     {"auth_store_valid", 1, nif_store_is_valid, 0},
-    {"auth_store_clear", 1, nif_store_clear, 0},
-    {"auth_store_save", 3, nif_store_save, 0},
+    {"auth_store_clear", 1, nif_store_clear, DIRTY_IO},
+    {"auth_store_save", 3, nif_store_save, DIRTY_IO},
     {"auth_store_export", 1, nif_store_export, 0},
-    {"auth_store_import", 2, nif_store_import, 0},
+    {"auth_store_import", 2, nif_store_import, DIRTY_IO},
     {"auth_store_superuser", 1, nif_store_is_superuser, 0},
     {"auth_store_export_cookie", 2, nif_store_export_cookie, 0},
-    {"auth_store_load_cookie", 3, nif_store_load_cookie, 0},
+    {"auth_store_load_cookie", 3, nif_store_load_cookie, DIRTY_IO},
     {"auth_store_file_error", 1, nif_store_file_error, 0},
     {"auth_store_subscribe", 3, nif_store_subscribe, 0},
     {"auth_store_unsubscribe", 2, nif_store_unsubscribe, 0},
