@@ -31,7 +31,10 @@ pub(crate) struct AuthFile {
 }
 
 impl AuthFile {
+    /// A relative `path` is resolved now, against the current directory, so a later change
+    /// of directory does not move the file.
     pub(crate) fn new(path: PathBuf) -> Self {
+        let path = std::path::absolute(&path).unwrap_or(path);
         AuthFile { path, problem: Mutex::new(None) }
     }
 

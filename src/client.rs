@@ -185,7 +185,8 @@ impl ClientBuilder {
     /// - The file holds what [`AuthStore::export`] returns. It is replaced atomically (a new
     ///   file created owner-only, `0600` on Unix, beside it, synced, then renamed over
     ///   it), so it is never seen half-written; a symbolic link at `path` is replaced, not
-    ///   followed. The directory must exist.
+    ///   followed. The directory must exist; a relative path is resolved against the
+    ///   current directory when the client is built.
     /// - A missing file is an empty store. A file that cannot be used (unreadable, not a
     ///   regular file, not JSON, not `{token, record}` as [`AuthStore::import`] checks it)
     ///   is ignored: the store starts empty and [`AuthStore::file_error`] says why (and so

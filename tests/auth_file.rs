@@ -234,6 +234,16 @@ fn forks_keep_their_store_in_memory() {
 }
 
 #[test]
+fn a_relative_path_is_resolved_when_the_client_is_built() {
+    // Resolved against the directory of the moment the client is built (the test's cwd);
+    // nothing is written, as the store does not change.
+    let pb = BosBase::builder("http://127.0.0.1:9").auth_file("relative-auth.json").build().unwrap();
+    let resolved = pb.auth_store().file_path().unwrap().to_owned();
+    assert!(resolved.is_absolute() && resolved.ends_with("relative-auth.json"), "{resolved:?}");
+    assert_eq!(resolved, std::env::current_dir().unwrap().join("relative-auth.json"));
+}
+
+#[test]
 fn an_empty_path_is_refused() {
     let err = BosBase::builder("http://127.0.0.1:9").auth_file("").build().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
