@@ -375,6 +375,20 @@ BosbaseStatus bosbase_auth_store_remove_listener(const struct BosbaseClient *cli
                                                  char **error_out);
 
 /**
+ * Writes to `*problem_out` why the client's `"authFile"` could not be used the last time
+ * it was read or written, as error JSON (kind `invalid_argument`, a `message` starting
+ * with `authFile:`, never quoting the file), or `null` when it was, or when the client has
+ * no auth file. Set when the file found at `bosbase_client_new` was unreadable, not a
+ * regular file or not an export (the store then started empty; a missing file is no
+ * problem), or when writing a change failed (the store keeps the change in memory);
+ * cleared by the next successful write. Free with `bosbase_string_free`.
+ * Returns OK, INVALID_ARGUMENT (NULL argument) or PANIC. Thread-safe.
+ */
+BosbaseStatus bosbase_auth_store_file_error(const struct BosbaseClient *client,
+                                            char **problem_out,
+                                            char **error_out);
+
+/**
  * Runs operation `op` (a name from `bosbase_operations_json`, e.g.
  * `"records.authWithToken"`) with `args_json` (NULL or an object of named arguments, e.g.
  * `{"collection":"users","token":"…"}`) and `options_json` (see the header's preamble).
@@ -492,6 +506,12 @@ BosbaseStatus bosbase_operations_json(char **json_out,
  * when the client is created, lower case first, NO_PROXY honoured, loopback not exempt; SOCKS
  * and https:// proxies are INVALID_ARGUMENT; credentials never appear in errors).
  * Certificates are verified against the platform's trust store plus `caPem`/`caFile`.
+ * `"authFile"` (path of a file keeping the auth store across restarts; default none): the
+ * store starts with the login it holds and every change replaces it atomically (owner-only,
+ * `0600`, never half-written; a missing file is an empty store; the directory must exist).
+ * A file that cannot be used does not fail this call: the store starts empty and
+ * `bosbase_auth_store_file_error` says why. Clients from `bosbase_client_fork` do not use it;
+ * two clients on one file: the last change wins.
  * Writes a new handle to `*client_out`; free it with `bosbase_client_free`.
  * Returns OK, INVALID_ARGUMENT (the message names the bad field, never its value) or PANIC.
  * Thread-safe.

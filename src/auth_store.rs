@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
+use crate::auth_file::AuthFile;
 use crate::delivery::Delivery;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -33,6 +34,8 @@ pub struct AuthStore {
     listeners: Mutex<Vec<(ListenerId, ChangeListener)>>,
     next_id: AtomicU64,
     delivery: Delivery,
+    /// Where every change is persisted ([`ClientBuilder::auth_file`](crate::ClientBuilder::auth_file)).
+    file: Option<AuthFile>,
 }
 
 #[derive(Clone, Default)]
@@ -42,6 +45,29 @@ struct State {
 }
 
 impl AuthStore {
+    /// A store kept in `file`: starts with the login the file holds (empty when it is
+    /// missing or unusable, the problem then kept for [`file_error`](Self::file_error)).
+    pub(crate) fn with_file(file: AuthFile) -> Self {
+        let state = file.load().map(|(token, record)| State { token, record }).unwrap_or_default();
+        AuthStore { state: RwLock::new(state), file: Some(file), ..AuthStore::default() }
+    }
+
+    /// Why the auth file (see [`ClientBuilder::auth_file`](crate::ClientBuilder::auth_file))
+    /// could not be used the last time it was read or written, or `None` when it was (or
+    /// the store has no file). Set when the file found at construction was unreadable or
+    /// not an export (the store then started empty; a missing file is no problem), or when
+    /// writing a change failed (the store keeps the change in memory); a later successful
+    /// write clears it. Kind `invalid_argument`; the message starts with `authFile:` and
+    /// never quotes the file's content.
+    pub fn file_error(&self) -> Option<Error> {
+        self.file.as_ref().and_then(AuthFile::problem)
+    }
+
+    /// The auth file this store is kept in, if any.
+    pub fn file_path(&self) -> Option<&std::path::Path> {
+        self.file.as_ref().map(AuthFile::path)
+    }
+
     /// The stored token, or `""`.
     pub fn token(&self) -> String {
         self.read().token.clone()
@@ -84,6 +110,11 @@ impl AuthStore {
         let _delivering = self.delivery.lock();
         let state = State { token: token.to_owned(), record };
         *self.state.write().unwrap_or_else(PoisonError::into_inner) = state.clone();
+        // Under the delivery lock, like the notifications: the file follows the changes in
+        // their order, so it always ends with the final state (nested changes included).
+        if let Some(file) = &self.file {
+            file.store(&state.token, &state.record);
+        }
         self.notify(&state);
     }
 
@@ -191,6 +222,7 @@ impl fmt::Debug for AuthStore {
             .field("token", &if s.token.is_empty() { "" } else { "<redacted>" })
             .field("is_valid", &token_is_valid(&s.token))
             .field("record_id", &s.record.get("id"))
+            .field("file", &self.file_path())
             .finish()
     }
 }

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use ureq::unversioned::transport::Connector;
 
+use crate::auth_file::AuthFile;
 use crate::call::Ticket;
 use crate::gate::Gate;
 use crate::net::connector::{Deferred, Dial};
@@ -78,6 +79,7 @@ pub struct ClientBuilder {
     proxy: ProxyOption,
     proxy_error: Option<Error>,
     environment: Environment,
+    auth_file: Option<std::path::PathBuf>,
 }
 
 /// Shows the URL without userinfo and no TLS material.
@@ -92,6 +94,7 @@ impl fmt::Debug for ClientBuilder {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("max_idle_connections", &self.max_idle_connections)
             .field("pool_size", &self.pool_size)
+            .field("auth_file", &self.auth_file)
             .field("tls", &self.tls)
             .field("proxy", &self.proxy)
             .finish()
@@ -181,6 +184,31 @@ impl ClientBuilder {
         self
     }
 
+    /// Keeps the auth store in the file at `path`, so a login survives a restart: the store
+    /// starts with the login the file holds, and every change (an auth call, `save`,
+    /// `clear`, `import`, a record refresh…) replaces the file, in order, so it always ends
+    /// with the store's final state. Defaults to none (the store lives in memory only).
+    ///
+    /// - The file holds what [`AuthStore::export`] returns. It is replaced atomically (a new
+    ///   file created owner-only, `0600` on Unix, beside it, synced, then renamed over
+    ///   it), so it is never seen half-written; a symbolic link at `path` is replaced, not
+    ///   followed. The directory must exist; a relative path is resolved against the
+    ///   current directory when the client is built.
+    /// - A missing file is an empty store. A file that cannot be used (unreadable, not a
+    ///   regular file, not JSON, not `{token, record}` as [`AuthStore::import`] checks it)
+    ///   is ignored: the store starts empty and [`AuthStore::file_error`] says why (and so
+    ///   does a write that failed later); the file is replaced at the next change.
+    /// - Two clients or processes on one file: each reads it once, at construction, and
+    ///   the last one to change its store wins the file.
+    /// - Clients made by [`BosBase::fork`] (what `impersonate` returns) have a store of
+    ///   their own in memory and never touch the file.
+    ///
+    /// An empty path is refused by [`build`](Self::build).
+    pub fn auth_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.auth_file = Some(path.into());
+        self
+    }
+
     /// The HTTP proxy every connection (calls, realtime, pub/sub) goes through:
     /// `http://[user:password@]host[:port]` (port 80 by default; the credentials are sent as
     /// `Proxy-Authorization: Basic` and never shown in errors or `Debug`), or `"none"` to
@@ -234,6 +262,9 @@ impl ClientBuilder {
         if let Some(e) = self.ca_error.clone().or(self.proxy_error.clone()) {
             return Err(e);
         }
+        if self.auth_file.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+            return Err(Error::invalid_argument("authFile must not be empty"));
+        }
         url::check_base(&url::normalize_base(&self.base_url))?;
         Ok(self.finish())
     }
@@ -285,7 +316,10 @@ impl ClientBuilder {
                 lang: self.lang,
                 agent,
                 max_response_bytes: self.max_response_bytes,
-                auth_store: AuthStore::default(),
+                auth_store: match self.auth_file {
+                    Some(path) if !path.as_os_str().is_empty() => AuthStore::with_file(AuthFile::new(path)),
+                    _ => AuthStore::default(),
+                },
                 gate: Arc::new(Gate::default()),
                 pool: Pool::new(self.pool_size),
                 pubsub,
@@ -321,6 +355,7 @@ impl BosBase {
             proxy: ProxyOption::default(),
             proxy_error: None,
             environment: Environment::default(),
+            auth_file: None,
         }
     }
 
@@ -362,6 +397,8 @@ impl BosBase {
     /// A new client with this one's settings (base URL, language, timeouts, limits, TLS;
     /// the connection pool is shared), its own worker pool and its own auth store, holding
     /// `auth`'s `{token, record}` when given (e.g. the answer of `records.impersonate`).
+    /// That store lives in memory: the fork never reads or writes this client's
+    /// [auth file](ClientBuilder::auth_file).
     /// An `auth` without a string `token` and an object `record` is `invalid_argument`.
     pub fn fork(&self, auth: Option<&Value>) -> Result<BosBase> {
         let login = match auth {

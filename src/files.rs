@@ -190,7 +190,7 @@ fn quoted(name: &str) -> String {
 /// some devices block or never end: the file is opened non-blocking (which changes nothing
 /// for the regular file it must then be) and refused unless `fstat` on that very descriptor
 /// says it is a regular file, so nothing can be swapped in between the check and the read.
-fn open_regular(path: &Path) -> std::result::Result<(File, u64), String> {
+pub(crate) fn open_regular(path: &Path) -> std::result::Result<(File, u64), String> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -208,7 +208,7 @@ fn open_regular(path: &Path) -> std::result::Result<(File, u64), String> {
 }
 
 /// What a file that cannot be uploaded is, in a few words.
-fn what_it_is(t: &std::fs::FileType) -> &'static str {
+pub(crate) fn what_it_is(t: &std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;

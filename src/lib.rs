@@ -31,6 +31,7 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+mod auth_file;
 mod auth_store;
 mod call;
 mod client;

@@ -64,6 +64,13 @@ type ClientOptions struct {
 	// honoured, loopback not exempt unless listed; see the repository README,
 	// "Proxies"). SOCKS and https:// proxies are refused with KindInvalidArgument.
 	Proxy string
+	// AuthFile keeps the auth store in this file so a login survives a restart: the
+	// store starts with the login the file holds, and every change (an auth call, Save,
+	// Clear, Import, a refresh of the record) replaces the file atomically, owner-only
+	// (0600), never half-written. A missing file is an empty store; a file that cannot be
+	// used does not fail NewClient: the store starts empty and AuthStore.FileError says
+	// why. The directory must exist. Default "" (the store lives in memory only).
+	AuthFile string
 }
 
 // clientOptionsJSON is bosbase_client_new's options_json.
@@ -78,6 +85,7 @@ type clientOptionsJSON struct {
 	CAFile                   string `json:"caFile,omitempty"`
 	DangerAcceptInvalidCerts bool   `json:"dangerAcceptInvalidCerts,omitempty"`
 	Proxy                    string `json:"proxy,omitempty"`
+	AuthFile                 string `json:"authFile,omitempty"`
 }
 
 // json encodes the options for the core. Errors name the field, never its value.
@@ -89,6 +97,7 @@ func (o ClientOptions) json() (string, error) {
 		CAFile:                   o.CAFile,
 		DangerAcceptInvalidCerts: o.DangerAcceptInvalidCerts,
 		Proxy:                    o.Proxy,
+		AuthFile:                 o.AuthFile,
 	}
 	if j.UserAgent == "" {
 		j.UserAgent = "bosbase-go/" + Version

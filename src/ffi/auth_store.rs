@@ -253,3 +253,26 @@ pub unsafe extern "C" fn bosbase_auth_store_remove_listener(
         }
     })
 }
+
+/// Writes to `*problem_out` why the client's `"authFile"` could not be used the last time
+/// it was read or written, as error JSON (kind `invalid_argument`, a `message` starting
+/// with `authFile:`, never quoting the file), or `null` when it was, or when the client has
+/// no auth file. Set when the file found at `bosbase_client_new` was unreadable, not a
+/// regular file or not an export (the store then started empty; a missing file is no
+/// problem), or when writing a change failed (the store keeps the change in memory);
+/// cleared by the next successful write. Free with `bosbase_string_free`.
+/// Returns OK, INVALID_ARGUMENT (NULL argument) or PANIC. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_auth_store_file_error(
+    client: *const BosbaseClient,
+    problem_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
+        let pb = BosbaseClient::from_ptr(client)?;
+        let _held = pb.hold();
+        required(problem_out, "problem_out")?;
+        let problem = pb.auth_store().file_error().map_or(Value::Null, |e| e.to_json());
+        write_out(problem_out, problem.to_string())
+    })
+}

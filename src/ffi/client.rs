@@ -29,6 +29,7 @@ struct ClientOptions {
     ca_file: Option<String>,
     danger_accept_invalid_certs: Option<bool>,
     proxy: Option<String>,
+    auth_file: Option<String>,
 }
 
 impl ClientOptions {
@@ -70,6 +71,9 @@ impl ClientOptions {
         if let Some(v) = &self.proxy {
             b = b.proxy(v);
         }
+        if let Some(v) = &self.auth_file {
+            b = b.auth_file(v);
+        }
         Ok(b)
     }
 }
@@ -101,6 +105,12 @@ impl BosbaseClient {
 /// when the client is created, lower case first, NO_PROXY honoured, loopback not exempt; SOCKS
 /// and https:// proxies are INVALID_ARGUMENT; credentials never appear in errors).
 /// Certificates are verified against the platform's trust store plus `caPem`/`caFile`.
+/// `"authFile"` (path of a file keeping the auth store across restarts; default none): the
+/// store starts with the login it holds and every change replaces it atomically (owner-only,
+/// `0600`, never half-written; a missing file is an empty store; the directory must exist).
+/// A file that cannot be used does not fail this call: the store starts empty and
+/// `bosbase_auth_store_file_error` says why. Clients from `bosbase_client_fork` do not use it;
+/// two clients on one file: the last change wins.
 /// Writes a new handle to `*client_out`; free it with `bosbase_client_free`.
 /// Returns OK, INVALID_ARGUMENT (the message names the bad field, never its value) or PANIC.
 /// Thread-safe.
