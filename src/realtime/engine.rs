@@ -384,6 +384,10 @@ impl Shared {
         self.lock().subs.get(&id).map_or(0, |s| s.queue.dropped())
     }
 
+    pub(crate) fn backlog(&self) -> (usize, usize) {
+        self.lock().subs.values().fold((0, 0), |(n, b), s| (n + s.queue.len(), b + s.queue.bytes()))
+    }
+
     pub(crate) fn is_active(&self, id: u64) -> bool {
         self.lock().subs.contains_key(&id)
     }
@@ -535,6 +539,9 @@ impl Shared {
                 if e.status() != 0 {
                     st.refusal = Some(e);
                 }
+                // This clientId is done with: nothing submits for it again (the dispatcher
+                // would, at once, while the cut stream is still being read).
+                st.client_id = None;
                 drop(st);
                 self.cut.cut();
                 self.changed.notify_all();

@@ -416,6 +416,13 @@ impl RealtimeService {
         self.inner().shared.live_threads.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// (queued events, their estimated bytes) over every subscription: a test hook for the
+    /// bounds.
+    #[doc(hidden)]
+    pub fn backlog(&self) -> (usize, usize) {
+        self.inner().shared.backlog()
+    }
+
     /// True while the stream is open (a clientId is held).
     pub fn is_connected(&self) -> bool {
         self.inner().shared.is_connected()
