@@ -36,7 +36,7 @@ use crate::delivery::{value_bytes, Delivery, EventQueue};
 use crate::{BosBase, Error, ErrorKind, Result};
 
 /// Messages a subscription may have waiting for its callback before the oldest is dropped
-/// (also bounded by [`QUEUE_MAX_BYTES`](crate::QUEUE_MAX_BYTES)).
+/// (the queue is also bounded by 16 MiB, `QUEUE_MAX_BYTES` in the Rust crate).
 pub const QUEUE_LIMIT: usize = 1024;
 
 /// How long the socket thread waits for a frame before it writes what is queued.
