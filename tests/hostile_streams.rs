@@ -296,3 +296,13 @@ fn pubsub_the_dispatch_list_stays_bounded_under_a_flood() {
     assert!(eventually(WAIT, || seen.lock().unwrap().last() == Some(&last)));
     pb.close();
 }
+
+/// The handshake's deadline reader sits under TLS too: the TLS handshake and the HTTP
+/// answer pass through it (this canned TLS server answers 200, not an upgrade).
+#[test]
+fn pubsub_over_tls_reads_the_handshake_through_the_deadline() {
+    let server = common::tls::serve(false);
+    let pb = BosBase::builder(&server.url).ca_pem(&server.ca_pem).build().unwrap();
+    let err = pb.pubsub().publish("t", json!(1), bosbase::SendOptions::default()).wait().unwrap_err();
+    assert_eq!((err.kind(), err.status()), (ErrorKind::Http, 200), "{err}");
+}
