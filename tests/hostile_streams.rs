@@ -306,3 +306,32 @@ fn pubsub_over_tls_reads_the_handshake_through_the_deadline() {
     let err = pb.pubsub().publish("t", json!(1), bosbase::SendOptions::default()).wait().unwrap_err();
     assert_eq!((err.kind(), err.status()), (ErrorKind::Http, 200), "{err}");
 }
+
+/// A pub/sub server whose accept queue is full: the client's TCP connect hangs (until its
+/// 10 s connect timeout). Before: `close` waited for it. Now `close` waits for the socket
+/// thread 1 s at most (the thread ends by itself at the timeout and runs no callback).
+#[test]
+fn pubsub_close_does_not_wait_for_a_hanging_tcp_connect() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap(); // never accepts
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    while fillers.len() < 4096 {
+        match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(s) => fillers.push(s),
+            Err(_) => break, // the queue is full: connects hang from now on
+        }
+    }
+    let pb = BosBase::new(&format!("http://{addr}"));
+    let _sub = pb.pubsub().subscribe("t", |_| {}).unwrap();
+    thread::sleep(Duration::from_millis(300)); // the socket thread is in its connect
+    let (done_tx, done_rx) = mpsc::channel();
+    let closing = pb.clone();
+    thread::spawn(move || {
+        let started = Instant::now();
+        closing.close();
+        let _ = done_tx.send(started.elapsed());
+    });
+    let took = done_rx.recv_timeout(Duration::from_secs(3)).expect("close returned within 3 s");
+    assert!(took < Duration::from_millis(2000), "close took {took:?}");
+    drop(fillers);
+}
