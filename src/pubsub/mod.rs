@@ -38,6 +38,8 @@ use crate::{BosBase, Error, ErrorKind, Result};
 /// Messages a subscription may have waiting for its callback before the oldest is dropped
 /// (the queue is also bounded by 16 MiB, `QUEUE_MAX_BYTES` in the Rust crate).
 pub const QUEUE_LIMIT: usize = 1024;
+// The C header shows the literal; the queue uses the shared bound.
+const _: () = assert!(QUEUE_LIMIT == crate::delivery::QUEUE_MAX_EVENTS);
 
 /// How long the socket thread waits for a frame before it writes what is queued.
 const POLL: Duration = Duration::from_millis(10);
