@@ -70,7 +70,8 @@
 #define DEFAULT_POOL_SIZE 16
 
 /**
- * Messages a subscription may have waiting for its callback before the oldest is dropped.
+ * Messages a subscription may have waiting for its callback before the oldest is dropped
+ * (the queue is also bounded by 16 MiB, `QUEUE_MAX_BYTES` in the Rust crate).
  */
 #define QUEUE_LIMIT 1024
 
@@ -217,8 +218,10 @@ typedef void (*BosbaseCallCallback)(void *user_data,
  * client's other pub/sub callbacks wait meanwhile) and unsubscribing or freeing any
  * subscription (its own included); it must not free the client and must not unwind.
  * Hosts with a main-thread rule (Godot) or a runtime (Go, BEAM) should hand the JSON to
- * their own thread and return. A callback 1024 messages behind loses the oldest queued
- * message, counted by `bosbase_pubsub_subscription_dropped`.
+ * their own thread and return. A callback 1024 messages or 16 MiB behind (the messages'
+ * estimated size in memory) loses the oldest queued message, counted by
+ * `bosbase_pubsub_subscription_dropped`; the newest message and the `subscribed`/`error`
+ * notices are always kept.
  */
 typedef void (*BosbasePubsubCallback)(void *user_data,
                                       const char *event_json);
@@ -244,15 +247,17 @@ typedef void (*BosbasePubsubCallback)(void *user_data,
  * the client, must not wait for another thread that is unsubscribing from this client
  * (that thread waits for the callback), and must not unwind. Hosts with a main-thread rule
  * (Godot) or a runtime (Go, BEAM) should hand the JSON over to their own thread and return.
- * A callback slower than the events lets its queue (1024 events) fill: the oldest queued
- * event is then dropped and counted (`bosbase_subscription_dropped`).
+ * A callback slower than the events lets its queue (1024 events or 16 MiB, the events'
+ * estimated size in memory) fill: the oldest queued event is then dropped and counted
+ * (`bosbase_subscription_dropped`); the newest event and the `subscribed`/`error` notices
+ * are always kept.
  */
 typedef void (*BosbaseRealtimeCallback)(void *user_data,
                                         const char *event_json);
 
 /**
  * Receives a connection-state change as JSON (borrowed for the call only):
- * `{"state": "connected"}` (the stream is open and every subscription submitted),
+ * `{"state": "connected"}` (the stream is open and the server accepted the subscriptions),
  * `{"state": "disconnected", "cause": "..."}` (lost; reconnecting with backoff) or
  * `{"state": "reconnected"}` (open again, subscriptions submitted again; events sent
  * meanwhile were missed, so refetch). Same thread and rules as `BosbaseRealtimeCallback`,
@@ -638,9 +643,11 @@ void bosbase_string_free(char *s);
 /**
  * Subscribes to the pub/sub `topic` (a non-empty string without control characters).
  * Returns at once; the WebSocket opens with the first subscription or publish and closes
- * when none is left; it reconnects by itself (backoff 200 ms doubling to 5 s, with
- * jitter), subscribes every topic again, and reconnects under the new identity after any
- * auth-store change (the token goes in the `Authorization` header, never in the URL).
+ * when none is left; connecting (TCP, TLS, the upgrade and the server's `ready`) has one
+ * deadline, the connect timeout. It reconnects by itself (backoff 200 ms doubling to 5 s,
+ * with jitter, started over only after a connection that stayed up 5 s), subscribes every
+ * topic again, and reconnects under the new identity after any auth-store change (the
+ * token goes in the `Authorization` header, never in the URL).
  * `callback` (required) is called with `user_data` as described at
  * `BosbasePubsubCallback`. Writes the handle to `*subscription_out`. Returns OK,
  * INVALID_ARGUMENT, CLOSED, NETWORK (no thread could be started) or PANIC. Thread-safe.
@@ -661,8 +668,8 @@ BosbaseStatus bosbase_pubsub_subscribe(const struct BosbaseClient *client,
 bool bosbase_pubsub_subscription_unsubscribe(const struct BosbasePubsubSubscription *subscription);
 
 /**
- * Messages this subscription lost because its callback fell 1024 messages behind
- * (0 for NULL). Thread-safe.
+ * Messages this subscription lost because its callback fell 1024 messages or 16 MiB
+ * behind (0 for NULL). Thread-safe.
  */
 uint64_t bosbase_pubsub_subscription_dropped(const struct BosbasePubsubSubscription *subscription);
 
@@ -695,7 +702,9 @@ bool bosbase_pubsub_is_connected(const struct BosbaseClient *client);
  * Returns at once (it does not wait for the server; the first callback is the
  * `"subscribed"` event, or `bosbase_subscription_wait` blocks until then). The first
  * subscription of a client starts its realtime threads; the stream reconnects by itself
- * (backoff 250 ms doubling up to 10 s, with jitter) and reconnects at once under a new
+ * (backoff 250 ms doubling up to 10 s, with jitter, started over only after a connection
+ * whose subscriptions the server accepted stayed up 10 s; a refused subscription POST
+ * other than a 400 is retried with it) and reconnects at once under a new
  * identity after any auth-store change. `callback` (required) is called with `user_data`
  * as described at `BosbaseRealtimeCallback`.
  *
@@ -727,7 +736,8 @@ BosbaseStatus bosbase_collection_subscribe(const struct BosbaseClient *client,
 /**
  * Blocks until the server confirmed the subscription, at most `timeout_ms` milliseconds.
  * Returns OK (confirmed; also when it had been confirmed before), HTTP (refused by the
- * server; the error JSON says why), TIMEOUT, CANCELLED (unsubscribed meanwhile), CLOSED,
+ * server, the error JSON says why; also at the timeout when the server kept refusing the
+ * subscription POST, e.g. 403 or 5xx, while retries went on), TIMEOUT, CANCELLED (unsubscribed meanwhile), CLOSED,
  * INVALID_ARGUMENT (NULL) or PANIC. Thread-safe; may be called from a realtime callback
  * (confirmation comes from the stream thread, not the dispatch thread).
  */
@@ -752,7 +762,7 @@ void bosbase_subscription_unsubscribe(const struct BosbaseSubscription *subscrip
 void bosbase_subscription_free(struct BosbaseSubscription *subscription);
 
 /**
- * Events of this subscription dropped because its callback fell 1024 events behind
+ * Events of this subscription dropped because its callback fell 1024 events or 16 MiB behind
  * (drop-oldest policy). 0 for NULL. Thread-safe.
  */
 uint64_t bosbase_subscription_dropped(const struct BosbaseSubscription *subscription);

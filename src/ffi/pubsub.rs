@@ -24,8 +24,10 @@ use crate::{pubsub, BosBase, Error};
 /// client's other pub/sub callbacks wait meanwhile) and unsubscribing or freeing any
 /// subscription (its own included); it must not free the client and must not unwind.
 /// Hosts with a main-thread rule (Godot) or a runtime (Go, BEAM) should hand the JSON to
-/// their own thread and return. A callback 1024 messages behind loses the oldest queued
-/// message, counted by `bosbase_pubsub_subscription_dropped`.
+/// their own thread and return. A callback 1024 messages or 16 MiB behind (the messages'
+/// estimated size in memory) loses the oldest queued message, counted by
+/// `bosbase_pubsub_subscription_dropped`; the newest message and the `subscribed`/`error`
+/// notices are always kept.
 pub type BosbasePubsubCallback = Option<unsafe extern "C" fn(user_data: *mut c_void, event_json: *const c_char)>;
 
 /// An opaque pub/sub subscription from `bosbase_pubsub_subscribe`. Free it with
@@ -38,9 +40,11 @@ pub struct BosbasePubsubSubscription {
 
 /// Subscribes to the pub/sub `topic` (a non-empty string without control characters).
 /// Returns at once; the WebSocket opens with the first subscription or publish and closes
-/// when none is left; it reconnects by itself (backoff 200 ms doubling to 5 s, with
-/// jitter), subscribes every topic again, and reconnects under the new identity after any
-/// auth-store change (the token goes in the `Authorization` header, never in the URL).
+/// when none is left; connecting (TCP, TLS, the upgrade and the server's `ready`) has one
+/// deadline, the connect timeout. It reconnects by itself (backoff 200 ms doubling to 5 s,
+/// with jitter, started over only after a connection that stayed up 5 s), subscribes every
+/// topic again, and reconnects under the new identity after any auth-store change (the
+/// token goes in the `Authorization` header, never in the URL).
 /// `callback` (required) is called with `user_data` as described at
 /// `BosbasePubsubCallback`. Writes the handle to `*subscription_out`. Returns OK,
 /// INVALID_ARGUMENT, CLOSED, NETWORK (no thread could be started) or PANIC. Thread-safe.
@@ -77,8 +81,8 @@ pub unsafe extern "C" fn bosbase_pubsub_subscription_unsubscribe(
     guard_value(false, || subscription.as_ref().is_some_and(|s| pubsub::unsubscribe_raw(&s.client, s.id)))
 }
 
-/// Messages this subscription lost because its callback fell 1024 messages behind
-/// (0 for NULL). Thread-safe.
+/// Messages this subscription lost because its callback fell 1024 messages or 16 MiB
+/// behind (0 for NULL). Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_pubsub_subscription_dropped(subscription: *const BosbasePubsubSubscription) -> u64 {
     guard_value(0, || subscription.as_ref().map_or(0, |s| pubsub::dropped_raw(&s.client, s.id)))

@@ -35,12 +35,14 @@ use crate::{ConnectionState, Error, RealtimeEvent, StateListenerId, SubscribeOpt
 /// the client, must not wait for another thread that is unsubscribing from this client
 /// (that thread waits for the callback), and must not unwind. Hosts with a main-thread rule
 /// (Godot) or a runtime (Go, BEAM) should hand the JSON over to their own thread and return.
-/// A callback slower than the events lets its queue (1024 events) fill: the oldest queued
-/// event is then dropped and counted (`bosbase_subscription_dropped`).
+/// A callback slower than the events lets its queue (1024 events or 16 MiB, the events'
+/// estimated size in memory) fill: the oldest queued event is then dropped and counted
+/// (`bosbase_subscription_dropped`); the newest event and the `subscribed`/`error` notices
+/// are always kept.
 pub type BosbaseRealtimeCallback = Option<unsafe extern "C" fn(user_data: *mut c_void, event_json: *const c_char)>;
 
 /// Receives a connection-state change as JSON (borrowed for the call only):
-/// `{"state": "connected"}` (the stream is open and every subscription submitted),
+/// `{"state": "connected"}` (the stream is open and the server accepted the subscriptions),
 /// `{"state": "disconnected", "cause": "..."}` (lost; reconnecting with backoff) or
 /// `{"state": "reconnected"}` (open again, subscriptions submitted again; events sent
 /// meanwhile were missed, so refetch). Same thread and rules as `BosbaseRealtimeCallback`,
@@ -61,7 +63,9 @@ pub struct BosbaseSubscription(Subscription);
 /// Returns at once (it does not wait for the server; the first callback is the
 /// `"subscribed"` event, or `bosbase_subscription_wait` blocks until then). The first
 /// subscription of a client starts its realtime threads; the stream reconnects by itself
-/// (backoff 250 ms doubling up to 10 s, with jitter) and reconnects at once under a new
+/// (backoff 250 ms doubling up to 10 s, with jitter, started over only after a connection
+/// whose subscriptions the server accepted stayed up 10 s; a refused subscription POST
+/// other than a 400 is retried with it) and reconnects at once under a new
 /// identity after any auth-store change. `callback` (required) is called with `user_data`
 /// as described at `BosbaseRealtimeCallback`.
 ///
@@ -129,7 +133,8 @@ pub unsafe extern "C" fn bosbase_collection_subscribe(
 
 /// Blocks until the server confirmed the subscription, at most `timeout_ms` milliseconds.
 /// Returns OK (confirmed; also when it had been confirmed before), HTTP (refused by the
-/// server; the error JSON says why), TIMEOUT, CANCELLED (unsubscribed meanwhile), CLOSED,
+/// server, the error JSON says why; also at the timeout when the server kept refusing the
+/// subscription POST, e.g. 403 or 5xx, while retries went on), TIMEOUT, CANCELLED (unsubscribed meanwhile), CLOSED,
 /// INVALID_ARGUMENT (NULL) or PANIC. Thread-safe; may be called from a realtime callback
 /// (confirmation comes from the stream thread, not the dispatch thread).
 #[no_mangle]
@@ -170,7 +175,7 @@ pub unsafe extern "C" fn bosbase_subscription_free(subscription: *mut BosbaseSub
     })
 }
 
-/// Events of this subscription dropped because its callback fell 1024 events behind
+/// Events of this subscription dropped because its callback fell 1024 events or 16 MiB behind
 /// (drop-oldest policy). 0 for NULL. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_subscription_dropped(subscription: *const BosbaseSubscription) -> u64 {

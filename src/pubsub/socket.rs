@@ -1,11 +1,17 @@
 //! The pub/sub WebSocket: `GET {base}/api/pubsub` upgraded, over TCP or over TLS with the
 //! client's own trust settings. The auth token goes in the `Authorization` header of the
 //! upgrade request, never in the URL (where proxies and server logs would keep it).
+//!
+//! Connecting has one deadline, the connect timeout, from the TCP connect to the server's
+//! `ready` (TLS, the HTTP upgrade and the first frame included): until [`Socket::poll_every`]
+//! ends the handshake, reads wait in slices of [`SLICE`] and give up at the deadline or as
+//! soon as the client's stop flag is set, so a server dripping bytes cannot stretch it.
 
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustls::{ClientConnection, StreamOwned};
 use rustls_pki_types::ServerName;
@@ -23,6 +29,55 @@ impl<T: Read + Write + Send> Stream for T {}
 pub(crate) struct Socket {
     pub(crate) ws: WebSocket<Box<dyn Stream>>,
     pub(crate) tcp: TcpStream,
+    handshake: Arc<Handshake>,
+}
+
+/// How long a handshake read waits before it looks at the deadline and the stop flag.
+const SLICE: Duration = Duration::from_millis(50);
+
+/// The handshake's deadline, shared by the socket and the reads under it.
+struct Handshake {
+    deadline: Instant,
+    /// False once the handshake is over (reads then use the socket's own timeout).
+    armed: AtomicBool,
+    /// The client is closing.
+    stop: Arc<AtomicBool>,
+}
+
+/// The TCP stream under TLS and the WebSocket: reads are bounded by the handshake.
+struct Guarded {
+    tcp: TcpStream,
+    handshake: Arc<Handshake>,
+}
+
+impl Read for Guarded {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.handshake.armed.load(Ordering::Acquire) {
+            if self.handshake.stop.load(Ordering::Acquire) {
+                return Err(io::Error::new(io::ErrorKind::ConnectionAborted, "the client is closing"));
+            }
+            let left = self.handshake.deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "the connect timeout passed"));
+            }
+            self.tcp.set_read_timeout(Some(left.min(SLICE)))?;
+            match self.tcp.read(buf) {
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => continue,
+                other => return other,
+            }
+        }
+        self.tcp.read(buf)
+    }
+}
+
+impl Write for Guarded {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tcp.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.tcp.flush()
+    }
 }
 
 /// What a connection needs from the client.
@@ -39,9 +94,14 @@ pub(crate) struct Target {
     pub(crate) net: crate::net::Net,
 }
 
-/// Opens the socket; `auth` is the token to send, if any. The handshake is bounded by the
-/// connect timeout.
-pub(crate) fn connect(target: &Target, auth: Option<&str>) -> Result<Socket> {
+/// Opens the socket; `auth` is the token to send, if any. The handshake (and the `ready`
+/// read after it) is bounded by the connect timeout and given up once `stop` is set.
+pub(crate) fn connect(target: &Target, auth: Option<&str>, stop: &Arc<AtomicBool>) -> Result<Socket> {
+    let handshake = Arc::new(Handshake {
+        deadline: Instant::now() + target.connect_timeout,
+        armed: true.into(),
+        stop: stop.clone(),
+    });
     let url = format!("{}/api/pubsub", target.base_url);
     let failed = |kind: ErrorKind, what: String| Error::new(kind, &url, what);
     let uri: ureq::http::Uri =
@@ -53,6 +113,7 @@ pub(crate) fn connect(target: &Target, auth: Option<&str>) -> Result<Socket> {
     tcp.set_read_timeout(Some(target.connect_timeout)).ok();
     tcp.set_write_timeout(Some(target.connect_timeout)).ok();
     let raw = tcp.try_clone().map_err(|e| failed(ErrorKind::Network, format!("socket: {}", e.kind())))?;
+    let raw = Guarded { tcp: raw, handshake: Arc::clone(&handshake) };
     let stream: Box<dyn Stream> = if secure {
         let config = tls::build_config(&target.tls)
             .map_err(|e| failed(ErrorKind::Tls, format!("no usable trust store: {}", tls::describe(&e))))?;
@@ -62,9 +123,12 @@ pub(crate) fn connect(target: &Target, auth: Option<&str>) -> Result<Socket> {
             ClientConnection::new(Arc::clone(&config), name).map_err(|e| failed(ErrorKind::Tls, tls::describe(&e)))?;
         let mut sock = raw;
         while conn.is_handshaking() {
-            conn.complete_io(&mut sock).map_err(|e| {
-                let why = tls::failure(&e).unwrap_or_else(|| format!("TLS handshake failed: {}", e.kind()));
-                failed(ErrorKind::Tls, why)
+            conn.complete_io(&mut sock).map_err(|e| match e.kind() {
+                io::ErrorKind::TimedOut => failed(ErrorKind::Timeout, "TLS handshake timed out".into()),
+                _ => {
+                    let why = tls::failure(&e).unwrap_or_else(|| format!("TLS handshake failed: {}", e.kind()));
+                    failed(ErrorKind::Tls, why)
+                }
             })?;
         }
         Box::new(StreamOwned::new(conn, sock))
@@ -83,6 +147,9 @@ pub(crate) fn connect(target: &Target, auth: Option<&str>) -> Result<Socket> {
             let body = response.body().as_deref().map(String::from_utf8_lossy).unwrap_or_default().into_owned();
             Error::from_response(&url, status, &body)
         }
+        tungstenite::HandshakeError::Failure(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::TimedOut => {
+            failed(ErrorKind::Timeout, "WebSocket handshake timed out".into())
+        }
         tungstenite::HandshakeError::Failure(e) => {
             failed(ErrorKind::Network, format!("WebSocket handshake failed: {e}"))
         }
@@ -90,7 +157,7 @@ pub(crate) fn connect(target: &Target, auth: Option<&str>) -> Result<Socket> {
             failed(ErrorKind::Timeout, "WebSocket handshake timed out".into())
         }
     })?;
-    Ok(Socket { ws, tcp })
+    Ok(Socket { ws, tcp, handshake })
 }
 
 /// The upgrade request with its headers. A token that cannot be sent as a header fails
@@ -116,8 +183,10 @@ fn upgrade_request(
 }
 
 impl Socket {
-    /// How long a read waits before the owner thread looks at its outgoing queue again.
+    /// Ends the handshake (the server said `ready`): from now on a read waits `every` at
+    /// most, then the owner thread looks at its outgoing queue again.
     pub(crate) fn poll_every(&self, every: Duration) {
+        self.handshake.armed.store(false, Ordering::Release);
         self.tcp.set_read_timeout(Some(every)).ok();
     }
 }
