@@ -138,7 +138,7 @@ impl AuthStore {
             self.listeners().iter().map(|(id, l)| (*id, Arc::clone(l))).collect();
         for (id, listener) in round {
             if self.listeners().iter().any(|(l, _)| *l == id) {
-                listener(&state.token, &state.record);
+                crate::gate::callback(|| listener(&state.token, &state.record));
             }
         }
     }

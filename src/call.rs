@@ -94,7 +94,7 @@ impl<T: Send + 'static> Started<T> {
 fn deliver<T>(slot: &Mutex<Option<Completion<T>>>, result: Result<T>) {
     let completion = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
     if let Some(complete) = completion {
-        complete(result);
+        crate::gate::callback(|| complete(result));
     }
 }
 
@@ -154,9 +154,9 @@ impl<T: Send + 'static> Call<T> {
             }
             let result = catch_unwind(AssertUnwindSafe(|| job(&ticket))).unwrap_or_else(|_| Err(Error::panic()));
             if ticket.commit() {
-                let _own = admission.as_ref().map(|a| a.on_this_thread());
                 deliver(&slot, result);
             }
+            drop(admission);
         };
         if let Err(e) = self.pool.submit(Box::new(run)) {
             let err = Error::new(ErrorKind::Network, "", format!("could not start a worker thread: {}", e.kind()));

@@ -33,7 +33,6 @@ pub unsafe extern "C" fn bosbase_auth_store_token(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
         required(token_out, "token_out")?;
         write_out(token_out, pb.auth_store().token())
     })
@@ -49,7 +48,6 @@ pub unsafe extern "C" fn bosbase_auth_store_record(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
         required(record_out, "record_out")?;
         write_out(record_out, pb.auth_store().record().to_string())
     })
@@ -59,14 +57,7 @@ pub unsafe extern "C" fn bosbase_auth_store_record(
 /// (signature not checked). False for NULL. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_is_valid(client: *const BosbaseClient) -> bool {
-    guard_value(false, || {
-        BosbaseClient::from_ptr(client)
-            .map(|pb| {
-                let _held = pb.hold();
-                pb.auth_store().is_valid()
-            })
-            .unwrap_or(false)
-    })
+    guard_value(false, || BosbaseClient::from_ptr(client).map(|pb| pb.auth_store().is_valid()).unwrap_or(false))
 }
 
 /// Forgets token and record, then runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
@@ -77,7 +68,6 @@ pub unsafe extern "C" fn bosbase_auth_store_clear(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
         pb.auth_store().clear();
         Ok(())
     })
@@ -94,7 +84,6 @@ pub unsafe extern "C" fn bosbase_auth_store_save(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
         let token = arg(token, "token")?;
         let record = match record_json.is_null() {
             true => Value::Null,
@@ -116,7 +105,6 @@ pub unsafe extern "C" fn bosbase_auth_store_export(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
         required(json_out, "json_out")?;
         write_out(json_out, pb.auth_store().export())
     })
@@ -126,14 +114,7 @@ pub unsafe extern "C" fn bosbase_auth_store_export(
 /// Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_is_superuser(client: *const BosbaseClient) -> bool {
-    guard_value(false, || {
-        BosbaseClient::from_ptr(client)
-            .map(|pb| {
-                let _held = pb.hold();
-                pb.auth_store().is_superuser()
-            })
-            .unwrap_or(false)
-    })
+    guard_value(false, || BosbaseClient::from_ptr(client).map(|pb| pb.auth_store().is_superuser()).unwrap_or(false))
 }
 
 /// Writes a `Set-Cookie` value holding the login to `*cookie_out` (JS SDK
@@ -151,7 +132,6 @@ pub unsafe extern "C" fn bosbase_auth_store_export_cookie(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
         required(cookie_out, "cookie_out")?;
         let options: CookieOptions = match options_json.is_null() {
             true => CookieOptions::default(),
@@ -177,7 +157,6 @@ pub unsafe extern "C" fn bosbase_auth_store_load_cookie(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
         let key = match key.is_null() {
             true => "",
             false => arg(key, "key")?,
@@ -197,7 +176,6 @@ pub unsafe extern "C" fn bosbase_auth_store_import(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
         pb.auth_store().import(arg(json, "json")?)
     })
 }
@@ -216,7 +194,6 @@ pub unsafe extern "C" fn bosbase_auth_store_on_change(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
         let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
         required(listener_id_out, "listener_id_out")?;
         let data = UserData(user_data);
@@ -244,7 +221,6 @@ pub unsafe extern "C" fn bosbase_auth_store_remove_listener(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
         match pb.auth_store().remove_listener(ListenerId(listener_id)) {
             true => Ok(()),
             false => Err(Error::invalid_argument("unknown listener id")),

@@ -82,7 +82,7 @@ pub unsafe extern "C" fn bosbase_call_with_files(
     guard(error_out, || {
         required(result_out, "result_out")?;
         let pb = BosbaseClient::from_ptr(client)?;
-        let call = operation(pb, op, args_json, options_json, files)?;
+        let call = operation(&pb, op, args_json, options_json, files)?;
         write_out(result_out, call.wait()?.to_string())
     })
 }
@@ -150,8 +150,8 @@ pub unsafe extern "C" fn bosbase_call_async_with_files(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let call = operation(pb, op, args_json, options_json, files)?;
-        start(pb, call, callback, user_data, call_out)
+        let call = operation(&pb, op, args_json, options_json, files)?;
+        start(&pb, call, callback, user_data, call_out)
     })
 }
 
@@ -177,7 +177,7 @@ pub unsafe extern "C" fn bosbase_send_async(
             true => pb.send(path, options),
             false => pb.collection(arg(collection, "collection")?).send(path, options),
         };
-        start(pb, call, callback, user_data, call_out)
+        start(&pb, call, callback, user_data, call_out)
     })
 }
 

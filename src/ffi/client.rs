@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::panic::{guard, guard_value};
 use super::strings::{arg, required};
 use super::BosbaseStatus;
+use crate::client::Held;
 use crate::request::parse_json;
 use crate::{BosBase, Error, Result};
 
@@ -71,12 +72,14 @@ impl ClientOptions {
 }
 
 impl BosbaseClient {
-    /// Borrows the client behind a handle.
+    /// The client behind a handle, held for the entry point's whole run: `close` waits for
+    /// it, and its own reference keeps the core alive even if the handle is freed by a
+    /// callback meanwhile. The only way entry points reach a client.
     ///
     /// # Safety
     /// `ptr` is NULL or a live handle from `bosbase_client_new`.
-    pub(crate) unsafe fn from_ptr<'a>(ptr: *const BosbaseClient) -> Result<&'a BosBase> {
-        ptr.as_ref().map(|c| &c.0).ok_or_else(|| Error::invalid_argument("`client` is NULL"))
+    pub(crate) unsafe fn from_ptr(ptr: *const BosbaseClient) -> Result<Held> {
+        ptr.as_ref().map(|c| c.0.held()).ok_or_else(|| Error::invalid_argument("`client` is NULL"))
     }
 }
 
@@ -154,8 +157,8 @@ pub unsafe extern "C" fn bosbase_client_fork(
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_client_close(client: *const BosbaseClient) {
     guard_value((), || {
-        if let Ok(pb) = BosbaseClient::from_ptr(client) {
-            pb.close();
+        if let Some(handle) = client.as_ref() {
+            handle.0.close();
         }
     })
 }

@@ -60,8 +60,8 @@ pub unsafe extern "C" fn bosbase_pubsub_subscribe(
         let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
         let data = UserData(user_data);
         let deliver: pubsub::PubSubCallback = Arc::new(move |event| call_with_json(callback, &data, event.to_string()));
-        let id = pubsub::subscribe_raw(pb, topic, deliver)?;
-        *subscription_out = Box::into_raw(Box::new(BosbasePubsubSubscription { client: pb.clone(), id }));
+        let id = pubsub::subscribe_raw(&pb, topic, deliver)?;
+        *subscription_out = Box::into_raw(Box::new(BosbasePubsubSubscription { client: BosBase::clone(&pb), id }));
         Ok(())
     })
 }
@@ -115,4 +115,69 @@ pub unsafe extern "C" fn bosbase_pubsub_unsubscribe_topic(
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_pubsub_is_connected(client: *const BosbaseClient) -> bool {
     guard_value(false, || BosbaseClient::from_ptr(client).is_ok_and(|pb| pb.pubsub().is_connected()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ptr;
+    use std::sync::{mpsc, Mutex};
+    use std::time::{Duration, Instant};
+
+    unsafe extern "C" fn ignore(_: *mut c_void, _: *const c_char) {}
+
+    /// A subscribe still inside its entry point is counted in flight, so `close` waits for it
+    /// and a `free` after `close` cannot pull the handle from under it. The first subscribe
+    /// registers an auth-store listener, which waits while another thread's listener runs:
+    /// that keeps it inside, deterministically, while the count is checked.
+    #[test]
+    fn a_subscribe_in_progress_is_held_so_close_waits_for_it() {
+        let mut handle: *mut BosbaseClient = ptr::null_mut();
+        // Nothing listens on port 9: the pub/sub socket fails and retries, which is fine here.
+        let status = unsafe {
+            super::super::bosbase_client_new(c"http://127.0.0.1:9".as_ptr(), ptr::null(), &mut handle, ptr::null_mut())
+        };
+        assert_eq!(status, BosbaseStatus::Ok);
+        let pb = unsafe { (*handle).0.clone() };
+        let (entered, in_listener) = mpsc::channel();
+        let (release, released) = mpsc::channel::<()>();
+        let released = Mutex::new(released);
+        pb.auth_store().on_change(Arc::new(move |_, _| {
+            let _ = entered.send(());
+            let _ = released.lock().unwrap().recv_timeout(Duration::from_secs(5));
+        }));
+        let store = pb.clone();
+        let saver = std::thread::spawn(move || store.auth_store().save("t", serde_json::json!({})));
+        in_listener.recv_timeout(Duration::from_secs(5)).unwrap();
+        let addr = handle as usize;
+        let subscriber = std::thread::spawn(move || {
+            let mut sub: *mut BosbasePubsubSubscription = ptr::null_mut();
+            let client = addr as *const BosbaseClient;
+            let status = unsafe {
+                bosbase_pubsub_subscribe(
+                    client,
+                    c"t".as_ptr(),
+                    Some(ignore),
+                    ptr::null_mut(),
+                    &mut sub,
+                    ptr::null_mut(),
+                )
+            };
+            (status, sub as usize)
+        });
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while pb.in_flight() == 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let counted = pb.in_flight();
+        release.send(()).unwrap();
+        saver.join().unwrap();
+        let (status, sub) = subscriber.join().unwrap();
+        assert_eq!(counted, 1, "the subscribe blocked inside its entry point was not counted in flight");
+        assert_eq!(status, BosbaseStatus::Ok);
+        unsafe {
+            bosbase_pubsub_subscription_free(sub as *mut BosbasePubsubSubscription);
+            super::super::bosbase_client_free(handle);
+        }
+    }
 }

@@ -90,7 +90,6 @@ unsafe fn subscribe(
     subscription_out: *mut *mut BosbaseSubscription,
 ) -> Result<(), Error> {
     let pb = BosbaseClient::from_ptr(client)?;
-    let _held = pb.hold();
     let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
     required(subscription_out, "subscription_out")?;
     let options = match options_json.is_null() {
@@ -184,15 +183,6 @@ pub unsafe extern "C" fn bosbase_subscription_is_active(subscription: *const Bos
     guard_value(false, || subscription.as_ref().is_some_and(|s| s.0.is_active()))
 }
 
-/// The client's realtime API, detached from the handle: the functions that may wait for a
-/// running callback must not be counted as a call in flight, or a callback closing the
-/// client (which waits for calls in flight) would wait for them while they wait for it.
-unsafe fn realtime(client: *const BosbaseClient) -> Result<crate::RealtimeService, Error> {
-    let pb = BosbaseClient::from_ptr(client)?;
-    let _held = pb.hold();
-    Ok(pb.realtime())
-}
-
 /// Unsubscribes every subscription of `client` to exactly `topic` (whatever its options),
 /// with the guarantee of `bosbase_subscription_unsubscribe` for each; their handles stay
 /// valid (inactive) and must still be freed. Returns OK (also when none matched),
@@ -205,7 +195,7 @@ pub unsafe extern "C" fn bosbase_realtime_unsubscribe(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let topic = arg(topic, "topic")?;
-        realtime(client)?.unsubscribe(topic);
+        BosbaseClient::from_ptr(client)?.realtime().unsubscribe(topic);
         Ok(())
     })
 }
@@ -220,7 +210,7 @@ pub unsafe extern "C" fn bosbase_realtime_unsubscribe_by_prefix(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let prefix = arg(prefix, "prefix")?;
-        realtime(client)?.unsubscribe_by_prefix(prefix);
+        BosbaseClient::from_ptr(client)?.realtime().unsubscribe_by_prefix(prefix);
         Ok(())
     })
 }
@@ -239,7 +229,6 @@ pub unsafe extern "C" fn bosbase_realtime_on_state(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
         let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
         required(listener_id_out, "listener_id_out")?;
         let data = UserData(user_data);
@@ -260,8 +249,10 @@ pub unsafe extern "C" fn bosbase_realtime_remove_state_listener(
     listener_id: u64,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    guard(error_out, || match realtime(client)?.remove_state_listener(StateListenerId(listener_id)) {
-        true => Ok(()),
-        false => Err(Error::invalid_argument("unknown state listener id")),
+    guard(error_out, || {
+        match BosbaseClient::from_ptr(client)?.realtime().remove_state_listener(StateListenerId(listener_id)) {
+            true => Ok(()),
+            false => Err(Error::invalid_argument("unknown state listener id")),
+        }
     })
 }

@@ -306,7 +306,8 @@ impl PubSub {
         }
     }
 
-    /// Stops the threads and waits for them (except the calling one). Idempotent.
+    /// Stops the threads and waits for them (except the calling one; none from inside a
+    /// callback, which may run on a thread waiting for this client: see `gate`). Idempotent.
     pub(crate) fn close(&self) {
         let threads = {
             let mut st = self.lock();
@@ -317,7 +318,7 @@ impl PubSub {
         };
         let me = thread::current().id();
         for t in threads {
-            if t.thread().id() != me {
+            if t.thread().id() != me && !crate::gate::in_callback() {
                 let _ = t.join();
             }
         }
@@ -533,7 +534,8 @@ fn dispatch_loop(shared: Arc<Shared>, _client: BosBase) {
         if let Some((callback, event)) = next {
             // A panicking callback must not take the dispatch thread (and every other
             // subscription) down with it.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(&event)));
+            let _ =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::gate::callback(|| callback(&event))));
         }
     }
 }
