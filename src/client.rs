@@ -409,6 +409,13 @@ impl BosBase {
         Held { counted: self.inner.gate.hold(), client: self.clone() }
     }
 
+    /// Like [`held`](Self::held), refused with `closed` once close began (entry points that
+    /// start something: a subscription, a listener, an auth-store change).
+    pub(crate) fn entered(&self) -> Result<Held> {
+        self.inner.gate.try_enter()?;
+        Ok(Held { counted: true, client: self.clone() })
+    }
+
     /// Operations counted in flight on this client (tests: an entry point is held).
     #[cfg(test)]
     pub(crate) fn in_flight(&self) -> usize {

@@ -14,12 +14,14 @@ use crate::{CookieOptions, Error, ListenerId};
 
 /// Called after each auth-store change with the new token (`""` after clear) and
 /// record JSON (`"null"` after clear), both borrowed for the call only.
-/// Runs synchronously on the thread that changed the store (the thread of an auth
-/// call, or of `bosbase_auth_store_save/clear/import`). Changes and their callbacks are
+/// Runs synchronously on the thread that changed the store: the thread of a blocking auth
+/// call or of `bosbase_auth_store_save/clear/import/load_cookie`, or a worker thread of the
+/// client for a call started with `bosbase_call_async`. Changes and their callbacks are
 /// serialised, so callbacks arrive in order and the last one carries the final state.
 /// It may call any `bosbase_auth_store_*` function (a change it makes is delivered,
-/// nested, before it returns) and remove listeners; it must not free or close the client,
-/// must not wait for another thread that changes the store, and must not unwind.
+/// nested, before it returns), remove listeners, and close or free any client, its own
+/// included (see `bosbase_client_close`: from a callback it does not wait). It must not
+/// wait for another thread that changes the store, and must not unwind.
 pub type BosbaseAuthChangeCallback =
     Option<unsafe extern "C" fn(user_data: *mut c_void, token: *const c_char, record_json: *const c_char)>;
 
@@ -60,21 +62,22 @@ pub unsafe extern "C" fn bosbase_auth_store_is_valid(client: *const BosbaseClien
     guard_value(false, || BosbaseClient::from_ptr(client).map(|pb| pb.auth_store().is_valid()).unwrap_or(false))
 }
 
-/// Forgets token and record, then runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
+/// Forgets token and record, then runs change callbacks. Returns OK, INVALID_ARGUMENT,
+/// CLOSED (once `bosbase_client_close` began, the store no longer changes) or PANIC.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_clear(
     client: *const BosbaseClient,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
+        let pb = BosbaseClient::open(client)?;
         pb.auth_store().clear();
         Ok(())
     })
 }
 
 /// Saves `token` and `record_json` (a JSON value, NULL meaning `null`), then runs change
-/// callbacks. Returns OK, INVALID_ARGUMENT (with `*error_out`) or PANIC.
+/// callbacks. Returns OK, INVALID_ARGUMENT (with `*error_out`), CLOSED or PANIC.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_save(
     client: *const BosbaseClient,
@@ -83,7 +86,7 @@ pub unsafe extern "C" fn bosbase_auth_store_save(
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
+        let pb = BosbaseClient::open(client)?;
         let token = arg(token, "token")?;
         let record = match record_json.is_null() {
             true => Value::Null,
@@ -147,7 +150,8 @@ pub unsafe extern "C" fn bosbase_auth_store_export_cookie(
 /// Loads the login from a `Cookie` request header (JS SDK `loadFromCookie`): the cookie
 /// `key` (NULL or `""`: `pb_auth`) holds `{token, record}`. A header without it clears the
 /// store (signed out); a cookie that does not hold such an object clears the store and
-/// returns INVALID_ARGUMENT. Runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
+/// returns INVALID_ARGUMENT. Runs change callbacks. Returns OK, INVALID_ARGUMENT, CLOSED
+/// or PANIC.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_load_cookie(
     client: *const BosbaseClient,
@@ -156,7 +160,7 @@ pub unsafe extern "C" fn bosbase_auth_store_load_cookie(
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
+        let pb = BosbaseClient::open(client)?;
         let key = match key.is_null() {
             true => "",
             false => arg(key, "key")?,
@@ -167,7 +171,7 @@ pub unsafe extern "C" fn bosbase_auth_store_load_cookie(
 
 /// Restores what `bosbase_auth_store_export` wrote (a JSON object), then runs change
 /// callbacks. Anything else is INVALID_ARGUMENT and leaves the store unchanged.
-/// Returns OK, INVALID_ARGUMENT or PANIC.
+/// Returns OK, INVALID_ARGUMENT, CLOSED or PANIC.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_import(
     client: *const BosbaseClient,
@@ -175,15 +179,15 @@ pub unsafe extern "C" fn bosbase_auth_store_import(
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
+        let pb = BosbaseClient::open(client)?;
         pb.auth_store().import(arg(json, "json")?)
     })
 }
 
 /// Registers `callback` (see `BosbaseAuthChangeCallback`) with `user_data` passed through
 /// untouched; writes its id to `*listener_id_out`. The callback runs for changes that start
-/// after this returns. Returns OK, INVALID_ARGUMENT (NULL client, callback or out-pointer)
-/// or PANIC.
+/// after this returns. Returns OK, INVALID_ARGUMENT (NULL client, callback or out-pointer),
+/// CLOSED or PANIC.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_on_change(
     client: *const BosbaseClient,
@@ -193,7 +197,7 @@ pub unsafe extern "C" fn bosbase_auth_store_on_change(
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
+        let pb = BosbaseClient::open(client)?;
         let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
         required(listener_id_out, "listener_id_out")?;
         let data = UserData(user_data);

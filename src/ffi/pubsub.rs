@@ -21,8 +21,9 @@ use crate::{pubsub, BosBase, Error};
 /// Called on the client's pub/sub dispatch thread (a library thread, the same for every
 /// subscription of the client), one call at a time, each subscription's messages in order.
 /// It may call any `bosbase_*` function, including blocking calls on the same client (the
-/// client's other pub/sub callbacks wait meanwhile) and unsubscribing or freeing any
-/// subscription (its own included); it must not free the client and must not unwind.
+/// client's other pub/sub callbacks wait meanwhile), unsubscribing or freeing any
+/// subscription (its own included), and closing or freeing any client (see
+/// `bosbase_client_close`: from a callback it does not wait); it must not unwind.
 /// Hosts with a main-thread rule (Godot) or a runtime (Go, BEAM) should hand the JSON to
 /// their own thread and return. A callback 1024 messages behind loses the oldest queued
 /// message, counted by `bosbase_pubsub_subscription_dropped`.
@@ -30,7 +31,7 @@ pub type BosbasePubsubCallback = Option<unsafe extern "C" fn(user_data: *mut c_v
 
 /// An opaque pub/sub subscription from `bosbase_pubsub_subscribe`. Free it with
 /// `bosbase_pubsub_subscription_free` (which unsubscribes). It keeps its client's core
-/// alive, so it stays valid after the client was closed (it is then inactive).
+/// alive, so it stays valid after the client was closed or freed (it is then inactive).
 pub struct BosbasePubsubSubscription {
     client: BosBase,
     id: u64,
@@ -43,7 +44,8 @@ pub struct BosbasePubsubSubscription {
 /// auth-store change (the token goes in the `Authorization` header, never in the URL).
 /// `callback` (required) is called with `user_data` as described at
 /// `BosbasePubsubCallback`. Writes the handle to `*subscription_out`. Returns OK,
-/// INVALID_ARGUMENT, CLOSED, NETWORK (no thread could be started) or PANIC. Thread-safe.
+/// INVALID_ARGUMENT, CLOSED (once `bosbase_client_close` began), NETWORK (no thread could
+/// be started) or PANIC. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_pubsub_subscribe(
     client: *const BosbaseClient,
@@ -55,7 +57,7 @@ pub unsafe extern "C" fn bosbase_pubsub_subscribe(
 ) -> BosbaseStatus {
     guard(error_out, || {
         required(subscription_out, "subscription_out")?;
-        let pb = BosbaseClient::from_ptr(client)?;
+        let pb = BosbaseClient::open(client)?;
         let topic = arg(topic, "topic")?;
         let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
         let data = UserData(user_data);

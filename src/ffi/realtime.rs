@@ -31,9 +31,10 @@ use crate::{ConnectionState, Error, RealtimeEvent, StateListenerId, SubscribeOpt
 /// subscription arrive in the server's order. It may call any `bosbase_*` function,
 /// including blocking calls on the same client (the client's other callbacks wait
 /// meanwhile), subscribing, unsubscribing or freeing any subscription (its own included:
-/// the current call then finishes normally), and `bosbase_client_close`. It must not free
-/// the client, must not wait for another thread that is unsubscribing from this client
-/// (that thread waits for the callback), and must not unwind. Hosts with a main-thread rule
+/// the current call then finishes normally), and closing or freeing any client (see
+/// `bosbase_client_close`: from a callback it does not wait). It must not wait for another
+/// thread that is unsubscribing from this client (that thread waits for the callback),
+/// and must not unwind. Hosts with a main-thread rule
 /// (Godot) or a runtime (Go, BEAM) should hand the JSON over to their own thread and return.
 /// A callback slower than the events lets its queue (1024 events) fill: the oldest queued
 /// event is then dropped and counted (`bosbase_subscription_dropped`).
@@ -89,7 +90,7 @@ unsafe fn subscribe(
     user_data: *mut c_void,
     subscription_out: *mut *mut BosbaseSubscription,
 ) -> Result<(), Error> {
-    let pb = BosbaseClient::from_ptr(client)?;
+    let pb = BosbaseClient::open(client)?;
     let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
     required(subscription_out, "subscription_out")?;
     let options = match options_json.is_null() {
@@ -228,7 +229,7 @@ pub unsafe extern "C" fn bosbase_realtime_on_state(
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
+        let pb = BosbaseClient::open(client)?;
         let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
         required(listener_id_out, "listener_id_out")?;
         let data = UserData(user_data);
