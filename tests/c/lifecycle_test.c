@@ -1,7 +1,7 @@
 /* Client lifetime through the C ABI against the dev server (BOSBASE_URL), built with
  * ASan/UBSan: bosbase_client_close from an auth-change callback while the login that ran it
  * is a bosbase_call_async call; two clients closing each other from their callbacks (auth
- * changes on blocking calls, and async completions); freeing a client from its own
+ * changes on blocking calls, async completions, realtime events); freeing a client from its own
  * callbacks; and every entry point that takes a client racing bosbase_client_close, then
  * the free (no callback may start after close returned). A deadlock fails the test within
  * BOUND seconds instead of hanging it. */
@@ -188,6 +188,40 @@ static void test_clients_closing_each_other_from_completions(void) {
     bosbase_client_free(b);
 }
 
+struct event_side {
+    BosbaseClient *other;
+    int fired; /* atomic */
+    struct counter *done;
+};
+
+/* The first realtime event (the "subscribed" notice) of each client closes the other one. */
+static void close_other_on_event(void *user_data, const char *event_json) {
+    struct event_side *s = user_data;
+    (void)event_json;
+    if (__atomic_fetch_add(&s->fired, 1, __ATOMIC_SEQ_CST) != 0) return;
+    meet();
+    bosbase_client_close(s->other);
+    bump(s->done, BOSBASE_STATUS_OK);
+}
+
+static void test_clients_closing_each_other_from_realtime_callbacks(void) {
+    meeting.n = 0;
+    BosbaseClient *a = new_client(), *b = new_client();
+    struct counter done = COUNTER_INIT;
+    struct event_side sa = {b, 0, &done}, sb = {a, 0, &done};
+    BosbaseSubscription *suba = NULL, *subb = NULL;
+    CHECK(bosbase_collection_subscribe(a, "posts", "*", NULL, close_other_on_event, &sa, &suba, NULL) ==
+          BOSBASE_STATUS_OK);
+    CHECK(bosbase_collection_subscribe(b, "posts", "*", NULL, close_other_on_event, &sb, &subb, NULL) ==
+          BOSBASE_STATUS_OK);
+    must(wait_count(&done, 2, BOUND), "two realtime callbacks closing each other's client");
+    CHECK(!bosbase_subscription_is_active(suba) && !bosbase_subscription_is_active(subb));
+    bosbase_client_free(a);
+    bosbase_client_free(b);
+    bosbase_subscription_free(suba);
+    bosbase_subscription_free(subb);
+}
+
 /* ---- freeing a client from its own callbacks (ASan checks nothing touches it after) ---- */
 
 struct freer {
@@ -366,12 +400,12 @@ static void test_entry_points_racing_close(void) {
     wait_live_clients(before);
 }
 
-/* `lifecycle_test N` runs only test N (1-5), e.g. to see each one fail on an older library. */
+/* `lifecycle_test N` runs only test N (1-6), e.g. to see each one fail on an older library. */
 int main(int argc, char **argv) {
     void (*tests[])(void) = {test_close_from_a_listener_during_an_async_login,
                              test_clients_closing_each_other_from_auth_callbacks,
                              test_clients_closing_each_other_from_completions, test_free_from_own_callbacks,
-                             test_entry_points_racing_close};
+                             test_entry_points_racing_close, test_clients_closing_each_other_from_realtime_callbacks};
     int only = argc > 1 ? atoi(argv[1]) : 0;
     url = dev_server_url();
     alarm(120); /* a hang anywhere still ends the program */
