@@ -132,7 +132,8 @@ impl<T: Send + 'static> Call<T> {
 
     /// Runs the request on the pool; `complete` runs exactly once: on a pool thread with the
     /// result, on the cancelling thread with `cancelled`, or on this thread with `closed` when
-    /// the client is closed. `close` waits until it has run.
+    /// the client is closed. `close` waits until it has run (unless `close` is called from a
+    /// callback, where it never waits: see `gate`).
     pub(crate) fn start(self, complete: impl FnOnce(Result<T>) + Send + 'static) -> Started<T> {
         let started = Started { ticket: Arc::new(Ticket::default()), completion: Arc::new(Mutex::new(None)) };
         *started.completion.lock().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(complete));
