@@ -15,12 +15,25 @@
  *  - Thread safety: a BosbaseClient may be used from many threads at once. Calls block
  *    the calling thread until the answer or the call's deadline (default 30 s, option
  *    "timeoutMs"); hosts that must not block run them on worker threads.
- *    bosbase_client_close() refuses new calls (BOSBASE_STATUS_CLOSED) and waits for
- *    running ones; bosbase_client_free() after it is always safe.
+ *  - Lifetime, one rule for every *_free function (wasmtime's C API states the same): it
+ *    must not race another function on the same handle; no other thread may be inside,
+ *    or later enter, a function with that handle. bosbase_client_close() is how to stop
+ *    concurrent users: it refuses new calls, subscriptions, listeners and auth-store
+ *    changes (BOSBASE_STATUS_CLOSED; store reads still work) and waits for every function
+ *    already running with the handle, every started async call's callback and every
+ *    realtime/pub/sub callback of the client; once the users have stopped, free it.
+ *    Subscription and call handles keep what they need: they stay valid (inactive) after
+ *    their client was freed.
  *  - Callbacks run on library threads: bosbase_call_async completions on the client's
- *    worker-pool threads, realtime event and state callbacks on the client's realtime
- *    dispatch thread (one per client, only while it has subscriptions). Each callback
- *    typedef says what it may call; every removal function says when it stops for good.
+ *    worker-pool threads (a cancelled call's on the cancelling thread), auth-change
+ *    callbacks on the thread that changed the store (a worker thread for async calls),
+ *    realtime event and state callbacks on the client's realtime dispatch thread, pub/sub
+ *    callbacks on its pub/sub dispatch thread (one each per client, only while it has
+ *    subscriptions). Each callback typedef says what it may call; every removal function
+ *    says when it stops for good. From inside any callback, bosbase_client_close() and
+ *    bosbase_client_free() of any client (its own included) are allowed and never wait:
+ *    close refuses new calls and returns at once, the calls still running finish on their
+ *    own. So clients may close each other from their callbacks without deadlock.
  *  - No function unwinds or aborts: NULL, invalid UTF-8 and malformed JSON return
  *    BOSBASE_STATUS_INVALID_ARGUMENT; an internal bug returns BOSBASE_STATUS_PANIC.
  *  - `options_json` (always optional, NULL = none) is
@@ -163,7 +176,7 @@ typedef struct BosbaseFiles BosbaseFiles;
 /**
  * An opaque pub/sub subscription from `bosbase_pubsub_subscribe`. Free it with
  * `bosbase_pubsub_subscription_free` (which unsubscribes). It keeps its client's core
- * alive, so it stays valid after the client was closed (it is then inactive).
+ * alive, so it stays valid after the client was closed or freed (it is then inactive).
  */
 typedef struct BosbasePubsubSubscription BosbasePubsubSubscription;
 
@@ -177,12 +190,14 @@ typedef struct BosbaseSubscription BosbaseSubscription;
 /**
  * Called after each auth-store change with the new token (`""` after clear) and
  * record JSON (`"null"` after clear), both borrowed for the call only.
- * Runs synchronously on the thread that changed the store (the thread of an auth
- * call, or of `bosbase_auth_store_save/clear/import`). Changes and their callbacks are
+ * Runs synchronously on the thread that changed the store: the thread of a blocking auth
+ * call or of `bosbase_auth_store_save/clear/import/load_cookie`, or a worker thread of the
+ * client for a call started with `bosbase_call_async`. Changes and their callbacks are
  * serialised, so callbacks arrive in order and the last one carries the final state.
  * It may call any `bosbase_auth_store_*` function (a change it makes is delivered,
- * nested, before it returns) and remove listeners; it must not free or close the client,
- * must not wait for another thread that changes the store, and must not unwind.
+ * nested, before it returns), remove listeners, and close or free any client, its own
+ * included (see `bosbase_client_close`: from a callback it does not wait). It must not
+ * wait for another thread that changes the store, and must not unwind.
  */
 typedef void (*BosbaseAuthChangeCallback)(void *user_data,
                                           const char *token,
@@ -192,11 +207,12 @@ typedef void (*BosbaseAuthChangeCallback)(void *user_data,
  * Completion of `bosbase_call_async`, invoked exactly once: `status` as
  * `bosbase_call` would return it; on success `result_json` is the result and
  * `error_json` NULL, on failure the reverse. Both are borrowed for the duration of the
- * callback only (copy what you keep). It runs on one of the client's worker threads, or
- * — for a cancelled call — on the thread calling `bosbase_call_cancel`, before that
- * returns. It may call any function of this library (start other calls, read the auth
- * store) except `bosbase_client_free`/`bosbase_client_close` on the same client, and
- * must not unwind.
+ * callback only (copy what you keep). It runs on one of the client's worker threads; for
+ * a cancelled call on the thread calling `bosbase_call_cancel`, before that returns; for a
+ * call the client's close refused just as it started, on the thread calling
+ * `bosbase_call_async`, with CLOSED, before that returns. It may call any function of this
+ * library (start other calls, read the auth store, close or free any client, its own
+ * included: see `bosbase_client_close`, which does not wait there), and must not unwind.
  */
 typedef void (*BosbaseCallCallback)(void *user_data,
                                     BosbaseStatus status,
@@ -215,8 +231,9 @@ typedef void (*BosbaseCallCallback)(void *user_data,
  * Called on the client's pub/sub dispatch thread (a library thread, the same for every
  * subscription of the client), one call at a time, each subscription's messages in order.
  * It may call any `bosbase_*` function, including blocking calls on the same client (the
- * client's other pub/sub callbacks wait meanwhile) and unsubscribing or freeing any
- * subscription (its own included); it must not free the client and must not unwind.
+ * client's other pub/sub callbacks wait meanwhile), unsubscribing or freeing any
+ * subscription (its own included), and closing or freeing any client (see
+ * `bosbase_client_close`: from a callback it does not wait); it must not unwind.
  * Hosts with a main-thread rule (Godot) or a runtime (Go, BEAM) should hand the JSON to
  * their own thread and return. A callback 1024 messages or 16 MiB behind (the messages'
  * estimated size in memory) loses the oldest queued message, counted by
@@ -243,9 +260,10 @@ typedef void (*BosbasePubsubCallback)(void *user_data,
  * subscription arrive in the server's order. It may call any `bosbase_*` function,
  * including blocking calls on the same client (the client's other callbacks wait
  * meanwhile), subscribing, unsubscribing or freeing any subscription (its own included:
- * the current call then finishes normally), and `bosbase_client_close`. It must not free
- * the client, must not wait for another thread that is unsubscribing from this client
- * (that thread waits for the callback), and must not unwind. Hosts with a main-thread rule
+ * the current call then finishes normally), and closing or freeing any client (see
+ * `bosbase_client_close`: from a callback it does not wait). It must not wait for another
+ * thread that is unsubscribing from this client (that thread waits for the callback),
+ * and must not unwind. Hosts with a main-thread rule
  * (Godot) or a runtime (Go, BEAM) should hand the JSON over to their own thread and return.
  * A callback slower than the events lets its queue (1024 events or 16 MiB, the events'
  * estimated size in memory) fill: the oldest queued event is then dropped and counted
@@ -293,7 +311,8 @@ BosbaseStatus bosbase_auth_store_record(const struct BosbaseClient *client,
 bool bosbase_auth_store_is_valid(const struct BosbaseClient *client);
 
 /**
- * Forgets token and record, then runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
+ * Forgets token and record, then runs change callbacks. Returns OK, INVALID_ARGUMENT,
+ * CLOSED (once `bosbase_client_close` began, the store no longer changes) or PANIC.
  */
 BosbaseStatus bosbase_auth_store_clear(const struct BosbaseClient *client,
                                        char **error_out);
@@ -302,7 +321,7 @@ BosbaseStatus bosbase_auth_store_clear(const struct BosbaseClient *client,
  * Saves `token` and `record_json` (a JSON value, NULL meaning `null`), then runs change
  * callbacks. A token with a control character (CR, LF, NUL…) cannot be sent as a header:
  * it is refused and the store is unchanged. Returns OK, INVALID_ARGUMENT (with
- * `*error_out`) or PANIC.
+ * `*error_out`), CLOSED or PANIC.
  */
 BosbaseStatus bosbase_auth_store_save(const struct BosbaseClient *client,
                                       const char *token,
@@ -340,7 +359,8 @@ BosbaseStatus bosbase_auth_store_export_cookie(const struct BosbaseClient *clien
  * Loads the login from a `Cookie` request header (JS SDK `loadFromCookie`): the cookie
  * `key` (NULL or `""`: `pb_auth`) holds `{token, record}`. A header without it clears the
  * store (signed out); a cookie that does not hold such an object (checked as
- * `bosbase_auth_store_import` checks) clears the store and returns INVALID_ARGUMENT. Runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
+ * `bosbase_auth_store_import` checks) clears the store and returns INVALID_ARGUMENT. Runs
+ * change callbacks. Returns OK, INVALID_ARGUMENT, CLOSED or PANIC.
  */
 BosbaseStatus bosbase_auth_store_load_cookie(const struct BosbaseClient *client,
                                              const char *cookie_header,
@@ -351,7 +371,7 @@ BosbaseStatus bosbase_auth_store_load_cookie(const struct BosbaseClient *client,
  * Restores what `bosbase_auth_store_export` wrote (a JSON object: `token` a string without
  * control characters or absent, `record` an object or absent), then runs change callbacks.
  * Anything else is INVALID_ARGUMENT and leaves the store unchanged.
- * Returns OK, INVALID_ARGUMENT or PANIC.
+ * Returns OK, INVALID_ARGUMENT, CLOSED or PANIC.
  */
 BosbaseStatus bosbase_auth_store_import(const struct BosbaseClient *client,
                                         const char *json,
@@ -360,8 +380,8 @@ BosbaseStatus bosbase_auth_store_import(const struct BosbaseClient *client,
 /**
  * Registers `callback` (see `BosbaseAuthChangeCallback`) with `user_data` passed through
  * untouched; writes its id to `*listener_id_out`. The callback runs for changes that start
- * after this returns. Returns OK, INVALID_ARGUMENT (NULL client, callback or out-pointer)
- * or PANIC.
+ * after this returns. Returns OK, INVALID_ARGUMENT (NULL client, callback or out-pointer),
+ * CLOSED or PANIC.
  */
 BosbaseStatus bosbase_auth_store_on_change(const struct BosbaseClient *client,
                                            BosbaseAuthChangeCallback callback,
@@ -427,7 +447,8 @@ BosbaseStatus bosbase_call_with_files(const struct BosbaseClient *client,
  * `user_data`, and `*call_out` receives a handle to cancel the call with and to release
  * with `bosbase_call_free` (before or after the callback). On any other status nothing was
  * started and the callback is never invoked (bad arguments, unknown operation, closed
- * client). `bosbase_client_close` waits until the callbacks of started calls have run.
+ * client). `bosbase_client_close` waits until the callbacks of started calls have run
+ * (unless it is called from a callback).
  * Thread-safe.
  */
 BosbaseStatus bosbase_call_async(const struct BosbaseClient *client,
@@ -541,21 +562,37 @@ BosbaseStatus bosbase_client_fork(const struct BosbaseClient *client,
                                   char **error_out);
 
 /**
- * Closes a client: new calls on it fail with BOSBASE_STATUS_CLOSED without sending
- * anything, and this returns once the calls already running on other threads have
- * finished (each is bounded by its deadline), auth-store functions included (those still
- * work after close, as reads of the last state), and every call started with
- * `bosbase_call_async` has invoked its callback (queued ones run first). Idempotent; NULL is ignored. After it
- * returns, `bosbase_client_free` is safe even if other threads still hold the pointer
- * (they must not use it after the free). Must not be called from inside a callback of
- * this client's own call while expecting that call to finish first: it does not wait for
- * the calling thread's own calls. Thread-safe.
+ * Closes a client: from now on calls, subscriptions, listeners and auth-store changes on
+ * it fail with BOSBASE_STATUS_CLOSED without sending anything (auth-store reads still
+ * work, as reads of the last state), realtime and pub/sub stop, and this returns once
+ * every function already running with this handle on another thread has returned (calls
+ * are bounded by their deadlines), every call started with `bosbase_call_async` has
+ * invoked its callback (queued ones run first), and no realtime or pub/sub callback of
+ * the client is running. No callback of the client starts after it returned.
+ * Idempotent; NULL is ignored. Thread-safe.
+ *
+ * From inside any callback of this library (of this client or another) it does not wait:
+ * it refuses new calls, stops realtime and pub/sub, and returns at once, while the calls
+ * still running — the one running the callback included — finish on their own and their
+ * callbacks still come. Waiting there could wait for the very call that runs the callback,
+ * or for another client that waits in turn (two clients closing each other from their
+ * callbacks), so it never does: closing from callbacks cannot deadlock. Close again (or
+ * free) outside a callback to wait for the rest.
  */
 void bosbase_client_close(const struct BosbaseClient *client);
 
 /**
- * Frees a handle from `bosbase_client_new`, closing it first (waiting for calls in
- * flight). NULL is ignored. Freeing a handle twice is undefined behaviour.
+ * Frees a handle from `bosbase_client_new` or `bosbase_client_fork`, closing it first
+ * (as `bosbase_client_close`, waiting for what runs on it unless called from a callback).
+ * NULL is ignored; freeing twice is undefined behaviour.
+ *
+ * It must not race another function on the same handle (the rule wasmtime's C API states
+ * too): no other thread may be inside, or later enter, a function with this handle. Use
+ * `bosbase_client_close` to stop concurrent users (their calls return CLOSED at once),
+ * let them stop, then free. The one exception is the call on this thread that runs the
+ * current callback: a callback may free any client, its own included (the running call
+ * keeps what it needs until it returns). Subscription and call handles stay valid
+ * (inactive) after their client was freed, and are freed on their own.
  */
 void bosbase_client_free(struct BosbaseClient *client);
 
@@ -650,7 +687,8 @@ void bosbase_string_free(char *s);
  * token goes in the `Authorization` header, never in the URL).
  * `callback` (required) is called with `user_data` as described at
  * `BosbasePubsubCallback`. Writes the handle to `*subscription_out`. Returns OK,
- * INVALID_ARGUMENT, CLOSED, NETWORK (no thread could be started) or PANIC. Thread-safe.
+ * INVALID_ARGUMENT, CLOSED (once `bosbase_client_close` began), NETWORK (no thread could
+ * be started) or PANIC. Thread-safe.
  */
 BosbaseStatus bosbase_pubsub_subscribe(const struct BosbaseClient *client,
                                        const char *topic,

@@ -18,8 +18,9 @@ use crate::{jwt, Error, Result};
 /// Changes and their notifications are serialised: listeners see every change in the
 /// order it was made, so the last call a listener gets carries the store's final state.
 /// A listener may read or change the store (a change it makes is delivered, nested, before
-/// it returns) and may remove listeners; it must not wait for another thread that changes
-/// the store, as that thread waits for the listener.
+/// it returns), may remove listeners and may close any client (from a listener
+/// [`BosBase::close`](crate::BosBase::close) does not wait); it must not wait for another
+/// thread that changes the store, as that thread waits for the listener.
 pub type ChangeListener = Arc<dyn Fn(&str, &Value) + Send + Sync>;
 
 /// Identifies a listener registered with [`AuthStore::on_change`].
@@ -172,7 +173,7 @@ impl AuthStore {
             self.listeners().iter().map(|(id, l)| (*id, Arc::clone(l))).collect();
         for (id, listener) in round {
             if self.listeners().iter().any(|(l, _)| *l == id) {
-                listener(&state.token, &state.record);
+                crate::gate::callback(|| listener(&state.token, &state.record));
             }
         }
     }

@@ -94,7 +94,7 @@ impl<T: Send + 'static> Started<T> {
 fn deliver<T>(slot: &Mutex<Option<Completion<T>>>, result: Result<T>) {
     let completion = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
     if let Some(complete) = completion {
-        complete(result);
+        crate::gate::callback(|| complete(result));
     }
 }
 
@@ -132,7 +132,8 @@ impl<T: Send + 'static> Call<T> {
 
     /// Runs the request on the pool; `complete` runs exactly once: on a pool thread with the
     /// result, on the cancelling thread with `cancelled`, or on this thread with `closed` when
-    /// the client is closed. `close` waits until it has run.
+    /// the client is closed. `close` waits until it has run (unless `close` is called from a
+    /// callback, where it never waits: see `gate`).
     pub(crate) fn start(self, complete: impl FnOnce(Result<T>) + Send + 'static) -> Started<T> {
         let started = Started { ticket: Arc::new(Ticket::default()), completion: Arc::new(Mutex::new(None)) };
         *started.completion.lock().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(complete));
@@ -154,9 +155,9 @@ impl<T: Send + 'static> Call<T> {
             }
             let result = catch_unwind(AssertUnwindSafe(|| job(&ticket))).unwrap_or_else(|_| Err(Error::panic()));
             if ticket.commit() {
-                let _own = admission.as_ref().map(|a| a.on_this_thread());
                 deliver(&slot, result);
             }
+            drop(admission);
         };
         if let Err(e) = self.pool.submit(Box::new(run)) {
             let err = Error::new(ErrorKind::Network, "", format!("could not start a worker thread: {}", e.kind()));

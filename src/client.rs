@@ -55,6 +55,28 @@ struct Inner {
     realtime: crate::realtime::Realtime,
 }
 
+/// A client counted as in flight; see [`BosBase::held`].
+pub(crate) struct Held {
+    client: BosBase,
+    counted: bool,
+}
+
+impl std::ops::Deref for Held {
+    type Target = BosBase;
+
+    fn deref(&self) -> &BosBase {
+        &self.client
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if self.counted {
+            self.client.inner.gate.leave();
+        }
+    }
+}
+
 impl Drop for Inner {
     fn drop(&mut self) {
         LIVE_CLIENTS.fetch_sub(1, Ordering::Relaxed);
@@ -438,10 +460,18 @@ impl BosBase {
     }
 
     /// Closes the client: new calls (on this handle and every clone) fail with
-    /// [`ErrorKind::Closed`] without sending anything, and this returns once the calls
-    /// already running have finished (each is bounded by its timeout). Idempotent. Called
-    /// from inside a call on this client (e.g. an auth-store listener) it does not wait
-    /// for that call.
+    /// [`ErrorKind::Closed`] without sending anything, realtime and pub/sub stop, and this
+    /// returns once the calls already running have finished (each is bounded by its
+    /// timeout), every started `.await`/completion has been delivered and no realtime or
+    /// pub/sub callback of this client is running. Idempotent.
+    ///
+    /// Called from inside a callback of this library — an auth-store listener, a realtime
+    /// or pub/sub callback, a completion — of this client or any other, it does not wait:
+    /// it refuses new calls, stops realtime and pub/sub, and returns at once; the calls
+    /// still running (the one that runs the callback included) finish on their own. So a
+    /// listener may close its client during an awaited or waited call, and clients may
+    /// close each other from their callbacks, without deadlock. Call `close` again outside
+    /// a callback to wait for what still runs.
     pub fn close(&self) {
         self.inner.realtime.close();
         self.inner.gate.close();
@@ -453,10 +483,26 @@ impl BosBase {
         &self.inner.pubsub
     }
 
-    /// Counts a local operation as in flight so `close` waits for it (the C ABI's auth-store
-    /// functions: after `bosbase_client_close` returns, nothing runs on the handle).
-    pub(crate) fn hold(&self) -> crate::gate::InFlight<'_> {
-        self.inner.gate.hold()
+    /// This client counted as in flight until the result is dropped, so `close` waits for
+    /// it (every C entry point that takes a client handle holds one: after
+    /// `bosbase_client_close` returns, none of them still runs on the handle, and the clone
+    /// keeps the core alive for the entry point even if the handle is freed meanwhile).
+    /// Admitted after close too, uncounted (see [`Gate::hold`]); calls still refuse then.
+    pub(crate) fn held(&self) -> Held {
+        Held { counted: self.inner.gate.hold(), client: self.clone() }
+    }
+
+    /// Like [`held`](Self::held), refused with `closed` once close began (entry points that
+    /// start something: a subscription, a listener, an auth-store change).
+    pub(crate) fn entered(&self) -> Result<Held> {
+        self.inner.gate.try_enter()?;
+        Ok(Held { counted: true, client: self.clone() })
+    }
+
+    /// Operations counted in flight on this client (tests: an entry point is held).
+    #[cfg(test)]
+    pub(crate) fn in_flight(&self) -> usize {
+        self.inner.gate.in_flight()
     }
 
     pub(crate) fn realtime_part(&self) -> &crate::realtime::Realtime {

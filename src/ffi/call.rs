@@ -23,11 +23,12 @@ pub struct BosbaseCall(Started<Value>);
 /// Completion of `bosbase_call_async`, invoked exactly once: `status` as
 /// `bosbase_call` would return it; on success `result_json` is the result and
 /// `error_json` NULL, on failure the reverse. Both are borrowed for the duration of the
-/// callback only (copy what you keep). It runs on one of the client's worker threads, or
-/// — for a cancelled call — on the thread calling `bosbase_call_cancel`, before that
-/// returns. It may call any function of this library (start other calls, read the auth
-/// store) except `bosbase_client_free`/`bosbase_client_close` on the same client, and
-/// must not unwind.
+/// callback only (copy what you keep). It runs on one of the client's worker threads; for
+/// a cancelled call on the thread calling `bosbase_call_cancel`, before that returns; for a
+/// call the client's close refused just as it started, on the thread calling
+/// `bosbase_call_async`, with CLOSED, before that returns. It may call any function of this
+/// library (start other calls, read the auth store, close or free any client, its own
+/// included: see `bosbase_client_close`, which does not wait there), and must not unwind.
 pub type BosbaseCallCallback = Option<
     unsafe extern "C" fn(
         user_data: *mut c_void,
@@ -82,7 +83,7 @@ pub unsafe extern "C" fn bosbase_call_with_files(
     guard(error_out, || {
         required(result_out, "result_out")?;
         let pb = BosbaseClient::from_ptr(client)?;
-        let call = operation(pb, op, args_json, options_json, files)?;
+        let call = operation(&pb, op, args_json, options_json, files)?;
         write_out(result_out, call.wait()?.to_string())
     })
 }
@@ -107,7 +108,8 @@ unsafe fn operation(
 /// `user_data`, and `*call_out` receives a handle to cancel the call with and to release
 /// with `bosbase_call_free` (before or after the callback). On any other status nothing was
 /// started and the callback is never invoked (bad arguments, unknown operation, closed
-/// client). `bosbase_client_close` waits until the callbacks of started calls have run.
+/// client). `bosbase_client_close` waits until the callbacks of started calls have run
+/// (unless it is called from a callback).
 /// Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_call_async(
@@ -150,8 +152,8 @@ pub unsafe extern "C" fn bosbase_call_async_with_files(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let call = operation(pb, op, args_json, options_json, files)?;
-        start(pb, call, callback, user_data, call_out)
+        let call = operation(&pb, op, args_json, options_json, files)?;
+        start(&pb, call, callback, user_data, call_out)
     })
 }
 
@@ -177,7 +179,7 @@ pub unsafe extern "C" fn bosbase_send_async(
             true => pb.send(path, options),
             false => pb.collection(arg(collection, "collection")?).send(path, options),
         };
-        start(pb, call, callback, user_data, call_out)
+        start(&pb, call, callback, user_data, call_out)
     })
 }
 

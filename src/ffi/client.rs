@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::panic::{guard, guard_value};
 use super::strings::{arg, required};
 use super::BosbaseStatus;
+use crate::client::Held;
 use crate::request::parse_json;
 use crate::{BosBase, Error, Result};
 
@@ -79,12 +80,24 @@ impl ClientOptions {
 }
 
 impl BosbaseClient {
-    /// Borrows the client behind a handle.
+    /// The client behind a handle, held for the entry point's whole run: `close` waits for
+    /// it, and its own reference keeps the core alive even if the handle is freed by a
+    /// callback meanwhile. The only way entry points reach a client.
     ///
     /// # Safety
     /// `ptr` is NULL or a live handle from `bosbase_client_new`.
-    pub(crate) unsafe fn from_ptr<'a>(ptr: *const BosbaseClient) -> Result<&'a BosBase> {
-        ptr.as_ref().map(|c| &c.0).ok_or_else(|| Error::invalid_argument("`client` is NULL"))
+    pub(crate) unsafe fn from_ptr(ptr: *const BosbaseClient) -> Result<Held> {
+        ptr.as_ref().map(|c| c.0.held()).ok_or_else(|| Error::invalid_argument("`client` is NULL"))
+    }
+
+    /// [`from_ptr`](Self::from_ptr) for entry points that start or change something: CLOSED
+    /// once `bosbase_client_close` began, so nothing new (no listener call, no thread)
+    /// happens on the client after close returned.
+    ///
+    /// # Safety
+    /// As for `from_ptr`.
+    pub(crate) unsafe fn open(ptr: *const BosbaseClient) -> Result<Held> {
+        ptr.as_ref().ok_or_else(|| Error::invalid_argument("`client` is NULL"))?.0.entered()
     }
 }
 
@@ -161,26 +174,43 @@ pub unsafe extern "C" fn bosbase_client_fork(
     })
 }
 
-/// Closes a client: new calls on it fail with BOSBASE_STATUS_CLOSED without sending
-/// anything, and this returns once the calls already running on other threads have
-/// finished (each is bounded by its deadline), auth-store functions included (those still
-/// work after close, as reads of the last state), and every call started with
-/// `bosbase_call_async` has invoked its callback (queued ones run first). Idempotent; NULL is ignored. After it
-/// returns, `bosbase_client_free` is safe even if other threads still hold the pointer
-/// (they must not use it after the free). Must not be called from inside a callback of
-/// this client's own call while expecting that call to finish first: it does not wait for
-/// the calling thread's own calls. Thread-safe.
+/// Closes a client: from now on calls, subscriptions, listeners and auth-store changes on
+/// it fail with BOSBASE_STATUS_CLOSED without sending anything (auth-store reads still
+/// work, as reads of the last state), realtime and pub/sub stop, and this returns once
+/// every function already running with this handle on another thread has returned (calls
+/// are bounded by their deadlines), every call started with `bosbase_call_async` has
+/// invoked its callback (queued ones run first), and no realtime or pub/sub callback of
+/// the client is running. No callback of the client starts after it returned.
+/// Idempotent; NULL is ignored. Thread-safe.
+///
+/// From inside any callback of this library (of this client or another) it does not wait:
+/// it refuses new calls, stops realtime and pub/sub, and returns at once, while the calls
+/// still running — the one running the callback included — finish on their own and their
+/// callbacks still come. Waiting there could wait for the very call that runs the callback,
+/// or for another client that waits in turn (two clients closing each other from their
+/// callbacks), so it never does: closing from callbacks cannot deadlock. Close again (or
+/// free) outside a callback to wait for the rest.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_client_close(client: *const BosbaseClient) {
     guard_value((), || {
-        if let Ok(pb) = BosbaseClient::from_ptr(client) {
-            pb.close();
+        if let Some(handle) = client.as_ref() {
+            // Its own reference: a callback may free the handle while this waits.
+            handle.0.clone().close();
         }
     })
 }
 
-/// Frees a handle from `bosbase_client_new`, closing it first (waiting for calls in
-/// flight). NULL is ignored. Freeing a handle twice is undefined behaviour.
+/// Frees a handle from `bosbase_client_new` or `bosbase_client_fork`, closing it first
+/// (as `bosbase_client_close`, waiting for what runs on it unless called from a callback).
+/// NULL is ignored; freeing twice is undefined behaviour.
+///
+/// It must not race another function on the same handle (the rule wasmtime's C API states
+/// too): no other thread may be inside, or later enter, a function with this handle. Use
+/// `bosbase_client_close` to stop concurrent users (their calls return CLOSED at once),
+/// let them stop, then free. The one exception is the call on this thread that runs the
+/// current callback: a callback may free any client, its own included (the running call
+/// keeps what it needs until it returns). Subscription and call handles stay valid
+/// (inactive) after their client was freed, and are freed on their own.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_client_free(client: *mut BosbaseClient) {
     guard_value((), || {

@@ -31,9 +31,10 @@ use crate::{ConnectionState, Error, RealtimeEvent, StateListenerId, SubscribeOpt
 /// subscription arrive in the server's order. It may call any `bosbase_*` function,
 /// including blocking calls on the same client (the client's other callbacks wait
 /// meanwhile), subscribing, unsubscribing or freeing any subscription (its own included:
-/// the current call then finishes normally), and `bosbase_client_close`. It must not free
-/// the client, must not wait for another thread that is unsubscribing from this client
-/// (that thread waits for the callback), and must not unwind. Hosts with a main-thread rule
+/// the current call then finishes normally), and closing or freeing any client (see
+/// `bosbase_client_close`: from a callback it does not wait). It must not wait for another
+/// thread that is unsubscribing from this client (that thread waits for the callback),
+/// and must not unwind. Hosts with a main-thread rule
 /// (Godot) or a runtime (Go, BEAM) should hand the JSON over to their own thread and return.
 /// A callback slower than the events lets its queue (1024 events or 16 MiB, the events'
 /// estimated size in memory) fill: the oldest queued event is then dropped and counted
@@ -93,8 +94,7 @@ unsafe fn subscribe(
     user_data: *mut c_void,
     subscription_out: *mut *mut BosbaseSubscription,
 ) -> Result<(), Error> {
-    let pb = BosbaseClient::from_ptr(client)?;
-    let _held = pb.hold();
+    let pb = BosbaseClient::open(client)?;
     let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
     required(subscription_out, "subscription_out")?;
     let options = match options_json.is_null() {
@@ -189,15 +189,6 @@ pub unsafe extern "C" fn bosbase_subscription_is_active(subscription: *const Bos
     guard_value(false, || subscription.as_ref().is_some_and(|s| s.0.is_active()))
 }
 
-/// The client's realtime API, detached from the handle: the functions that may wait for a
-/// running callback must not be counted as a call in flight, or a callback closing the
-/// client (which waits for calls in flight) would wait for them while they wait for it.
-unsafe fn realtime(client: *const BosbaseClient) -> Result<crate::RealtimeService, Error> {
-    let pb = BosbaseClient::from_ptr(client)?;
-    let _held = pb.hold();
-    Ok(pb.realtime())
-}
-
 /// Unsubscribes every subscription of `client` to exactly `topic` (whatever its options),
 /// with the guarantee of `bosbase_subscription_unsubscribe` for each; their handles stay
 /// valid (inactive) and must still be freed. Returns OK (also when none matched),
@@ -210,7 +201,7 @@ pub unsafe extern "C" fn bosbase_realtime_unsubscribe(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let topic = arg(topic, "topic")?;
-        realtime(client)?.unsubscribe(topic);
+        BosbaseClient::from_ptr(client)?.realtime().unsubscribe(topic);
         Ok(())
     })
 }
@@ -225,7 +216,7 @@ pub unsafe extern "C" fn bosbase_realtime_unsubscribe_by_prefix(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let prefix = arg(prefix, "prefix")?;
-        realtime(client)?.unsubscribe_by_prefix(prefix);
+        BosbaseClient::from_ptr(client)?.realtime().unsubscribe_by_prefix(prefix);
         Ok(())
     })
 }
@@ -243,8 +234,7 @@ pub unsafe extern "C" fn bosbase_realtime_on_state(
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
+        let pb = BosbaseClient::open(client)?;
         let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
         required(listener_id_out, "listener_id_out")?;
         let data = UserData(user_data);
@@ -265,8 +255,10 @@ pub unsafe extern "C" fn bosbase_realtime_remove_state_listener(
     listener_id: u64,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    guard(error_out, || match realtime(client)?.remove_state_listener(StateListenerId(listener_id)) {
-        true => Ok(()),
-        false => Err(Error::invalid_argument("unknown state listener id")),
+    guard(error_out, || {
+        match BosbaseClient::from_ptr(client)?.realtime().remove_state_listener(StateListenerId(listener_id)) {
+            true => Ok(()),
+            false => Err(Error::invalid_argument("unknown state listener id")),
+        }
     })
 }

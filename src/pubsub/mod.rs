@@ -350,8 +350,9 @@ impl PubSub {
         }
     }
 
-    /// Stops the threads and waits for them (except the calling one). Idempotent. The
-    /// dispatch thread (the only one running callbacks) is always joined; the socket thread
+    /// Stops the threads and waits for them (except the calling one; none from inside a
+    /// callback, which may run on a thread waiting for this client: see `gate`). Idempotent.
+    /// The dispatch thread (the only one running callbacks) is always joined; the socket thread
     /// at most [`CLOSE_WAIT`]: a connection being made gives up within a read slice, but a
     /// TCP connect or a write to a server that does not read can only end at its timeout, and
     /// `close` does not wait for that (the thread then ends by itself, running no callback).
@@ -365,9 +366,11 @@ impl PubSub {
             std::mem::take(&mut st.threads)
         };
         let me = thread::current().id();
+        // From inside a callback close never waits (see `gate`): a cycle of closes cannot block.
+        let wait = !crate::gate::in_callback();
         let until = Instant::now() + CLOSE_WAIT;
         let mut st = self.lock();
-        while !st.socket_done && threads.iter().any(|t| t.thread().id() != me) {
+        while wait && !st.socket_done && threads.iter().any(|t| t.thread().id() != me) {
             let left = until.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
@@ -378,7 +381,7 @@ impl PubSub {
         drop(st);
         for t in threads {
             let socket = t.thread().name() == Some(SOCKET_THREAD);
-            if t.thread().id() != me && (socket_done || !socket) {
+            if wait && t.thread().id() != me && (socket_done || !socket) {
                 let _ = t.join();
             }
         }
@@ -622,7 +625,8 @@ fn dispatch_loop(shared: Arc<Shared>, _client: BosBase) {
         if let Some((callback, event)) = next {
             // A panicking callback must not take the dispatch thread (and every other
             // subscription) down with it.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(&event)));
+            let _ =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::gate::callback(|| callback(&event))));
         }
     }
 }

@@ -202,7 +202,11 @@ impl Realtime {
         };
         self.shared.cut.cut();
         self.shared.changed.notify_all();
-        join_all(handles);
+        // From inside a callback, joining could wait for a thread that waits for this one
+        // (clients closing each other): the threads exit by themselves (see `gate`).
+        if !crate::gate::in_callback() {
+            join_all(handles);
+        }
         // A callback still running on another thread (its dispatcher was just joined, so only
         // one on this very thread remains) has finished.
     }
@@ -729,7 +733,9 @@ fn dispatch_loop(shared: &Arc<Shared>, client: &BosBase, session: u64) {
                 });
             }
             Work::Event(id, callback, event) => {
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(&event)));
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    crate::gate::callback(|| callback(&event))
+                }));
                 finish(shared, Target::Sub(id), me);
             }
             Work::State(listeners, event) => {
@@ -741,7 +747,9 @@ fn dispatch_loop(shared: &Arc<Shared>, client: &BosBase, session: u64) {
                         }
                         st.running.push((Target::State(id), me));
                     }
-                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener(&event)));
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        crate::gate::callback(|| listener(&event))
+                    }));
                     finish(shared, Target::State(id), me);
                 }
             }
