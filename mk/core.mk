@@ -58,10 +58,12 @@ c-test: core-release devserver-build c-build cpp-build | $(C_BUILD)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 scripts/tls-fixture -- $(C_BUILD)/tls_test
 	scripts/devserver --demo -- bash -c '$(C_BUILD)/token_flow && $(C_BUILD)/token_flow_cpp'
 
-core-bench: core-release
+core-bench: core-release devserver-build
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin bosbase-bench
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin awaits
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin realtime
+	cargo build --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin full_list
+	scripts/devserver --demo -- $(ROOT)/target/bench/release/full_list
 
 # Rewrites every file generated from the operation table (tools/generate).
 .PHONY: generate
