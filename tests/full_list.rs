@@ -4,6 +4,8 @@
 mod common;
 
 use std::ffi::{CStr, CString};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 use std::ptr;
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -97,6 +99,66 @@ fn the_c_abi_text_of_a_full_list_is_the_text_of_its_values() {
     let (status, text) = client.call("records.getFullList", r#"{"collection":"posts","batch":10}"#);
     assert_eq!(status, ffi::BosbaseStatus::Ok, "{text}");
     assert_eq!(text, values.to_string());
+}
+
+/// A loopback server that pages honestly through 5 items: page N of `perPage` as PocketBase
+/// would (a page past the end is empty). Serves until the process ends.
+fn paging_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            thread::spawn(move || {
+                let mut reader = BufReader::new(stream);
+                loop {
+                    let mut request_line = String::new();
+                    let mut line = String::new();
+                    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                        line.clear();
+                    }
+                    let query = |key: &str| -> usize {
+                        let target = request_line.split(' ').nth(1).unwrap_or("");
+                        let pairs = target.split_once('?').map(|(_, q)| q).unwrap_or("").split('&');
+                        pairs
+                            .filter_map(|p| p.strip_prefix(&format!("{key}=")))
+                            .find_map(|v| v.parse().ok())
+                            .unwrap_or(0)
+                    };
+                    let (page, per_page) = (query("page"), query("perPage"));
+                    let items: Vec<Value> = (1..=5)
+                        .skip((page - 1) * per_page)
+                        .take(per_page)
+                        .map(|i| json!({"id": format!("r{i}"), "n": i, "tags": ["a", {"z": 1, "b": [i]}]}))
+                        .collect();
+                    let body = json!({"page": page, "perPage": per_page, "items": items}).to_string();
+                    let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+                    if reader.get_mut().write_all(format!("{head}{body}").as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn pages_join_into_one_list_in_order_through_both_apis() {
+    let url = paging_server();
+    let client = FfiClient::new(&url, "{}");
+    for batch in [1, 2, 5, 7] {
+        let values = BosBase::new(&url).operation("records.getFullList", args(batch), SendOptions::default());
+        let values = values.wait().unwrap();
+        let ids: Vec<&str> = values.as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["r1", "r2", "r3", "r4", "r5"], "batch {batch}");
+        let (status, text) =
+            client.call("records.getFullList", &format!(r#"{{"collection":"posts","batch":{batch}}}"#));
+        assert_eq!(status, ffi::BosbaseStatus::Ok, "{text}");
+        assert_eq!(text, values.to_string(), "batch {batch}");
+    }
 }
 
 struct FfiClient(*mut ffi::BosbaseClient);
