@@ -159,6 +159,11 @@ fn pages_join_into_one_list_in_order_through_both_apis() {
         assert_eq!(status, ffi::BosbaseStatus::Ok, "{text}");
         assert_eq!(text, values.to_string(), "batch {batch}");
     }
+    // A deadline too far to represent is no deadline, not a panic.
+    let mut forever = SendOptions::default();
+    forever.timeout_ms = Some(u64::MAX);
+    let all = BosBase::new(&url).operation("records.getFullList", args(2), forever).wait().unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 5);
 }
 
 struct FfiClient(*mut ffi::BosbaseClient);

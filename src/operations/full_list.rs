@@ -105,7 +105,8 @@ fn each_page(
     mut take: impl FnMut(&RawAnswer) -> Result<usize>,
 ) -> Result<()> {
     let timeout = options.timeout_ms.map(Duration::from_millis).unwrap_or_else(|| client.timeout());
-    let deadline = Instant::now() + timeout;
+    // A deadline past what an Instant can hold is no deadline (a century is as good).
+    let deadline = Instant::now().checked_add(timeout).unwrap_or_else(|| Instant::now() + Duration::from_secs(3 << 30));
     let limit = client.max_response_bytes().saturating_mul(FULL_LIST_ANSWERS);
     let url = format!("{}{path}", client.base_url());
     let mut read = 0u64;
