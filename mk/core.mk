@@ -59,12 +59,15 @@ c-test: core-release devserver-build c-build cpp-build | $(C_BUILD)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(C_BUILD)/full_list_test
 	scripts/devserver --demo -- bash -c '$(C_BUILD)/token_flow && $(C_BUILD)/token_flow_cpp'
 
-core-bench: core-release devserver-build
+core-bench: core-release devserver-build | $(C_BUILD)
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin bosbase-bench
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin awaits
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin realtime
 	cargo build --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin full_list
-	scripts/devserver --demo -- $(ROOT)/target/bench/release/full_list
+	@dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y libcurl4-openssl-dev; } || true
+	if cc $(C_STRICT) -O2 -D_DEFAULT_SOURCE -o $(C_BUILD)/full_list_bench bench/c/full_list.c $(LINK_CORE) -lcurl; then \
+		export BOSBASE_BENCH_C=$(C_BUILD)/full_list_bench; else echo "no libcurl: the C program's side is skipped"; fi; \
+		scripts/devserver --demo -- $(ROOT)/target/bench/release/full_list
 
 # Rewrites every file generated from the operation table (tools/generate).
 .PHONY: generate

@@ -3,7 +3,9 @@
 //!
 //! * the Rust API against ureq + serde_json fetching the same pages into values;
 //! * the C ABI (`bosbase_call`, the result string held as a C caller holds it) against
-//!   ureq fetching the same pages and holding their bodies (what a libcurl caller holds).
+//!   ureq fetching the same pages and holding their bodies (what a libcurl caller holds);
+//! * with `BOSBASE_BENCH_C` (bench/c/full_list.c, which `make bench` builds when libcurl's
+//!   headers are there), the C ABI from a C program against libcurl holding the bodies.
 //!
 //! Growth is the peak resident set during the call (VmHWM after a reset through
 //! /proc/self/clear_refs) minus the resident set just before it, with the result still
@@ -27,6 +29,7 @@ const RECORDS: usize = 20_000;
 const BATCH: usize = 1000;
 const ROUNDS: usize = 5;
 const SIDES: [&str; 4] = ["rust", "ureq-values", "c-abi", "ureq-bodies"];
+const C_SIDES: [&str; 2] = ["c-abi", "libcurl"];
 
 fn status_kib(name: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -190,21 +193,33 @@ fn main() {
     let base = std::env::var("BOSBASE_URL").expect("BOSBASE_URL (run through scripts/devserver --demo)");
     let token = seed(&base);
     let me = std::env::current_exe().unwrap();
-    let mut results: Vec<Vec<[f64; 3]>> = vec![Vec::new(); SIDES.len()];
+    // With BOSBASE_BENCH_C (bench/c/full_list.c, built by `make bench`), also a C program:
+    // the C ABI against libcurl holding the page bodies.
+    let c_program = std::env::var("BOSBASE_BENCH_C").ok();
+    let sides = SIDES.len() + if c_program.is_some() { C_SIDES.len() } else { 0 };
+    let mut results: Vec<Vec<[f64; 3]>> = vec![Vec::new(); sides];
     for round in 0..ROUNDS {
         // A different order each round: warm caches and machine noise land on every side.
-        let mut order: Vec<usize> = (0..SIDES.len()).collect();
-        order.rotate_left(round % SIDES.len());
+        let mut order: Vec<usize> = (0..sides).collect();
+        order.rotate_left(round % sides);
         if round % 2 == 1 {
             order.reverse();
         }
         for side in order {
-            let out =
-                Command::new(&me).args(["measure", SIDES[side]]).env("BOSBASE_BENCH_TOKEN", &token).output().unwrap();
+            let mut command = match side.checked_sub(SIDES.len()) {
+                None => Command::new(&me),
+                Some(_) => Command::new(c_program.as_deref().unwrap_or_default()),
+            };
+            match side.checked_sub(SIDES.len()) {
+                None => command.args(["measure", SIDES[side]]),
+                Some(c) => command.arg(C_SIDES[c]),
+            };
+            let out = command.env("BOSBASE_BENCH_TOKEN", &token).output().unwrap();
             assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            let v: Vec<f64> =
+            let mut v: Vec<f64> =
                 String::from_utf8(out.stdout).unwrap().split_whitespace().map(|x| x.parse().unwrap()).collect();
-            assert_eq!(v[1] as usize, RECORDS, "{} saw every record", SIDES[side]);
+            v.resize(3, f64::NAN);
+            assert_eq!(v[1] as usize, RECORDS, "side {side} saw every record");
             results[side].push([v[0], v[1], v[2]]);
         }
     }
@@ -227,4 +242,12 @@ fn main() {
         col(0, 2) / col(1, 2),
         col(2, 2) / col(3, 2)
     );
+    if c_program.is_some() {
+        println!(
+            "C program: C ABI {:.1} MiB, libcurl holding the page bodies {:.1} MiB, ratio {:.2}x (target <= 1.2x)",
+            col(4, 0) / 1024.0,
+            col(5, 0) / 1024.0,
+            col(4, 0) / col(5, 0)
+        );
+    }
 }
