@@ -300,7 +300,9 @@ BosbaseStatus bosbase_auth_store_clear(const struct BosbaseClient *client,
 
 /**
  * Saves `token` and `record_json` (a JSON value, NULL meaning `null`), then runs change
- * callbacks. Returns OK, INVALID_ARGUMENT (with `*error_out`) or PANIC.
+ * callbacks. A token with a control character (CR, LF, NUL…) cannot be sent as a header:
+ * it is refused and the store is unchanged. Returns OK, INVALID_ARGUMENT (with
+ * `*error_out`) or PANIC.
  */
 BosbaseStatus bosbase_auth_store_save(const struct BosbaseClient *client,
                                       const char *token,
@@ -337,8 +339,8 @@ BosbaseStatus bosbase_auth_store_export_cookie(const struct BosbaseClient *clien
 /**
  * Loads the login from a `Cookie` request header (JS SDK `loadFromCookie`): the cookie
  * `key` (NULL or `""`: `pb_auth`) holds `{token, record}`. A header without it clears the
- * store (signed out); a cookie that does not hold such an object clears the store and
- * returns INVALID_ARGUMENT. Runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
+ * store (signed out); a cookie that does not hold such an object (checked as
+ * `bosbase_auth_store_import` checks) clears the store and returns INVALID_ARGUMENT. Runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
  */
 BosbaseStatus bosbase_auth_store_load_cookie(const struct BosbaseClient *client,
                                              const char *cookie_header,
@@ -346,8 +348,9 @@ BosbaseStatus bosbase_auth_store_load_cookie(const struct BosbaseClient *client,
                                              char **error_out);
 
 /**
- * Restores what `bosbase_auth_store_export` wrote (a JSON object), then runs change
- * callbacks. Anything else is INVALID_ARGUMENT and leaves the store unchanged.
+ * Restores what `bosbase_auth_store_export` wrote (a JSON object: `token` a string without
+ * control characters or absent, `record` an object or absent), then runs change callbacks.
+ * Anything else is INVALID_ARGUMENT and leaves the store unchanged.
  * Returns OK, INVALID_ARGUMENT or PANIC.
  */
 BosbaseStatus bosbase_auth_store_import(const struct BosbaseClient *client,
@@ -375,6 +378,20 @@ BosbaseStatus bosbase_auth_store_on_change(const struct BosbaseClient *client,
 BosbaseStatus bosbase_auth_store_remove_listener(const struct BosbaseClient *client,
                                                  uint64_t listener_id,
                                                  char **error_out);
+
+/**
+ * Writes to `*problem_out` why the client's `"authFile"` could not be used the last time
+ * it was read or written, as error JSON (kind `invalid_argument`, a `message` starting
+ * with `authFile:`, never quoting the file), or `null` when it was, or when the client has
+ * no auth file. Set when the file found at `bosbase_client_new` was unreadable, not a
+ * regular file or not an export (the store then started empty; a missing file is no
+ * problem), or when writing a change failed (the store keeps the change in memory);
+ * cleared by the next successful write. Free with `bosbase_string_free`.
+ * Returns OK, INVALID_ARGUMENT (NULL argument) or PANIC. Thread-safe.
+ */
+BosbaseStatus bosbase_auth_store_file_error(const struct BosbaseClient *client,
+                                            char **problem_out,
+                                            char **error_out);
 
 /**
  * Runs operation `op` (a name from `bosbase_operations_json`, e.g.
@@ -492,8 +509,19 @@ BosbaseStatus bosbase_operations_json(char **json_out,
  * `"maxIdleConnections"` (keep-alive connections kept; default 64),
  * `"poolSize"` (worker threads for `bosbase_call_async`; default 16),
  * `"caPem"` (PEM text of extra trusted CA certificates), `"caFile"` (path of such a PEM file),
- * `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false).
+ * `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false),
+ * `"proxy"` (`"http://[user:password@]host[:port]"`: every connection, realtime and pub/sub
+ * included, goes through that HTTP proxy as a CONNECT tunnel; `"none"`: connect directly; either
+ * way HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY are not read. Default: those variables, read
+ * when the client is created, lower case first, NO_PROXY honoured, loopback not exempt; SOCKS
+ * and https:// proxies are INVALID_ARGUMENT; credentials never appear in errors).
  * Certificates are verified against the platform's trust store plus `caPem`/`caFile`.
+ * `"authFile"` (path of a file keeping the auth store across restarts; default none): the
+ * store starts with the login it holds and every change replaces it atomically (owner-only,
+ * `0600`, never half-written; a missing file is an empty store; the directory must exist).
+ * A file that cannot be used does not fail this call: the store starts empty and
+ * `bosbase_auth_store_file_error` says why. Clients from `bosbase_client_fork` do not use it;
+ * two clients on one file: the last change wins.
  * Writes a new handle to `*client_out`; free it with `bosbase_client_free`.
  * Returns OK, INVALID_ARGUMENT (the message names the bad field, never its value) or PANIC.
  * Thread-safe.
@@ -563,8 +591,10 @@ BosbaseStatus bosbase_files_add_bytes(const struct BosbaseFiles *files,
 /**
  * Adds a part streamed from the file at `path` (UTF-8) when the call runs, for the record
  * field `field`, named `filename` (NULL: the path's last component), of `content_type`
- * (NULL: from the filename). Returns OK, INVALID_ARGUMENT or PANIC; a path that cannot be
- * read is reported by the call, as INVALID_ARGUMENT naming the field.
+ * (NULL: from the filename). Returns OK, INVALID_ARGUMENT or PANIC. The call reports, at
+ * once and as INVALID_ARGUMENT naming the field, a path that cannot be read or is not a
+ * regular file (a FIFO, device or directory is never opened for a blocking read) and a
+ * file that changes size while it is sent.
  */
 BosbaseStatus bosbase_files_add_path(const struct BosbaseFiles *files,
                                      const char *field,

@@ -7,15 +7,19 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use ureq::unversioned::transport::{Connector, TcpConnector};
+use ureq::unversioned::transport::Connector;
 
+use crate::auth_file::AuthFile;
 use crate::call::Ticket;
 use crate::gate::Gate;
+use crate::net::connector::{Deferred, Dial};
+use crate::net::proxy::{Environment, Proxies, ProxyOption};
+use crate::net::Net;
 use crate::pool::{Pool, DEFAULT_POOL_SIZE};
 use crate::pubsub::{PubSub, Target as PubSubTarget};
 use crate::request::check_header_value;
 use crate::tls::{TlsConnector, TlsSettings};
-use crate::transport::{Coalescing, LiteralResolver};
+use crate::transport::Coalescing;
 use crate::{url, AuthStore, Call, Error, ErrorKind, RecordService, Result, SendOptions};
 
 /// Native clients alive right now (bindings check their handles are freed).
@@ -71,7 +75,11 @@ pub struct ClientBuilder {
     tls: TlsSettings,
     ca_error: Option<Error>,
     coalesce_writes: bool,
-    literal_resolver: bool,
+    deferred_resolver: bool,
+    proxy: ProxyOption,
+    proxy_error: Option<Error>,
+    environment: Environment,
+    auth_file: Option<std::path::PathBuf>,
 }
 
 /// Shows the URL without userinfo and no TLS material.
@@ -86,7 +94,9 @@ impl fmt::Debug for ClientBuilder {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("max_idle_connections", &self.max_idle_connections)
             .field("pool_size", &self.pool_size)
+            .field("auth_file", &self.auth_file)
             .field("tls", &self.tls)
+            .field("proxy", &self.proxy)
             .finish()
     }
 }
@@ -176,13 +186,66 @@ impl ClientBuilder {
         self
     }
 
-    /// Bench only: turns the write-coalescing transport and the IP-literal resolver (see
-    /// `src/transport.rs`) on or off so `make bench` can measure each side by side.
-    /// Defaults to `(true, true)`.
+    /// Keeps the auth store in the file at `path`, so a login survives a restart: the store
+    /// starts with the login the file holds, and every change (an auth call, `save`,
+    /// `clear`, `import`, a record refresh…) replaces the file, in order, so it always ends
+    /// with the store's final state. Defaults to none (the store lives in memory only).
+    ///
+    /// - The file holds what [`AuthStore::export`] returns. It is replaced atomically (a new
+    ///   file created owner-only, `0600` on Unix, beside it, synced, then renamed over
+    ///   it), so it is never seen half-written; a symbolic link at `path` is replaced, not
+    ///   followed. The directory must exist; a relative path is resolved against the
+    ///   current directory when the client is built.
+    /// - A missing file is an empty store. A file that cannot be used (unreadable, not a
+    ///   regular file, not JSON, not `{token, record}` as [`AuthStore::import`] checks it)
+    ///   is ignored: the store starts empty and [`AuthStore::file_error`] says why (and so
+    ///   does a write that failed later); the file is replaced at the next change.
+    /// - Two clients or processes on one file: each reads it once, at construction, and
+    ///   the last one to change its store wins the file.
+    /// - Clients made by [`BosBase::fork`] (what `impersonate` returns) have a store of
+    ///   their own in memory and never touch the file.
+    ///
+    /// An empty path is refused by [`build`](Self::build).
+    pub fn auth_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.auth_file = Some(path.into());
+        self
+    }
+
+    /// The HTTP proxy every connection (calls, realtime, pub/sub) goes through:
+    /// `http://[user:password@]host[:port]` (port 80 by default; the credentials are sent as
+    /// `Proxy-Authorization: Basic` and never shown in errors or `Debug`), or `"none"` to
+    /// connect directly. Either way the environment's `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY`/
+    /// `NO_PROXY` are then not read. Every connection is a `CONNECT` tunnel (for `http`
+    /// servers too), so the proxy must allow `CONNECT` to the server's port. SOCKS and
+    /// `https://` proxies are refused (`invalid_argument`). Defaults to the environment's
+    /// proxy variables (their rules: README, "Proxies").
+    pub fn proxy(mut self, proxy: &str) -> Self {
+        match ProxyOption::parse(proxy) {
+            Ok(p) => {
+                self.proxy = p;
+                self.proxy_error = None;
+            }
+            Err(e) => self.proxy_error = Some(e),
+        }
+        self
+    }
+
+    /// Tests only: the proxy environment variables this client reads, instead of the
+    /// process's (which are global to the test binary).
     #[doc(hidden)]
-    pub fn transport_tweaks(mut self, coalesce_writes: bool, literal_resolver: bool) -> Self {
+    pub fn proxy_environment(mut self, vars: &[(&str, &str)]) -> Self {
+        let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        self.environment = Environment::Fixed(Arc::new(vars));
+        self
+    }
+
+    /// Bench only: turns the write-coalescing transport and the per-connection resolver (see
+    /// `src/transport.rs`, `src/net/connector.rs`) on or off so `make bench` can measure each
+    /// side by side (off: ureq's stock resolver, a lookup per request). Defaults to `(true, true)`.
+    #[doc(hidden)]
+    pub fn transport_tweaks(mut self, coalesce_writes: bool, deferred_resolver: bool) -> Self {
         self.coalesce_writes = coalesce_writes;
-        self.literal_resolver = literal_resolver;
+        self.deferred_resolver = deferred_resolver;
         self
     }
 
@@ -198,8 +261,11 @@ impl ClientBuilder {
         if self.pool_size == 0 {
             return Err(Error::invalid_argument("pool size must be at least 1"));
         }
-        if let Some(e) = self.ca_error.clone() {
+        if let Some(e) = self.ca_error.clone().or(self.proxy_error.clone()) {
             return Err(e);
+        }
+        if self.auth_file.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+            return Err(Error::invalid_argument("authFile must not be empty"));
         }
         url::check_base(&url::normalize_base(&self.base_url))?;
         Ok(self.finish())
@@ -212,7 +278,8 @@ impl ClientBuilder {
             .and_then(|()| check_header_value("lang", &self.lang))
             .and_then(|()| check_header_value("user agent", &self.user_agent))
             .err()
-            .or(self.ca_error.clone());
+            .or(self.ca_error.clone())
+            .or(self.proxy_error.clone());
         // A refused user agent must not reach ureq's config (it would fail every request later).
         let user_agent = if base_error.is_some() { "bosbase" } else { self.user_agent.as_str() };
         let config = ureq::Agent::config_builder()
@@ -223,7 +290,9 @@ impl ClientBuilder {
             .max_idle_connections_per_host(self.max_idle_connections)
             .user_agent(user_agent)
             .max_redirects(0)
+            .proxy(None) // ureq's own proxy support would read the environment; `Dial` routes
             .build();
+        let net = Net::new(Proxies::new(&self.proxy, &self.environment), user_agent);
         let pubsub = PubSub::new(PubSubTarget {
             base_url: if base_error.is_some() { url::redact_base(&base) } else { base.clone() },
             tls: self.tls.clone(),
@@ -231,10 +300,12 @@ impl ClientBuilder {
             lang: self.lang.clone(),
             connect_timeout: self.connect_timeout.min(self.timeout),
             timeout: self.timeout,
+            net: net.clone(),
         });
-        let realtime = crate::realtime::Realtime::new(self.tls.clone(), user_agent, self.connect_timeout, self.timeout);
-        let connector = TcpConnector::default().chain(TlsConnector::new(self.tls));
-        let resolver = LiteralResolver::new(self.literal_resolver);
+        let realtime =
+            crate::realtime::Realtime::new(self.tls.clone(), net.clone(), self.connect_timeout, self.timeout);
+        let connector = Dial::new(net).chain(TlsConnector::new(self.tls));
+        let resolver = Deferred::new(self.deferred_resolver);
         let agent = match self.coalesce_writes {
             true => ureq::Agent::with_parts(config, connector.chain(Coalescing), resolver),
             false => ureq::Agent::with_parts(config, connector, resolver),
@@ -247,7 +318,10 @@ impl ClientBuilder {
                 lang: self.lang,
                 agent,
                 max_response_bytes: self.max_response_bytes,
-                auth_store: AuthStore::default(),
+                auth_store: match self.auth_file {
+                    Some(path) if !path.as_os_str().is_empty() => AuthStore::with_file(AuthFile::new(path)),
+                    _ => AuthStore::default(),
+                },
                 gate: Arc::new(Gate::default()),
                 pool: Pool::new(self.pool_size),
                 pubsub,
@@ -279,7 +353,11 @@ impl BosBase {
             tls: TlsSettings::default(),
             ca_error: None,
             coalesce_writes: true,
-            literal_resolver: true,
+            deferred_resolver: true,
+            proxy: ProxyOption::default(),
+            proxy_error: None,
+            environment: Environment::default(),
+            auth_file: None,
         }
     }
 
@@ -321,6 +399,8 @@ impl BosBase {
     /// A new client with this one's settings (base URL, language, timeouts, limits, TLS;
     /// the connection pool is shared), its own worker pool and its own auth store, holding
     /// `auth`'s `{token, record}` when given (e.g. the answer of `records.impersonate`).
+    /// That store lives in memory: the fork never reads or writes this client's
+    /// [auth file](ClientBuilder::auth_file).
     /// An `auth` without a string `token` and an object `record` is `invalid_argument`.
     pub fn fork(&self, auth: Option<&Value>) -> Result<BosBase> {
         let login = match auth {
@@ -330,6 +410,9 @@ impl BosBase {
                 _ => return Err(Error::invalid_argument("auth must be an object with a `token` and a `record`")),
             },
         };
+        if let Some((token, _)) = &login {
+            crate::auth_store::check_token(token)?;
+        }
         let _in_flight = self.inner.gate.enter()?;
         LIVE_CLIENTS.fetch_add(1, Ordering::Relaxed);
         let inner = &self.inner;
@@ -346,12 +429,12 @@ impl BosBase {
                 pubsub: inner.pubsub.fork(),
                 realtime: {
                     let t = inner.pubsub.target();
-                    crate::realtime::Realtime::new(t.tls.clone(), &t.user_agent, t.connect_timeout, t.timeout)
+                    crate::realtime::Realtime::new(t.tls.clone(), t.net.clone(), t.connect_timeout, t.timeout)
                 },
             }),
         };
         if let Some((token, record)) = login {
-            forked.auth_store().save(token, record);
+            forked.auth_store().save(token, record)?;
         }
         Ok(forked)
     }
@@ -407,6 +490,13 @@ impl BosBase {
     #[doc(hidden)]
     pub fn live_workers() -> usize {
         Pool::live_workers()
+    }
+
+    /// Host-name lookups made in this process so far, all clients together (a test and
+    /// bench hook: names are resolved per connection through a short cache, not per call).
+    #[doc(hidden)]
+    pub fn name_lookups() -> usize {
+        crate::net::names::lookups()
     }
 
     /// How many native clients are alive in this process (a leak check for bindings).

@@ -31,6 +31,7 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+mod auth_file;
 mod auth_store;
 mod call;
 mod client;
@@ -41,6 +42,7 @@ mod files;
 mod filter;
 mod gate;
 mod jwt;
+mod net;
 pub mod operations;
 mod pool;
 mod pubsub;

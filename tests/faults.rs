@@ -161,7 +161,7 @@ fn dot_names_are_escaped_and_query_or_fragment_in_a_path_refused() {
 fn the_stored_token_is_sent_even_when_the_local_clock_says_it_expired() {
     let pb = BosBase::new(&serve(Reply::Echo));
     let expired = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln"; // exp: 1
-    pb.auth_store().save(expired, json!({"id": "r1"}));
+    pb.auth_store().save(expired, json!({"id": "r1"})).unwrap();
     let echo = pb.send("/api/x", SendOptions::new("GET")).wait().unwrap();
     assert_eq!(echo["headers"]["authorization"], expired);
 }

@@ -55,6 +55,22 @@ type ClientOptions struct {
 	// network read and change the traffic, passwords and tokens included. Never set it
 	// against a production server. Default false.
 	DangerAcceptInvalidCerts bool
+
+	// Proxy is the HTTP proxy every connection (calls, realtime, pub/sub) goes through,
+	// as a CONNECT tunnel: "http://[user:password@]host[:port]" (credentials are sent as
+	// Proxy-Authorization and never appear in errors), or "none" to connect directly.
+	// Either way HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY are then ignored. Default ""
+	// reads those variables when the client is created (lower case first, NO_PROXY
+	// honoured, loopback not exempt unless listed; see the repository README,
+	// "Proxies"). SOCKS and https:// proxies are refused with KindInvalidArgument.
+	Proxy string
+	// AuthFile keeps the auth store in this file so a login survives a restart: the
+	// store starts with the login the file holds, and every change (an auth call, Save,
+	// Clear, Import, a refresh of the record) replaces the file atomically, owner-only
+	// (0600), never half-written. A missing file is an empty store; a file that cannot be
+	// used does not fail NewClient: the store starts empty and AuthStore.FileError says
+	// why. The directory must exist. Default "" (the store lives in memory only).
+	AuthFile string
 }
 
 // clientOptionsJSON is bosbase_client_new's options_json.
@@ -68,6 +84,8 @@ type clientOptionsJSON struct {
 	CAPEM                    string `json:"caPem,omitempty"`
 	CAFile                   string `json:"caFile,omitempty"`
 	DangerAcceptInvalidCerts bool   `json:"dangerAcceptInvalidCerts,omitempty"`
+	Proxy                    string `json:"proxy,omitempty"`
+	AuthFile                 string `json:"authFile,omitempty"`
 }
 
 // json encodes the options for the core. Errors name the field, never its value.
@@ -78,6 +96,8 @@ func (o ClientOptions) json() (string, error) {
 		CAPEM:                    o.CAPEM,
 		CAFile:                   o.CAFile,
 		DangerAcceptInvalidCerts: o.DangerAcceptInvalidCerts,
+		Proxy:                    o.Proxy,
+		AuthFile:                 o.AuthFile,
 	}
 	if j.UserAgent == "" {
 		j.UserAgent = "bosbase-go/" + Version

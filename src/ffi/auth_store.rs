@@ -84,7 +84,9 @@ pub unsafe extern "C" fn bosbase_auth_store_clear(
 }
 
 /// Saves `token` and `record_json` (a JSON value, NULL meaning `null`), then runs change
-/// callbacks. Returns OK, INVALID_ARGUMENT (with `*error_out`) or PANIC.
+/// callbacks. A token with a control character (CR, LF, NUL…) cannot be sent as a header:
+/// it is refused and the store is unchanged. Returns OK, INVALID_ARGUMENT (with
+/// `*error_out`) or PANIC.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_save(
     client: *const BosbaseClient,
@@ -101,8 +103,7 @@ pub unsafe extern "C" fn bosbase_auth_store_save(
             false => serde_json::from_str(arg(record_json, "record_json")?)
                 .map_err(|e| Error::invalid_argument(format!("record JSON: {e}")))?,
         };
-        pb.auth_store().save(token, record);
-        Ok(())
+        pb.auth_store().save(token, record)
     })
 }
 
@@ -166,8 +167,8 @@ pub unsafe extern "C" fn bosbase_auth_store_export_cookie(
 
 /// Loads the login from a `Cookie` request header (JS SDK `loadFromCookie`): the cookie
 /// `key` (NULL or `""`: `pb_auth`) holds `{token, record}`. A header without it clears the
-/// store (signed out); a cookie that does not hold such an object clears the store and
-/// returns INVALID_ARGUMENT. Runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
+/// store (signed out); a cookie that does not hold such an object (checked as
+/// `bosbase_auth_store_import` checks) clears the store and returns INVALID_ARGUMENT. Runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_load_cookie(
     client: *const BosbaseClient,
@@ -186,8 +187,9 @@ pub unsafe extern "C" fn bosbase_auth_store_load_cookie(
     })
 }
 
-/// Restores what `bosbase_auth_store_export` wrote (a JSON object), then runs change
-/// callbacks. Anything else is INVALID_ARGUMENT and leaves the store unchanged.
+/// Restores what `bosbase_auth_store_export` wrote (a JSON object: `token` a string without
+/// control characters or absent, `record` an object or absent), then runs change callbacks.
+/// Anything else is INVALID_ARGUMENT and leaves the store unchanged.
 /// Returns OK, INVALID_ARGUMENT or PANIC.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_import(
@@ -249,5 +251,28 @@ pub unsafe extern "C" fn bosbase_auth_store_remove_listener(
             true => Ok(()),
             false => Err(Error::invalid_argument("unknown listener id")),
         }
+    })
+}
+
+/// Writes to `*problem_out` why the client's `"authFile"` could not be used the last time
+/// it was read or written, as error JSON (kind `invalid_argument`, a `message` starting
+/// with `authFile:`, never quoting the file), or `null` when it was, or when the client has
+/// no auth file. Set when the file found at `bosbase_client_new` was unreadable, not a
+/// regular file or not an export (the store then started empty; a missing file is no
+/// problem), or when writing a change failed (the store keeps the change in memory);
+/// cleared by the next successful write. Free with `bosbase_string_free`.
+/// Returns OK, INVALID_ARGUMENT (NULL argument) or PANIC. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_auth_store_file_error(
+    client: *const BosbaseClient,
+    problem_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
+        let pb = BosbaseClient::from_ptr(client)?;
+        let _held = pb.hold();
+        required(problem_out, "problem_out")?;
+        let problem = pb.auth_store().file_error().map_or(Value::Null, |e| e.to_json());
+        write_out(problem_out, problem.to_string())
     })
 }

@@ -28,6 +28,8 @@ struct ClientOptions {
     ca_pem: Option<String>,
     ca_file: Option<String>,
     danger_accept_invalid_certs: Option<bool>,
+    proxy: Option<String>,
+    auth_file: Option<String>,
 }
 
 impl ClientOptions {
@@ -66,6 +68,12 @@ impl ClientOptions {
         if let Some(v) = self.danger_accept_invalid_certs {
             b = b.danger_accept_invalid_certs(v);
         }
+        if let Some(v) = &self.proxy {
+            b = b.proxy(v);
+        }
+        if let Some(v) = &self.auth_file {
+            b = b.auth_file(v);
+        }
         Ok(b)
     }
 }
@@ -91,8 +99,19 @@ impl BosbaseClient {
 /// `"maxIdleConnections"` (keep-alive connections kept; default 64),
 /// `"poolSize"` (worker threads for `bosbase_call_async`; default 16),
 /// `"caPem"` (PEM text of extra trusted CA certificates), `"caFile"` (path of such a PEM file),
-/// `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false).
+/// `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false),
+/// `"proxy"` (`"http://[user:password@]host[:port]"`: every connection, realtime and pub/sub
+/// included, goes through that HTTP proxy as a CONNECT tunnel; `"none"`: connect directly; either
+/// way HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY are not read. Default: those variables, read
+/// when the client is created, lower case first, NO_PROXY honoured, loopback not exempt; SOCKS
+/// and https:// proxies are INVALID_ARGUMENT; credentials never appear in errors).
 /// Certificates are verified against the platform's trust store plus `caPem`/`caFile`.
+/// `"authFile"` (path of a file keeping the auth store across restarts; default none): the
+/// store starts with the login it holds and every change replaces it atomically (owner-only,
+/// `0600`, never half-written; a missing file is an empty store; the directory must exist).
+/// A file that cannot be used does not fail this call: the store starts empty and
+/// `bosbase_auth_store_file_error` says why. Clients from `bosbase_client_fork` do not use it;
+/// two clients on one file: the last change wins.
 /// Writes a new handle to `*client_out`; free it with `bosbase_client_free`.
 /// Returns OK, INVALID_ARGUMENT (the message names the bad field, never its value) or PANIC.
 /// Thread-safe.

@@ -295,10 +295,15 @@ fn apply_effect(
             else {
                 return Err(Error::new(ErrorKind::Json, url, "auth response without `token` and `record`"));
             };
+            // A server (or something in between) must not plant a token that breaks every
+            // later request and would send the pub/sub upgrade without its Authorization.
+            if crate::auth_store::check_token(token).is_err() {
+                return Err(Error::new(ErrorKind::Json, url, "auth response with control characters in its `token`"));
+            }
             if !ticket.commit() {
                 return Err(cancelled());
             }
-            store.save(token, record.clone());
+            store.save(token, record.clone())?;
         }
         Effect::SyncAuthRecord => {
             let id = answer.get("id").and_then(Value::as_str).unwrap_or("");
@@ -312,7 +317,7 @@ fn apply_effect(
                 if let (Value::Object(r), Value::Object(a)) = (&mut record, answer) {
                     r.extend(a.iter().map(|(k, v)| (k.clone(), v.clone())));
                 }
-                store.save(&store.token(), record);
+                store.save(&store.token(), record)?;
             }
         }
         Effect::ClearAuthRecord => {
@@ -338,7 +343,7 @@ fn apply_effect(
             } else if record.get("verified") != Some(&Value::Bool(true)) {
                 let mut record = record;
                 record["verified"] = Value::Bool(true);
-                store.save(&store.token(), record);
+                store.save(&store.token(), record)?;
             }
         }
     }

@@ -2,8 +2,8 @@
 //! client's own trust settings. The auth token goes in the `Authorization` header of the
 //! upgrade request, never in the URL (where proxies and server logs would keep it).
 
-use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,6 +35,8 @@ pub(crate) struct Target {
     pub(crate) connect_timeout: Duration,
     /// The client's per-call deadline (a publish's default wait for its acknowledgement).
     pub(crate) timeout: Duration,
+    /// The client's route: name cache and proxy (the WebSocket goes the way calls go).
+    pub(crate) net: crate::net::Net,
 }
 
 /// Opens the socket; `auth` is the token to send, if any. The handshake is bounded by the
@@ -47,16 +49,7 @@ pub(crate) fn connect(target: &Target, auth: Option<&str>) -> Result<Socket> {
     let secure = uri.scheme_str() == Some("https");
     let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
     let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
-    let addr = (host.as_str(), port)
-        .to_socket_addrs()
-        .map_err(|e| failed(ErrorKind::Network, format!("cannot resolve the host: {}", e.kind())))?
-        .next()
-        .ok_or_else(|| failed(ErrorKind::Network, "the host has no address".into()))?;
-    let tcp = TcpStream::connect_timeout(&addr, target.connect_timeout).map_err(|e| match e.kind() {
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => failed(ErrorKind::Timeout, "connect timed out".into()),
-        kind => failed(ErrorKind::Network, format!("cannot connect: {kind}")),
-    })?;
-    tcp.set_nodelay(true).ok();
+    let tcp = target.net.dial_stream(secure, &host, port, target.connect_timeout).map_err(|f| f.into_error(&url))?;
     tcp.set_read_timeout(Some(target.connect_timeout)).ok();
     tcp.set_write_timeout(Some(target.connect_timeout)).ok();
     let raw = tcp.try_clone().map_err(|e| failed(ErrorKind::Network, format!("socket: {}", e.kind())))?;
@@ -83,19 +76,7 @@ pub(crate) fn connect(target: &Target, auth: Option<&str>) -> Result<Socket> {
         if secure { "wss" } else { "ws" },
         url.strip_prefix(if secure { "https" } else { "http" }).unwrap_or(&url)
     );
-    let mut request =
-        ws_url.into_client_request().map_err(|_| failed(ErrorKind::InvalidArgument, "invalid base URL".into()))?;
-    let headers = request.headers_mut();
-    let mut set = |name: &'static str, value: &str| {
-        if let Ok(v) = value.parse() {
-            headers.insert(name, v);
-        }
-    };
-    set("User-Agent", &target.user_agent);
-    set("Accept-Language", &target.lang);
-    if let Some(token) = auth {
-        set("Authorization", token);
-    }
+    let request = upgrade_request(&ws_url, target, auth).map_err(|what| failed(ErrorKind::InvalidArgument, what))?;
     let (ws, _response) = tungstenite::client(request, stream).map_err(|e| match e {
         tungstenite::HandshakeError::Failure(tungstenite::Error::Http(response)) => {
             let status = response.status().as_u16();
@@ -112,9 +93,62 @@ pub(crate) fn connect(target: &Target, auth: Option<&str>) -> Result<Socket> {
     Ok(Socket { ws, tcp })
 }
 
+/// The upgrade request with its headers. A token that cannot be sent as a header fails
+/// the connection: going on without it would connect anonymously, and the subscriptions
+/// would silently see only what a signed-out client may see.
+fn upgrade_request(
+    ws_url: &str,
+    target: &Target,
+    auth: Option<&str>,
+) -> std::result::Result<tungstenite::handshake::client::Request, String> {
+    let mut request = ws_url.into_client_request().map_err(|_| "invalid base URL".to_owned())?;
+    let headers = request.headers_mut();
+    for (name, value) in [("User-Agent", &target.user_agent), ("Accept-Language", &target.lang)] {
+        if let Ok(v) = value.parse() {
+            headers.insert(name, v);
+        }
+    }
+    if let Some(token) = auth {
+        let value = token.parse().map_err(|_| "the auth token cannot be sent as an Authorization header".to_owned())?;
+        headers.insert("Authorization", value);
+    }
+    Ok(request)
+}
+
 impl Socket {
     /// How long a read waits before the owner thread looks at its outgoing queue again.
     pub(crate) fn poll_every(&self, every: Duration) {
         self.tcp.set_read_timeout(Some(every)).ok();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> Target {
+        Target {
+            base_url: "http://127.0.0.1:1".into(),
+            tls: TlsSettings::default(),
+            user_agent: "bosbase-test".into(),
+            lang: "en-US".into(),
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            net: crate::net::Net::new(Default::default(), "bosbase-test"),
+        }
+    }
+
+    /// A token the header cannot carry fails the upgrade instead of dropping the header
+    /// (which connected anonymously); a good one is sent.
+    #[test]
+    fn an_unsendable_token_fails_the_upgrade() {
+        let url = "ws://127.0.0.1:1/api/pubsub";
+        let request = upgrade_request(url, &target(), Some("tok.en")).unwrap();
+        assert_eq!(request.headers()["Authorization"], "tok.en");
+        assert!(upgrade_request(url, &target(), None).unwrap().headers().get("Authorization").is_none());
+        for bad in ["a\r\nX-Evil: 1", "a\nb", "a\0b", "a\u{7f}"] {
+            let err = upgrade_request(url, &target(), Some(bad)).unwrap_err();
+            assert!(err.contains("Authorization") && !err.contains("Evil"), "{err}");
+        }
     }
 }

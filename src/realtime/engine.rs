@@ -30,6 +30,7 @@ use ureq::unversioned::transport::Connector;
 use super::sse::Parser;
 use super::stream::Cut;
 use super::{ConnectionState, EventCallback, RealtimeEvent, StateListener};
+use crate::net::connector::{Deferred, Dial};
 use crate::tls::{TlsConnector, TlsSettings};
 use crate::{BosBase, Error, ErrorKind, Result, SendOptions};
 
@@ -142,7 +143,8 @@ fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 impl Realtime {
-    pub(crate) fn new(tls: TlsSettings, user_agent: &str, connect_timeout: Duration, timeout: Duration) -> Self {
+    pub(crate) fn new(tls: TlsSettings, net: crate::net::Net, connect_timeout: Duration, timeout: Duration) -> Self {
+        let user_agent = net.user_agent().to_owned();
         let cut = Cut::new();
         // No overall deadline and none on the body: the stream lives until the server closes it
         // (it does after 5 idle minutes) or the client cuts it. Connecting and the response
@@ -155,12 +157,12 @@ impl Realtime {
             .timeout_recv_body(None)
             .max_idle_connections(0)
             .max_idle_connections_per_host(0)
-            .user_agent(user_agent)
+            .user_agent(&user_agent)
             .max_redirects(0)
+            .proxy(None) // routed by `Dial`, like the client's calls
             .build();
-        let connector =
-            ureq::unversioned::transport::TcpConnector::default().chain(TlsConnector::new(tls)).chain(cut.clone());
-        let resolver = crate::transport::LiteralResolver::new(true);
+        let connector = Dial::new(net).chain(TlsConnector::new(tls)).chain(cut.clone());
+        let resolver = Deferred::new(true);
         let agent = ureq::Agent::with_parts(config, connector, resolver);
         Realtime {
             shared: Arc::new(Shared {
