@@ -78,6 +78,11 @@
 #define DEFAULT_MAX_IDLE_CONNECTIONS 64
 
 /**
+ * How many answers' worth of JSON (`max_response_bytes` each) one full list may hold.
+ */
+#define FULL_LIST_ANSWERS 10
+
+/**
  * Default number of worker threads per client.
  */
 #define DEFAULT_POOL_SIZE 16
@@ -419,6 +424,10 @@ BosbaseStatus bosbase_auth_store_file_error(const struct BosbaseClient *client,
  * `{"collection":"users","token":"…"}`) and `options_json` (see the header's preamble).
  * Blocks until the answer or the call's deadline. Writes the result JSON to `*result_out`.
  * Returns OK or the failure's status (unknown operation or argument: INVALID_ARGUMENT).
+ * An operation of several requests (`*.getFullList`) is one call: its deadline covers
+ * every page (TIMEOUT when the list is not complete by then), and its pages together may
+ * hold at most 10 times `maxResponseBytes` of JSON (JSON beyond it, status kept): a server
+ * whose pages are always full cannot keep it running or growing.
  * Thread-safe.
  */
 BosbaseStatus bosbase_call(const struct BosbaseClient *client,
@@ -521,7 +530,8 @@ BosbaseStatus bosbase_operations_json(char **json_out,
  * `options_json` may be NULL or an object with any of:
  * `"lang"` (default `"en-US"`), `"userAgent"` (default `"bosbase-rust/<version>"`),
  * `"timeoutMs"` (deadline of each call, connect to last byte; default 30000),
- * `"connectTimeoutMs"` (default 10000), `"maxResponseBytes"` (default 10485760),
+ * `"connectTimeoutMs"` (default 10000), `"maxResponseBytes"` (largest answer body read;
+ * default 10485760; a full list's pages may hold 10 times it together),
  * `"maxIdleConnections"` (keep-alive connections kept; default 64),
  * `"poolSize"` (worker threads for `bosbase_call_async`; default 16),
  * `"caPem"` (PEM text of extra trusted CA certificates), `"caFile"` (path of such a PEM file),

@@ -51,5 +51,7 @@ go-demo: go-build
 	$(GO_EXAMPLE_BIN)
 
 # BenchmarkAuthWithToken: the binding vs plain net/http, interleaved in one run; prints the ratio.
+# BenchmarkFullListMemory: getFullList of 20,000 posts, peak RSS growth vs net/http + encoding/json.
 go-bench: go-build
 	cd $(GO_BINDING) && env -u BOSBASE_URL go test -run '^$$' -bench AuthWithToken -benchtime 5s -count 1 .
+	cd $(GO_BINDING) && env -u BOSBASE_URL go test -run '^$$' -bench FullListMemory -benchtime 1x -count 1 .

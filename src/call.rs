@@ -50,7 +50,8 @@ impl Ticket {
         self.swap(TicketState::Cancelled) == TicketState::Open
     }
 
-    fn is_cancelled(&self) -> bool {
+    /// True once the call was cancelled (a long job checks it between steps).
+    pub(crate) fn is_cancelled(&self) -> bool {
         *self.state.lock().unwrap_or_else(PoisonError::into_inner) == TicketState::Cancelled
     }
 }

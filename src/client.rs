@@ -138,7 +138,8 @@ impl ClientBuilder {
 
     /// Deadline of each call, from connecting to the last byte of the answer (sending a
     /// slow body and reading a dripping answer included). A call may set its own with
-    /// [`SendOptions::timeout_ms`]. Defaults to [`DEFAULT_TIMEOUT`] (30 s).
+    /// [`SendOptions::timeout_ms`]. A call of several requests (`getFullList`) has one
+    /// deadline for all of them. Defaults to [`DEFAULT_TIMEOUT`] (30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -152,8 +153,9 @@ impl ClientBuilder {
     }
 
     /// Largest answer body read; a larger one fails the call (kind `http` for an error
-    /// status, `json` for a 2xx; the status is kept). Defaults to
-    /// [`DEFAULT_MAX_RESPONSE_BYTES`] (10 MiB).
+    /// status, `json` for a 2xx; the status is kept). A full list (`getFullList`) may read
+    /// [`FULL_LIST_ANSWERS`](crate::operations::FULL_LIST_ANSWERS) times this over all its
+    /// pages. Defaults to [`DEFAULT_MAX_RESPONSE_BYTES`] (10 MiB).
     pub fn max_response_bytes(mut self, bytes: u64) -> Self {
         self.max_response_bytes = bytes;
         self
@@ -550,6 +552,13 @@ impl BosBase {
 
     /// The one place a request is made: headers, auth, body, deadline, error decoding.
     pub(crate) fn execute(&self, path: &str, options: SendOptions) -> Result<Value> {
+        self.execute_raw(path, options)?.json()
+    }
+
+    /// [`execute`](Self::execute) up to the body of a 2xx answer, read whole (bounded by
+    /// `max_response_bytes`) and not parsed: callers that only pass JSON on (a full list's
+    /// pages) parse it their own way.
+    pub(crate) fn execute_raw(&self, path: &str, options: SendOptions) -> Result<RawAnswer> {
         options.check()?;
         let method = options.method()?;
         let url = url::build(&self.inner.base_url, path, &options.query);
@@ -608,14 +617,17 @@ impl BosBase {
         if !(200..300).contains(&status) {
             return Err(Error::from_response(&url, status, &String::from_utf8_lossy(&bytes)));
         }
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Value::Null);
-        }
-        serde_json::from_slice(&bytes).map_err(|e| {
-            // The body may hold secrets (it is a success answer): report only where parsing failed.
-            let message = format!("invalid JSON in the response (line {}, column {})", e.line(), e.column());
-            Error::new(ErrorKind::Json, &url, message).with_status(status)
-        })
+        Ok(RawAnswer { url, status, bytes })
+    }
+
+    /// The deadline of a call that sets none ([`ClientBuilder::timeout`]).
+    pub(crate) fn timeout(&self) -> Duration {
+        self.inner.agent.config().timeouts().global.unwrap_or(DEFAULT_TIMEOUT)
+    }
+
+    /// The largest answer body read ([`ClientBuilder::max_response_bytes`]).
+    pub(crate) fn max_response_bytes(&self) -> u64 {
+        self.inner.max_response_bytes
     }
 
     fn run<B: ureq::AsSendBody>(
@@ -631,6 +643,30 @@ impl BosBase {
             }
             None => self.inner.agent.run(req),
         }
+    }
+}
+
+/// The body of a 2xx answer as it arrived, with its status and URL (for errors).
+pub(crate) struct RawAnswer {
+    pub(crate) url: String,
+    pub(crate) status: u16,
+    pub(crate) bytes: Vec<u8>,
+}
+
+impl RawAnswer {
+    /// The body as JSON; an empty body (e.g. 204) is `null`.
+    pub(crate) fn json(self) -> Result<Value> {
+        if self.bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&self.bytes).map_err(|e| self.invalid_json(&e))
+    }
+
+    /// A `json` error for a body that does not parse, keeping the status. The body may hold
+    /// secrets (it is a success answer): the message says only where parsing failed.
+    pub(crate) fn invalid_json(&self, e: &serde_json::Error) -> Error {
+        let message = format!("invalid JSON in the response (line {}, column {})", e.line(), e.column());
+        Error::new(ErrorKind::Json, &self.url, message).with_status(self.status)
     }
 }
 

@@ -76,10 +76,25 @@ func statusError(status C.BosbaseStatus, errJSON string) error {
 // decodeJSON decodes a result; an unreadable one is a "json" *ClientResponseError
 // (the decoder's own message may quote the text, so it is not passed on).
 func decodeJSON(text string, v any) error {
-	if err := json.Unmarshal([]byte(text), v); err != nil {
+	if err := json.Unmarshal(stringBytes(text), v); err != nil {
 		return newError(KindJSON, "the library returned a result that is not the expected JSON")
 	}
 	return nil
+}
+
+// stringBytes views s as bytes without copying it, for decoders, which only read their
+// input and keep none of it: []byte(s) would copy a whole result (a full list of 20,000
+// records is 7 MB) just to be read once. The bytes must never be written.
+func stringBytes(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	// A string is {data, len}; unsafe.StringData would say it directly but needs Go 1.20.
+	type header struct {
+		data unsafe.Pointer
+		len  int
+	}
+	return unsafe.Slice((*byte)((*header)(unsafe.Pointer(&s)).data), len(s))
 }
 
 // callFn is one C call: it gets out-pointers for the result and the error JSON.

@@ -18,7 +18,7 @@ use crate::{Error, Result};
 
 /// A started asynchronous call (from `bosbase_call_async` or `bosbase_send_async`): cancel it with
 /// `bosbase_call_cancel`, release it with `bosbase_call_free`.
-pub struct BosbaseCall(Started<Value>);
+pub struct BosbaseCall(Started<String>);
 
 /// Completion of `bosbase_call_async`, invoked exactly once: `status` as
 /// `bosbase_call` would return it; on success `result_json` is the result and
@@ -54,6 +54,10 @@ unsafe fn call_args(args_json: *const c_char) -> Result<Map<String, Value>> {
 /// `{"collection":"users","token":"…"}`) and `options_json` (see the header's preamble).
 /// Blocks until the answer or the call's deadline. Writes the result JSON to `*result_out`.
 /// Returns OK or the failure's status (unknown operation or argument: INVALID_ARGUMENT).
+/// An operation of several requests (`*.getFullList`) is one call: its deadline covers
+/// every page (TIMEOUT when the list is not complete by then), and its pages together may
+/// hold at most 10 times `maxResponseBytes` of JSON (JSON beyond it, status kept): a server
+/// whose pages are always full cannot keep it running or growing.
 /// Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_call(
@@ -84,23 +88,24 @@ pub unsafe extern "C" fn bosbase_call_with_files(
         required(result_out, "result_out")?;
         let pb = BosbaseClient::from_ptr(client)?;
         let call = operation(&pb, op, args_json, options_json, files)?;
-        write_out(result_out, call.wait()?.to_string())
+        write_out(result_out, call.wait()?)
     })
 }
 
 /// The call of `op` with its arguments, options and file parts, checked and not started.
+/// Its result is the JSON text itself, so a big result (a full list) is written once.
 unsafe fn operation(
     pb: &crate::BosBase,
     op: *const c_char,
     args_json: *const c_char,
     options_json: *const c_char,
     files: *const BosbaseFiles,
-) -> Result<crate::Call<Value>> {
-    let name = arg(op, "op")?;
-    crate::operations::find(name)?;
+) -> Result<crate::Call<String>> {
+    let row = crate::operations::find(arg(op, "op")?)?;
     let mut options = options(options_json)?;
     options.files = BosbaseFiles::parts(files);
-    Ok(pb.operation(name, call_args(args_json)?, options))
+    let args = call_args(args_json)?;
+    Ok(pb.call(move |client, ticket| crate::operations::run_text(client, row, args, options, ticket)))
 }
 
 /// Starts operation `op` (as `bosbase_call`) on the client's worker pool and returns at
@@ -179,7 +184,7 @@ pub unsafe extern "C" fn bosbase_send_async(
             true => pb.send(path, options),
             false => pb.collection(arg(collection, "collection")?).send(path, options),
         };
-        start(&pb, call, callback, user_data, call_out)
+        start(&pb, call.map(|v| v.to_string()), callback, user_data, call_out)
     })
 }
 
@@ -187,7 +192,7 @@ pub unsafe extern "C" fn bosbase_send_async(
 /// `call_out` and a closed client (the call was only built, nothing was sent).
 unsafe fn start(
     pb: &crate::BosBase,
-    call: crate::Call<Value>,
+    call: crate::Call<String>,
     callback: BosbaseCallCallback,
     user_data: *mut c_void,
     call_out: *mut *mut BosbaseCall,
@@ -210,10 +215,10 @@ unsafe fn start(
 fn complete(
     callback: unsafe extern "C" fn(*mut c_void, BosbaseStatus, *const c_char, *const c_char),
     user_data: *mut c_void,
-    result: Result<Value>,
+    result: Result<String>,
 ) {
-    let (status, text) = match &result {
-        Ok(v) => (BosbaseStatus::Ok, v.to_string()),
+    let (status, text) = match result {
+        Ok(text) => (BosbaseStatus::Ok, text),
         Err(e) => (BosbaseStatus::from(e.kind()), e.to_json().to_string()),
     };
     // JSON text never holds a NUL byte.

@@ -107,7 +107,8 @@ impl BosbaseClient {
 /// `options_json` may be NULL or an object with any of:
 /// `"lang"` (default `"en-US"`), `"userAgent"` (default `"bosbase-rust/<version>"`),
 /// `"timeoutMs"` (deadline of each call, connect to last byte; default 30000),
-/// `"connectTimeoutMs"` (default 10000), `"maxResponseBytes"` (default 10485760),
+/// `"connectTimeoutMs"` (default 10000), `"maxResponseBytes"` (largest answer body read;
+/// default 10485760; a full list's pages may hold 10 times it together),
 /// `"maxIdleConnections"` (keep-alive connections kept; default 64),
 /// `"poolSize"` (worker threads for `bosbase_call_async`; default 16),
 /// `"caPem"` (PEM text of extra trusted CA certificates), `"caFile"` (path of such a PEM file),
