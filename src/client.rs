@@ -43,6 +43,8 @@ struct Inner {
     base_error: Option<Error>,
     lang: String,
     agent: ureq::Agent,
+    /// The agent's deadline per request, to charge a queued call's wait against.
+    timeout: Duration,
     max_response_bytes: u64,
     auth_store: AuthStore,
     gate: Arc<Gate>,
@@ -136,8 +138,9 @@ impl ClientBuilder {
     }
 
     /// Worker threads for asynchronous calls (`.await`, `bosbase_call_async`): at most this
-    /// many run at once, the rest queue. Workers start on demand and exit after 10 s idle.
-    /// Defaults to [`DEFAULT_POOL_SIZE`] (16).
+    /// many run at once, the rest queue (their time in the queue counts against their
+    /// deadline). A worker starts whenever a call finds none free, with a small (512 KiB)
+    /// stack, and exits after 10 s idle. Defaults to [`DEFAULT_POOL_SIZE`] (256).
     pub fn pool_size(mut self, threads: usize) -> Self {
         self.pool_size = threads;
         self
@@ -244,6 +247,7 @@ impl ClientBuilder {
                 base_error,
                 lang: self.lang,
                 agent,
+                timeout: self.timeout,
                 max_response_bytes: self.max_response_bytes,
                 auth_store: AuthStore::default(),
                 gate: Arc::new(Gate::default()),
@@ -300,11 +304,12 @@ impl BosBase {
     /// (`Value::Null` for an empty body such as 204). The path may not contain `?`, `#`
     /// or `.`/`..` segments (query parameters go in `options.query`).
     pub fn send(&self, path: &str, options: SendOptions) -> Call<Value> {
-        let path = path.to_owned();
+        let (path, deadline) = (path.to_owned(), self.deadline(&options));
         self.call(move |client, _| {
             url::check_path(&path)?;
             client.execute(&path, options)
         })
+        .with_deadline(deadline)
     }
 
     /// Runs the operation `name` of the [operation table](crate::operations) with named
@@ -312,8 +317,14 @@ impl BosBase {
     /// query, headers, expand, fields, mfaId, timeoutMs). Unknown names and arguments are
     /// `invalid_argument`.
     pub fn operation(&self, name: &str, args: Map<String, Value>, options: SendOptions) -> Call<Value> {
-        let op = crate::operations::find(name);
+        let (op, deadline) = (crate::operations::find(name), self.deadline(&options));
         self.call(move |client, ticket| crate::operations::run(client, op?, args, options, ticket))
+            .with_deadline(deadline)
+    }
+
+    /// The deadline of a request call with `options`: its `timeoutMs`, else the client's.
+    pub(crate) fn deadline(&self, options: &SendOptions) -> Duration {
+        options.timeout_ms.map_or(self.inner.timeout, Duration::from_millis)
     }
 
     /// A new client with this one's settings (base URL, language, timeouts, limits, TLS;
@@ -337,6 +348,7 @@ impl BosBase {
                 base_error: inner.base_error.clone(),
                 lang: inner.lang.clone(),
                 agent: inner.agent.clone(),
+                timeout: inner.timeout,
                 max_response_bytes: inner.max_response_bytes,
                 auth_store: AuthStore::default(),
                 gate: Arc::new(Gate::default()),
@@ -431,6 +443,7 @@ impl BosBase {
             req = req.header(name, value);
         }
         let timeout = options.timeout_ms.map(Duration::from_millis);
+        let timeout = crate::call::charge_queue_wait(timeout, self.inner.timeout, &url)?;
         let sent = if !options.files.is_empty() {
             if matches!(method, "GET" | "HEAD") {
                 return Err(Error::invalid_argument("file parts need a method with a body (POST, PATCH, PUT)"));

@@ -23,9 +23,10 @@ pub struct BosbaseCall(Started<Value>);
 /// Completion of `bosbase_call_async`, invoked exactly once: `status` as
 /// `bosbase_call` would return it; on success `result_json` is the result and
 /// `error_json` NULL, on failure the reverse. Both are borrowed for the duration of the
-/// callback only (copy what you keep). It runs on one of the client's worker threads, or
-/// — for a cancelled call — on the thread calling `bosbase_call_cancel`, before that
-/// returns. It may call any function of this library (start other calls, read the auth
+/// callback only (copy what you keep). It runs on one of the client's worker threads
+/// (also with BOSBASE_STATUS_TIMEOUT when the call's deadline passed while it was queued
+/// behind `poolSize` running calls; nothing was sent), or — for a cancelled call — on the
+/// thread calling `bosbase_call_cancel`, before that returns. It may call any function of this library (start other calls, read the auth
 /// store) except `bosbase_client_free`/`bosbase_client_close` on the same client, and
 /// must not unwind.
 pub type BosbaseCallCallback = Option<

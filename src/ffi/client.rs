@@ -88,7 +88,8 @@ impl BosbaseClient {
 /// `"timeoutMs"` (deadline of each call, connect to last byte; default 30000),
 /// `"connectTimeoutMs"` (default 10000), `"maxResponseBytes"` (default 10485760),
 /// `"maxIdleConnections"` (keep-alive connections kept; default 64),
-/// `"poolSize"` (worker threads for `bosbase_call_async`; default 16),
+/// `"poolSize"` (most worker threads running `bosbase_call_async` calls at once, started on
+/// demand and stopped after 10 s idle; more calls queue, their deadline running; default 256),
 /// `"caPem"` (PEM text of extra trusted CA certificates), `"caFile"` (path of such a PEM file),
 /// `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false).
 /// Certificates are verified against the platform's trust store plus `caPem`/`caFile`.
