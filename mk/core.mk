@@ -62,6 +62,7 @@ core-bench: core-release
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin bosbase-bench
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin awaits
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin realtime
+	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin slow
 
 # Rewrites every file generated from the operation table (tools/generate).
 .PHONY: generate

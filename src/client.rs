@@ -18,6 +18,12 @@ use crate::tls::{TlsConnector, TlsSettings};
 use crate::transport::{Coalescing, LiteralResolver};
 use crate::{url, AuthStore, Call, Error, ErrorKind, RecordService, Result, SendOptions};
 
+/// Read and write buffer of each connection. ureq's 128 KiB default is zero-filled, so
+/// touched, for every connection: 256 concurrent slow calls held 64 MiB of buffers (7.6x
+/// reqwest's whole process). 16 KiB holds a TLS record, a response head and a request line
+/// of up to 16 KiB each (common servers and proxies stop at 8 KiB); bodies stream through.
+const CONNECTION_BUFFER_BYTES: usize = 16 * 1024;
+
 /// Native clients alive right now (bindings check their handles are freed).
 static LIVE_CLIENTS: AtomicUsize = AtomicUsize::new(0);
 
@@ -224,6 +230,8 @@ impl ClientBuilder {
             .max_idle_connections_per_host(self.max_idle_connections)
             .user_agent(user_agent)
             .max_redirects(0)
+            .input_buffer_size(CONNECTION_BUFFER_BYTES)
+            .output_buffer_size(CONNECTION_BUFFER_BYTES)
             .build();
         let pubsub = PubSub::new(PubSubTarget {
             base_url: if base_error.is_some() { url::redact_base(&base) } else { base.clone() },
@@ -434,14 +442,19 @@ impl BosBase {
         if !has("accept-language") {
             req = req.header("Accept-Language", &self.inner.lang);
         }
+        // The longest line of the request head: ureq writes each line whole into the buffer.
+        let mut longest = url.len() + method.len() + " HTTP/1.1\r\n ".len();
         if !has("authorization") {
             if let Some(token) = self.inner.auth_store.auth_header() {
+                longest = longest.max(token.len() + "Authorization: \r\n".len());
                 req = req.header("Authorization", token);
             }
         }
         for (name, value) in &options.headers {
+            longest = longest.max(name.len() + value.len() + ": \r\n".len());
             req = req.header(name, value);
         }
+        let line = longest;
         let timeout = options.timeout_ms.map(Duration::from_millis);
         let timeout = crate::call::charge_queue_wait(timeout, self.inner.timeout, &url)?;
         let sent = if !options.files.is_empty() {
@@ -454,7 +467,7 @@ impl BosBase {
                 .header("Content-Type", &multipart.content_type)
                 .header("Content-Length", multipart.length)
                 .body(ureq::SendBody::from_owned_reader(multipart.reader));
-            self.run(req.map_err(|_| invalid_request(&url))?, timeout)
+            self.run(req.map_err(|_| invalid_request(&url))?, timeout, line)
         } else {
             let body = match (&options.body, method) {
                 (None, _) | (_, "GET" | "HEAD") => None,
@@ -465,9 +478,9 @@ impl BosBase {
             match body {
                 Some(bytes) => {
                     let req = req.header("Content-Type", "application/json").body(bytes);
-                    self.run(req.map_err(|_| invalid_request(&url))?, timeout)
+                    self.run(req.map_err(|_| invalid_request(&url))?, timeout, line)
                 }
-                None => self.run(req.body(()).map_err(|_| invalid_request(&url))?, timeout),
+                None => self.run(req.body(()).map_err(|_| invalid_request(&url))?, timeout, line),
             }
         };
         let mut response = sent.map_err(|e| Error::from_transport(&url, e))?;
@@ -495,19 +508,28 @@ impl BosBase {
         })
     }
 
+    /// Sends `req` with its own deadline when `timeout` is set, and on a connection of its
+    /// own whose write buffer holds its longest head line when `line` exceeds the shared
+    /// connections' (a filter of many kilobytes); either way only when needed, since a
+    /// request-level setting clones the agent's config.
     fn run<B: ureq::AsSendBody>(
         &self,
         req: ureq::http::Request<B>,
         timeout: Option<Duration>,
+        line: usize,
     ) -> std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error> {
-        match timeout {
-            // A per-call deadline clones the agent's config into the request; only pay for it when asked.
-            Some(t) => {
-                let req = self.inner.agent.configure_request(req).timeout_global(Some(t)).build();
-                self.inner.agent.run(req)
-            }
-            None => self.inner.agent.run(req),
+        let buffer = (line > CONNECTION_BUFFER_BYTES).then(|| line.next_power_of_two());
+        if timeout.is_none() && buffer.is_none() {
+            return self.inner.agent.run(req);
         }
+        let mut req = self.inner.agent.configure_request(req);
+        if let Some(t) = timeout {
+            req = req.timeout_global(Some(t));
+        }
+        if let Some(bytes) = buffer {
+            req = req.output_buffer_size(bytes);
+        }
+        self.inner.agent.run(req.build())
     }
 }
 

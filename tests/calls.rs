@@ -143,24 +143,25 @@ fn many_slow_calls_at_once_take_about_one_call_by_default() {
 
 #[test]
 fn a_call_deadline_counts_its_time_in_the_queue() {
-    let pb = BosBase::builder(&serve(Reply::Slow(Duration::from_millis(400), "{}"))).pool_size(1).build().unwrap();
+    let pb = BosBase::builder(&serve(Reply::Slow(Duration::from_millis(600), "{}"))).pool_size(1).build().unwrap();
     let with_timeout = |ms| {
         let mut options = SendOptions::new("GET");
         options.timeout_ms = Some(ms);
         pb.send("/api/health", options)
     };
-    // Behind a 400 ms call on the only worker: one still queued at its 200 ms deadline,
-    // and one that gets the worker at 400 ms with 200 ms of its 600 left (the server needs 400).
-    let done = await_all(vec![health(&pb), with_timeout(200), with_timeout(600)]);
+    // Behind a 600 ms call on the only worker: one still queued at its 200 ms deadline,
+    // and one that gets the worker at 600 ms with 300 ms of its 900 left (the server needs 600).
+    let done = await_all(vec![health(&pb), with_timeout(200), with_timeout(900)]);
     assert!(done[0].0.is_ok());
     let (queued, at) = (done[1].0.as_ref().unwrap_err(), done[1].1);
     assert_eq!(queued.kind(), ErrorKind::Timeout, "{queued}");
     assert!(queued.message().contains("nothing was sent"), "{queued}");
-    assert!(at >= Duration::from_millis(190) && at < Duration::from_millis(380), "failed {at:?} after submission");
+    // It used to wait for the worker, then get its whole 200 ms: 800 ms after submission.
+    assert!(at >= Duration::from_millis(190) && at < Duration::from_millis(550), "failed {at:?} after submission");
     let (late, at) = (done[2].0.as_ref().unwrap_err(), done[2].1);
     assert_eq!(late.kind(), ErrorKind::Timeout, "{late}");
-    // It used to get its whole 600 ms once it ran: 1 s after submission.
-    assert!(at >= Duration::from_millis(550) && at < Duration::from_millis(900), "failed {at:?} after submission");
+    // It used to get its whole 900 ms once it ran: 1.5 s after submission.
+    assert!(at >= Duration::from_millis(850) && at < Duration::from_millis(1300), "failed {at:?} after submission");
 }
 
 #[test]
