@@ -51,5 +51,8 @@ go-demo: go-build
 	$(GO_EXAMPLE_BIN)
 
 # BenchmarkAuthWithToken: the binding vs plain net/http, interleaved in one run; prints the ratio.
+# BenchmarkSlow256: 256 calls at once to a server answering in 200 ms, plain and ...Ctx calls
+# vs net/http, each side in its own process: wall time, peak threads, peak RSS.
 go-bench: go-build
 	cd $(GO_BINDING) && env -u BOSBASE_URL go test -run '^$$' -bench AuthWithToken -benchtime 5s -count 1 .
+	cd $(GO_BINDING) && env -u BOSBASE_URL go test -run '^$$' -bench Slow256 -benchtime 1x -count 1 .

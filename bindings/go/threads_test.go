@@ -16,7 +16,7 @@ import (
 
 // delayedServer answers every request with a small JSON body after delay, on 127.0.0.1;
 // it stops when the test ends.
-func delayedServer(t *testing.T, delay time.Duration) string {
+func delayedServer(t testing.TB, delay time.Duration) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -106,10 +106,11 @@ func TestSlowPlainCallsDoNotPinAThreadEach(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The net/http server's goroutines and the test's add none; Go keeps a few threads of
-	// its own (GOMAXPROCS, sysmon, the watcher's sleeps), never one per call.
+	// Blocking cgo calls made one thread per call (+257). Parked goroutines make none; Go
+	// still starts some threads while the calls are being started (a cgo call that takes
+	// a while hands its P to a new thread), more on a loaded machine: 20-80 seen.
 	t.Logf("%d calls: %v; Go threads %d before, peak %d", calls, took, before, peak.Load())
-	if grew := peak.Load() - int64(before); grew > 48 {
+	if grew := peak.Load() - int64(before); grew > calls/2 {
 		t.Errorf("Go's own OS threads grew by %d during %d slow plain calls (%d before)", grew, calls, before)
 	}
 	if took > 2*time.Second {
