@@ -40,7 +40,9 @@ elixir-demo:
 	cd $(ELIXIR_EXAMPLE_DIR) && $(ELIXIR_ENV) mix run snippets.exs
 
 # The NIF's own costs, then the binding against :httpc like with like (per-call medians,
-# A/B order shuffled per round, the same headers on both sides), measured in one run.
+# A/B order shuffled per round, the same headers on both sides), measured in one run; then
+# 256 concurrent calls to a slow loopback server, binding vs :httpc (bench/slow.exs).
 elixir-bench: core-release elixir-tools
 	env -u BOSBASE_URL $(ROOT)/scripts/devserver --build --demo -- \
 		bash -c 'cd $(ELIXIR_DIR) && $(ELIXIR_ENV) MIX_ENV=prod mix run bench/overhead.exs'
+	cd $(ELIXIR_DIR) && $(ELIXIR_ENV) MIX_ENV=prod mix run bench/slow.exs
