@@ -99,21 +99,31 @@ impl Pool {
             return Ok(());
         }
         if state.threads < self.shared.max_threads {
-            // Started under the lock (tens of microseconds), so a failure can tell whether
-            // this job has a worker at all and take back exactly this one.
+            // Counted before it starts, so the next job does not start one for this one too.
+            state.threads += 1;
+            state.idle += 1;
             let shared = Arc::clone(&self.shared);
-            match spawn("bosbase-worker", move || shared.work_loop()) {
-                Ok(()) => {
-                    state.threads += 1;
-                    state.idle += 1;
-                    return Ok(());
-                }
-                Err(e) if state.threads == 0 => {
+            let work = move || shared.work_loop();
+            if state.threads == 1 {
+                // The only worker: started under the lock, so a failure takes back exactly
+                // this job, which nobody else would run.
+                return spawn("bosbase-worker", work).map_err(|e| {
+                    state.threads -= 1;
+                    state.idle -= 1;
                     state.jobs.pop_back();
-                    return Err(e);
-                }
-                Err(_) => {} // busy workers will come back for it
+                    e
+                });
             }
+            // Started outside the lock (tens of microseconds): concurrent callers do not
+            // queue behind each other's thread starts. On failure the job waits for one of
+            // the other workers, none of which exits while a job is queued.
+            drop(state);
+            if spawn("bosbase-worker", work).is_err() {
+                let mut state = self.shared.lock();
+                state.threads -= 1;
+                state.idle -= 1;
+            }
+            return Ok(());
         }
         // Queued behind busy workers: its deadline needs watching.
         if deadline.is_some() {

@@ -107,10 +107,10 @@ func TestSlowPlainCallsDoNotPinAThreadEach(t *testing.T) {
 		}
 	}
 	// Blocking cgo calls made one thread per call (+257). Parked goroutines make none; Go
-	// still starts some threads while the calls are being started (a cgo call that takes
-	// a while hands its P to a new thread), more on a loaded machine: 20-80 seen.
+	// may still start a few while the calls are being started (a cgo call that takes a
+	// while hands its P to a new thread): 2-15 seen on a loaded machine.
 	t.Logf("%d calls: %v; Go threads %d before, peak %d", calls, took, before, peak.Load())
-	if grew := peak.Load() - int64(before); grew > calls/2 {
+	if grew := peak.Load() - int64(before); grew > calls/4 {
 		t.Errorf("Go's own OS threads grew by %d during %d slow plain calls (%d before)", grew, calls, before)
 	}
 	if took > 2*time.Second {
