@@ -107,11 +107,10 @@ impl Pool {
             if state.threads == 1 {
                 // The only worker: started under the lock, so a failure takes back exactly
                 // this job, which nobody else would run.
-                return spawn("bosbase-worker", work).map_err(|e| {
+                return spawn("bosbase-worker", work).inspect_err(|_| {
                     state.threads -= 1;
                     state.idle -= 1;
                     state.jobs.pop_back();
-                    e
                 });
             }
             // Started outside the lock (tens of microseconds): concurrent callers do not
