@@ -64,6 +64,7 @@ core-bench: core-release devserver-build | $(C_BUILD)
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin bosbase-bench
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin awaits
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin realtime
+	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin slow
 	cargo build --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin full_list
 	@dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y libcurl4-openssl-dev; } || true
 	if cc $(C_STRICT) -O2 -D_DEFAULT_SOURCE -o $(C_BUILD)/full_list_bench bench/c/full_list.c $(LINK_CORE) -lcurl; then \

@@ -52,6 +52,9 @@ go-demo: go-build
 
 # BenchmarkAuthWithToken: the binding vs plain net/http, interleaved in one run; prints the ratio.
 # BenchmarkFullListMemory: getFullList of 20,000 posts, peak RSS growth vs net/http + encoding/json.
+# BenchmarkSlow256: 256 calls at once to a server answering in 200 ms, plain and ...Ctx calls
+# vs net/http, each side in its own process: wall time, peak threads, peak RSS.
 go-bench: go-build
 	cd $(GO_BINDING) && env -u BOSBASE_URL go test -run '^$$' -bench AuthWithToken -benchtime 5s -count 1 .
 	cd $(GO_BINDING) && env -u BOSBASE_URL go test -run '^$$' -bench FullListMemory -benchtime 1x -count 1 .
+	cd $(GO_BINDING) && env -u BOSBASE_URL go test -run '^$$' -bench Slow256 -benchtime 1x -count 1 .

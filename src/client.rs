@@ -22,6 +22,12 @@ use crate::tls::{TlsConnector, TlsSettings};
 use crate::transport::Coalescing;
 use crate::{url, AuthStore, Call, Error, ErrorKind, RecordService, Result, SendOptions};
 
+/// Read and write buffer of each connection. ureq's 128 KiB default is zero-filled, so
+/// touched, for every connection: 256 concurrent slow calls held 64 MiB of buffers (7.6x
+/// reqwest's whole process). 16 KiB holds a TLS record, a response head and a request line
+/// of up to 16 KiB each (common servers and proxies stop at 8 KiB); bodies stream through.
+const CONNECTION_BUFFER_BYTES: usize = 16 * 1024;
+
 /// Native clients alive right now (bindings check their handles are freed).
 static LIVE_CLIENTS: AtomicUsize = AtomicUsize::new(0);
 
@@ -47,6 +53,8 @@ struct Inner {
     base_error: Option<Error>,
     lang: String,
     agent: ureq::Agent,
+    /// The agent's deadline per request, to charge a queued call's wait against.
+    timeout: Duration,
     max_response_bytes: u64,
     auth_store: AuthStore,
     gate: Arc<Gate>,
@@ -170,8 +178,9 @@ impl ClientBuilder {
     }
 
     /// Worker threads for asynchronous calls (`.await`, `bosbase_call_async`): at most this
-    /// many run at once, the rest queue. Workers start on demand and exit after 10 s idle.
-    /// Defaults to [`DEFAULT_POOL_SIZE`] (16).
+    /// many run at once, the rest queue (their time in the queue counts against their
+    /// deadline). A worker starts whenever a call finds none free, with a small (512 KiB)
+    /// stack, and exits after 10 s idle. Defaults to [`DEFAULT_POOL_SIZE`] (256).
     pub fn pool_size(mut self, threads: usize) -> Self {
         self.pool_size = threads;
         self
@@ -312,6 +321,8 @@ impl ClientBuilder {
             .max_idle_connections_per_host(self.max_idle_connections)
             .user_agent(user_agent)
             .max_redirects(0)
+            .input_buffer_size(CONNECTION_BUFFER_BYTES)
+            .output_buffer_size(CONNECTION_BUFFER_BYTES)
             .proxy(None) // ureq's own proxy support would read the environment; `Dial` routes
             .build();
         let net = Net::new(Proxies::new(&self.proxy, &self.environment), user_agent);
@@ -339,6 +350,7 @@ impl ClientBuilder {
                 base_error,
                 lang: self.lang,
                 agent,
+                timeout: self.timeout,
                 max_response_bytes: self.max_response_bytes,
                 auth_store: match self.auth_file {
                     Some(path) if !path.as_os_str().is_empty() => AuthStore::with_file(AuthFile::new(path)),
@@ -402,11 +414,12 @@ impl BosBase {
     /// (`Value::Null` for an empty body such as 204). The path may not contain `?`, `#`
     /// or `.`/`..` segments (query parameters go in `options.query`).
     pub fn send(&self, path: &str, options: SendOptions) -> Call<Value> {
-        let path = path.to_owned();
+        let (path, deadline) = (path.to_owned(), self.deadline(&options));
         self.call(move |client, _| {
             url::check_path(&path)?;
             client.execute(&path, options)
         })
+        .with_deadline(deadline)
     }
 
     /// Runs the operation `name` of the [operation table](crate::operations) with named
@@ -414,8 +427,14 @@ impl BosBase {
     /// query, headers, expand, fields, mfaId, timeoutMs). Unknown names and arguments are
     /// `invalid_argument`.
     pub fn operation(&self, name: &str, args: Map<String, Value>, options: SendOptions) -> Call<Value> {
-        let op = crate::operations::find(name);
+        let (op, deadline) = (crate::operations::find(name), self.deadline(&options));
         self.call(move |client, ticket| crate::operations::run(client, op?, args, options, ticket))
+            .with_deadline(deadline)
+    }
+
+    /// The deadline of a request call with `options`: its `timeoutMs`, else the client's.
+    pub(crate) fn deadline(&self, options: &SendOptions) -> Duration {
+        options.timeout_ms.map_or(self.inner.timeout, Duration::from_millis)
     }
 
     /// A new client with this one's settings (base URL, language, timeouts, limits, TLS;
@@ -444,6 +463,7 @@ impl BosBase {
                 base_error: inner.base_error.clone(),
                 lang: inner.lang.clone(),
                 agent: inner.agent.clone(),
+                timeout: inner.timeout,
                 max_response_bytes: inner.max_response_bytes,
                 auth_store: AuthStore::default(),
                 gate: Arc::new(Gate::default()),
@@ -567,15 +587,21 @@ impl BosBase {
         if !has("accept-language") {
             req = req.header("Accept-Language", &self.inner.lang);
         }
+        // The longest line of the request head: ureq writes each line whole into the buffer.
+        let mut longest = url.len() + method.len() + " HTTP/1.1\r\n ".len();
         if !has("authorization") {
             if let Some(token) = self.inner.auth_store.auth_header() {
+                longest = longest.max(token.len() + "Authorization: \r\n".len());
                 req = req.header("Authorization", token);
             }
         }
         for (name, value) in &options.headers {
+            longest = longest.max(name.len() + value.len() + ": \r\n".len());
             req = req.header(name, value);
         }
+        let line = longest;
         let timeout = options.timeout_ms.map(Duration::from_millis);
+        let timeout = crate::call::charge_queue_wait(timeout, self.inner.timeout, &url)?;
         let sent = if !options.files.is_empty() {
             if matches!(method, "GET" | "HEAD") {
                 return Err(Error::invalid_argument("file parts need a method with a body (POST, PATCH, PUT)"));
@@ -586,7 +612,7 @@ impl BosBase {
                 .header("Content-Type", &multipart.content_type)
                 .header("Content-Length", multipart.length)
                 .body(ureq::SendBody::from_owned_reader(multipart.reader));
-            self.run(req.map_err(|_| invalid_request(&url))?, timeout)
+            self.run(req.map_err(|_| invalid_request(&url))?, timeout, line)
         } else {
             let body = match (&options.body, method) {
                 (None, _) | (_, "GET" | "HEAD") => None,
@@ -597,9 +623,9 @@ impl BosBase {
             match body {
                 Some(bytes) => {
                     let req = req.header("Content-Type", "application/json").body(bytes);
-                    self.run(req.map_err(|_| invalid_request(&url))?, timeout)
+                    self.run(req.map_err(|_| invalid_request(&url))?, timeout, line)
                 }
-                None => self.run(req.body(()).map_err(|_| invalid_request(&url))?, timeout),
+                None => self.run(req.body(()).map_err(|_| invalid_request(&url))?, timeout, line),
             }
         };
         let mut response = sent.map_err(|e| Error::from_transport(&url, e))?;
@@ -630,19 +656,28 @@ impl BosBase {
         self.inner.max_response_bytes
     }
 
+    /// Sends `req` with its own deadline when `timeout` is set, and on a connection of its
+    /// own whose write buffer holds its longest head line when `line` exceeds the shared
+    /// connections' (a filter of many kilobytes); either way only when needed, since a
+    /// request-level setting clones the agent's config.
     fn run<B: ureq::AsSendBody>(
         &self,
         req: ureq::http::Request<B>,
         timeout: Option<Duration>,
+        line: usize,
     ) -> std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error> {
-        match timeout {
-            // A per-call deadline clones the agent's config into the request; only pay for it when asked.
-            Some(t) => {
-                let req = self.inner.agent.configure_request(req).timeout_global(Some(t)).build();
-                self.inner.agent.run(req)
-            }
-            None => self.inner.agent.run(req),
+        let buffer = (line > CONNECTION_BUFFER_BYTES).then(|| line.next_power_of_two());
+        if timeout.is_none() && buffer.is_none() {
+            return self.inner.agent.run(req);
         }
+        let mut req = self.inner.agent.configure_request(req);
+        if let Some(t) = timeout {
+            req = req.timeout_global(Some(t));
+        }
+        if let Some(bytes) = buffer {
+            req = req.output_buffer_size(bytes);
+        }
+        self.inner.agent.run(req.build())
     }
 }
 

@@ -17,6 +17,7 @@ const (
 	DefaultConnectTimeout     = 10 * time.Second // TCP connect + TLS handshake, inside the deadline
 	DefaultMaxResponseBytes   = 10 << 20         // 10 MiB
 	DefaultMaxIdleConnections = 64               // keep-alive connections kept for reuse
+	DefaultPoolSize           = 256              // calls of one client running at once
 )
 
 // ClientOptions tunes NewClient. Every field is optional: the zero value means the
@@ -44,6 +45,11 @@ type ClientOptions struct {
 	// or calls open new connections. Default 64 (DefaultMaxIdleConnections); a negative
 	// value keeps none (every call opens a new connection).
 	MaxIdleConnections int
+	// PoolSize is how many calls of this client run at once, each on a worker thread of
+	// the core (started on demand, stopped after 10 s idle; the calling goroutine waits
+	// parked, holding no thread). More calls wait for a worker, their deadline running.
+	// Default 256 (DefaultPoolSize); negative is refused.
+	PoolSize int
 
 	// CAPEM is PEM text of extra CA certificates to trust, on top of the platform's
 	// trust store (for a server with a private CA). Default: the platform's store alone.
@@ -81,6 +87,7 @@ type clientOptionsJSON struct {
 	ConnectTimeoutMs         int64  `json:"connectTimeoutMs,omitempty"`
 	MaxResponseBytes         int64  `json:"maxResponseBytes,omitempty"`
 	MaxIdleConnections       *int   `json:"maxIdleConnections,omitempty"`
+	PoolSize                 int    `json:"poolSize,omitempty"`
 	CAPEM                    string `json:"caPem,omitempty"`
 	CAFile                   string `json:"caFile,omitempty"`
 	DangerAcceptInvalidCerts bool   `json:"dangerAcceptInvalidCerts,omitempty"`
@@ -113,6 +120,10 @@ func (o ClientOptions) json() (string, error) {
 		return "", newError(KindInvalidArgument, "MaxResponseBytes must not be negative")
 	}
 	j.MaxResponseBytes = o.MaxResponseBytes
+	if o.PoolSize < 0 {
+		return "", newError(KindInvalidArgument, "PoolSize must not be negative")
+	}
+	j.PoolSize = o.PoolSize
 	switch {
 	case o.MaxIdleConnections < 0:
 		none := 0

@@ -23,12 +23,14 @@ pub struct BosbaseCall(Started<String>);
 /// Completion of `bosbase_call_async`, invoked exactly once: `status` as
 /// `bosbase_call` would return it; on success `result_json` is the result and
 /// `error_json` NULL, on failure the reverse. Both are borrowed for the duration of the
-/// callback only (copy what you keep). It runs on one of the client's worker threads; for
-/// a cancelled call on the thread calling `bosbase_call_cancel`, before that returns; for a
-/// call the client's close refused just as it started, on the thread calling
-/// `bosbase_call_async`, with CLOSED, before that returns. It may call any function of this
-/// library (start other calls, read the auth store, close or free any client, its own
-/// included: see `bosbase_client_close`, which does not wait there), and must not unwind.
+/// callback only (copy what you keep). It runs on one of the client's worker threads
+/// (also with BOSBASE_STATUS_TIMEOUT when the call's deadline passed while it was queued
+/// behind `poolSize` running calls; nothing was sent); for a cancelled call on the thread
+/// calling `bosbase_call_cancel`, before that returns; for a call the client's close refused
+/// just as it started, on the thread calling `bosbase_call_async`, with CLOSED, before that
+/// returns. It may call any function of this library (start other calls, read the auth
+/// store, close or free any client, its own included: see `bosbase_client_close`, which does
+/// not wait there), and must not unwind.
 pub type BosbaseCallCallback = Option<
     unsafe extern "C" fn(
         user_data: *mut c_void,

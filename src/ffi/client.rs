@@ -110,7 +110,8 @@ impl BosbaseClient {
 /// `"connectTimeoutMs"` (default 10000), `"maxResponseBytes"` (largest answer body read;
 /// default 10485760; a full list's pages may hold 10 times it together),
 /// `"maxIdleConnections"` (keep-alive connections kept; default 64),
-/// `"poolSize"` (worker threads for `bosbase_call_async`; default 16),
+/// `"poolSize"` (most worker threads running `bosbase_call_async` calls at once, started on
+/// demand and stopped after 10 s idle; more calls queue, their deadline running; default 256),
 /// `"caPem"` (PEM text of extra trusted CA certificates), `"caFile"` (path of such a PEM file),
 /// `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false),
 /// `"proxy"` (`"http://[user:password@]host[:port]"`: every connection, realtime and pub/sub

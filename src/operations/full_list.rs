@@ -105,10 +105,13 @@ fn each_page(
     mut take: impl FnMut(&RawAnswer) -> Result<usize>,
 ) -> Result<()> {
     let timeout = options.timeout_ms.map(Duration::from_millis).unwrap_or_else(|| client.timeout());
-    // A deadline past what an Instant can hold is no deadline (a century is as good).
-    let deadline = Instant::now().checked_add(timeout).unwrap_or_else(|| Instant::now() + Duration::from_secs(3 << 30));
-    let limit = client.max_response_bytes().saturating_mul(FULL_LIST_ANSWERS);
     let url = format!("{}{path}", client.base_url());
+    // The deadline runs from when the call was started: time queued for a worker counts
+    // (charged here once, so the pages' own requests are not charged again).
+    let left = crate::call::charge_queue_wait(Some(timeout), timeout, &url)?.unwrap_or(timeout);
+    // A deadline past what an Instant can hold is no deadline (a century is as good).
+    let deadline = Instant::now().checked_add(left).unwrap_or_else(|| Instant::now() + Duration::from_secs(3 << 30));
+    let limit = client.max_response_bytes().saturating_mul(FULL_LIST_ANSWERS);
     let mut read = 0u64;
     for page in 1u64.. {
         if ticket.is_cancelled() {

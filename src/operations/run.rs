@@ -59,10 +59,10 @@ pub(crate) fn run(
         }
         Exec::Publish => {
             let topic = parts.local["topic"].as_str().unwrap_or_default();
-            let deadline = options
-                .timeout_ms
-                .map(std::time::Duration::from_millis)
-                .unwrap_or(client.pubsub_state().default_deadline());
+            let default = client.pubsub_state().default_deadline();
+            let deadline = options.timeout_ms.map(std::time::Duration::from_millis);
+            let url = url_of("/api/pubsub");
+            let deadline = crate::call::charge_queue_wait(deadline, default, &url)?.unwrap_or(default);
             let data = parts.local.get("data").cloned().unwrap_or(Value::Null);
             client.pubsub_state().publish(client, topic, data, deadline)
         }

@@ -3,6 +3,7 @@
  * bosbase_call_cancel, bosbase_operations_json. Built with ASan/UBSan. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bosbase.h"
@@ -176,6 +177,39 @@ static void test_close_waits_for_started_calls(void) {
     close(fd);
 }
 
+static double now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1000.0 + (double)t.tv_nsec / 1e6;
+}
+
+/* A call's deadline runs from bosbase_call_async, time queued for a worker included. */
+static void test_deadline_counts_queue_time(void) {
+    char silent[64];
+    int fd = silent_listener(silent, sizeof silent); /* no call ever gets an answer */
+    BosbaseClient *pb = NULL;
+    CHECK(bosbase_client_new(silent, "{\"timeoutMs\":1000,\"poolSize\":1}", &pb, NULL) == BOSBASE_STATUS_OK);
+    struct outcome first = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, {0}};
+    struct outcome second = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, {0}};
+    BosbaseCall *a = NULL, *b = NULL;
+    CHECK(bosbase_call_async(pb, "health.check", NULL, NULL, on_done, &first, &a, NULL) == BOSBASE_STATUS_OK);
+    double submitted = now_ms(); /* the only worker is busy with `first` for 1000 ms */
+    CHECK(bosbase_call_async(pb, "health.check", NULL, "{\"timeoutMs\":300}", on_done, &second, &b, NULL) ==
+          BOSBASE_STATUS_OK);
+    wait_for(&second, 1);
+    double took = now_ms() - submitted; /* it used to start at 1000 ms and fail at 1300 */
+    CHECK(second.last == BOSBASE_STATUS_TIMEOUT && has_kind(second.text, "timeout"));
+    CHECK(strstr(second.text, "nothing was sent") != NULL);
+    CHECK(took >= 290 && took < 700);
+    if (took < 290 || took >= 700) fprintf(stderr, "  queued call failed after %.0f ms\n", took);
+    wait_for(&first, 1);
+    CHECK(first.last == BOSBASE_STATUS_TIMEOUT);
+    bosbase_call_free(a);
+    bosbase_call_free(b);
+    bosbase_client_free(pb);
+    close(fd);
+}
+
 int main(void) {
     url = dev_server_url();
     size_t live = bosbase_live_clients();
@@ -184,6 +218,7 @@ int main(void) {
     test_cancel();
     test_close_waits_for_started_calls();
     test_send_async();
+    test_deadline_counts_queue_time();
     CHECK(bosbase_live_clients() == live);
     printf("c-call: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -750,7 +750,8 @@ static ERL_NIF_TERM nif_call_start_files(ErlNifEnv *env, int argc, const ERL_NIF
 }
 
 /*
- * call_cancel(Call) -> sent | wait, after the caller's own timeout:
+ * call_cancel(Call) -> sent | wait (Bosbase.Call calls it once the reply is in, which
+ * keeps the handle referenced until then; a call that has finished is not cancelled):
  *  - sent: the reply is already in the caller's mailbox;
  *  - wait: the call was cancelled (its reply, `cancelled`, was just sent from here) or is
  *    finishing on a worker thread right now: the reply is in the mailbox or about to be.

@@ -61,8 +61,9 @@ defmodule Bosbase.Client do
     * `:max_response_bytes` — largest answer body read (default `10_485_760`, 10 MiB); a
       larger answer is an error that keeps its HTTP status
     * `:max_idle_connections` — keep-alive connections kept for reuse (default `64`)
-    * `:pool_size` — the core's worker threads for this client's calls (default `16`);
-      more calls than that at once queue for a worker
+    * `:pool_size` — the core's worker threads for this client's calls (default `256`,
+      started on demand); more calls than that at once queue for a worker, their deadline
+      running
     * `:lang` — the `Accept-Language` header (default `"en-US"`)
     * `:user_agent` — the `User-Agent` header (default `"bosbase-elixir/#{@version}"`)
     * `:ca_pem` — PEM text of extra CA certificates to trust for `https://` (e.g. a private
