@@ -177,7 +177,7 @@ mod tests {
         }
         let counted = pb.in_flight();
         release.send(()).unwrap();
-        saver.join().unwrap();
+        saver.join().unwrap().unwrap();
         let (status, sub) = subscriber.join().unwrap();
         assert_eq!(counted, 1, "the subscribe blocked inside its entry point was not counted in flight");
         assert_eq!(status, BosbaseStatus::Ok);
