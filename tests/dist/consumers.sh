@@ -19,7 +19,7 @@ GO_MODULE=github.com/bosbase/bosbase-native/bindings/go
 XBUILD="$REPO/scripts/xbuild"
 DEVSERVER="$REPO/scripts/devserver --demo --"
 fail() { echo "test-dist: $*" >&2; exit 1; }
-step() { echo "test-dist: $*"; }
+step() { echo "test-dist: [${SECONDS}s] $*"; }
 
 # A directory no helper of the repository's build lives in. Cross roots see it (xbuild binds $TMPDIR).
 WORK="$(mktemp -d /tmp/bosbase-dist-test.XXXXXX)"
@@ -186,5 +186,5 @@ test_windows_x86_64() {
 for t in "$@"; do
   start=$SECONDS
   "test_${t//-/_}"
-  step "$t: all consumers passed ($((SECONDS - start)) s)"
+  step "$t: all consumers passed in $((SECONDS - start)) s"
 done
