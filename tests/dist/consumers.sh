@@ -173,7 +173,8 @@ test_windows_x86_64() {
   "$XBUILD" -- env -C "$WORK/go-windows" "${go_env[@]}" GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
     sh -c "go get $GO_MODULE@v$VERSION >/dev/null 2>&1 && go build -o consumer.exe ." || fail "$t: the Go consumer does not build"
   "$XBUILD" -- env TMPDIR="$WORK" bash -c "$(declare -f build_c fail sdk_dir); WORK='$WORK' VERSION='$VERSION'
-    build_c $t x86_64-w64-mingw32-gcc x86_64-w64-mingw32-g++ -DCMAKE_SYSTEM_NAME=Windows" ||
+    build_c $t x86_64-w64-mingw32-gcc x86_64-w64-mingw32-g++ -DCMAKE_SYSTEM_NAME=Windows \
+      '-DCMAKE_EXE_LINKER_FLAGS=-static-libgcc -static-libstdc++'" ||
     fail "$t: the C consumers do not build"
   # One wine prefix, kept under target/ (its first creation takes the longest).
   local w="env WINEPREFIX=$REPO/target/xbuild-wineprefix wine"
