@@ -136,7 +136,7 @@ EOF
   cp "$WORK/crate/bosbase-$VERSION/Cargo.lock" "$WORK/rust/"
   cp "$REPO/examples/rust/seed_tokio.rs" "$WORK/rust/src/main.rs"
   cp "$REPO/examples/rust/seed.rs" "$WORK/rust/src/"
-  (cd "$WORK/rust" && CARGO_TARGET_DIR="${BOSBASE_DIST_RUST_TARGET:-$REPO/target/dist-rust}" \
+  (cd "$WORK/rust" && CARGO_TARGET_DIR="${BOSBASE_DIST_RUST_TARGET:-$REPO/target}" \
     $DEVSERVER cargo run --quiet >"$WORK/rust.out" 2>&1) || { cat "$WORK/rust.out"; fail "$t: Rust seed 002 failed"; }
   grep -q "token flow OK" "$WORK/rust.out" || fail "$t: Rust seed 002 printed no success"
 
