@@ -77,7 +77,7 @@ build_c() {
   cmake -S "$c" -B "$c/cmake" -DCMAKE_PREFIX_PATH="$sdk" -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" \
     "${cmake_flags[@]}" >/dev/null
   cmake --build "$c/cmake" >/dev/null
-  [[ "$t" != windows-* ]] || cp "$sdk/bin/bosbase.dll" "$c/" "$c/cmake/"
+  if [[ "$t" == windows-* ]]; then cp "$sdk/bin/bosbase.dll" "$c/"; cp "$sdk/bin/bosbase.dll" "$c/cmake/"; fi
 }
 
 test_linux_x86_64() {
@@ -115,6 +115,13 @@ EOF
   (cd "$WORK/elixir" && $DEVSERVER env PATH="$NO_RUST_PATH" MIX_HOME="$WORK/mix-home" HEX_OFFLINE=1 \
     mix run complete_example.exs >"$WORK/elixir.out" 2>&1) || { cat "$WORK/elixir.out"; fail "$t: Elixir seed 000 failed"; }
   grep -q "Authenticated as: user@example.com" "$WORK/elixir.out" || fail "$t: Elixir seed 000 did not sign in"
+  # BOSBASE_BUILD_FROM_SOURCE=1 switches to a cargo build of native/source: without cargo it fails.
+  if (cd "$WORK/elixir" && no_rust env BOSBASE_BUILD_FROM_SOURCE=1 MIX_HOME="$WORK/mix-home" HEX_OFFLINE=1 \
+    mix deps.compile bosbase --force >"$WORK/elixir.out" 2>&1); then
+    fail "$t: BOSBASE_BUILD_FROM_SOURCE=1 compiled without cargo"
+  fi
+  grep -q "cargo build --release --locked --lib --manifest-path $WORK/elixir-pkg/bosbase-$VERSION/native/source" \
+    "$WORK/elixir.out" || { cat "$WORK/elixir.out"; fail "$t: BOSBASE_BUILD_FROM_SOURCE=1 did not try cargo on native/source"; }
 
   step "$t: Rust crate by path (bosbase-$VERSION.crate)"
   mkdir -p "$WORK/crate" "$WORK/rust/src"
@@ -176,9 +183,10 @@ test_windows_x86_64() {
     build_c $t x86_64-w64-mingw32-gcc x86_64-w64-mingw32-g++ -DCMAKE_SYSTEM_NAME=Windows \
       '-DCMAKE_EXE_LINKER_FLAGS=-static-libgcc -static-libstdc++'" ||
     fail "$t: the C consumers do not build"
-  # One wine prefix, kept under target/ (its first creation takes the longest).
+  # One wine prefix, kept under target/ (its first creation takes the longest). The wineserver
+  # is stopped before the root's mounts go (a lingering one would serve the next run without them).
   local w="env WINEPREFIX=$REPO/target/xbuild-wineprefix wine"
-  $DEVSERVER "$XBUILD" --root wine -- bash -c "set -e; $w '$WORK/go-windows/consumer.exe' >/dev/null; $w '$c/pc_shared.exe' >/dev/null;
+  $DEVSERVER "$XBUILD" --root wine -- bash -c "trap 'WINEPREFIX=$REPO/target/xbuild-wineprefix wineserver -k' EXIT; set -e; $w '$WORK/go-windows/consumer.exe' >/dev/null; $w '$c/pc_shared.exe' >/dev/null;
     $w '$c/pc_static.exe' >/dev/null; $w '$c/cmake/token_flow_c.exe' >/dev/null; $w '$c/cmake/token_flow_cpp.exe' >/dev/null" ||
     fail "$t: a consumer failed under wine"
 }
