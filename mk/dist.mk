@@ -11,8 +11,10 @@ TEST_PARTS += dist
 DIST_TARGETS ?= linux-x86_64 linux-aarch64 windows-x86_64
 DIST_CROSS := $(filter-out linux-x86_64,$(DIST_TARGETS))
 XBUILD := $(ROOT)/scripts/xbuild
-# Cross builds go to their own target dir: Debian's rustc (1.96) beside the host's toolchain.
-XBUILD_CARGO := env CARGO_TARGET_DIR=$(ROOT)/target/xbuild-target \
+# Cross builds go to their own target dirs (Debian's rustc 1.96 beside the host's toolchain), one
+# per target: the Windows build's RUSTC_BOOTSTRAP would otherwise make the other rebuild the
+# build scripts that watch it (proc-macro2 and friends) every time.
+XBUILD_CARGO = env CARGO_TARGET_DIR=$(ROOT)/target/xbuild-target/$(1) \
 	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
 	CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc nice -n 10 cargo build --release --locked --lib
 
@@ -24,12 +26,12 @@ dist: dist-cores dist-stage
 dist-cores: core-release $(DIST_CROSS:%=dist-core-%)
 
 dist-core-linux-aarch64:
-	$(XBUILD) -- $(XBUILD_CARGO) --target aarch64-unknown-linux-gnu
+	$(XBUILD) -- $(call XBUILD_CARGO,linux-aarch64) --target aarch64-unknown-linux-gnu
 
 # No Debian suite ships a Windows std newer than 1.63: std is built from rust-web-src
 # (-Zbuild-std, which a stable compiler allows only with RUSTC_BOOTSTRAP=1).
 dist-core-windows-x86_64:
-	$(XBUILD) -- env RUSTC_BOOTSTRAP=1 $(XBUILD_CARGO) -Zbuild-std --target x86_64-pc-windows-gnu
+	$(XBUILD) -- env RUSTC_BOOTSTRAP=1 $(call XBUILD_CARGO,windows-x86_64) -Zbuild-std --target x86_64-pc-windows-gnu
 
 # The Godot header comes from a host cargo helper; the cross roots reuse it.
 dist-stage: dist-cores

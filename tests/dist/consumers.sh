@@ -50,6 +50,19 @@ go_project() {
   cp "$REPO/examples/go/main.go" "$dir/"
 }
 
+# The dist target a Godot library of the .gdextension belongs to (bin/...linux...arm64.so -> linux-aarch64).
+lib_target() {
+  case "$1" in
+    *.linux.*.x86_64.so) echo linux-x86_64 ;; *.linux.*.arm64.so) echo linux-aarch64 ;;
+    *.windows.*.x86_64.dll) echo windows-x86_64 ;; *) echo unknown ;;
+  esac
+}
+# The targets `make dist` packed (from the SDK archives present).
+DIST_BUILT=
+for t in linux-x86_64 linux-aarch64 windows-x86_64; do
+  [[ -f "$DIST/bosbase-$VERSION-$t.tar.gz" || -f "$DIST/bosbase-$VERSION-$t.zip" ]] && DIST_BUILT+=" $t"
+done
+
 sdk_dir() { echo "$WORK/sdk-$1/bosbase-$VERSION-$1"; }
 unpack_sdk() {
   mkdir -p "$WORK/sdk-$1"
@@ -149,7 +162,16 @@ EOF
 
   step "$t: Godot addon zip in a fresh project, in the engine"
   local zip="$DIST/bosbase-godot-addon-$VERSION.zip"
-  unzip -l "$zip" | grep -q "libbosbase_godot.linux.template_release.x86_64.so" || fail "the addon zip lacks linux x86_64"
+  # Every library the zip's .gdextension names is in the zip (with every target built: all six).
+  local listing named rel
+  listing="$(unzip -Z1 "$zip")"
+  named="$(unzip -p "$zip" addons/bosbase/bosbase.gdextension | sed -n 's/^[a-z0-9_.]* = "res:\/\/\(addons\/bosbase\/bin\/[^"]*\)"$/\1/p')"
+  for rel in $named; do
+    grep -qxF "$rel" <<<"$listing" || [[ " $DIST_BUILT " != *" $(lib_target "$rel") "* ]] ||
+      fail "the addon zip lacks $rel"
+  done
+  grep -qxF addons/bosbase/bin/libbosbase_godot.linux.template_release.x86_64.so <<<"$listing" ||
+    fail "the addon zip lacks linux x86_64"
   $DEVSERVER "$REPO/bindings/godot/tests/engine_test.sh" zip "$zip" >"$WORK/godot.out" 2>&1 ||
     { tail -30 "$WORK/godot.out"; fail "$t: the addon from the zip failed in the engine"; }
 }
