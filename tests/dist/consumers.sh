@@ -8,7 +8,8 @@
 #     linux-x86_64    Go (seed 001), C (pkg-config shared + static, CMake static C + shared C++),
 #                     Elixir (seed 000), Rust (seed 002), Godot (the zip in a fresh project, engine)
 #     linux-aarch64   Go and C built with the cross compilers, run under qemu-aarch64 -L /
-#                     (in the cross root, scripts/xbuild)
+#                     (in the cross root, scripts/xbuild); the zip's arm64 Godot library in the
+#                     engine-less C test host (bindings/godot/tests) under qemu
 #     windows-x86_64  Go and C built with mingw-w64, run under wine 10 (scripts/xbuild --root wine)
 set -euo pipefail
 
@@ -192,6 +193,15 @@ test_linux_aarch64() {
   $DEVSERVER "$XBUILD" -- bash -c "set -e; $q '$WORK/go-arm64/consumer' >/dev/null; $q -E LD_LIBRARY_PATH='$lib' '$c/pc_shared' >/dev/null;
     $q '$c/pc_static' >/dev/null; $q '$c/cmake/token_flow_c' >/dev/null; $q -E LD_LIBRARY_PATH='$lib' '$c/cmake/token_flow_cpp' >/dev/null" ||
     fail "$t: a consumer failed under qemu"
+
+  step "$t: the addon zip's arm64 Godot library in the engine-less test host, under qemu-aarch64"
+  local g="$REPO/bindings/godot" host="$WORK/godot-host-arm64"
+  mkdir -p "$WORK/godot-arm64" && unzip -q "$DIST/bosbase-godot-addon-$VERSION.zip" -d "$WORK/godot-arm64"
+  "$XBUILD" -- aarch64-linux-gnu-gcc -std=c11 -Wall -Wextra -Werror -g -I"$g/tests" -I"$REPO/include" \
+    -I"$REPO/target/godot/include" "$g/tests/host.c" "$g/tests/test_extension.c" -o "$host" -ldl -lpthread
+  $DEVSERVER "$XBUILD" -- $q "$host" "$WORK/godot-arm64/addons/bosbase/bin/libbosbase_godot.linux.template_release.arm64.so" \
+    bosbase_godot_init >"$WORK/godot-arm64.out" 2>&1 || { tail -20 "$WORK/godot-arm64.out"; fail "$t: the Godot test host failed"; }
+  grep -q "^godot: [0-9]* passed, 0 failed" "$WORK/godot-arm64.out" || fail "$t: the Godot test host reported failures"
 }
 
 test_windows_x86_64() {
