@@ -17,7 +17,13 @@ go-toolchain:
 	@command -v go >/dev/null || (apt-get update && apt-get install -y golang-go)
 	@command -v gcc >/dev/null || (apt-get update && apt-get install -y gcc libc6-dev)
 
+# The module links only what it carries (bindings/go/ffi.go): the header and this machine's
+# static core are copied in (ignored by git), only when they changed.
+GO_HOST_LIB = $(GO_BINDING)/lib/$$(go env GOOS)-$$(go env GOARCH)
 go-build: go-toolchain core-release
+	mkdir -p $(GO_BINDING)/include $(GO_HOST_LIB)
+	cmp -s $(ROOT)/include/bosbase.h $(GO_BINDING)/include/bosbase.h || cp $(ROOT)/include/bosbase.h $(GO_BINDING)/include/
+	cmp -s $(BOSBASE_STATIC_LIB) $(GO_HOST_LIB)/libbosbase.a || cp $(BOSBASE_STATIC_LIB) $(GO_HOST_LIB)/
 	cd $(GO_BINDING) && go build ./...
 	cd $(GO_EXAMPLE) && go build -o $(GO_EXAMPLE_BIN) .
 

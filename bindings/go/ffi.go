@@ -1,12 +1,18 @@
 package bosbase
 
-// The cgo link lines live here and nowhere else. The static core is linked by absolute
-// path so a user's binary needs no LD_LIBRARY_PATH; the -l list is what
-// `cargo rustc -- --print native-static-libs` reports for the core.
+// The cgo link lines live here and nowhere else. The module carries what it links (the
+// layout wasmtime-go uses): the header in include/ and the prebuilt static core per
+// GOOS/GOARCH in lib/<goos>-<goarch>/, so a user needs no Rust and no checkout, and a
+// binary needs no LD_LIBRARY_PATH. In this repository `make go-build` copies
+// include/bosbase.h and target/release/libbosbase.a there (both ignored by git); `make dist`
+// fills every lib/ folder this machine can build. Each -l list is what
+// `cargo rustc -- --print native-static-libs` reports for that target.
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: ${SRCDIR}/../../target/release/libbosbase.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+#cgo CFLAGS: -I${SRCDIR}/include
+#cgo linux,amd64 LDFLAGS: ${SRCDIR}/lib/linux-amd64/libbosbase.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+#cgo linux,arm64 LDFLAGS: ${SRCDIR}/lib/linux-arm64/libbosbase.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+#cgo windows,amd64 LDFLAGS: ${SRCDIR}/lib/windows-amd64/libbosbase.a -lbcrypt -ladvapi32 -lkernel32 -lntdll -luserenv -lws2_32 -ldbghelp
 #include <stdlib.h>
 #include "bosbase.h"
 */
