@@ -107,22 +107,7 @@ func TestSlowSide(t *testing.T) {
 			return err
 		}
 	}
-	var peak atomic.Int64
-	stop := make(chan struct{})
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		for {
-			if n := int64(statusField("Threads:")); n > peak.Load() {
-				peak.Store(n)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
-		}
-	}()
+	stopWatch := watchPeak(2*time.Millisecond, func() int64 { return int64(statusField("Threads:")) })
 	started := time.Now()
 	var wg sync.WaitGroup
 	var failed atomic.Int64
@@ -137,12 +122,11 @@ func TestSlowSide(t *testing.T) {
 	}
 	wg.Wait()
 	wall := time.Since(started)
-	close(stop)
-	<-watched
+	peak := stopWatch()
 	if failed.Load() > 0 {
 		t.Fatalf("%d of %d calls failed", failed.Load(), slowCalls)
 	}
-	fmt.Printf("slow-side: %.1f %d %d\n", float64(wall.Microseconds())/1000, peak.Load(), statusField("VmHWM:"))
+	fmt.Printf("slow-side: %.1f %d %d\n", float64(wall.Microseconds())/1000, peak, statusField("VmHWM:"))
 }
 
 // statusField reads a number (kB for memory) from /proc/self/status; 0 when absent.

@@ -64,22 +64,7 @@ func TestSlowPlainCallsDoNotPinAThreadEach(t *testing.T) {
 	}
 	defer c.Close()
 	before := goThreads(t)
-	var peak atomic.Int64
-	stop := make(chan struct{})
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		for {
-			if n := int64(goThreads(t)); n > peak.Load() {
-				peak.Store(n)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	}()
+	stopWatch := watchPeak(5*time.Millisecond, func() int64 { return int64(goThreads(t)) })
 	started := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, calls)
@@ -98,8 +83,7 @@ func TestSlowPlainCallsDoNotPinAThreadEach(t *testing.T) {
 	}
 	wg.Wait()
 	took := time.Since(started)
-	close(stop)
-	<-watched
+	peak := stopWatch()
 	close(errs)
 	for err := range errs {
 		if err != nil {
@@ -109,11 +93,37 @@ func TestSlowPlainCallsDoNotPinAThreadEach(t *testing.T) {
 	// Blocking cgo calls made one thread per call (+257). Parked goroutines make none; Go
 	// may still start a few while the calls are being started (a cgo call that takes a
 	// while hands its P to a new thread): 2-15 seen on a loaded machine.
-	t.Logf("%d calls: %v; Go threads %d before, peak %d", calls, took, before, peak.Load())
-	if grew := peak.Load() - int64(before); grew > calls/4 {
+	t.Logf("%d calls: %v; Go threads %d before, peak %d", calls, took, before, peak)
+	if grew := peak - int64(before); grew > calls/4 {
 		t.Errorf("Go's own OS threads grew by %d during %d slow plain calls (%d before)", grew, calls, before)
 	}
 	if took > 2*time.Second {
 		t.Errorf("%d calls of 300 ms took %v: they queued", calls, took)
+	}
+}
+
+// watchPeak samples sample() every interval on a goroutine of its own until the returned
+// stop is called, which returns the highest value seen.
+func watchPeak(interval time.Duration, sample func() int64) (stop func() int64) {
+	var peak atomic.Int64
+	done := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		for {
+			if n := sample(); n > peak.Load() {
+				peak.Store(n)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(interval):
+			}
+		}
+	}()
+	return func() int64 {
+		close(done)
+		<-watched
+		return peak.Load()
 	}
 }

@@ -107,7 +107,10 @@ unsafe fn operation(
     let mut options = options(options_json)?;
     options.files = BosbaseFiles::parts(files);
     let args = call_args(args_json)?;
-    Ok(pb.call(move |client, ticket| crate::operations::run_text(client, row, args, options, ticket)))
+    let deadline = pb.deadline(&options);
+    Ok(pb
+        .call(move |client, ticket| crate::operations::run_text(client, row, args, options, ticket))
+        .with_deadline(deadline))
 }
 
 /// Starts operation `op` (as `bosbase_call`) on the client's worker pool and returns at

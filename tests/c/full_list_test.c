@@ -11,6 +11,7 @@
 #include "bosbase.h"
 #include "check.h"
 #include "server.h"
+#include "outcome.h"
 
 static int delay_ms;          /* before each answer */
 static int requests;          /* atomic: requests answered */
@@ -21,14 +22,10 @@ static void *full_pages(void *arg) {
     char buf[8192];
     size_t have = 0;
     for (;;) {
-        char *end;
-        while ((end = head_end(buf, have)) == NULL) {
-            ssize_t n = have < sizeof buf ? read(c, buf + have, sizeof buf - have) : -1;
-            if (n <= 0) {
-                close(c);
-                return NULL;
-            }
-            have += (size_t)n;
+        char *end = read_head(c, buf, sizeof buf, &have);
+        if (end == NULL) {
+            close(c);
+            return NULL;
         }
         size_t head = (size_t)(end - buf) + 4; /* GETs: no body */
         if (delay_ms) usleep((useconds_t)delay_ms * 1000);
@@ -71,24 +68,6 @@ static BosbaseClient *client(const char *url, const char *options) {
 
 static const char *ARGS = "{\"collection\":\"posts\",\"batch\":2}";
 
-struct outcome {
-    pthread_mutex_t lock;
-    pthread_cond_t done;
-    int calls;
-    BosbaseStatus status;
-};
-
-static void on_done(void *user_data, BosbaseStatus status, const char *result_json, const char *error_json) {
-    struct outcome *o = user_data;
-    (void)result_json;
-    (void)error_json;
-    pthread_mutex_lock(&o->lock);
-    o->calls++;
-    o->status = status;
-    pthread_cond_broadcast(&o->done);
-    pthread_mutex_unlock(&o->lock);
-}
-
 int main(void) {
     alarm(30); /* a call that never ends fails the program instead of hanging it */
     char url[64];
@@ -125,7 +104,7 @@ int main(void) {
     bosbase_string_free(error);
 
     /* A cancelled full list stops asking for pages (and so free does not wait for it). */
-    struct outcome o = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, BOSBASE_STATUS_OK};
+    struct outcome o = OUTCOME_INIT;
     BosbaseCall *call = NULL;
     CHECK(bosbase_call_async(pb, "records.getFullList", ARGS, NULL, on_done, &o, &call, NULL) == BOSBASE_STATUS_OK);
     usleep(200 * 1000);

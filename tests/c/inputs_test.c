@@ -14,30 +14,13 @@
 #include "bosbase.h"
 #include "check.h"
 #include "server.h"
+#include "outcome.h"
 
 static void blocked(int sig) {
     (void)sig;
     static const char msg[] = "inputs_test: a call is still blocked after 20 s\n";
     if (write(2, msg, sizeof msg - 1) < 0) _exit(3);
     _exit(1);
-}
-
-struct outcome {
-    pthread_mutex_t lock;
-    pthread_cond_t done;
-    int calls;
-    BosbaseStatus status;
-    char text[1024];
-};
-
-static void on_done(void *user_data, BosbaseStatus status, const char *result_json, const char *error_json) {
-    struct outcome *o = user_data;
-    pthread_mutex_lock(&o->lock);
-    o->calls++;
-    o->status = status;
-    snprintf(o->text, sizeof o->text, "%s", result_json ? result_json : error_json);
-    pthread_cond_broadcast(&o->done);
-    pthread_mutex_unlock(&o->lock);
 }
 
 static double now(void) {
@@ -77,7 +60,7 @@ static void test_non_regular_file_parts(const char *url) {
     /* Async: the callback comes, and close returns. */
     BosbaseFiles *files = bosbase_files_new();
     CHECK(bosbase_files_add_path(files, "doc", fifo, NULL, NULL, NULL) == BOSBASE_STATUS_OK);
-    struct outcome o = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, ""};
+    struct outcome o = OUTCOME_INIT;
     BosbaseCall *call = NULL;
     CHECK(bosbase_call_async_with_files(pb, "records.create", "{\"collection\":\"posts\",\"data\":{}}",
                                         "{\"timeoutMs\":3000}", files, on_done, &o, &call, NULL) == BOSBASE_STATUS_OK);

@@ -50,12 +50,8 @@ static void *serve(void *arg) {
     char buf[8192];
     size_t have = 0;
     for (;;) {
-        char *end;
-        while ((end = head_end(buf, have)) == NULL) {
-            ssize_t n = have < sizeof buf ? read(c, buf + have, sizeof buf - have) : -1;
-            if (n <= 0) goto done;
-            have += (size_t)n;
-        }
+        char *end = read_head(c, buf, sizeof buf, &have);
+        if (end == NULL) goto done;
         size_t head = (size_t)(end - buf) + 4, body = 0;
         for (char *line = buf; line < end; line = strstr(line, "\r\n") + 2)
             if (strncasecmp(line, "content-length:", 15) == 0) body = strtoul(line + 15, NULL, 10);
