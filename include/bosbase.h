@@ -355,8 +355,8 @@ bool bosbase_auth_store_is_superuser(const struct BosbaseClient *client);
 /**
  * Writes a `Set-Cookie` value holding the login to `*cookie_out` (JS SDK
  * `exportToCookie`): `pb_auth=<URI-encoded {token, record}>; Path=/; Expires=<token exp>;
- * HttpOnly; Secure; SameSite=Strict`. `options_json` (NULL: defaults) may set `"key"`,
- * `"path"`, `"domain"`, `"secure"`, `"httpOnly"`, `"sameSite"`. Over 4096 bytes, the record
+ * HttpOnly; Secure; SameSite=Strict`. `options_json` (NULL: defaults) may set `"key"` (an
+ * RFC 6265 token), `"path"`, `"domain"`, `"secure"`, `"httpOnly"`, `"sameSite"`. Over 4096 bytes, the record
  * is cut to id/email/collectionId/collectionName/verified. Free with `bosbase_string_free`.
  * Returns OK, INVALID_ARGUMENT or PANIC.
  */
@@ -369,7 +369,8 @@ BosbaseStatus bosbase_auth_store_export_cookie(const struct BosbaseClient *clien
  * Loads the login from a `Cookie` request header (JS SDK `loadFromCookie`): the cookie
  * `key` (NULL or `""`: `pb_auth`) holds `{token, record}`. A header without it clears the
  * store (signed out); a cookie that does not hold such an object (checked as
- * `bosbase_auth_store_import` checks) clears the store and returns INVALID_ARGUMENT. Runs
+ * `bosbase_auth_store_import` checks) clears the store and returns INVALID_ARGUMENT; a `key`
+ * that is not an RFC 6265 token is INVALID_ARGUMENT and leaves the store unchanged. Runs
  * change callbacks. Returns OK, INVALID_ARGUMENT, CLOSED or PANIC.
  */
 BosbaseStatus bosbase_auth_store_load_cookie(const struct BosbaseClient *client,

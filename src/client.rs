@@ -197,13 +197,16 @@ impl ClientBuilder {
     }
 
     /// Like [`ca_pem`](Self::ca_pem), reading the PEM from a file.
+    ///
+    /// The file must be a regular file of at most 16 MiB: a FIFO or a device is refused
+    /// (`invalid_argument`) instead of blocking the constructor or reading forever.
     pub fn ca_file(mut self, path: impl AsRef<std::path::Path>) -> Self {
-        match std::fs::read(path.as_ref()) {
+        match read_ca_file(path.as_ref()) {
             Ok(pem) => match crate::tls::parse_pem(&pem, "caFile") {
                 Ok(certs) => self.tls.extra_roots.extend(certs),
                 Err(e) => self.ca_error = Some(e),
             },
-            Err(e) => self.ca_error = Some(Error::invalid_argument(format!("caFile: cannot read it ({})", e.kind()))),
+            Err(why) => self.ca_error = Some(Error::invalid_argument(format!("caFile: {why}"))),
         }
         self
     }
@@ -363,6 +366,22 @@ impl ClientBuilder {
             }),
         }
     }
+}
+
+/// Largest `caFile` read (a full public CA bundle is well under 1 MiB).
+const MAX_CA_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads a `caFile`: opened without blocking and only if it is a regular file (a FIFO with
+/// no writer would block the constructor forever, `/dev/zero` would never end), bounded.
+fn read_ca_file(path: &std::path::Path) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Read;
+    let (file, len) = crate::files::open_regular(path)?;
+    if len > MAX_CA_FILE_BYTES {
+        return Err(format!("the file is larger than {MAX_CA_FILE_BYTES} bytes"));
+    }
+    let mut pem = Vec::with_capacity(len as usize);
+    file.take(MAX_CA_FILE_BYTES).read_to_end(&mut pem).map_err(|e| format!("cannot read the file ({})", e.kind()))?;
+    Ok(pem)
 }
 
 impl BosBase {

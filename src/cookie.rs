@@ -102,8 +102,8 @@ impl AuthStore {
     /// `verified`.
     pub fn export_to_cookie(&self, options: &CookieOptions) -> Result<String> {
         check_attribute("cookie key", &options.key)?;
-        if options.key.is_empty() || options.key.contains('=') || options.key.contains(' ') {
-            return Err(Error::invalid_argument("cookie key must be a non-empty token"));
+        if !is_cookie_name(&options.key) {
+            return Err(Error::invalid_argument("cookie key must be a non-empty token (RFC 6265)"));
         }
         check_attribute("cookie path", &options.path)?;
         check_attribute("cookie sameSite", &options.same_site)?;
@@ -151,9 +151,13 @@ impl AuthStore {
     /// `loadFromCookie`: the cookie `key` (default `pb_auth`) holds `{token, record}`. A
     /// header without that cookie clears the store (the request is signed out). A cookie
     /// that is not such an object (checked as [`import`](AuthStore::import) checks) clears
-    /// the store too and is reported as `invalid_argument`.
+    /// the store too and is reported as `invalid_argument`. A `key` that is not an RFC 6265
+    /// token is `invalid_argument` and leaves the store unchanged.
     pub fn load_from_cookie(&self, cookie_header: &str, key: &str) -> Result<()> {
         let key = if key.is_empty() { DEFAULT_COOKIE_KEY } else { key };
+        if !is_cookie_name(key) {
+            return Err(Error::invalid_argument("cookie key must be a token (RFC 6265)"));
+        }
         let raw = cookie_header
             .split(';')
             .filter_map(|pair| pair.split_once('='))
@@ -181,9 +185,35 @@ impl AuthStore {
     }
 }
 
+/// An RFC 6265 cookie name (an RFC 7230 token): visible ASCII without separators. Anything
+/// else (a space, `=`, Unicode white space…) would be trimmed or split by a reader, so the
+/// exported cookie could never be loaded back and the login would be silently lost.
+fn is_cookie_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `cookie` fuzz target: a key with Unicode white space was exported, but
+    /// a reader trims cookie names, so the login could never be loaded back.
+    #[test]
+    fn keys_that_are_not_tokens_are_refused_both_ways() {
+        let store = AuthStore::default();
+        store.save("a.b.c", serde_json::json!({"id": "r1"})).unwrap();
+        for key in ["\u{3000}k", "a b", "k=v", "", "k;", "ключ", "k\"", "k,"] {
+            let options = CookieOptions { key: key.to_owned(), ..CookieOptions::default() };
+            assert!(store.export_to_cookie(&options).is_err(), "{key:?} exported");
+        }
+        let header = store.export_to_cookie(&CookieOptions::default()).unwrap();
+        let err = store.load_from_cookie(&header, "\u{3000}pb_auth").unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument);
+        assert_eq!(store.token(), "a.b.c", "a refused key leaves the store as it was");
+        let options = CookieOptions { key: "my_auth-1".to_owned(), ..CookieOptions::default() };
+        store.load_from_cookie(&store.export_to_cookie(&options).unwrap(), "my_auth-1").unwrap();
+        assert_eq!(store.token(), "a.b.c");
+    }
 
     #[test]
     fn dates_are_http_dates() {

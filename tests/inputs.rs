@@ -170,3 +170,23 @@ fn error_urls_stay_within_256_bytes() {
     assert_eq!(err.kind(), ErrorKind::Network);
     assert!(err.url().len() <= 256 && err.url().ends_with('…'), "{} bytes: {}", err.url().len(), err.url());
 }
+
+/// Found while writing the C ABI fuzz target: a `caFile` naming a FIFO blocked the
+/// constructor forever (a plain read, before any deadline), and `/dev/zero` read until
+/// memory ran out. Both are refused at once now, as a directory is.
+#[cfg(unix)]
+#[test]
+fn a_ca_file_that_is_not_a_regular_file_is_refused_at_once() {
+    let dir = scratch("cafile");
+    let fifo = dir.join("ca.pem");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for path in [fifo, PathBuf::from("/dev/zero"), dir.clone()] {
+        let shown = path.display().to_string();
+        let err = bounded(Duration::from_secs(5), "the constructor", move || {
+            BosBase::builder("http://127.0.0.1:9").ca_file(&path).build().err()
+        })
+        .unwrap_or_else(|| panic!("{shown} accepted as a CA file"));
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+        assert!(err.message().starts_with("caFile: not a regular file"), "{shown}: {err}");
+    }
+}

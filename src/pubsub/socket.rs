@@ -63,16 +63,30 @@ impl Read for Guarded {
             self.tcp.set_read_timeout(Some(left.min(SLICE)))?;
             match self.tcp.read(buf) {
                 Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 other => return other,
             }
         }
-        self.tcp.read(buf)
+        // A signal to this thread fails a read with a receive timeout with EINTR, never
+        // restarted (signal(7)); that is no lost connection: read again.
+        loop {
+            match self.tcp.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
     }
 }
 
 impl Write for Guarded {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.tcp.write(buf)
+        // As for reads: a send timeout makes a signal fail the write with EINTR.
+        loop {
+            match self.tcp.write(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {
