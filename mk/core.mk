@@ -70,6 +70,9 @@ core-bench: core-release devserver-build | $(C_BUILD)
 	if cc $(C_STRICT) -O2 -D_DEFAULT_SOURCE -o $(C_BUILD)/full_list_bench bench/c/full_list.c $(LINK_CORE) -lcurl; then \
 		export BOSBASE_BENCH_C=$(C_BUILD)/full_list_bench; else echo "no libcurl: the C program's side is skipped"; fi; \
 		scripts/devserver --demo -- $(ROOT)/target/bench/release/full_list
+	# Per call, C ABI vs libcurl (keep-alive, same headers) on 127.0.0.1 and on localhost.
+	if cc $(C_STRICT) -O2 -D_DEFAULT_SOURCE -o $(C_BUILD)/per_call_bench bench/c/per_call.c $(LINK_CORE) -lcurl; then \
+		scripts/devserver --demo -- $(C_BUILD)/per_call_bench; else echo "no libcurl: per-call C vs libcurl skipped"; fi
 
 # Rewrites every file generated from the operation table (tools/generate).
 .PHONY: generate
