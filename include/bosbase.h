@@ -14,13 +14,27 @@
  *    typed functions below are shims over the same rows.
  *  - Thread safety: a BosbaseClient may be used from many threads at once. Calls block
  *    the calling thread until the answer or the call's deadline (default 30 s, option
- *    "timeoutMs"); hosts that must not block run them on worker threads.
- *    bosbase_client_close() refuses new calls (BOSBASE_STATUS_CLOSED) and waits for
- *    running ones; bosbase_client_free() after it is always safe.
+ *    "timeoutMs"); hosts that must not block use the _async forms, whose deadline runs
+ *    from when they are started (time queued for a worker counts).
+ *  - Lifetime, one rule for every *_free function (wasmtime's C API states the same): it
+ *    must not race another function on the same handle; no other thread may be inside,
+ *    or later enter, a function with that handle. bosbase_client_close() is how to stop
+ *    concurrent users: it refuses new calls, subscriptions, listeners and auth-store
+ *    changes (BOSBASE_STATUS_CLOSED; store reads still work) and waits for every function
+ *    already running with the handle, every started async call's callback and every
+ *    realtime/pub/sub callback of the client; once the users have stopped, free it.
+ *    Subscription and call handles keep what they need: they stay valid (inactive) after
+ *    their client was freed.
  *  - Callbacks run on library threads: bosbase_call_async completions on the client's
- *    worker-pool threads, realtime event and state callbacks on the client's realtime
- *    dispatch thread (one per client, only while it has subscriptions). Each callback
- *    typedef says what it may call; every removal function says when it stops for good.
+ *    worker-pool threads (512 KiB stacks; a cancelled call's on the cancelling thread), auth-change
+ *    callbacks on the thread that changed the store (a worker thread for async calls),
+ *    realtime event and state callbacks on the client's realtime dispatch thread, pub/sub
+ *    callbacks on its pub/sub dispatch thread (one each per client, only while it has
+ *    subscriptions). Each callback typedef says what it may call; every removal function
+ *    says when it stops for good. From inside any callback, bosbase_client_close() and
+ *    bosbase_client_free() of any client (its own included) are allowed and never wait:
+ *    close refuses new calls and returns at once, the calls still running finish on their
+ *    own. So clients may close each other from their callbacks without deadlock.
  *  - No function unwinds or aborts: NULL, invalid UTF-8 and malformed JSON return
  *    BOSBASE_STATUS_INVALID_ARGUMENT; an internal bug returns BOSBASE_STATUS_PANIC.
  *  - `options_json` (always optional, NULL = none) is
@@ -65,12 +79,20 @@
 #define DEFAULT_MAX_IDLE_CONNECTIONS 64
 
 /**
- * Default number of worker threads per client.
+ * How many answers' worth of JSON (`max_response_bytes` each) one full list may hold.
  */
-#define DEFAULT_POOL_SIZE 16
+#define FULL_LIST_ANSWERS 10
 
 /**
- * Messages a subscription may have waiting for its callback before the oldest is dropped.
+ * Default bound on a client's worker threads: 256 asynchronous calls run at once.
+ * (256 calls to a server answering in 200 ms take 0.2 s, not 3.2 s as with the 16 of old;
+ * each running call holds a socket, and 256 stays well inside the usual 1024 open files.)
+ */
+#define DEFAULT_POOL_SIZE 256
+
+/**
+ * Messages a subscription may have waiting for its callback before the oldest is dropped
+ * (the queue is also bounded by 16 MiB, `QUEUE_MAX_BYTES` in the Rust crate).
  */
 #define QUEUE_LIMIT 1024
 
@@ -162,7 +184,7 @@ typedef struct BosbaseFiles BosbaseFiles;
 /**
  * An opaque pub/sub subscription from `bosbase_pubsub_subscribe`. Free it with
  * `bosbase_pubsub_subscription_free` (which unsubscribes). It keeps its client's core
- * alive, so it stays valid after the client was closed (it is then inactive).
+ * alive, so it stays valid after the client was closed or freed (it is then inactive).
  */
 typedef struct BosbasePubsubSubscription BosbasePubsubSubscription;
 
@@ -176,12 +198,14 @@ typedef struct BosbaseSubscription BosbaseSubscription;
 /**
  * Called after each auth-store change with the new token (`""` after clear) and
  * record JSON (`"null"` after clear), both borrowed for the call only.
- * Runs synchronously on the thread that changed the store (the thread of an auth
- * call, or of `bosbase_auth_store_save/clear/import`). Changes and their callbacks are
+ * Runs synchronously on the thread that changed the store: the thread of a blocking auth
+ * call or of `bosbase_auth_store_save/clear/import/load_cookie`, or a worker thread of the
+ * client for a call started with `bosbase_call_async`. Changes and their callbacks are
  * serialised, so callbacks arrive in order and the last one carries the final state.
  * It may call any `bosbase_auth_store_*` function (a change it makes is delivered,
- * nested, before it returns) and remove listeners; it must not free or close the client,
- * must not wait for another thread that changes the store, and must not unwind.
+ * nested, before it returns), remove listeners, and close or free any client, its own
+ * included (see `bosbase_client_close`: from a callback it does not wait). It must not
+ * wait for another thread that changes the store, and must not unwind.
  */
 typedef void (*BosbaseAuthChangeCallback)(void *user_data,
                                           const char *token,
@@ -191,11 +215,14 @@ typedef void (*BosbaseAuthChangeCallback)(void *user_data,
  * Completion of `bosbase_call_async`, invoked exactly once: `status` as
  * `bosbase_call` would return it; on success `result_json` is the result and
  * `error_json` NULL, on failure the reverse. Both are borrowed for the duration of the
- * callback only (copy what you keep). It runs on one of the client's worker threads, or
- * — for a cancelled call — on the thread calling `bosbase_call_cancel`, before that
+ * callback only (copy what you keep). It runs on one of the client's worker threads
+ * (also with BOSBASE_STATUS_TIMEOUT when the call's deadline passed while it was queued
+ * behind `poolSize` running calls; nothing was sent); for a cancelled call on the thread
+ * calling `bosbase_call_cancel`, before that returns; for a call the client's close refused
+ * just as it started, on the thread calling `bosbase_call_async`, with CLOSED, before that
  * returns. It may call any function of this library (start other calls, read the auth
- * store) except `bosbase_client_free`/`bosbase_client_close` on the same client, and
- * must not unwind.
+ * store, close or free any client, its own included: see `bosbase_client_close`, which does
+ * not wait there), and must not unwind.
  */
 typedef void (*BosbaseCallCallback)(void *user_data,
                                     BosbaseStatus status,
@@ -214,11 +241,14 @@ typedef void (*BosbaseCallCallback)(void *user_data,
  * Called on the client's pub/sub dispatch thread (a library thread, the same for every
  * subscription of the client), one call at a time, each subscription's messages in order.
  * It may call any `bosbase_*` function, including blocking calls on the same client (the
- * client's other pub/sub callbacks wait meanwhile) and unsubscribing or freeing any
- * subscription (its own included); it must not free the client and must not unwind.
+ * client's other pub/sub callbacks wait meanwhile), unsubscribing or freeing any
+ * subscription (its own included), and closing or freeing any client (see
+ * `bosbase_client_close`: from a callback it does not wait); it must not unwind.
  * Hosts with a main-thread rule (Godot) or a runtime (Go, BEAM) should hand the JSON to
- * their own thread and return. A callback 1024 messages behind loses the oldest queued
- * message, counted by `bosbase_pubsub_subscription_dropped`.
+ * their own thread and return. A callback 1024 messages or 16 MiB behind (the messages'
+ * estimated size in memory) loses the oldest queued message, counted by
+ * `bosbase_pubsub_subscription_dropped`; the newest message and the `subscribed`/`error`
+ * notices are always kept.
  */
 typedef void (*BosbasePubsubCallback)(void *user_data,
                                       const char *event_json);
@@ -240,19 +270,22 @@ typedef void (*BosbasePubsubCallback)(void *user_data,
  * subscription arrive in the server's order. It may call any `bosbase_*` function,
  * including blocking calls on the same client (the client's other callbacks wait
  * meanwhile), subscribing, unsubscribing or freeing any subscription (its own included:
- * the current call then finishes normally), and `bosbase_client_close`. It must not free
- * the client, must not wait for another thread that is unsubscribing from this client
- * (that thread waits for the callback), and must not unwind. Hosts with a main-thread rule
+ * the current call then finishes normally), and closing or freeing any client (see
+ * `bosbase_client_close`: from a callback it does not wait). It must not wait for another
+ * thread that is unsubscribing from this client (that thread waits for the callback),
+ * and must not unwind. Hosts with a main-thread rule
  * (Godot) or a runtime (Go, BEAM) should hand the JSON over to their own thread and return.
- * A callback slower than the events lets its queue (1024 events) fill: the oldest queued
- * event is then dropped and counted (`bosbase_subscription_dropped`).
+ * A callback slower than the events lets its queue (1024 events or 16 MiB, the events'
+ * estimated size in memory) fill: the oldest queued event is then dropped and counted
+ * (`bosbase_subscription_dropped`); the newest event and the `subscribed`/`error` notices
+ * are always kept.
  */
 typedef void (*BosbaseRealtimeCallback)(void *user_data,
                                         const char *event_json);
 
 /**
  * Receives a connection-state change as JSON (borrowed for the call only):
- * `{"state": "connected"}` (the stream is open and every subscription submitted),
+ * `{"state": "connected"}` (the stream is open and the server accepted the subscriptions),
  * `{"state": "disconnected", "cause": "..."}` (lost; reconnecting with backoff) or
  * `{"state": "reconnected"}` (open again, subscriptions submitted again; events sent
  * meanwhile were missed, so refetch). Same thread and rules as `BosbaseRealtimeCallback`,
@@ -288,14 +321,17 @@ BosbaseStatus bosbase_auth_store_record(const struct BosbaseClient *client,
 bool bosbase_auth_store_is_valid(const struct BosbaseClient *client);
 
 /**
- * Forgets token and record, then runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
+ * Forgets token and record, then runs change callbacks. Returns OK, INVALID_ARGUMENT,
+ * CLOSED (once `bosbase_client_close` began, the store no longer changes) or PANIC.
  */
 BosbaseStatus bosbase_auth_store_clear(const struct BosbaseClient *client,
                                        char **error_out);
 
 /**
  * Saves `token` and `record_json` (a JSON value, NULL meaning `null`), then runs change
- * callbacks. Returns OK, INVALID_ARGUMENT (with `*error_out`) or PANIC.
+ * callbacks. A token with a control character (CR, LF, NUL…) cannot be sent as a header:
+ * it is refused and the store is unchanged. Returns OK, INVALID_ARGUMENT (with
+ * `*error_out`), CLOSED or PANIC.
  */
 BosbaseStatus bosbase_auth_store_save(const struct BosbaseClient *client,
                                       const char *token,
@@ -319,8 +355,8 @@ bool bosbase_auth_store_is_superuser(const struct BosbaseClient *client);
 /**
  * Writes a `Set-Cookie` value holding the login to `*cookie_out` (JS SDK
  * `exportToCookie`): `pb_auth=<URI-encoded {token, record}>; Path=/; Expires=<token exp>;
- * HttpOnly; Secure; SameSite=Strict`. `options_json` (NULL: defaults) may set `"key"`,
- * `"path"`, `"domain"`, `"secure"`, `"httpOnly"`, `"sameSite"`. Over 4096 bytes, the record
+ * HttpOnly; Secure; SameSite=Strict`. `options_json` (NULL: defaults) may set `"key"` (an
+ * RFC 6265 token), `"path"`, `"domain"`, `"secure"`, `"httpOnly"`, `"sameSite"`. Over 4096 bytes, the record
  * is cut to id/email/collectionId/collectionName/verified. Free with `bosbase_string_free`.
  * Returns OK, INVALID_ARGUMENT or PANIC.
  */
@@ -332,8 +368,10 @@ BosbaseStatus bosbase_auth_store_export_cookie(const struct BosbaseClient *clien
 /**
  * Loads the login from a `Cookie` request header (JS SDK `loadFromCookie`): the cookie
  * `key` (NULL or `""`: `pb_auth`) holds `{token, record}`. A header without it clears the
- * store (signed out); a cookie that does not hold such an object clears the store and
- * returns INVALID_ARGUMENT. Runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
+ * store (signed out); a cookie that does not hold such an object (checked as
+ * `bosbase_auth_store_import` checks) clears the store and returns INVALID_ARGUMENT; a `key`
+ * that is not an RFC 6265 token is INVALID_ARGUMENT and leaves the store unchanged. Runs
+ * change callbacks. Returns OK, INVALID_ARGUMENT, CLOSED or PANIC.
  */
 BosbaseStatus bosbase_auth_store_load_cookie(const struct BosbaseClient *client,
                                              const char *cookie_header,
@@ -341,9 +379,10 @@ BosbaseStatus bosbase_auth_store_load_cookie(const struct BosbaseClient *client,
                                              char **error_out);
 
 /**
- * Restores what `bosbase_auth_store_export` wrote (a JSON object), then runs change
- * callbacks. Anything else is INVALID_ARGUMENT and leaves the store unchanged.
- * Returns OK, INVALID_ARGUMENT or PANIC.
+ * Restores what `bosbase_auth_store_export` wrote (a JSON object: `token` a string without
+ * control characters or absent, `record` an object or absent), then runs change callbacks.
+ * Anything else is INVALID_ARGUMENT and leaves the store unchanged.
+ * Returns OK, INVALID_ARGUMENT, CLOSED or PANIC.
  */
 BosbaseStatus bosbase_auth_store_import(const struct BosbaseClient *client,
                                         const char *json,
@@ -352,8 +391,8 @@ BosbaseStatus bosbase_auth_store_import(const struct BosbaseClient *client,
 /**
  * Registers `callback` (see `BosbaseAuthChangeCallback`) with `user_data` passed through
  * untouched; writes its id to `*listener_id_out`. The callback runs for changes that start
- * after this returns. Returns OK, INVALID_ARGUMENT (NULL client, callback or out-pointer)
- * or PANIC.
+ * after this returns. Returns OK, INVALID_ARGUMENT (NULL client, callback or out-pointer),
+ * CLOSED or PANIC.
  */
 BosbaseStatus bosbase_auth_store_on_change(const struct BosbaseClient *client,
                                            BosbaseAuthChangeCallback callback,
@@ -372,11 +411,29 @@ BosbaseStatus bosbase_auth_store_remove_listener(const struct BosbaseClient *cli
                                                  char **error_out);
 
 /**
+ * Writes to `*problem_out` why the client's `"authFile"` could not be used the last time
+ * it was read or written, as error JSON (kind `invalid_argument`, a `message` starting
+ * with `authFile:`, never quoting the file), or `null` when it was, or when the client has
+ * no auth file. Set when the file found at `bosbase_client_new` was unreadable, not a
+ * regular file or not an export (the store then started empty; a missing file is no
+ * problem), or when writing a change failed (the store keeps the change in memory);
+ * cleared by the next successful write. Free with `bosbase_string_free`.
+ * Returns OK, INVALID_ARGUMENT (NULL argument) or PANIC. Thread-safe.
+ */
+BosbaseStatus bosbase_auth_store_file_error(const struct BosbaseClient *client,
+                                            char **problem_out,
+                                            char **error_out);
+
+/**
  * Runs operation `op` (a name from `bosbase_operations_json`, e.g.
  * `"records.authWithToken"`) with `args_json` (NULL or an object of named arguments, e.g.
  * `{"collection":"users","token":"…"}`) and `options_json` (see the header's preamble).
  * Blocks until the answer or the call's deadline. Writes the result JSON to `*result_out`.
  * Returns OK or the failure's status (unknown operation or argument: INVALID_ARGUMENT).
+ * An operation of several requests (`*.getFullList`) is one call: its deadline covers
+ * every page (TIMEOUT when the list is not complete by then), and its pages together may
+ * hold at most 10 times `maxResponseBytes` of JSON (JSON beyond it, status kept): a server
+ * whose pages are always full cannot keep it running or growing.
  * Thread-safe.
  */
 BosbaseStatus bosbase_call(const struct BosbaseClient *client,
@@ -405,7 +462,8 @@ BosbaseStatus bosbase_call_with_files(const struct BosbaseClient *client,
  * `user_data`, and `*call_out` receives a handle to cancel the call with and to release
  * with `bosbase_call_free` (before or after the callback). On any other status nothing was
  * started and the callback is never invoked (bad arguments, unknown operation, closed
- * client). `bosbase_client_close` waits until the callbacks of started calls have run.
+ * client). `bosbase_client_close` waits until the callbacks of started calls have run
+ * (unless it is called from a callback).
  * Thread-safe.
  */
 BosbaseStatus bosbase_call_async(const struct BosbaseClient *client,
@@ -478,12 +536,25 @@ BosbaseStatus bosbase_operations_json(char **json_out,
  * `options_json` may be NULL or an object with any of:
  * `"lang"` (default `"en-US"`), `"userAgent"` (default `"bosbase-rust/<version>"`),
  * `"timeoutMs"` (deadline of each call, connect to last byte; default 30000),
- * `"connectTimeoutMs"` (default 10000), `"maxResponseBytes"` (default 10485760),
+ * `"connectTimeoutMs"` (default 10000), `"maxResponseBytes"` (largest answer body read;
+ * default 10485760; a full list's pages may hold 10 times it together),
  * `"maxIdleConnections"` (keep-alive connections kept; default 64),
- * `"poolSize"` (worker threads for `bosbase_call_async`; default 16),
+ * `"poolSize"` (most worker threads running `bosbase_call_async` calls at once, started on
+ * demand and stopped after 10 s idle; more calls queue, their deadline running; default 256),
  * `"caPem"` (PEM text of extra trusted CA certificates), `"caFile"` (path of such a PEM file),
- * `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false).
+ * `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false),
+ * `"proxy"` (`"http://[user:password@]host[:port]"`: every connection, realtime and pub/sub
+ * included, goes through that HTTP proxy as a CONNECT tunnel; `"none"`: connect directly; either
+ * way HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY are not read. Default: those variables, read
+ * when the client is created, lower case first, NO_PROXY honoured, loopback not exempt; SOCKS
+ * and https:// proxies are INVALID_ARGUMENT; credentials never appear in errors).
  * Certificates are verified against the platform's trust store plus `caPem`/`caFile`.
+ * `"authFile"` (path of a file keeping the auth store across restarts; default none): the
+ * store starts with the login it holds and every change replaces it atomically (owner-only,
+ * `0600`, never half-written; a missing file is an empty store; the directory must exist).
+ * A file that cannot be used does not fail this call: the store starts empty and
+ * `bosbase_auth_store_file_error` says why. Clients from `bosbase_client_fork` do not use it;
+ * two clients on one file: the last change wins.
  * Writes a new handle to `*client_out`; free it with `bosbase_client_free`.
  * Returns OK, INVALID_ARGUMENT (the message names the bad field, never its value) or PANIC.
  * Thread-safe.
@@ -508,21 +579,37 @@ BosbaseStatus bosbase_client_fork(const struct BosbaseClient *client,
                                   char **error_out);
 
 /**
- * Closes a client: new calls on it fail with BOSBASE_STATUS_CLOSED without sending
- * anything, and this returns once the calls already running on other threads have
- * finished (each is bounded by its deadline), auth-store functions included (those still
- * work after close, as reads of the last state), and every call started with
- * `bosbase_call_async` has invoked its callback (queued ones run first). Idempotent; NULL is ignored. After it
- * returns, `bosbase_client_free` is safe even if other threads still hold the pointer
- * (they must not use it after the free). Must not be called from inside a callback of
- * this client's own call while expecting that call to finish first: it does not wait for
- * the calling thread's own calls. Thread-safe.
+ * Closes a client: from now on calls, subscriptions, listeners and auth-store changes on
+ * it fail with BOSBASE_STATUS_CLOSED without sending anything (auth-store reads still
+ * work, as reads of the last state), realtime and pub/sub stop, and this returns once
+ * every function already running with this handle on another thread has returned (calls
+ * are bounded by their deadlines), every call started with `bosbase_call_async` has
+ * invoked its callback (queued ones run first), and no realtime or pub/sub callback of
+ * the client is running. No callback of the client starts after it returned.
+ * Idempotent; NULL is ignored. Thread-safe.
+ *
+ * From inside any callback of this library (of this client or another) it does not wait:
+ * it refuses new calls, stops realtime and pub/sub, and returns at once, while the calls
+ * still running — the one running the callback included — finish on their own and their
+ * callbacks still come. Waiting there could wait for the very call that runs the callback,
+ * or for another client that waits in turn (two clients closing each other from their
+ * callbacks), so it never does: closing from callbacks cannot deadlock. Close again (or
+ * free) outside a callback to wait for the rest.
  */
 void bosbase_client_close(const struct BosbaseClient *client);
 
 /**
- * Frees a handle from `bosbase_client_new`, closing it first (waiting for calls in
- * flight). NULL is ignored. Freeing a handle twice is undefined behaviour.
+ * Frees a handle from `bosbase_client_new` or `bosbase_client_fork`, closing it first
+ * (as `bosbase_client_close`, waiting for what runs on it unless called from a callback).
+ * NULL is ignored; freeing twice is undefined behaviour.
+ *
+ * It must not race another function on the same handle (the rule wasmtime's C API states
+ * too): no other thread may be inside, or later enter, a function with this handle. Use
+ * `bosbase_client_close` to stop concurrent users (their calls return CLOSED at once),
+ * let them stop, then free. The one exception is the call on this thread that runs the
+ * current callback: a callback may free any client, its own included (the running call
+ * keeps what it needs until it returns). Subscription and call handles stay valid
+ * (inactive) after their client was freed, and are freed on their own.
  */
 void bosbase_client_free(struct BosbaseClient *client);
 
@@ -553,8 +640,10 @@ BosbaseStatus bosbase_files_add_bytes(const struct BosbaseFiles *files,
 /**
  * Adds a part streamed from the file at `path` (UTF-8) when the call runs, for the record
  * field `field`, named `filename` (NULL: the path's last component), of `content_type`
- * (NULL: from the filename). Returns OK, INVALID_ARGUMENT or PANIC; a path that cannot be
- * read is reported by the call, as INVALID_ARGUMENT naming the field.
+ * (NULL: from the filename). Returns OK, INVALID_ARGUMENT or PANIC. The call reports, at
+ * once and as INVALID_ARGUMENT naming the field, a path that cannot be read or is not a
+ * regular file (a FIFO, device or directory is never opened for a blocking read) and a
+ * file that changes size while it is sent.
  */
 BosbaseStatus bosbase_files_add_path(const struct BosbaseFiles *files,
                                      const char *field,
@@ -608,12 +697,15 @@ void bosbase_string_free(char *s);
 /**
  * Subscribes to the pub/sub `topic` (a non-empty string without control characters).
  * Returns at once; the WebSocket opens with the first subscription or publish and closes
- * when none is left; it reconnects by itself (backoff 200 ms doubling to 5 s, with
- * jitter), subscribes every topic again, and reconnects under the new identity after any
- * auth-store change (the token goes in the `Authorization` header, never in the URL).
+ * when none is left; connecting (TCP, TLS, the upgrade and the server's `ready`) has one
+ * deadline, the connect timeout. It reconnects by itself (backoff 200 ms doubling to 5 s,
+ * with jitter, started over only after a connection that stayed up 5 s), subscribes every
+ * topic again, and reconnects under the new identity after any auth-store change (the
+ * token goes in the `Authorization` header, never in the URL).
  * `callback` (required) is called with `user_data` as described at
  * `BosbasePubsubCallback`. Writes the handle to `*subscription_out`. Returns OK,
- * INVALID_ARGUMENT, CLOSED, NETWORK (no thread could be started) or PANIC. Thread-safe.
+ * INVALID_ARGUMENT, CLOSED (once `bosbase_client_close` began), NETWORK (no thread could
+ * be started) or PANIC. Thread-safe.
  */
 BosbaseStatus bosbase_pubsub_subscribe(const struct BosbaseClient *client,
                                        const char *topic,
@@ -631,8 +723,8 @@ BosbaseStatus bosbase_pubsub_subscribe(const struct BosbaseClient *client,
 bool bosbase_pubsub_subscription_unsubscribe(const struct BosbasePubsubSubscription *subscription);
 
 /**
- * Messages this subscription lost because its callback fell 1024 messages behind
- * (0 for NULL). Thread-safe.
+ * Messages this subscription lost because its callback fell 1024 messages or 16 MiB
+ * behind (0 for NULL). Thread-safe.
  */
 uint64_t bosbase_pubsub_subscription_dropped(const struct BosbasePubsubSubscription *subscription);
 
@@ -665,7 +757,9 @@ bool bosbase_pubsub_is_connected(const struct BosbaseClient *client);
  * Returns at once (it does not wait for the server; the first callback is the
  * `"subscribed"` event, or `bosbase_subscription_wait` blocks until then). The first
  * subscription of a client starts its realtime threads; the stream reconnects by itself
- * (backoff 250 ms doubling up to 10 s, with jitter) and reconnects at once under a new
+ * (backoff 250 ms doubling up to 10 s, with jitter, started over only after a connection
+ * whose subscriptions the server accepted stayed up 10 s; a refused subscription POST
+ * other than a 400 is retried with it) and reconnects at once under a new
  * identity after any auth-store change. `callback` (required) is called with `user_data`
  * as described at `BosbaseRealtimeCallback`.
  *
@@ -697,7 +791,8 @@ BosbaseStatus bosbase_collection_subscribe(const struct BosbaseClient *client,
 /**
  * Blocks until the server confirmed the subscription, at most `timeout_ms` milliseconds.
  * Returns OK (confirmed; also when it had been confirmed before), HTTP (refused by the
- * server; the error JSON says why), TIMEOUT, CANCELLED (unsubscribed meanwhile), CLOSED,
+ * server, the error JSON says why; also at the timeout when the server kept refusing the
+ * subscription POST, e.g. 403 or 5xx, while retries went on), TIMEOUT, CANCELLED (unsubscribed meanwhile), CLOSED,
  * INVALID_ARGUMENT (NULL) or PANIC. Thread-safe; may be called from a realtime callback
  * (confirmation comes from the stream thread, not the dispatch thread).
  */
@@ -722,7 +817,7 @@ void bosbase_subscription_unsubscribe(const struct BosbaseSubscription *subscrip
 void bosbase_subscription_free(struct BosbaseSubscription *subscription);
 
 /**
- * Events of this subscription dropped because its callback fell 1024 events behind
+ * Events of this subscription dropped because its callback fell 1024 events or 16 MiB behind
  * (drop-oldest policy). 0 for NULL. Thread-safe.
  */
 uint64_t bosbase_subscription_dropped(const struct BosbaseSubscription *subscription);

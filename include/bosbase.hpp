@@ -337,6 +337,13 @@ public:
         BosbaseStatus s = bosbase_auth_store_clear(get(), &e);  // before reading e
         detail::finish(s, nullptr, e);
     }
+    /// Why the "authFile" option's file could not be read or written last time, as error
+    /// JSON, or "null" when it could (or there is none).
+    std::string auth_file_error() const {
+        char *r = nullptr, *e = nullptr;
+        BosbaseStatus s = bosbase_auth_store_file_error(get(), &r, &e);  // before reading r
+        return detail::finish(s, r, e);
+    }
 
     /// Subscribes to `topic` ("posts/*", "posts/RECORD_ID" or a custom topic) without waiting
     /// for the server (call `wait()` on the result for that). `options_json`: "" or

@@ -83,7 +83,7 @@ public:
     std::string get_list(long long page = 1, long long per_page = 30, const std::string &options_json = "") const {
         return detail::call(client_, "records.getList", detail::args({{"collection", detail::json_string(name_)}, {"page", std::to_string(page)}, {"perPage", std::to_string(per_page)}}), options_json);
     }
-    /// Every matching record, fetched `batch` per request until the last page. (`records.getFullList`)
+    /// Every matching record, fetched `batch` per request until a short page. One call: its deadline covers every page, and the pages may hold at most 10 times maxResponseBytes of JSON (kind `json` beyond). (`records.getFullList`)
     std::string get_full_list(long long batch = 1000, const std::string &options_json = "") const {
         return detail::call(client_, "records.getFullList", detail::args({{"collection", detail::json_string(name_)}, {"batch", std::to_string(batch)}}), options_json);
     }
@@ -190,7 +190,7 @@ public:
     std::string get_list(long long page = 1, long long per_page = 30, const std::string &options_json = "") const {
         return detail::call(client_, "collections.getList", detail::args({{"page", std::to_string(page)}, {"perPage", std::to_string(per_page)}}), options_json);
     }
-    /// Every collection (superusers only), fetched `batch` per request. (`collections.getFullList`)
+    /// Every collection (superusers only), fetched `batch` per request; bounded as `records.getFullList`. (`collections.getFullList`)
     std::string get_full_list(long long batch = 1000, const std::string &options_json = "") const {
         return detail::call(client_, "collections.getFullList", detail::args({{"batch", std::to_string(batch)}}), options_json);
     }

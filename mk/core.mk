@@ -17,13 +17,13 @@ core-release:
 
 # Unit tests, header drift, fault injection, docs, then the dev-server suites.
 core-test: devserver-build
-	cargo test --lib --test header --test generated --test faults --test tls --test calls --test upload_memory --test pubsub_faults
+	cargo test --lib --test header --test generated --test faults --test tls --test calls --test upload_memory --test pubsub_faults --test inputs --test proxy --test proxy_env --test names --test hostile_streams --test lifecycle --test full_list
 	cargo test --features fuzzing --test fuzz_seeds
 	cargo test --doc
 	RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
 	if cargo clippy --version >/dev/null 2>&1; then cargo clippy --quiet --all-targets -- -D warnings; fi
 	if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; fi
-	scripts/devserver --demo -- cargo test --test token_flow --test seeds --test filter --test operations --test auth_methods --test records --test admin --test realtime
+	scripts/devserver --demo -- cargo test --test token_flow --test seeds --test filter --test operations --test auth_methods --test records --test admin --test realtime --test upload_names --test auth_file
 
 rust-build:
 	cargo build --examples
@@ -51,18 +51,29 @@ cpp-demo: cpp-build
 c-test: core-release devserver-build c-build cpp-build | $(C_BUILD)
 	cc $(C_STRICT) -o $(C_BUILD)/double_include tests/c/double_include_a.c tests/c/double_include_b.c $(LINK_CORE)
 	$(C_BUILD)/double_include
-	for t in ffi_test contract_test call_test surface_test tls_test realtime_test; do \
+	for t in ffi_test contract_test call_test surface_test tls_test realtime_test inputs_test auth_file_test streams_test lifecycle_test full_list_test; do \
 		cc $(C_STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -o $(C_BUILD)/$$t tests/c/$$t.c $(LINK_CORE); done
 	c++ $(CXX_STRICT) $(SANITIZE) -o $(C_BUILD)/wrapper_test tests/c/wrapper_test.cpp $(LINK_CORE)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 scripts/devserver --demo -- \
-		bash -c '$(C_BUILD)/ffi_test && $(C_BUILD)/contract_test && $(C_BUILD)/call_test && $(C_BUILD)/surface_test && $(C_BUILD)/realtime_test && $(C_BUILD)/wrapper_test'
+		bash -c '$(C_BUILD)/ffi_test && $(C_BUILD)/contract_test && $(C_BUILD)/call_test && $(C_BUILD)/surface_test && $(C_BUILD)/realtime_test && $(C_BUILD)/inputs_test && $(C_BUILD)/auth_file_test && $(C_BUILD)/lifecycle_test && $(C_BUILD)/wrapper_test'
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 scripts/tls-fixture -- $(C_BUILD)/tls_test
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(C_BUILD)/streams_test
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(C_BUILD)/full_list_test
 	scripts/devserver --demo -- bash -c '$(C_BUILD)/token_flow && $(C_BUILD)/token_flow_cpp'
 
-core-bench: core-release
+core-bench: core-release devserver-build | $(C_BUILD)
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin bosbase-bench
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin awaits
 	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin realtime
+	cargo run --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin slow
+	cargo build --release --quiet --manifest-path bench/Cargo.toml --target-dir $(ROOT)/target/bench --bin full_list
+	@dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y libcurl4-openssl-dev; } || true
+	if cc $(C_STRICT) -O2 -D_DEFAULT_SOURCE -o $(C_BUILD)/full_list_bench bench/c/full_list.c $(LINK_CORE) -lcurl; then \
+		export BOSBASE_BENCH_C=$(C_BUILD)/full_list_bench; else echo "no libcurl: the C program's side is skipped"; fi; \
+		scripts/devserver --demo -- $(ROOT)/target/bench/release/full_list
+	# Per call, C ABI vs libcurl (keep-alive, same headers) on 127.0.0.1 and on localhost.
+	if cc $(C_STRICT) -O2 -D_DEFAULT_SOURCE -o $(C_BUILD)/per_call_bench bench/c/per_call.c $(LINK_CORE) -lcurl; then \
+		scripts/devserver --demo -- $(C_BUILD)/per_call_bench; else echo "no libcurl: per-call C vs libcurl skipped"; fi
 
 # Rewrites every file generated from the operation table (tools/generate).
 .PHONY: generate

@@ -40,7 +40,11 @@ elixir-demo:
 	cd $(ELIXIR_EXAMPLE_DIR) && $(ELIXIR_ENV) mix run snippets.exs
 
 # The NIF's own costs, then the binding against :httpc like with like (per-call medians,
-# A/B order shuffled per round, the same headers on both sides), measured in one run.
+# A/B order shuffled per round, the same headers on both sides), measured in one run; then
+# getFullList of 20,000 posts, peak RSS growth vs :httpc + the same JSON codec
+# (bench/full_list.exs); 256 concurrent calls to a slow loopback server vs :httpc (bench/slow.exs).
 elixir-bench: core-release elixir-tools
 	env -u BOSBASE_URL $(ROOT)/scripts/devserver --build --demo -- \
-		bash -c 'cd $(ELIXIR_DIR) && $(ELIXIR_ENV) MIX_ENV=prod mix run bench/overhead.exs'
+		bash -c 'cd $(ELIXIR_DIR) && $(ELIXIR_ENV) MIX_ENV=prod mix run bench/overhead.exs && \
+			$(ELIXIR_ENV) MIX_ENV=prod mix run bench/full_list.exs'
+	cd $(ELIXIR_DIR) && $(ELIXIR_ENV) MIX_ENV=prod mix run bench/slow.exs

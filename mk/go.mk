@@ -17,7 +17,13 @@ go-toolchain:
 	@command -v go >/dev/null || (apt-get update && apt-get install -y golang-go)
 	@command -v gcc >/dev/null || (apt-get update && apt-get install -y gcc libc6-dev)
 
+# The module links only what it carries (bindings/go/ffi.go): the header and this machine's
+# static core are copied in (ignored by git), only when they changed.
+GO_HOST_LIB = $(GO_BINDING)/lib/$$(go env GOOS)-$$(go env GOARCH)
 go-build: go-toolchain core-release
+	mkdir -p $(GO_BINDING)/include $(GO_HOST_LIB)
+	cmp -s $(ROOT)/include/bosbase.h $(GO_BINDING)/include/bosbase.h || cp $(ROOT)/include/bosbase.h $(GO_BINDING)/include/
+	cmp -s $(BOSBASE_STATIC_LIB) $(GO_HOST_LIB)/libbosbase.a || cp $(BOSBASE_STATIC_LIB) $(GO_HOST_LIB)/
 	cd $(GO_BINDING) && go build ./...
 	cd $(GO_EXAMPLE) && go build -o $(GO_EXAMPLE_BIN) .
 
@@ -51,5 +57,10 @@ go-demo: go-build
 	$(GO_EXAMPLE_BIN)
 
 # BenchmarkAuthWithToken: the binding vs plain net/http, interleaved in one run; prints the ratio.
+# BenchmarkFullListMemory: getFullList of 20,000 posts, peak RSS growth vs net/http + encoding/json.
+# BenchmarkSlow256: 256 calls at once to a server answering in 200 ms, plain and ...Ctx calls
+# vs net/http, each side in its own process: wall time, peak threads, peak RSS.
 go-bench: go-build
 	cd $(GO_BINDING) && env -u BOSBASE_URL go test -run '^$$' -bench AuthWithToken -benchtime 5s -count 1 .
+	cd $(GO_BINDING) && env -u BOSBASE_URL go test -run '^$$' -bench FullListMemory -benchtime 1x -count 1 .
+	cd $(GO_BINDING) && env -u BOSBASE_URL go test -run '^$$' -bench Slow256 -benchtime 1x -count 1 .

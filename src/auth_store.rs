@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
+use crate::auth_file::AuthFile;
 use crate::delivery::Delivery;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -17,8 +18,9 @@ use crate::{jwt, Error, Result};
 /// Changes and their notifications are serialised: listeners see every change in the
 /// order it was made, so the last call a listener gets carries the store's final state.
 /// A listener may read or change the store (a change it makes is delivered, nested, before
-/// it returns) and may remove listeners; it must not wait for another thread that changes
-/// the store, as that thread waits for the listener.
+/// it returns), may remove listeners and may close any client (from a listener
+/// [`BosBase::close`](crate::BosBase::close) does not wait); it must not wait for another
+/// thread that changes the store, as that thread waits for the listener.
 pub type ChangeListener = Arc<dyn Fn(&str, &Value) + Send + Sync>;
 
 /// Identifies a listener registered with [`AuthStore::on_change`].
@@ -33,6 +35,8 @@ pub struct AuthStore {
     listeners: Mutex<Vec<(ListenerId, ChangeListener)>>,
     next_id: AtomicU64,
     delivery: Delivery,
+    /// Where every change is persisted ([`ClientBuilder::auth_file`](crate::ClientBuilder::auth_file)).
+    file: Option<AuthFile>,
 }
 
 #[derive(Clone, Default)]
@@ -42,6 +46,29 @@ struct State {
 }
 
 impl AuthStore {
+    /// A store kept in `file`: starts with the login the file holds (empty when it is
+    /// missing or unusable, the problem then kept for [`file_error`](Self::file_error)).
+    pub(crate) fn with_file(file: AuthFile) -> Self {
+        let state = file.load().map(|(token, record)| State { token, record }).unwrap_or_default();
+        AuthStore { state: RwLock::new(state), file: Some(file), ..AuthStore::default() }
+    }
+
+    /// Why the auth file (see [`ClientBuilder::auth_file`](crate::ClientBuilder::auth_file))
+    /// could not be used the last time it was read or written, or `None` when it was (or
+    /// the store has no file). Set when the file found at construction was unreadable or
+    /// not an export (the store then started empty; a missing file is no problem), or when
+    /// writing a change failed (the store keeps the change in memory); a later successful
+    /// write clears it. Kind `invalid_argument`; the message starts with `authFile:` and
+    /// never quotes the file's content.
+    pub fn file_error(&self) -> Option<Error> {
+        self.file.as_ref().and_then(AuthFile::problem)
+    }
+
+    /// The auth file this store is kept in, if any.
+    pub fn file_path(&self) -> Option<&std::path::Path> {
+        self.file.as_ref().map(AuthFile::path)
+    }
+
     /// The stored token, or `""`.
     pub fn token(&self) -> String {
         self.read().token.clone()
@@ -66,16 +93,30 @@ impl AuthStore {
     }
 
     /// Replaces token and record, then notifies listeners (see [`ChangeListener`]).
-    pub fn save(&self, token: &str, record: Value) {
-        let _delivering = self.delivery.lock();
-        let state = State { token: token.to_owned(), record };
-        *self.state.write().unwrap_or_else(PoisonError::into_inner) = state.clone();
-        self.notify(&state);
+    /// A token with a control character (CR, LF, NUL…) is refused as `invalid_argument`
+    /// and the store is unchanged: it could not be sent as an `Authorization` header.
+    pub fn save(&self, token: &str, record: Value) -> Result<()> {
+        check_token(token)?;
+        self.replace(token, record);
+        Ok(())
     }
 
     /// Forgets token and record, then notifies listeners.
     pub fn clear(&self) {
-        self.save("", Value::Null);
+        self.replace("", Value::Null);
+    }
+
+    /// Stores a token already checked by [`check_token`].
+    fn replace(&self, token: &str, record: Value) {
+        let _delivering = self.delivery.lock();
+        let state = State { token: token.to_owned(), record };
+        *self.state.write().unwrap_or_else(PoisonError::into_inner) = state.clone();
+        // Under the delivery lock, like the notifications: the file follows the changes in
+        // their order, so it always ends with the final state (nested changes included).
+        if let Some(file) = &self.file {
+            file.store(&state.token, &state.record);
+        }
+        self.notify(&state);
     }
 
     /// Registers `listener`; see [`ChangeListener`] for when it runs. It is called for
@@ -106,20 +147,14 @@ impl AuthStore {
     }
 
     /// Restores what [`export`](AuthStore::export) produced: a JSON object with `token`
-    /// (string or absent) and `record`. Anything else is refused and the store is unchanged.
+    /// (a string without control characters, or absent) and `record` (an object, or absent).
+    /// Anything else is refused and the store is unchanged.
     pub fn import(&self, exported: &str) -> Result<()> {
         let v: Value = serde_json::from_str(exported).map_err(|e| {
             Error::invalid_argument(format!("auth store JSON: malformed (line {}, column {})", e.line(), e.column()))
         })?;
-        if !v.is_object() {
-            return Err(Error::invalid_argument("auth store JSON must be an object {\"token\", \"record\"}"));
-        }
-        let token = match v.get("token") {
-            Some(Value::String(t)) => t.clone(),
-            None | Some(Value::Null) => String::new(),
-            Some(_) => return Err(Error::invalid_argument("auth store JSON: `token` must be a string")),
-        };
-        self.save(&token, v.get("record").cloned().unwrap_or(Value::Null));
+        let (token, record) = parse_export(&v, "auth store JSON")?;
+        self.replace(&token, record);
         Ok(())
     }
 
@@ -138,10 +173,42 @@ impl AuthStore {
             self.listeners().iter().map(|(id, l)| (*id, Arc::clone(l))).collect();
         for (id, listener) in round {
             if self.listeners().iter().any(|(l, _)| *l == id) {
-                listener(&state.token, &state.record);
+                crate::gate::callback(|| listener(&state.token, &state.record));
             }
         }
     }
+}
+
+/// Refuses a token that cannot go in an `Authorization` header. Every way into the store
+/// passes here (save, import, cookie, auth answers from the server): a CR or LF would make
+/// every later request fail, and the pub/sub upgrade would have to drop the header.
+/// The message never echoes the token.
+pub(crate) fn check_token(token: &str) -> Result<()> {
+    match token.chars().any(char::is_control) {
+        true => Err(Error::invalid_argument("the auth token must not contain control characters (CR, LF, NUL…)")),
+        false => Ok(()),
+    }
+}
+
+/// The `{token, record}` object [`AuthStore::export`] writes and the auth cookie holds, checked
+/// the same way for both: `token` a string (absent or `null`: none) passing [`check_token`],
+/// `record` an object (absent or `null`: none; `model` is what older JS SDKs wrote).
+pub(crate) fn parse_export(v: &Value, what: &str) -> Result<(String, Value)> {
+    let Value::Object(v) = v else {
+        return Err(Error::invalid_argument(format!("{what} must be an object {{\"token\", \"record\"}}")));
+    };
+    let token = match v.get("token") {
+        Some(Value::String(t)) => t.clone(),
+        None | Some(Value::Null) => String::new(),
+        Some(_) => return Err(Error::invalid_argument(format!("{what}: `token` must be a string"))),
+    };
+    check_token(&token).map_err(|e| Error::invalid_argument(format!("{what}: {}", e.message())))?;
+    let record = match v.get("record").or_else(|| v.get("model")) {
+        None | Some(Value::Null) => Value::Null,
+        Some(r @ Value::Object(_)) => r.clone(),
+        Some(_) => return Err(Error::invalid_argument(format!("{what}: `record` must be an object"))),
+    };
+    Ok((token, record))
 }
 
 fn token_is_valid(token: &str) -> bool {
@@ -156,6 +223,7 @@ impl fmt::Debug for AuthStore {
             .field("token", &if s.token.is_empty() { "" } else { "<redacted>" })
             .field("is_valid", &token_is_valid(&s.token))
             .field("record_id", &s.record.get("id"))
+            .field("file", &self.file_path())
             .finish()
     }
 }
@@ -170,10 +238,10 @@ mod tests {
     fn save_clear_and_validity() {
         let store = AuthStore::default();
         assert!(!store.is_valid());
-        store.save(&jwt::fake(4_000_000_000), json!({"id": "r1"}));
+        store.save(&jwt::fake(4_000_000_000), json!({"id": "r1"})).unwrap();
         assert!(store.is_valid());
         assert_eq!(store.record()["id"], "r1");
-        store.save(&jwt::fake(1), json!({}));
+        store.save(&jwt::fake(1), json!({})).unwrap();
         assert!(!store.is_valid(), "expired token");
         store.clear();
         assert_eq!(store.token(), "");
@@ -188,7 +256,7 @@ mod tests {
         let id = store.on_change(Arc::new(move |_, _| {
             c.fetch_add(1, Ordering::SeqCst);
         }));
-        store.save("t", Value::Null);
+        store.save("t", Value::Null).unwrap();
         store.clear();
         assert!(store.remove_listener(id));
         assert!(!store.remove_listener(id));
@@ -199,7 +267,7 @@ mod tests {
     #[test]
     fn import_refuses_anything_but_an_object_and_keeps_the_login() {
         let store = AuthStore::default();
-        store.save("tok", json!({"id": "r1"}));
+        store.save("tok", json!({"id": "r1"})).unwrap();
         for bad in ["[]", "null", "\"tok\"", "1", "{"] {
             assert_eq!(store.import(bad).unwrap_err().kind(), crate::ErrorKind::InvalidArgument, "{bad}");
             assert_eq!(store.token(), "tok", "{bad} must not wipe the login");
@@ -223,7 +291,7 @@ mod tests {
                     let store = Arc::clone(&store);
                     thread::spawn(move || {
                         for i in 0..50 {
-                            store.save(&format!("t{t}-{i}"), Value::Null);
+                            store.save(&format!("t{t}-{i}"), Value::Null).unwrap();
                         }
                     })
                 })
@@ -253,7 +321,7 @@ mod tests {
         let savers: Vec<_> = (0..4)
             .map(|_| {
                 let store = Arc::clone(&store);
-                thread::spawn(move || (0..200).for_each(|i| store.save(&i.to_string(), Value::Null)))
+                thread::spawn(move || (0..200).for_each(|i| store.save(&i.to_string(), Value::Null).unwrap()))
             })
             .collect();
         thread::sleep(std::time::Duration::from_millis(5));
@@ -272,23 +340,56 @@ mod tests {
         let my_id = Arc::clone(&id);
         let registered = store.on_change(Arc::new(move |token, _| {
             if token == "first" {
-                s.save("second", Value::Null);
+                s.save("second", Value::Null).unwrap();
                 if let Some(id) = *my_id.lock().unwrap() {
                     s.remove_listener(id);
                 }
             }
         }));
         *id.lock().unwrap() = Some(registered);
-        store.save("first", Value::Null);
+        store.save("first", Value::Null).unwrap();
         assert_eq!(store.token(), "second");
         assert!(!store.remove_listener(registered), "it removed itself");
+    }
+
+    /// Every way a token enters the store refuses control characters (they break every
+    /// request, and the pub/sub upgrade dropped the header and connected anonymously), and
+    /// leaves the login as it was; the error never echoes the token.
+    #[test]
+    fn tokens_with_control_characters_never_enter_the_store() {
+        let store = AuthStore::default();
+        store.save("good", json!({"id": "r1"})).unwrap();
+        for bad in ["s3cr3t\r\nX-Evil: 1", "s3cr3t\n", "\rs3cr3t", "s3\0cr3t", "s3\u{7f}cr3t", "s3\tcr3t", "s3\u{85}"] {
+            let err = store.save(bad, json!({})).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument, "{bad:?}");
+            assert!(!format!("{err} {err:?}").contains("s3"), "{err}");
+            let exported = json!({"token": bad, "record": {"id": "x"}}).to_string();
+            assert_eq!(store.import(&exported).unwrap_err().kind(), crate::ErrorKind::InvalidArgument, "{bad:?}");
+            assert_eq!((store.token(), store.record()["id"].clone()), ("good".to_owned(), json!("r1")), "{bad:?}");
+        }
+        store.save("ünïcode token", Value::Null).unwrap();
+    }
+
+    /// `import` and `load_from_cookie` share one check of `{token, record}`.
+    #[test]
+    fn import_checks_the_token_and_record_types() {
+        let store = AuthStore::default();
+        for bad in
+            [r#"{"token":1}"#, r#"{"token":true,"record":{}}"#, r#"{"token":"t","record":5}"#, r#"{"record":[]}"#]
+        {
+            assert_eq!(store.import(bad).unwrap_err().kind(), crate::ErrorKind::InvalidArgument, "{bad}");
+        }
+        store.import(r#"{"token":"t","model":{"id":"old-sdk"}}"#).unwrap();
+        assert_eq!(store.record()["id"], "old-sdk");
+        store.import(r#"{"token":null,"record":null}"#).unwrap();
+        assert_eq!((store.token(), store.record()), (String::new(), Value::Null));
     }
 
     #[test]
     fn export_import_round_trip_and_debug_redacts() {
         let a = AuthStore::default();
         let token = jwt::fake(4_000_000_000);
-        a.save(&token, json!({"id": "r1", "email": "e@x"}));
+        a.save(&token, json!({"id": "r1", "email": "e@x"})).unwrap();
         let b = AuthStore::default();
         b.import(&a.export()).unwrap();
         assert_eq!(b.token(), token);

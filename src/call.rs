@@ -3,15 +3,17 @@
 //! go to the client's worker pool and can be cancelled; a cancelled call applies no
 //! auth-store effect.
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
 use crate::gate::Gate;
-use crate::pool::Pool;
+use crate::pool::{Pool, Turn};
 use crate::{Error, ErrorKind, Result};
 
 /// Decides, once, whether a call finishes or is cancelled. The job calls [`Ticket::commit`]
@@ -50,9 +52,71 @@ impl Ticket {
         self.swap(TicketState::Cancelled) == TicketState::Open
     }
 
-    fn is_cancelled(&self) -> bool {
+    /// True once the call was cancelled (a long job checks it between steps).
+    pub(crate) fn is_cancelled(&self) -> bool {
         *self.state.lock().unwrap_or_else(PoisonError::into_inner) == TicketState::Cancelled
     }
+}
+
+thread_local! {
+    /// How long the asynchronous call running on this worker waited in the pool's queue,
+    /// until its first request takes it (see [`charge_queue_wait`]). None outside such a
+    /// call (`.wait()`, realtime threads): their deadlines start when they send.
+    static QUEUE_WAIT: Cell<Option<Duration>> = const { Cell::new(None) };
+}
+
+/// Queue waits shorter than this are not charged: the thread hop costs microseconds, and
+/// charging it would give every asynchronous request a per-request deadline (a config clone).
+const CHARGED_WAIT: Duration = Duration::from_millis(1);
+
+/// Sets [`QUEUE_WAIT`] while a job runs on a worker.
+struct QueuedFor;
+
+impl QueuedFor {
+    fn set(waited: Duration) -> Self {
+        QUEUE_WAIT.with(|w| w.set(Some(waited)));
+        QueuedFor
+    }
+}
+
+impl Drop for QueuedFor {
+    fn drop(&mut self) {
+        QUEUE_WAIT.with(|w| w.set(None));
+    }
+}
+
+/// A call's deadline starts when it is submitted: the first request of an asynchronous
+/// call that waited for a worker gets only what is left of its deadline (`timeout`, or
+/// the client's `default`), and fails with kind `timeout`, sending nothing, when the wait
+/// used it all. Returns the request's deadline: `timeout` unchanged when nothing is
+/// charged (so a request without its own keeps the client's, at no cost).
+pub(crate) fn charge_queue_wait(timeout: Option<Duration>, default: Duration, url: &str) -> Result<Option<Duration>> {
+    let waited = QUEUE_WAIT.with(|w| w.take()).unwrap_or_default();
+    if waited < CHARGED_WAIT {
+        return Ok(timeout);
+    }
+    let full = timeout.unwrap_or(default);
+    match full.checked_sub(waited) {
+        Some(left) if !left.is_zero() => Ok(Some(left)),
+        _ => Err(Error::new(
+            ErrorKind::Timeout,
+            url,
+            format!(
+                "the call's {} ms deadline passed while it waited {} ms for a free worker; nothing was sent",
+                full.as_millis(),
+                waited.as_millis()
+            ),
+        )),
+    }
+}
+
+/// The error of a call whose deadline passed before a worker was free to run it.
+fn expired_in_queue(deadline: Duration) -> Error {
+    let message = format!(
+        "the call's {} ms deadline passed while it waited for a free worker; nothing was sent",
+        deadline.as_millis()
+    );
+    Error::new(ErrorKind::Timeout, "", message)
 }
 
 type Job<T> = Box<dyn FnOnce(&Ticket) -> Result<T> + Send + 'static>;
@@ -71,6 +135,10 @@ pub struct Call<T> {
     pool: Pool,
     /// The client's gate: a started call is admitted until its completion has run.
     gate: Option<Arc<Gate>>,
+    /// The call's deadline (its `timeoutMs`, else the client's), which runs from `start`:
+    /// past it, a call still queued for a worker fails `timeout` without running. None for
+    /// calls that bound their own waits (realtime subscribing).
+    deadline: Option<Duration>,
     job: Job<T>,
 }
 
@@ -94,14 +162,14 @@ impl<T: Send + 'static> Started<T> {
 fn deliver<T>(slot: &Mutex<Option<Completion<T>>>, result: Result<T>) {
     let completion = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
     if let Some(complete) = completion {
-        complete(result);
+        crate::gate::callback(|| complete(result));
     }
 }
 
 impl<T: Send + 'static> Call<T> {
     #[cfg(test)]
     pub(crate) fn new(pool: Pool, job: impl FnOnce(&Ticket) -> Result<T> + Send + 'static) -> Self {
-        Call { pool, gate: None, job: Box::new(job) }
+        Call { pool, gate: None, deadline: None, job: Box::new(job) }
     }
 
     /// A call of a client: `close` waits for it from `start` until its completion has run.
@@ -110,19 +178,31 @@ impl<T: Send + 'static> Call<T> {
         gate: Arc<Gate>,
         job: impl FnOnce(&Ticket) -> Result<T> + Send + 'static,
     ) -> Self {
-        Call { pool, gate: Some(gate), job: Box::new(job) }
+        Call { pool, gate: Some(gate), deadline: None, job: Box::new(job) }
+    }
+
+    /// The same call with a deadline counted from when it is started (see `deadline`).
+    pub(crate) fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
     }
 
     /// The same call with its result passed through `f`.
     pub(crate) fn map<U: Send + 'static>(self, f: impl FnOnce(T) -> U + Send + 'static) -> Call<U> {
         let job = self.job;
-        Call { pool: self.pool, gate: self.gate, job: Box::new(move |ticket| job(ticket).map(f)) }
+        Call {
+            pool: self.pool,
+            gate: self.gate,
+            deadline: self.deadline,
+            job: Box::new(move |ticket| job(ticket).map(f)),
+        }
     }
 
     /// The same call followed by `f` on its result (on the same thread, before completion).
     pub(crate) fn and_then<U: Send + 'static>(self, f: impl FnOnce(T) -> Result<U> + Send + 'static) -> Call<U> {
         let job = self.job;
-        Call { pool: self.pool, gate: self.gate, job: Box::new(move |ticket| job(ticket).and_then(f)) }
+        let deadline = self.deadline;
+        Call { pool: self.pool, gate: self.gate, deadline, job: Box::new(move |ticket| job(ticket).and_then(f)) }
     }
 
     /// Runs the request on this thread and returns its result.
@@ -131,8 +211,10 @@ impl<T: Send + 'static> Call<T> {
     }
 
     /// Runs the request on the pool; `complete` runs exactly once: on a pool thread with the
-    /// result, on the cancelling thread with `cancelled`, or on this thread with `closed` when
-    /// the client is closed. `close` waits until it has run.
+    /// result (or with `timeout` when the deadline passed while the call was still queued
+    /// for a worker), on the cancelling thread with `cancelled`, or on this thread with
+    /// `closed` when the client is closed. `close` waits until it has run (unless `close` is
+    /// called from a callback, where it never waits: see `gate`).
     pub(crate) fn start(self, complete: impl FnOnce(Result<T>) + Send + 'static) -> Started<T> {
         let started = Started { ticket: Arc::new(Ticket::default()), completion: Arc::new(Mutex::new(None)) };
         *started.completion.lock().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(complete));
@@ -146,19 +228,31 @@ impl<T: Send + 'static> Call<T> {
             }
         };
         let (ticket, slot, job) = (Arc::clone(&started.ticket), Arc::clone(&started.completion), self.job);
-        let run = move || {
+        let submitted = Instant::now();
+        let deadline = self.deadline;
+        let run = move |turn: Turn| {
             // `admission` (moved in) is released when this closure ends, after the completion
             // ran: `close` waits for it.
             if ticket.is_cancelled() {
                 return; // cancelled while queued: the canceller delivered
             }
-            let result = catch_unwind(AssertUnwindSafe(|| job(&ticket))).unwrap_or_else(|_| Err(Error::panic()));
+            if turn == Turn::Expired {
+                if ticket.commit() {
+                    deliver(&slot, Err(expired_in_queue(deadline.unwrap_or_default())));
+                }
+                drop(admission);
+                return;
+            }
+            let result = {
+                let _queued = QueuedFor::set(submitted.elapsed());
+                catch_unwind(AssertUnwindSafe(|| job(&ticket))).unwrap_or_else(|_| Err(Error::panic()))
+            };
             if ticket.commit() {
-                let _own = admission.as_ref().map(|a| a.on_this_thread());
                 deliver(&slot, result);
             }
+            drop(admission);
         };
-        if let Err(e) = self.pool.submit(Box::new(run)) {
+        if let Err(e) = self.pool.submit(Box::new(run), deadline.map(|d| submitted + d)) {
             let err = Error::new(ErrorKind::Network, "", format!("could not start a worker thread: {}", e.kind()));
             if started.ticket.commit() {
                 deliver(&started.completion, Err(err));
@@ -243,7 +337,6 @@ impl<T: Send + 'static> Drop for CallFuture<T> {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicBool, Ordering};
-    use std::time::Duration;
 
     fn call<T: Send + 'static>(job: impl FnOnce(&Ticket) -> Result<T> + Send + 'static) -> Call<T> {
         Call::new(Pool::new(2), job)

@@ -7,16 +7,26 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use ureq::unversioned::transport::{Connector, TcpConnector};
+use ureq::unversioned::transport::Connector;
 
+use crate::auth_file::AuthFile;
 use crate::call::Ticket;
 use crate::gate::Gate;
+use crate::net::connector::{Deferred, Dial};
+use crate::net::proxy::{Environment, Proxies, ProxyOption};
+use crate::net::Net;
 use crate::pool::{Pool, DEFAULT_POOL_SIZE};
 use crate::pubsub::{PubSub, Target as PubSubTarget};
 use crate::request::check_header_value;
 use crate::tls::{TlsConnector, TlsSettings};
-use crate::transport::{Coalescing, LiteralResolver};
+use crate::transport::Coalescing;
 use crate::{url, AuthStore, Call, Error, ErrorKind, RecordService, Result, SendOptions};
+
+/// Read and write buffer of each connection. ureq's 128 KiB default is zero-filled, so
+/// touched, for every connection: 256 concurrent slow calls held 64 MiB of buffers (7.6x
+/// reqwest's whole process). 16 KiB holds a TLS record, a response head and a request line
+/// of up to 16 KiB each (common servers and proxies stop at 8 KiB); bodies stream through.
+const CONNECTION_BUFFER_BYTES: usize = 16 * 1024;
 
 /// Native clients alive right now (bindings check their handles are freed).
 static LIVE_CLIENTS: AtomicUsize = AtomicUsize::new(0);
@@ -43,12 +53,36 @@ struct Inner {
     base_error: Option<Error>,
     lang: String,
     agent: ureq::Agent,
+    /// The agent's deadline per request, to charge a queued call's wait against.
+    timeout: Duration,
     max_response_bytes: u64,
     auth_store: AuthStore,
     gate: Arc<Gate>,
     pool: Pool,
     pubsub: PubSub,
     realtime: crate::realtime::Realtime,
+}
+
+/// A client counted as in flight; see [`BosBase::held`].
+pub(crate) struct Held {
+    client: BosBase,
+    counted: bool,
+}
+
+impl std::ops::Deref for Held {
+    type Target = BosBase;
+
+    fn deref(&self) -> &BosBase {
+        &self.client
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if self.counted {
+            self.client.inner.gate.leave();
+        }
+    }
 }
 
 impl Drop for Inner {
@@ -71,7 +105,11 @@ pub struct ClientBuilder {
     tls: TlsSettings,
     ca_error: Option<Error>,
     coalesce_writes: bool,
-    literal_resolver: bool,
+    deferred_resolver: bool,
+    proxy: ProxyOption,
+    proxy_error: Option<Error>,
+    environment: Environment,
+    auth_file: Option<std::path::PathBuf>,
 }
 
 /// Shows the URL without userinfo and no TLS material.
@@ -86,7 +124,9 @@ impl fmt::Debug for ClientBuilder {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("max_idle_connections", &self.max_idle_connections)
             .field("pool_size", &self.pool_size)
+            .field("auth_file", &self.auth_file)
             .field("tls", &self.tls)
+            .field("proxy", &self.proxy)
             .finish()
     }
 }
@@ -106,7 +146,8 @@ impl ClientBuilder {
 
     /// Deadline of each call, from connecting to the last byte of the answer (sending a
     /// slow body and reading a dripping answer included). A call may set its own with
-    /// [`SendOptions::timeout_ms`]. Defaults to [`DEFAULT_TIMEOUT`] (30 s).
+    /// [`SendOptions::timeout_ms`]. A call of several requests (`getFullList`) has one
+    /// deadline for all of them. Defaults to [`DEFAULT_TIMEOUT`] (30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -120,8 +161,9 @@ impl ClientBuilder {
     }
 
     /// Largest answer body read; a larger one fails the call (kind `http` for an error
-    /// status, `json` for a 2xx; the status is kept). Defaults to
-    /// [`DEFAULT_MAX_RESPONSE_BYTES`] (10 MiB).
+    /// status, `json` for a 2xx; the status is kept). A full list (`getFullList`) may read
+    /// [`FULL_LIST_ANSWERS`](crate::operations::FULL_LIST_ANSWERS) times this over all its
+    /// pages. Defaults to [`DEFAULT_MAX_RESPONSE_BYTES`] (10 MiB).
     pub fn max_response_bytes(mut self, bytes: u64) -> Self {
         self.max_response_bytes = bytes;
         self
@@ -136,8 +178,9 @@ impl ClientBuilder {
     }
 
     /// Worker threads for asynchronous calls (`.await`, `bosbase_call_async`): at most this
-    /// many run at once, the rest queue. Workers start on demand and exit after 10 s idle.
-    /// Defaults to [`DEFAULT_POOL_SIZE`] (16).
+    /// many run at once, the rest queue (their time in the queue counts against their
+    /// deadline). A worker starts whenever a call finds none free, with a small (512 KiB)
+    /// stack, and exits after 10 s idle. Defaults to [`DEFAULT_POOL_SIZE`] (256).
     pub fn pool_size(mut self, threads: usize) -> Self {
         self.pool_size = threads;
         self
@@ -154,13 +197,16 @@ impl ClientBuilder {
     }
 
     /// Like [`ca_pem`](Self::ca_pem), reading the PEM from a file.
+    ///
+    /// The file must be a regular file of at most 16 MiB: a FIFO or a device is refused
+    /// (`invalid_argument`) instead of blocking the constructor or reading forever.
     pub fn ca_file(mut self, path: impl AsRef<std::path::Path>) -> Self {
-        match std::fs::read(path.as_ref()) {
+        match read_ca_file(path.as_ref()) {
             Ok(pem) => match crate::tls::parse_pem(&pem, "caFile") {
                 Ok(certs) => self.tls.extra_roots.extend(certs),
                 Err(e) => self.ca_error = Some(e),
             },
-            Err(e) => self.ca_error = Some(Error::invalid_argument(format!("caFile: cannot read it ({})", e.kind()))),
+            Err(why) => self.ca_error = Some(Error::invalid_argument(format!("caFile: {why}"))),
         }
         self
     }
@@ -174,13 +220,66 @@ impl ClientBuilder {
         self
     }
 
-    /// Bench only: turns the write-coalescing transport and the IP-literal resolver (see
-    /// `src/transport.rs`) on or off so `make bench` can measure each side by side.
-    /// Defaults to `(true, true)`.
+    /// Keeps the auth store in the file at `path`, so a login survives a restart: the store
+    /// starts with the login the file holds, and every change (an auth call, `save`,
+    /// `clear`, `import`, a record refresh…) replaces the file, in order, so it always ends
+    /// with the store's final state. Defaults to none (the store lives in memory only).
+    ///
+    /// - The file holds what [`AuthStore::export`] returns. It is replaced atomically (a new
+    ///   file created owner-only, `0600` on Unix, beside it, synced, then renamed over
+    ///   it), so it is never seen half-written; a symbolic link at `path` is replaced, not
+    ///   followed. The directory must exist; a relative path is resolved against the
+    ///   current directory when the client is built.
+    /// - A missing file is an empty store. A file that cannot be used (unreadable, not a
+    ///   regular file, not JSON, not `{token, record}` as [`AuthStore::import`] checks it)
+    ///   is ignored: the store starts empty and [`AuthStore::file_error`] says why (and so
+    ///   does a write that failed later); the file is replaced at the next change.
+    /// - Two clients or processes on one file: each reads it once, at construction, and
+    ///   the last one to change its store wins the file.
+    /// - Clients made by [`BosBase::fork`] (what `impersonate` returns) have a store of
+    ///   their own in memory and never touch the file.
+    ///
+    /// An empty path is refused by [`build`](Self::build).
+    pub fn auth_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.auth_file = Some(path.into());
+        self
+    }
+
+    /// The HTTP proxy every connection (calls, realtime, pub/sub) goes through:
+    /// `http://[user:password@]host[:port]` (port 80 by default; the credentials are sent as
+    /// `Proxy-Authorization: Basic` and never shown in errors or `Debug`), or `"none"` to
+    /// connect directly. Either way the environment's `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY`/
+    /// `NO_PROXY` are then not read. Every connection is a `CONNECT` tunnel (for `http`
+    /// servers too), so the proxy must allow `CONNECT` to the server's port. SOCKS and
+    /// `https://` proxies are refused (`invalid_argument`). Defaults to the environment's
+    /// proxy variables (their rules: README, "Proxies").
+    pub fn proxy(mut self, proxy: &str) -> Self {
+        match ProxyOption::parse(proxy) {
+            Ok(p) => {
+                self.proxy = p;
+                self.proxy_error = None;
+            }
+            Err(e) => self.proxy_error = Some(e),
+        }
+        self
+    }
+
+    /// Tests only: the proxy environment variables this client reads, instead of the
+    /// process's (which are global to the test binary).
     #[doc(hidden)]
-    pub fn transport_tweaks(mut self, coalesce_writes: bool, literal_resolver: bool) -> Self {
+    pub fn proxy_environment(mut self, vars: &[(&str, &str)]) -> Self {
+        let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        self.environment = Environment::Fixed(Arc::new(vars));
+        self
+    }
+
+    /// Bench only: turns the write-coalescing transport and the per-connection resolver (see
+    /// `src/transport.rs`, `src/net/connector.rs`) on or off so `make bench` can measure each
+    /// side by side (off: ureq's stock resolver, a lookup per request). Defaults to `(true, true)`.
+    #[doc(hidden)]
+    pub fn transport_tweaks(mut self, coalesce_writes: bool, deferred_resolver: bool) -> Self {
         self.coalesce_writes = coalesce_writes;
-        self.literal_resolver = literal_resolver;
+        self.deferred_resolver = deferred_resolver;
         self
     }
 
@@ -196,8 +295,11 @@ impl ClientBuilder {
         if self.pool_size == 0 {
             return Err(Error::invalid_argument("pool size must be at least 1"));
         }
-        if let Some(e) = self.ca_error.clone() {
+        if let Some(e) = self.ca_error.clone().or(self.proxy_error.clone()) {
             return Err(e);
+        }
+        if self.auth_file.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+            return Err(Error::invalid_argument("authFile must not be empty"));
         }
         url::check_base(&url::normalize_base(&self.base_url))?;
         Ok(self.finish())
@@ -210,7 +312,8 @@ impl ClientBuilder {
             .and_then(|()| check_header_value("lang", &self.lang))
             .and_then(|()| check_header_value("user agent", &self.user_agent))
             .err()
-            .or(self.ca_error.clone());
+            .or(self.ca_error.clone())
+            .or(self.proxy_error.clone());
         // A refused user agent must not reach ureq's config (it would fail every request later).
         let user_agent = if base_error.is_some() { "bosbase" } else { self.user_agent.as_str() };
         let config = ureq::Agent::config_builder()
@@ -221,7 +324,11 @@ impl ClientBuilder {
             .max_idle_connections_per_host(self.max_idle_connections)
             .user_agent(user_agent)
             .max_redirects(0)
+            .input_buffer_size(CONNECTION_BUFFER_BYTES)
+            .output_buffer_size(CONNECTION_BUFFER_BYTES)
+            .proxy(None) // ureq's own proxy support would read the environment; `Dial` routes
             .build();
+        let net = Net::new(Proxies::new(&self.proxy, &self.environment), user_agent);
         let pubsub = PubSub::new(PubSubTarget {
             base_url: if base_error.is_some() { url::redact_base(&base) } else { base.clone() },
             tls: self.tls.clone(),
@@ -229,10 +336,12 @@ impl ClientBuilder {
             lang: self.lang.clone(),
             connect_timeout: self.connect_timeout.min(self.timeout),
             timeout: self.timeout,
+            net: net.clone(),
         });
-        let realtime = crate::realtime::Realtime::new(self.tls.clone(), user_agent, self.connect_timeout, self.timeout);
-        let connector = TcpConnector::default().chain(TlsConnector::new(self.tls));
-        let resolver = LiteralResolver::new(self.literal_resolver);
+        let realtime =
+            crate::realtime::Realtime::new(self.tls.clone(), net.clone(), self.connect_timeout, self.timeout);
+        let connector = Dial::new(net).chain(TlsConnector::new(self.tls));
+        let resolver = Deferred::new(self.deferred_resolver);
         let agent = match self.coalesce_writes {
             true => ureq::Agent::with_parts(config, connector.chain(Coalescing), resolver),
             false => ureq::Agent::with_parts(config, connector, resolver),
@@ -244,8 +353,12 @@ impl ClientBuilder {
                 base_error,
                 lang: self.lang,
                 agent,
+                timeout: self.timeout,
                 max_response_bytes: self.max_response_bytes,
-                auth_store: AuthStore::default(),
+                auth_store: match self.auth_file {
+                    Some(path) if !path.as_os_str().is_empty() => AuthStore::with_file(AuthFile::new(path)),
+                    _ => AuthStore::default(),
+                },
                 gate: Arc::new(Gate::default()),
                 pool: Pool::new(self.pool_size),
                 pubsub,
@@ -253,6 +366,22 @@ impl ClientBuilder {
             }),
         }
     }
+}
+
+/// Largest `caFile` read (a full public CA bundle is well under 1 MiB).
+const MAX_CA_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads a `caFile`: opened without blocking and only if it is a regular file (a FIFO with
+/// no writer would block the constructor forever, `/dev/zero` would never end), bounded.
+fn read_ca_file(path: &std::path::Path) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Read;
+    let (file, len) = crate::files::open_regular(path)?;
+    if len > MAX_CA_FILE_BYTES {
+        return Err(format!("the file is larger than {MAX_CA_FILE_BYTES} bytes"));
+    }
+    let mut pem = Vec::with_capacity(len as usize);
+    file.take(MAX_CA_FILE_BYTES).read_to_end(&mut pem).map_err(|e| format!("cannot read the file ({})", e.kind()))?;
+    Ok(pem)
 }
 
 impl BosBase {
@@ -277,7 +406,11 @@ impl BosBase {
             tls: TlsSettings::default(),
             ca_error: None,
             coalesce_writes: true,
-            literal_resolver: true,
+            deferred_resolver: true,
+            proxy: ProxyOption::default(),
+            proxy_error: None,
+            environment: Environment::default(),
+            auth_file: None,
         }
     }
 
@@ -300,11 +433,12 @@ impl BosBase {
     /// (`Value::Null` for an empty body such as 204). The path may not contain `?`, `#`
     /// or `.`/`..` segments (query parameters go in `options.query`).
     pub fn send(&self, path: &str, options: SendOptions) -> Call<Value> {
-        let path = path.to_owned();
+        let (path, deadline) = (path.to_owned(), self.deadline(&options));
         self.call(move |client, _| {
             url::check_path(&path)?;
             client.execute(&path, options)
         })
+        .with_deadline(deadline)
     }
 
     /// Runs the operation `name` of the [operation table](crate::operations) with named
@@ -312,13 +446,21 @@ impl BosBase {
     /// query, headers, expand, fields, mfaId, timeoutMs). Unknown names and arguments are
     /// `invalid_argument`.
     pub fn operation(&self, name: &str, args: Map<String, Value>, options: SendOptions) -> Call<Value> {
-        let op = crate::operations::find(name);
+        let (op, deadline) = (crate::operations::find(name), self.deadline(&options));
         self.call(move |client, ticket| crate::operations::run(client, op?, args, options, ticket))
+            .with_deadline(deadline)
+    }
+
+    /// The deadline of a request call with `options`: its `timeoutMs`, else the client's.
+    pub(crate) fn deadline(&self, options: &SendOptions) -> Duration {
+        options.timeout_ms.map_or(self.inner.timeout, Duration::from_millis)
     }
 
     /// A new client with this one's settings (base URL, language, timeouts, limits, TLS;
     /// the connection pool is shared), its own worker pool and its own auth store, holding
     /// `auth`'s `{token, record}` when given (e.g. the answer of `records.impersonate`).
+    /// That store lives in memory: the fork never reads or writes this client's
+    /// [auth file](ClientBuilder::auth_file).
     /// An `auth` without a string `token` and an object `record` is `invalid_argument`.
     pub fn fork(&self, auth: Option<&Value>) -> Result<BosBase> {
         let login = match auth {
@@ -328,6 +470,9 @@ impl BosBase {
                 _ => return Err(Error::invalid_argument("auth must be an object with a `token` and a `record`")),
             },
         };
+        if let Some((token, _)) = &login {
+            crate::auth_store::check_token(token)?;
+        }
         let _in_flight = self.inner.gate.enter()?;
         LIVE_CLIENTS.fetch_add(1, Ordering::Relaxed);
         let inner = &self.inner;
@@ -337,6 +482,7 @@ impl BosBase {
                 base_error: inner.base_error.clone(),
                 lang: inner.lang.clone(),
                 agent: inner.agent.clone(),
+                timeout: inner.timeout,
                 max_response_bytes: inner.max_response_bytes,
                 auth_store: AuthStore::default(),
                 gate: Arc::new(Gate::default()),
@@ -344,21 +490,29 @@ impl BosBase {
                 pubsub: inner.pubsub.fork(),
                 realtime: {
                     let t = inner.pubsub.target();
-                    crate::realtime::Realtime::new(t.tls.clone(), &t.user_agent, t.connect_timeout, t.timeout)
+                    crate::realtime::Realtime::new(t.tls.clone(), t.net.clone(), t.connect_timeout, t.timeout)
                 },
             }),
         };
         if let Some((token, record)) = login {
-            forked.auth_store().save(token, record);
+            forked.auth_store().save(token, record)?;
         }
         Ok(forked)
     }
 
     /// Closes the client: new calls (on this handle and every clone) fail with
-    /// [`ErrorKind::Closed`] without sending anything, and this returns once the calls
-    /// already running have finished (each is bounded by its timeout). Idempotent. Called
-    /// from inside a call on this client (e.g. an auth-store listener) it does not wait
-    /// for that call.
+    /// [`ErrorKind::Closed`] without sending anything, realtime and pub/sub stop, and this
+    /// returns once the calls already running have finished (each is bounded by its
+    /// timeout), every started `.await`/completion has been delivered and no realtime or
+    /// pub/sub callback of this client is running. Idempotent.
+    ///
+    /// Called from inside a callback of this library — an auth-store listener, a realtime
+    /// or pub/sub callback, a completion — of this client or any other, it does not wait:
+    /// it refuses new calls, stops realtime and pub/sub, and returns at once; the calls
+    /// still running (the one that runs the callback included) finish on their own. So a
+    /// listener may close its client during an awaited or waited call, and clients may
+    /// close each other from their callbacks, without deadlock. Call `close` again outside
+    /// a callback to wait for what still runs.
     pub fn close(&self) {
         self.inner.realtime.close();
         self.inner.gate.close();
@@ -370,10 +524,26 @@ impl BosBase {
         &self.inner.pubsub
     }
 
-    /// Counts a local operation as in flight so `close` waits for it (the C ABI's auth-store
-    /// functions: after `bosbase_client_close` returns, nothing runs on the handle).
-    pub(crate) fn hold(&self) -> crate::gate::InFlight<'_> {
-        self.inner.gate.hold()
+    /// This client counted as in flight until the result is dropped, so `close` waits for
+    /// it (every C entry point that takes a client handle holds one: after
+    /// `bosbase_client_close` returns, none of them still runs on the handle, and the clone
+    /// keeps the core alive for the entry point even if the handle is freed meanwhile).
+    /// Admitted after close too, uncounted (see [`Gate::hold`]); calls still refuse then.
+    pub(crate) fn held(&self) -> Held {
+        Held { counted: self.inner.gate.hold(), client: self.clone() }
+    }
+
+    /// Like [`held`](Self::held), refused with `closed` once close began (entry points that
+    /// start something: a subscription, a listener, an auth-store change).
+    pub(crate) fn entered(&self) -> Result<Held> {
+        self.inner.gate.try_enter()?;
+        Ok(Held { counted: true, client: self.clone() })
+    }
+
+    /// Operations counted in flight on this client (tests: an entry point is held).
+    #[cfg(test)]
+    pub(crate) fn in_flight(&self) -> usize {
+        self.inner.gate.in_flight()
     }
 
     pub(crate) fn realtime_part(&self) -> &crate::realtime::Realtime {
@@ -407,6 +577,13 @@ impl BosBase {
         Pool::live_workers()
     }
 
+    /// Host-name lookups made in this process so far, all clients together (a test and
+    /// bench hook: names are resolved per connection through a short cache, not per call).
+    #[doc(hidden)]
+    pub fn name_lookups() -> usize {
+        crate::net::names::lookups()
+    }
+
     /// How many native clients are alive in this process (a leak check for bindings).
     pub fn live_clients() -> usize {
         LIVE_CLIENTS.load(Ordering::Relaxed)
@@ -414,6 +591,13 @@ impl BosBase {
 
     /// The one place a request is made: headers, auth, body, deadline, error decoding.
     pub(crate) fn execute(&self, path: &str, options: SendOptions) -> Result<Value> {
+        self.execute_raw(path, options)?.json()
+    }
+
+    /// [`execute`](Self::execute) up to the body of a 2xx answer, read whole (bounded by
+    /// `max_response_bytes`) and not parsed: callers that only pass JSON on (a full list's
+    /// pages) parse it their own way.
+    pub(crate) fn execute_raw(&self, path: &str, options: SendOptions) -> Result<RawAnswer> {
         options.check()?;
         let method = options.method()?;
         let url = url::build(&self.inner.base_url, path, &options.query);
@@ -422,15 +606,21 @@ impl BosBase {
         if !has("accept-language") {
             req = req.header("Accept-Language", &self.inner.lang);
         }
+        // The longest line of the request head: ureq writes each line whole into the buffer.
+        let mut longest = url.len() + method.len() + " HTTP/1.1\r\n ".len();
         if !has("authorization") {
             if let Some(token) = self.inner.auth_store.auth_header() {
+                longest = longest.max(token.len() + "Authorization: \r\n".len());
                 req = req.header("Authorization", token);
             }
         }
         for (name, value) in &options.headers {
+            longest = longest.max(name.len() + value.len() + ": \r\n".len());
             req = req.header(name, value);
         }
+        let line = longest;
         let timeout = options.timeout_ms.map(Duration::from_millis);
+        let timeout = crate::call::charge_queue_wait(timeout, self.inner.timeout, &url)?;
         let sent = if !options.files.is_empty() {
             if matches!(method, "GET" | "HEAD") {
                 return Err(Error::invalid_argument("file parts need a method with a body (POST, PATCH, PUT)"));
@@ -441,7 +631,7 @@ impl BosBase {
                 .header("Content-Type", &multipart.content_type)
                 .header("Content-Length", multipart.length)
                 .body(ureq::SendBody::from_owned_reader(multipart.reader));
-            self.run(req.map_err(|_| invalid_request(&url))?, timeout)
+            self.run(req.map_err(|_| invalid_request(&url))?, timeout, line)
         } else {
             let body = match (&options.body, method) {
                 (None, _) | (_, "GET" | "HEAD") => None,
@@ -452,9 +642,9 @@ impl BosBase {
             match body {
                 Some(bytes) => {
                     let req = req.header("Content-Type", "application/json").body(bytes);
-                    self.run(req.map_err(|_| invalid_request(&url))?, timeout)
+                    self.run(req.map_err(|_| invalid_request(&url))?, timeout, line)
                 }
-                None => self.run(req.body(()).map_err(|_| invalid_request(&url))?, timeout),
+                None => self.run(req.body(()).map_err(|_| invalid_request(&url))?, timeout, line),
             }
         };
         let mut response = sent.map_err(|e| Error::from_transport(&url, e))?;
@@ -472,29 +662,65 @@ impl BosBase {
         if !(200..300).contains(&status) {
             return Err(Error::from_response(&url, status, &String::from_utf8_lossy(&bytes)));
         }
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Value::Null);
-        }
-        serde_json::from_slice(&bytes).map_err(|e| {
-            // The body may hold secrets (it is a success answer): report only where parsing failed.
-            let message = format!("invalid JSON in the response (line {}, column {})", e.line(), e.column());
-            Error::new(ErrorKind::Json, &url, message).with_status(status)
-        })
+        Ok(RawAnswer { url, status, bytes })
     }
 
+    /// The deadline of a call that sets none ([`ClientBuilder::timeout`]).
+    pub(crate) fn timeout(&self) -> Duration {
+        self.inner.agent.config().timeouts().global.unwrap_or(DEFAULT_TIMEOUT)
+    }
+
+    /// The largest answer body read ([`ClientBuilder::max_response_bytes`]).
+    pub(crate) fn max_response_bytes(&self) -> u64 {
+        self.inner.max_response_bytes
+    }
+
+    /// Sends `req` with its own deadline when `timeout` is set, and on a connection of its
+    /// own whose write buffer holds its longest head line when `line` exceeds the shared
+    /// connections' (a filter of many kilobytes); either way only when needed, since a
+    /// request-level setting clones the agent's config.
     fn run<B: ureq::AsSendBody>(
         &self,
         req: ureq::http::Request<B>,
         timeout: Option<Duration>,
+        line: usize,
     ) -> std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error> {
-        match timeout {
-            // A per-call deadline clones the agent's config into the request; only pay for it when asked.
-            Some(t) => {
-                let req = self.inner.agent.configure_request(req).timeout_global(Some(t)).build();
-                self.inner.agent.run(req)
-            }
-            None => self.inner.agent.run(req),
+        let buffer = (line > CONNECTION_BUFFER_BYTES).then(|| line.next_power_of_two());
+        if timeout.is_none() && buffer.is_none() {
+            return self.inner.agent.run(req);
         }
+        let mut req = self.inner.agent.configure_request(req);
+        if let Some(t) = timeout {
+            req = req.timeout_global(Some(t));
+        }
+        if let Some(bytes) = buffer {
+            req = req.output_buffer_size(bytes);
+        }
+        self.inner.agent.run(req.build())
+    }
+}
+
+/// The body of a 2xx answer as it arrived, with its status and URL (for errors).
+pub(crate) struct RawAnswer {
+    pub(crate) url: String,
+    pub(crate) status: u16,
+    pub(crate) bytes: Vec<u8>,
+}
+
+impl RawAnswer {
+    /// The body as JSON; an empty body (e.g. 204) is `null`.
+    pub(crate) fn json(self) -> Result<Value> {
+        if self.bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&self.bytes).map_err(|e| self.invalid_json(&e))
+    }
+
+    /// A `json` error for a body that does not parse, keeping the status. The body may hold
+    /// secrets (it is a success answer): the message says only where parsing failed.
+    pub(crate) fn invalid_json(&self, e: &serde_json::Error) -> Error {
+        let message = format!("invalid JSON in the response (line {}, column {})", e.line(), e.column());
+        Error::new(ErrorKind::Json, &self.url, message).with_status(self.status)
     }
 }
 

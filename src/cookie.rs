@@ -5,6 +5,7 @@ use percent_encoding::{percent_decode_str, utf8_percent_encode};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::auth_store::parse_export;
 use crate::request::check_header_value;
 use crate::{jwt, AuthStore, Error, Result};
 
@@ -101,8 +102,8 @@ impl AuthStore {
     /// `verified`.
     pub fn export_to_cookie(&self, options: &CookieOptions) -> Result<String> {
         check_attribute("cookie key", &options.key)?;
-        if options.key.is_empty() || options.key.contains('=') || options.key.contains(' ') {
-            return Err(Error::invalid_argument("cookie key must be a non-empty token"));
+        if !is_cookie_name(&options.key) {
+            return Err(Error::invalid_argument("cookie key must be a non-empty token (RFC 6265)"));
         }
         check_attribute("cookie path", &options.path)?;
         check_attribute("cookie sameSite", &options.same_site)?;
@@ -149,10 +150,14 @@ impl AuthStore {
     /// Loads the login from a `Cookie` header (`a=b; pb_auth=…`), as the JS SDK's
     /// `loadFromCookie`: the cookie `key` (default `pb_auth`) holds `{token, record}`. A
     /// header without that cookie clears the store (the request is signed out). A cookie
-    /// that is not such an object clears the store too and is reported as
-    /// `invalid_argument`.
+    /// that is not such an object (checked as [`import`](AuthStore::import) checks) clears
+    /// the store too and is reported as `invalid_argument`. A `key` that is not an RFC 6265
+    /// token is `invalid_argument` and leaves the store unchanged.
     pub fn load_from_cookie(&self, cookie_header: &str, key: &str) -> Result<()> {
         let key = if key.is_empty() { DEFAULT_COOKIE_KEY } else { key };
+        if !is_cookie_name(key) {
+            return Err(Error::invalid_argument("cookie key must be a token (RFC 6265)"));
+        }
         let raw = cookie_header
             .split(';')
             .filter_map(|pair| pair.split_once('='))
@@ -162,26 +167,53 @@ impl AuthStore {
             self.clear();
             return Ok(());
         };
+        let what = format!("cookie `{key}`");
         let parsed = percent_decode_str(raw)
             .decode_utf8()
             .ok()
             .and_then(|text| serde_json::from_str::<Value>(&text).ok())
-            .filter(Value::is_object);
-        let Some(data) = parsed else {
-            self.clear();
-            return Err(Error::invalid_argument(format!("cookie `{key}` does not hold an auth export")));
-        };
-        let token = data.get("token").and_then(Value::as_str).unwrap_or("");
-        // `model` is what older JS SDKs wrote.
-        let record = data.get("record").or_else(|| data.get("model")).cloned().unwrap_or(Value::Null);
-        self.save(token, record);
-        Ok(())
+            .ok_or_else(|| Error::invalid_argument(format!("{what} does not hold an auth export")))
+            // The same checks as `import`: one rule for what may enter the store.
+            .and_then(|data| parse_export(&data, &what));
+        match parsed {
+            Ok((token, record)) => self.save(&token, record),
+            Err(e) => {
+                self.clear();
+                Err(e)
+            }
+        }
     }
+}
+
+/// An RFC 6265 cookie name (an RFC 7230 token): visible ASCII without separators. Anything
+/// else (a space, `=`, Unicode white space…) would be trimmed or split by a reader, so the
+/// exported cookie could never be loaded back and the login would be silently lost.
+fn is_cookie_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `cookie` fuzz target: a key with Unicode white space was exported, but
+    /// a reader trims cookie names, so the login could never be loaded back.
+    #[test]
+    fn keys_that_are_not_tokens_are_refused_both_ways() {
+        let store = AuthStore::default();
+        store.save("a.b.c", serde_json::json!({"id": "r1"})).unwrap();
+        for key in ["\u{3000}k", "a b", "k=v", "", "k;", "ключ", "k\"", "k,"] {
+            let options = CookieOptions { key: key.to_owned(), ..CookieOptions::default() };
+            assert!(store.export_to_cookie(&options).is_err(), "{key:?} exported");
+        }
+        let header = store.export_to_cookie(&CookieOptions::default()).unwrap();
+        let err = store.load_from_cookie(&header, "\u{3000}pb_auth").unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument);
+        assert_eq!(store.token(), "a.b.c", "a refused key leaves the store as it was");
+        let options = CookieOptions { key: "my_auth-1".to_owned(), ..CookieOptions::default() };
+        store.load_from_cookie(&store.export_to_cookie(&options).unwrap(), "my_auth-1").unwrap();
+        assert_eq!(store.token(), "a.b.c");
+    }
 
     #[test]
     fn dates_are_http_dates() {
@@ -195,7 +227,7 @@ mod tests {
     fn a_cookie_round_trips_and_carries_the_attributes() {
         let store = AuthStore::default();
         let token = jwt::fake(1_445_412_480);
-        store.save(&token, json!({"id": "u1", "email": "a;b@x", "collectionName": "users"}));
+        store.save(&token, json!({"id": "u1", "email": "a;b@x", "collectionName": "users"})).unwrap();
         let cookie = store.export_to_cookie(&CookieOptions::default()).unwrap();
         assert!(cookie.starts_with("pb_auth=%7B%22"), "{cookie}");
         assert!(cookie.ends_with("; Path=/; Expires=Wed, 21 Oct 2015 07:28:00 GMT; HttpOnly; Secure; SameSite=Strict"));
@@ -210,16 +242,39 @@ mod tests {
     #[test]
     fn big_records_are_trimmed_and_bad_cookies_clear() {
         let store = AuthStore::default();
-        store.save(&jwt::fake(1), json!({"id": "u1", "bio": "x".repeat(5000), "collectionName": "_superusers"}));
+        store
+            .save(&jwt::fake(1), json!({"id": "u1", "bio": "x".repeat(5000), "collectionName": "_superusers"}))
+            .unwrap();
         assert!(store.is_superuser());
         let cookie = store.export_to_cookie(&CookieOptions::default()).unwrap();
         assert!(cookie.len() < 4096 && !cookie.contains("bio"), "{}", cookie.len());
         store.load_from_cookie("pb_auth=%7Bnot-json", "pb_auth").unwrap_err();
         assert_eq!(store.token(), "");
-        store.save("t", json!({}));
+        store.save("t", json!({})).unwrap();
         store.load_from_cookie("other=1", "pb_auth").unwrap();
         assert_eq!(store.token(), "", "no cookie: signed out");
         let bad = CookieOptions { path: "/; Domain=evil".into(), ..CookieOptions::default() };
         assert!(store.export_to_cookie(&bad).is_err());
+    }
+
+    /// A cookie goes through the same check as `import`: a non-string token, a record that
+    /// is not an object, or a token with CR/LF is refused (and, as for any bad cookie, the
+    /// request is signed out), where it used to be loaded as "signed out" with OK.
+    #[test]
+    fn cookies_are_checked_as_imports_are() {
+        let store = AuthStore::default();
+        for json in [r#"{"token":1,"record":{}}"#, r#"{"token":"t","record":"r"}"#, "{\"token\":\"a\\r\\nX: 1\"}"] {
+            store.save("before", json!({"id": "r1"})).unwrap();
+            let header = format!("pb_auth={}", utf8_percent_encode(json, crate::url::URI_COMPONENT));
+            let err = store.load_from_cookie(&header, "").unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument, "{json}");
+            assert!(err.message().starts_with("cookie `pb_auth`"), "{err}");
+            assert_eq!(store.import(json).unwrap_err().kind(), crate::ErrorKind::InvalidArgument, "{json}");
+            assert_eq!((store.token(), store.record()), (String::new(), Value::Null), "{json}: signed out");
+        }
+        store
+            .load_from_cookie("pb_auth=%7B%22token%22%3A%22t%22%2C%22model%22%3A%7B%22id%22%3A%22m%22%7D%7D", "")
+            .unwrap();
+        assert_eq!((store.token(), store.record()["id"].clone()), ("t".to_owned(), json!("m")), "legacy `model`");
     }
 }

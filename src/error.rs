@@ -129,9 +129,16 @@ impl Error {
             ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
                 Error::new(ErrorKind::InvalidArgument, url, "invalid request URL or header")
             }
-            ureq::Error::Io(e) => match crate::tls::failure(&e) {
-                Some(tls) => Error::new(ErrorKind::Tls, url, tls),
-                None => Error::new(ErrorKind::Network, url, format!("network error: {e}")),
+            // A file part that could not be sent as announced (see `files::FileBody`): the
+            // caller's input, reported at once, not as a network fault to retry.
+            ureq::Error::Io(e) if e.get_ref().is_some_and(|inner| inner.is::<crate::files::PartFailed>()) => {
+                Error::new(ErrorKind::InvalidArgument, url, e.get_ref().map(ToString::to_string).unwrap_or_default())
+            }
+            // A failure the transport typed itself (proxy, name lookup) keeps its kind.
+            ureq::Error::Io(e) => match (crate::net::Failure::carried(&e), crate::tls::failure(&e)) {
+                (Some(ours), _) => ours.clone().into_error(url),
+                (None, Some(tls)) => Error::new(ErrorKind::Tls, url, tls),
+                (None, None) => Error::new(ErrorKind::Network, url, format!("network error: {e}")),
             },
             ureq::Error::Tls(what) => Error::new(ErrorKind::Tls, url, format!("TLS failed: {what}")),
             other => Error::new(ErrorKind::Network, url, format!("network error: {other}")),
@@ -204,7 +211,8 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Longest `url` an error carries; longer ones end in `…` (they are for humans and logs).
+/// Longest `url` an error carries, in bytes, `…` included; longer ones are cut on a
+/// character boundary and end in `…` (they are for humans and logs). The header promises it.
 const MAX_URL: usize = 256;
 
 /// Query strings may carry caller data (filters, tokens) and userinfo carries passwords:
@@ -219,15 +227,22 @@ fn redact_url(url: &str) -> String {
         true => format!("{host}{path}"),
         false => format!("{scheme}://{host}{path}"),
     };
-    if out.len() > MAX_URL {
-        let mut end = MAX_URL;
-        while !out.is_char_boundary(end) {
-            end -= 1;
-        }
-        out.truncate(end);
-        out.push('…');
-    }
+    truncate(&mut out, MAX_URL);
     out
+}
+
+/// Cuts `text` to at most `max` bytes, the `…` that marks the cut included, on a character
+/// boundary (a multi-byte character at the cut goes whole).
+fn truncate(text: &mut String, max: usize) {
+    if text.len() <= max {
+        return;
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push('…');
 }
 
 #[cfg(test)]
@@ -267,7 +282,27 @@ mod tests {
         assert!(!format!("{e} {e:?} {}", e.to_json()).contains("hunter2"));
         let long = format!("http://h/{}", "é".repeat(400));
         let e = Error::new(ErrorKind::Network, &long, "m");
-        assert!(e.url().len() <= MAX_URL + '…'.len_utf8() && e.url().ends_with('…'));
+        assert!(e.url().len() <= MAX_URL && e.url().ends_with('…'), "{}", e.url().len());
+    }
+
+    /// At most 256 bytes with the `…`, for every length around the limit and every
+    /// position of a multi-byte character at the cut; short URLs stay whole.
+    #[test]
+    fn error_urls_never_exceed_256_bytes() {
+        for filler in ["a", "é", "€", "𝄞"] {
+            for n in 200..300 {
+                let url = format!("http://h/{}", filler.repeat(n / filler.len()));
+                let e = Error::new(ErrorKind::Network, &url, "m");
+                assert!(e.url().len() <= MAX_URL, "{filler} x{n}: {} bytes", e.url().len());
+                match url.len() <= MAX_URL {
+                    true => assert_eq!(e.url(), url),
+                    false => assert!(e.url().ends_with('…') && url.starts_with(e.url().trim_end_matches('…'))),
+                }
+                assert!(e.url().len() >= MAX_URL.min(url.len()) - 6, "cut no more than needed");
+            }
+        }
+        let json = Error::new(ErrorKind::Network, &format!("http://h/{}", "x".repeat(1000)), "m").to_json();
+        assert_eq!(json["url"].as_str().unwrap().len(), MAX_URL);
     }
 
     #[test]

@@ -1,7 +1,17 @@
-//! The open/closed state of a client and the calls in flight, so `close` can refuse new
-//! calls and wait for running ones (after which freeing the C handle is always safe).
+//! The open/closed state of a client and the operations in flight, so `close` can refuse new
+//! calls and wait for running ones (after which freeing the C handle is safe), and the
+//! thread-local mark of "running a callback" that makes `close` from a callback not wait.
+//!
+//! The rule, and why: `close` waits for the client's operations in flight *unless it is
+//! called from inside a callback of this library* (any client's: auth-store listener,
+//! completion, realtime or pub/sub callback). A callback runs inside some operation (the
+//! call that saved a login, an async call's admission, a dispatch thread that close joins);
+//! waiting there for operations in flight can wait for that very operation, and two
+//! clients closing each other from their callbacks wait for each other forever. Excluding
+//! only the calling thread's own operations cannot break such a cycle (each close waits for
+//! the *other* thread), so from a callback `close` refuses new calls and returns at once.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use crate::{Error, Result};
@@ -19,28 +29,41 @@ struct State {
 }
 
 thread_local! {
-    /// Gates this thread is inside a call of (by address): `close` from a callback that runs
-    /// inside a call must not wait for that call, which waits for the callback.
-    static ENTERED: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+    /// How many library callbacks this thread is running (nested ones included).
+    static IN_CALLBACK: Cell<usize> = const { Cell::new(0) };
 }
 
-/// One call in flight; leaving it wakes a waiting `close`.
+/// Runs a user callback (closure or C function) with this thread marked as inside one.
+pub(crate) fn callback<R>(f: impl FnOnce() -> R) -> R {
+    struct Mark;
+    impl Drop for Mark {
+        fn drop(&mut self) {
+            IN_CALLBACK.with(|c| c.set(c.get() - 1));
+        }
+    }
+    IN_CALLBACK.with(|c| c.set(c.get() + 1));
+    let _mark = Mark;
+    f()
+}
+
+/// True while this thread runs a library callback: `close` must not wait here.
+pub(crate) fn in_callback() -> bool {
+    IN_CALLBACK.with(|c| c.get() > 0)
+}
+
+/// One operation in flight on a borrowed gate; dropping it wakes a waiting `close`.
 pub(crate) struct InFlight<'a>(&'a Gate);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.leave();
+    }
+}
 
 /// An asynchronous call admitted when it was started, released once its completion has run
 /// (on whatever thread that is): `close` waits for queued calls too, so after it returns no
 /// completion callback is pending.
 pub(crate) struct Admission(Arc<Gate>);
-
-impl Admission {
-    /// Counts this admission as the current thread's own while the completion runs, so a
-    /// completion that closes its client does not wait for itself.
-    pub(crate) fn on_this_thread(&self) -> ThreadMark {
-        let key = self.0.key();
-        ENTERED.with(|e| e.borrow_mut().push(key));
-        ThreadMark(key)
-    }
-}
 
 impl Drop for Admission {
     fn drop(&mut self) {
@@ -48,65 +71,41 @@ impl Drop for Admission {
     }
 }
 
-/// See [`Admission::on_this_thread`].
-pub(crate) struct ThreadMark(usize);
-
-impl Drop for ThreadMark {
-    fn drop(&mut self) {
-        forget_entry(self.0);
-    }
-}
-
-fn forget_entry(key: usize) {
-    ENTERED.with(|e| {
-        let mut entered = e.borrow_mut();
-        if let Some(i) = entered.iter().rposition(|k| *k == key) {
-            entered.remove(i);
-        }
-    });
-}
-
 impl Gate {
-    fn key(&self) -> usize {
-        self as *const Gate as usize
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Admits a call, or refuses it with `closed`.
-    pub(crate) fn enter(&self) -> Result<InFlight<'_>> {
-        let state = self.lock();
-        if state.closed {
-            return Err(Error::closed());
-        }
-        Ok(self.admit(state))
-    }
-
-    /// Admits a short local operation (an auth-store read or change through the C ABI) even
-    /// when closed, so `close` waits for it too: after `close` returns nothing runs on the handle.
-    pub(crate) fn hold(&self) -> InFlight<'_> {
-        self.admit(self.lock())
-    }
-
-    fn admit(&self, mut state: std::sync::MutexGuard<'_, State>) -> InFlight<'_> {
-        state.in_flight += 1;
-        ENTERED.with(|e| e.borrow_mut().push(self.key()));
-        InFlight(self)
-    }
-
-    /// Admits an asynchronous call for its whole life, queue included; refused once closed.
-    pub(crate) fn admit_detached(self: &Arc<Self>) -> Result<Admission> {
+    /// Counts one operation in flight, or refuses it with `closed`. Pair with [`leave`](Self::leave).
+    pub(crate) fn try_enter(&self) -> Result<()> {
         let mut state = self.lock();
         if state.closed {
             return Err(Error::closed());
         }
         state.in_flight += 1;
-        Ok(Admission(Arc::clone(self)))
+        Ok(())
     }
 
-    fn leave(&self) {
+    /// Admits a call, or refuses it with `closed`.
+    pub(crate) fn enter(&self) -> Result<InFlight<'_>> {
+        self.try_enter().map(|()| InFlight(self))
+    }
+
+    /// Admits an operation that also works after close (an auth-store read or change, an
+    /// unsubscribe): counted while the gate is open, so `close` waits for it; once closed it
+    /// runs uncounted (it started after close began: the rule on `free` covers it, and
+    /// counting it could keep `close` waiting forever behind a stream of them). Returns
+    /// whether it was counted; a counted one is paired with [`leave`](Self::leave).
+    pub(crate) fn hold(&self) -> bool {
+        self.try_enter().is_ok()
+    }
+
+    /// Admits an asynchronous call for its whole life, queue included; refused once closed.
+    pub(crate) fn admit_detached(self: &Arc<Self>) -> Result<Admission> {
+        self.try_enter().map(|()| Admission(Arc::clone(self)))
+    }
+
+    pub(crate) fn leave(&self) {
         let mut state = self.lock();
         state.in_flight -= 1;
         if state.in_flight == 0 {
@@ -118,21 +117,23 @@ impl Gate {
         self.lock().closed
     }
 
-    /// Refuses new calls, then waits for the running ones other than this thread's own.
+    /// Operations counted in flight right now (tests check an entry point is counted).
+    #[cfg(test)]
+    pub(crate) fn in_flight(&self) -> usize {
+        self.lock().in_flight
+    }
+
+    /// Refuses new calls, then waits for the operations in flight, unless called from a
+    /// callback (see the module's doc), where it returns at once. Idempotent.
     pub(crate) fn close(&self) {
-        let own = ENTERED.with(|e| e.borrow().iter().filter(|k| **k == self.key()).count());
         let mut state = self.lock();
         state.closed = true;
-        while state.in_flight > own {
+        if in_callback() {
+            return;
+        }
+        while state.in_flight > 0 {
             state = self.idle.wait(state).unwrap_or_else(PoisonError::into_inner);
         }
-    }
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        forget_entry(self.0.key());
-        self.0.leave();
     }
 }
 
@@ -157,15 +158,17 @@ mod tests {
         gate.close();
         assert!(started.elapsed() >= Duration::from_millis(100), "close returned before the call ended");
         assert_eq!(gate.enter().err().map(|e| e.kind()), Some(crate::ErrorKind::Closed));
+        assert!(!gate.hold(), "a hold after close runs uncounted");
         call.join().unwrap();
         gate.close(); // idempotent
     }
 
     #[test]
-    fn close_from_inside_a_call_does_not_wait_for_itself() {
+    fn close_from_a_callback_does_not_wait() {
         let gate = Gate::default();
         let _in = gate.enter().unwrap();
-        gate.close();
+        callback(|| gate.close());
         assert!(gate.is_closed());
+        assert!(!in_callback(), "the mark ends with the callback");
     }
 }

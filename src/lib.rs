@@ -31,6 +31,7 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+mod auth_file;
 mod auth_store;
 mod call;
 mod client;
@@ -41,6 +42,7 @@ mod files;
 mod filter;
 mod gate;
 mod jwt;
+mod net;
 pub mod operations;
 mod pool;
 mod pubsub;
@@ -83,3 +85,11 @@ pub use token::generate_token;
 
 /// The crate version, also returned by `bosbase_version()`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Bytes of undelivered events one subscription (realtime, pub/sub, or an
+/// [`EventReceiver`]) holds at most, 16 MiB, next to the count bound ([`QUEUE_CAPACITY`],
+/// [`PUBSUB_QUEUE_LIMIT`]): an event's size is its estimated size in memory (about its JSON
+/// length for text). Past either bound the oldest event is dropped and counted; the
+/// subscribed/error notices never are, and the newest event is always kept (so one event
+/// larger than the bound is still delivered).
+pub const QUEUE_MAX_BYTES: usize = delivery::QUEUE_MAX_BYTES;

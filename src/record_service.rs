@@ -151,15 +151,17 @@ impl RecordService {
     /// Sends a request to `path` relative to this collection
     /// (`"/bind-token"` → `/api/collections/{name}/bind-token`). Saves nothing.
     pub fn send(&self, path: &str, options: SendOptions) -> Call<Value> {
-        let (path, name) = (path.to_owned(), self.name.clone());
-        self.client.call(move |client, _| {
-            if name.is_empty() {
-                return Err(Error::invalid_argument("collection name is empty"));
-            }
-            url::check_path(&path)?;
-            let full = format!("/api/collections/{}/{}", url::segment(&name), path.trim_start_matches('/'));
-            client.execute(&full, options)
-        })
+        let (path, name, deadline) = (path.to_owned(), self.name.clone(), self.client.deadline(&options));
+        self.client
+            .call(move |client, _| {
+                if name.is_empty() {
+                    return Err(Error::invalid_argument("collection name is empty"));
+                }
+                url::check_path(&path)?;
+                let full = format!("/api/collections/{}/{}", url::segment(&name), path.trim_start_matches('/'));
+                client.execute(&full, options)
+            })
+            .with_deadline(deadline)
     }
 }
 

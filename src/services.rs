@@ -185,7 +185,7 @@ impl CollectionsService {
         args.insert("perPage".to_owned(), Value::from(per_page));
         self.client.operation("collections.getList", args, options)
     }
-    /// Every collection (superusers only), fetched `batch` per request.
+    /// Every collection (superusers only), fetched `batch` per request; bounded as `records.getFullList`.
     ///
     /// Operation `collections.getFullList`.
     pub fn get_full_list(&self, batch: i64, options: SendOptions) -> Call<Value> {
@@ -1142,7 +1142,7 @@ impl RecordService {
         args.insert("perPage".to_owned(), Value::from(per_page));
         self.operation("records.getList", args, options)
     }
-    /// Every matching record, fetched `batch` per request until the last page.
+    /// Every matching record, fetched `batch` per request until a short page. One call: its deadline covers every page, and the pages may hold at most 10 times maxResponseBytes of JSON (kind `json` beyond).
     ///
     /// Operation `records.getFullList`.
     pub fn get_full_list(&self, batch: i64, options: SendOptions) -> Call<Value> {

@@ -74,9 +74,31 @@ pub(crate) fn build_config(settings: &TlsSettings) -> std::result::Result<Arc<Cl
     let verifier: Arc<dyn ServerCertVerifier> = if settings.accept_invalid_certs {
         Arc::new(AcceptAnyCertificate(provider))
     } else {
-        Arc::new(rustls_platform_verifier::Verifier::new_with_extra_roots(settings.extra_roots.clone(), provider)?)
+        Arc::new(platform_verifier(&settings.extra_roots, provider)?)
     };
     Ok(Arc::new(builder.dangerous().with_custom_certificate_verifier(verifier).with_no_client_auth()))
+}
+
+/// The platform's trust store plus the client's extra roots (caPem/caFile).
+#[cfg(not(target_os = "android"))]
+fn platform_verifier(
+    extra_roots: &[CertificateDer<'static>],
+    provider: Arc<CryptoProvider>,
+) -> std::result::Result<rustls_platform_verifier::Verifier, rustls::Error> {
+    rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots.to_vec(), provider)
+}
+
+/// rustls-platform-verifier 0.6 takes no extra roots on Android: a client given caPem/caFile
+/// there is refused (a TLS error naming why) rather than silently trusting less than asked.
+#[cfg(target_os = "android")]
+fn platform_verifier(
+    extra_roots: &[CertificateDer<'static>],
+    provider: Arc<CryptoProvider>,
+) -> std::result::Result<rustls_platform_verifier::Verifier, rustls::Error> {
+    if !extra_roots.is_empty() {
+        return Err(rustls::Error::General("caPem/caFile are not supported on Android".into()));
+    }
+    rustls_platform_verifier::Verifier::new(provider)
 }
 
 impl<In: Transport> Connector<In> for TlsConnector {

@@ -1,19 +1,14 @@
-//! Two tweaks to ureq's plumbing that halve per-call latency against PocketBase
-//! (measured by `make bench` and the Go binding's bench):
+//! A tweak to ureq's plumbing that halves per-call latency against PocketBase
+//! (measured by `make bench` and the Go binding's bench; name resolution, the other one,
+//! is in `src/net/`):
 //!
 //! * [`Coalescing`]: ureq writes a request's head and its body with two `send`s.
 //!   The server starts its handler on the head and parks until the body arrives; waking it
 //!   again cost 0.6–1 ms per call on a loaded machine. We hold a head that announces a
 //!   body and send both in one write.
-//! * [`LiteralResolver`]: with a connect timeout set, ureq resolves every request's host on
-//!   a fresh thread (even for pooled connections). An IP-literal host needs no lookup.
 
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
 
-use ureq::config::Config;
-use ureq::http::Uri;
-use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, Transport};
 
 /// Chained after the TCP and TLS connectors; wraps each connection in [`CoalescingTransport`].
@@ -115,41 +110,6 @@ fn announces_body(out: &[u8]) -> bool {
             name.trim().eq_ignore_ascii_case("content-length") && value.trim().parse::<u64>().is_ok_and(|n| n > 0)
         })
     })
-}
-
-/// Answers IP-literal hosts directly (when enabled); asks ureq's resolver for names.
-#[derive(Debug, Default)]
-pub(crate) struct LiteralResolver {
-    inner: DefaultResolver,
-    enabled: bool,
-}
-
-impl LiteralResolver {
-    pub(crate) fn new(enabled: bool) -> Self {
-        LiteralResolver { inner: DefaultResolver::default(), enabled }
-    }
-}
-
-impl Resolver for LiteralResolver {
-    fn resolve(&self, uri: &Uri, config: &Config, timeout: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        if !self.enabled {
-            return self.inner.resolve(uri, config, timeout);
-        }
-        let literal = uri.host().and_then(|h| h.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok());
-        let port = uri.port_u16().or_else(|| match uri.scheme_str() {
-            Some("https") => Some(443),
-            Some("http") => Some(80),
-            _ => None,
-        });
-        match (literal, port) {
-            (Some(ip), Some(port)) => {
-                let mut addrs = self.empty();
-                addrs.push(SocketAddr::new(ip, port));
-                Ok(addrs)
-            }
-            _ => self.inner.resolve(uri, config, timeout),
-        }
-    }
 }
 
 #[cfg(test)]

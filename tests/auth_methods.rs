@@ -5,7 +5,7 @@
 mod common;
 
 use bosbase::{BosBase, CookieOptions, ErrorKind, SendOptions};
-use common::{admin, client, last_mail, mailbox, new_user, token, ADMIN, MFA_USER, USER};
+use common::{admin, client, last_mail, mailbox, new_user, token, wait_mail, ADMIN, MFA_USER, USER};
 use serde_json::{json, Value};
 
 fn opts() -> SendOptions {
@@ -51,8 +51,8 @@ fn mfa_id_of(err: bosbase::Error) -> String {
 fn otp(pb: &BosBase, admin: &BosBase) -> (String, String) {
     let sent = pb.collection("mfa_users").request_otp(MFA_USER.0, opts()).wait().unwrap();
     let otp_id = sent["otpId"].as_str().unwrap().to_owned();
-    let meta = last_mail(admin, MFA_USER.0, "otp");
-    assert_eq!(meta["otpId"], otp_id.as_str());
+    // The mail of this request, not the previous one (sent in the background).
+    let meta = wait_mail(admin, MFA_USER.0, "otp", |meta| meta["otpId"] == otp_id.as_str());
     (otp_id, meta["password"].as_str().unwrap().to_owned())
 }
 

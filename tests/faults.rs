@@ -158,10 +158,23 @@ fn dot_names_are_escaped_and_query_or_fragment_in_a_path_refused() {
 }
 
 #[test]
+fn long_request_lines_and_large_bodies_fit_the_connection_buffers() {
+    // Connections have 16 KiB buffers: a 12 KiB filter still goes out in one request line,
+    // and a body larger than the buffer streams through it.
+    let pb = BosBase::new(&serve(Reply::Echo));
+    let filter = "id!='x' && ".repeat(1100);
+    let echo = pb.send("/api/x", SendOptions::new("GET").query("filter", filter.as_str())).wait().unwrap();
+    assert!(echo["target"].as_str().unwrap().len() > 12 * 1024);
+    let body = json!({"text": "y".repeat(300 * 1024)});
+    let echo = pb.send("/api/x", SendOptions::new("POST").body(body)).wait().unwrap();
+    assert_eq!(echo["headers"]["content-length"], (300 * 1024 + 11).to_string());
+}
+
+#[test]
 fn the_stored_token_is_sent_even_when_the_local_clock_says_it_expired() {
     let pb = BosBase::new(&serve(Reply::Echo));
     let expired = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln"; // exp: 1
-    pb.auth_store().save(expired, json!({"id": "r1"}));
+    pb.auth_store().save(expired, json!({"id": "r1"})).unwrap();
     let echo = pb.send("/api/x", SendOptions::new("GET")).wait().unwrap();
     assert_eq!(echo["headers"]["authorization"], expired);
 }

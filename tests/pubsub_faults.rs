@@ -80,7 +80,7 @@ fn resubscribes_after_a_dropped_connection_and_sends_auth_in_a_header() {
         while next(&mut ws).is_some() {}
     });
     let pb = BosBase::new(&url);
-    pb.auth_store().save("header-token", json!({"id": "u1"}));
+    pb.auth_store().save("header-token", json!({"id": "u1"})).unwrap();
     let (tx, rx) = mpsc::channel();
     let tx = Mutex::new(tx);
     let sub = pb.pubsub().subscribe("chat", move |e| tx.lock().unwrap().send(e.clone()).unwrap()).unwrap();

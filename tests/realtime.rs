@@ -96,6 +96,25 @@ fn delete_post(pb: &BosBase, id: &str) {
 }
 
 #[test]
+fn events_arrive_through_a_proxy_from_a_named_host() {
+    let p = common::proxy::serve(common::proxy::Mode::Open);
+    let named = common::url().replace("127.0.0.1", "localhost");
+    let listener = BosBase::builder(&named).proxy(&p.url).build().unwrap();
+    login(&listener, USER);
+    let (writer, me) = signed_in(USER);
+    let inbox = Inbox::default();
+    let sub = listener.collection("posts").subscribe("*", SubscribeOptions::default(), events(&inbox)).wait().unwrap();
+    assert!(matches!(inbox.wait_until(|i| !i.is_empty())[0], RealtimeEvent::Subscribed { .. }));
+    let id = create_post(&writer, &me, "through a proxy");
+    let got = inbox.wait_until(|i| !actions_on(i, &[&id]).is_empty());
+    assert_eq!(actions_on(&got, &[&id]), vec![("create".to_owned(), id.clone())]);
+    assert!(p.tunnels() >= 2, "the calls and the event stream each went through a tunnel: {}", p.tunnels());
+    assert!(p.seen().iter().all(|s| s.target.starts_with("localhost:")), "{:?}", p.seen());
+    drop(sub);
+    listener.close();
+}
+
+#[test]
 fn create_update_delete_from_another_client_arrive_in_order_with_the_record() {
     let (listener, _) = signed_in(USER);
     let (writer, me) = signed_in(USER);

@@ -93,3 +93,15 @@ fn an_unusable_ca_is_refused_at_construction_without_echoing_it() {
     let err = BosBase::builder("https://127.0.0.1:1").ca_file("/nonexistent/ca.pem").build().unwrap_err();
     assert!(err.message().contains("caFile") && !err.message().contains("nonexistent"), "{err}");
 }
+
+#[test]
+fn a_tls_handshake_runs_on_a_pool_worker() {
+    // Workers have small stacks: the handshake and verification must fit (a debug build
+    // is the hungriest).
+    let s = server();
+    let pb = builder(&s.url).ca_pem(&s.ca_pem).build().unwrap();
+    let answer = futures_executor::block_on(std::future::IntoFuture::into_future(
+        pb.send("/api/health", SendOptions::new("GET")),
+    ));
+    assert_eq!(answer.unwrap()["code"], 200);
+}

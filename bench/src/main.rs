@@ -4,7 +4,8 @@
 //! * Per-call medians of the same request (same bytes, same headers: the SDK's session
 //!   token is sent by the raw side too), one call of each variant per step in a shuffled
 //!   order, so machine noise and the responder's own pauses land on all sides alike.
-//! * The write-coalescing transport and the IP-literal resolver, on and off side by side.
+//! * The write-coalescing transport and the per-connection (deferred) resolver, on and off
+//!   side by side; every per-call figure on `localhost` as well as on 127.0.0.1.
 //! * TCP connections opened: 10,000 sequential calls, and 16 threads x 200 calls.
 
 #[allow(dead_code)] // the bench uses only part of the fault-injection server
@@ -126,31 +127,52 @@ fn main() {
     let collection = CString::new("users").unwrap();
     let token = CString::new("bench-custom-token").unwrap();
     let session = session_token();
-    let client = FfiClient::new(&url, &format!(r#"{{"userAgent":"{USER_AGENT}"}}"#));
-    let rust = |coalesce, literal| {
-        BosBase::builder(&url).user_agent(USER_AGENT).transport_tweaks(coalesce, literal).build().unwrap()
+    // The same server by name: production servers are reached by name, so every per-call
+    // figure is measured on `localhost` as well as on the IP literal.
+    let named = url.replace("127.0.0.1", "localhost");
+    let ffi_options = format!(r#"{{"userAgent":"{USER_AGENT}"}}"#);
+    let client = FfiClient::new(&url, &ffi_options);
+    let named_client = FfiClient::new(&named, &ffi_options);
+    let rust = |base: &str, coalesce, deferred| {
+        BosBase::builder(base).user_agent(USER_AGENT).transport_tweaks(coalesce, deferred).build().unwrap()
     };
-    let variants = [rust(true, true), rust(false, true), rust(true, false), rust(false, false)];
+    // Rust API variants: the two transport tweaks on and off, on the literal, then by name
+    // with the per-connection resolver (the default) and with ureq's stock resolver (before).
+    let variants = [
+        rust(&url, true, true),
+        rust(&url, false, true),
+        rust(&url, true, false),
+        rust(&url, false, false),
+        rust(&named, true, true),
+        rust(&named, true, false),
+    ];
     let agent: ureq::Agent =
         ureq::Agent::config_builder().http_status_as_error(false).user_agent(USER_AGENT).build().into();
     let endpoint = format!("{url}/api/collections/users/auth-with-token");
+    let named_endpoint = format!("{named}/api/collections/users/auth-with-token");
 
     // Warm every path (connections, allocator, sessions saved) before measuring.
     for _ in 0..300 {
         client.auth_with_token(&collection, &token);
+        named_client.auth_with_token(&collection, &token);
         variants.iter().for_each(|pb| {
             rust_call(pb);
         });
         raw_ureq(&agent, &endpoint, "bench-custom-token", &session);
+        raw_ureq(&agent, &named_endpoint, "bench-custom-token", &session);
     }
 
-    const NAMES: [&str; 6] = [
-        "raw ureq (baseline)",
-        "C ABI (default client)",
-        "Rust API, coalescing + literal resolver",
-        "Rust API, literal resolver only",
+    const NAMES: [&str; 10] = [
+        "raw ureq, 127.0.0.1 (baseline)",
+        "raw ureq, localhost",
+        "C ABI (default client), 127.0.0.1",
+        "C ABI (default client), localhost",
+        "Rust API, coalescing + deferred resolver",
+        "Rust API, deferred resolver only",
         "Rust API, coalescing only",
         "Rust API, neither (plain ureq transport)",
+        "Rust API, localhost (default)",
+        "Rust API, localhost, stock resolver (before)",
     ];
     let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); NAMES.len()];
     let mut shuffle = Shuffle(0x9E37_79B9_7F4A_7C15);
@@ -161,8 +183,10 @@ fn main() {
             let start = Instant::now();
             match variant {
                 0 => raw_ureq(&agent, &endpoint, "bench-custom-token", &session),
-                1 => client.auth_with_token(&collection, &token),
-                v => rust_call(&variants[v - 2]),
+                1 => raw_ureq(&agent, &named_endpoint, "bench-custom-token", &session),
+                2 => client.auth_with_token(&collection, &token),
+                3 => named_client.auth_with_token(&collection, &token),
+                v => rust_call(&variants[v - 4]),
             };
             samples[variant].push(start.elapsed());
         }
@@ -170,17 +194,26 @@ fn main() {
     let medians: Vec<Duration> = samples.into_iter().map(median).collect();
     println!("auth_with_token, per-call medians of {} calls per variant, variants shuffled call by call:", ROUNDS * CALLS_PER_ROUND);
     for (name, t) in NAMES.iter().zip(&medians) {
-        println!("  {name:<42} {t:?}");
+        println!("  {name:<46} {t:?}");
     }
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
-    println!("ratio C ABI / raw ureq = {:.3}x (target <= 1.05x)", ratio(medians[1], medians[0]));
+    println!("ratio C ABI / raw ureq, 127.0.0.1 = {:.3}x (target <= 1.05x)", ratio(medians[2], medians[0]));
+    println!("ratio C ABI / raw ureq, localhost = {:.3}x", ratio(medians[3], medians[1]));
+    println!("ratio C ABI localhost / raw ureq 127.0.0.1 = {:.3}x", ratio(medians[3], medians[0]));
+    println!("named host vs IP literal (target <= 1.10x):");
+    println!("  C ABI:                          {:.3}x", ratio(medians[3], medians[2]));
+    println!("  Rust API:                       {:.3}x", ratio(medians[8], medians[4]));
+    println!("  Rust API, stock resolver (before): {:.3}x", ratio(medians[9], medians[4]));
+    println!("  raw ureq:                       {:.3}x", ratio(medians[1], medians[0]));
     println!("transport tweaks (below 1 means the tweak pays for itself):");
-    println!("  write coalescing:       {:.3}x (both / resolver only)", ratio(medians[2], medians[3]));
-    println!("  IP-literal resolver:    {:.3}x (both / coalescing only)", ratio(medians[2], medians[4]));
-    println!("  both vs plain ureq:     {:.3}x", ratio(medians[2], medians[5]));
+    println!("  write coalescing:       {:.3}x (both / resolver only)", ratio(medians[4], medians[5]));
+    println!("  deferred resolver:      {:.3}x (both / coalescing only)", ratio(medians[4], medians[6]));
+    println!("  both vs plain ureq:     {:.3}x", ratio(medians[4], medians[7]));
+    let lookups = BosBase::name_lookups();
+    println!("name lookups in this run: {lookups} (stock-resolver variants look up on every call, the default client once per connection)");
 
     // Connection reuse: fresh clients, fresh counts.
-    drop((client, variants));
+    drop((client, named_client, variants));
     let before = connections.load(Ordering::SeqCst);
     let client = FfiClient::new(&url, "{}");
     for _ in 0..REUSE_CALLS {

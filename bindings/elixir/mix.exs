@@ -42,9 +42,8 @@ defmodule Mix.Tasks.Compile.BosbaseNif do
   def run(_args) do
     env = [
       {"MIX_APP_PATH", Mix.Project.app_path()},
-      {"ERTS_INCLUDE_DIR", erts_include_dir()},
-      # The repository root (include/, target/release/); overridable for a vendored copy.
-      {"BOSBASE_ROOT", System.get_env("BOSBASE_ROOT") || Path.expand("../..", @binding_dir)}
+      {"ERTS_INCLUDE_DIR", erts_include_dir()}
+      | core_env()
     ]
 
     {output, status} =
@@ -66,6 +65,39 @@ defmodule Mix.Tasks.Compile.BosbaseNif do
   def clean do
     File.rm(Path.join([Mix.Project.app_path(), "priv", "bosbase_nif.so"]))
     :ok
+  end
+
+  # Where the core comes from. The package `make dist` writes carries the prebuilt static
+  # core per target (native/<os>-<cpu>/libbosbase.a, header in native/include) and the core's
+  # source (native/source): with a prebuilt core for this machine only a C compiler is
+  # needed. BOSBASE_BUILD_FROM_SOURCE=1 builds the core with cargo instead, from
+  # BOSBASE_ROOT, else native/source, else this repository's checkout.
+  defp core_env do
+    prebuilt = Path.join([@binding_dir, "native", target()])
+    from_source = System.get_env("BOSBASE_BUILD_FROM_SOURCE") in ["1", "true"]
+
+    if not from_source and File.exists?(Path.join(prebuilt, "libbosbase.a")) do
+      [
+        {"BOSBASE_STATIC_LIB", Path.join(prebuilt, "libbosbase.a")},
+        {"BOSBASE_INCLUDE_DIR", Path.join([@binding_dir, "native", "include"])}
+      ]
+    else
+      source = Path.join([@binding_dir, "native", "source"])
+      default = if File.dir?(source), do: source, else: Path.expand("../..", @binding_dir)
+      root = System.get_env("BOSBASE_ROOT") || default
+
+      [
+        {"BOSBASE_ROOT", root},
+        {"BOSBASE_STATIC_LIB", Path.join(root, "target/release/libbosbase.a")}
+      ]
+    end
+  end
+
+  # "linux-x86_64", "linux-aarch64", ...: the names of native/'s folders.
+  defp target do
+    arch = to_string(:erlang.system_info(:system_architecture))
+    os = if String.contains?(arch, "linux"), do: "linux", else: "other"
+    "#{os}-#{arch |> String.split("-") |> hd()}"
   end
 
   defp erts_include_dir do

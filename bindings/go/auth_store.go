@@ -89,6 +89,26 @@ func (a *AuthStore) Import(data string) error {
 	}, data)
 }
 
+// FileError reports why ClientOptions.AuthFile could not be used the last time it was
+// read or written: at NewClient (the file was unreadable, not a regular file, or not an
+// export: the store started empty; a missing file is no problem) or at a later change (the
+// store keeps the change in memory). It is nil when the file was fine, after a later
+// successful write, and for a client without AuthFile; otherwise a *ClientResponseError of
+// Kind "invalid_argument" whose Message starts with "authFile:" and never quotes the file.
+// Clients from Impersonate keep their store in memory and never use the file.
+func (a *AuthStore) FileError() error {
+	text, err := a.read(func(p *C.BosbaseClient, out, errOut **C.char) C.BosbaseStatus {
+		return C.bosbase_auth_store_file_error(p, out, errOut)
+	})
+	if err != nil || text == "null" {
+		return err
+	}
+	if e, derr := decodeError(text); derr == nil {
+		return e
+	}
+	return newError(KindJSON, "the library returned a file problem that is not error JSON")
+}
+
 // IsSuperuser reports whether the store holds the token of a superuser (an account of
 // "_superusers"); false when it is empty or the client is closed.
 func (a *AuthStore) IsSuperuser() bool {

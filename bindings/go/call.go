@@ -5,11 +5,11 @@ package bosbase
 // call of runOp (or runClient) with the operation's name and its named arguments; the core
 // builds the request, applies the auth-store effect and decodes errors.
 //
-// Without a context (or with one that can never be done) the call is bosbase_call on the
-// calling goroutine: cgo releases the P while it blocks. With a context it is
-// bosbase_call_async: the core runs it on its worker pool and hands the outcome to a C
-// callback, which passes it to the waiting goroutine through a channel named by a
-// cgo.Handle (an integer: no Go pointer reaches C). If the context is done first, the
+// Every call, with a context or without, is bosbase_call_async: the core runs it on its
+// worker pool and hands the outcome to a C callback, which passes it to the waiting
+// goroutine through a channel named by a cgo.Handle (an integer: no Go pointer reaches C).
+// The goroutine is parked on the channel, so a blocked call pins no OS thread (a blocking
+// cgo call would: 256 slow calls cost 256 threads). If the context is done first, the
 // goroutine calls bosbase_call_cancel, which either cancels the call (the callback then
 // runs on this thread, before bosbase_call_cancel returns, with status CANCELLED, and an
 // auth call saves nothing) or finds it already finished (the worker delivers the real
@@ -20,11 +20,15 @@ package bosbase
 #include <stdint.h>
 #include "bosbase.h"
 
-// Defined in callback.c: bosbase_call_async_with_files (files NULL: none) with the Go
-// completion trampoline and `handle` (a cgo.Handle) as user_data.
+// Defined in callback.c: bosbase_call_async_with_files (files NULL: none) and
+// bosbase_send_async (collection NULL: a server path) with the Go completion trampoline
+// and `handle` (a cgo.Handle) as user_data.
 BosbaseStatus bbgo_call_async(const BosbaseClient *client, const char *op, const char *args_json,
                               const char *options_json, const BosbaseFiles *files, uintptr_t handle,
                               BosbaseCall **call_out, char **error_out);
+BosbaseStatus bbgo_send_async(const BosbaseClient *client, const char *collection, const char *path,
+                              const char *options_json, uintptr_t handle, BosbaseCall **call_out,
+                              char **error_out);
 */
 import "C"
 
@@ -139,8 +143,7 @@ func orDefault[T comparable](v T) any {
 }
 
 // run is the primitive: it runs op with args, the request options and the file parts
-// and returns the result JSON, blocking (bosbase_call_with_files) when ctx can never be
-// done, else through runAsync (bosbase_call_async_with_files).
+// through runAsync (bosbase_call_async_with_files) and returns the result JSON.
 func (c *Client) run(ctx context.Context, op string, args map[string]any, o optionsJSON, files []File) (string, error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -167,15 +170,10 @@ func (c *Client) run(ctx context.Context, op string, args map[string]any, o opti
 			return nil, err
 		}
 		fs := parts.raw()
-		if ctx.Done() == nil { // context.Background() and the like: never cancelled
-			return func(ptr *C.BosbaseClient) (string, error) {
-				return invoke(func(result, errOut **C.char) C.BosbaseStatus {
-					return C.bosbase_call_with_files(ptr, a[0], a[1], opts, fs, result, errOut)
-				})
-			}, nil
-		}
 		return func(ptr *C.BosbaseClient) (string, error) {
-			return runAsync(ctx, ptr, a[0], a[1], opts, fs)
+			return runAsync(ctx, func(h C.uintptr_t, call **C.BosbaseCall, errOut **C.char) C.BosbaseStatus {
+				return C.bbgo_call_async(ptr, a[0], a[1], opts, fs, h, call, errOut)
+			})
 		}, nil
 	})
 }
@@ -208,13 +206,19 @@ type outcome struct {
 	errJSON string
 }
 
-// runAsync starts the call on the core's worker pool and waits for its outcome or ctx.
-func runAsync(ctx context.Context, ptr *C.BosbaseClient, op, args, opts *C.char, files *C.BosbaseFiles) (string, error) {
+// startFn starts one asynchronous call (bbgo_call_async or bbgo_send_async) whose
+// completion is delivered to the cgo.Handle h.
+type startFn func(h C.uintptr_t, call **C.BosbaseCall, errOut **C.char) C.BosbaseStatus
+
+// runAsync starts the call on the core's worker pool and waits for its outcome or ctx
+// (a ctx that is never done, as context.Background(), waits for the outcome alone: the
+// core's deadline, counted from here, bounds it).
+func runAsync(ctx context.Context, start startFn) (string, error) {
 	done := make(chan outcome, 1) // the callback never blocks
 	h := newCallHandle(done)
 	var call *C.BosbaseCall
 	var errOut *C.char
-	status := C.bbgo_call_async(ptr, op, args, opts, files, C.uintptr_t(h), &call, &errOut)
+	status := start(C.uintptr_t(h), &call, &errOut)
 	if status != C.BOSBASE_STATUS_OK {
 		deleteCallHandle(h) // nothing started: the callback will never run
 		return "", statusError(status, takeString(errOut))

@@ -27,6 +27,13 @@ BosbaseStatus bbgo_call_async(const BosbaseClient *client, const char *op, const
                                          call_out, error_out);
 }
 
+BosbaseStatus bbgo_send_async(const BosbaseClient *client, const char *collection, const char *path,
+                              const char *options_json, uintptr_t handle, BosbaseCall **call_out,
+                              char **error_out) {
+    return bosbase_send_async(client, collection, path, options_json, bbgo_call_done, (void *)handle, call_out,
+                              error_out);
+}
+
 /* Realtime events, realtime state changes and pub/sub events all arrive as
  * (user_data, json): one trampoline serves the three. user_data is a cgo.Handle. */
 static void bbgo_deliver(void *user_data, const char *json) {

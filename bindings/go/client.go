@@ -1,11 +1,19 @@
 package bosbase
 
 /*
+#include <stdint.h>
 #include "bosbase.h"
+
+BosbaseStatus bbgo_send_async(const BosbaseClient *client, const char *collection, const char *path,
+                              const char *options_json, uintptr_t handle, BosbaseCall **call_out,
+                              char **error_out);
 */
 import "C"
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+)
 
 // Version is this binding's version; it names the binding in the User-Agent.
 const Version = "0.1.0"
@@ -119,21 +127,19 @@ func (c *Client) Collection(name string) *RecordService {
 // Send sends a request to any path of the server (e.g. "/api/health") and returns
 // the decoded JSON answer (nil for an empty body). Nothing is saved in the auth store.
 func (c *Client) Send(path string, opts SendOptions) (any, error) {
-	return c.send([]string{path}, opts, func(ptr *C.BosbaseClient, a []*C.char, o *C.char, result, errOut **C.char) C.BosbaseStatus {
-		return C.bosbase_send(ptr, a[0], o, result, errOut)
-	})
+	return c.send("", false, path, opts)
 }
 
-// sendFn is one of the C send functions, given the copied strings and options.
-type sendFn func(ptr *C.BosbaseClient, a []*C.char, o *C.char, result, errOut **C.char) C.BosbaseStatus
-
-// send runs a send function with strs copied to C and opts encoded; the answer is
-// decoded as any JSON value.
-func (c *Client) send(strs []string, opts SendOptions, fn sendFn) (any, error) {
+// send sends to path, relative to collection when inCollection, through
+// bosbase_send_async (see runAsync); the answer is decoded as any JSON value.
+func (c *Client) send(collection string, inCollection bool, path string, opts SendOptions) (any, error) {
 	return decoded[any](c.call(func(cs *cStrings) (useFn, error) {
-		a, err := cs.addAll(strs...)
+		a, err := cs.addAll(path, collection)
 		if err != nil {
 			return nil, err
+		}
+		if !inCollection {
+			a[1] = nil
 		}
 		oj, err := requestOptions(opts)
 		if err != nil {
@@ -144,8 +150,8 @@ func (c *Client) send(strs []string, opts SendOptions, fn sendFn) (any, error) {
 			return nil, err
 		}
 		return func(ptr *C.BosbaseClient) (string, error) {
-			return invoke(func(result, errOut **C.char) C.BosbaseStatus {
-				return fn(ptr, a, o, result, errOut)
+			return runAsync(context.Background(), func(h C.uintptr_t, call **C.BosbaseCall, errOut **C.char) C.BosbaseStatus {
+				return C.bbgo_send_async(ptr, a[1], a[0], o, h, call, errOut)
 			})
 		}, nil
 	}))

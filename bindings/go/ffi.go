@@ -1,12 +1,18 @@
 package bosbase
 
-// The cgo link lines live here and nowhere else. The static core is linked by absolute
-// path so a user's binary needs no LD_LIBRARY_PATH; the -l list is what
-// `cargo rustc -- --print native-static-libs` reports for the core.
+// The cgo link lines live here and nowhere else. The module carries what it links (the
+// layout wasmtime-go uses): the header in include/ and the prebuilt static core per
+// GOOS/GOARCH in lib/<goos>-<goarch>/, so a user needs no Rust and no checkout, and a
+// binary needs no LD_LIBRARY_PATH. In this repository `make go-build` copies
+// include/bosbase.h and target/release/libbosbase.a there (both ignored by git); `make dist`
+// fills every lib/ folder this machine can build. Each -l list is what
+// `cargo rustc -- --print native-static-libs` reports for that target.
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: ${SRCDIR}/../../target/release/libbosbase.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+#cgo CFLAGS: -I${SRCDIR}/include
+#cgo linux,amd64 LDFLAGS: ${SRCDIR}/lib/linux-amd64/libbosbase.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+#cgo linux,arm64 LDFLAGS: ${SRCDIR}/lib/linux-arm64/libbosbase.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+#cgo windows,amd64 LDFLAGS: ${SRCDIR}/lib/windows-amd64/libbosbase.a -lbcrypt -ladvapi32 -lkernel32 -lntdll -luserenv -lws2_32 -ldbghelp
 #include <stdlib.h>
 #include "bosbase.h"
 */
@@ -76,10 +82,25 @@ func statusError(status C.BosbaseStatus, errJSON string) error {
 // decodeJSON decodes a result; an unreadable one is a "json" *ClientResponseError
 // (the decoder's own message may quote the text, so it is not passed on).
 func decodeJSON(text string, v any) error {
-	if err := json.Unmarshal([]byte(text), v); err != nil {
+	if err := json.Unmarshal(stringBytes(text), v); err != nil {
 		return newError(KindJSON, "the library returned a result that is not the expected JSON")
 	}
 	return nil
+}
+
+// stringBytes views s as bytes without copying it, for decoders, which only read their
+// input and keep none of it: []byte(s) would copy a whole result (a full list of 20,000
+// records is 7 MB) just to be read once. The bytes must never be written.
+func stringBytes(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	// A string is {data, len}; unsafe.StringData would say it directly but needs Go 1.20.
+	type header struct {
+		data unsafe.Pointer
+		len  int
+	}
+	return unsafe.Slice((*byte)((*header)(unsafe.Pointer(&s)).data), len(s))
 }
 
 // callFn is one C call: it gets out-pointers for the result and the error JSON.

@@ -157,7 +157,8 @@ func (s *CollectionsService) GetListCtx(ctx context.Context, page, perPage int, 
 	return runOp[map[string]any](ctx, s.client, "collections.getList", map[string]any{"page": orDefault(page), "perPage": orDefault(perPage)}, body, query, headers, nil)
 }
 
-// GetFullList every collection (superusers only), fetched `batch` per request.
+// GetFullList every collection (superusers only), fetched `batch` per request; bounded as
+// `records.getFullList`.
 //
 // Operation "collections.getFullList" (GET /api/collections). A zero value of an argument
 // with a default means that default (batch 1000). It blocks until the answer or the call's
@@ -1983,7 +1984,9 @@ func (s *RecordService) GetListCtx(ctx context.Context, page, perPage int, body,
 	return runOp[map[string]any](ctx, s.client, "records.getList", map[string]any{"collection": s.name, "page": orDefault(page), "perPage": orDefault(perPage)}, body, query, headers, nil)
 }
 
-// GetFullList every matching record, fetched `batch` per request until the last page.
+// GetFullList every matching record, fetched `batch` per request until a short page. One call:
+// its deadline covers every page, and the pages may hold at most 10 times maxResponseBytes of
+// JSON (kind `json` beyond).
 //
 // Operation "records.getFullList" (GET /api/collections/{collection}/records). A zero value
 // of an argument with a default means that default (batch 1000). It blocks until the answer or

@@ -17,6 +17,7 @@ const (
 	DefaultConnectTimeout     = 10 * time.Second // TCP connect + TLS handshake, inside the deadline
 	DefaultMaxResponseBytes   = 10 << 20         // 10 MiB
 	DefaultMaxIdleConnections = 64               // keep-alive connections kept for reuse
+	DefaultPoolSize           = 256              // calls of one client running at once
 )
 
 // ClientOptions tunes NewClient. Every field is optional: the zero value means the
@@ -44,6 +45,11 @@ type ClientOptions struct {
 	// or calls open new connections. Default 64 (DefaultMaxIdleConnections); a negative
 	// value keeps none (every call opens a new connection).
 	MaxIdleConnections int
+	// PoolSize is how many calls of this client run at once, each on a worker thread of
+	// the core (started on demand, stopped after 10 s idle; the calling goroutine waits
+	// parked, holding no thread). More calls wait for a worker, their deadline running.
+	// Default 256 (DefaultPoolSize); negative is refused.
+	PoolSize int
 
 	// CAPEM is PEM text of extra CA certificates to trust, on top of the platform's
 	// trust store (for a server with a private CA). Default: the platform's store alone.
@@ -55,6 +61,22 @@ type ClientOptions struct {
 	// network read and change the traffic, passwords and tokens included. Never set it
 	// against a production server. Default false.
 	DangerAcceptInvalidCerts bool
+
+	// Proxy is the HTTP proxy every connection (calls, realtime, pub/sub) goes through,
+	// as a CONNECT tunnel: "http://[user:password@]host[:port]" (credentials are sent as
+	// Proxy-Authorization and never appear in errors), or "none" to connect directly.
+	// Either way HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY are then ignored. Default ""
+	// reads those variables when the client is created (lower case first, NO_PROXY
+	// honoured, loopback not exempt unless listed; see the repository README,
+	// "Proxies"). SOCKS and https:// proxies are refused with KindInvalidArgument.
+	Proxy string
+	// AuthFile keeps the auth store in this file so a login survives a restart: the
+	// store starts with the login the file holds, and every change (an auth call, Save,
+	// Clear, Import, a refresh of the record) replaces the file atomically, owner-only
+	// (0600), never half-written. A missing file is an empty store; a file that cannot be
+	// used does not fail NewClient: the store starts empty and AuthStore.FileError says
+	// why. The directory must exist. Default "" (the store lives in memory only).
+	AuthFile string
 }
 
 // clientOptionsJSON is bosbase_client_new's options_json.
@@ -65,9 +87,12 @@ type clientOptionsJSON struct {
 	ConnectTimeoutMs         int64  `json:"connectTimeoutMs,omitempty"`
 	MaxResponseBytes         int64  `json:"maxResponseBytes,omitempty"`
 	MaxIdleConnections       *int   `json:"maxIdleConnections,omitempty"`
+	PoolSize                 int    `json:"poolSize,omitempty"`
 	CAPEM                    string `json:"caPem,omitempty"`
 	CAFile                   string `json:"caFile,omitempty"`
 	DangerAcceptInvalidCerts bool   `json:"dangerAcceptInvalidCerts,omitempty"`
+	Proxy                    string `json:"proxy,omitempty"`
+	AuthFile                 string `json:"authFile,omitempty"`
 }
 
 // json encodes the options for the core. Errors name the field, never its value.
@@ -78,6 +103,8 @@ func (o ClientOptions) json() (string, error) {
 		CAPEM:                    o.CAPEM,
 		CAFile:                   o.CAFile,
 		DangerAcceptInvalidCerts: o.DangerAcceptInvalidCerts,
+		Proxy:                    o.Proxy,
+		AuthFile:                 o.AuthFile,
 	}
 	if j.UserAgent == "" {
 		j.UserAgent = "bosbase-go/" + Version
@@ -93,6 +120,10 @@ func (o ClientOptions) json() (string, error) {
 		return "", newError(KindInvalidArgument, "MaxResponseBytes must not be negative")
 	}
 	j.MaxResponseBytes = o.MaxResponseBytes
+	if o.PoolSize < 0 {
+		return "", newError(KindInvalidArgument, "PoolSize must not be negative")
+	}
+	j.PoolSize = o.PoolSize
 	switch {
 	case o.MaxIdleConnections < 0:
 		none := 0

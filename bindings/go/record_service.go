@@ -1,10 +1,5 @@
 package bosbase
 
-/*
-#include "bosbase.h"
-*/
-import "C"
-
 // RecordService is the API of one collection, from Client.Collection. Its operation
 // methods (BindCustomToken, AuthWithToken, ... and their ...Ctx forms) are generated
 // from the core's operation table into operations_gen.go.
@@ -21,7 +16,5 @@ type RecordService struct {
 // /api/collections/{collection}/bind-token) and returns the decoded JSON answer
 // (nil for an empty body). Nothing is saved in the auth store.
 func (s *RecordService) Send(path string, opts SendOptions) (any, error) {
-	return s.client.send([]string{s.name, path}, opts, func(ptr *C.BosbaseClient, a []*C.char, o *C.char, result, errOut **C.char) C.BosbaseStatus {
-		return C.bosbase_collection_send(ptr, a[0], a[1], o, result, errOut)
-	})
+	return s.client.send(s.name, true, path, opts)
 }

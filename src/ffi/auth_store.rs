@@ -14,12 +14,14 @@ use crate::{CookieOptions, Error, ListenerId};
 
 /// Called after each auth-store change with the new token (`""` after clear) and
 /// record JSON (`"null"` after clear), both borrowed for the call only.
-/// Runs synchronously on the thread that changed the store (the thread of an auth
-/// call, or of `bosbase_auth_store_save/clear/import`). Changes and their callbacks are
+/// Runs synchronously on the thread that changed the store: the thread of a blocking auth
+/// call or of `bosbase_auth_store_save/clear/import/load_cookie`, or a worker thread of the
+/// client for a call started with `bosbase_call_async`. Changes and their callbacks are
 /// serialised, so callbacks arrive in order and the last one carries the final state.
 /// It may call any `bosbase_auth_store_*` function (a change it makes is delivered,
-/// nested, before it returns) and remove listeners; it must not free or close the client,
-/// must not wait for another thread that changes the store, and must not unwind.
+/// nested, before it returns), remove listeners, and close or free any client, its own
+/// included (see `bosbase_client_close`: from a callback it does not wait). It must not
+/// wait for another thread that changes the store, and must not unwind.
 pub type BosbaseAuthChangeCallback =
     Option<unsafe extern "C" fn(user_data: *mut c_void, token: *const c_char, record_json: *const c_char)>;
 
@@ -33,7 +35,6 @@ pub unsafe extern "C" fn bosbase_auth_store_token(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
         required(token_out, "token_out")?;
         write_out(token_out, pb.auth_store().token())
     })
@@ -49,7 +50,6 @@ pub unsafe extern "C" fn bosbase_auth_store_record(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
         required(record_out, "record_out")?;
         write_out(record_out, pb.auth_store().record().to_string())
     })
@@ -59,32 +59,27 @@ pub unsafe extern "C" fn bosbase_auth_store_record(
 /// (signature not checked). False for NULL. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_is_valid(client: *const BosbaseClient) -> bool {
-    guard_value(false, || {
-        BosbaseClient::from_ptr(client)
-            .map(|pb| {
-                let _held = pb.hold();
-                pb.auth_store().is_valid()
-            })
-            .unwrap_or(false)
-    })
+    guard_value(false, || BosbaseClient::from_ptr(client).map(|pb| pb.auth_store().is_valid()).unwrap_or(false))
 }
 
-/// Forgets token and record, then runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
+/// Forgets token and record, then runs change callbacks. Returns OK, INVALID_ARGUMENT,
+/// CLOSED (once `bosbase_client_close` began, the store no longer changes) or PANIC.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_clear(
     client: *const BosbaseClient,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
+        let pb = BosbaseClient::open(client)?;
         pb.auth_store().clear();
         Ok(())
     })
 }
 
 /// Saves `token` and `record_json` (a JSON value, NULL meaning `null`), then runs change
-/// callbacks. Returns OK, INVALID_ARGUMENT (with `*error_out`) or PANIC.
+/// callbacks. A token with a control character (CR, LF, NUL…) cannot be sent as a header:
+/// it is refused and the store is unchanged. Returns OK, INVALID_ARGUMENT (with
+/// `*error_out`), CLOSED or PANIC.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_save(
     client: *const BosbaseClient,
@@ -93,16 +88,14 @@ pub unsafe extern "C" fn bosbase_auth_store_save(
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
+        let pb = BosbaseClient::open(client)?;
         let token = arg(token, "token")?;
         let record = match record_json.is_null() {
             true => Value::Null,
             false => serde_json::from_str(arg(record_json, "record_json")?)
                 .map_err(|e| Error::invalid_argument(format!("record JSON: {e}")))?,
         };
-        pb.auth_store().save(token, record);
-        Ok(())
+        pb.auth_store().save(token, record)
     })
 }
 
@@ -116,7 +109,6 @@ pub unsafe extern "C" fn bosbase_auth_store_export(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
         required(json_out, "json_out")?;
         write_out(json_out, pb.auth_store().export())
     })
@@ -126,20 +118,13 @@ pub unsafe extern "C" fn bosbase_auth_store_export(
 /// Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_is_superuser(client: *const BosbaseClient) -> bool {
-    guard_value(false, || {
-        BosbaseClient::from_ptr(client)
-            .map(|pb| {
-                let _held = pb.hold();
-                pb.auth_store().is_superuser()
-            })
-            .unwrap_or(false)
-    })
+    guard_value(false, || BosbaseClient::from_ptr(client).map(|pb| pb.auth_store().is_superuser()).unwrap_or(false))
 }
 
 /// Writes a `Set-Cookie` value holding the login to `*cookie_out` (JS SDK
 /// `exportToCookie`): `pb_auth=<URI-encoded {token, record}>; Path=/; Expires=<token exp>;
-/// HttpOnly; Secure; SameSite=Strict`. `options_json` (NULL: defaults) may set `"key"`,
-/// `"path"`, `"domain"`, `"secure"`, `"httpOnly"`, `"sameSite"`. Over 4096 bytes, the record
+/// HttpOnly; Secure; SameSite=Strict`. `options_json` (NULL: defaults) may set `"key"` (an
+/// RFC 6265 token), `"path"`, `"domain"`, `"secure"`, `"httpOnly"`, `"sameSite"`. Over 4096 bytes, the record
 /// is cut to id/email/collectionId/collectionName/verified. Free with `bosbase_string_free`.
 /// Returns OK, INVALID_ARGUMENT or PANIC.
 #[no_mangle]
@@ -151,7 +136,6 @@ pub unsafe extern "C" fn bosbase_auth_store_export_cookie(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
         required(cookie_out, "cookie_out")?;
         let options: CookieOptions = match options_json.is_null() {
             true => CookieOptions::default(),
@@ -166,8 +150,10 @@ pub unsafe extern "C" fn bosbase_auth_store_export_cookie(
 
 /// Loads the login from a `Cookie` request header (JS SDK `loadFromCookie`): the cookie
 /// `key` (NULL or `""`: `pb_auth`) holds `{token, record}`. A header without it clears the
-/// store (signed out); a cookie that does not hold such an object clears the store and
-/// returns INVALID_ARGUMENT. Runs change callbacks. Returns OK, INVALID_ARGUMENT or PANIC.
+/// store (signed out); a cookie that does not hold such an object (checked as
+/// `bosbase_auth_store_import` checks) clears the store and returns INVALID_ARGUMENT; a `key`
+/// that is not an RFC 6265 token is INVALID_ARGUMENT and leaves the store unchanged. Runs
+/// change callbacks. Returns OK, INVALID_ARGUMENT, CLOSED or PANIC.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_load_cookie(
     client: *const BosbaseClient,
@@ -176,8 +162,7 @@ pub unsafe extern "C" fn bosbase_auth_store_load_cookie(
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
+        let pb = BosbaseClient::open(client)?;
         let key = match key.is_null() {
             true => "",
             false => arg(key, "key")?,
@@ -186,9 +171,10 @@ pub unsafe extern "C" fn bosbase_auth_store_load_cookie(
     })
 }
 
-/// Restores what `bosbase_auth_store_export` wrote (a JSON object), then runs change
-/// callbacks. Anything else is INVALID_ARGUMENT and leaves the store unchanged.
-/// Returns OK, INVALID_ARGUMENT or PANIC.
+/// Restores what `bosbase_auth_store_export` wrote (a JSON object: `token` a string without
+/// control characters or absent, `record` an object or absent), then runs change callbacks.
+/// Anything else is INVALID_ARGUMENT and leaves the store unchanged.
+/// Returns OK, INVALID_ARGUMENT, CLOSED or PANIC.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_import(
     client: *const BosbaseClient,
@@ -196,16 +182,15 @@ pub unsafe extern "C" fn bosbase_auth_store_import(
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
+        let pb = BosbaseClient::open(client)?;
         pb.auth_store().import(arg(json, "json")?)
     })
 }
 
 /// Registers `callback` (see `BosbaseAuthChangeCallback`) with `user_data` passed through
 /// untouched; writes its id to `*listener_id_out`. The callback runs for changes that start
-/// after this returns. Returns OK, INVALID_ARGUMENT (NULL client, callback or out-pointer)
-/// or PANIC.
+/// after this returns. Returns OK, INVALID_ARGUMENT (NULL client, callback or out-pointer),
+/// CLOSED or PANIC.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_auth_store_on_change(
     client: *const BosbaseClient,
@@ -215,8 +200,7 @@ pub unsafe extern "C" fn bosbase_auth_store_on_change(
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
+        let pb = BosbaseClient::open(client)?;
         let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
         required(listener_id_out, "listener_id_out")?;
         let data = UserData(user_data);
@@ -244,10 +228,31 @@ pub unsafe extern "C" fn bosbase_auth_store_remove_listener(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
         match pb.auth_store().remove_listener(ListenerId(listener_id)) {
             true => Ok(()),
             false => Err(Error::invalid_argument("unknown listener id")),
         }
+    })
+}
+
+/// Writes to `*problem_out` why the client's `"authFile"` could not be used the last time
+/// it was read or written, as error JSON (kind `invalid_argument`, a `message` starting
+/// with `authFile:`, never quoting the file), or `null` when it was, or when the client has
+/// no auth file. Set when the file found at `bosbase_client_new` was unreadable, not a
+/// regular file or not an export (the store then started empty; a missing file is no
+/// problem), or when writing a change failed (the store keeps the change in memory);
+/// cleared by the next successful write. Free with `bosbase_string_free`.
+/// Returns OK, INVALID_ARGUMENT (NULL argument) or PANIC. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_auth_store_file_error(
+    client: *const BosbaseClient,
+    problem_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
+        let pb = BosbaseClient::from_ptr(client)?;
+        required(problem_out, "problem_out")?;
+        let problem = pb.auth_store().file_error().map_or(Value::Null, |e| e.to_json());
+        write_out(problem_out, problem.to_string())
     })
 }

@@ -18,16 +18,19 @@ use crate::{Error, Result};
 
 /// A started asynchronous call (from `bosbase_call_async` or `bosbase_send_async`): cancel it with
 /// `bosbase_call_cancel`, release it with `bosbase_call_free`.
-pub struct BosbaseCall(Started<Value>);
+pub struct BosbaseCall(Started<String>);
 
 /// Completion of `bosbase_call_async`, invoked exactly once: `status` as
 /// `bosbase_call` would return it; on success `result_json` is the result and
 /// `error_json` NULL, on failure the reverse. Both are borrowed for the duration of the
-/// callback only (copy what you keep). It runs on one of the client's worker threads, or
-/// — for a cancelled call — on the thread calling `bosbase_call_cancel`, before that
+/// callback only (copy what you keep). It runs on one of the client's worker threads
+/// (also with BOSBASE_STATUS_TIMEOUT when the call's deadline passed while it was queued
+/// behind `poolSize` running calls; nothing was sent); for a cancelled call on the thread
+/// calling `bosbase_call_cancel`, before that returns; for a call the client's close refused
+/// just as it started, on the thread calling `bosbase_call_async`, with CLOSED, before that
 /// returns. It may call any function of this library (start other calls, read the auth
-/// store) except `bosbase_client_free`/`bosbase_client_close` on the same client, and
-/// must not unwind.
+/// store, close or free any client, its own included: see `bosbase_client_close`, which does
+/// not wait there), and must not unwind.
 pub type BosbaseCallCallback = Option<
     unsafe extern "C" fn(
         user_data: *mut c_void,
@@ -53,6 +56,10 @@ unsafe fn call_args(args_json: *const c_char) -> Result<Map<String, Value>> {
 /// `{"collection":"users","token":"…"}`) and `options_json` (see the header's preamble).
 /// Blocks until the answer or the call's deadline. Writes the result JSON to `*result_out`.
 /// Returns OK or the failure's status (unknown operation or argument: INVALID_ARGUMENT).
+/// An operation of several requests (`*.getFullList`) is one call: its deadline covers
+/// every page (TIMEOUT when the list is not complete by then), and its pages together may
+/// hold at most 10 times `maxResponseBytes` of JSON (JSON beyond it, status kept): a server
+/// whose pages are always full cannot keep it running or growing.
 /// Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_call(
@@ -82,24 +89,28 @@ pub unsafe extern "C" fn bosbase_call_with_files(
     guard(error_out, || {
         required(result_out, "result_out")?;
         let pb = BosbaseClient::from_ptr(client)?;
-        let call = operation(pb, op, args_json, options_json, files)?;
-        write_out(result_out, call.wait()?.to_string())
+        let call = operation(&pb, op, args_json, options_json, files)?;
+        write_out(result_out, call.wait()?)
     })
 }
 
 /// The call of `op` with its arguments, options and file parts, checked and not started.
+/// Its result is the JSON text itself, so a big result (a full list) is written once.
 unsafe fn operation(
     pb: &crate::BosBase,
     op: *const c_char,
     args_json: *const c_char,
     options_json: *const c_char,
     files: *const BosbaseFiles,
-) -> Result<crate::Call<Value>> {
-    let name = arg(op, "op")?;
-    crate::operations::find(name)?;
+) -> Result<crate::Call<String>> {
+    let row = crate::operations::find(arg(op, "op")?)?;
     let mut options = options(options_json)?;
     options.files = BosbaseFiles::parts(files);
-    Ok(pb.operation(name, call_args(args_json)?, options))
+    let args = call_args(args_json)?;
+    let deadline = pb.deadline(&options);
+    Ok(pb
+        .call(move |client, ticket| crate::operations::run_text(client, row, args, options, ticket))
+        .with_deadline(deadline))
 }
 
 /// Starts operation `op` (as `bosbase_call`) on the client's worker pool and returns at
@@ -107,7 +118,8 @@ unsafe fn operation(
 /// `user_data`, and `*call_out` receives a handle to cancel the call with and to release
 /// with `bosbase_call_free` (before or after the callback). On any other status nothing was
 /// started and the callback is never invoked (bad arguments, unknown operation, closed
-/// client). `bosbase_client_close` waits until the callbacks of started calls have run.
+/// client). `bosbase_client_close` waits until the callbacks of started calls have run
+/// (unless it is called from a callback).
 /// Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_call_async(
@@ -150,8 +162,8 @@ pub unsafe extern "C" fn bosbase_call_async_with_files(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let call = operation(pb, op, args_json, options_json, files)?;
-        start(pb, call, callback, user_data, call_out)
+        let call = operation(&pb, op, args_json, options_json, files)?;
+        start(&pb, call, callback, user_data, call_out)
     })
 }
 
@@ -177,7 +189,7 @@ pub unsafe extern "C" fn bosbase_send_async(
             true => pb.send(path, options),
             false => pb.collection(arg(collection, "collection")?).send(path, options),
         };
-        start(pb, call, callback, user_data, call_out)
+        start(&pb, call.map(|v| v.to_string()), callback, user_data, call_out)
     })
 }
 
@@ -185,7 +197,7 @@ pub unsafe extern "C" fn bosbase_send_async(
 /// `call_out` and a closed client (the call was only built, nothing was sent).
 unsafe fn start(
     pb: &crate::BosBase,
-    call: crate::Call<Value>,
+    call: crate::Call<String>,
     callback: BosbaseCallCallback,
     user_data: *mut c_void,
     call_out: *mut *mut BosbaseCall,
@@ -208,10 +220,10 @@ unsafe fn start(
 fn complete(
     callback: unsafe extern "C" fn(*mut c_void, BosbaseStatus, *const c_char, *const c_char),
     user_data: *mut c_void,
-    result: Result<Value>,
+    result: Result<String>,
 ) {
-    let (status, text) = match &result {
-        Ok(v) => (BosbaseStatus::Ok, v.to_string()),
+    let (status, text) = match result {
+        Ok(text) => (BosbaseStatus::Ok, text),
         Err(e) => (BosbaseStatus::from(e.kind()), e.to_json().to_string()),
     };
     // JSON text never holds a NUL byte.

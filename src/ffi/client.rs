@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::panic::{guard, guard_value};
 use super::strings::{arg, required};
 use super::BosbaseStatus;
+use crate::client::Held;
 use crate::request::parse_json;
 use crate::{BosBase, Error, Result};
 
@@ -28,6 +29,8 @@ struct ClientOptions {
     ca_pem: Option<String>,
     ca_file: Option<String>,
     danger_accept_invalid_certs: Option<bool>,
+    proxy: Option<String>,
+    auth_file: Option<String>,
 }
 
 impl ClientOptions {
@@ -66,17 +69,35 @@ impl ClientOptions {
         if let Some(v) = self.danger_accept_invalid_certs {
             b = b.danger_accept_invalid_certs(v);
         }
+        if let Some(v) = &self.proxy {
+            b = b.proxy(v);
+        }
+        if let Some(v) = &self.auth_file {
+            b = b.auth_file(v);
+        }
         Ok(b)
     }
 }
 
 impl BosbaseClient {
-    /// Borrows the client behind a handle.
+    /// The client behind a handle, held for the entry point's whole run: `close` waits for
+    /// it, and its own reference keeps the core alive even if the handle is freed by a
+    /// callback meanwhile. The only way entry points reach a client.
     ///
     /// # Safety
     /// `ptr` is NULL or a live handle from `bosbase_client_new`.
-    pub(crate) unsafe fn from_ptr<'a>(ptr: *const BosbaseClient) -> Result<&'a BosBase> {
-        ptr.as_ref().map(|c| &c.0).ok_or_else(|| Error::invalid_argument("`client` is NULL"))
+    pub(crate) unsafe fn from_ptr(ptr: *const BosbaseClient) -> Result<Held> {
+        ptr.as_ref().map(|c| c.0.held()).ok_or_else(|| Error::invalid_argument("`client` is NULL"))
+    }
+
+    /// [`from_ptr`](Self::from_ptr) for entry points that start or change something: CLOSED
+    /// once `bosbase_client_close` began, so nothing new (no listener call, no thread)
+    /// happens on the client after close returned.
+    ///
+    /// # Safety
+    /// As for `from_ptr`.
+    pub(crate) unsafe fn open(ptr: *const BosbaseClient) -> Result<Held> {
+        ptr.as_ref().ok_or_else(|| Error::invalid_argument("`client` is NULL"))?.0.entered()
     }
 }
 
@@ -86,12 +107,25 @@ impl BosbaseClient {
 /// `options_json` may be NULL or an object with any of:
 /// `"lang"` (default `"en-US"`), `"userAgent"` (default `"bosbase-rust/<version>"`),
 /// `"timeoutMs"` (deadline of each call, connect to last byte; default 30000),
-/// `"connectTimeoutMs"` (default 10000), `"maxResponseBytes"` (default 10485760),
+/// `"connectTimeoutMs"` (default 10000), `"maxResponseBytes"` (largest answer body read;
+/// default 10485760; a full list's pages may hold 10 times it together),
 /// `"maxIdleConnections"` (keep-alive connections kept; default 64),
-/// `"poolSize"` (worker threads for `bosbase_call_async`; default 16),
+/// `"poolSize"` (most worker threads running `bosbase_call_async` calls at once, started on
+/// demand and stopped after 10 s idle; more calls queue, their deadline running; default 256),
 /// `"caPem"` (PEM text of extra trusted CA certificates), `"caFile"` (path of such a PEM file),
-/// `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false).
+/// `"dangerAcceptInvalidCerts"` (**development only**: accept any certificate; default false),
+/// `"proxy"` (`"http://[user:password@]host[:port]"`: every connection, realtime and pub/sub
+/// included, goes through that HTTP proxy as a CONNECT tunnel; `"none"`: connect directly; either
+/// way HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY are not read. Default: those variables, read
+/// when the client is created, lower case first, NO_PROXY honoured, loopback not exempt; SOCKS
+/// and https:// proxies are INVALID_ARGUMENT; credentials never appear in errors).
 /// Certificates are verified against the platform's trust store plus `caPem`/`caFile`.
+/// `"authFile"` (path of a file keeping the auth store across restarts; default none): the
+/// store starts with the login it holds and every change replaces it atomically (owner-only,
+/// `0600`, never half-written; a missing file is an empty store; the directory must exist).
+/// A file that cannot be used does not fail this call: the store starts empty and
+/// `bosbase_auth_store_file_error` says why. Clients from `bosbase_client_fork` do not use it;
+/// two clients on one file: the last change wins.
 /// Writes a new handle to `*client_out`; free it with `bosbase_client_free`.
 /// Returns OK, INVALID_ARGUMENT (the message names the bad field, never its value) or PANIC.
 /// Thread-safe.
@@ -142,26 +176,43 @@ pub unsafe extern "C" fn bosbase_client_fork(
     })
 }
 
-/// Closes a client: new calls on it fail with BOSBASE_STATUS_CLOSED without sending
-/// anything, and this returns once the calls already running on other threads have
-/// finished (each is bounded by its deadline), auth-store functions included (those still
-/// work after close, as reads of the last state), and every call started with
-/// `bosbase_call_async` has invoked its callback (queued ones run first). Idempotent; NULL is ignored. After it
-/// returns, `bosbase_client_free` is safe even if other threads still hold the pointer
-/// (they must not use it after the free). Must not be called from inside a callback of
-/// this client's own call while expecting that call to finish first: it does not wait for
-/// the calling thread's own calls. Thread-safe.
+/// Closes a client: from now on calls, subscriptions, listeners and auth-store changes on
+/// it fail with BOSBASE_STATUS_CLOSED without sending anything (auth-store reads still
+/// work, as reads of the last state), realtime and pub/sub stop, and this returns once
+/// every function already running with this handle on another thread has returned (calls
+/// are bounded by their deadlines), every call started with `bosbase_call_async` has
+/// invoked its callback (queued ones run first), and no realtime or pub/sub callback of
+/// the client is running. No callback of the client starts after it returned.
+/// Idempotent; NULL is ignored. Thread-safe.
+///
+/// From inside any callback of this library (of this client or another) it does not wait:
+/// it refuses new calls, stops realtime and pub/sub, and returns at once, while the calls
+/// still running — the one running the callback included — finish on their own and their
+/// callbacks still come. Waiting there could wait for the very call that runs the callback,
+/// or for another client that waits in turn (two clients closing each other from their
+/// callbacks), so it never does: closing from callbacks cannot deadlock. Close again (or
+/// free) outside a callback to wait for the rest.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_client_close(client: *const BosbaseClient) {
     guard_value((), || {
-        if let Ok(pb) = BosbaseClient::from_ptr(client) {
-            pb.close();
+        if let Some(handle) = client.as_ref() {
+            // Its own reference: a callback may free the handle while this waits.
+            handle.0.clone().close();
         }
     })
 }
 
-/// Frees a handle from `bosbase_client_new`, closing it first (waiting for calls in
-/// flight). NULL is ignored. Freeing a handle twice is undefined behaviour.
+/// Frees a handle from `bosbase_client_new` or `bosbase_client_fork`, closing it first
+/// (as `bosbase_client_close`, waiting for what runs on it unless called from a callback).
+/// NULL is ignored; freeing twice is undefined behaviour.
+///
+/// It must not race another function on the same handle (the rule wasmtime's C API states
+/// too): no other thread may be inside, or later enter, a function with this handle. Use
+/// `bosbase_client_close` to stop concurrent users (their calls return CLOSED at once),
+/// let them stop, then free. The one exception is the call on this thread that runs the
+/// current callback: a callback may free any client, its own included (the running call
+/// keeps what it needs until it returns). Subscription and call handles stay valid
+/// (inactive) after their client was freed, and are freed on their own.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_client_free(client: *mut BosbaseClient) {
     guard_value((), || {

@@ -77,8 +77,10 @@ pub unsafe extern "C" fn bosbase_files_add_bytes(
 
 /// Adds a part streamed from the file at `path` (UTF-8) when the call runs, for the record
 /// field `field`, named `filename` (NULL: the path's last component), of `content_type`
-/// (NULL: from the filename). Returns OK, INVALID_ARGUMENT or PANIC; a path that cannot be
-/// read is reported by the call, as INVALID_ARGUMENT naming the field.
+/// (NULL: from the filename). Returns OK, INVALID_ARGUMENT or PANIC. The call reports, at
+/// once and as INVALID_ARGUMENT naming the field, a path that cannot be read or is not a
+/// regular file (a FIFO, device or directory is never opened for a blocking read) and a
+/// file that changes size while it is sent.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_files_add_path(
     files: *const BosbaseFiles,

@@ -8,7 +8,8 @@
 //! One contract covers every `unsafe extern "C"` function here, stated once in the
 //! header's preamble rather than per function (the docs become the header): each
 //! pointer is NULL or valid for the duration of the call (strings NUL-terminated,
-//! out-pointers writable, handles live and not freed concurrently).
+//! out-pointers writable, handles live and not freed concurrently: a `_free` must not race
+//! another function on the same handle; see `bosbase_client_free`).
 #![allow(clippy::missing_safety_doc)]
 
 mod auth_store;

@@ -31,16 +31,19 @@ use crate::{ConnectionState, Error, RealtimeEvent, StateListenerId, SubscribeOpt
 /// subscription arrive in the server's order. It may call any `bosbase_*` function,
 /// including blocking calls on the same client (the client's other callbacks wait
 /// meanwhile), subscribing, unsubscribing or freeing any subscription (its own included:
-/// the current call then finishes normally), and `bosbase_client_close`. It must not free
-/// the client, must not wait for another thread that is unsubscribing from this client
-/// (that thread waits for the callback), and must not unwind. Hosts with a main-thread rule
+/// the current call then finishes normally), and closing or freeing any client (see
+/// `bosbase_client_close`: from a callback it does not wait). It must not wait for another
+/// thread that is unsubscribing from this client (that thread waits for the callback),
+/// and must not unwind. Hosts with a main-thread rule
 /// (Godot) or a runtime (Go, BEAM) should hand the JSON over to their own thread and return.
-/// A callback slower than the events lets its queue (1024 events) fill: the oldest queued
-/// event is then dropped and counted (`bosbase_subscription_dropped`).
+/// A callback slower than the events lets its queue (1024 events or 16 MiB, the events'
+/// estimated size in memory) fill: the oldest queued event is then dropped and counted
+/// (`bosbase_subscription_dropped`); the newest event and the `subscribed`/`error` notices
+/// are always kept.
 pub type BosbaseRealtimeCallback = Option<unsafe extern "C" fn(user_data: *mut c_void, event_json: *const c_char)>;
 
 /// Receives a connection-state change as JSON (borrowed for the call only):
-/// `{"state": "connected"}` (the stream is open and every subscription submitted),
+/// `{"state": "connected"}` (the stream is open and the server accepted the subscriptions),
 /// `{"state": "disconnected", "cause": "..."}` (lost; reconnecting with backoff) or
 /// `{"state": "reconnected"}` (open again, subscriptions submitted again; events sent
 /// meanwhile were missed, so refetch). Same thread and rules as `BosbaseRealtimeCallback`,
@@ -61,7 +64,9 @@ pub struct BosbaseSubscription(Subscription);
 /// Returns at once (it does not wait for the server; the first callback is the
 /// `"subscribed"` event, or `bosbase_subscription_wait` blocks until then). The first
 /// subscription of a client starts its realtime threads; the stream reconnects by itself
-/// (backoff 250 ms doubling up to 10 s, with jitter) and reconnects at once under a new
+/// (backoff 250 ms doubling up to 10 s, with jitter, started over only after a connection
+/// whose subscriptions the server accepted stayed up 10 s; a refused subscription POST
+/// other than a 400 is retried with it) and reconnects at once under a new
 /// identity after any auth-store change. `callback` (required) is called with `user_data`
 /// as described at `BosbaseRealtimeCallback`.
 ///
@@ -89,8 +94,7 @@ unsafe fn subscribe(
     user_data: *mut c_void,
     subscription_out: *mut *mut BosbaseSubscription,
 ) -> Result<(), Error> {
-    let pb = BosbaseClient::from_ptr(client)?;
-    let _held = pb.hold();
+    let pb = BosbaseClient::open(client)?;
     let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
     required(subscription_out, "subscription_out")?;
     let options = match options_json.is_null() {
@@ -129,7 +133,8 @@ pub unsafe extern "C" fn bosbase_collection_subscribe(
 
 /// Blocks until the server confirmed the subscription, at most `timeout_ms` milliseconds.
 /// Returns OK (confirmed; also when it had been confirmed before), HTTP (refused by the
-/// server; the error JSON says why), TIMEOUT, CANCELLED (unsubscribed meanwhile), CLOSED,
+/// server, the error JSON says why; also at the timeout when the server kept refusing the
+/// subscription POST, e.g. 403 or 5xx, while retries went on), TIMEOUT, CANCELLED (unsubscribed meanwhile), CLOSED,
 /// INVALID_ARGUMENT (NULL) or PANIC. Thread-safe; may be called from a realtime callback
 /// (confirmation comes from the stream thread, not the dispatch thread).
 #[no_mangle]
@@ -170,7 +175,7 @@ pub unsafe extern "C" fn bosbase_subscription_free(subscription: *mut BosbaseSub
     })
 }
 
-/// Events of this subscription dropped because its callback fell 1024 events behind
+/// Events of this subscription dropped because its callback fell 1024 events or 16 MiB behind
 /// (drop-oldest policy). 0 for NULL. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_subscription_dropped(subscription: *const BosbaseSubscription) -> u64 {
@@ -182,15 +187,6 @@ pub unsafe extern "C" fn bosbase_subscription_dropped(subscription: *const Bosba
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_subscription_is_active(subscription: *const BosbaseSubscription) -> bool {
     guard_value(false, || subscription.as_ref().is_some_and(|s| s.0.is_active()))
-}
-
-/// The client's realtime API, detached from the handle: the functions that may wait for a
-/// running callback must not be counted as a call in flight, or a callback closing the
-/// client (which waits for calls in flight) would wait for them while they wait for it.
-unsafe fn realtime(client: *const BosbaseClient) -> Result<crate::RealtimeService, Error> {
-    let pb = BosbaseClient::from_ptr(client)?;
-    let _held = pb.hold();
-    Ok(pb.realtime())
 }
 
 /// Unsubscribes every subscription of `client` to exactly `topic` (whatever its options),
@@ -205,7 +201,7 @@ pub unsafe extern "C" fn bosbase_realtime_unsubscribe(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let topic = arg(topic, "topic")?;
-        realtime(client)?.unsubscribe(topic);
+        BosbaseClient::from_ptr(client)?.realtime().unsubscribe(topic);
         Ok(())
     })
 }
@@ -220,7 +216,7 @@ pub unsafe extern "C" fn bosbase_realtime_unsubscribe_by_prefix(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let prefix = arg(prefix, "prefix")?;
-        realtime(client)?.unsubscribe_by_prefix(prefix);
+        BosbaseClient::from_ptr(client)?.realtime().unsubscribe_by_prefix(prefix);
         Ok(())
     })
 }
@@ -238,8 +234,7 @@ pub unsafe extern "C" fn bosbase_realtime_on_state(
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
-        let pb = BosbaseClient::from_ptr(client)?;
-        let _held = pb.hold();
+        let pb = BosbaseClient::open(client)?;
         let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
         required(listener_id_out, "listener_id_out")?;
         let data = UserData(user_data);
@@ -260,8 +255,10 @@ pub unsafe extern "C" fn bosbase_realtime_remove_state_listener(
     listener_id: u64,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
-    guard(error_out, || match realtime(client)?.remove_state_listener(StateListenerId(listener_id)) {
-        true => Ok(()),
-        false => Err(Error::invalid_argument("unknown state listener id")),
+    guard(error_out, || {
+        match BosbaseClient::from_ptr(client)?.realtime().remove_state_listener(StateListenerId(listener_id)) {
+            true => Ok(()),
+            false => Err(Error::invalid_argument("unknown state listener id")),
+        }
     })
 }

@@ -78,7 +78,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
         args: &[BATCH],
         result: Shape::List,
         exec: Exec::FullList,
-        doc: "Every collection (superusers only), fetched `batch` per request.",
+        doc: "Every collection (superusers only), fetched `batch` per request; bounded as `records.getFullList`.",
         ..ROW
     },
     Operation {

@@ -9,6 +9,7 @@
 
 mod admin;
 mod bosbase;
+mod full_list;
 mod records;
 mod run;
 
@@ -16,7 +17,8 @@ use serde_json::{json, Value};
 
 use crate::{Error, Result};
 
-pub(crate) use run::run;
+pub use full_list::FULL_LIST_ANSWERS;
+pub(crate) use run::{run, run_text};
 
 /// Where an argument goes in the request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -177,7 +177,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
         args: &[COLLECTION, Arg::new("batch", Place::Local, Integer).or("1000")],
         result: Shape::List,
         exec: Exec::FullList,
-        doc: "Every matching record, fetched `batch` per request until the last page.",
+        doc: "Every matching record, fetched `batch` per request until a short page. One call: its deadline covers every page, and the pages may hold at most 10 times maxResponseBytes of JSON (kind `json` beyond).",
         ..ROW
     },
     Operation {

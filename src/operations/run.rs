@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{ArgType, Effect, Exec, Operation, Place, Shape};
+use super::{full_list, ArgType, Effect, Exec, Operation, Place, Shape};
 use crate::call::Ticket;
 use crate::{jwt, url, BosBase, Error, ErrorKind, Result, SendOptions};
 
@@ -37,7 +37,10 @@ pub(crate) fn run(
             Ok(Value::String(url::build(client.base_url(), &parts.path, &options.query)))
         }
         Exec::FileUrl => Ok(Value::String(file_url(client, &parts.local)?)),
-        Exec::FullList => full_list(client, op, &parts, options),
+        Exec::FullList => {
+            let batch = batch(op, &parts)?;
+            full_list::values(client, &parts.path, batch, options.merged(op.method, Map::new())?, ticket)
+        }
         Exec::FirstListItem => {
             let mut options = options.merged(op.method, Map::new())?;
             options.query.insert("filter".to_owned(), parts.local["filter"].clone());
@@ -56,10 +59,10 @@ pub(crate) fn run(
         }
         Exec::Publish => {
             let topic = parts.local["topic"].as_str().unwrap_or_default();
-            let deadline = options
-                .timeout_ms
-                .map(std::time::Duration::from_millis)
-                .unwrap_or(client.pubsub_state().default_deadline());
+            let default = client.pubsub_state().default_deadline();
+            let deadline = options.timeout_ms.map(std::time::Duration::from_millis);
+            let url = url_of("/api/pubsub");
+            let deadline = crate::call::charge_queue_wait(deadline, default, &url)?.unwrap_or(default);
             let data = parts.local.get("data").cloned().unwrap_or(Value::Null);
             client.pubsub_state().publish(client, topic, data, deadline)
         }
@@ -145,31 +148,29 @@ fn check_args(op: &Operation, mut args: Map<String, Value>, options: &mut SendOp
     Ok(parts)
 }
 
-/// Pages through a list until a page comes back shorter than the batch.
-fn full_list(client: &BosBase, op: &Operation, parts: &Parts, options: SendOptions) -> Result<Value> {
-    let batch = parts.local["batch"].as_i64().unwrap_or(0);
-    if !(1..=1000).contains(&batch) {
-        return Err(Error::invalid_argument(format!("{}: argument `batch` must be 1..=1000", op.name)));
+/// `getFullList`'s batch size, checked.
+fn batch(op: &Operation, parts: &Parts) -> Result<usize> {
+    match parts.local["batch"].as_u64() {
+        Some(batch @ 1..=1000) => Ok(batch as usize),
+        _ => Err(Error::invalid_argument(format!("{}: argument `batch` must be 1..=1000", op.name))),
     }
-    let options = options.merged(op.method, Map::new())?;
-    let url = format!("{}{}", client.base_url(), parts.path);
-    let mut items = Vec::new();
-    for page in 1.. {
-        let mut this = options.clone();
-        this.query.insert("page".to_owned(), json!(page));
-        this.query.insert("perPage".to_owned(), json!(batch));
-        this.query.insert("skipTotal".to_owned(), json!(1));
-        let answer = client.execute(&parts.path, this)?;
-        let Some(Value::Array(got)) = answer.get("items") else {
-            return Err(Error::new(ErrorKind::Json, &url, "list answer without `items`"));
-        };
-        let n = got.len() as i64;
-        items.extend(got.iter().cloned());
-        if n < batch {
-            break;
-        }
+}
+
+/// [`run`] with the result as JSON text, for the C ABI: a full list's text is written as
+/// its pages arrive (see `full_list.rs`), never built as values first.
+pub(crate) fn run_text(
+    client: &BosBase,
+    op: &Operation,
+    args: Map<String, Value>,
+    mut options: SendOptions,
+    ticket: &Ticket,
+) -> Result<String> {
+    if op.exec != Exec::FullList || !options.files.is_empty() {
+        return run(client, op, args, options, ticket).map(|v| v.to_string());
     }
-    Ok(Value::Array(items))
+    let parts = check_args(op, args, &mut options)?;
+    let batch = batch(op, &parts)?;
+    full_list::text(client, &parts.path, batch, options.merged(op.method, Map::new())?, ticket)
 }
 
 /// `/api/files/{collection}/{id}/{filename}?thumb=&download=1&token=`; "" when the record
@@ -294,10 +295,15 @@ fn apply_effect(
             else {
                 return Err(Error::new(ErrorKind::Json, url, "auth response without `token` and `record`"));
             };
+            // A server (or something in between) must not plant a token that breaks every
+            // later request and would send the pub/sub upgrade without its Authorization.
+            if crate::auth_store::check_token(token).is_err() {
+                return Err(Error::new(ErrorKind::Json, url, "auth response with control characters in its `token`"));
+            }
             if !ticket.commit() {
                 return Err(cancelled());
             }
-            store.save(token, record.clone());
+            store.save(token, record.clone())?;
         }
         Effect::SyncAuthRecord => {
             let id = answer.get("id").and_then(Value::as_str).unwrap_or("");
@@ -311,7 +317,7 @@ fn apply_effect(
                 if let (Value::Object(r), Value::Object(a)) = (&mut record, answer) {
                     r.extend(a.iter().map(|(k, v)| (k.clone(), v.clone())));
                 }
-                store.save(&store.token(), record);
+                store.save(&store.token(), record)?;
             }
         }
         Effect::ClearAuthRecord => {
@@ -337,7 +343,7 @@ fn apply_effect(
             } else if record.get("verified") != Some(&Value::Bool(true)) {
                 let mut record = record;
                 record["verified"] = Value::Bool(true);
-                store.save(&store.token(), record);
+                store.save(&store.token(), record)?;
             }
         }
     }

@@ -5,16 +5,24 @@
 //! it writes the queued frames) and a dispatch thread runs the callbacks, so a slow callback
 //! never stalls the socket. Both start with the first subscription or publish and end when
 //! nothing is left to do, and on `close`. Each subscription has its own queue of at most
-//! [`QUEUE_LIMIT`] messages: when a callback falls that far behind, the oldest queued
-//! message is dropped and counted ([`PubSubSubscription::dropped`]). A lost connection is
-//! retried with backoff (200 ms doubling to 5 s, with jitter); every topic is subscribed
-//! again once the server says `ready`. Any auth-store change reconnects under the new
-//! identity (the token goes in the `Authorization` header of the upgrade, never in the URL).
+//! [`QUEUE_LIMIT`] messages and [`QUEUE_MAX_BYTES`](crate::QUEUE_MAX_BYTES) bytes: when a
+//! callback falls that far behind, the oldest queued message is dropped and counted
+//! ([`PubSubSubscription::dropped`]); `subscribed`/`error` notices are never dropped for a
+//! message. The dispatch thread's list of subscriptions to serve holds each at most once.
+//!
+//! Connecting (TCP, TLS, the HTTP upgrade and the server's `ready`) has one deadline, the
+//! connect timeout, and `close` interrupts it. A lost connection is retried with backoff
+//! (200 ms doubling to 5 s, with jitter); the backoff starts over only after a connection
+//! stayed up at least 5 s, so a server that accepts and drops connections (whatever it
+//! says first, whatever close code it sends) is retried at most every 5 s. Every topic is
+//! subscribed again once the server says `ready`. Any auth-store change reconnects at once
+//! under the new identity (the token goes in the `Authorization` header of the upgrade,
+//! never in the URL).
 
 mod socket;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -24,14 +32,25 @@ use tungstenite::Message;
 
 pub(crate) use socket::Target;
 
-use crate::delivery::Delivery;
+use crate::delivery::{value_bytes, Delivery, EventQueue};
 use crate::{BosBase, Error, ErrorKind, Result};
 
-/// Messages a subscription may have waiting for its callback before the oldest is dropped.
+/// Messages a subscription may have waiting for its callback before the oldest is dropped
+/// (the queue is also bounded by 16 MiB, `QUEUE_MAX_BYTES` in the Rust crate).
 pub const QUEUE_LIMIT: usize = 1024;
+// The C header shows the literal; the queue uses the shared bound.
+const _: () = assert!(QUEUE_LIMIT == crate::delivery::QUEUE_MAX_EVENTS);
 
 /// How long the socket thread waits for a frame before it writes what is queued.
 const POLL: Duration = Duration::from_millis(10);
+/// Reconnect backoff: the first wait, and the longest (before jitter).
+const BACKOFF_BASE_MS: u64 = 200;
+const BACKOFF_MAX_MS: u64 = 5000;
+/// A connection that stayed up this long was healthy: the backoff starts over after it.
+const HEALTHY: Duration = Duration::from_millis(BACKOFF_MAX_MS);
+/// The longest `close` waits for a socket thread stuck in a TCP connect or a blocked write
+/// (it stops by itself within the connect timeout and never runs a callback).
+const CLOSE_WAIT: Duration = Duration::from_secs(1);
 
 /// Receives each message of a subscription (see [`PubsubService::subscribe`](crate::PubsubService::subscribe)).
 pub type PubSubCallback = Arc<dyn Fn(&Value) + Send + Sync>;
@@ -47,6 +66,8 @@ struct Shared {
     changed: Condvar,
     delivery: Delivery,
     next_id: AtomicU64,
+    /// Set by `close`: a connection being made gives up at its next read slice.
+    stop: Arc<AtomicBool>,
 }
 
 #[derive(Default)]
@@ -61,7 +82,8 @@ struct State {
     acks: HashMap<String, mpsc::Sender<Result<Value>>>,
     /// Subscribe requests in flight: request id → topic.
     subscribing: HashMap<String, String>,
-    /// Subscriptions with queued messages, in arrival order.
+    /// Subscriptions with queued messages, each at most once (`Sub::scheduled`), served
+    /// round-robin.
     ready: VecDeque<u64>,
     connected: bool,
     closed: bool,
@@ -69,14 +91,17 @@ struct State {
     /// Bumped by auth-store changes: the socket thread reconnects.
     identity: u64,
     listening: bool,
+    /// The socket thread of the current run has returned (or was never started).
+    socket_done: bool,
     threads: Vec<JoinHandle<()>>,
 }
 
 pub(crate) struct Sub {
     topic: String,
     callback: PubSubCallback,
-    queue: VecDeque<Value>,
-    dropped: u64,
+    queue: EventQueue<Value>,
+    /// In `State::ready` now.
+    scheduled: bool,
     confirmed: bool,
 }
 
@@ -89,8 +114,9 @@ impl State {
         self.subs.values().any(|s| s.topic == topic)
     }
 
-    /// Queues `event` for every subscription of `topic` (or only unconfirmed ones).
-    fn push(&mut self, topic: &str, event: &Value, only_unconfirmed: bool) {
+    /// Queues `event` for every subscription of `topic` (or only unconfirmed ones, for a
+    /// notice); a message is counted as `bytes`, a notice is `None`.
+    fn push(&mut self, topic: &str, event: &Value, only_unconfirmed: bool, bytes: Option<usize>) {
         let ids: Vec<u64> = self
             .subs
             .iter()
@@ -98,19 +124,21 @@ impl State {
             .map(|(id, _)| *id)
             .collect();
         for id in ids {
-            self.push_to(id, event.clone());
+            self.push_to(id, event.clone(), bytes);
         }
     }
 
-    /// Queues `event` for subscription `id`, dropping its oldest queued event when full.
-    fn push_to(&mut self, id: u64, event: Value) {
+    /// Queues `event` for subscription `id` (the queue drops its oldest message when full)
+    /// and schedules the subscription unless it already is.
+    fn push_to(&mut self, id: u64, event: Value, bytes: Option<usize>) {
         let Some(sub) = self.subs.get_mut(&id) else { return };
-        if sub.queue.len() >= QUEUE_LIMIT {
-            sub.queue.pop_front();
-            sub.dropped += 1;
+        match bytes {
+            Some(bytes) => sub.queue.push_event(event, bytes),
+            None => sub.queue.push_notice(event),
         }
-        sub.queue.push_back(event);
-        self.ready.push_back(id);
+        if !std::mem::replace(&mut sub.scheduled, true) {
+            self.ready.push_back(id);
+        }
     }
 
     /// Fails every waiting publish and drops its queued frame (a publish reported as failed
@@ -167,6 +195,7 @@ impl PubSub {
             changed: Condvar::new(),
             delivery: Delivery::default(),
             next_id: AtomicU64::new(1),
+            stop: Arc::new(AtomicBool::new(false)),
         };
         PubSub { shared: Arc::new(shared) }
     }
@@ -211,12 +240,13 @@ impl PubSub {
         // Threads of an earlier run have returned (or are about to): reap them.
         st.threads.retain(|t| !t.is_finished());
         st.running = true;
+        st.socket_done = false;
         let spawn = |name: &str, body: fn(Arc<Shared>, BosBase)| {
             let (shared, client) = (Arc::clone(&self.shared), client.clone());
             thread::Builder::new().name(name.into()).spawn(move || body(shared, client))
         };
         let started =
-            spawn("bosbase-pubsub", socket_loop).and_then(|s| Ok((s, spawn("bosbase-pubsub-cb", dispatch_loop)?)));
+            spawn(SOCKET_THREAD, socket_loop).and_then(|s| Ok((s, spawn("bosbase-pubsub-cb", dispatch_loop)?)));
         match started {
             Ok((a, b)) => {
                 st.threads.extend([a, b]);
@@ -224,6 +254,7 @@ impl PubSub {
             }
             Err(e) => {
                 st.running = false;
+                st.socket_done = true;
                 Err(Error::new(ErrorKind::Network, "", format!("cannot start the pub/sub thread: {}", e.kind())))
             }
         }
@@ -242,11 +273,17 @@ impl PubSub {
         let already = st.subs.values().any(|s| s.topic == topic && s.confirmed) && st.connected;
         st.subs.insert(
             id,
-            Sub { topic: topic.to_owned(), callback, queue: VecDeque::new(), dropped: 0, confirmed: already },
+            Sub {
+                topic: topic.to_owned(),
+                callback,
+                queue: EventQueue::default(),
+                scheduled: false,
+                confirmed: already,
+            },
         );
         if already {
             // The server confirmed this topic for an earlier subscription: say so now.
-            st.push_to(id, json!({"type": "subscribed", "topic": topic}));
+            st.push_to(id, json!({"type": "subscribed", "topic": topic}), None);
         }
         self.shared.changed.notify_all();
         Ok(id)
@@ -271,7 +308,14 @@ impl PubSub {
     }
 
     pub(crate) fn dropped(&self, id: u64) -> u64 {
-        self.lock().subs.get(&id).map_or(0, |s| s.dropped)
+        self.lock().subs.get(&id).map_or(0, |s| s.queue.dropped())
+    }
+
+    /// (queued messages, queued bytes, length of the dispatch list): a test hook.
+    pub(crate) fn backlog(&self) -> (usize, usize, usize) {
+        let st = self.lock();
+        let (n, bytes) = st.subs.values().fold((0, 0), |(n, b), s| (n + s.queue.len(), b + s.queue.bytes()));
+        (n, bytes, st.ready.len())
     }
 
     pub(crate) fn is_connected(&self) -> bool {
@@ -306,8 +350,14 @@ impl PubSub {
         }
     }
 
-    /// Stops the threads and waits for them (except the calling one). Idempotent.
+    /// Stops the threads and waits for them (except the calling one; none from inside a
+    /// callback, which may run on a thread waiting for this client: see `gate`). Idempotent.
+    /// The dispatch thread (the only one running callbacks) is always joined; the socket thread
+    /// at most [`CLOSE_WAIT`]: a connection being made gives up within a read slice, but a
+    /// TCP connect or a write to a server that does not read can only end at its timeout, and
+    /// `close` does not wait for that (the thread then ends by itself, running no callback).
     pub(crate) fn close(&self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
         let threads = {
             let mut st = self.lock();
             st.closed = true;
@@ -316,8 +366,22 @@ impl PubSub {
             std::mem::take(&mut st.threads)
         };
         let me = thread::current().id();
+        // From inside a callback close never waits (see `gate`): a cycle of closes cannot block.
+        let wait = !crate::gate::in_callback();
+        let until = Instant::now() + CLOSE_WAIT;
+        let mut st = self.lock();
+        while wait && !st.socket_done && threads.iter().any(|t| t.thread().id() != me) {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            st = self.shared.changed.wait_timeout(st, left).unwrap_or_else(PoisonError::into_inner).0;
+        }
+        let socket_done = st.socket_done;
+        drop(st);
         for t in threads {
-            if t.thread().id() != me {
+            let socket = t.thread().name() == Some(SOCKET_THREAD);
+            if wait && t.thread().id() != me && (socket_done || !socket) {
                 let _ = t.join();
             }
         }
@@ -330,10 +394,13 @@ impl Shared {
     }
 }
 
+/// The socket thread's name (`close` tells it from the dispatch thread by it).
+const SOCKET_THREAD: &str = "bosbase-pubsub";
+
 /// Backoff before connection attempt `attempt` (0-based): 200 ms doubling to 5 s, each
 /// scaled by a random 50–100 % so many clients do not reconnect in step.
 fn backoff(attempt: u32) -> Duration {
-    let base = 200u64.saturating_mul(1 << attempt.min(5)).min(5000);
+    let base = BACKOFF_BASE_MS.saturating_mul(1 << attempt.min(5)).min(BACKOFF_MAX_MS);
     let mut r = [0u8; 1];
     let _ = getrandom::fill(&mut r);
     Duration::from_millis(base / 2 + base * u64::from(r[0]) / 510)
@@ -348,46 +415,59 @@ fn socket_loop(shared: Arc<Shared>, client: BosBase) {
             if st.closed || st.idle() {
                 st.running = false;
                 st.connected = false;
+                st.socket_done = true;
                 shared.changed.notify_all();
                 return;
             }
             st.identity
         };
         let token = client.auth_store().auth_header();
-        match socket::connect(&shared.target, token.as_deref()) {
-            Ok(sock) => {
-                if session(&shared, sock, identity) {
-                    attempt = 0;
-                    continue;
-                }
-            }
+        match socket::connect(&shared.target, token.as_deref(), &shared.stop) {
+            Ok(sock) => match session(&shared, sock, identity) {
+                // Closed, idle or a new identity: the loop's top decides, at once.
+                End::Ours => continue,
+                End::Lost { healthy: true } => attempt = 0,
+                End::Lost { healthy: false } | End::Failed => {}
+            },
             Err(e) => shared.lock().fail_acks(&e),
         }
+        // Never skipped after a lost connection, whatever the server said before closing.
         let wait = backoff(attempt);
-        attempt = attempt.saturating_add(1);
+        attempt = attempt.saturating_add(1).min(30);
         let until = Instant::now() + wait;
         let mut st = shared.lock();
-        while !st.closed && Instant::now() < until {
+        while !st.closed && st.identity == identity && Instant::now() < until {
             let left = until.saturating_duration_since(Instant::now());
             st = shared.changed.wait_timeout(st, left).unwrap_or_else(PoisonError::into_inner).0;
         }
     }
 }
 
-/// One connection's life. Returns true when the server said `ready` (a healthy session
-/// that ended), false when it failed before.
-fn session(shared: &Arc<Shared>, mut sock: socket::Socket, identity: u64) -> bool {
+/// How a connection ended.
+enum End {
+    /// Before the server said `ready`.
+    Failed,
+    /// The server (or the network) ended it; `healthy` when it had stayed up [`HEALTHY`].
+    Lost { healthy: bool },
+    /// This side ended it: closed, idle, or the identity changed.
+    Ours,
+}
+
+/// One connection's life.
+fn session(shared: &Arc<Shared>, mut sock: socket::Socket, identity: u64) -> End {
     let url = format!("{}/api/pubsub", shared.target.base_url);
     let lost = |why: &str| Error::new(ErrorKind::Network, &url, format!("pub/sub connection lost: {why}"));
-    // Wait for `ready` within the connect timeout (the socket's read timeout still is that).
+    // `ready` must come within what is left of the connect deadline (the socket's reads
+    // still check it).
     match sock.ws.read() {
         Ok(Message::Text(t)) if serde_json::from_str::<Value>(&t).is_ok_and(|v| v["type"] == "ready") => {}
         _ => {
-            shared.lock().fail_acks(&lost("no `ready` from the server"));
-            return false;
+            shared.lock().fail_acks(&lost("no `ready` from the server in time"));
+            return End::Failed;
         }
     }
     sock.poll_every(POLL);
+    let up = Instant::now();
     {
         let mut st = shared.lock();
         st.connected = true;
@@ -463,7 +543,10 @@ fn session(shared: &Arc<Shared>, mut sock: socket::Socket, identity: u64) -> boo
     // may not have been published, and say so.
     st.fail_sent(&lost(why));
     shared.changed.notify_all();
-    true
+    match why {
+        "closed" | "idle" | "the auth store changed" => End::Ours,
+        _ => End::Lost { healthy: up.elapsed() >= HEALTHY },
+    }
 }
 
 /// One frame from the server.
@@ -477,11 +560,12 @@ fn handle(shared: &Shared, text: &str) {
             let event = json!({
                 "type": "message", "topic": topic, "id": frame["id"], "created": frame["created"], "data": frame["data"],
             });
-            st.push(&topic, &event, false);
+            let bytes = value_bytes(&event);
+            st.push(&topic, &event, false, Some(bytes));
         }
         "subscribed" => {
             if let Some(topic) = st.subscribing.remove(&request) {
-                st.push(&topic, &json!({"type": "subscribed", "topic": topic}), true);
+                st.push(&topic, &json!({"type": "subscribed", "topic": topic}), true, None);
                 for sub in st.subs.values_mut().filter(|s| s.topic == topic) {
                     sub.confirmed = true;
                 }
@@ -500,7 +584,7 @@ fn handle(shared: &Shared, text: &str) {
             if let Some(waiter) = st.acks.remove(&request) {
                 let _ = waiter.send(Err(error));
             } else if let Some(topic) = st.subscribing.remove(&request) {
-                st.push(&topic, &json!({"type": "error", "topic": topic, "error": error.to_json()}), true);
+                st.push(&topic, &json!({"type": "error", "topic": topic, "error": error.to_json()}), true, None);
             }
         }
         _ => {}
@@ -528,12 +612,21 @@ fn dispatch_loop(shared: Arc<Shared>, _client: BosBase) {
         let _delivering = shared.delivery.lock();
         let next = {
             let mut st = shared.lock();
-            st.subs.get_mut(&id).and_then(|s| s.queue.pop_front().map(|e| (Arc::clone(&s.callback), e)))
+            let next = st.subs.get_mut(&id).and_then(|s| {
+                let event = s.queue.pop();
+                s.scheduled = !s.queue.is_empty();
+                event.map(|e| (Arc::clone(&s.callback), e))
+            });
+            if st.subs.get(&id).is_some_and(|s| s.scheduled) {
+                st.ready.push_back(id); // round-robin: the others get a turn first
+            }
+            next
         };
         if let Some((callback, event)) = next {
             // A panicking callback must not take the dispatch thread (and every other
             // subscription) down with it.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(&event)));
+            let _ =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::gate::callback(|| callback(&event))));
         }
     }
 }
@@ -552,7 +645,8 @@ impl PubSubSubscription {
         self.client.pubsub_state().remove(|id, _| id == self.id) > 0
     }
 
-    /// Messages dropped because the callback fell [`QUEUE_LIMIT`] messages behind.
+    /// Messages dropped because the callback fell [`QUEUE_LIMIT`] messages or
+    /// [`QUEUE_MAX_BYTES`](crate::QUEUE_MAX_BYTES) bytes behind.
     pub fn dropped(&self) -> u64 {
         self.client.pubsub_state().dropped(self.id)
     }
@@ -600,6 +694,13 @@ impl crate::PubsubService {
     /// and closed when none is left).
     pub fn is_connected(&self) -> bool {
         self.client.pubsub_state().is_connected()
+    }
+
+    /// (queued messages, their estimated bytes, subscriptions waiting for the dispatch
+    /// thread) over every subscription: a test hook for the bounds.
+    #[doc(hidden)]
+    pub fn backlog(&self) -> (usize, usize, usize) {
+        self.client.pubsub_state().backlog()
     }
 }
 

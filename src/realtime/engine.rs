@@ -5,9 +5,11 @@
 //!   ([`super::sse`]), on `PB_CONNECT` submits every subscription (`POST /api/realtime`
 //!   with the auth header), then routes each message into the queues of the
 //!   subscriptions whose key equals the event name. It never waits for a consumer: a
-//!   full queue drops its oldest event and counts it. On a lost stream it reconnects
-//!   with backoff and jitter; on a login change it reconnects at once (a new clientId,
-//!   authorised as the new user).
+//!   full queue (by count or bytes, [`EventQueue`]) drops its oldest event and counts it.
+//!   The stream is `connected` only once the server accepted the subscription POST. On a
+//!   lost stream it reconnects with backoff and jitter, started over only after a
+//!   connection that was accepted and stayed up [`HEALTHY`]; on a login change it
+//!   reconnects at once (a new clientId, authorised as the new user).
 //! * **Dispatcher** (`bosbase-realtime-dispatch`): runs every event and state callback of
 //!   the client, one at a time (events of one subscription in order, subscriptions served
 //!   round-robin), and schedules re-submissions on the client's worker pool when the
@@ -30,16 +32,22 @@ use ureq::unversioned::transport::Connector;
 use super::sse::Parser;
 use super::stream::Cut;
 use super::{ConnectionState, EventCallback, RealtimeEvent, StateListener};
+use crate::delivery::{value_bytes, EventQueue};
+use crate::net::connector::{Deferred, Dial};
 use crate::tls::{TlsConnector, TlsSettings};
 use crate::{BosBase, Error, ErrorKind, Result, SendOptions};
 
 /// Events queued per subscription before the oldest is dropped (see `QUEUE_CAPACITY` docs
 /// in the crate: drop-oldest, counted by `Subscription::dropped`).
-pub(crate) const QUEUE_CAPACITY: usize = 1024;
+pub(crate) const QUEUE_CAPACITY: usize = crate::delivery::QUEUE_MAX_EVENTS;
 /// Backoff before reconnect attempt n (0-based): `min(250 ms * 2^n, 10 s)`, then a random
-/// 50–100 % of that (jitter); back to the start once a connection was made.
+/// 50–100 % of that (jitter); back to the start after a healthy connection.
 const BACKOFF_BASE: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(10);
+/// A connection whose subscriptions the server accepted and that stayed up this long was
+/// healthy: the backoff starts over after it (a server that accepts and drops streams is
+/// retried at the longest backoff, not every 250 ms).
+const HEALTHY: Duration = BACKOFF_MAX;
 /// Largest line or message accepted from the stream.
 const MAX_MESSAGE: usize = 16 * 1024 * 1024;
 
@@ -111,6 +119,9 @@ struct State {
     token: String,
     /// Set by a login change: reconnect without backoff.
     reconnect_now: bool,
+    /// The server's last refusal of a subscription POST other than a 400 (which fails the
+    /// subscriptions at once): what `wait_ready` reports instead of a bare timeout.
+    refusal: Option<Error>,
 }
 
 struct Session {
@@ -132,8 +143,7 @@ struct Sub {
     /// `?options=<JSON>` when there are options.
     key: String,
     callback: EventCallback,
-    queue: VecDeque<RealtimeEvent>,
-    dropped: u64,
+    queue: EventQueue<RealtimeEvent>,
     status: Status,
 }
 
@@ -142,7 +152,8 @@ fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 impl Realtime {
-    pub(crate) fn new(tls: TlsSettings, user_agent: &str, connect_timeout: Duration, timeout: Duration) -> Self {
+    pub(crate) fn new(tls: TlsSettings, net: crate::net::Net, connect_timeout: Duration, timeout: Duration) -> Self {
+        let user_agent = net.user_agent().to_owned();
         let cut = Cut::new();
         // No overall deadline and none on the body: the stream lives until the server closes it
         // (it does after 5 idle minutes) or the client cuts it. Connecting and the response
@@ -155,12 +166,12 @@ impl Realtime {
             .timeout_recv_body(None)
             .max_idle_connections(0)
             .max_idle_connections_per_host(0)
-            .user_agent(user_agent)
+            .user_agent(&user_agent)
             .max_redirects(0)
+            .proxy(None) // routed by `Dial`, like the client's calls
             .build();
-        let connector =
-            ureq::unversioned::transport::TcpConnector::default().chain(TlsConnector::new(tls)).chain(cut.clone());
-        let resolver = crate::transport::LiteralResolver::new(true);
+        let connector = Dial::new(net).chain(TlsConnector::new(tls)).chain(cut.clone());
+        let resolver = Deferred::new(true);
         let agent = ureq::Agent::with_parts(config, connector, resolver);
         Realtime {
             shared: Arc::new(Shared {
@@ -191,7 +202,11 @@ impl Realtime {
         };
         self.shared.cut.cut();
         self.shared.changed.notify_all();
-        join_all(handles);
+        // From inside a callback, joining could wait for a thread that waits for this one
+        // (clients closing each other): the threads exit by themselves (see `gate`).
+        if !crate::gate::in_callback() {
+            join_all(handles);
+        }
         // A callback still running on another thread (its dispatcher was just joined, so only
         // one on this very thread remains) has finished.
     }
@@ -246,8 +261,7 @@ impl Shared {
         }
         st.next_id += 1;
         let id = st.next_id;
-        let sub =
-            Sub { topic: topic.to_owned(), key, callback, queue: VecDeque::new(), dropped: 0, status: Status::Pending };
+        let sub = Sub { topic: topic.to_owned(), key, callback, queue: EventQueue::default(), status: Status::Pending };
         st.subs.insert(id, sub);
         st.version += 1;
         if st.session.is_none() {
@@ -362,6 +376,9 @@ impl Shared {
             }
             let now = Instant::now();
             if now >= deadline {
+                if let Some(refusal) = &st.refusal {
+                    return Err(refusal.clone());
+                }
                 let message = "the server did not confirm the subscription in time";
                 return Err(Error::new(ErrorKind::Timeout, "", message));
             }
@@ -370,7 +387,11 @@ impl Shared {
     }
 
     pub(crate) fn dropped(&self, id: u64) -> u64 {
-        self.lock().subs.get(&id).map_or(0, |s| s.dropped)
+        self.lock().subs.get(&id).map_or(0, |s| s.queue.dropped())
+    }
+
+    pub(crate) fn backlog(&self) -> (usize, usize) {
+        self.lock().subs.values().fold((0, 0), |(n, b), s| (n + s.queue.len(), b + s.queue.bytes()))
     }
 
     pub(crate) fn is_active(&self, id: u64) -> bool {
@@ -407,17 +428,14 @@ impl Shared {
         found
     }
 
-    /// Queues `event` for subscription `id` (drop-oldest when full).
-    fn push(st: &mut State, id: u64, event: RealtimeEvent) {
+    /// Queues `event` for subscription `id`: a message of about `bytes` bytes (the queue
+    /// drops its oldest message when full), or a notice (`None`), never dropped for one.
+    fn push(st: &mut State, id: u64, event: RealtimeEvent, bytes: Option<usize>) {
         let Some(sub) = st.subs.get_mut(&id) else { return };
-        if sub.queue.len() >= QUEUE_CAPACITY {
-            // The oldest message goes; a queued `Subscribed`/`Failed` notice is never dropped.
-            if let Some(i) = sub.queue.iter().position(|e| matches!(e, RealtimeEvent::Message { .. })) {
-                sub.queue.remove(i);
-                sub.dropped += 1;
-            }
+        match bytes {
+            Some(bytes) => sub.queue.push_event(event, bytes),
+            None => sub.queue.push_notice(event),
         }
-        sub.queue.push_back(event);
         if !st.ready.contains(&id) {
             st.ready.push_back(id);
         }
@@ -425,6 +443,11 @@ impl Shared {
 
     fn push_state(&self, st: &mut State, event: ConnectionState) {
         if !st.state_listeners.is_empty() {
+            // Bounded like a subscription's notices: only a listener stuck through a
+            // thousand reconnects loses the oldest change (the latest state always arrives).
+            if st.state_queue.len() >= crate::delivery::QUEUE_MAX_EVENTS {
+                st.state_queue.pop_front();
+            }
             st.state_queue.push_back(event);
             self.changed.notify_all();
         }
@@ -438,6 +461,7 @@ impl Shared {
             return;
         }
         let ids: Vec<u64> = st.subs.iter().filter(|(_, s)| s.key == name).map(|(id, _)| *id).collect();
+        let bytes = value_bytes(&data);
         for id in ids {
             let sub = &st.subs[&id];
             match sub.status {
@@ -446,7 +470,8 @@ impl Shared {
                 Status::Ready => {}
             }
             let topic = st.subs[&id].topic.clone();
-            Self::push(&mut st, id, RealtimeEvent::Message { topic, data: data.clone() });
+            let bytes = bytes + topic.len();
+            Self::push(&mut st, id, RealtimeEvent::Message { topic, data: data.clone() }, Some(bytes));
         }
         drop(st);
         self.changed.notify_all();
@@ -457,24 +482,26 @@ impl Shared {
             if sub.status == Status::Pending {
                 sub.status = Status::Ready;
                 let topic = sub.topic.clone();
-                Self::push(st, id, RealtimeEvent::Subscribed { topic });
+                Self::push(st, id, RealtimeEvent::Subscribed { topic }, None);
             }
         }
     }
 
     /// Sends the current subscription set for the current clientId, unless the server
     /// already has it. A refusal (400) fails the subscriptions waiting for confirmation;
-    /// a lost client (403 after a login change, 404, network) cuts the stream to reconnect.
-    fn submit(&self, client: &BosBase) {
+    /// a lost client (403 after a login change, 404, network) or any other refusal cuts the
+    /// stream to reconnect with backoff. Returns false in that last case (the stream is not
+    /// connected then).
+    fn submit(&self, client: &BosBase) -> bool {
         let _one_at_a_time = self.submit_lock.lock().unwrap_or_else(PoisonError::into_inner);
         // The identity this clientId gets (read outside the lock: the auth store's listener
         // takes it); a later change of it means reconnecting.
         let token = client.auth_store().auth_header().unwrap_or_default();
         let (client_id, generation, version, keys) = {
             let mut st = self.lock();
-            let Some(client_id) = st.client_id.clone() else { return };
+            let Some(client_id) = st.client_id.clone() else { return false };
             if st.submitted == (st.conn_gen, st.version) {
-                return;
+                return true;
             }
             st.token = token;
             let mut keys: Vec<String> =
@@ -487,11 +514,12 @@ impl Shared {
         let result = client.execute("/api/realtime", SendOptions::new("POST").body(body));
         let mut st = self.lock();
         if st.conn_gen != generation || st.client_id.is_none() {
-            return; // reconnected meanwhile: the new connection submits again
+            return false; // reconnected meanwhile: the new connection submits again
         }
         match result {
             Ok(_) => {
                 st.submitted = (generation, version);
+                st.refusal = None;
                 let pending: Vec<u64> = st
                     .subs
                     .iter()
@@ -509,19 +537,26 @@ impl Shared {
                     let sub = st.subs.get_mut(&id).expect("listed above");
                     sub.status = Status::Failed(e.clone());
                     let topic = sub.topic.clone();
-                    Self::push(&mut st, id, RealtimeEvent::Failed { topic, error: e.clone() });
+                    Self::push(&mut st, id, RealtimeEvent::Failed { topic, error: e.clone() }, None);
                 }
                 st.version += 1; // resubmit the others
             }
-            Err(_) => {
+            Err(e) => {
+                if e.status() != 0 {
+                    st.refusal = Some(e);
+                }
+                // This clientId is done with: nothing submits for it again (the dispatcher
+                // would, at once, while the cut stream is still being read).
+                st.client_id = None;
                 drop(st);
                 self.cut.cut();
                 self.changed.notify_all();
-                return;
+                return false;
             }
         }
         drop(st);
         self.changed.notify_all();
+        true
     }
 }
 
@@ -542,17 +577,18 @@ fn open(shared: &Shared, client: &BosBase) -> Result<ureq::Body> {
     Ok(response.into_body())
 }
 
-/// Reads one connection until it ends; returns why it ended, and whether it had connected
-/// (received `PB_CONNECT` and submitted). `ever` says whether an earlier one had.
-fn read_stream(shared: &Arc<Shared>, client: &BosBase, session: u64, ever: &mut bool) -> (String, bool) {
+/// Reads one connection until it ends; returns why it ended, and since when it had been
+/// connected (received `PB_CONNECT` and the server accepted the subscriptions), if it was.
+/// `ever` says whether an earlier one had.
+fn read_stream(shared: &Arc<Shared>, client: &BosBase, session: u64, ever: &mut bool) -> (String, Option<Instant>) {
     let body = match open(shared, client) {
         Ok(b) => b,
-        Err(e) => return (e.message().to_owned(), false),
+        Err(e) => return (e.message().to_owned(), None),
     };
     let mut reader = body.into_with_config().reader();
     let mut parser = Parser::new(MAX_MESSAGE);
     let mut buf = vec![0u8; 16 * 1024];
-    let mut connected = false;
+    let mut connected: Option<Instant> = None;
     loop {
         let n = match reader.read(&mut buf) {
             Ok(0) => return ("the server closed the stream".to_owned(), connected),
@@ -582,12 +618,16 @@ fn read_stream(shared: &Arc<Shared>, client: &BosBase, session: u64, ever: &mut 
                     st.conn_gen += 1;
                     st.submit_running = true; // this thread submits; the dispatcher need not
                 }
-                shared.submit(client);
+                let accepted = shared.submit(client);
                 let mut st = shared.lock();
                 st.submit_running = false;
                 shared.changed.notify_all();
-                if st.client_id.is_some() && Shared::active(&st, session) && !connected {
-                    connected = true;
+                if !accepted {
+                    // Cut by `submit`: the next read fails; not `connected`, so the backoff grows.
+                    continue;
+                }
+                if st.client_id.is_some() && Shared::active(&st, session) && connected.is_none() {
+                    connected = Some(Instant::now());
                     let event = match std::mem::replace(ever, true) {
                         true => ConnectionState::Reconnected,
                         false => ConnectionState::Connected,
@@ -614,8 +654,10 @@ fn read_loop(shared: &Arc<Shared>, client: &BosBase, session: u64) {
             return; // (a newer session may own `client_id` by now)
         }
         st.client_id = None;
-        if connected {
-            attempt = 0;
+        if let Some(since) = connected {
+            if since.elapsed() >= HEALTHY {
+                attempt = 0;
+            }
             let cause = if st.reconnect_now { "the login changed".to_owned() } else { cause };
             shared.push_state(&mut st, ConnectionState::Disconnected { cause });
         }
@@ -666,7 +708,7 @@ fn dispatch_loop(shared: &Arc<Shared>, client: &BosBase, session: u64) {
                 }
                 if let Some(id) = st.ready.pop_front() {
                     let Some(sub) = st.subs.get_mut(&id) else { continue };
-                    let Some(event) = sub.queue.pop_front() else { continue };
+                    let Some(event) = sub.queue.pop() else { continue };
                     let callback = Arc::clone(&sub.callback);
                     if !sub.queue.is_empty() {
                         st.ready.push_back(id);
@@ -682,7 +724,7 @@ fn dispatch_loop(shared: &Arc<Shared>, client: &BosBase, session: u64) {
                 let s = Arc::clone(shared);
                 let done = Arc::clone(shared);
                 let call = client.call(move |c, _| {
-                    s.submit(c);
+                    let _accepted = s.submit(c); // (a refusal cut the stream: it reconnects)
                     Ok(())
                 });
                 let _started = call.start(move |_| {
@@ -691,7 +733,9 @@ fn dispatch_loop(shared: &Arc<Shared>, client: &BosBase, session: u64) {
                 });
             }
             Work::Event(id, callback, event) => {
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(&event)));
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    crate::gate::callback(|| callback(&event))
+                }));
                 finish(shared, Target::Sub(id), me);
             }
             Work::State(listeners, event) => {
@@ -703,7 +747,9 @@ fn dispatch_loop(shared: &Arc<Shared>, client: &BosBase, session: u64) {
                         }
                         st.running.push((Target::State(id), me));
                     }
-                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener(&event)));
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        crate::gate::callback(|| listener(&event))
+                    }));
                     finish(shared, Target::State(id), me);
                 }
             }

@@ -25,13 +25,17 @@
 //! blocking calls), but while one runs, the client's other callbacks wait.
 //!
 //! **Order and overflow.** Events of one subscription arrive in the server's order. Each
-//! subscription queues at most [`QUEUE_CAPACITY`] undelivered events; when a slow callback
-//! lets it fill up, the *oldest* queued message is dropped (the newest state wins; the
+//! subscription queues at most [`QUEUE_CAPACITY`] undelivered events and
+//! [`QUEUE_MAX_BYTES`](crate::QUEUE_MAX_BYTES) bytes; when a slow callback lets it fill up,
+//! the *oldest* queued message is dropped (the newest state wins; the
 //! `Subscribed`/`Failed` notices never are) and [`Subscription::dropped`] counts it.
 //!
 //! **Reconnecting.** A lost stream is reopened after `min(250 ms × 2ⁿ, 10 s)` scaled by a
-//! random 50–100 % (n = failed attempts in a row, reset by a successful connection), and
-//! every subscription is submitted again. Any login change (login, re-login, logout) reopens
+//! random 50–100 % (n = attempts since the last healthy connection: one whose subscriptions
+//! the server accepted and that stayed up 10 s), and every subscription is submitted again.
+//! The stream counts as connected only once the server accepted the subscription POST: a
+//! refused one (other than a 400, which fails the subscriptions it names) cuts the stream and
+//! is retried with that backoff, and `subscribe(...).wait()` reports the refusal. Any login change (login, re-login, logout) reopens
 //! it at once under a new clientId, so events follow the new user's access rules.
 //! [`RealtimeService::on_state`] reports `Connected`, `Disconnected { cause }` and
 //! `Reconnected` so an app can refetch what it may have missed. The stream has no read
@@ -138,7 +142,7 @@ impl RealtimeEvent {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConnectionState {
-    /// The stream is open and the subscriptions are submitted (first time since the
+    /// The stream is open and the server accepted the subscriptions (first time since the
     /// realtime threads started).
     Connected,
     /// The stream was lost; a reconnect follows.
@@ -302,7 +306,8 @@ impl Subscription {
         self.shared.remove(|id, _| id == self.id);
     }
 
-    /// Events dropped because the callback fell [`QUEUE_CAPACITY`] events behind.
+    /// Events dropped because the callback fell [`QUEUE_CAPACITY`] events or
+    /// [`QUEUE_MAX_BYTES`](crate::QUEUE_MAX_BYTES) bytes behind.
     pub fn dropped(&self) -> u64 {
         self.shared.dropped(self.id)
     }
@@ -409,6 +414,13 @@ impl RealtimeService {
     #[doc(hidden)]
     pub fn live_threads(&self) -> usize {
         self.inner().shared.live_threads.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// (queued events, their estimated bytes) over every subscription: a test hook for the
+    /// bounds.
+    #[doc(hidden)]
+    pub fn backlog(&self) -> (usize, usize) {
+        self.inner().shared.backlog()
     }
 
     /// True while the stream is open (a clientId is held).

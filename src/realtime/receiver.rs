@@ -1,21 +1,20 @@
 //! A pull-style receiver for one subscription: blocking `recv`, `try_recv`, and
 //! `next().await` on any executor (no runtime dependency).
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use super::{RealtimeEvent, QUEUE_CAPACITY};
+use super::RealtimeEvent;
+use crate::delivery::{value_bytes, EventQueue};
 
 #[derive(Default)]
 struct State {
-    queue: VecDeque<RealtimeEvent>,
+    queue: EventQueue<RealtimeEvent>,
     wakers: Vec<Waker>,
     closed: bool,
-    dropped: u64,
 }
 
 #[derive(Default)]
@@ -40,9 +39,11 @@ impl Channel {
 }
 
 /// The events of a subscription from [`RealtimeService::subscribe_receiver`](super::RealtimeService::subscribe_receiver),
-/// in order. It holds at most [`QUEUE_CAPACITY`] unread events; beyond that the oldest is
-/// dropped and counted by [`dropped`](Self::dropped). It ends (`None`) once the
-/// subscription is gone (unsubscribed, or the client closed) and the queue is empty.
+/// in order. It holds at most [`QUEUE_CAPACITY`](crate::QUEUE_CAPACITY) unread events and
+/// [`QUEUE_MAX_BYTES`](crate::QUEUE_MAX_BYTES) bytes; beyond that the oldest event is
+/// dropped and counted by [`dropped`](Self::dropped) (the `Subscribed`/`Failed` notices
+/// never are). It ends (`None`) once the subscription is gone (unsubscribed, or the client
+/// closed) and the queue is empty.
 pub struct EventReceiver {
     channel: Arc<Channel>,
 }
@@ -61,11 +62,12 @@ pub(crate) fn channel() -> (Sender, EventReceiver) {
 impl Sender {
     pub(crate) fn send(&self, event: &RealtimeEvent) {
         let mut st = self.channel.lock();
-        if st.queue.len() >= QUEUE_CAPACITY {
-            st.queue.pop_front();
-            st.dropped += 1;
+        match event {
+            RealtimeEvent::Message { topic, data } => {
+                st.queue.push_event(event.clone(), value_bytes(data) + topic.len())
+            }
+            _ => st.queue.push_notice(event.clone()),
         }
-        st.queue.push_back(event.clone());
         self.channel.wake(st);
     }
 }
@@ -83,7 +85,7 @@ impl EventReceiver {
     pub fn recv(&self) -> Option<RealtimeEvent> {
         let mut st = self.channel.lock();
         loop {
-            if let Some(e) = st.queue.pop_front() {
+            if let Some(e) = st.queue.pop() {
                 return Some(e);
             }
             if st.closed {
@@ -98,7 +100,7 @@ impl EventReceiver {
         let deadline = Instant::now() + timeout;
         let mut st = self.channel.lock();
         loop {
-            if let Some(e) = st.queue.pop_front() {
+            if let Some(e) = st.queue.pop() {
                 return Some(e);
             }
             let now = Instant::now();
@@ -111,7 +113,7 @@ impl EventReceiver {
 
     /// The next event if one is waiting.
     pub fn try_recv(&self) -> Option<RealtimeEvent> {
-        self.channel.lock().queue.pop_front()
+        self.channel.lock().queue.pop()
     }
 
     /// A future of the next event (`None` at the end), for async code on any executor.
@@ -119,9 +121,10 @@ impl EventReceiver {
         Next { receiver: self }
     }
 
-    /// Events dropped because more than [`QUEUE_CAPACITY`] were unread.
+    /// Events dropped because more than [`QUEUE_CAPACITY`](crate::QUEUE_CAPACITY) events or
+    /// [`QUEUE_MAX_BYTES`](crate::QUEUE_MAX_BYTES) bytes were unread.
     pub fn dropped(&self) -> u64 {
-        self.channel.lock().dropped
+        self.channel.lock().queue.dropped()
     }
 }
 
@@ -143,7 +146,7 @@ impl Future for Next<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut st = self.receiver.channel.lock();
-        if let Some(e) = st.queue.pop_front() {
+        if let Some(e) = st.queue.pop() {
             return Poll::Ready(Some(e));
         }
         if st.closed {
@@ -159,6 +162,7 @@ impl Future for Next<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn ev(n: u64) -> RealtimeEvent {
         RealtimeEvent::Message { topic: "t".into(), data: n.into() }
@@ -184,10 +188,25 @@ mod tests {
     #[test]
     fn overflow_drops_the_oldest() {
         let (tx, rx) = channel();
-        for n in 0..(QUEUE_CAPACITY as u64 + 5) {
+        for n in 0..(crate::QUEUE_CAPACITY as u64 + 5) {
             tx.send(&ev(n));
         }
         assert_eq!(rx.dropped(), 5);
         assert_eq!(rx.try_recv(), Some(ev(5)));
+    }
+
+    #[test]
+    fn big_events_are_bounded_by_bytes_and_the_notice_stays() {
+        let (tx, rx) = channel();
+        tx.send(&RealtimeEvent::Subscribed { topic: "t".into() });
+        let big =
+            |n: u64| RealtimeEvent::Message { topic: "t".into(), data: json!({"n": n, "pad": "x".repeat(4 << 20)}) };
+        for n in 0..20 {
+            tx.send(&big(n));
+        }
+        // 16 MiB hold three 4 MiB events (and a bit): the other 17 went, oldest first.
+        assert_eq!(rx.dropped(), 17);
+        assert_eq!(rx.try_recv(), Some(RealtimeEvent::Subscribed { topic: "t".into() }));
+        assert_eq!(rx.try_recv().and_then(|e| e.to_json()["data"]["n"].as_u64()), Some(17));
     }
 }

@@ -52,19 +52,27 @@ static inline char *head_end(char *buf, size_t have) {
     return NULL;
 }
 
+/* Reads from `c` into buf[0..cap) (holding `*have` bytes) until a whole request head is
+ * there; returns its end, or NULL when the peer closed or the head does not fit. */
+static inline char *read_head(int c, char *buf, size_t cap, size_t *have) {
+    char *end;
+    while ((end = head_end(buf, *have)) == NULL) {
+        ssize_t n = *have < cap ? read(c, buf + *have, cap - *have) : -1;
+        if (n <= 0) return NULL;
+        *have += (size_t)n;
+    }
+    return end;
+}
+
 static inline void *echo_connection(void *arg) {
     int c = (int)(long)arg;
     char buf[8192];
     size_t have = 0;
     for (;;) {
-        char *end;
-        while ((end = head_end(buf, have)) == NULL) {
-            ssize_t n = have < sizeof buf ? read(c, buf + have, sizeof buf - have) : -1;
-            if (n <= 0) {
-                close(c);
-                return NULL;
-            }
-            have += (size_t)n;
+        char *end = read_head(c, buf, sizeof buf, &have);
+        if (end == NULL) {
+            close(c);
+            return NULL;
         }
         size_t head = (size_t)(end - buf) + 4, body = 0;
         char auth[512] = "";

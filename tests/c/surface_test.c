@@ -10,6 +10,7 @@
 #include "bosbase.h"
 #include "check.h"
 #include "server.h"
+#include "outcome.h"
 
 static const char *url;
 
@@ -64,24 +65,6 @@ static void test_files_null_and_bad_input(void) {
     bosbase_client_free(pb);
 }
 
-struct outcome {
-    pthread_mutex_t lock;
-    pthread_cond_t done;
-    int calls;
-    BosbaseStatus status;
-    char text[2048];
-};
-
-static void on_done(void *user_data, BosbaseStatus status, const char *result_json, const char *error_json) {
-    struct outcome *o = user_data;
-    pthread_mutex_lock(&o->lock);
-    o->calls++;
-    o->status = status;
-    snprintf(o->text, sizeof o->text, "%s", result_json ? result_json : error_json);
-    pthread_cond_broadcast(&o->done);
-    pthread_mutex_unlock(&o->lock);
-}
-
 static void test_upload_bytes_and_path(void) {
     BosbaseClient *pb = signed_in("users", "user@example.com", "user-password");
     char *record = NULL, id[64] = "";
@@ -112,15 +95,13 @@ static void test_upload_bytes_and_path(void) {
     close(fd);
     files = bosbase_files_new();
     CHECK(bosbase_files_add_path(files, "attachment", path, "pathupload.txt", NULL, NULL) == BOSBASE_STATUS_OK);
-    struct outcome o = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, ""};
+    struct outcome o = OUTCOME_INIT;
     BosbaseCall *call = NULL;
     snprintf(args, sizeof args, "{\"collection\":\"posts\",\"id\":\"%s\",\"data\":{\"title\":\"replaced\"}}", post);
     CHECK(bosbase_call_async_with_files(pb, "records.update", args, NULL, files, on_done, &o, &call, NULL) ==
           BOSBASE_STATUS_OK);
     bosbase_files_free(files);
-    pthread_mutex_lock(&o.lock);
-    while (o.calls < 1) pthread_cond_wait(&o.done, &o.lock);
-    pthread_mutex_unlock(&o.lock);
+    wait_for(&o, 1);
     bosbase_call_free(call);
     unlink(path);
     CHECK(o.status == BOSBASE_STATUS_OK && strstr(o.text, "\"title\":\"replaced\"") && strstr(o.text, "\"attachment\":\"pathupload_"));

@@ -98,6 +98,7 @@ static void surface(const bosbase::Client &admin, const char *url) {
     check(ssr.auth_is_superuser(), "cookie carries the login");
     e = thrown([&] { ssr.auth_load_cookie("pb_auth=%7Bbroken"); });
     check(e.status() == BOSBASE_STATUS_INVALID_ARGUMENT && !ssr.auth_is_valid(), "a bad cookie clears, typed");
+    check(ssr.auth_file_error() == "null", "no auth file, no problem");
 }
 
 int main() {

@@ -28,6 +28,10 @@ pub enum Reply {
     Echo,
     /// Close the connection without answering.
     Close,
+    /// Read the head and this many body bytes, then meet the test at the barrier twice
+    /// (it has read that much; the test did what it wanted meanwhile), then read the rest
+    /// of the body and answer 200 `{}` (a client that gives up just closes).
+    PausedRead(usize, Arc<std::sync::Barrier>),
 }
 
 /// Starts the server on a free port; returns its base URL. It lives until the process ends.
@@ -84,6 +88,18 @@ fn handle(stream: TcpStream, reply: Reply) {
                 break;
             }
         }
+        if let Reply::PausedRead(first, barrier) = &reply {
+            let mut first_bytes = vec![0; (*first).min(content_length)];
+            let read = reader.read_exact(&mut first_bytes).is_ok();
+            barrier.wait();
+            barrier.wait();
+            let rest = (content_length - first_bytes.len()) as u64;
+            if !read || std::io::copy(&mut (&mut reader).take(rest), &mut std::io::sink()).ok() != Some(rest) {
+                return;
+            }
+            let _ = reader.get_mut().write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+            continue;
+        }
         let mut body = vec![0; content_length];
         if reader.read_exact(&mut body).is_err() {
             return;
@@ -119,7 +135,7 @@ fn handle(stream: TcpStream, reply: Reply) {
                 thread::sleep(*d);
                 return;
             }
-            Reply::Close | Reply::NeverRead => return,
+            Reply::Close | Reply::NeverRead | Reply::PausedRead(..) => return,
         };
         let head =
             format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());

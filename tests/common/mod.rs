@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 pub mod canned;
+pub mod hostile;
+pub mod proxy;
 pub mod tls;
 
 use bosbase::BosBase;
@@ -70,10 +72,29 @@ pub fn mailbox(admin: &BosBase, to: &str) -> Option<Vec<serde_json::Value>> {
     }
 }
 
-/// The `meta` of the newest mail of `kind` to `to` (panics when there is none).
+/// The `meta` of the newest mail of `kind` to `to`, waiting for it (up to 10 s).
 pub fn last_mail(admin: &BosBase, to: &str, kind: &str) -> serde_json::Value {
-    let mails = mailbox(admin, to).expect("this server has no mailbox");
-    mails.iter().rev().find(|m| m["kind"] == kind).unwrap_or_else(|| panic!("no {kind} mail to {to}"))["meta"].clone()
+    wait_mail(admin, to, kind, |_| true)
+}
+
+/// The `meta` of the newest mail of `kind` to `to` whose meta `accept`s, waiting for it (up
+/// to 10 s): PocketBase sends mail in the background, so the request that triggers a mail
+/// can return before the mail exists (reading right away saw the previous mail ~1 in 14 runs).
+pub fn wait_mail(
+    admin: &BosBase,
+    to: &str,
+    kind: &str,
+    accept: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let mails = mailbox(admin, to).expect("this server has no mailbox");
+        if let Some(mail) = mails.iter().rev().find(|m| m["kind"] == kind && accept(&m["meta"])) {
+            return mail["meta"].clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "no {kind} mail to {to} within 10 s: {mails:?}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// A client signed in as a fresh throw-away account: (client, email, password, id).

@@ -76,6 +76,11 @@ signed_headers = capture_headers.(login)
 nil = List.keyfind(anon_headers, ~c"authorization", 0)
 
 health = String.to_charlist(url <> "/api/health")
+
+# The same server by name (production servers are reached by name; each side resolves it as it does).
+named_url = String.replace(url, "127.0.0.1", "localhost")
+named_health = String.to_charlist(named_url <> "/api/health")
+named_anon = Client.new(named_url)
 login_url = String.to_charlist(url <> "/api/collections/users/auth-with-token")
 login_body = Bosbase.JSON.encode(%{"token" => token}, "body") |> elem(1)
 
@@ -119,6 +124,10 @@ end
 rows = [
   {"GET /api/health, anonymous", fn -> {:ok, _} = Bosbase.Health.check(anon) end,
    fn -> httpc_get.(anon_headers) end},
+  {"GET /api/health, anonymous, localhost", fn -> {:ok, _} = Bosbase.Health.check(named_anon) end,
+   fn ->
+     {:ok, {{_, 200, _}, _, _}} = :httpc.request(:get, {named_health, anon_headers}, [], [])
+   end},
   {"GET /api/health, signed in (same Authorization)",
    fn -> {:ok, _} = Bosbase.Health.check(signed) end, fn -> httpc_get.(signed_headers) end},
   {"POST auth-with-token, anonymous",

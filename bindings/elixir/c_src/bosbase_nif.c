@@ -750,7 +750,8 @@ static ERL_NIF_TERM nif_call_start_files(ErlNifEnv *env, int argc, const ERL_NIF
 }
 
 /*
- * call_cancel(Call) -> sent | wait, after the caller's own timeout:
+ * call_cancel(Call) -> sent | wait (Bosbase.Call calls it once the reply is in, which
+ * keeps the handle referenced until then; a call that has finished is not cancelled):
  *  - sent: the reply is already in the caller's mailbox;
  *  - wait: the call was cancelled (its reply, `cancelled`, was just sent from here) or is
  *    finishing on a worker thread right now: the reply is in the mailbox or about to be.
@@ -928,7 +929,8 @@ static int free_later(BosbaseClient *client) {
 
 /* ---------------------------------------------------------------- auth store (in memory) */
 
-/* The auth store functions: in memory, microseconds, on normal schedulers. */
+/* The auth store functions: in memory, microseconds, on normal schedulers; those that change
+ * the store run on dirty I/O schedulers (nif_funcs), as they may write the auth file. */
 typedef BosbaseStatus (*core_call)(BosbaseClient *c, char **s, char **result, char **error);
 
 static BosbaseStatus do_store_token(BosbaseClient *c, char **s, char **r, char **e) {
@@ -962,6 +964,10 @@ static BosbaseStatus do_store_export_cookie(BosbaseClient *c, char **s, char **r
 static BosbaseStatus do_store_load_cookie(BosbaseClient *c, char **s, char **r, char **e) {
     (void)r;
     return bosbase_auth_store_load_cookie(c, s[0], s[1], e);
+}
+static BosbaseStatus do_store_file_error(BosbaseClient *c, char **s, char **r, char **e) {
+    (void)s;
+    return bosbase_auth_store_file_error(c, r, e);
 }
 
 /*
@@ -1004,6 +1010,7 @@ CALL_NIF(nif_store_save, 1, do_store_save) /* (ref, token, record_json | nil) */
 CALL_NIF(nif_store_import, 0, do_store_import)
 CALL_NIF(nif_store_export_cookie, 1, do_store_export_cookie) /* (ref, options_json | nil) */
 CALL_NIF(nif_store_load_cookie, 1, do_store_load_cookie)     /* (ref, header, key | nil) */
+CALL_NIF(nif_store_file_error, 0, do_store_file_error)
 
 /* {ok, Bool} from one of the auth store's yes/no questions. A closed client has no valid
  * login and no superuser, as the core says false for NULL. */
@@ -1745,7 +1752,9 @@ static void unload(ErlNifEnv *env, void *priv_data) {
     enif_free(priv_data);
 }
 
-/* Only close may wait (for calls in flight); every other NIF returns in microseconds. */
+/* Only close may wait (for calls in flight), and the store changes may write the client's
+ * auth file (an fsync, milliseconds: see the core's "authFile"); every other NIF returns in
+ * microseconds. */
 #define DIRTY_IO ERL_NIF_DIRTY_JOB_IO_BOUND
 
 static ErlNifFunc nif_funcs[] = {
@@ -1764,13 +1773,14 @@ static ErlNifFunc nif_funcs[] = {
     {"auth_store_token", 1, nif_store_token, 0},
     {"auth_store_record", 1, nif_store_record, 0},
     {"auth_store_valid", 1, nif_store_is_valid, 0},
-    {"auth_store_clear", 1, nif_store_clear, 0},
-    {"auth_store_save", 3, nif_store_save, 0},
+    {"auth_store_clear", 1, nif_store_clear, DIRTY_IO},
+    {"auth_store_save", 3, nif_store_save, DIRTY_IO},
     {"auth_store_export", 1, nif_store_export, 0},
-    {"auth_store_import", 2, nif_store_import, 0},
+    {"auth_store_import", 2, nif_store_import, DIRTY_IO},
     {"auth_store_superuser", 1, nif_store_is_superuser, 0},
     {"auth_store_export_cookie", 2, nif_store_export_cookie, 0},
-    {"auth_store_load_cookie", 3, nif_store_load_cookie, 0},
+    {"auth_store_load_cookie", 3, nif_store_load_cookie, DIRTY_IO},
+    {"auth_store_file_error", 1, nif_store_file_error, 0},
     {"auth_store_subscribe", 3, nif_store_subscribe, 0},
     {"auth_store_unsubscribe", 2, nif_store_unsubscribe, 0},
     {"auth_store_listeners", 1, nif_store_listeners, 0},

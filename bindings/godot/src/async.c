@@ -4,7 +4,7 @@
  * a cancelled call after the engine tore down its queue), and the C test host can check the
  * whole path under ASan with its own storage. The cost: an outcome waits for the next frame
  * (the main loop drains once per frame while calls are pending, and not at all otherwise). */
-#define _GNU_SOURCE /* recursive mutexes and pthread_timedjoin_np under -std=c11 */
+#define _GNU_SOURCE /* recursive mutexes under -std=c11 (glibc; mingw-w64 has them anyway) */
 #include "async.h"
 
 #include <stdio.h>
@@ -206,9 +206,13 @@ static struct {
     pthread_cond_t work;
     Job *head, *tail;
     pthread_t threads[POOL_MAX];
+    /* exited[i]: thread i has left pool_main (announced on `exits`), so joining it cannot
+     * block. A bounded join without glibc's pthread_timedjoin_np (absent on Windows). */
+    bool exited[POOL_MAX];
+    pthread_cond_t exits;
     int count, idle;
     bool stopping;
-} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER};
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER, .exits = PTHREAD_COND_INITIALIZER};
 
 static void free_native(BosbaseNative *self) {
     live_forget_native(self);
@@ -295,7 +299,7 @@ static void run_job(Job *j) {
 }
 
 static void *pool_main(void *arg) {
-    (void)arg;
+    int slot = (int)(intptr_t)arg;
     pthread_mutex_lock(&pool.lock);
     for (;;) {
         Job *j = pool.head;
@@ -316,6 +320,8 @@ static void *pool_main(void *arg) {
         pthread_cond_wait(&pool.work, &pool.lock);
         pool.idle--;
     }
+    pool.exited[slot] = true;
+    pthread_cond_broadcast(&pool.exits);
     pthread_mutex_unlock(&pool.lock);
     return NULL;
 }
@@ -325,7 +331,8 @@ static void *pool_main(void *arg) {
 static bool pool_submit(Job *j) {
     pthread_mutex_lock(&pool.lock);
     if (pool.idle == 0 && pool.count < POOL_MAX && !pool.stopping &&
-        pthread_create(&pool.threads[pool.count], NULL, pool_main, NULL) == 0) {
+        pthread_create(&pool.threads[pool.count], NULL, pool_main, (void *)(intptr_t)pool.count) == 0) {
+        pool.exited[pool.count] = false;
         pool.count++;
     }
     bool ok = pool.count > 0 && !pool.stopping;
@@ -429,14 +436,20 @@ void async_shutdown(void) {
     deadline.tv_nsec += SHUTDOWN_WAIT_MS * 1000000L;
     deadline.tv_sec += deadline.tv_nsec / 1000000000L;
     deadline.tv_nsec %= 1000000000L;
+    pthread_mutex_lock(&pool.lock);
+    for (int i = 0; i < count; i++) {
+        while (!pool.exited[i] && pthread_cond_timedwait(&pool.exits, &pool.lock, &deadline) == 0) {
+        }
+    }
     bool all_joined = true;
     for (int i = 0; i < count; i++) {
-        if (pthread_timedjoin_np(pool.threads[i], NULL, &deadline) != 0) {
+        if (pool.exited[i]) {
+            pthread_join(pool.threads[i], NULL); /* it has returned: no wait */
+        } else {
             pthread_detach(pool.threads[i]);
             all_joined = false;
         }
     }
-    pthread_mutex_lock(&pool.lock);
     pool.count = 0;
     pool.stopping = !all_joined; /* a later initialization may start threads again */
     pthread_mutex_unlock(&pool.lock);

@@ -2,7 +2,7 @@
  * and the live thread's job queue. Neither the main thread nor the live thread calls into the
  * core while holding it, and the core's callbacks take it only to queue an event, so the
  * core's unsubscribe (which waits for a running callback) never waits for long. */
-#define _GNU_SOURCE /* pthread_timedjoin_np under -std=c11 */
+#define _GNU_SOURCE /* clock_gettime under -std=c11 */
 #include "live.h"
 
 #include <stdio.h>
@@ -60,8 +60,11 @@ static struct {
     int64_t count;
     LiveJob *jobs, *jobs_tail;
     pthread_t thread;
-    bool started, stopping;
-} live = {.lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER};
+    /* exited: the thread has left live_main (announced on `exits`), so joining it cannot
+     * block. A bounded join without glibc's pthread_timedjoin_np (absent on Windows). */
+    pthread_cond_t exits;
+    bool started, stopping, exited;
+} live = {.lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER, .exits = PTHREAD_COND_INITIALIZER};
 
 static atomic_int_fast64_t next_live_id = 1;
 
@@ -328,6 +331,8 @@ static void *live_main(void *arg) {
         }
         pthread_cond_wait(&live.work, &live.lock);
     }
+    live.exited = true;
+    pthread_cond_broadcast(&live.exits);
     pthread_mutex_unlock(&live.lock);
     return NULL;
 }
@@ -337,6 +342,7 @@ static bool submit(LiveJob *j) {
     pthread_mutex_lock(&live.lock);
     if (!live.started && !live.stopping && pthread_create(&live.thread, NULL, live_main, NULL) == 0) {
         live.started = true;
+        live.exited = false;
     }
     bool ok = live.started && !live.stopping;
     if (ok) {
@@ -556,9 +562,15 @@ void live_shutdown(void) {
         deadline.tv_nsec += SHUTDOWN_WAIT_MS * 1000000L;
         deadline.tv_sec += deadline.tv_nsec / 1000000000L;
         deadline.tv_nsec %= 1000000000L;
-        if (pthread_timedjoin_np(live.thread, NULL, &deadline) != 0) {
+        pthread_mutex_lock(&live.lock);
+        while (!live.exited && pthread_cond_timedwait(&live.exits, &live.lock, &deadline) == 0) {
+        }
+        joined = live.exited;
+        pthread_mutex_unlock(&live.lock);
+        if (joined) {
+            pthread_join(live.thread, NULL); /* it has returned: no wait */
+        } else {
             pthread_detach(live.thread);
-            joined = false;
         }
     }
     pthread_mutex_lock(&live.lock);

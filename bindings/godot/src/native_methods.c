@@ -283,6 +283,14 @@ static char *m_auth_store_load_cookie(BosbaseNative *self, char *const *args) {
     return envelope_of_status(status, error);
 }
 
+/* auth_store_file_error(): the "authFile" problem as the envelope's result (error JSON or null). */
+static char *m_auth_store_file_error(BosbaseNative *self, char *const *args) {
+    (void)args;
+    char *problem = NULL, *error = NULL;
+    BosbaseStatus status = bosbase_auth_store_file_error(client_of(self), &problem, &error);
+    return envelope_from_core(status, problem, error);
+}
+
 static int64_t m_auth_store_change_count(BosbaseNative *self, char *const *args) {
     (void)args;
     return (int64_t)atomic_load(&self->auth_changes);
@@ -439,6 +447,7 @@ const NativeMethod native_methods[] = {
     {.name = "auth_store_is_superuser", .ret = NATIVE_RETURN_BOOL, .fn.boolean = m_auth_store_is_superuser},
     STRING_METHOD(auth_store_export_cookie, 1, "options_json"),
     STRING_METHOD(auth_store_load_cookie, 2, "cookie_header", "key"),
+    STRING_METHOD(auth_store_file_error, 0, NULL),
     STRING_METHOD(realtime_subscribe, 3, "collection", "topic", "options_json"),
     STRING_METHOD(pubsub_subscribe, 1, "topic"),
     {.name = "live_unsubscribe", .ret = NATIVE_RETURN_BOOL, .argc = 1, .arg_names = {"id"},

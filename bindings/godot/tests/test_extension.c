@@ -1160,6 +1160,7 @@ static const Expected expected_methods[] = {
     {"auth_store_is_superuser", 0, GDEXTENSION_VARIANT_TYPE_BOOL, false},
     {"auth_store_export_cookie", 1, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"auth_store_load_cookie", 2, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"auth_store_file_error", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"realtime_subscribe", 3, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"pubsub_subscribe", 1, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"live_unsubscribe", 1, GDEXTENSION_VARIANT_TYPE_BOOL, false},
@@ -1214,6 +1215,60 @@ static void registration(void) {
     printf("\n");
 }
 
+/* The "authFile" option through open(): a login saved by one instance is there for the next,
+ * auth_store_file_error reports a corrupt file (null otherwise). */
+static void auth_file(Via via) {
+    const char *v = via_name(via);
+    char dir[] = "/tmp/bosbase-godot-authfile-XXXXXX", path[128], options[256];
+    CHECK(mkdtemp(dir) != NULL, "%s mkdtemp", v);
+    snprintf(path, sizeof path, "%s/auth.json", dir);
+    snprintf(options, sizeof options, "{\"authFile\":\"%s\"}", path);
+
+    HostObject *pb = host_object_new();
+    char *r = TEXT(via, pb, "open", base_url, options);
+    CHECK(strcmp(r, OK_TRUE) == 0, "%s open with authFile: %s", v, r);
+    free(r);
+    r = TEXT(via, pb, "auth_store_file_error");
+    CHECK(strcmp(r, "{\"status\":0,\"result\":null,\"error\":null}") == 0, "%s no file problem: %s", v, r);
+    free(r);
+    r = OP(via, pb, "records.authWithPassword", "",
+           "{\"collection\":\"users\",\"identity\":\"user@example.com\",\"password\":\"user-password\"}");
+    expect_prefix(r, "{\"status\":0,", v);
+    free(r);
+    char *token = TEXT(via, pb, "auth_store_token");
+    host_object_unref(pb);
+
+    HostObject *again = host_object_new();
+    r = TEXT(via, again, "open", base_url, options);
+    free(r);
+    r = TEXT(via, again, "auth_store_token");
+    CHECK(token[0] != '\0' && strcmp(r, token) == 0, "%s the next instance has the login", v);
+    free(r);
+    host_object_unref(again);
+
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL, "%s rewrite the file", v);
+    if (f != NULL) {
+        fputs("{\"token\": \"s3cr3t\", \"record\": 5}", f);
+        fclose(f);
+    }
+    HostObject *corrupt = host_object_new();
+    r = TEXT(via, corrupt, "open", base_url, options);
+    CHECK(strcmp(r, OK_TRUE) == 0, "%s a corrupt file does not fail open: %s", v, r);
+    free(r);
+    r = TEXT(via, corrupt, "auth_store_token");
+    CHECK(strcmp(r, "") == 0, "%s the store starts empty", v);
+    free(r);
+    r = TEXT(via, corrupt, "auth_store_file_error");
+    expect_prefix(r, "{\"status\":0,\"result\":{", v);
+    expect_has(r, "authFile:", v);
+    expect_lacks(r, "s3cr3t", v);
+    free(r);
+    host_object_unref(corrupt);
+    free(token);
+    CHECK(unlink(path) == 0 && rmdir(dir) == 0, "%s only the auth file was written", v);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: %s <extension.so> <entry_symbol>\n", argv[0]);
@@ -1235,6 +1290,8 @@ int main(int argc, char **argv) {
     scenario(VIA_PTRCALL);
     surface(VIA_CALL);
     surface(VIA_PTRCALL);
+    auth_file(VIA_CALL);
+    auth_file(VIA_PTRCALL);
     argument_errors();
     concurrent_calls();
     cancel_and_drop();

@@ -88,6 +88,24 @@ defmodule Bosbase.AuthStore do
   def superuser?(%Client{ref: ref}), do: Native.auth_store_superuser(ref) == {:ok, true}
   def superuser?(_other), do: false
 
+  @doc """
+  Why the client's `:auth_file` (see `Bosbase.Client.new/2`) could not be used the last
+  time it was read or written, or `nil` when it could (and for a client without one).
+
+  Set when the file found by `Bosbase.Client.new/2` was unreadable, a directory or FIFO, or
+  not an export (the store then started empty; a missing file is no problem), or when
+  writing a change failed (the store keeps the change in memory); a later successful write
+  clears it. A `%Bosbase.ClientResponseError{kind: "invalid_argument"}` whose message starts
+  with `authFile:` and never quotes the file.
+  """
+  @spec file_error(Client.t()) :: ClientResponseError.t() | nil | error
+  def file_error(client) do
+    with {:ok, ref} <- Call.ref(client),
+         {:ok, json} <- ref |> Native.auth_store_file_error() |> raw() do
+      if json == "null", do: nil, else: ClientResponseError.from_native(1, json)
+    end
+  end
+
   # Cookie attribute → {options JSON name, check}.
   @cookie_options %{
     key: {"key", :string},

@@ -9,8 +9,9 @@ defmodule Bosbase.Call do
   on the core's worker pool (`bosbase_call_async`, or `bosbase_send_async` for `send/4`)
   and returns at once; the completion,
   on a core thread, sends `{tag, reply}` to the calling process, which waits for it in a
-  `receive`. The wait ends at the call's timeout (its `:timeout`, else the client's) plus
-  one second; a call still running then is cancelled and reported as `kind: "timeout"`.
+  `receive`. The core bounds the wait: the call's deadline (its `:timeout`, else the
+  client's) runs from the start, time queued for a worker included, and a call past it
+  ends with `kind: "timeout"` from the core.
   A caller that dies mid-call leaves nothing behind: the call's handle is a resource
   whose destructor cancels the call (a cancelled login never reaches the auth store) and
   frees it.
@@ -27,11 +28,6 @@ defmodule Bosbase.Call do
   @type result :: {:ok, term()} | error
   @typedoc "Per-call options, a map or keyword list (see `Bosbase.RecordService`)."
   @type opts :: map() | keyword()
-
-  # How long past the call's own deadline the caller keeps waiting: the core answers
-  # `timeout` itself at the deadline; this only ends waits for calls that queued behind
-  # others in the client's worker pool.
-  @margin_ms 1_000
 
   @doc """
   Runs operation `op` (a name of the operation table, e.g. `"records.authWithToken"`) on
@@ -59,7 +55,7 @@ defmodule Bosbase.Call do
          {:ok, args_json} <- Bosbase.JSON.encode(args, "arguments"),
          {:ok, parts, opts} <- take_files(opts),
          {:ok, options} <- options_json(opts, false) do
-      ref |> start(op, args_json, options, parts) |> await(wait_ms(client, opts))
+      ref |> start(op, args_json, options, parts) |> await()
     end
   end
 
@@ -185,7 +181,7 @@ defmodule Bosbase.Call do
     with {:ok, ref} <- ref(client),
          {:ok, path} <- string(path, "path"),
          {:ok, options} <- options_json(opts, true) do
-      ref |> Native.send_start(collection, path, options) |> await(wait_ms(client, opts))
+      ref |> Native.send_start(collection, path, options) |> await()
     end
   end
 
@@ -218,36 +214,23 @@ defmodule Bosbase.Call do
     end)
   end
 
-  defp wait_ms(client, opts) do
-    timeout =
-      Enum.find_value(opts, fn
-        {key, ms} when key in [:timeout, "timeout"] and is_integer(ms) -> ms
-        _ -> nil
-      end)
+  # Waits for the reply of a started call (an operation or a send). The core always sends
+  # one: every request of the call has a deadline counted from the start, queue included,
+  # so no margin or timeout of this binding's own is needed (a fixed one would also cut
+  # short a call of many requests, such as a full list, that is still progressing).
+  defp await({:ok, call, tag}) do
+    reply =
+      receive do
+        {^tag, reply} -> reply
+      end
 
-    client_timeout = with %Client{timeout: ms} when is_integer(ms) <- client, do: ms
-    (timeout || client_timeout || 30_000) + @margin_ms
+    # Keeps `call` referenced until the reply is in (a collected handle cancels its call);
+    # the call has finished, so this cancels nothing.
+    _ = Native.call_cancel(call)
+    result(reply)
   end
 
-  # Waits for the reply of a started call (an operation or a send); past `wait_ms` the call
-  # is cancelled and the caller gets kind "timeout". `call` stays referenced until the
-  # reply is in: when it is collected, its destructor cancels the call.
-  defp await({:ok, call, tag}, wait_ms) do
-    receive do
-      {^tag, reply} -> result(reply)
-    after
-      wait_ms ->
-        # :sent or :wait: either way the reply is in the mailbox or about to be.
-        _ = Native.call_cancel(call)
-
-        receive do
-          {^tag, {:error, 9, json}} -> {:error, ClientResponseError.gave_up(wait_ms, json)}
-          {^tag, reply} -> result(reply)
-        end
-    end
-  end
-
-  defp await(reply, _wait_ms), do: result(reply)
+  defp await(reply), do: result(reply)
 
   # Per-call option keys accepted from Elixir (atoms or strings) and their names in the
   # core's options JSON.

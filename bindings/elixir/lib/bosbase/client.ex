@@ -41,7 +41,9 @@ defmodule Bosbase.Client do
     pool_size: {"poolSize", :pos_integer},
     ca_pem: {"caPem", :string},
     ca_file: {"caFile", :string},
-    danger_accept_invalid_certs: {"dangerAcceptInvalidCerts", :boolean}
+    danger_accept_invalid_certs: {"dangerAcceptInvalidCerts", :boolean},
+    proxy: {"proxy", :string},
+    auth_file: {"authFile", :string}
   }
 
   @doc """
@@ -59,8 +61,9 @@ defmodule Bosbase.Client do
     * `:max_response_bytes` — largest answer body read (default `10_485_760`, 10 MiB); a
       larger answer is an error that keeps its HTTP status
     * `:max_idle_connections` — keep-alive connections kept for reuse (default `64`)
-    * `:pool_size` — the core's worker threads for this client's calls (default `16`);
-      more calls than that at once queue for a worker
+    * `:pool_size` — the core's worker threads for this client's calls (default `256`,
+      started on demand); more calls than that at once queue for a worker, their deadline
+      running
     * `:lang` — the `Accept-Language` header (default `"en-US"`)
     * `:user_agent` — the `User-Agent` header (default `"bosbase-elixir/#{@version}"`)
     * `:ca_pem` — PEM text of extra CA certificates to trust for `https://` (e.g. a private
@@ -68,6 +71,19 @@ defmodule Bosbase.Client do
     * `:ca_file` — path of such a PEM file
     * `:danger_accept_invalid_certs` — **development only**: `true` accepts any server
       certificate (no verification at all); default `false`
+    * `:proxy` — the HTTP proxy every connection (calls, realtime, pub/sub) goes through as
+      a `CONNECT` tunnel, `"http://[user:password@]host[:port]"` (credentials never appear in
+      errors), or `"none"` to connect directly; either way `HTTP_PROXY`/`HTTPS_PROXY`/
+      `ALL_PROXY`/`NO_PROXY` are then ignored. Default: those variables, read when the client
+      is created (lower case first, `NO_PROXY` honoured, loopback not exempt unless listed).
+      SOCKS and `https://` proxies are `invalid_argument`
+    * `:auth_file` — path of a file keeping the auth store across restarts (default: none,
+      the store lives in memory): the client starts with the login it holds, and every
+      change (auth calls, `Bosbase.AuthStore.save/3`, `clear/1`, `import_json/2`, record
+      refreshes) replaces it atomically, owner-only (`0600`), never half-written. A missing
+      file is an empty store; a file that cannot be used does not fail `new/2`: the store
+      starts empty and `Bosbase.AuthStore.file_error/1` says why. Clients from
+      `impersonate` keep their store in memory; two clients on one file: the last change wins
 
   Failed certificate verification or TLS handshakes are `kind: "tls"` errors.
   """

@@ -76,8 +76,9 @@ defmodule Bosbase.ClientResponseError do
   end
 
   @doc false
-  # The caller stopped waiting `wait_ms` after starting the call (its deadline plus a
-  # margin: it was queued behind other calls); the call was cancelled, so it had no effect
+  # The caller stopped waiting `wait_ms` after starting a subscription (the client's
+  # deadline plus a margin: the start queues on the binding's own threads, which the
+  # core's deadline does not cover); the start was cancelled, so it had no effect
   # on the auth store. `json` is the core's `cancelled` error, if any, for its url.
   @spec gave_up(pos_integer(), binary() | nil) :: t()
   def gave_up(wait_ms, json) do

@@ -79,6 +79,8 @@ defmodule Bosbase.Native do
   def auth_store_export_cookie(_ref, _options_json), do: :erlang.nif_error(:not_loaded)
   @spec auth_store_load_cookie(ref, binary(), binary() | nil) :: reply
   def auth_store_load_cookie(_ref, _header, _key), do: :erlang.nif_error(:not_loaded)
+  @spec auth_store_file_error(ref) :: reply
+  def auth_store_file_error(_ref), do: :erlang.nif_error(:not_loaded)
 
   # Change listeners: the core's callback sends {:bosbase_auth_change_raw, tag, seq, token,
   # record_json} to the relay pid (Bosbase.AuthStore.subscribe/2); unsubscribe removes it

@@ -249,7 +249,7 @@ defmodule Bosbase.Operations do
       end
 
       @doc """
-      Every matching record, fetched `batch` per request until the last page.
+      Every matching record, fetched `batch` per request until a short page. One call: its deadline covers every page, and the pages may hold at most 10 times maxResponseBytes of JSON (kind `json` beyond).
 
       Operation `records.getFullList` (`GET /api/collections/{collection}/records`). `batch` defaults to `1000`. `opts` as for `Bosbase.RecordService`.
       """
@@ -499,7 +499,7 @@ defmodule Bosbase.Collections do
   end
 
   @doc """
-  Every collection (superusers only), fetched `batch` per request.
+  Every collection (superusers only), fetched `batch` per request; bounded as `records.getFullList`.
 
   Operation `collections.getFullList` (`GET /api/collections`). `batch` defaults to `1000`. `opts` as for `Bosbase.RecordService`.
   """

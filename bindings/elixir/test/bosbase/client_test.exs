@@ -55,7 +55,8 @@ defmodule Bosbase.ClientTest do
                  max_idle_connections: 4,
                  lang: "en-US",
                  user_agent: "x/1",
-                 danger_accept_invalid_certs: false
+                 danger_accept_invalid_certs: false,
+                 proxy: "none"
                )
     end
 
@@ -100,6 +101,12 @@ defmodule Bosbase.ClientTest do
                Client.new("https://127.0.0.1:9", ca_pem: "not-a-pem-secret")
 
       refute m =~ "not-a-pem-secret"
+
+      assert {:error, %ClientResponseError{kind: "invalid_argument", message: m}} =
+               Client.new("http://127.0.0.1:9", proxy: "socks5://ann:pw-secret@127.0.0.1:1080")
+
+      assert m =~ "SOCKS"
+      refute m =~ "pw-secret"
     end
 
     test "a password in the URL is refused and appears in nothing inspected" do

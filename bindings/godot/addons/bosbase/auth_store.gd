@@ -75,6 +75,19 @@ func import_json(json: String) -> ClientResponseError:
 	return _store_call(_native.auth_store_import(json))
 
 
+## Why the client's [code]authFile[/code] option could not be used the last time it was read
+## or written: at construction (unreadable, a directory, not an export: the store started
+## empty; a missing file is no problem) or at a later change (kept in memory only). Returns a
+## [ClientResponseError] (kind "invalid_argument", message starting with "authFile:", never
+## quoting the file), or null when the file was fine, after a later good write, and for a
+## client without one.
+func file_error() -> ClientResponseError:
+	var reply: Variant = PendingCall.decode(_native.auth_store_file_error())
+	if reply is ClientResponseError:
+		return reply
+	return ClientResponseError.new(reply) if reply is Dictionary else null
+
+
 ## Emits [signal changed] when the core counted changes since the last look. Main thread only;
 ## the addon calls it after every call and store method.
 func sync_changes() -> void:

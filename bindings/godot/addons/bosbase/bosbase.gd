@@ -62,7 +62,14 @@ var _state_id := 0  # the id the native queues this client's realtime states und
 ## of extra trusted CA certificates), [code]caFile[/code] (path of such a PEM file; use
 ## [method ProjectSettings.globalize_path] for res:// or user:// files),
 ## [code]dangerAcceptInvalidCerts[/code] (development only: accept any certificate),
-## [code]maxResponseBytes[/code], [code]maxIdleConnections[/code]. A bad URL or option makes
+## [code]maxResponseBytes[/code], [code]maxIdleConnections[/code], [code]proxy[/code]
+## ("http://[user:password@]host[:port]" for an HTTP CONNECT proxy, or "none"; default: the
+## HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY environment variables), [code]authFile[/code]
+## (a file keeping the login across restarts, e.g. [code]"user://bosbase_auth.json"[/code]:
+## [code]user://[/code] and [code]res://[/code] paths are globalized for the core; the client
+## starts with the login it holds and every change replaces it atomically, owner-only; a file
+## that cannot be used leaves the store empty and [method AuthStore.file_error] says why;
+## forks keep their store in memory). A bad URL or option makes
 ## every call return a [ClientResponseError] with kind "invalid_argument".
 func _init(url: String = "http://127.0.0.1:8090", options: Variant = {}) -> void:
 	base_url = url
@@ -72,6 +79,10 @@ func _init(url: String = "http://127.0.0.1:8090", options: Variant = {}) -> void
 	elif options is Dictionary:
 		settings = options.duplicate()
 	lang = str(settings.get("lang", "en-US"))
+	# The core opens OS paths: a Godot one (user://, res://) is turned into one here.
+	var auth_file: Variant = settings.get("authFile")
+	if auth_file is String and (auth_file.begins_with("user://") or auth_file.begins_with("res://")):
+		settings["authFile"] = ProjectSettings.globalize_path(auth_file)
 	if not ClassDB.class_exists("BosbaseNative"):
 		_open_error = ClientResponseError.new(
 			{"kind": "invalid_argument", "message": "BosBase native library not loaded"}

@@ -219,9 +219,9 @@ class CollectionsService:
 			options
 		)
 
-	## Every collection (superusers only), fetched [code]batch[/code] per request. Operation
-	## [code]collections.getFullList[/code] ([code]GET /api/collections[/code]); the returned
-	## [Signal] gives the result or a [ClientResponseError].
+	## Every collection (superusers only), fetched [code]batch[/code] per request; bounded as
+	## [code]records.getFullList[/code]. Operation [code]collections.getFullList[/code] ([code]GET
+	## /api/collections[/code]); the returned [Signal] gives the result or a [ClientResponseError].
 	func get_full_list(batch: int = 1000, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("collections.getFullList", {"batch": batch}, options)
 

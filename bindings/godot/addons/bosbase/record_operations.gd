@@ -262,9 +262,11 @@ func get_list(page: int = 1, per_page: int = 30, options: Dictionary = {}) -> Si
 	)
 
 
-## Every matching record, fetched [code]batch[/code] per request until the last page. Operation
-## [code]records.getFullList[/code] ([code]GET /api/collections/{collection}/records[/code]); the
-## returned [Signal] gives the result or a [ClientResponseError].
+## Every matching record, fetched [code]batch[/code] per request until a short page. One call: its
+## deadline covers every page, and the pages may hold at most 10 times maxResponseBytes of JSON
+## (kind [code]json[/code] beyond). Operation [code]records.getFullList[/code] ([code]GET
+## /api/collections/{collection}/records[/code]); the returned [Signal] gives the result or a
+## [ClientResponseError].
 func get_full_list(batch: int = 1000, options: Dictionary = {}) -> Signal:
 	return _client.call_operation(
 		"records.getFullList",

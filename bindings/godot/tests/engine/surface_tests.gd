@@ -33,6 +33,7 @@ func run() -> void:
 	await test_mfa_two_methods()
 	await test_account_emails()
 	await test_cookie()
+	await test_auth_file()
 	await test_records()
 	await test_files()
 	await test_batch()
@@ -238,6 +239,41 @@ func test_cookie() -> void:
 	var broken: Variant = server.auth_store.load_from_cookie("pb_auth=not-json")
 	check(is_error(broken) and server.auth_store.token == "", "a broken cookie signs out")
 	check(server.auth_store.load_from_cookie("other=1") == null, "no cookie: signed out, no error")
+
+
+# The authFile option with a user:// path: the login outlives the client; a corrupt file is
+# reported by file_error() and ignored.
+func test_auth_file() -> void:
+	var path := "user://bosbase_auth_%s.json" % tag
+	var os_path := ProjectSettings.globalize_path(path)
+	DirAccess.remove_absolute(os_path)
+	var pb := BosBase.new(url, {"authFile": path})
+	check(pb.auth_store.file_error() == null, "authFile: a missing file is no problem")
+	var auth: Variant = await pb.collection("users").auth_with_password(USER[0], USER[1])
+	check(auth is Dictionary, "authFile: sign in (%s)" % str(auth))
+	check(FileAccess.file_exists(path), "authFile: the login is written under user://")
+	var again := BosBase.new(url, {"authFile": path})
+	check(
+		auth is Dictionary and again.auth_store.token == auth.token,
+		"authFile: the next client starts signed in"
+	)
+	var file := FileAccess.open(path, FileAccess.WRITE)
+	file.store_string('{"token": "s3cr3t", "record": 5}')
+	file.close()
+	var corrupt := BosBase.new(url, {"authFile": path})
+	var problem: ClientResponseError = corrupt.auth_store.file_error()
+	check(
+		(
+			problem != null
+			and problem.kind == "invalid_argument"
+			and problem.message.begins_with("authFile:")
+			and not str(problem).contains("s3cr3t")
+		),
+		"authFile: a corrupt file is reported (%s)" % str(problem)
+	)
+	check(corrupt.auth_store.token == "", "authFile: a corrupt file leaves the store empty")
+	check(BosBase.new(url).auth_store.file_error() == null, "no authFile, no problem")
+	DirAccess.remove_absolute(os_path)
 
 
 # --- records -------------------------------------------------------------------------------
