@@ -5,8 +5,9 @@
 //! `content type` (empty: none) and its bytes (up to 4 parts). Checks: refused exactly when
 //! a name is empty or has control characters, or the body is not an object or null; else
 //! the announced length is the body's; it opens and closes with the boundary; every part
-//! header is exactly its `Content-Disposition` and `Content-Type` lines, with quoted
-//! values that cannot end early, and never holds the boundary; each part's bytes come back
+//! header is exactly its `Content-Disposition` and `Content-Type` lines, whose quoted names
+//! read back (as RFC 9110 quoted-strings) to exactly the given ones, and never holds the
+//! boundary; each part's bytes come back
 //! unchanged at the right place.
 
 use std::io::Read;
@@ -27,16 +28,21 @@ fn bad_name(s: &str) -> bool {
     s.is_empty() || s.chars().any(char::is_control)
 }
 
-/// The value of `name="…"` in a `Content-Disposition` line: it must end at its closing
-/// quote for a browser-style reader (no escapes) and for an RFC 9110 reader (`\` escapes)
-/// alike, or a server could read a different name (and what follows as parameters).
-fn quoted_param<'a>(line: &'a str, name: &str) -> &'a str {
+/// The value of `name="…"` in a `Content-Disposition` line, read as RFC 9110 quoted-string
+/// (what Go's `mime.ParseMediaType` on the server does: `\` escapes the next character),
+/// and what follows its closing quote. The value must decode to exactly what was given.
+fn quoted_param<'a>(line: &'a str, name: &str) -> (String, &'a str) {
     let start = line.find(&format!("; {name}=\"")).unwrap_or_else(|| panic!("no {name} in {line:?}")) + name.len() + 4;
-    let rest = &line[start..];
-    let end = rest.find('"').unwrap_or_else(|| panic!("{name} is not closed in {line:?}"));
-    let value = &rest[..end];
-    assert!(!value.ends_with('\\'), "{name} value ends in a backslash, which escapes its closing quote: {line:?}");
-    value
+    let mut value = String::new();
+    let mut chars = line[start..].char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => value.push(chars.next().unwrap_or_else(|| panic!("{name} ends inside an escape: {line:?}")).1),
+            '"' => return (value, &line[start + i + 1..]),
+            c => value.push(c),
+        }
+    }
+    panic!("{name} is not closed in {line:?}")
 }
 
 /// The multipart target (see the module doc).
@@ -61,11 +67,6 @@ pub fn multipart(data: &[u8]) {
             content_type,
             data: chunk[3].to_vec(),
         });
-    }
-    if parts.iter().any(|p| p.field.ends_with('\\') || p.filename.ends_with('\\')) {
-        // Known, handed over (issue 20 item 9; fuzz/regressions/open/multipart-filename-
-        // trailing-backslash): the backslash escapes the closing quote. Remove once fixed.
-        return;
     }
     let files: Vec<FilePart> = parts
         .iter()
@@ -122,8 +123,12 @@ pub fn multipart(data: &[u8]) {
         assert_eq!(head.len(), 2, "a part header is not exactly two lines: {head:?}");
         let disposition = head[0];
         assert!(disposition.starts_with("Content-Disposition: form-data; name=\""), "{disposition:?}");
-        assert_eq!(quoted_param(disposition, "name"), part.field.replace('"', "%22"));
-        assert_eq!(quoted_param(disposition, "filename"), part.filename.replace('"', "%22"));
+        let (field, rest) = quoted_param(disposition, "name");
+        assert_eq!(field, part.field, "the server would read another field name");
+        assert!(rest.starts_with("; filename=\""), "the name's quotes end early: {disposition:?}");
+        let (filename, rest) = quoted_param(disposition, "filename");
+        assert_eq!(filename, part.filename, "the server would read another filename");
+        assert_eq!(rest, "", "the filename's quotes end early: {disposition:?}");
         let ct = head[1].strip_prefix("Content-Type: ").expect("a Content-Type line");
         if let Some(t) = &part.content_type {
             assert_eq!(ct, t);
