@@ -18,7 +18,7 @@ pub fn cookie(data: &[u8]) {
 
     // Loading a fuzzed header: a login or nothing, never half of one.
     let store = AuthStore::default();
-    store.save("previous", serde_json::json!({"id": "p"}));
+    store.save("previous", serde_json::json!({"id": "p"})).expect("a plain token saves");
     match store.load_from_cookie(&header, &key) {
         Ok(()) => {}
         Err(e) => {
@@ -47,7 +47,9 @@ pub fn cookie(data: &[u8]) {
         },
     };
     let source = AuthStore::default();
-    source.save(&token, record.clone());
+    if source.save(&token, record.clone()).is_err() {
+        return; // a token the store refuses (e.g. with CR/LF): nothing to export
+    }
     if options.key.trim() != options.key {
         // Known, handed over (fuzz/regressions/open/cookie-unicode-space-key): export
         // accepts a key with Unicode white space at an end, which load (trimming names)
