@@ -57,6 +57,10 @@ mod url;
 
 #[allow(unsafe_code)]
 pub mod ffi;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[allow(unsafe_code, missing_docs)]
+pub mod fuzzing;
 
 pub use auth_store::{AuthStore, ChangeListener, ListenerId};
 pub use call::{Call, CallFuture};
