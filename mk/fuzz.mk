@@ -8,10 +8,6 @@ FUZZ_TARGETS ?= sse pubsub_frames multipart cookie filter options cabi
 FUZZ_NICE ?= 19
 FUZZ_FLAGS ?= -rss_limit_mb=2048 -timeout=25 -print_final_stats=1
 FUZZ_OUT := $(ROOT)/target
-# LeakSanitizer's mid-run leak checks stop every thread with ptrace, which fails the
-# pub/sub socket thread's timed read with EINTR (a known, handed-over bug: see
-# fuzz/regressions/open/README.md); drop this once src/pubsub/ retries `Interrupted`.
-FUZZ_FLAGS_pubsub_frames ?= -detect_leaks=0
 
 .PHONY: fuzz fuzz-tools fuzz-build
 
@@ -25,11 +21,10 @@ fuzz-build: fuzz-tools
 # Stops at the first target that crashes (its artifact path is in the log).
 fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
-	  case $$t in pubsub_frames) extra="$(FUZZ_FLAGS_pubsub_frames)";; *) extra="";; esac; \
 	  mkdir -p $(FUZZ_OUT)/fuzz-corpus/$$t $(FUZZ_OUT)/fuzz-artifacts/$$t $(FUZZ_OUT)/fuzz-logs; \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS) s (log: target/fuzz-logs/$$t.log)"; \
 	  (cd fuzz && nice -n $(FUZZ_NICE) cargo +nightly fuzz run $$t $(FUZZ_OUT)/fuzz-corpus/$$t corpus/$$t -- \
-	    -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) $$extra -artifact_prefix=$(FUZZ_OUT)/fuzz-artifacts/$$t/) \
+	    -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) -artifact_prefix=$(FUZZ_OUT)/fuzz-artifacts/$$t/) \
 	    > $(FUZZ_OUT)/fuzz-logs/$$t.log 2>&1 || { tail -40 $(FUZZ_OUT)/fuzz-logs/$$t.log; exit 1; }; \
 	  grep -E '^(Done|stat::number_of_executed_units)' $(FUZZ_OUT)/fuzz-logs/$$t.log | sed "s/^/fuzz: $$t: /"; \
 	done

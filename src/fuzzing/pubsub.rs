@@ -56,34 +56,9 @@ fn serve(listener: TcpListener, frames: Receiver<Vec<String>>, written: Sender<b
     }
 }
 
-/// Blocks (true) or unblocks SIGALRM for the calling thread; threads started meanwhile
-/// inherit the mask.
-fn alarm_blocked(block: bool) {
-    // SAFETY: plain libc calls on a local, initialised signal set.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGALRM);
-        let how = if block { libc::SIG_BLOCK } else { libc::SIG_UNBLOCK };
-        libc::pthread_sigmask(how, &set, std::ptr::null_mut());
-    }
-}
-
 fn harness() -> &'static Mutex<Harness> {
     static HARNESS: OnceLock<Mutex<Harness>> = OnceLock::new();
-    HARNESS.get_or_init(|| {
-        // Known, handed over (fuzz/regressions/open/pubsub_eintr.rs): a signal landing on
-        // the pub/sub socket thread fails its timed read with EINTR, which the session takes
-        // for a lost connection (it reconnects; this harness then stalls). libFuzzer's
-        // -timeout sends SIGALRM, so the client's threads (started below, inheriting this
-        // mask) and the server's block it; LeakSanitizer's ptrace stop-the-world does the
-        // same, hence -detect_leaks=0 for this target (mk/fuzz.mk). Remove both once the
-        // read loop retries `Interrupted`.
-        alarm_blocked(true);
-        let harness = build();
-        alarm_blocked(false);
-        harness
-    })
+    HARNESS.get_or_init(build)
 }
 
 fn build() -> Mutex<Harness> {
