@@ -3,7 +3,7 @@
 //!
 //! Input: NUL-separated fields: cookie header, key, `CookieOptions` JSON, token, record JSON.
 //! Checks: loading either restores a `{token, record}` object (a string token) or clears the
-//! store; an exported cookie is one header-safe `Set-Cookie` value (no control characters,
+//! store (a key that is no RFC 6265 token is refused and leaves it as it was); an exported cookie is one header-safe `Set-Cookie` value (no control characters,
 //! its value free of `;`, `,`, spaces and quotes, attributes as asked, at most 4096 bytes
 //! unless the trimmed record still does not fit) and loads back to the same login.
 
@@ -19,8 +19,16 @@ pub fn cookie(data: &[u8]) {
     // Loading a fuzzed header: a login or nothing, never half of one.
     let store = AuthStore::default();
     store.save("previous", serde_json::json!({"id": "p"})).expect("a plain token saves");
+    // A key that is no RFC 6265 token is the caller's mistake, refused before the header
+    // is read: the store stays as it was. Any other refusal is the cookie's and clears it.
+    let key_ok = key.is_empty() || key.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
     match store.load_from_cookie(&header, &key) {
-        Ok(()) => {}
+        Ok(()) => assert!(key_ok, "a key that is no token was accepted: {key:?}"),
+        Err(e) if !key_ok => {
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+            assert_eq!(store.token(), "previous", "a refused key must leave the store as it was");
+            return;
+        }
         Err(e) => {
             assert_eq!(e.kind(), ErrorKind::InvalidArgument);
             assert_eq!((store.token(), store.record()), (String::new(), Value::Null), "a refused cookie must clear");
