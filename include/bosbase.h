@@ -328,9 +328,10 @@ BosbaseStatus bosbase_auth_store_clear(const struct BosbaseClient *client,
                                        char **error_out);
 
 /**
- * Saves `token` and `record_json` (a JSON value, NULL meaning `null`), then runs change
- * callbacks. A token with a control character (CR, LF, NUL…) cannot be sent as a header:
- * it is refused and the store is unchanged. Returns OK, INVALID_ARGUMENT (with
+ * Saves `token` and `record_json` (a JSON object or `null`; NULL meaning `null`), then
+ * runs change callbacks. A token with a control character (CR, LF, NUL…) cannot be sent as
+ * a header, and a record of another type could never be exported and loaded back: both
+ * are refused and the store is unchanged. Returns OK, INVALID_ARGUMENT (with
  * `*error_out`), CLOSED or PANIC.
  */
 BosbaseStatus bosbase_auth_store_save(const struct BosbaseClient *client,

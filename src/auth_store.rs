@@ -93,10 +93,14 @@ impl AuthStore {
     }
 
     /// Replaces token and record, then notifies listeners (see [`ChangeListener`]).
-    /// A token with a control character (CR, LF, NUL…) is refused as `invalid_argument`
-    /// and the store is unchanged: it could not be sent as an `Authorization` header.
+    /// Refused as `invalid_argument`, the store unchanged: a token with a control character
+    /// (CR, LF, NUL…: it could not be sent as an `Authorization` header) and a record that
+    /// is neither an object nor null (no export of it could be imported or loaded back).
     pub fn save(&self, token: &str, record: Value) -> Result<()> {
         check_token(token)?;
+        if !matches!(record, Value::Object(_) | Value::Null) {
+            return Err(Error::invalid_argument("the record must be an object or null"));
+        }
         self.replace(token, record);
         Ok(())
     }
@@ -355,6 +359,21 @@ mod tests {
     /// Every way a token enters the store refuses control characters (they break every
     /// request, and the pub/sub upgrade dropped the header and connected anonymously), and
     /// leaves the login as it was; the error never echoes the token.
+    /// Found by the `cookie` fuzz target: a string record was saved, exported as a cookie,
+    /// and the cookie could then never be loaded back (import refuses such records).
+    #[test]
+    fn records_that_are_not_objects_never_enter_the_store() {
+        let store = AuthStore::default();
+        store.save("t", json!({"id": "r"})).unwrap();
+        for bad in [json!("text"), json!(1), json!([]), json!(true)] {
+            let err = store.save("t2", bad.clone()).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument, "{bad}");
+            assert_eq!((store.token(), store.record()), ("t".to_owned(), json!({"id": "r"})));
+        }
+        store.save("t3", Value::Null).unwrap();
+        assert_eq!(store.token(), "t3");
+    }
+
     #[test]
     fn tokens_with_control_characters_never_enter_the_store() {
         let store = AuthStore::default();
