@@ -9,9 +9,10 @@
 #[allow(dead_code)]
 #[path = "../../../tests/common/canned.rs"]
 mod canned;
+#[path = "../sides.rs"]
+mod sides;
 
 use std::future::IntoFuture;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -96,32 +97,15 @@ fn measure(side: &str, url: &str) {
     println!("{rps:.0} {} {}", peak_threads.load(Ordering::SeqCst), status_field("VmHWM:"));
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() == 4 && args[1] == "measure" {
         return measure(&args[2], &args[3]);
     }
     let url = canned::serve(canned::Reply::With("200 OK", BODY));
-    let me = std::env::current_exe().unwrap();
     let sides = ["bosbase", "reqwest"];
-    let mut results: Vec<Vec<[f64; 3]>> = vec![Vec::new(), Vec::new()];
-    for round in 0..ROUNDS {
-        // Alternate which side goes first, so warm-up and machine noise land on both.
-        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
-        for side in order {
-            let out = Command::new(&me).args(["measure", sides[side], &url]).output().unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            let text = String::from_utf8(out.stdout).unwrap();
-            let v: Vec<f64> = text.split_whitespace().map(|x| x.parse().unwrap()).collect();
-            results[side].push([v[0], v[1], v[2]]);
-        }
-    }
-    let col = |side: usize, i: usize| median(results[side].iter().map(|r| r[i]).collect());
+    let results = sides::interleaved(&sides, &url, ROUNDS);
+    let col = |side: usize, i: usize| sides::column(&results[side], i);
     println!("{TASKS} concurrent awaits x {CALLS_PER_TASK} GETs each, one client, tokio multi-thread; medians of {ROUNDS} runs:");
     println!("  {:<10} {:>12} {:>14} {:>14}", "", "requests/s", "peak threads", "peak RSS MiB");
     for (i, side) in sides.iter().enumerate() {

@@ -13,11 +13,12 @@
 #[allow(dead_code)]
 #[path = "../../../tests/common/canned.rs"]
 mod canned;
+#[path = "../sides.rs"]
+mod sides;
 
 use std::ffi::{c_void, CString};
 use std::future::IntoFuture;
 use std::os::raw::c_char;
-use std::process::Command;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -196,21 +197,9 @@ fn main() {
     }
     warm_burst();
     let url = canned::serve(canned::Reply::Slow(Duration::from_millis(200), BODY));
-    let me = std::env::current_exe().unwrap();
     let sides = ["bosbase", "reqwest"];
-    let mut results: Vec<Vec<[f64; 3]>> = vec![Vec::new(), Vec::new()];
-    for round in 0..ROUNDS {
-        // Alternate which side goes first, so warm-up and machine noise land on both.
-        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
-        for side in order {
-            let out = Command::new(&me).args(["measure", sides[side], &url]).output().unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            let text = String::from_utf8(out.stdout).unwrap();
-            let v: Vec<f64> = text.split_whitespace().map(|x| x.parse().unwrap()).collect();
-            results[side].push([v[0], v[1], v[2]]);
-        }
-    }
-    let col = |side: usize, i: usize| median(results[side].iter().map(|r| r[i]).collect());
+    let results = sides::interleaved(&sides, &url, ROUNDS);
+    let col = |side: usize, i: usize| sides::column(&results[side], i);
     println!("{CONCURRENT} concurrent calls, server answers in 200 ms, tokio multi-thread; medians of {ROUNDS} runs:");
     println!("  {:<10} {:>10} {:>14} {:>14}", "", "wall ms", "peak threads", "peak RSS MiB");
     for (i, side) in sides.iter().enumerate() {
