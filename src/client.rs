@@ -702,9 +702,10 @@ impl BosBase {
             other => Error::from_transport(url, other),
         });
         // The answer arrived: whatever happens to its body, the caller learns its status.
-        let bytes = bytes.map_err(|e| Failed { error: e.with_status(status), retry })?;
+        let bytes = bytes.map_err(|e| Failed::answered(e.with_status(status), retry))?;
         if !(200..300).contains(&status) {
-            return Err(Failed { error: Error::from_response(url, status, &String::from_utf8_lossy(&bytes)), retry });
+            let error = Error::from_response(url, status, &String::from_utf8_lossy(&bytes));
+            return Err(Failed::answered(error, retry));
         }
         Ok(RawAnswer { url: url.to_owned(), status, bytes })
     }

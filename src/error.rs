@@ -69,7 +69,7 @@ pub struct Error {
     response: Value,
     is_abort: bool,
     message: String,
-    /// Requests sent for the call (retries included); 0 when none was attempted.
+    /// Attempts made to send the request (retries included); 0 when none was.
     attempts: u32,
 }
 
@@ -179,9 +179,10 @@ impl Error {
     pub fn message(&self) -> &str {
         &self.message
     }
-    /// How many requests the call sent (1 without retries; more when it was retried, see
-    /// [`Retries`](crate::Retries)); 0 when it failed before sending any (a bad argument, a
-    /// closed client, a deadline spent in the queue). For a full list, the failing page's.
+    /// How many attempts the call made to send its request (1 without retries; more when it
+    /// was retried, see [`Retries`](crate::Retries)); 0 when it failed before trying (a bad
+    /// argument, a closed client, a deadline spent in the queue). For a full list, the
+    /// failing page's.
     pub fn attempts(&self) -> u32 {
         self.attempts
     }

@@ -7,8 +7,8 @@
 //!   pooled connection before reuse but does not retry, so an attempt here is one request
 //!   on the wire), or the server answered 502, 503, 504 or 429. A refused connection, a
 //!   failed name lookup or TLS handshake, a timeout, or any other status is returned at once.
-//! * **How long to wait**: the answer's `Retry-After` (seconds or an HTTP date) on a 429 or
-//!   503, else exponential backoff (`baseDelay * 2^(retry-1)`, at most `maxDelay`) with
+//! * **How long to wait**: the answer's `Retry-After` (seconds or an HTTP date; servers
+//!   send it with 429 and 503), else exponential backoff (`baseDelay * 2^(retry-1)`, at most `maxDelay`) with
 //!   jitter (a random 50–100 % of it, as the realtime and pub/sub reconnects).
 //! * **Deadline**: all attempts and waits fit in the call's one deadline (queue time
 //!   included). A wait that would not leave time for another attempt is not taken: the
@@ -134,12 +134,25 @@ impl Retry {
 pub(crate) struct Failed {
     pub(crate) error: Error,
     pub(crate) retry: Retry,
+    /// False when it failed before sending (it is then not counted as an attempt).
+    pub(crate) sent: bool,
 }
 
 impl Failed {
-    /// A failure retrying cannot help (the caller's input, or before anything was sent).
+    /// A failure retrying cannot help: the caller's input, found before anything was sent.
     pub(crate) fn fatal(error: Error) -> Self {
-        Failed { error, retry: Retry::No }
+        Failed { error, retry: Retry::No, sent: false }
+    }
+
+    /// The failure of an answer that arrived.
+    pub(crate) fn answered(error: Error, retry: Retry) -> Self {
+        Failed { error, retry, sent: true }
+    }
+
+    /// The error, counting the attempts before this one and this one if it was sent.
+    fn counted(self, before: u32) -> Error {
+        let attempts = before + u32::from(self.sent);
+        self.error.with_attempts(attempts)
     }
 
     /// A failure of the transport before an answer's status: retried only when the
@@ -158,7 +171,7 @@ impl Failed {
             _ => false,
         };
         let retry = if dropped && !crate::transport::answer_started() { Retry::Backoff } else { Retry::No };
-        Failed { error: Error::from_transport(url, e), retry }
+        Failed { error: Error::from_transport(url, e), retry, sent: true }
     }
 }
 
@@ -174,7 +187,7 @@ pub(crate) fn run<T>(
     mut attempt: impl FnMut(Option<Duration>) -> std::result::Result<T, Failed>,
 ) -> Result<T> {
     if retries.max_attempts <= 1 {
-        return attempt(timeout).map_err(|f| f.error.with_attempts(1));
+        return attempt(timeout).map_err(|f| f.counted(0));
     }
     // A deadline past what an Instant can hold is no deadline (a century is as good).
     let budget = timeout.unwrap_or(default);
@@ -194,10 +207,10 @@ pub(crate) fn run<T>(
         };
         // A wait that leaves no time for another attempt is not taken.
         let Some(wait) = wait.filter(|w| attempts < retries.max_attempts && *w < left) else {
-            return Err(failed.error.with_attempts(attempts));
+            return Err(failed.counted(attempts - 1));
         };
         if !pause(wait, &stop) {
-            return Err(failed.error.with_attempts(attempts));
+            return Err(failed.counted(attempts - 1));
         }
         attempts += 1;
         let left = deadline.saturating_duration_since(Instant::now());

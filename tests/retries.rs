@@ -194,3 +194,47 @@ fn each_page_of_a_full_list_retries_on_its_own() {
     let pages: Vec<bool> = server.seen().iter().map(|s| s.target.contains("page=2")).collect();
     assert_eq!(pages, [false, false, true, true, true]);
 }
+
+#[test]
+fn a_cancelled_or_closed_call_stops_retrying() {
+    use std::future::{Future, IntoFuture};
+    let slow = Retries::attempts(100).base_delay(Duration::from_millis(100)).max_delay(Duration::from_millis(100));
+    let server = serve(vec![UNAVAILABLE]);
+    let pb = BosBase::builder(&server.url).retries(slow).timeout(Duration::from_secs(20)).build().unwrap();
+    let mut call = Box::pin(pb.send("/api/x", SendOptions::new("GET")).into_future());
+    let waker = std::task::Waker::noop();
+    assert!(call.as_mut().poll(&mut std::task::Context::from_waker(waker)).is_pending());
+    std::thread::sleep(Duration::from_millis(250));
+    drop(call); // cancels
+    std::thread::sleep(Duration::from_millis(150));
+    let after_cancel = server.requests();
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(server.requests(), after_cancel, "still retrying after the cancel");
+    assert!(after_cancel >= 2, "{after_cancel}");
+
+    // `close` waits for calls in flight: a retrying one ends at once, with its last failure.
+    let server = serve(vec![UNAVAILABLE]);
+    let pb = BosBase::builder(&server.url).retries(slow).timeout(Duration::from_secs(20)).build().unwrap();
+    let waiting = std::thread::spawn({
+        let pb = pb.clone();
+        move || get(&pb)
+    });
+    std::thread::sleep(Duration::from_millis(250));
+    let started = Instant::now();
+    pb.close();
+    assert!(started.elapsed() < Duration::from_millis(500), "close waited {:?}", started.elapsed());
+    let err = waiting.join().unwrap().unwrap_err();
+    assert_eq!(err.status(), 503);
+    assert!(err.attempts() >= 2, "{err}");
+}
+
+#[test]
+fn a_file_part_that_cannot_be_read_is_not_an_attempt() {
+    let server = serve(vec![OK]);
+    let pb = client(&server.url, quick(3));
+    let o = SendOptions::new("POST").idempotent(true).file(bosbase::FilePart::path("f", "/nonexistent/file"));
+    let err = pb.send("/api/x", o).wait().unwrap_err();
+    assert_eq!((err.kind(), err.attempts()), (ErrorKind::InvalidArgument, 0), "{err}");
+    assert!(err.to_json().get("attempts").is_none());
+    assert_eq!(server.requests(), 0);
+}
