@@ -382,7 +382,7 @@ defmodule Bosbase.Call do
   defp invalid_retries,
     do:
       invalid(
-        "expected :retries to be a number of retries or a map of :max_attempts, :base_delay, :max_delay (non-negative integers)"
+        "option :retries must be a number of retries or a map of :max_attempts, :base_delay, :max_delay (non-negative integers)"
       )
 
   @doc false
