@@ -139,7 +139,7 @@ fn a_503_forever_stops_at_the_deadline() {
     let started = Instant::now();
     let err = get(&pb).unwrap_err();
     let took = started.elapsed();
-    assert!(took <= Duration::from_millis(1300), "{took:?}");
+    assert!(took <= Duration::from_millis(1600), "{took:?}");
     assert!(err.attempts() > 1 && err.attempts() as usize == server.requests(), "{err}");
     match err.kind() {
         ErrorKind::Http => assert_eq!(err.status(), 503),
@@ -153,7 +153,7 @@ fn a_503_forever_stops_at_the_deadline() {
     let mut o = SendOptions::new("GET");
     o.timeout_ms = Some(400);
     let err = pb.send("/api/x", o).wait().unwrap_err();
-    assert!(started.elapsed() <= Duration::from_millis(700) && err.attempts() > 1, "{err} {:?}", started.elapsed());
+    assert!(started.elapsed() <= Duration::from_millis(1000) && err.attempts() > 1, "{err} {:?}", started.elapsed());
 }
 
 #[test]
@@ -222,7 +222,7 @@ fn a_cancelled_or_closed_call_stops_retrying() {
     std::thread::sleep(Duration::from_millis(250));
     let started = Instant::now();
     pb.close();
-    assert!(started.elapsed() < Duration::from_millis(500), "close waited {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_millis(1000), "close waited {:?}", started.elapsed());
     let err = waiting.join().unwrap().unwrap_err();
     assert_eq!(err.status(), 503);
     assert!(err.attempts() >= 2, "{err}");
