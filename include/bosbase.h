@@ -39,15 +39,19 @@
  *    BOSBASE_STATUS_INVALID_ARGUMENT; an internal bug returns BOSBASE_STATUS_PANIC.
  *  - `options_json` (always optional, NULL = none) is
  *      {"method": "POST", "body": {...}, "query": {...}, "headers": {"X": "v"},
- *       "expand": "rel", "fields": "id,email", "mfaId": "...", "timeoutMs": 5000}
+ *       "expand": "rel", "fields": "id,email", "mfaId": "...", "timeoutMs": 5000,
+ *       "retries": 2, "idempotent": true}
  *    with every field optional (method only for the send functions); unknown
- *    fields are rejected so typos do not pass silently. Header names must be HTTP
+ *    fields are rejected so typos do not pass silently. "retries" replaces the client's
+ *    option of that name for this call (same forms; default: the client's, off unless
+ *    set); only GET/HEAD calls and calls with "idempotent": true are ever retried. Header names must be HTTP
  *    tokens, values free of control characters; Host, Content-Length,
  *    Transfer-Encoding, Connection, Keep-Alive, TE, Trailer, Upgrade and Expect are
  *    refused (the transport sets them).
  *  - Error JSON mirrors BosBase's ClientResponseError:
  *      {"kind": "http", "url": "...", "status": 400, "response": {server body, `data` intact},
- *       "isAbort": false, "message": "...", "mfaId": "..." (kind "mfa_required" only)}
+ *       "isAbort": false, "message": "...", "mfaId": "..." (kind "mfa_required" only),
+ *       "attempts": 1 (requests sent, retries included; absent when none was sent)}
  *    `status` is 0 only when no HTTP answer arrived; an answer whose body is unreadable or
  *    over the size limit keeps its status. `url` has no query, fragment or userinfo and
  *    is at most 256 bytes. It never contains passwords, custom tokens, auth tokens,
@@ -97,6 +101,16 @@
 #define QUEUE_LIMIT 1024
 
 
+
+/**
+ * Attempts of `"retries": {}` (the object form without `maxAttempts`).
+ */
+#define DEFAULT_RETRY_ATTEMPTS 3
+
+/**
+ * Most attempts a call may be given.
+ */
+#define MAX_ATTEMPTS 100
 
 /**
  * Result of a C call: 0 on success, otherwise the failure's kind (the error
@@ -556,6 +570,14 @@ BosbaseStatus bosbase_operations_json(char **json_out,
  * A file that cannot be used does not fail this call: the store starts empty and
  * `bosbase_auth_store_file_error` says why. Clients from `bosbase_client_fork` do not use it;
  * two clients on one file: the last change wins.
+ * `"retries"` (default 0: one attempt): `2` (two retries, up to 3 attempts) or
+ * `{"maxAttempts": 3, "baseDelayMs": 200, "maxDelayMs": 5000}` (each optional; the values
+ * shown are the defaults; maxAttempts 1..=100). Only GET/HEAD calls, and calls whose options
+ * say `"idempotent": true`, are retried: when the connection was reset or closed before any
+ * byte of the answer, or on 502/503/504 and 429, waiting the answer's `Retry-After` (429/503)
+ * or an exponential backoff (baseDelayMs doubling up to maxDelayMs, a random 50–100 % of it);
+ * every attempt and wait inside the call's one deadline (a wait that does not fit returns
+ * the last failure at once). The error JSON's `"attempts"` counts the requests sent.
  * Writes a new handle to `*client_out`; free it with `bosbase_client_free`.
  * Returns OK, INVALID_ARGUMENT (the message names the bad field, never its value) or PANIC.
  * Thread-safe.

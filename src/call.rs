@@ -63,18 +63,27 @@ thread_local! {
     /// until its first request takes it (see [`charge_queue_wait`]). None outside such a
     /// call (`.wait()`, realtime threads): their deadlines start when they send.
     static QUEUE_WAIT: Cell<Option<Duration>> = const { Cell::new(None) };
+    /// The ticket of the asynchronous call running on this worker (see [`cancelled`]).
+    static RUNNING: std::cell::RefCell<Option<Arc<Ticket>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// True when the asynchronous call running on this thread was cancelled (a retrying
+/// request stops waiting then); false for `.wait()` calls, which cannot be cancelled.
+pub(crate) fn cancelled() -> bool {
+    RUNNING.with(|r| r.borrow().as_ref().is_some_and(|t| t.is_cancelled()))
 }
 
 /// Queue waits shorter than this are not charged: the thread hop costs microseconds, and
 /// charging it would give every asynchronous request a per-request deadline (a config clone).
 const CHARGED_WAIT: Duration = Duration::from_millis(1);
 
-/// Sets [`QUEUE_WAIT`] while a job runs on a worker.
+/// Sets [`QUEUE_WAIT`] and [`RUNNING`] while a job runs on a worker.
 struct QueuedFor;
 
 impl QueuedFor {
-    fn set(waited: Duration) -> Self {
+    fn set(waited: Duration, ticket: &Arc<Ticket>) -> Self {
         QUEUE_WAIT.with(|w| w.set(Some(waited)));
+        RUNNING.with(|r| *r.borrow_mut() = Some(Arc::clone(ticket)));
         QueuedFor
     }
 }
@@ -82,6 +91,7 @@ impl QueuedFor {
 impl Drop for QueuedFor {
     fn drop(&mut self) {
         QUEUE_WAIT.with(|w| w.set(None));
+        RUNNING.with(|r| r.borrow_mut().take());
     }
 }
 
@@ -244,7 +254,7 @@ impl<T: Send + 'static> Call<T> {
                 return;
             }
             let result = {
-                let _queued = QueuedFor::set(submitted.elapsed());
+                let _queued = QueuedFor::set(submitted.elapsed(), &ticket);
                 catch_unwind(AssertUnwindSafe(|| job(&ticket))).unwrap_or_else(|_| Err(Error::panic()))
             };
             if ticket.commit() {

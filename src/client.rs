@@ -18,9 +18,10 @@ use crate::net::Net;
 use crate::pool::{Pool, DEFAULT_POOL_SIZE};
 use crate::pubsub::{PubSub, Target as PubSubTarget};
 use crate::request::check_header_value;
+use crate::retry::Failed;
 use crate::tls::{TlsConnector, TlsSettings};
 use crate::transport::Coalescing;
-use crate::{url, AuthStore, Call, Error, ErrorKind, RecordService, Result, SendOptions};
+use crate::{url, AuthStore, Call, Error, ErrorKind, RecordService, Result, Retries, SendOptions};
 
 /// Read and write buffer of each connection. ureq's 128 KiB default is zero-filled, so
 /// touched, for every connection: 256 concurrent slow calls held 64 MiB of buffers (7.6x
@@ -56,6 +57,8 @@ struct Inner {
     /// The agent's deadline per request, to charge a queued call's wait against.
     timeout: Duration,
     max_response_bytes: u64,
+    /// Retries of calls that set none ([`ClientBuilder::retries`]).
+    retries: Retries,
     auth_store: AuthStore,
     gate: Arc<Gate>,
     pool: Pool,
@@ -110,6 +113,7 @@ pub struct ClientBuilder {
     proxy_error: Option<Error>,
     environment: Environment,
     auth_file: Option<std::path::PathBuf>,
+    retries: Retries,
 }
 
 /// Shows the URL without userinfo and no TLS material.
@@ -127,6 +131,7 @@ impl fmt::Debug for ClientBuilder {
             .field("auth_file", &self.auth_file)
             .field("tls", &self.tls)
             .field("proxy", &self.proxy)
+            .field("retries", &self.retries)
             .finish()
     }
 }
@@ -166,6 +171,17 @@ impl ClientBuilder {
     /// pages. Defaults to [`DEFAULT_MAX_RESPONSE_BYTES`] (10 MiB).
     pub fn max_response_bytes(mut self, bytes: u64) -> Self {
         self.max_response_bytes = bytes;
+        self
+    }
+
+    /// Retries of idempotent calls (`GET`/`HEAD`, and calls whose options say
+    /// [`idempotent`](SendOptions::idempotent)) when the connection was reset before any
+    /// byte of the answer, or the server answered 502/503/504 or 429 (honouring
+    /// `Retry-After`), with exponential backoff and jitter, all inside the call's one
+    /// deadline; a call may set its own ([`SendOptions::retries`]). Errors say how many
+    /// attempts were made ([`Error::attempts`]). Defaults to [`Retries::off`] (one attempt).
+    pub fn retries(mut self, retries: Retries) -> Self {
+        self.retries = retries;
         self
     }
 
@@ -295,6 +311,7 @@ impl ClientBuilder {
         if self.pool_size == 0 {
             return Err(Error::invalid_argument("pool size must be at least 1"));
         }
+        self.retries.check()?;
         if let Some(e) = self.ca_error.clone().or(self.proxy_error.clone()) {
             return Err(e);
         }
@@ -313,7 +330,8 @@ impl ClientBuilder {
             .and_then(|()| check_header_value("user agent", &self.user_agent))
             .err()
             .or(self.ca_error.clone())
-            .or(self.proxy_error.clone());
+            .or(self.proxy_error.clone())
+            .or(self.retries.check().err());
         // A refused user agent must not reach ureq's config (it would fail every request later).
         let user_agent = if base_error.is_some() { "bosbase" } else { self.user_agent.as_str() };
         let config = ureq::Agent::config_builder()
@@ -342,10 +360,8 @@ impl ClientBuilder {
             crate::realtime::Realtime::new(self.tls.clone(), net.clone(), self.connect_timeout, self.timeout);
         let connector = Dial::new(net).chain(TlsConnector::new(self.tls));
         let resolver = Deferred::new(self.deferred_resolver);
-        let agent = match self.coalesce_writes {
-            true => ureq::Agent::with_parts(config, connector.chain(Coalescing), resolver),
-            false => ureq::Agent::with_parts(config, connector, resolver),
-        };
+        let agent =
+            ureq::Agent::with_parts(config, connector.chain(Coalescing { coalesce: self.coalesce_writes }), resolver);
         LIVE_CLIENTS.fetch_add(1, Ordering::Relaxed);
         BosBase {
             inner: Arc::new(Inner {
@@ -355,6 +371,7 @@ impl ClientBuilder {
                 agent,
                 timeout: self.timeout,
                 max_response_bytes: self.max_response_bytes,
+                retries: self.retries,
                 auth_store: match self.auth_file {
                     Some(path) if !path.as_os_str().is_empty() => AuthStore::with_file(AuthFile::new(path)),
                     _ => AuthStore::default(),
@@ -411,6 +428,7 @@ impl BosBase {
             proxy_error: None,
             environment: Environment::default(),
             auth_file: None,
+            retries: Retries::off(),
         }
     }
 
@@ -484,6 +502,7 @@ impl BosBase {
                 agent: inner.agent.clone(),
                 timeout: inner.timeout,
                 max_response_bytes: inner.max_response_bytes,
+                retries: inner.retries,
                 auth_store: AuthStore::default(),
                 gate: Arc::new(Gate::default()),
                 pool: Pool::new(inner.pool.max_threads()),
@@ -601,8 +620,33 @@ impl BosBase {
         options.check()?;
         let method = options.method()?;
         let url = url::build(&self.inner.base_url, path, &options.query);
+        let timeout = options.timeout_ms.map(Duration::from_millis);
+        let timeout = crate::call::charge_queue_wait(timeout, self.inner.timeout, &url)?;
+        let idempotent = matches!(method, "GET" | "HEAD") || options.idempotent == Some(true);
+        // Every current file part can be sent again (bytes, or a path reopened per attempt).
+        let replayable = options.files.iter().all(crate::FilePart::replayable);
+        let retries = match idempotent && replayable {
+            true => options.retries.unwrap_or(self.inner.retries),
+            false => Retries::off(),
+        };
+        let stop = || self.is_closed() || crate::call::cancelled();
+        crate::retry::run(retries, timeout, self.inner.timeout, stop, |timeout| {
+            self.attempt(method, &url, &options, timeout)
+        })
+    }
+
+    /// One request of [`execute_raw`](Self::execute_raw), sent with `timeout` (None: the
+    /// client's); a failure says whether it may be retried.
+    fn attempt(
+        &self,
+        method: &'static str,
+        url: &str,
+        options: &SendOptions,
+        timeout: Option<Duration>,
+    ) -> std::result::Result<RawAnswer, Failed> {
+        let refuse = Failed::fatal;
         let has = |name: &str| options.headers.keys().any(|k| k.eq_ignore_ascii_case(name));
-        let mut req = ureq::http::Request::builder().method(method).uri(&url);
+        let mut req = ureq::http::Request::builder().method(method).uri(url);
         if !has("accept-language") {
             req = req.header("Accept-Language", &self.inner.lang);
         }
@@ -619,50 +663,51 @@ impl BosBase {
             req = req.header(name, value);
         }
         let line = longest;
-        let timeout = options.timeout_ms.map(Duration::from_millis);
-        let timeout = crate::call::charge_queue_wait(timeout, self.inner.timeout, &url)?;
+        crate::transport::forget_answer();
         let sent = if !options.files.is_empty() {
             if matches!(method, "GET" | "HEAD") {
-                return Err(Error::invalid_argument("file parts need a method with a body (POST, PATCH, PUT)"));
+                return Err(refuse(Error::invalid_argument("file parts need a method with a body (POST, PATCH, PUT)")));
             }
             // Streamed with its exact length: a path part is never read whole into memory.
-            let multipart = crate::files::multipart(options.body.as_ref(), &options.files)?;
+            let multipart = crate::files::multipart(options.body.as_ref(), &options.files).map_err(refuse)?;
             let req = req
                 .header("Content-Type", &multipart.content_type)
                 .header("Content-Length", multipart.length)
                 .body(ureq::SendBody::from_owned_reader(multipart.reader));
-            self.run(req.map_err(|_| invalid_request(&url))?, timeout, line)
+            self.run(req.map_err(|_| refuse(invalid_request(url)))?, timeout, line)
         } else {
             let body = match (&options.body, method) {
                 (None, _) | (_, "GET" | "HEAD") => None,
-                (Some(b), _) => {
-                    Some(serde_json::to_vec(b).map_err(|_| Error::invalid_argument("body is not serialisable"))?)
-                }
+                (Some(b), _) => Some(
+                    serde_json::to_vec(b).map_err(|_| refuse(Error::invalid_argument("body is not serialisable")))?,
+                ),
             };
             match body {
                 Some(bytes) => {
                     let req = req.header("Content-Type", "application/json").body(bytes);
-                    self.run(req.map_err(|_| invalid_request(&url))?, timeout, line)
+                    self.run(req.map_err(|_| refuse(invalid_request(url)))?, timeout, line)
                 }
-                None => self.run(req.body(()).map_err(|_| invalid_request(&url))?, timeout, line),
+                None => self.run(req.body(()).map_err(|_| refuse(invalid_request(url)))?, timeout, line),
             }
         };
-        let mut response = sent.map_err(|e| Error::from_transport(&url, e))?;
+        let mut response = sent.map_err(|e| Failed::transport(url, e))?;
         let status = response.status().as_u16();
+        let retry = crate::retry::Retry::of_answer(status, response.headers());
         let limit = self.inner.max_response_bytes;
         let bytes = response.body_mut().with_config().limit(limit).read_to_vec().map_err(|e| match e {
             ureq::Error::BodyExceedsLimit(_) => {
                 let kind = if (200..300).contains(&status) { ErrorKind::Json } else { ErrorKind::Http };
-                Error::new(kind, &url, format!("the answer's body is larger than the {limit}-byte limit"))
+                Error::new(kind, url, format!("the answer's body is larger than the {limit}-byte limit"))
             }
-            other => Error::from_transport(&url, other),
+            other => Error::from_transport(url, other),
         });
         // The answer arrived: whatever happens to its body, the caller learns its status.
-        let bytes = bytes.map_err(|e| e.with_status(status))?;
+        let bytes = bytes.map_err(|e| Failed::answered(e.with_status(status), retry))?;
         if !(200..300).contains(&status) {
-            return Err(Error::from_response(&url, status, &String::from_utf8_lossy(&bytes)));
+            let error = Error::from_response(url, status, &String::from_utf8_lossy(&bytes));
+            return Err(Failed::answered(error, retry));
         }
-        Ok(RawAnswer { url, status, bytes })
+        Ok(RawAnswer { url: url.to_owned(), status, bytes })
     }
 
     /// The deadline of a call that sets none ([`ClientBuilder::timeout`]).

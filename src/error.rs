@@ -69,6 +69,8 @@ pub struct Error {
     response: Value,
     is_abort: bool,
     message: String,
+    /// Attempts made to send the request (retries included); 0 when none was.
+    attempts: u32,
 }
 
 /// Shorthand for results of this crate.
@@ -83,6 +85,7 @@ impl Error {
             response: Value::Object(Map::new()),
             is_abort: matches!(kind, ErrorKind::Timeout | ErrorKind::Cancelled),
             message: message.into(),
+            attempts: 0,
         }
     }
 
@@ -99,6 +102,12 @@ impl Error {
     /// mistakes it for "no response" and retries a request the server already handled).
     pub(crate) fn with_status(mut self, status: u16) -> Self {
         self.status = status;
+        self
+    }
+
+    /// The same error, made after `attempts` requests (see [`Error::attempts`]).
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
         self
     }
 
@@ -170,6 +179,13 @@ impl Error {
     pub fn message(&self) -> &str {
         &self.message
     }
+    /// How many attempts the call made to send its request (1 without retries; more when it
+    /// was retried, see [`Retries`](crate::Retries)); 0 when it failed before trying (a bad
+    /// argument, a closed client, a deadline spent in the queue). For a full list, the
+    /// failing page's.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
     /// The MFA session id when [`ErrorKind::MfaRequired`]; pass it to the second auth call.
     pub fn mfa_id(&self) -> Option<&str> {
         match self.kind {
@@ -190,6 +206,9 @@ impl Error {
         });
         if let Some(id) = self.mfa_id() {
             v["mfaId"] = Value::String(id.to_owned());
+        }
+        if self.attempts > 0 {
+            v["attempts"] = json!(self.attempts);
         }
         v
     }

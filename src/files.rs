@@ -53,6 +53,12 @@ impl FilePart {
         FilePart { field: field.to_owned(), filename, content_type: None, source: Source::Path(path.to_owned()) }
     }
 
+    /// True when the part can be sent again for a retry: bytes are kept, a path is reopened
+    /// (both are today; a part streamed from a one-shot source would not be).
+    pub(crate) fn replayable(&self) -> bool {
+        matches!(self.source, Source::Bytes(_) | Source::Path(_))
+    }
+
     /// Sets the filename the server sees. Any text without control characters; `\` and
     /// `"` are escaped in the part's header (the server sanitises the name it stores).
     pub fn filename(mut self, filename: &str) -> Self {

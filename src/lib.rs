@@ -49,6 +49,7 @@ mod pubsub;
 mod realtime;
 mod record_service;
 mod request;
+mod retry;
 mod services;
 mod tls;
 mod token;
@@ -80,6 +81,7 @@ pub use realtime::{
 };
 pub use record_service::RecordService;
 pub use request::SendOptions;
+pub use retry::{Retries, DEFAULT_RETRY_ATTEMPTS, DEFAULT_RETRY_BASE_DELAY, DEFAULT_RETRY_MAX_DELAY, MAX_ATTEMPTS};
 pub use services::*;
 pub use token::generate_token;
 

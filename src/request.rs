@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::{Error, FilePart, Result};
+use crate::{Error, FilePart, Result, Retries};
 
 /// Options of [`BosBase::send`](crate::BosBase::send), of every operation, and of the C
 /// ABI's `options_json` (`{"method": "POST", "body": {}, "query": {}, "headers": {},
 /// "expand": "…", "fields": "…", "filter": "…", "sort": "…", "skipTotal": true,
-/// "mfaId": "…", "timeoutMs": 5000}`; every field optional). File parts are set in code
+/// "mfaId": "…", "timeoutMs": 5000, "retries": 2, "idempotent": true}`; every field optional). File parts are set in code
 /// ([`SendOptions::file`]) or through the C ABI's `BosbaseFiles`, never in JSON.
 #[derive(Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -53,6 +53,16 @@ pub struct SendOptions {
     /// receive all count). Defaults to the client's timeout.
     #[serde(default, rename = "timeoutMs")]
     pub timeout_ms: Option<u64>,
+    /// Retries of this call, replacing the client's ([`ClientBuilder::retries`](crate::ClientBuilder::retries)).
+    /// Only `GET`/`HEAD` calls, and calls marked [`idempotent`](Self::idempotent), are ever
+    /// retried. Defaults to the client's (off unless set there).
+    #[serde(default)]
+    pub retries: Option<Retries>,
+    /// Marks a call with another method as safe to send twice, so it may be retried too
+    /// (e.g. a `PUT` of a whole record, or a `POST` the server de-duplicates). Defaults to
+    /// false: only `GET` and `HEAD` are retried.
+    #[serde(default)]
+    pub idempotent: Option<bool>,
 }
 
 /// Headers that frame the message: set by the transport from the actual body and
@@ -115,6 +125,8 @@ impl std::fmt::Debug for SendOptions {
             .field("files", &self.files)
             .field("mfa_id", &self.mfa_id.as_ref().map(|_| "<set>"))
             .field("timeout_ms", &self.timeout_ms)
+            .field("retries", &self.retries)
+            .field("idempotent", &self.idempotent)
             .finish()
     }
 }
@@ -146,6 +158,18 @@ impl SendOptions {
     /// Adds a file part (the call then sends `multipart/form-data`).
     pub fn file(mut self, part: FilePart) -> Self {
         self.files.push(part);
+        self
+    }
+
+    /// Sets this call's retries, replacing the client's.
+    pub fn retries(mut self, retries: Retries) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    /// Marks the call as safe to send twice, so it may be retried whatever its method.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = Some(idempotent);
         self
     }
 
@@ -217,6 +241,9 @@ impl SendOptions {
         }
         if self.timeout_ms == Some(0) {
             return Err(Error::invalid_argument("timeoutMs must be at least 1"));
+        }
+        if let Some(r) = &self.retries {
+            r.check()?;
         }
         Ok(())
     }

@@ -6,20 +6,46 @@
 //!   The server starts its handler on the head and parks until the body arrives; waking it
 //!   again cost 0.6–1 ms per call on a loaded machine. We hold a head that announces a
 //!   body and send both in one write.
+//!
+//! The same layer notes, per thread, whether any byte of an answer arrived (see
+//! [`answer_started`]): a request that failed before that may be retried (`src/retry.rs`).
 
+use std::cell::Cell;
 use std::fmt;
 
 use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, Transport};
 
-/// Chained after the TCP and TLS connectors; wraps each connection in [`CoalescingTransport`].
-#[derive(Debug, Default)]
-pub(crate) struct Coalescing;
+thread_local! {
+    /// Set once a byte of an answer was read on this thread since [`forget_answer`]. ureq
+    /// runs a request on the calling thread, so this is the current request's.
+    static ANSWER_STARTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Starts watching for the answer of the request this thread is about to send.
+pub(crate) fn forget_answer() {
+    ANSWER_STARTED.with(|a| a.set(false));
+}
+
+/// True when a byte of the answer arrived since [`forget_answer`] (the server may have
+/// handled the request: a failure after that is never retried).
+pub(crate) fn answer_started() -> bool {
+    ANSWER_STARTED.with(Cell::get)
+}
+
+/// Chained after the TCP and TLS connectors (so it sees HTTP bytes only, no TLS records or
+/// proxy handshakes); wraps each connection in [`CoalescingTransport`]. `coalesce: false`
+/// (the bench's "before" side) only watches for answers.
+#[derive(Debug)]
+pub(crate) struct Coalescing {
+    pub(crate) coalesce: bool,
+}
 
 impl<In: Transport> Connector<In> for Coalescing {
     type Out = CoalescingTransport;
 
     fn connect(&self, _details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
-        Ok(chained.map(|inner| CoalescingTransport { inner: inner.boxed(), held: Vec::new() }))
+        let coalesce = self.coalesce;
+        Ok(chained.map(|inner| CoalescingTransport { inner: inner.boxed(), held: Vec::new(), coalesce }))
     }
 }
 
@@ -27,6 +53,7 @@ impl<In: Transport> Connector<In> for Coalescing {
 pub(crate) struct CoalescingTransport {
     inner: Box<dyn Transport>,
     held: Vec<u8>,
+    coalesce: bool,
 }
 
 impl fmt::Debug for CoalescingTransport {
@@ -36,6 +63,12 @@ impl fmt::Debug for CoalescingTransport {
 }
 
 impl CoalescingTransport {
+    fn note_answer(&mut self) {
+        if !self.inner.buffers().input().is_empty() {
+            ANSWER_STARTED.with(|a| a.set(true));
+        }
+    }
+
     fn flush_held(&mut self, timeout: NextTimeout) -> Result<(), ureq::Error> {
         if self.held.is_empty() {
             return Ok(());
@@ -56,7 +89,7 @@ impl Transport for CoalescingTransport {
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
         if self.held.is_empty() {
             let out = &self.inner.buffers().output()[..amount];
-            if announces_body(out) {
+            if self.coalesce && announces_body(out) {
                 self.held.extend_from_slice(out);
                 return Ok(());
             }
@@ -80,12 +113,16 @@ impl Transport for CoalescingTransport {
     fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         // Never wait for an answer to a request we have not fully sent.
         self.flush_held(timeout)?;
-        self.inner.maybe_await_input(timeout)
+        let progress = self.inner.maybe_await_input(timeout)?;
+        self.note_answer();
+        Ok(progress)
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         self.flush_held(timeout)?;
-        self.inner.await_input(timeout)
+        let progress = self.inner.await_input(timeout)?;
+        self.note_answer();
+        Ok(progress)
     }
 
     fn is_open(&mut self) -> bool {

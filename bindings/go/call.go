@@ -51,6 +51,11 @@ type CallOptions struct {
 	Headers map[string]string
 	Timeout time.Duration
 	Files   []File
+	// Retries replaces ClientOptions.Retries for this call (nil = the client's;
+	// &Retries{MaxAttempts: 1} = none); Idempotent lets a call with another method than
+	// GET/HEAD be retried too.
+	Retries    *Retries
+	Idempotent bool
 }
 
 // Call runs the operation named op (e.g. "health.check", "records.authWithToken"; see
@@ -74,7 +79,12 @@ func (c *Client) CallCtx(ctx context.Context, op string, args map[string]any, op
 	if err != nil {
 		return nil, err
 	}
-	return decoded[any](c.run(ctx, op, args, optionsJSON{Body: opts.Body, Query: opts.Query, Headers: opts.Headers, TimeoutMs: ms}, opts.Files))
+	r, err := retries(opts.Retries, "CallOptions.Retries")
+	if err != nil {
+		return nil, err
+	}
+	oj := optionsJSON{Body: opts.Body, Query: opts.Query, Headers: opts.Headers, TimeoutMs: ms, Retries: r, Idempotent: opts.Idempotent}
+	return decoded[any](c.run(ctx, op, args, oj, opts.Files))
 }
 
 // OperationsJSON returns the core's operation table (what the generated methods were

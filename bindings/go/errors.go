@@ -55,6 +55,9 @@ type ClientResponseError struct {
 	// Message is a short human-readable description (for "tls", what failed: unknown
 	// issuer, name mismatch, expired, ...).
 	Message string
+	// Attempts is how many attempts the call made (1 without retries, more when it was
+	// retried; see Retries); 0 when it failed before trying (bad input, closed client).
+	Attempts int
 
 	mfaID string
 	cause error // for Kind "cancelled" from a context: ctx.Err()
@@ -87,6 +90,7 @@ type errorJSON struct {
 	IsAbort  bool            `json:"isAbort"`
 	Message  string          `json:"message"`
 	MFAID    string          `json:"mfaId"`
+	Attempts int             `json:"attempts"`
 }
 
 func decodeError(text string) (*ClientResponseError, error) {
@@ -107,7 +111,7 @@ func decodeError(text string) (*ClientResponseError, error) {
 	}
 	return &ClientResponseError{
 		URL: j.URL, Status: j.Status, Response: response, IsAbort: j.IsAbort,
-		Kind: j.Kind, Message: j.Message, mfaID: j.MFAID,
+		Kind: j.Kind, Message: j.Message, Attempts: j.Attempts, mfaID: j.MFAID,
 	}, nil
 }
 

@@ -18,7 +18,52 @@ const (
 	DefaultMaxResponseBytes   = 10 << 20         // 10 MiB
 	DefaultMaxIdleConnections = 64               // keep-alive connections kept for reuse
 	DefaultPoolSize           = 256              // calls of one client running at once
+	DefaultRetryAttempts      = 3                // Retries.MaxAttempts left at 0
+	DefaultRetryBaseDelay     = 200 * time.Millisecond
+	DefaultRetryMaxDelay      = 5 * time.Second
 )
+
+// Retries turns on retries of idempotent calls: GET/HEAD, and calls whose options say
+// Idempotent (never others), when the connection was reset or closed before any byte of
+// the answer, or the server answered 502, 503, 504 or 429. The core waits the answer's
+// Retry-After, else BaseDelay doubling up to MaxDelay (a random 50-100 % of it); every
+// attempt and wait fits in the call's one deadline (a wait that does not fit returns the
+// last failure at once). ClientResponseError.Attempts counts the attempts.
+type Retries struct {
+	// MaxAttempts is the number of attempts in all, the first included (1 = no
+	// retries). Default 3 (DefaultRetryAttempts); at most 100; negative is refused.
+	MaxAttempts int
+	// BaseDelay is the first backoff wait. Default 200 ms (DefaultRetryBaseDelay).
+	BaseDelay time.Duration
+	// MaxDelay is the longest backoff wait. Default 5 s (DefaultRetryMaxDelay).
+	MaxDelay time.Duration
+}
+
+// retriesJSON is the core's `"retries"` object.
+type retriesJSON struct {
+	MaxAttempts int   `json:"maxAttempts,omitempty"`
+	BaseDelayMs int64 `json:"baseDelayMs,omitempty"`
+	MaxDelayMs  int64 `json:"maxDelayMs,omitempty"`
+}
+
+// retries encodes r (nil: not set) for the core; field names the option in errors.
+func retries(r *Retries, field string) (*retriesJSON, error) {
+	if r == nil {
+		return nil, nil
+	}
+	if r.MaxAttempts < 0 {
+		return nil, newError(KindInvalidArgument, field+".MaxAttempts must not be negative")
+	}
+	j := &retriesJSON{MaxAttempts: r.MaxAttempts}
+	var err error
+	if j.BaseDelayMs, err = millis(r.BaseDelay, field+".BaseDelay"); err != nil {
+		return nil, err
+	}
+	if j.MaxDelayMs, err = millis(r.MaxDelay, field+".MaxDelay"); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
 
 // ClientOptions tunes NewClient. Every field is optional: the zero value means the
 // default named on the field.
@@ -77,22 +122,26 @@ type ClientOptions struct {
 	// used does not fail NewClient: the store starts empty and AuthStore.FileError says
 	// why. The directory must exist. Default "" (the store lives in memory only).
 	AuthFile string
+	// Retries retries idempotent calls (see Retries). Default nil: one attempt. A call
+	// may set its own (SendOptions.Retries, CallOptions.Retries).
+	Retries *Retries
 }
 
 // clientOptionsJSON is bosbase_client_new's options_json.
 type clientOptionsJSON struct {
-	Lang                     string `json:"lang,omitempty"`
-	UserAgent                string `json:"userAgent"`
-	TimeoutMs                int64  `json:"timeoutMs,omitempty"`
-	ConnectTimeoutMs         int64  `json:"connectTimeoutMs,omitempty"`
-	MaxResponseBytes         int64  `json:"maxResponseBytes,omitempty"`
-	MaxIdleConnections       *int   `json:"maxIdleConnections,omitempty"`
-	PoolSize                 int    `json:"poolSize,omitempty"`
-	CAPEM                    string `json:"caPem,omitempty"`
-	CAFile                   string `json:"caFile,omitempty"`
-	DangerAcceptInvalidCerts bool   `json:"dangerAcceptInvalidCerts,omitempty"`
-	Proxy                    string `json:"proxy,omitempty"`
-	AuthFile                 string `json:"authFile,omitempty"`
+	Lang                     string       `json:"lang,omitempty"`
+	UserAgent                string       `json:"userAgent"`
+	TimeoutMs                int64        `json:"timeoutMs,omitempty"`
+	ConnectTimeoutMs         int64        `json:"connectTimeoutMs,omitempty"`
+	MaxResponseBytes         int64        `json:"maxResponseBytes,omitempty"`
+	MaxIdleConnections       *int         `json:"maxIdleConnections,omitempty"`
+	PoolSize                 int          `json:"poolSize,omitempty"`
+	CAPEM                    string       `json:"caPem,omitempty"`
+	CAFile                   string       `json:"caFile,omitempty"`
+	DangerAcceptInvalidCerts bool         `json:"dangerAcceptInvalidCerts,omitempty"`
+	Proxy                    string       `json:"proxy,omitempty"`
+	AuthFile                 string       `json:"authFile,omitempty"`
+	Retries                  *retriesJSON `json:"retries,omitempty"`
 }
 
 // json encodes the options for the core. Errors name the field, never its value.
@@ -110,6 +159,9 @@ func (o ClientOptions) json() (string, error) {
 		j.UserAgent = "bosbase-go/" + Version
 	}
 	var err error
+	if j.Retries, err = retries(o.Retries, "Retries"); err != nil {
+		return "", err
+	}
 	if j.TimeoutMs, err = millis(o.Timeout, "Timeout"); err != nil {
 		return "", err
 	}
@@ -165,15 +217,23 @@ type SendOptions struct {
 	// Timeout is this call's deadline, instead of ClientOptions.Timeout
 	// (0 = the client's; negative is refused).
 	Timeout time.Duration
+	// Retries replaces ClientOptions.Retries for this call (nil = the client's;
+	// &Retries{MaxAttempts: 1} = none).
+	Retries *Retries
+	// Idempotent marks a call with another method than GET/HEAD as safe to send twice,
+	// so it may be retried too. Default false.
+	Idempotent bool
 }
 
 // optionsJSON is the C ABI's options_json (method only for the send functions).
 type optionsJSON struct {
-	Method    string            `json:"method,omitempty"`
-	Body      map[string]any    `json:"body,omitempty"`
-	Query     map[string]any    `json:"query,omitempty"`
-	Headers   map[string]string `json:"headers,omitempty"`
-	TimeoutMs int64             `json:"timeoutMs,omitempty"`
+	Method     string            `json:"method,omitempty"`
+	Body       map[string]any    `json:"body,omitempty"`
+	Query      map[string]any    `json:"query,omitempty"`
+	Headers    map[string]string `json:"headers,omitempty"`
+	TimeoutMs  int64             `json:"timeoutMs,omitempty"`
+	Retries    *retriesJSON      `json:"retries,omitempty"`
+	Idempotent bool              `json:"idempotent,omitempty"`
 }
 
 // requestOptions turns SendOptions into options JSON fields.
@@ -182,13 +242,17 @@ func requestOptions(o SendOptions) (optionsJSON, error) {
 	if err != nil {
 		return optionsJSON{}, err
 	}
-	return optionsJSON{Method: o.Method, Body: o.Body, Query: o.Query, Headers: o.Headers, TimeoutMs: ms}, nil
+	r, err := retries(o.Retries, "SendOptions.Retries")
+	if err != nil {
+		return optionsJSON{}, err
+	}
+	return optionsJSON{Method: o.Method, Body: o.Body, Query: o.Query, Headers: o.Headers, TimeoutMs: ms, Retries: r, Idempotent: o.Idempotent}, nil
 }
 
 // options encodes the options for C; nil (no options) when everything is empty,
 // which keeps the common `nil, nil, nil` call free of JSON work.
 func (cs *cStrings) options(o optionsJSON) (*C.char, error) {
-	if o.Method == "" && len(o.Body) == 0 && len(o.Query) == 0 && len(o.Headers) == 0 && o.TimeoutMs == 0 {
+	if o.Method == "" && len(o.Body) == 0 && len(o.Query) == 0 && len(o.Headers) == 0 && o.TimeoutMs == 0 && o.Retries == nil && !o.Idempotent {
 		return nil, nil
 	}
 	b, err := json.Marshal(o)

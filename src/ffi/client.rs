@@ -31,6 +31,7 @@ struct ClientOptions {
     danger_accept_invalid_certs: Option<bool>,
     proxy: Option<String>,
     auth_file: Option<String>,
+    retries: Option<crate::Retries>,
 }
 
 impl ClientOptions {
@@ -74,6 +75,9 @@ impl ClientOptions {
         }
         if let Some(v) = &self.auth_file {
             b = b.auth_file(v);
+        }
+        if let Some(v) = self.retries {
+            b = b.retries(v);
         }
         Ok(b)
     }
@@ -126,6 +130,14 @@ impl BosbaseClient {
 /// A file that cannot be used does not fail this call: the store starts empty and
 /// `bosbase_auth_store_file_error` says why. Clients from `bosbase_client_fork` do not use it;
 /// two clients on one file: the last change wins.
+/// `"retries"` (default 0: one attempt): `2` (two retries, up to 3 attempts) or
+/// `{"maxAttempts": 3, "baseDelayMs": 200, "maxDelayMs": 5000}` (each optional; the values
+/// shown are the defaults; maxAttempts 1..=100). Only GET/HEAD calls, and calls whose options
+/// say `"idempotent": true`, are retried: when the connection was reset or closed before any
+/// byte of the answer, or on 502/503/504 and 429, waiting the answer's `Retry-After` (429/503)
+/// or an exponential backoff (baseDelayMs doubling up to maxDelayMs, a random 50–100 % of it);
+/// every attempt and wait inside the call's one deadline (a wait that does not fit returns
+/// the last failure at once). The error JSON's `"attempts"` counts the requests sent.
 /// Writes a new handle to `*client_out`; free it with `bosbase_client_free`.
 /// Returns OK, INVALID_ARGUMENT (the message names the bad field, never its value) or PANIC.
 /// Thread-safe.

@@ -4,6 +4,7 @@
 pub mod canned;
 pub mod hostile;
 pub mod proxy;
+pub mod script;
 pub mod tls;
 
 use bosbase::BosBase;

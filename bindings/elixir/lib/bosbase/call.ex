@@ -247,7 +247,9 @@ defmodule Bosbase.Call do
     "skipTotal" => "skipTotal",
     "mfa_id" => "mfaId",
     "mfaId" => "mfaId",
-    "timeout" => "timeoutMs"
+    "timeout" => "timeoutMs",
+    "retries" => "retries",
+    "idempotent" => "idempotent"
   }
 
   @doc false
@@ -326,6 +328,9 @@ defmodule Bosbase.Call do
       {:ok, "method"} when allow_method? -> method(value)
       {:ok, "method"} -> invalid("option :method is only accepted by send/3")
       {:ok, "timeoutMs"} -> timeout(value)
+      {:ok, "retries"} -> with {:ok, r} <- retries(value), do: {:ok, "retries", r}
+      {:ok, "idempotent"} when is_boolean(value) -> {:ok, "idempotent", value}
+      {:ok, "idempotent"} -> invalid("expected :idempotent to be true or false")
       {:ok, json_name} -> {:ok, json_name, value}
       :error -> invalid("unknown option #{inspect(key, printable_limit: 40)}")
     end
@@ -341,6 +346,44 @@ defmodule Bosbase.Call do
 
   defp timeout(_ms),
     do: invalid("expected :timeout to be a positive integer (milliseconds)")
+
+  @retry_keys %{
+    "max_attempts" => "maxAttempts",
+    "base_delay" => "baseDelayMs",
+    "max_delay" => "maxDelayMs"
+  }
+
+  @doc false
+  # The `:retries` option (client or call) as the core's JSON: a number of retries, or a
+  # map/keyword of `:max_attempts`, `:base_delay`, `:max_delay` (milliseconds).
+  @spec retries(term()) :: {:ok, non_neg_integer() | map()} | error
+  def retries(n) when is_integer(n) and n >= 0, do: {:ok, n}
+
+  def retries(opts) when is_map(opts) or is_list(opts) do
+    if is_list(opts) and not Keyword.keyword?(opts) do
+      invalid_retries()
+    else
+      Enum.reduce_while(opts, {:ok, %{}}, fn {key, value}, {:ok, acc} ->
+        name = if is_atom(key), do: Atom.to_string(key), else: key
+
+        case Map.fetch(@retry_keys, name) do
+          {:ok, json} when is_integer(value) and value >= 0 ->
+            {:cont, {:ok, Map.put(acc, json, value)}}
+
+          _ ->
+            {:halt, invalid_retries()}
+        end
+      end)
+    end
+  end
+
+  def retries(_), do: invalid_retries()
+
+  defp invalid_retries,
+    do:
+      invalid(
+        "option :retries must be a number of retries or a map of :max_attempts, :base_delay, :max_delay (non-negative integers)"
+      )
 
   @doc false
   # Turns a NIF reply into `{:ok, term}` / `{:error, %ClientResponseError{}}`.

@@ -43,7 +43,8 @@ defmodule Bosbase.Client do
     ca_file: {"caFile", :string},
     danger_accept_invalid_certs: {"dangerAcceptInvalidCerts", :boolean},
     proxy: {"proxy", :string},
-    auth_file: {"authFile", :string}
+    auth_file: {"authFile", :string},
+    retries: {"retries", :retries}
   }
 
   @doc """
@@ -84,6 +85,13 @@ defmodule Bosbase.Client do
       file is an empty store; a file that cannot be used does not fail `new/2`: the store
       starts empty and `Bosbase.AuthStore.file_error/1` says why. Clients from
       `impersonate` keep their store in memory; two clients on one file: the last change wins
+    * `:retries` — retries of idempotent calls (default `0`: one attempt): a number of retries,
+      or `%{max_attempts: 3, base_delay: 200, max_delay: 5_000}` (milliseconds; each
+      optional, these are the defaults). Only GET/HEAD calls, and calls given
+      `idempotent: true`, are retried: when the connection was reset before any byte of the
+      answer, or on 502/503/504 and 429 (waiting its `Retry-After`), with exponential backoff
+      and jitter, all inside the call's deadline. A call may pass its own `:retries`; the
+      error's `:attempts` counts the attempts
 
   Failed certificate verification or TLS handshakes are `kind: "tls"` errors.
   """
@@ -120,6 +128,9 @@ defmodule Bosbase.Client do
 
   defp client_option(key, value) do
     case Map.fetch(@client_options, key) do
+      {:ok, {name, :retries}} ->
+        with {:ok, json} <- Call.retries(value), do: {:ok, name, json}
+
       {:ok, {name, check}} ->
         if valid_option?(check, value),
           do: {:ok, name, value},

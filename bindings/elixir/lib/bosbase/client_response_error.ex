@@ -23,6 +23,8 @@ defmodule Bosbase.ClientResponseError do
     * `:is_abort` — `true` when the call was aborted (deadline passed)
     * `:message` — a short description
     * `:mfa_id` — for `kind: "mfa_required"`, the id that finishes the login
+    * `:attempts` — how many attempts the call made (`1` without retries, more when the
+      client's or call's `:retries` retried it; `0` when it failed before trying)
 
   Neither the core nor this binding ever puts passwords, custom tokens, auth tokens, URL
   userinfo or option values in any of these fields, so `inspect/1` and
@@ -35,7 +37,8 @@ defmodule Bosbase.ClientResponseError do
                is_abort: false,
                kind: "unknown",
                message: "",
-               mfa_id: nil
+               mfa_id: nil,
+               attempts: 0
 
   @type t :: %__MODULE__{
           url: String.t(),
@@ -44,7 +47,8 @@ defmodule Bosbase.ClientResponseError do
           is_abort: boolean(),
           kind: String.t(),
           message: String.t(),
-          mfa_id: String.t() | nil
+          mfa_id: String.t() | nil,
+          attempts: non_neg_integer()
         }
 
   # The core's status code for a closed client (BOSBASE_STATUS_CLOSED).
@@ -71,7 +75,8 @@ defmodule Bosbase.ClientResponseError do
       is_abort: error["isAbort"] == true,
       kind: error["kind"] || "unknown",
       message: error["message"] || "",
-      mfa_id: error["mfaId"]
+      mfa_id: error["mfaId"],
+      attempts: error["attempts"] || 0
     }
   end
 

@@ -9,7 +9,9 @@ defmodule Bosbase.RecordService do
   keyword list with any of `:body` (extra body fields), `:query`, `:headers`, `:expand`,
   `:fields`, `:filter` (build it with `Bosbase.filter/2`), `:sort` (`"-created,title"`),
   `:skip_total` (list pages without counting), `:mfa_id` (finishes an MFA login),
-  `:timeout` (milliseconds, this call's deadline instead of the client's) and `:files`
+  `:timeout` (milliseconds, this call's deadline instead of the client's), `:retries`
+  (this call's, instead of the client's: see `Bosbase.Client.new/2`), `:idempotent`
+  (`true` lets a call other than GET/HEAD be retried) and `:files`
   (file parts sent as multipart, see `Bosbase.Call.run/4`:
   `files: [{:bytes, "attachment", "a.txt", "hi"}, {:file, "attachment", "/tmp/b.png"}]`).
 

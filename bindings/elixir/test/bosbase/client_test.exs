@@ -66,7 +66,9 @@ defmodule Bosbase.ClientTest do
 
     test "unknown or mistyped options are invalid_argument errors naming the option" do
       for opts <- [
-            [retries: 3],
+            [retry: 3],
+            [retries: "3"],
+            [retries: %{attempts: 3}],
             [timeout: -1],
             [timeout: 0],
             [timeout: 1.5],

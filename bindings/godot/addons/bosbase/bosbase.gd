@@ -69,7 +69,12 @@ var _state_id := 0  # the id the native queues this client's realtime states und
 ## [code]user://[/code] and [code]res://[/code] paths are globalized for the core; the client
 ## starts with the login it holds and every change replaces it atomically, owner-only; a file
 ## that cannot be used leaves the store empty and [method AuthStore.file_error] says why;
-## forks keep their store in memory). A bad URL or option makes
+## forks keep their store in memory), [code]retries[/code] (default 0, one attempt: e.g.
+## [code]2[/code], or [code]{"maxAttempts": 3, "baseDelayMs": 200, "maxDelayMs": 5000}[/code];
+## GET/HEAD calls, and calls whose options hold [code]"idempotent": true[/code], are retried
+## on a connection reset before any answer byte, 502/503/504 and 429 with its Retry-After,
+## within the call's deadline; a call's options may hold their own [code]retries[/code]). A
+## bad URL or option makes
 ## every call return a [ClientResponseError] with kind "invalid_argument".
 func _init(url: String = "http://127.0.0.1:8090", options: Variant = {}) -> void:
 	base_url = url
@@ -172,7 +177,8 @@ func live_unsubscribe(method: StringName, topic: String) -> Variant:
 
 
 ## Sends a request to any server path, e.g. [code]await pb.send("/api/health")[/code].
-## [param options] may hold method, body, query, headers, timeoutMs (see the README). Runs on
+## [param options] may hold method, body, query, headers, timeoutMs, retries, idempotent (see
+## the README). Runs on
 ## the core's worker threads like every operation; [method cancel] ends it.
 func send(path: String, options: Dictionary = {}) -> Signal:
 	return run_native(&"send_async", ["", path, options_json(options)])

@@ -22,6 +22,9 @@ var kind: String = ""
 ## Set when [code]kind[/code] is "mfa_required": pass [code]{"mfaId": mfa_id}[/code] as
 ## options to the second auth method.
 var mfa_id: String = ""
+## How many attempts the call made: 1 without retries, more when the client's or the call's
+## [code]retries[/code] option retried it; 0 when it failed before trying (bad input).
+var attempts: int = 0
 
 
 func _init(data: Dictionary = {}) -> void:
@@ -33,6 +36,7 @@ func _init(data: Dictionary = {}) -> void:
 	message = str(data.get("message", ""))
 	kind = str(data.get("kind", ""))
 	mfa_id = str(data.get("mfaId", ""))
+	attempts = int(data.get("attempts", 0))
 
 
 ## Used by [method Object.to_string], so [code]error.to_string()[/code] and

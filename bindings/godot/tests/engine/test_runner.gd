@@ -49,6 +49,7 @@ func _run_all() -> void:
 	await test_concurrent_calls()
 	await test_frames_keep_running()
 	await test_timeout()
+	await test_retries()
 	await test_freed_while_pending()
 	await test_cancel()
 	await test_cancel_then_free_awaiting_node()
@@ -464,6 +465,64 @@ func test_frames_keep_running() -> void:
 	check(frames[0] >= 10, "%d frames ran during %d ms of pending calls" % [frames[0], elapsed])
 	check(longest_frame_us < 100000, "no frame took 100 ms or more (%d us)" % longest_frame_us)
 	silent.stop()
+
+
+## Retries (fault injection): a loopback server served from this frame loop answers 503 twice,
+## then 200; the client's "retries" option retries the GET through both, a call's own option
+## replaces it, and a failure counts its attempts.
+func test_retries() -> void:
+	var server := TCPServer.new()
+	server.listen(0, "127.0.0.1")
+	var base := "http://127.0.0.1:%d" % server.get_local_port()
+	var quick := {"maxAttempts": 3, "baseDelayMs": 10, "maxDelayMs": 40}
+	var served := [0, 2]  # requests answered, how many of them get 503
+	var peers: Array = []
+	var serve := func() -> void:
+		while server.is_connection_available():
+			peers.append([server.take_connection(), ""])
+		for p in peers:
+			var peer: StreamPeerTCP = p[0]
+			peer.poll()
+			if peer.get_status() != StreamPeerTCP.STATUS_CONNECTED:
+				continue
+			var n := peer.get_available_bytes()
+			if n > 0:
+				p[1] += peer.get_utf8_string(n)
+			while p[1].contains("\r\n\r\n"):  # GETs only: a request is its head
+				p[1] = p[1].substr(p[1].find("\r\n\r\n") + 4)
+				served[0] += 1
+				var busy: bool = served[0] <= served[1]
+				var body := '{"status":503,"message":"busy","data":{}}' if busy else '{"code":200}'
+				var status := "503 Service Unavailable" if busy else "200 OK"
+				var head := "HTTP/1.1 %s\r\nContent-Type: application/json\r\n" % status
+				peer.put_data(
+					("%sContent-Length: %d\r\n\r\n%s" % [head, body.length(), body]).to_utf8_buffer()
+				)
+	var run := func(pb: RefCounted, options: Dictionary) -> Variant:
+		var results := [null]
+		collect(pb.health().check(options), results, 0)
+		var until := Time.get_ticks_msec() + 5000
+		while results[0] == null and Time.get_ticks_msec() < until:
+			serve.call()
+			await process_frame
+		return results[0]
+
+	var got: Variant = await run.call(BosBase.new(base, {"retries": quick}), {})
+	check(
+		got is Dictionary and int(got.get("code", 0)) == 200 and served[0] == 3,
+		"retries option: 503, 503, then 200 in one call (%d requests)" % served[0]
+	)
+	served[0] = 0
+	got = await run.call(BosBase.new(base), {})
+	check(
+		is_error(got) and got.status == 503 and got.attempts == 1 and served[0] == 1,
+		"retries are off by default: one attempt"
+	)
+	served[0] = 0
+	served[1] = 1
+	got = await run.call(BosBase.new(base), {"retries": quick})
+	check(got is Dictionary and served[0] == 2, "a call's retries option retries it")
+	server.stop()
 
 
 func test_timeout() -> void:
