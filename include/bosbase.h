@@ -91,7 +91,7 @@
 /**
  * How many answers' worth of JSON (`max_response_bytes` each) one full list may hold.
  */
-#define FULL_LIST_ANSWERS 10
+#define BOSBASE_FULL_LIST_ANSWERS 10
 
 /**
  * Default bound on a client's worker threads: 256 asynchronous calls run at once.
