@@ -35,8 +35,9 @@ pub(crate) use socket::Target;
 use crate::delivery::{value_bytes, Item, Kind, Mailbox, Mode, PushFn, Queued, Work};
 use crate::{BosBase, ConnectionState, Error, ErrorKind, Result};
 
-/// Messages a subscription may have waiting for its callback before the oldest is dropped
-/// (the queue is also bounded by 16 MiB, `QUEUE_MAX_BYTES` in the Rust crate).
+/// Entries one subscription (realtime or pub/sub, push or pull) may have queued before the
+/// oldest event is dropped; the queue is also bounded by 16 MiB of the entries' estimated
+/// size in memory (`QUEUE_MAX_BYTES`; in C both carry the `BOSBASE_` prefix).
 pub const QUEUE_LIMIT: usize = 1024;
 // The C header shows the literal; the queue uses the shared bound.
 const _: () = assert!(QUEUE_LIMIT == crate::delivery::QUEUE_MAX_EVENTS);
