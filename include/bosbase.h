@@ -153,12 +153,12 @@
 /**
  * Attempts of `"retries": {}` (the object form without `maxAttempts`).
  */
-#define DEFAULT_RETRY_ATTEMPTS 3
+#define BOSBASE_DEFAULT_RETRY_ATTEMPTS 3
 
 /**
  * Most attempts a call may be given.
  */
-#define MAX_ATTEMPTS 100
+#define BOSBASE_MAX_RETRY_ATTEMPTS 100
 
 /**
  * Result of a C call: 0 on success, otherwise the failure's kind (the error
