@@ -74,18 +74,24 @@ func topicName(prefix string) string {
 	return prefix + "-" + tok[:10]
 }
 
+// nextMessage receives the subscription's next event (skipping the connection's state
+// changes), failing the test after eventWait.
 func nextMessage(t *testing.T, sub *bosbase.PubsubSubscription) bosbase.PubsubEvent {
 	t.Helper()
-	select {
-	case ev, ok := <-sub.Events():
-		if !ok {
-			t.Fatalf("%s: channel closed, want an event", sub.Topic())
+	deadline := time.After(eventWait)
+	for {
+		select {
+		case ev, ok := <-sub.Events():
+			if !ok {
+				t.Fatalf("%s: channel closed, want an event", sub.Topic())
+			}
+			if ev.Kind != bosbase.EventKindState {
+				return ev
+			}
+		case <-deadline:
+			t.Fatalf("%s: no event within %v", sub.Topic(), eventWait)
 		}
-		return ev
-	case <-time.After(eventWait):
-		t.Fatalf("%s: no event within %v", sub.Topic(), eventWait)
 	}
-	return bosbase.PubsubEvent{}
 }
 
 // listen subscribes c to topic and waits for the server's confirmation.
