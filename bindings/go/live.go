@@ -92,8 +92,10 @@ type liveHandle struct {
 
 	wake     chan struct{} // capacity 1: the core said entries are queued
 	stopping chan struct{} // closed by stop: the pump ends
-	pumped   chan struct{} // closed when the pump has ended and closed the user's channel
+	pumped   chan struct{} // closed when the pump has ended
 	stopOnce sync.Once
+	closeOut func()    // closes the user's channel (set by start)
+	endOnce  sync.Once // around closeOut
 
 	// mu is held for reading around every C call on sub and for writing to free it, so
 	// no call uses a freed handle. A call that blocks in C (Wait) holds it for reading;
@@ -148,10 +150,11 @@ func (l *liveHandle) ready() {
 }
 
 // start gives l its C handle and starts the goroutine that moves the core's entries,
-// decoded, to out (which it closes when the subscription ends).
-func start[T any](l *liveHandle, sub *C.BosbaseSubscription, out chan<- T, decode func(entry) T) {
+// decoded, to out (closed when the subscription ends).
+func start[T any](l *liveHandle, sub *C.BosbaseSubscription, out chan T, decode func(entry) T) {
 	l.mu.Lock()
 	l.sub = sub
+	l.closeOut = func() { close(out) }
 	l.mu.Unlock()
 	go pump(l, out, decode)
 }
@@ -161,10 +164,9 @@ func start[T any](l *liveHandle, sub *C.BosbaseSubscription, out chan<- T, decod
 func pump[T any](l *liveHandle, out chan<- T, decode func(entry) T) {
 	ended := false
 	defer func() {
-		close(out)
 		close(l.pumped)
 		if ended {
-			l.release() // nothing follows: free the core's handle now
+			l.end() // nothing follows: free the core's handle and close the channel now
 		}
 	}()
 	for {
@@ -221,7 +223,14 @@ func (l *liveHandle) next() (entry, bool) {
 func (l *liveHandle) stop() {
 	l.stopOnce.Do(func() { close(l.stopping) })
 	<-l.pumped // the pump only ever waits on channels that stopping ends
+	l.end()
+}
+
+// end frees the core's handle, then closes the user's channel (so a consumer that sees
+// it closed finds the subscription inactive), once.
+func (l *liveHandle) end() {
 	l.release()
+	l.endOnce.Do(l.closeOut)
 }
 
 // release unsubscribes and frees the core's handle and unregisters the id, once.
