@@ -506,3 +506,34 @@ func TestRealtimeNoticesNeverDropped(t *testing.T) {
 	}
 	t.Logf("received %d, dropped %d", received, gaps)
 }
+
+// TestRealtimeKindsAndSequence: the first values of a client's first subscription are
+// the subscribed notice (#1) and the stream's "connected" state (#2), their kinds given by
+// the core (Type is the kind's name), and the state's value decoded into ev.State.
+func TestRealtimeKindsAndSequence(t *testing.T) {
+	c := newClient(t)
+	sub, err := c.Realtime().Subscribe("go-kinds-topic", bosbase.SubscribeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	var got []bosbase.RealtimeEvent
+	for len(got) < 2 {
+		select {
+		case ev := <-sub.Events():
+			got = append(got, ev)
+		case <-time.After(eventWait):
+			t.Fatalf("only %d values within %v", len(got), eventWait)
+		}
+	}
+	first, second := got[0], got[1]
+	if first.Kind != bosbase.EventKindSubscribed || first.Type != bosbase.EventSubscribed || first.Sequence != 1 || first.Topic != "go-kinds-topic" {
+		t.Errorf("first value %+v, want subscribed #1", first)
+	}
+	if second.Kind != bosbase.EventKindState || second.Type != bosbase.EventState || second.Sequence != 2 || second.State.State != bosbase.StateConnected {
+		t.Errorf("second value %+v, want state connected #2", second)
+	}
+	if sub.Dropped() != 0 {
+		t.Errorf("Dropped %d", sub.Dropped())
+	}
+}
