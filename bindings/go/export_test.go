@@ -10,17 +10,21 @@ func LiveCallHandles() int64 { return liveCallHandles.Load() }
 // whose ids are still registered (for the leak tests).
 func LiveHandles() int64 { return liveHandles.Load() }
 
-// FinalizerTimes reports the longest run of a client finalizer since the last reset,
-// how many ran, and for how long the one running now (if any) has been running.
-func FinalizerTimes() (longest time.Duration, runs int64, running time.Duration) {
+// FinalizerTimes reports the longest run of a client finalizer since the last reset, and
+// for how long the one running now (if any) has been running.
+func FinalizerTimes() (longest, running time.Duration) {
 	if since := finalizerTimes.running.Load(); since != 0 {
 		running = time.Since(time.Unix(0, since))
 	}
-	return time.Duration(finalizerTimes.longest.Load()), finalizerTimes.runs.Load(), running
+	return time.Duration(finalizerTimes.longest.Load()), running
 }
 
 // ResetFinalizerTimes forgets the longest run.
 func ResetFinalizerTimes() { finalizerTimes.longest.Store(0) }
 
-// OpenNatives is the number of clients neither closed nor finalized yet.
-func OpenNatives() int64 { return openNatives.Load() }
+// WatchFinalizer returns a channel that receives how long c's finalizer ran, once it ran.
+func WatchFinalizer(c *Client) <-chan time.Duration {
+	ch := make(chan time.Duration, 1)
+	finalizerTimes.watch.Store(c.n.serial, ch)
+	return ch
+}

@@ -35,6 +35,7 @@ import (
 // deadlocks an RWMutex once a writer waits.
 type native struct {
 	ptr     *C.BosbaseClient
+	serial  uint64
 	refs    atomic.Int64
 	closing atomic.Bool // Close has begun: only reads (and unsubscribing) are admitted
 	freeing atomic.Bool // the core's close returned: nothing is admitted
@@ -49,13 +50,10 @@ type native struct {
 
 func newNative(ptr *C.BosbaseClient) *native {
 	n := &native{ptr: ptr, drained: make(chan struct{}), listeners: map[uint64]C.uint64_t{}, live: map[ender]struct{}{}}
+	n.serial = nativeSerials.Add(1)
 	runtime.SetFinalizer(n, finalize)
-	openNatives.Add(1)
 	return n
 }
-
-// openNatives counts the natives neither closed nor finalized yet (for the tests).
-var openNatives atomic.Int64
 
 // finalize is the finalizer of a native nobody holds any more. Its time is measured
 // (finalizerTimes, read by the tests): the runtime runs every finalizer of the process
@@ -64,20 +62,29 @@ func finalize(n *native) {
 	start := time.Now()
 	finalizerTimes.running.Store(start.UnixNano())
 	n.shutdown(false)
-	took := int64(time.Since(start))
+	took := time.Since(start)
 	finalizerTimes.running.Store(0)
 	for {
 		longest := finalizerTimes.longest.Load()
-		if took <= longest || finalizerTimes.longest.CompareAndSwap(longest, took) {
+		if int64(took) <= longest || finalizerTimes.longest.CompareAndSwap(longest, int64(took)) {
 			break
 		}
 	}
-	finalizerTimes.runs.Add(1)
+	if ch, ok := finalizerTimes.watch.LoadAndDelete(n.serial); ok {
+		ch.(chan time.Duration) <- took // buffered
+	}
 }
 
 // finalizerTimes: the longest finalizer run (ns), the start of the one running (unix
-// ns, 0 when none) and how many ran.
-var finalizerTimes struct{ longest, running, runs atomic.Int64 }
+// ns, 0 when none), and the natives whose finalizer a test waits for (serial -> a
+// chan time.Duration of capacity 1).
+var finalizerTimes struct {
+	longest, running atomic.Int64
+	watch            sync.Map
+}
+
+// nativeSerials numbers the natives (a key that does not keep one reachable).
+var nativeSerials atomic.Uint64
 
 // acquire returns the handle for a request or a store change, or nil once Close has
 // begun (or for a client that was never created). Pair a non-nil result with release.
@@ -129,7 +136,6 @@ func (n *native) close() {
 // none can take one.
 func (n *native) shutdown(wait bool) {
 	n.once.Do(func() {
-		openNatives.Add(-1)
 		runtime.SetFinalizer(n, nil)
 		n.closing.Store(true)
 		if wait {
