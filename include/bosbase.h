@@ -1,57 +1,93 @@
 /*
- * BosBase native client — C ABI.
+ * BosBase native client — C ABI (version BOSBASE_ABI_VERSION).
  *
  * Conventions:
+ *  - Every public name starts with bosbase_, Bosbase or BOSBASE_ (a test checks it).
  *  - Every fallible function returns a BosbaseStatus (0 = BOSBASE_STATUS_OK).
  *  - Strings passed in are borrowed for the duration of the call and must be UTF-8.
  *  - Out-pointers, one rule: `error_out` may be NULL (the error is then discarded);
  *    every other out-pointer is required, and NULL there is BOSBASE_STATUS_INVALID_ARGUMENT
  *    with nothing done (no request sent). Every `char *` written to an out-pointer is owned
- *    by the caller: free it with bosbase_string_free(). Results are written only on
+ *    by the caller: free it with bosbase_string_free(); every handle written to one is owned
+ *    by the caller too, freed with its own _free function. Results are written only on
  *    success, `*error_out` only on failure; otherwise out-pointers are left untouched.
  *  - Every REST operation is a row of the operation table (bosbase_operations_json()),
  *    run by name with bosbase_call() or, without blocking, bosbase_call_async(); the
  *    typed functions below are shims over the same rows.
- *  - Thread safety: a BosbaseClient may be used from many threads at once. Calls block
+ *  - Thread safety: every handle may be used from many threads at once. Calls block
  *    the calling thread until the answer or the call's deadline (default 30 s, option
  *    "timeoutMs"); hosts that must not block use the _async forms, whose deadline runs
- *    from when they are started (time queued for a worker counts).
- *  - Lifetime, one rule for every *_free function (wasmtime's C API states the same): it
- *    must not race another function on the same handle; no other thread may be inside,
- *    or later enter, a function with that handle. bosbase_client_close() is how to stop
- *    concurrent users: it refuses new calls, subscriptions, listeners and auth-store
- *    changes (BOSBASE_STATUS_CLOSED; store reads still work) and waits for every function
- *    already running with the handle, every started async call's callback and every
- *    realtime/pub/sub callback of the client; once the users have stopped, free it.
- *    Subscription and call handles keep what they need: they stay valid (inactive) after
- *    their client was freed.
- *  - Callbacks run on library threads: bosbase_call_async completions on the client's
- *    worker-pool threads (512 KiB stacks; a cancelled call's on the cancelling thread), auth-change
- *    callbacks on the thread that changed the store (a worker thread for async calls),
- *    realtime event and state callbacks on the client's realtime dispatch thread, pub/sub
- *    callbacks on its pub/sub dispatch thread (one each per client, only while it has
- *    subscriptions). Each callback typedef says what it may call; every removal function
- *    says when it stops for good. From inside any callback, bosbase_client_close() and
- *    bosbase_client_free() of any client (its own included) are allowed and never wait:
- *    close refuses new calls and returns at once, the calls still running finish on their
- *    own. So clients may close each other from their callbacks without deadlock.
- *  - No function unwinds or aborts: NULL, invalid UTF-8 and malformed JSON return
- *    BOSBASE_STATUS_INVALID_ARGUMENT; an internal bug returns BOSBASE_STATUS_PANIC.
- *  - `options_json` (always optional, NULL = none) is
- *      {"method": "POST", "body": {...}, "query": {...}, "headers": {"X": "v"},
- *       "expand": "rel", "fields": "id,email", "mfaId": "...", "timeoutMs": 5000}
- *    with every field optional (method only for the send functions); unknown
- *    fields are rejected so typos do not pass silently. Header names must be HTTP
- *    tokens, values free of control characters; Host, Content-Length,
- *    Transfer-Encoding, Connection, Keep-Alive, TE, Trailer, Upgrade and Expect are
- *    refused (the transport sets them).
- *  - Error JSON mirrors BosBase's ClientResponseError:
- *      {"kind": "http", "url": "...", "status": 400, "response": {server body, `data` intact},
- *       "isAbort": false, "message": "...", "mfaId": "..." (kind "mfa_required" only)}
- *    `status` is 0 only when no HTTP answer arrived; an answer whose body is unreadable or
- *    over the size limit keeps its status. `url` has no query, fragment or userinfo and
- *    is at most 256 bytes. It never contains passwords, custom tokens, auth tokens,
- *    query strings or option values.
+ *    from when they are started (time queued for a worker counts), pull subscriptions and
+ *    bosbase_client_release().
+ *
+ * Lifetime. The free rule (wasmtime's C API states the same): a _free function must not
+ * race another function on the same handle; no other thread may be inside, or later enter,
+ * a function with that handle (the one exception: a callback may free what runs it). What
+ * each one does:
+ *  - bosbase_client_close(): refuses new calls, subscriptions, listeners and auth-store
+ *    changes (BOSBASE_STATUS_CLOSED; store reads still work), stops realtime and pub/sub,
+ *    and waits for every function already running with the handle, every started async
+ *    call's callback and every running callback of the client (not from a callback: there
+ *    it waits for nothing). bosbase_client_free(): close, then free. Blocks like close.
+ *  - bosbase_client_release(): close + free without blocking the caller (no join, no wait
+ *    for calls in flight); the waiting happens on a library thread, which then calls `done`.
+ *  - bosbase_call_free(): frees the handle only; does not cancel (the callback still runs
+ *    exactly once; bosbase_call_cancel() cancels). Never waits.
+ *  - bosbase_subscription_free(): unsubscribes (queued entries are discarded), then frees.
+ *    Joins no thread; waits only for a callback (push) or ready call (pull) of that
+ *    subscription running on another thread. Callable from inside that callback.
+ *  - bosbase_files_free(): frees the list; calls already started keep their parts.
+ *  - bosbase_string_free(): frees a string this library wrote to an out-pointer.
+ *  Subscription and call handles keep what they need: they stay valid (inactive) after
+ *  their client was closed, freed or released.
+ *
+ * Callbacks and their threads. No callback may unwind into the library. `user_data` is
+ * passed through untouched; the caller vouches it may be used on the callback's thread.
+ *  - BosbaseCallCallback (async completions): a worker-pool thread of the client (512 KiB
+ *    stack); the cancelling thread when bosbase_call_cancel() cancels it; and the CALLING
+ *    thread, inside bosbase_call_async()/bosbase_send_async(), when the client was closed as
+ *    the call started (a CLOSED completion): do not hold a lock the callback takes.
+ *  - BosbaseAuthChangeCallback: the thread that changed the store (the caller of a blocking
+ *    login, save, clear or import; a worker thread for async calls).
+ *  - BosbaseEventCallback (push subscriptions) and BosbaseRealtimeStateCallback: the client's
+ *    realtime dispatch thread, or its pub/sub dispatch thread (one each per client, only
+ *    while it has subscriptions), one call at a time, in order.
+ *  - BosbaseReadyCallback (pull subscriptions): the same dispatch thread; it must return
+ *    quickly (it only wakes the host's own thread, which then calls bosbase_subscription_next()).
+ *  - BosbaseReleaseCallback: the release's library thread (the caller's, for a NULL client).
+ *  Each typedef says what it may call; every removal function says when it stops for good.
+ *  From inside any callback, bosbase_client_close(), _free() and _release() of any client
+ *  (its own included) are allowed and never wait, so clients may close each other from
+ *  their callbacks without deadlock.
+ *
+ * Errors: no function unwinds or aborts: NULL, invalid UTF-8 and malformed JSON return
+ * BOSBASE_STATUS_INVALID_ARGUMENT; an internal bug returns BOSBASE_STATUS_PANIC. Error JSON
+ * mirrors BosBase's ClientResponseError:
+ *     {"kind": "http", "url": "...", "status": 400, "response": {server body, `data` intact},
+ *      "isAbort": false, "message": "...", "mfaId": "..." (kind "mfa_required" only)}
+ * `status` is 0 only when no HTTP answer arrived; an answer whose body is unreadable or over
+ * the size limit keeps its status. `url` has no query, fragment or userinfo and is at most
+ * 256 bytes. It never contains passwords, custom tokens, auth tokens, query strings or
+ * option values.
+ *
+ * Call options: `options_json` of bosbase_call*, bosbase_send* and the typed shims (always
+ * optional, NULL = none) is an object with any of
+ *     "method"    (string; the send functions only; default "GET")
+ *     "body"      (any JSON; the request body)
+ *     "query"     (object; extra query parameters, strings/numbers/bools)
+ *     "headers"   (object of strings; extra headers; a caller-set Authorization wins)
+ *     "expand"    (string; relations to expand)
+ *     "fields"    (string; fields to return)
+ *     "filter"    (string; list calls' filter, see bosbase_filter())
+ *     "sort"      (string; list calls' sort, e.g. "-created,title")
+ *     "skipTotal" (bool; list pages without counting the total)
+ *     "mfaId"     (string; the MFA session of an mfa_required error, to finish a login)
+ *     "timeoutMs" (integer; this call's deadline, replacing the client's)
+ * Unknown fields are rejected so typos do not pass silently. Header names must be HTTP
+ * tokens, values free of control characters; Host, Content-Length, Transfer-Encoding,
+ * Connection, Keep-Alive, TE, Trailer, Upgrade and Expect are refused (the transport sets
+ * them). Client options: see bosbase_client_new(); subscription options: see
+ * bosbase_realtime_subscribe() and bosbase_pubsub_subscribe().
  */
 
 #ifndef BOSBASE_H
@@ -91,7 +127,7 @@
 /**
  * How many answers' worth of JSON (`max_response_bytes` each) one full list may hold.
  */
-#define FULL_LIST_ANSWERS 10
+#define BOSBASE_FULL_LIST_ANSWERS 10
 
 /**
  * Default bound on a client's worker threads: 256 asynchronous calls run at once.
@@ -669,7 +705,8 @@ void bosbase_client_release(struct BosbaseClient *client,
 size_t bosbase_live_clients(void);
 
 /**
- * A new, empty list of file parts; free it with `bosbase_files_free`. Never NULL.
+ * A new, empty list of file parts; free it with `bosbase_files_free`. NULL only if the
+ * library failed internally (it never does in practice: nothing here can fail).
  */
 struct BosbaseFiles *bosbase_files_new(void);
 

@@ -328,6 +328,87 @@ mod tests {
         assert_eq!((q.len(), q.dropped(), q.pop()), (4, 6, Some(6)));
     }
 
+    fn pull_box(ready_calls: &Arc<std::sync::atomic::AtomicUsize>) -> Mailbox<u32> {
+        let calls = Arc::clone(ready_calls);
+        Mailbox::new(Mode::Pull(Some(Arc::new(move || {
+            calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }))))
+    }
+
+    /// Runs the dispatch thread's work for `m` (what `dispatch_loop` does), returning how
+    /// many ready calls it made.
+    fn dispatch(m: &mut Mailbox<u32>) -> usize {
+        match m.work() {
+            (Some(Work::Ready(f)), _) => {
+                f();
+                1
+            }
+            (Some(Work::Deliver(..)), _) => panic!("a pull mailbox never pushes"),
+            (None, _) => 0,
+        }
+    }
+
+    #[test]
+    fn pull_ready_fires_once_per_batch_and_rearms_on_empty() {
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut m = pull_box(&calls);
+        // Never read: the first entry is due a ready call; the next ones of the batch are not.
+        assert!(m.push(Kind::Subscribed, Item::Event(0), None));
+        assert_eq!(dispatch(&mut m), 1);
+        for n in 1..=5 {
+            m.push(Kind::Event, Item::Event(n), Some(1));
+            assert_eq!(dispatch(&mut m), 0, "a second ready call in one batch");
+        }
+        // Partly drained: still no call (the consumer has not seen the queue empty).
+        assert_eq!(m.pull().map(|q| (q.seq, q.kind)), Some((1, Kind::Subscribed)));
+        m.push(Kind::Event, Item::Event(6), Some(1));
+        assert_eq!(dispatch(&mut m), 0);
+        // Drained to NONE: re-armed, the next entry calls again, once.
+        let seqs: Vec<u64> = std::iter::from_fn(|| m.pull()).map(|q| q.seq).collect();
+        assert_eq!(seqs, (2..=7).collect::<Vec<_>>());
+        assert!(m.pull().is_none());
+        assert!(m.push(Kind::State, Item::State(ConnectionState::Connected), None));
+        m.push(Kind::Event, Item::Event(7), Some(1));
+        assert_eq!(dispatch(&mut m) + dispatch(&mut m), 1);
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn pull_without_ready_is_never_scheduled_and_push_never_pulls() {
+        let mut m: Mailbox<u32> = Mailbox::new(Mode::Pull(None));
+        assert!(!m.push(Kind::Event, Item::Event(1), Some(1)));
+        assert!(m.work().0.is_none());
+        assert_eq!(m.pull().map(|q| q.seq), Some(1));
+        let mut p: Mailbox<u32> = Mailbox::new(Mode::Push(Arc::new(|_| {})));
+        assert!(p.push(Kind::Event, Item::Event(1), Some(1)));
+        assert!(p.pull().is_none(), "push mode has no consumer-side reads");
+        assert!(matches!(p.work(), (Some(Work::Deliver(_, q)), false) if q.seq == 1));
+    }
+
+    #[test]
+    fn sequence_gaps_are_the_drops_and_notices_survive_overflow() {
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut m = pull_box(&calls);
+        m.push(Kind::Subscribed, Item::Event(0), None);
+        for n in 0..10_000 {
+            if n == 5_000 {
+                m.push(Kind::State, Item::State(ConnectionState::Reconnected), None);
+            }
+            m.push(Kind::Event, Item::Event(n), Some(100));
+            dispatch(&mut m);
+        }
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1, "one batch, one ready call");
+        assert_eq!(m.len(), QUEUE_MAX_EVENTS);
+        let entries: Vec<Queued<u32>> = std::iter::from_fn(|| m.pull()).collect();
+        let kinds: Vec<Kind> = entries.iter().map(|q| q.kind).filter(|k| *k != Kind::Event).collect();
+        assert_eq!(kinds, [Kind::Subscribed, Kind::State], "notices are never dropped");
+        // Every missing sequence number is one dropped entry.
+        let last = entries.last().map_or(0, |q| q.seq);
+        assert_eq!(last, 10_002);
+        assert_eq!(last - entries.len() as u64, m.dropped());
+        assert!(entries.windows(2).all(|w| w[0].seq < w[1].seq), "in order");
+    }
+
     #[test]
     fn value_bytes_grows_with_the_content() {
         let small = value_bytes(&serde_json::json!({"a": 1}));

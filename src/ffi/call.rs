@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::client::BosbaseClient;
 use super::files::BosbaseFiles;
+use super::handle::{write_handle, Handle};
 use super::panic::guard;
 use super::strings::{arg, options, required, write_out};
 use super::{BosbaseStatus, UserData};
@@ -19,6 +20,10 @@ use crate::{Error, Result};
 /// A started asynchronous call (from `bosbase_call_async` or `bosbase_send_async`): cancel it with
 /// `bosbase_call_cancel`, release it with `bosbase_call_free`.
 pub struct BosbaseCall(Started<String>);
+
+impl Handle for BosbaseCall {
+    const NAME: &'static str = "call";
+}
 
 /// Completion of `bosbase_call_async`, invoked exactly once: `status` as
 /// `bosbase_call` would return it; on success `result_json` is the result and
@@ -212,7 +217,7 @@ unsafe fn start(
         let data = data;
         complete(callback, data.0, result);
     });
-    *call_out = Box::into_raw(Box::new(BosbaseCall(started)));
+    write_handle(call_out, BosbaseCall(started));
     Ok(())
 }
 
@@ -243,7 +248,7 @@ fn complete(
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_call_cancel(call: *const BosbaseCall) {
     super::panic::guard_value((), || {
-        if let Some(call) = call.as_ref() {
+        if let Ok(call) = BosbaseCall::borrow(call) {
             call.0.cancel();
         }
     })
@@ -253,11 +258,7 @@ pub unsafe extern "C" fn bosbase_call_cancel(call: *const BosbaseCall) {
 /// ignored; freeing twice is undefined behaviour.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_call_free(call: *mut BosbaseCall) {
-    super::panic::guard_value((), || {
-        if !call.is_null() {
-            drop(Box::from_raw(call));
-        }
-    })
+    super::panic::guard_value((), || drop(BosbaseCall::from_raw(call)))
 }
 
 /// Writes the operation table to `*json_out`:

@@ -4,6 +4,7 @@
 use std::os::raw::c_char;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::handle::Handle;
 use super::panic::{guard, guard_value};
 use super::strings::arg;
 use super::BosbaseStatus;
@@ -14,6 +15,10 @@ use crate::{Error, FilePart, Result};
 /// own reference to the parts, so the list may be freed or reused once the call started.
 /// Thread-safe.
 pub struct BosbaseFiles(Mutex<Vec<FilePart>>);
+
+impl Handle for BosbaseFiles {
+    const NAME: &'static str = "files";
+}
 
 impl BosbaseFiles {
     /// The parts behind a handle; NULL means none.
@@ -28,7 +33,7 @@ impl BosbaseFiles {
     }
 
     unsafe fn push(ptr: *const BosbaseFiles, part: FilePart) -> Result<()> {
-        let files = ptr.as_ref().ok_or_else(|| Error::invalid_argument("`files` is NULL"))?;
+        let files = Self::borrow(ptr)?;
         files.0.lock().unwrap_or_else(PoisonError::into_inner).push(part);
         Ok(())
     }
@@ -42,10 +47,11 @@ unsafe fn optional<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>
     }
 }
 
-/// A new, empty list of file parts; free it with `bosbase_files_free`. Never NULL.
+/// A new, empty list of file parts; free it with `bosbase_files_free`. NULL only if the
+/// library failed internally (it never does in practice: nothing here can fail).
 #[no_mangle]
 pub extern "C" fn bosbase_files_new() -> *mut BosbaseFiles {
-    Box::into_raw(Box::new(BosbaseFiles(Mutex::new(Vec::new()))))
+    guard_value(std::ptr::null_mut(), || BosbaseFiles(Mutex::new(Vec::new())).into_raw())
 }
 
 /// Adds a part holding a copy of `len` bytes at `data` (NULL only when `len` is 0) for the
@@ -106,9 +112,5 @@ pub unsafe extern "C" fn bosbase_files_add_path(
 /// ignored; freeing twice is undefined behaviour.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_files_free(files: *mut BosbaseFiles) {
-    guard_value((), || {
-        if !files.is_null() {
-            drop(Box::from_raw(files));
-        }
-    })
+    guard_value((), || drop(BosbaseFiles::from_raw(files)))
 }

@@ -68,6 +68,18 @@ pub(crate) struct Shared {
     auth_listener: std::sync::Once,
     /// Realtime threads of this client alive now (a test hook for leak checks).
     pub(crate) live_threads: Arc<std::sync::atomic::AtomicUsize>,
+    /// Tests: how long each realtime thread lingers after its loop ended (makes a join on
+    /// the caller's thread observable).
+    #[cfg(test)]
+    pub(crate) exit_delay: Mutex<Duration>,
+}
+
+impl Shared {
+    /// Tests only: the thread's exit takes `exit_delay`.
+    fn linger(&self) {
+        #[cfg(test)]
+        thread::sleep(*self.exit_delay.lock().unwrap_or_else(PoisonError::into_inner));
+    }
 }
 
 /// Counts a realtime thread alive from its creation to its end.
@@ -182,6 +194,8 @@ impl Realtime {
                 submit_lock: Mutex::new(()),
                 auth_listener: std::sync::Once::new(),
                 live_threads: Arc::default(),
+                #[cfg(test)]
+                exit_delay: Mutex::new(Duration::ZERO),
             }),
         }
     }
@@ -286,13 +300,15 @@ impl Shared {
             .name("bosbase-realtime-sse".into())
             .spawn(move || {
                 let _alive = alive;
-                read_loop(&shared, &pb, id)
+                read_loop(&shared, &pb, id);
+                shared.linger();
             })
             .map_err(spawn_error)?;
         let (shared, pb, alive) = (Arc::clone(self), client.clone(), Alive::new(&self.live_threads));
         let dispatcher = match thread::Builder::new().name("bosbase-realtime-dispatch".into()).spawn(move || {
             let _alive = alive;
-            dispatch_loop(&shared, &pb, id)
+            dispatch_loop(&shared, &pb, id);
+            shared.linger();
         }) {
             Ok(h) => h,
             Err(e) => {
@@ -783,4 +799,37 @@ fn finish(shared: &Shared, target: Target, me: ThreadId) {
     }
     drop(st);
     shared.changed.notify_all();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::realtime::SubscribeOptions;
+
+    /// The last unsubscribe stops the threads without joining them, and the next subscribe
+    /// starts new ones without joining the old: both return long before a thread that takes
+    /// 600 ms to exit has ended (ABI 4's subscribe joined the stopped session's threads).
+    #[test]
+    fn unsubscribe_and_resubscribe_never_join_a_thread() {
+        let pb = BosBase::new("http://127.0.0.1:9"); // nothing listens: the reader retries
+        let linger = Duration::from_millis(600);
+        *pb.realtime_part().shared.exit_delay.lock().unwrap() = linger;
+        let rt = pb.realtime();
+        let push = || Mode::Push(Arc::new(|_: &Queued<RealtimeEvent>| {}));
+        let mut longest = Duration::ZERO;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let sub = rt.subscribe_mode("t", &SubscribeOptions::default(), push()).unwrap();
+            longest = longest.max(t.elapsed());
+            let t = Instant::now();
+            sub.unsubscribe();
+            longest = longest.max(t.elapsed());
+            assert!(!sub.is_active());
+        }
+        assert!(longest < linger / 2, "a subscribe or unsubscribe waited {longest:?} for a thread");
+        assert!(rt.live_threads() > 0, "the stopped threads were still lingering (the hook works)");
+        let t = Instant::now();
+        pb.close(); // joins what is left
+        assert!(t.elapsed() >= linger / 2 && rt.live_threads() == 0);
+    }
 }

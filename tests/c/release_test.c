@@ -3,7 +3,8 @@
  * in flight, realtime push and pull subscriptions and a pub/sub subscription live, it returns
  * at once (the longest return over every run is printed and bounded), `done` comes exactly
  * once, on another thread, after every call's completion, and every client is freed once the
- * subscription handles are. A NULL client gets `done` at once on the caller's thread. */
+ * subscription handles are. Released from inside its own push callback and ready callback,
+ * it does not deadlock. A NULL client gets `done` at once on the caller's thread. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -122,6 +123,44 @@ static double release_busy_clients(const char *base, int connected) {
     return longest;
 }
 
+/* Releases its client from inside a callback of that client (the first entry / ready call). */
+struct self_release {
+    BosbaseClient *client; /* taken (atomically) by the first callback */
+    struct run run;
+};
+
+static void release_from_callback(struct self_release *r) {
+    BosbaseClient *c = __atomic_exchange_n(&r->client, NULL, __ATOMIC_SEQ_CST);
+    if (c) bosbase_client_release(c, on_released, &r->run);
+}
+
+static void release_on_event(void *user_data, BosbaseEventKind kind, uint64_t sequence, const char *json) {
+    (void)kind;
+    (void)sequence;
+    (void)json;
+    release_from_callback(user_data);
+}
+
+static void release_on_ready(void *user_data) {
+    release_from_callback(user_data);
+}
+
+static void release_inside_callbacks(const char *url) {
+    for (int pull = 0; pull < 2; pull++) {
+        struct self_release r;
+        memset(&r, 0, sizeof r);
+        r.run.caller = pthread_self();
+        BosbaseSubscription *sub = NULL;
+        CHECK(bosbase_client_new(url, NULL, &r.client, NULL) == BOSBASE_STATUS_OK);
+        CHECK(bosbase_realtime_subscribe(r.client, "release-self", NULL, pull ? NULL : release_on_event,
+                                         pull ? release_on_ready : NULL, &r, &sub, NULL) == BOSBASE_STATUS_OK);
+        CHECK(wait_done(&r.run, 1) == 1);
+        CHECK(!bosbase_subscription_is_active(sub));
+        bosbase_subscription_free(sub);
+        CHECK(bosbase_live_clients() == 0);
+    }
+}
+
 int main(void) {
     const char *url = dev_server_url();
     alarm(60); /* a hang anywhere still ends the program */
@@ -133,6 +172,7 @@ int main(void) {
     CHECK(null_run.done == 1 && null_run.done_on_caller);
     bosbase_client_release(NULL, NULL, NULL);
 
+    release_inside_callbacks(url);
     double connected = release_busy_clients(url, 1);
     char silent[64];
     int fd = silent_listener(silent, sizeof silent); /* calls and streams stay in flight */
