@@ -105,12 +105,12 @@
 
 
 /**
- * Bytes of undelivered events one subscription (realtime, pub/sub, or an
- * [`EventReceiver`]) holds at most, 16 MiB, next to the count bound ([`QUEUE_CAPACITY`],
- * [`PUBSUB_QUEUE_LIMIT`]): an event's size is its estimated size in memory (about its JSON
- * length for text). Past either bound the oldest event is dropped and counted; the
- * subscribed/error notices never are, and the newest event is always kept (so one event
- * larger than the bound is still delivered).
+ * Bytes of undelivered entries one subscription (realtime or pub/sub, push or pull, or an
+ * `EventReceiver`) holds at most, 16 MiB, next to the count bound of 1,024 entries: an
+ * entry's size is its estimated size in memory (about its JSON length for text). Past
+ * either bound the oldest event is dropped and counted; the subscribed/error/state notices
+ * never are, and the newest event is always kept (so one event larger than the bound is
+ * still delivered).
  */
 #define BOSBASE_QUEUE_MAX_BYTES ((16 * 1024) * 1024)
 
@@ -137,8 +137,9 @@
 #define BOSBASE_DEFAULT_POOL_SIZE 256
 
 /**
- * Messages a subscription may have waiting for its callback before the oldest is dropped
- * (the queue is also bounded by 16 MiB, `QUEUE_MAX_BYTES` in the Rust crate).
+ * Entries one subscription (realtime or pub/sub, push or pull) may have queued before the
+ * oldest event is dropped; the queue is also bounded by 16 MiB of the entries' estimated
+ * size in memory (`QUEUE_MAX_BYTES`; in C both carry the `BOSBASE_` prefix).
  */
 #define BOSBASE_QUEUE_MAX_EVENTS 1024
 

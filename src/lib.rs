@@ -86,11 +86,11 @@ pub use token::generate_token;
 /// The crate version, also returned by `bosbase_version()`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Bytes of undelivered events one subscription (realtime, pub/sub, or an
-/// [`EventReceiver`]) holds at most, 16 MiB, next to the count bound ([`QUEUE_CAPACITY`],
-/// [`PUBSUB_QUEUE_LIMIT`]): an event's size is its estimated size in memory (about its JSON
-/// length for text). Past either bound the oldest event is dropped and counted; the
-/// subscribed/error notices never are, and the newest event is always kept (so one event
-/// larger than the bound is still delivered).
+/// Bytes of undelivered entries one subscription (realtime or pub/sub, push or pull, or an
+/// `EventReceiver`) holds at most, 16 MiB, next to the count bound of 1,024 entries: an
+/// entry's size is its estimated size in memory (about its JSON length for text). Past
+/// either bound the oldest event is dropped and counted; the subscribed/error/state notices
+/// never are, and the newest event is always kept (so one event larger than the bound is
+/// still delivered).
 pub const QUEUE_MAX_BYTES: usize = 16 * 1024 * 1024;
 const _: () = assert!(QUEUE_MAX_BYTES == delivery::QUEUE_MAX_BYTES);

@@ -35,8 +35,9 @@ pub(crate) use socket::Target;
 use crate::delivery::{value_bytes, Item, Kind, Mailbox, Mode, PushFn, Queued, Work};
 use crate::{BosBase, ConnectionState, Error, ErrorKind, Result};
 
-/// Messages a subscription may have waiting for its callback before the oldest is dropped
-/// (the queue is also bounded by 16 MiB, `QUEUE_MAX_BYTES` in the Rust crate).
+/// Entries one subscription (realtime or pub/sub, push or pull) may have queued before the
+/// oldest event is dropped; the queue is also bounded by 16 MiB of the entries' estimated
+/// size in memory (`QUEUE_MAX_BYTES`; in C both carry the `BOSBASE_` prefix).
 pub const QUEUE_LIMIT: usize = 1024;
 // The C header shows the literal; the queue uses the shared bound.
 const _: () = assert!(QUEUE_LIMIT == crate::delivery::QUEUE_MAX_EVENTS);
@@ -841,5 +842,38 @@ impl crate::PubsubService {
     #[doc(hidden)]
     pub fn backlog(&self) -> (usize, usize, usize) {
         self.client.pubsub_state().backlog()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    /// Unsubscribing one subscription waits for nothing but its own callback: not for a slow
+    /// callback of another subscription of the same client (ABI 4 held one client-wide
+    /// delivery lock, so this waited the whole 600 ms).
+    #[test]
+    fn unsubscribe_does_not_wait_for_another_subscriptions_callback() {
+        let pb = BosBase::new("http://127.0.0.1:9"); // nothing listens: the socket retries
+        let (entered, inside) = mpsc::channel();
+        let slow = Duration::from_millis(600);
+        let push: PushFn<Value> = Arc::new(move |_: &Queued<Value>| {
+            let _ = entered.send(());
+            thread::sleep(slow);
+        });
+        let a = pb.pubsub().subscribe_mode("a", Mode::Push(push)).unwrap();
+        let b = pb.pubsub().subscribe_mode("b", Mode::Pull(None)).unwrap();
+        let c = pb.pubsub().subscribe_mode("c", Mode::Push(Arc::new(|_: &Queued<Value>| {}))).unwrap();
+        handle(&pb.pubsub_state().shared, r#"{"type":"message","topic":"a","id":"1","data":1}"#);
+        inside.recv_timeout(Duration::from_secs(5)).expect("the slow callback runs");
+        let t = Instant::now();
+        assert!(b.unsubscribe() && c.unsubscribe());
+        let took = t.elapsed();
+        assert!(took < slow / 2, "an unsubscribe waited {took:?} for another subscription's callback");
+        let t = Instant::now();
+        assert!(a.unsubscribe(), "its own callback is waited for");
+        assert!(t.elapsed() >= slow / 4);
+        pb.close();
     }
 }
