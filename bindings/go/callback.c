@@ -1,7 +1,7 @@
 // C side of the Go callbacks (AuthStore.OnChange, the completion of an asynchronous call,
-// realtime and pub/sub deliveries). Go cannot take the address of an exported Go function
-// as a C function pointer, and passing an integer id as `void *` from Go would trip
-// `go vet`'s unsafe.Pointer rules, so both conversions happen here.
+// the readiness of realtime and pub/sub subscriptions, realtime states). Go cannot take the
+// address of an exported Go function as a C function pointer, and passing an integer id as
+// `void *` from Go would trip `go vet`'s unsafe.Pointer rules, so both conversions happen here.
 #include <stdint.h>
 #include "bosbase.h"
 #include "_cgo_export.h"
@@ -34,31 +34,37 @@ BosbaseStatus bbgo_send_async(const BosbaseClient *client, const char *collectio
                               error_out);
 }
 
-/* Realtime events, realtime state changes and pub/sub events all arrive as
- * (user_data, json): one trampoline serves the three. user_data is a cgo.Handle. */
-static void bbgo_deliver(void *user_data, const char *json) {
-    bosbaseGoDeliver((uintptr_t)user_data, (char *)json);
+/* Realtime and pub/sub subscriptions are made in pull mode (no event callback): the
+ * ready callback says entries are queued. user_data is the subscription's id in the Go
+ * registry (live.go), as for the state callback. */
+static void bbgo_ready(void *user_data) {
+    bosbaseGoReady((uintptr_t)user_data);
 }
 
 BosbaseStatus bbgo_realtime_subscribe(const BosbaseClient *client, const char *topic, const char *options_json,
                                       uintptr_t handle, BosbaseSubscription **subscription_out, char **error_out) {
-    return bosbase_realtime_subscribe(client, topic, options_json, bbgo_deliver, (void *)handle, subscription_out,
-                                      error_out);
+    return bosbase_realtime_subscribe(client, topic, options_json, NULL, bbgo_ready, (void *)handle,
+                                      subscription_out, error_out);
 }
 
 BosbaseStatus bbgo_collection_subscribe(const BosbaseClient *client, const char *collection, const char *topic,
                                        const char *options_json, uintptr_t handle,
                                        BosbaseSubscription **subscription_out, char **error_out) {
-    return bosbase_collection_subscribe(client, collection, topic, options_json, bbgo_deliver, (void *)handle,
+    return bosbase_collection_subscribe(client, collection, topic, options_json, NULL, bbgo_ready, (void *)handle,
                                         subscription_out, error_out);
+}
+
+BosbaseStatus bbgo_pubsub_subscribe(const BosbaseClient *client, const char *topic, uintptr_t handle,
+                                    BosbaseSubscription **subscription_out, char **error_out) {
+    return bosbase_pubsub_subscribe(client, topic, NULL, NULL, bbgo_ready, (void *)handle, subscription_out,
+                                    error_out);
+}
+
+static void bbgo_state(void *user_data, const char *json) {
+    bosbaseGoState((uintptr_t)user_data, (char *)json);
 }
 
 BosbaseStatus bbgo_realtime_on_state(const BosbaseClient *client, uintptr_t handle, uint64_t *listener_id_out,
                                      char **error_out) {
-    return bosbase_realtime_on_state(client, bbgo_deliver, (void *)handle, listener_id_out, error_out);
-}
-
-BosbaseStatus bbgo_pubsub_subscribe(const BosbaseClient *client, const char *topic, uintptr_t handle,
-                                    BosbasePubsubSubscription **subscription_out, char **error_out) {
-    return bosbase_pubsub_subscribe(client, topic, bbgo_deliver, (void *)handle, subscription_out, error_out);
+    return bosbase_realtime_on_state(client, bbgo_state, (void *)handle, listener_id_out, error_out);
 }

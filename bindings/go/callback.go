@@ -37,9 +37,19 @@ func bosbaseGoCallDone(handle C.uintptr_t, status C.uint32_t, result, errJSON *C
 	callDone(cgo.Handle(handle), outcome{status: statusOf(status), result: C.GoString(result), errJSON: C.GoString(errJSON)})
 }
 
-//export bosbaseGoDeliver
-func bosbaseGoDeliver(handle C.uintptr_t, event *C.char) {
-	// Runs on the client's realtime or pub/sub dispatch thread. The JSON is borrowed for
-	// this call only (C.GoString copies it); deliver never blocks (see inbox.put).
-	cgo.Handle(handle).Value().(*liveHandle).deliver(C.GoString(event))
+//export bosbaseGoReady
+func bosbaseGoReady(id C.uintptr_t) {
+	// Runs on a library thread when a subscription's queue got entries; never waits.
+	if v, ok := liveByID.Load(uint64(id)); ok {
+		v.(*liveHandle).ready()
+	}
+}
+
+//export bosbaseGoState
+func bosbaseGoState(id C.uintptr_t, state *C.char) {
+	// Runs on the client's realtime dispatch thread. The JSON is borrowed for this call
+	// only (C.GoString copies it); offer never waits (see stateHandle).
+	if v, ok := liveByID.Load(uint64(id)); ok {
+		v.(*stateHandle).offer(C.GoString(state))
+	}
 }

@@ -74,7 +74,9 @@ func NewClient(url string, opts ClientOptions) (*Client, error) {
 // keep working until the running calls are done, so their OnChange listeners can read
 // the store; afterwards they return zero values. Close may be called more than once
 // and from many goroutines; it must not be called from an OnChange listener.
-// A client that is never closed is closed and freed by the garbage collector.
+// A client that is never closed is released by the garbage collector's finalizer, which
+// never waits: bosbase_client_release closes and frees it on a library thread once the
+// calls the core still runs (e.g. ones abandoned through their context) have finished.
 func (c *Client) Close() {
 	c.n.close()
 }

@@ -1,6 +1,7 @@
 package bosbase_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -63,6 +64,10 @@ func newSlowServer(t *testing.T) *slowServer {
 	s := &slowServer{arrived: make(chan struct{}, 16), release: make(chan struct{})}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
+		if r.URL.Path == "/api/realtime" {
+			s.realtime(w, r)
+			return
+		}
 		auth := strings.HasPrefix(r.URL.Path, "/api/collections/slow/")
 		if r.URL.Path == "/slow" || auth {
 			s.arrived <- struct{}{}
@@ -84,6 +89,22 @@ func newSlowServer(t *testing.T) *slowServer {
 		s.Close()
 	})
 	return s
+}
+
+// realtime is a canned realtime endpoint: the event stream says PB_CONNECT and stays open
+// until the request ends or release closes; every subscription POST is accepted.
+func (s *slowServer) realtime(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	_, _ = w.Write([]byte("id:canned\nevent:PB_CONNECT\ndata:{\"clientId\":\"canned\"}\n\n"))
+	w.(http.Flusher).Flush()
+	select {
+	case <-r.Context().Done():
+	case <-s.release:
+	}
 }
 
 // Close refuses new calls at once (kind "closed", nothing sent) while a call already in
@@ -207,6 +228,70 @@ func TestCloseWaitsForCallsInFlight(t *testing.T) {
 	for i := 0; i < 8; i++ {
 		if err := <-errs; err != nil && !errors.Is(err, bosbase.ErrClosed) {
 			t.Errorf("call racing Close failed with %v, want success or ErrClosed", err)
+		}
+	}
+}
+
+// A client dropped to the garbage collector while calls are still running on its server
+// (abandoned through their context: the core still waits for the server's answer) and
+// with a live subscription is finalized without the finalizer goroutine waiting for any
+// of them. The runtime runs every finalizer of the process on that one goroutine, so a
+// finalizer that waited for the slow server (as bosbase_client_close does) would stall
+// them all for as long as the server takes.
+func TestFinalizerNeverBlocks(t *testing.T) {
+	srv := newSlowServer(t) // holds the calls until the test ends
+	bosbase.ResetFinalizerTimes()
+	const calls = 4
+	var finalized <-chan time.Duration
+	func() {
+		c := bosbase.New(srv.URL)
+		finalized = bosbase.WatchFinalizer(c)
+		sub, err := c.Realtime().Subscribe("go-finalizer", bosbase.SubscribeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sub.Wait(eventWait); err != nil {
+			t.Fatalf("the canned server's subscription: %v", err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan error, calls)
+		for i := 0; i < calls; i++ {
+			go func() {
+				_, err := c.Collection("slow").AuthWithPasswordCtx(ctx, "a@example.com", "pw", nil, nil, nil)
+				done <- err
+			}()
+		}
+		for i := 0; i < calls; i++ {
+			select {
+			case <-srv.arrived:
+			case <-time.After(eventWait):
+				t.Fatal("the slow calls never reached the server")
+			}
+		}
+		cancel()
+		for i := 0; i < calls; i++ {
+			if err := <-done; !errors.Is(err, context.Canceled) {
+				t.Fatalf("abandoned call: %v, want cancelled", err)
+			}
+		}
+	}()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		runtime.GC()
+		select {
+		case took := <-finalized:
+			longest, _ := bosbase.FinalizerTimes()
+			t.Logf("this client's finalizer ran %v; the longest finalizer run during the test %v", took, longest)
+			if took > 200*time.Millisecond || longest > 200*time.Millisecond {
+				t.Fatalf("a client finalizer ran for %v: it waited", longest)
+			}
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			_, running := bosbase.FinalizerTimes()
+			t.Fatalf("the client was not finalized within 3 s; a finalizer has been running for %v: it waits for the slow calls", running)
 		}
 	}
 }

@@ -1,25 +1,26 @@
 package bosbase
 
-// Live deliveries: realtime subscriptions, realtime state listeners and pub/sub
-// subscriptions. The core calls one C callback per delivery on the client's dispatch
-// thread (one library thread per client for realtime, one for pub/sub), one call at a
-// time, and that thread serves every subscription of the client. So the Go side of the
-// callback must never block: it decodes the JSON and hands the value to the
-// subscription's channel without waiting (inbox.put). The channel's buffer is the
-// subscription's queue: QueueLimit values, and when the consumer falls that far behind,
-// the oldest buffered value is dropped and counted, the policy the core applies to its
-// own queue (which, since the Go callback returns at once, never fills). A blocking send
-// instead would stall every subscription of the client and make the core drop events of
-// the other subscriptions too.
+// Live deliveries. Realtime and pub/sub subscriptions are one family in the core, and
+// one code path here. Each is a subscription in the core's pull mode: the core keeps its
+// only queue (QueueLimit events or QueueMaxBytes; the oldest event is dropped and
+// counted, a notice never) and calls the ready callback (bosbaseGoReady, on a library
+// thread) when that queue gets an entry after it was last found empty. The callback only
+// makes a non-blocking send on the subscription's wake channel (capacity 1), so it never
+// waits. One goroutine per subscription (pump) takes the entries with
+// bosbase_subscription_next and hands each to the user's channel, which is unbuffered (the
+// core's queue is the only queue) with a blocking send that also watches for the end of
+// the subscription, so the goroutine never outlives it. Go drops nothing: what the core
+// delivers the channel delivers, with the core's kind and sequence number (a gap in the
+// sequence is the core's drop, which Dropped counts).
 //
-// Handles: the C callback gets a cgo.Handle of the *liveHandle as user_data (an integer:
-// no Go pointer reaches C). The handle is deleted only after the core said the callback
-// will never run again (unsubscribe returned, or the client's close returned).
+// Ids: ready's user_data is the subscription's id in a registry (an integer: no Go
+// pointer reaches C). Ids are never reused and a callback whose id is gone does nothing,
+// so a ready call still finishing while the subscription is freed is harmless.
 //
-// Ownership: the client's native keeps a set of its live handles so Close can end them
-// (and close their channels). A liveHandle points at nothing of the native, so there is
-// no cycle through the native's finalizer; the user-facing Subscription points at the
-// native, which keeps the client alive while a subscription is held.
+// Ownership: the client's native keeps the set of its live handles so Close and the
+// finalizer can end them. A liveHandle and its goroutines point at nothing of the
+// native, so a forgotten client is still finalized; the user-facing Subscription points
+// at the native, which keeps the client alive while a subscription is held.
 
 /*
 #include "bosbase.h"
@@ -27,159 +28,218 @@ package bosbase
 import "C"
 
 import (
-	"runtime/cgo"
 	"sync"
 	"sync/atomic"
 )
 
-// QueueLimit is how many events (or pub/sub messages, or state changes) a subscription's
-// channel holds for a consumer that is not receiving. When it is full, the oldest value
-// in it is dropped to make room for the new one, and the subscription's Dropped counter
-// goes up. It is the core's per-subscription queue size.
-const QueueLimit = C.QUEUE_LIMIT
+// QueueLimit is how many events (or pub/sub messages) the core queues for one
+// subscription whose consumer is not receiving; QueueMaxBytes bounds the same queue in
+// bytes. Past either, the oldest event is dropped (the subscribed, error and state
+// notices never are) and counted by Dropped; the sequence numbers show the gap.
+const (
+	QueueLimit    = C.BOSBASE_QUEUE_MAX_EVENTS
+	QueueMaxBytes = C.BOSBASE_QUEUE_MAX_BYTES
+)
 
-// sink is the Go side of one delivery: put decodes the JSON and queues the value
-// without blocking; it reports whether this was the subscription's last delivery.
-type sink interface {
-	put(text string) (last bool)
-	close()
-	lost() uint64
-}
+// EventKind is what one value of a subscription's channel is, as the core says it.
+type EventKind uint32
 
-// inbox is a sink whose queue is a buffered channel of QueueLimit values.
-type inbox[T any] struct {
-	mu      sync.Mutex // one sender at a time, and no send after close
-	ch      chan T
-	closed  bool
-	dropped atomic.Uint64
-	decode  func(text string) (v T, last bool)
-}
+// The kinds of the values of a subscription's channel.
+const (
+	EventKindEvent      EventKind = C.BOSBASE_EVENT_EVENT      // a record change or a topic message
+	EventKindSubscribed EventKind = C.BOSBASE_EVENT_SUBSCRIBED // the server accepted the subscription
+	EventKindError      EventKind = C.BOSBASE_EVENT_ERROR      // the server refused it
+	EventKindState      EventKind = C.BOSBASE_EVENT_STATE      // the stream's state changed
+)
 
-func newInbox[T any](decode func(string) (T, bool)) *inbox[T] {
-	return &inbox[T]{ch: make(chan T, QueueLimit), decode: decode}
-}
-
-// put never blocks: when the buffer is full it takes the oldest value out (counted as
-// dropped) and tries again. Only put sends, under mu, so after it took one out there is
-// room and the loop ends (the consumer can only make more room).
-func (b *inbox[T]) put(text string) bool {
-	v, last := b.decode(text)
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return false
+// String is the kind's name: "event", "subscribed", "error" or "state".
+func (k EventKind) String() string {
+	switch k {
+	case EventKindEvent:
+		return "event"
+	case EventKindSubscribed:
+		return "subscribed"
+	case EventKindError:
+		return "error"
+	case EventKindState:
+		return "state"
 	}
-	for sent := false; !sent; {
-		select {
-		case b.ch <- v:
-			sent = true
-		default:
-			select {
-			case <-b.ch:
-				b.dropped.Add(1)
-			default:
-			}
-		}
-	}
-	if last {
-		b.closed = true
-		close(b.ch)
-	}
-	return last
+	return "unknown"
 }
 
-// close closes the channel once (values already in it can still be received).
-func (b *inbox[T]) close() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if !b.closed {
-		b.closed = true
-		close(b.ch)
-	}
+// entry is one value taken from the core's queue.
+type entry struct {
+	kind EventKind
+	seq  uint64
+	json string
 }
 
-func (b *inbox[T]) lost() uint64 { return b.dropped.Load() }
-
-// nativeSub is the C handle behind a liveHandle.
-type nativeSub interface {
-	unsubscribe()    // stops the callbacks: when it returns, none runs or will run
-	free()           // after unsubscribe: releases the C handle
-	dropped() uint64 // the core's own drop counter
-	active() bool
-}
-
-// liveKind says which registry sweep a handle takes part in.
+// liveKind says which sweep (unsubscribing by topic) a handle takes part in.
 type liveKind int
 
 const (
 	liveRealtime liveKind = iota
-	liveState
 	livePubsub
 )
 
-// liveHandle is one delivery registered with the core.
+// liveHandle is one pull-mode subscription of the core.
 type liveHandle struct {
 	kind  liveKind
 	topic string
-	sink  sink
-	h     cgo.Handle
+	key   uint64 // the registry's key, user_data of the core's callback
+	// last says which kind ends the subscription (a realtime refusal), if any.
+	last func(EventKind) bool
+
+	wake     chan struct{} // capacity 1: the core said entries are queued
+	stopping chan struct{} // closed by stop: the pump ends
+	pumped   chan struct{} // closed when the pump has ended
+	stopOnce sync.Once
+	closeOut func()    // closes the user's channel (set by start)
+	endOnce  sync.Once // around closeOut
 
 	// mu is held for reading around every C call on sub and for writing to free it, so
-	// no call uses a freed handle. A call that blocks in C (Subscription.Wait) holds it
-	// for reading; unsubscribe makes such a call return.
+	// no call uses a freed handle. A call that blocks in C (Wait) holds it for reading;
+	// unsubscribing makes such a call return.
 	mu       sync.RWMutex
-	sub      nativeSub // nil once freed
-	coreLost uint64    // the core's drop counter, kept when sub was freed
-	stopped  chan struct{}
-	ended    atomic.Bool // the last delivery came (a refused realtime subscription)
+	sub      *C.BosbaseSubscription // nil once freed
+	coreLost uint64                 // the core's drop counter, kept when sub was freed
+	stopped  chan struct{}          // closed once sub was freed
 }
 
-// liveHandles counts the cgo.Handles of live deliveries (a leak check for the tests).
-var liveHandles atomic.Int64
+// The registry of live deliveries (subscriptions and state listeners) by id.
+var (
+	liveIDs     atomic.Uint64
+	liveByID    sync.Map     // id -> *liveHandle or *stateHandle
+	liveHandles atomic.Int64 // how many are registered (a leak check for the tests)
+)
 
-// newLiveHandle makes the handle and its cgo.Handle, before the C subscribe call that
-// needs it; attach gives it the C handle, or discard undoes it when the call failed.
-func newLiveHandle(kind liveKind, topic string, s sink) *liveHandle {
-	l := &liveHandle{kind: kind, topic: topic, sink: s, stopped: make(chan struct{})}
-	l.h = cgo.NewHandle(l)
+func registerID(v any) uint64 {
+	id := liveIDs.Add(1)
+	liveByID.Store(id, v)
 	liveHandles.Add(1)
-	return l
+	return id
 }
 
-func (l *liveHandle) attach(sub nativeSub) {
-	l.mu.Lock()
-	l.sub = sub
-	l.mu.Unlock()
-	if l.ended.Load() {
-		l.stop() // its last delivery came before the C call returned: stop found nothing to free
-	}
+func unregisterID(id uint64) {
+	liveByID.Delete(id)
+	liveHandles.Add(-1)
+}
+
+// newLiveHandle makes the handle and its id, before the C subscribe call that needs it;
+// start gives it the C handle, or discard undoes it when the call failed.
+func newLiveHandle(kind liveKind, topic string, last func(EventKind) bool) *liveHandle {
+	l := &liveHandle{kind: kind, topic: topic, last: last, wake: make(chan struct{}, 1),
+		stopping: make(chan struct{}), pumped: make(chan struct{}), stopped: make(chan struct{})}
+	l.key = registerID(l)
+	return l
 }
 
 // discard is for a subscribe call that failed: the core never calls back.
 func (l *liveHandle) discard() {
-	l.h.Delete()
-	liveHandles.Add(-1)
-	l.sink.close()
+	unregisterID(l.key)
+	close(l.pumped)
 	close(l.stopped)
 }
 
-// deliver runs on the library's dispatch thread (bosbaseGoDeliver). A last delivery (a
-// realtime subscription the server refused) frees the handle from a goroutine: the
-// unsubscribe there waits for this callback to return.
-func (l *liveHandle) deliver(text string) {
-	if l.sink.put(text) {
-		l.ended.Store(true)
-		go l.stop()
+// ready runs on a library thread (bosbaseGoReady): it must not wait.
+func (l *liveHandle) ready() {
+	select {
+	case l.wake <- struct{}{}:
+	default: // a wake-up is pending already
 	}
 }
 
-// stop ends the delivery: the core stops calling back, the C handle is freed, the
-// cgo.Handle deleted and the channel closed. Idempotent, safe from any goroutine.
+// start gives l its C handle and starts the goroutine that moves the core's entries,
+// decoded, to out (closed when the subscription ends).
+func start[T any](l *liveHandle, sub *C.BosbaseSubscription, out chan T, decode func(entry) T) {
+	l.mu.Lock()
+	l.sub = sub
+	l.closeOut = func() { close(out) }
+	l.mu.Unlock()
+	go pump(l, out, decode)
+}
+
+// pump delivers the subscription's entries in order until it is stopped or its last
+// entry (a refusal) was delivered.
+func pump[T any](l *liveHandle, out chan<- T, decode func(entry) T) {
+	ended := false
+	defer func() {
+		close(l.pumped)
+		if ended {
+			l.end() // nothing follows: free the core's handle and close the channel now
+		}
+	}()
+	for {
+		select {
+		case <-l.stopping:
+			return
+		default:
+		}
+		e, ok := l.next()
+		if !ok {
+			return
+		}
+		if e.kind == 0 { // BOSBASE_EVENT_NONE: wait until the core queues more
+			select {
+			case <-l.wake:
+				continue
+			case <-l.stopping:
+				return
+			}
+		}
+		select {
+		case out <- decode(e):
+		case <-l.stopping:
+			return
+		}
+		if l.last != nil && l.last(e.kind) {
+			ended = true
+			return
+		}
+	}
+}
+
+// next takes the oldest queued entry (kind 0 when none); false once freed or refused.
+func (l *liveHandle) next() (entry, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.sub == nil {
+		return entry{}, false
+	}
+	var kind C.BosbaseEventKind
+	var seq C.uint64_t
+	var text, errOut *C.char
+	status := C.bosbase_subscription_next(l.sub, &kind, &seq, &text, &errOut)
+	takeString(errOut)
+	if status != C.BOSBASE_STATUS_OK {
+		return entry{}, false
+	}
+	return entry{kind: EventKind(kind), seq: uint64(seq), json: takeString(text)}, true
+}
+
+// stop ends the subscription: when it returns, nothing more reaches the user's channel,
+// which is closed, and the core's handle is freed. Idempotent, safe from any goroutine
+// (never from the pump, which never calls it).
 func (l *liveHandle) stop() {
+	l.stopOnce.Do(func() { close(l.stopping) })
+	<-l.pumped // the pump only ever waits on channels that stopping ends
+	l.end()
+}
+
+// end frees the core's handle, then closes the user's channel (so a consumer that sees
+// it closed finds the subscription inactive), once.
+func (l *liveHandle) end() {
+	l.release()
+	l.endOnce.Do(l.closeOut)
+}
+
+// release unsubscribes and frees the core's handle and unregisters the id, once.
+// In pull mode neither C call waits for anything.
+func (l *liveHandle) release() {
 	l.mu.RLock()
 	sub := l.sub
 	if sub != nil {
-		sub.unsubscribe()
+		C.bosbase_subscription_unsubscribe(sub) // makes a Wait in progress return
 	}
 	l.mu.RUnlock()
 	if sub == nil {
@@ -188,19 +248,17 @@ func (l *liveHandle) stop() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.sub == nil {
-		return // another stop won
+		return // another release won
 	}
-	l.coreLost = l.sub.dropped()
-	l.sub.free()
+	l.coreLost = uint64(C.bosbase_subscription_dropped(l.sub))
+	C.bosbase_subscription_free(l.sub)
 	l.sub = nil
-	l.h.Delete()
-	liveHandles.Add(-1)
-	l.sink.close()
+	unregisterID(l.key) // ready is never called after the free returned
 	close(l.stopped)
 }
 
 // use runs fn with the C handle while it is live; false once it was freed.
-func (l *liveHandle) use(fn func(sub nativeSub)) bool {
+func (l *liveHandle) use(fn func(sub *C.BosbaseSubscription)) bool {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.sub == nil {
@@ -210,21 +268,33 @@ func (l *liveHandle) use(fn func(sub nativeSub)) bool {
 	return true
 }
 
-// dropped is every value this delivery lost: in the core's queue and in the channel.
+// dropped is every entry the core dropped for this subscription.
 func (l *liveHandle) dropped() uint64 {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	core := l.coreLost
 	if l.sub != nil {
-		core = l.sub.dropped()
+		return uint64(C.bosbase_subscription_dropped(l.sub))
 	}
-	return core + l.sink.lost()
+	return l.coreLost
 }
 
 func (l *liveHandle) active() bool {
 	active := false
-	l.use(func(sub nativeSub) { active = sub.active() })
+	l.use(func(sub *C.BosbaseSubscription) { active = bool(C.bosbase_subscription_is_active(sub)) })
 	return active
+}
+
+// wait blocks until the server accepted the subscription, at most ms milliseconds.
+func (l *liveHandle) wait(ms int64) error {
+	var err error
+	if !l.use(func(sub *C.BosbaseSubscription) {
+		_, err = invoke(func(_, errOut **C.char) C.BosbaseStatus {
+			return C.bosbase_subscription_wait(sub, C.uint64_t(ms), errOut)
+		})
+	}) {
+		return newError(KindClosed, "the subscription has ended")
+	}
+	return err
 }
 
 func (l *liveHandle) isStopped() bool {
@@ -251,9 +321,15 @@ func (l *liveHandle) watch(done <-chan struct{}) {
 	}()
 }
 
+// ender is what the client's registry ends on Close: a subscription or a state listener.
+type ender interface {
+	stop()
+	isStopped() bool
+}
+
 // register adds l to the client's set (dropping the stopped ones); false when the
 // client is being freed (the caller then stops l itself).
-func (n *native) register(l *liveHandle) bool {
+func (n *native) register(l ender) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.live == nil {
@@ -269,19 +345,19 @@ func (n *native) register(l *liveHandle) bool {
 }
 
 // forget removes l from the client's set.
-func (n *native) forget(l *liveHandle) {
+func (n *native) forget(l ender) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	delete(n.live, l)
 }
 
-// sweep stops and forgets every handle for which pick is true (after an unsubscribe by
-// topic, whose handles the core has made inactive).
+// sweep stops and forgets every subscription for which pick is true (after an
+// unsubscribe by topic, whose subscriptions the core has made inactive).
 func (n *native) sweep(pick func(l *liveHandle) bool) {
 	n.mu.Lock()
 	var picked []*liveHandle
-	for l := range n.live {
-		if pick(l) {
+	for e := range n.live {
+		if l, ok := e.(*liveHandle); ok && pick(l) {
 			picked = append(picked, l)
 			delete(n.live, l)
 		}
@@ -292,8 +368,9 @@ func (n *native) sweep(pick func(l *liveHandle) bool) {
 	}
 }
 
-// stopAll ends every delivery of the client (from close, after the core's close
-// returned: no callback runs any more) and refuses new ones.
+// stopAll ends every delivery of the client and refuses new ones. None of it waits for
+// the core: pull-mode subscriptions are freed at once, and a state listener's removal
+// waits only for its own callback, which never blocks.
 func (n *native) stopAll() {
 	n.mu.Lock()
 	live := n.live

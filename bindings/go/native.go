@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // native owns one BosbaseClient handle. Client, AuthStore and RecordService all point
@@ -34,6 +35,7 @@ import (
 // deadlocks an RWMutex once a writer waits.
 type native struct {
 	ptr     *C.BosbaseClient
+	serial  uint64
 	refs    atomic.Int64
 	closing atomic.Bool // Close has begun: only reads (and unsubscribing) are admitted
 	freeing atomic.Bool // the core's close returned: nothing is admitted
@@ -42,15 +44,47 @@ type native struct {
 	signal  sync.Once
 
 	mu        sync.Mutex
-	listeners map[uint64]C.uint64_t    // Go listener id -> core listener id
-	live      map[*liveHandle]struct{} // realtime and pub/sub deliveries (live.go); nil once freed
+	listeners map[uint64]C.uint64_t // Go listener id -> core listener id
+	live      map[ender]struct{}    // subscriptions and state listeners (live.go); nil once freed
 }
 
 func newNative(ptr *C.BosbaseClient) *native {
-	n := &native{ptr: ptr, drained: make(chan struct{}), listeners: map[uint64]C.uint64_t{}, live: map[*liveHandle]struct{}{}}
-	runtime.SetFinalizer(n, (*native).close)
+	n := &native{ptr: ptr, drained: make(chan struct{}), listeners: map[uint64]C.uint64_t{}, live: map[ender]struct{}{}}
+	n.serial = nativeSerials.Add(1)
+	runtime.SetFinalizer(n, finalize)
 	return n
 }
+
+// finalize is the finalizer of a native nobody holds any more. Its time is measured
+// (finalizerTimes, read by the tests): the runtime runs every finalizer of the process
+// on one goroutine, so one that waits stalls all the others.
+func finalize(n *native) {
+	start := time.Now()
+	finalizerTimes.running.Store(start.UnixNano())
+	n.shutdown(false)
+	took := time.Since(start)
+	finalizerTimes.running.Store(0)
+	for {
+		longest := finalizerTimes.longest.Load()
+		if int64(took) <= longest || finalizerTimes.longest.CompareAndSwap(longest, int64(took)) {
+			break
+		}
+	}
+	if ch, ok := finalizerTimes.watch.LoadAndDelete(n.serial); ok {
+		ch.(chan time.Duration) <- took // buffered
+	}
+}
+
+// finalizerTimes: the longest finalizer run (ns), the start of the one running (unix
+// ns, 0 when none), and the natives whose finalizer a test waits for (serial -> a
+// chan time.Duration of capacity 1).
+var finalizerTimes struct {
+	longest, running atomic.Int64
+	watch            sync.Map
+}
+
+// nativeSerials numbers the natives (a key that does not keep one reachable).
+var nativeSerials atomic.Uint64
 
 // acquire returns the handle for a request or a store change, or nil once Close has
 // begun (or for a client that was never created). Pair a non-nil result with release.
@@ -86,22 +120,34 @@ func (n *native) release() {
 }
 
 // close closes and frees the handle once; later calls wait for the first to finish,
-// then do nothing. Used by Client.Close and as the finalizer.
+// then do nothing (Client.Close).
 func (n *native) close() {
-	if n == nil {
-		return
+	if n != nil {
+		n.shutdown(true)
 	}
+}
+
+// shutdown ends the handle once. With wait (Close) it keeps Close's contract: the calls
+// in flight finish first (bosbase_client_close waits for them), then the handle is
+// freed. Without (the finalizer, which must never wait: the runtime runs every finalizer
+// of the process on one goroutine) bosbase_client_release does the same on a library
+// thread and this returns at once. A finalizer runs only once nothing references the
+// native, so no goroutine holds a reference (acquire/release keep it reachable) and
+// none can take one.
+func (n *native) shutdown(wait bool) {
 	n.once.Do(func() {
 		runtime.SetFinalizer(n, nil)
 		n.closing.Store(true)
-		// The core refuses new requests and waits for the ones in flight.
-		C.bosbase_client_close(n.ptr)
+		if wait {
+			// The core refuses new requests and waits for the ones in flight.
+			C.bosbase_client_close(n.ptr)
+		}
 		n.freeing.Store(true)
-		if n.refs.Load() != 0 {
+		if wait && n.refs.Load() != 0 {
 			<-n.drained
 		}
-		// The core's close joined its realtime and pub/sub threads: no delivery runs any
-		// more, so every subscription's handle can go and its channel close.
+		// Every subscription's handle goes and its channel closes; none of it waits for
+		// the core (pull mode; a state callback never blocks).
 		n.stopAll()
 		n.mu.Lock()
 		for id := range n.listeners {
@@ -109,7 +155,11 @@ func (n *native) close() {
 		}
 		n.listeners = nil
 		n.mu.Unlock()
-		C.bosbase_client_free(n.ptr)
+		if wait {
+			C.bosbase_client_free(n.ptr)
+		} else {
+			C.bosbase_client_release(n.ptr, nil, nil)
+		}
 		n.ptr = nil
 	})
 }

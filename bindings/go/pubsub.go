@@ -2,23 +2,24 @@ package bosbase
 
 // Pub/sub over BosBase's WebSocket (/api/pubsub; the core's connection, see
 // include/bosbase.h). Publish is the generated PubsubService.Publish (the server's
-// acknowledgement {id, topic, created}); subscriptions deliver on a channel as realtime
-// subscriptions do (live.go).
+// acknowledgement {id, topic, created}); subscriptions are the same family as realtime
+// ones in the core and take the same path here (live.go).
 
 /*
 #include <stdint.h>
 #include "bosbase.h"
 
-// Defined in callback.c: bosbase_pubsub_subscribe with the Go delivery trampoline and
-// `handle` (a cgo.Handle) as user_data.
+// Defined in callback.c: bosbase_pubsub_subscribe in pull mode with the Go ready
+// trampoline and `handle` (the id in live.go's registry) as user_data.
 BosbaseStatus bbgo_pubsub_subscribe(const BosbaseClient *client, const char *topic, uintptr_t handle,
-                                    BosbasePubsubSubscription **subscription_out, char **error_out);
+                                    BosbaseSubscription **subscription_out, char **error_out);
 */
 import "C"
 
 import (
 	"context"
 	"encoding/json"
+	"time"
 )
 
 // Pub/sub event types (PubsubEvent.Type).
@@ -26,11 +27,17 @@ const (
 	PubsubSubscribed = "subscribed" // the server accepted the topic (again after each reconnect)
 	PubsubMessage    = "message"    // a published message (ID, Created, Data)
 	PubsubError      = "error"      // the server refused the topic (Err)
+	PubsubState      = "state"      // the WebSocket's state changed (State)
 )
 
 // PubsubEvent is one value of a PubsubSubscription's channel.
 type PubsubEvent struct {
-	// Type is PubsubSubscribed, PubsubMessage or PubsubError.
+	// Kind is what the value is, as the core says it (EventKindEvent for a message).
+	Kind EventKind
+	// Sequence numbers the subscription's values 1, 2, ... as the core queued them; a
+	// gap means the core dropped that many messages (see PubsubSubscription.Dropped).
+	Sequence uint64
+	// Type is PubsubSubscribed, PubsubMessage, PubsubError or PubsubState.
 	Type string
 	// Topic is the subscribed topic.
 	Topic string
@@ -40,39 +47,42 @@ type PubsubEvent struct {
 	Data any
 	// Err says why the server refused the topic (Type PubsubError).
 	Err *ClientResponseError
+	// State is the connection's new state (Type PubsubState).
+	State ConnectionState
 }
 
+// pubsubEventJSON is the core's message JSON (its "type" is not read: the kind comes
+// with the entry).
 type pubsubEventJSON struct {
-	Type    string          `json:"type"`
 	Topic   string          `json:"topic"`
 	ID      string          `json:"id"`
 	Created string          `json:"created"`
 	Data    any             `json:"data"`
 	Error   json.RawMessage `json:"error"`
+	connectionStateJSON
 }
 
-// decodePubsubEvent turns the core's JSON into a PubsubEvent. No event is the last:
-// the core keeps a refused topic and subscribes it again on the next connection.
-func decodePubsubEvent(text string) (PubsubEvent, bool) {
+// pubsubTypes names the kinds as PubsubEvent.Type does.
+var pubsubTypes = map[EventKind]string{EventKindEvent: PubsubMessage, EventKindSubscribed: PubsubSubscribed,
+	EventKindError: PubsubError, EventKindState: PubsubState}
+
+// decodePubsubEvent turns one of the core's entries into a PubsubEvent.
+func decodePubsubEvent(e entry) PubsubEvent {
+	ev := PubsubEvent{Kind: e.kind, Sequence: e.seq, Type: pubsubTypes[e.kind]}
 	var j pubsubEventJSON
-	if err := json.Unmarshal([]byte(text), &j); err != nil {
-		return PubsubEvent{Type: PubsubError, Err: newError(KindJSON, "the library delivered an event that is not JSON")}, false
+	if err := json.Unmarshal([]byte(e.json), &j); err != nil {
+		ev.Err = newError(KindJSON, "the library delivered an event that is not JSON")
+		return ev
 	}
-	ev := PubsubEvent{Type: j.Type, Topic: j.Topic, ID: j.ID, Created: j.Created, Data: j.Data}
-	if j.Type == PubsubError {
+	ev.Topic, ev.ID, ev.Created, ev.Data = j.Topic, j.ID, j.Created, j.Data
+	switch e.kind {
+	case EventKindError:
 		ev.Err = eventError(j.Error)
+	case EventKindState:
+		ev.State = ConnectionState(j.connectionStateJSON)
 	}
-	return ev, false
+	return ev
 }
-
-// pubsubSub is a BosbasePubsubSubscription (valid until freed, also after its client
-// was closed).
-type pubsubSub struct{ p *C.BosbasePubsubSubscription }
-
-func (s pubsubSub) unsubscribe()    { C.bosbase_pubsub_subscription_unsubscribe(s.p) }
-func (s pubsubSub) free()           { C.bosbase_pubsub_subscription_free(s.p) }
-func (s pubsubSub) dropped() uint64 { return uint64(C.bosbase_pubsub_subscription_dropped(s.p)) }
-func (s pubsubSub) active() bool    { return true } // until stopped (the liveHandle knows)
 
 // PubsubSubscription is one pub/sub subscription. Its events arrive on Events() in
 // order. It ends (Events is closed, after the values still in it) when Unsubscribe is
@@ -84,8 +94,9 @@ type PubsubSubscription struct {
 	events <-chan PubsubEvent
 }
 
-// Events returns the subscription's channel (the same one each time). The first value
-// is PubsubSubscribed once the server accepted the topic (or PubsubError).
+// Events returns the subscription's channel (the same one each time; unbuffered: the
+// values wait in the core's queue). The first value is PubsubSubscribed once the server
+// accepted the topic (or PubsubError); PubsubState values follow the connection.
 func (s *PubsubSubscription) Events() <-chan PubsubEvent { return s.events }
 
 // Topic is the subscribed topic.
@@ -98,8 +109,19 @@ func (s *PubsubSubscription) Unsubscribe() {
 	s.n.forget(s.l)
 }
 
-// Dropped is how many messages this subscription lost because its consumer fell
-// QueueLimit messages behind (the oldest are dropped first).
+// Wait blocks until the server accepted the topic, at most timeout: nil once accepted,
+// the server's refusal, or a *ClientResponseError of Kind "timeout", "cancelled"
+// (unsubscribed meanwhile) or "closed" (as Subscription.Wait).
+func (s *PubsubSubscription) Wait(timeout time.Duration) error {
+	if timeout < 0 {
+		timeout = 0
+	}
+	return s.l.wait(timeout.Milliseconds())
+}
+
+// Dropped is how many messages the core dropped for this subscription because its
+// consumer fell QueueLimit messages (or QueueMaxBytes) behind, the oldest first; the
+// notices are never dropped. Go drops nothing more.
 func (s *PubsubSubscription) Dropped() uint64 { return s.l.dropped() }
 
 // IsActive reports whether the subscription is still subscribed.
@@ -125,23 +147,21 @@ func (s *PubsubService) SubscribeCtx(ctx context.Context, topic string) (*Pubsub
 	if err := ctx.Err(); err != nil {
 		return nil, cancelledError(err, "the subscription was cancelled before it started")
 	}
-	in := newInbox(decodePubsubEvent)
-	l, err := s.client.startLive(livePubsub, topic, in, func(p *C.BosbaseClient, h C.uintptr_t, cs *cStrings) (nativeSub, error) {
+	events := make(chan PubsubEvent)
+	l, err := startLive(s.client, livePubsub, topic, nil, events, decodePubsubEvent, func(p *C.BosbaseClient, h C.uintptr_t, cs *cStrings) (*C.BosbaseSubscription, error) {
 		t, err := cs.add(topic)
 		if err != nil {
 			return nil, err
 		}
-		var sub *C.BosbasePubsubSubscription
-		if _, err := invoke(func(_, errOut **C.char) C.BosbaseStatus { return C.bbgo_pubsub_subscribe(p, t, h, &sub, errOut) }); err != nil {
-			return nil, err
-		}
-		return pubsubSub{sub}, nil
+		var sub *C.BosbaseSubscription
+		_, err = invoke(func(_, errOut **C.char) C.BosbaseStatus { return C.bbgo_pubsub_subscribe(p, t, h, &sub, errOut) })
+		return sub, err
 	})
 	if err != nil {
 		return nil, err
 	}
 	l.watch(ctx.Done())
-	return &PubsubSubscription{n: s.client.n, l: l, events: in.ch}, nil
+	return &PubsubSubscription{n: s.client.n, l: l, events: events}, nil
 }
 
 // Unsubscribe ends every pub/sub subscription of this client to topic; their channels
@@ -166,9 +186,9 @@ func (s *PubsubService) Unsubscribe(topic string) error {
 	if err != nil {
 		return err
 	}
-	// The core stopped every subscription of exactly this topic; the C ABI has no
-	// per-handle "active" query for pub/sub, so the same topic picks the handles.
-	c.n.sweep(func(l *liveHandle) bool { return l.kind == livePubsub && l.topic == topic })
+	// The core made every subscription of exactly this topic inactive: release their
+	// handles and close their channels.
+	c.n.sweep(func(l *liveHandle) bool { return l.kind == livePubsub && !l.active() })
 	return nil
 }
 

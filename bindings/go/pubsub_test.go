@@ -74,18 +74,24 @@ func topicName(prefix string) string {
 	return prefix + "-" + tok[:10]
 }
 
+// nextMessage receives the subscription's next event (skipping the connection's state
+// changes), failing the test after eventWait.
 func nextMessage(t *testing.T, sub *bosbase.PubsubSubscription) bosbase.PubsubEvent {
 	t.Helper()
-	select {
-	case ev, ok := <-sub.Events():
-		if !ok {
-			t.Fatalf("%s: channel closed, want an event", sub.Topic())
+	deadline := time.After(eventWait)
+	for {
+		select {
+		case ev, ok := <-sub.Events():
+			if !ok {
+				t.Fatalf("%s: channel closed, want an event", sub.Topic())
+			}
+			if ev.Kind != bosbase.EventKindState {
+				return ev
+			}
+		case <-deadline:
+			t.Fatalf("%s: no event within %v", sub.Topic(), eventWait)
 		}
-		return ev
-	case <-time.After(eventWait):
-		t.Fatalf("%s: no event within %v", sub.Topic(), eventWait)
 	}
-	return bosbase.PubsubEvent{}
 }
 
 // listen subscribes c to topic and waits for the server's confirmation.
@@ -238,4 +244,72 @@ func TestPubsubCyclesLeakNothing(t *testing.T) {
 	c.Close()
 	settle(t, "live delivery handles", bosbase.LiveHandles, handles)
 	settle(t, "live native clients", func() int64 { return int64(bosbase.LiveClients()) }, int64(clients))
+}
+
+// TestPubsubNoticesNeverDropped: a subscriber that reads nothing while more than a
+// queue's worth of messages arrive still gets the subscribed notice first; the messages
+// after it come in order and the sequence's gaps are exactly Dropped.
+func TestPubsubNoticesNeverDropped(t *testing.T) {
+	needPubsub(t)
+	subscriber, _ := signedIn(t, user2Email, user2Pass)
+	publisher, _ := signedIn(t, userEmail, userPass)
+	topic := topicName("go-flood")
+	sub, err := subscriber.Pubsub().Subscribe(topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := sub.Wait(eventWait); err != nil {
+		t.Fatal(err)
+	}
+	const total = bosbase.QueueLimit + 100
+	errs := make(chan error, 8)
+	for w := 0; w < 8; w++ {
+		go func(w int) {
+			for i := w; i < total; i += 8 {
+				if _, err := publisher.Pubsub().Publish(topic, i, nil, nil, nil); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}(w)
+	}
+	for w := 0; w < 8; w++ {
+		if err := <-errs; err != nil {
+			t.Fatalf("publish: %v", err)
+		}
+	}
+	deadline := time.Now().Add(eventWait)
+	for sub.Dropped() < 50 {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d messages dropped after the flood", sub.Dropped())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	first := nextMessage(t, sub)
+	if first.Kind != bosbase.EventKindSubscribed {
+		t.Fatalf("first value after the overflow: %s #%d, want the subscribed notice", first.Type, first.Sequence)
+	}
+	marker := publish(t, publisher, topic, "end")
+	seq, gaps := first.Sequence, uint64(0)
+	for {
+		var ev bosbase.PubsubEvent
+		select {
+		case ev = <-sub.Events():
+		case <-time.After(eventWait):
+			t.Fatalf("no marker message within %v", eventWait)
+		}
+		if ev.Sequence <= seq {
+			t.Fatalf("sequence %d after %d", ev.Sequence, seq)
+		}
+		gaps += ev.Sequence - seq - 1
+		seq = ev.Sequence
+		if ev.ID == marker["id"] {
+			break
+		}
+	}
+	if dropped := sub.Dropped(); gaps != dropped {
+		t.Fatalf("sequence gaps %d, Dropped %d", gaps, dropped)
+	}
 }

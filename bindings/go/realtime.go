@@ -2,15 +2,14 @@ package bosbase
 
 // Realtime: record changes and custom topics pushed by the server over the client's one
 // event stream (the core's SSE connection; see include/bosbase.h). Each subscription
-// delivers on its own channel; live.go says how values get there without blocking the
-// library's dispatch thread.
+// delivers on its own channel; live.go says how values get there from the core's queue.
 
 /*
 #include <stdint.h>
 #include "bosbase.h"
 
-// Defined in callback.c: the realtime functions with the Go delivery trampoline and
-// `handle` (a cgo.Handle) as user_data.
+// Defined in callback.c: the realtime functions in pull mode with the Go ready trampoline
+// (the state one for on_state) and `handle` (the id in live.go's registry) as user_data.
 BosbaseStatus bbgo_realtime_subscribe(const BosbaseClient *client, const char *topic, const char *options_json,
                                       uintptr_t handle, BosbaseSubscription **subscription_out, char **error_out);
 BosbaseStatus bbgo_collection_subscribe(const BosbaseClient *client, const char *collection, const char *topic,
@@ -32,6 +31,7 @@ const (
 	EventSubscribed = "subscribed" // the server accepted the subscription; first, once
 	EventRecord     = "event"      // a record change (Action, Record) or a custom topic's message (Data)
 	EventError      = "error"      // the server refused the subscription (Err); the channel then closes
+	EventState      = "state"      // the stream's state changed (State): in order with the events
 )
 
 // Connection states (ConnectionState.State).
@@ -43,7 +43,12 @@ const (
 
 // RealtimeEvent is one value of a Subscription's channel.
 type RealtimeEvent struct {
-	// Type is EventSubscribed, EventRecord or EventError.
+	// Kind is what the value is, as the core says it; Type is its name.
+	Kind EventKind
+	// Sequence numbers the subscription's values 1, 2, ... in the order the core queued
+	// them; a gap means the core dropped that many events (see Subscription.Dropped).
+	Sequence uint64
+	// Type is EventSubscribed, EventRecord, EventError or EventState.
 	Type string
 	// Topic is the subscription's topic as given ("posts/*", "posts/RECORD_ID", ...).
 	Topic string
@@ -55,9 +60,12 @@ type RealtimeEvent struct {
 	Data any
 	// Err says why the server refused the subscription (Type EventError).
 	Err *ClientResponseError
+	// State is the stream's new state (Type EventState).
+	State ConnectionState
 }
 
-// ConnectionState is one value of a StateListener's channel.
+// ConnectionState is one value of a StateListener's channel, and the State of an
+// EventState value of a subscription's channel.
 type ConnectionState struct {
 	// State is StateConnected, StateDisconnected or StateReconnected.
 	State string
@@ -93,30 +101,37 @@ func (o SubscribeOptions) json() (string, error) {
 	return string(b), nil
 }
 
-// realtimeEventJSON is the C ABI's event JSON.
+// realtimeEventJSON is the C ABI's event JSON (its "type" is not read: the kind comes
+// with the entry).
 type realtimeEventJSON struct {
-	Type   string          `json:"type"`
 	Topic  string          `json:"topic"`
 	Event  string          `json:"event"`
 	Record map[string]any  `json:"record"`
 	Data   any             `json:"data"`
 	Error  json.RawMessage `json:"error"`
+	connectionStateJSON
 }
 
-// decodeRealtimeEvent turns the core's JSON into a RealtimeEvent; an error event is the
-// subscription's last.
-func decodeRealtimeEvent(text string) (RealtimeEvent, bool) {
+// decodeRealtimeEvent turns one of the core's entries into a RealtimeEvent.
+func decodeRealtimeEvent(e entry) RealtimeEvent {
+	ev := RealtimeEvent{Kind: e.kind, Sequence: e.seq, Type: e.kind.String()}
 	var j realtimeEventJSON
-	if err := json.Unmarshal([]byte(text), &j); err != nil {
-		return RealtimeEvent{Type: EventError, Err: newError(KindJSON, "the library delivered an event that is not JSON")}, false
+	if err := json.Unmarshal([]byte(e.json), &j); err != nil {
+		ev.Err = newError(KindJSON, "the library delivered an event that is not JSON")
+		return ev
 	}
-	ev := RealtimeEvent{Type: j.Type, Topic: j.Topic, Action: j.Event, Record: j.Record, Data: j.Data}
-	if j.Type == EventError {
+	ev.Topic, ev.Action, ev.Record, ev.Data = j.Topic, j.Event, j.Record, j.Data
+	switch e.kind {
+	case EventKindError:
 		ev.Err = eventError(j.Error)
-		return ev, true
+	case EventKindState:
+		ev.State = ConnectionState(j.connectionStateJSON)
 	}
-	return ev, false
+	return ev
 }
+
+// endsRealtime: a refused realtime subscription gets nothing more.
+func endsRealtime(k EventKind) bool { return k == EventKindError }
 
 // eventError decodes the error object of an error event.
 func eventError(raw json.RawMessage) *ClientResponseError {
@@ -126,41 +141,9 @@ func eventError(raw json.RawMessage) *ClientResponseError {
 	return newError(KindHTTP, "the server refused the subscription")
 }
 
-func decodeConnectionState(text string) (ConnectionState, bool) {
-	var j struct {
-		State string `json:"state"`
-		Cause string `json:"cause"`
-	}
-	_ = json.Unmarshal([]byte(text), &j)
-	return ConnectionState(j), false
-}
-
-// realtimeSub is a BosbaseSubscription (valid until freed, also after its client was).
-type realtimeSub struct{ p *C.BosbaseSubscription }
-
-func (s realtimeSub) unsubscribe()    { C.bosbase_subscription_unsubscribe(s.p) }
-func (s realtimeSub) free()           { C.bosbase_subscription_free(s.p) }
-func (s realtimeSub) dropped() uint64 { return uint64(C.bosbase_subscription_dropped(s.p)) }
-func (s realtimeSub) active() bool    { return bool(C.bosbase_subscription_is_active(s.p)) }
-
-// stateSub is a state listener of a client. Its client pointer is used only while the
-// liveHandle is live, which ends (native.stopAll) before the client is freed.
-type stateSub struct {
-	client *C.BosbaseClient
-	id     C.uint64_t
-}
-
-func (s stateSub) unsubscribe() {
-	var errOut *C.char
-	C.bosbase_realtime_remove_state_listener(s.client, s.id, &errOut) // unknown id: removed already
-	takeString(errOut)
-}
-func (s stateSub) free()           {}
-func (s stateSub) dropped() uint64 { return 0 }
-func (s stateSub) active() bool    { return true }
-
 // Subscription is one realtime subscription. Its events arrive on Events() in the
-// server's order; see the package README for the threads and the overflow policy.
+// server's order, with the stream's state changes among them; see the package README for
+// the threads and the overflow policy.
 // It ends (Events is closed, after the values still in it) when Unsubscribe is called,
 // the context given to SubscribeCtx is done, Realtime().Unsubscribe/UnsubscribeByPrefix
 // match its topic, the server refuses it (an EventError is its last value) or the
@@ -172,8 +155,9 @@ type Subscription struct {
 	events <-chan RealtimeEvent
 }
 
-// Events returns the subscription's channel (the same one each time). The first value
-// is EventSubscribed once the server accepted the subscription (or EventError).
+// Events returns the subscription's channel (the same one each time; unbuffered: the
+// values wait in the core's queue). The first value is EventSubscribed once the server
+// accepted the subscription (or EventError); EventState values follow the stream.
 func (s *Subscription) Events() <-chan RealtimeEvent { return s.events }
 
 // Topic is the subscribed topic ("posts/*", "posts/RECORD_ID", a custom topic).
@@ -195,35 +179,29 @@ func (s *Subscription) Wait(timeout time.Duration) error {
 	if timeout < 0 {
 		timeout = 0
 	}
-	var err error
-	if !s.l.use(func(sub nativeSub) {
-		_, err = invoke(func(_, errOut **C.char) C.BosbaseStatus {
-			return C.bosbase_subscription_wait(sub.(realtimeSub).p, C.uint64_t(timeout.Milliseconds()), errOut)
-		})
-	}) {
-		return newError(KindClosed, "the subscription has ended")
-	}
-	return err
+	return s.l.wait(timeout.Milliseconds())
 }
 
-// Dropped is how many events this subscription lost because its consumer fell
-// QueueLimit events behind (the oldest are dropped first).
+// Dropped is how many events the core dropped for this subscription because its
+// consumer fell QueueLimit events (or QueueMaxBytes) behind, the oldest first; the
+// subscribed, error and state notices are never dropped. Go drops nothing more.
 func (s *Subscription) Dropped() uint64 { return s.l.dropped() }
 
 // IsActive reports whether the subscription is still subscribed.
 func (s *Subscription) IsActive() bool { return s.l.active() }
 
 // StateListener receives the connection-state changes of a client's realtime stream
-// while the client has subscriptions, in order with the events. It ends (States is
-// closed) on Remove, when the context given to OnStateCtx is done, or when the client
-// is closed.
+// while the client has subscriptions. A consumer that is behind gets the newest state
+// (the ones it missed are counted by Dropped); each subscription's Events() has every
+// state change in order with its events. It ends (States is closed) on Remove, when the
+// context given to OnStateCtx is done, or when the client is closed.
 type StateListener struct {
 	n      *native
-	l      *liveHandle
+	l      *stateHandle
 	states <-chan ConnectionState
 }
 
-// States returns the listener's channel (QueueLimit values, oldest dropped first).
+// States returns the listener's channel (unbuffered; see StateListener).
 func (s *StateListener) States() <-chan ConnectionState { return s.states }
 
 // Remove ends the listener: when it returns, no new value is added to the channel,
@@ -233,7 +211,8 @@ func (s *StateListener) Remove() {
 	s.n.forget(s.l)
 }
 
-// Dropped is how many state changes the listener lost to a full channel.
+// Dropped is how many state changes were replaced by a newer one before the consumer
+// received them.
 func (s *StateListener) Dropped() uint64 { return s.l.dropped() }
 
 // RealtimeService is the client's realtime API; get it with Client.Realtime.
@@ -280,7 +259,7 @@ func (s *RecordService) SubscribeCtx(ctx context.Context, topic string, opts Sub
 }
 
 // subscribeFn is one of the C subscribe functions, given the copied strings, the
-// options JSON and the cgo.Handle.
+// options JSON and the registry id.
 type subscribeFn func(p *C.BosbaseClient, a []*C.char, o *C.char, h C.uintptr_t, out **C.BosbaseSubscription, errOut **C.char) C.BosbaseStatus
 
 // subscribe registers a realtime subscription; label is the topic it is known by (the
@@ -296,8 +275,8 @@ func (c *Client) subscribe(ctx context.Context, label string, opts SubscribeOpti
 	if err != nil {
 		return nil, err
 	}
-	in := newInbox(decodeRealtimeEvent)
-	l, err := c.startLive(liveRealtime, label, in, func(p *C.BosbaseClient, h C.uintptr_t, cs *cStrings) (nativeSub, error) {
+	events := make(chan RealtimeEvent)
+	l, err := startLive(c, liveRealtime, label, endsRealtime, events, decodeRealtimeEvent, func(p *C.BosbaseClient, h C.uintptr_t, cs *cStrings) (*C.BosbaseSubscription, error) {
 		a, err := cs.addAll(strs...)
 		if err != nil {
 			return nil, err
@@ -307,21 +286,24 @@ func (c *Client) subscribe(ctx context.Context, label string, opts SubscribeOpti
 			return nil, err
 		}
 		var sub *C.BosbaseSubscription
-		if _, err := invoke(func(_, errOut **C.char) C.BosbaseStatus { return fn(p, a, o, h, &sub, errOut) }); err != nil {
-			return nil, err
-		}
-		return realtimeSub{sub}, nil
+		_, err = invoke(func(_, errOut **C.char) C.BosbaseStatus { return fn(p, a, o, h, &sub, errOut) })
+		return sub, err
 	})
 	if err != nil {
 		return nil, err
 	}
 	l.watch(ctx.Done())
-	return &Subscription{n: c.n, l: l, events: in.ch}, nil
+	return &Subscription{n: c.n, l: l, events: events}, nil
 }
 
-// startLive registers a delivery: start makes the C call with the handle's cgo.Handle
-// as user_data, on a handle admitted for a change (refused once Close began).
-func (c *Client) startLive(kind liveKind, topic string, s sink, start func(p *C.BosbaseClient, h C.uintptr_t, cs *cStrings) (nativeSub, error)) (*liveHandle, error) {
+// subscribeCall makes one C subscribe call in pull mode with the registry id h as
+// user_data, the strings it needs copied into cs.
+type subscribeCall func(p *C.BosbaseClient, h C.uintptr_t, cs *cStrings) (*C.BosbaseSubscription, error)
+
+// startLive subscribes (the realtime and pub/sub path alike) on a handle admitted for a
+// change (refused once Close began) and starts moving the core's entries, decoded, to
+// out; last says which kind ends the subscription.
+func startLive[T any](c *Client, kind liveKind, topic string, last func(EventKind) bool, out chan T, decode func(entry) T, call subscribeCall) (*liveHandle, error) {
 	if c.initErr != nil {
 		return nil, c.initErr
 	}
@@ -332,13 +314,13 @@ func (c *Client) startLive(kind liveKind, topic string, s sink, start func(p *C.
 		return nil, closedError()
 	}
 	defer c.n.release()
-	l := newLiveHandle(kind, topic, s)
-	sub, err := start(p, C.uintptr_t(l.h), &cs)
+	l := newLiveHandle(kind, topic, last)
+	sub, err := call(p, C.uintptr_t(l.key), &cs)
 	if err != nil {
 		l.discard()
 		return nil, err
 	}
-	l.attach(sub)
+	start(l, sub, out, decode)
 	if !c.n.register(l) {
 		l.stop()
 		return nil, closedError()
@@ -401,17 +383,38 @@ func (r *RealtimeService) OnStateCtx(ctx context.Context) (*StateListener, error
 	if err := ctx.Err(); err != nil {
 		return nil, cancelledError(err, "the listener was cancelled before it started")
 	}
-	in := newInbox(decodeConnectionState)
-	l, err := r.client.startLive(liveState, "", in, func(p *C.BosbaseClient, h C.uintptr_t, _ *cStrings) (nativeSub, error) {
-		var id C.uint64_t
-		if _, err := invoke(func(_, errOut **C.char) C.BosbaseStatus { return C.bbgo_realtime_on_state(p, h, &id, errOut) }); err != nil {
-			return nil, err
-		}
-		return stateSub{client: p, id: id}, nil
-	})
-	if err != nil {
+	c := r.client
+	if c.initErr != nil {
+		return nil, c.initErr
+	}
+	p := c.n.acquire()
+	if p == nil {
+		return nil, closedError()
+	}
+	defer c.n.release()
+	l := newStateHandle()
+	var id C.uint64_t
+	if _, err := invoke(func(_, errOut **C.char) C.BosbaseStatus {
+		return C.bbgo_realtime_on_state(p, C.uintptr_t(l.key), &id, errOut)
+	}); err != nil {
+		l.discard()
 		return nil, err
 	}
-	l.watch(ctx.Done())
-	return &StateListener{n: r.client.n, l: l, states: in.ch}, nil
+	l.client, l.listener = p, id
+	states := make(chan ConnectionState)
+	go l.pump(states)
+	if !c.n.register(l) {
+		l.stop()
+		return nil, closedError()
+	}
+	if done := ctx.Done(); done != nil {
+		go func() { // ends the listener with ctx
+			select {
+			case <-done:
+				l.stop()
+			case <-l.stopped:
+			}
+		}()
+	}
+	return &StateListener{n: c.n, l: l, states: states}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,19 +41,40 @@ func updatePost(t *testing.T, c *bosbase.Client, id, title string) {
 	}
 }
 
-// next receives the subscription's next event, failing the test after eventWait.
+// next receives the subscription's next event (skipping the stream's state changes),
+// failing the test after eventWait.
 func next(t *testing.T, sub *bosbase.Subscription) bosbase.RealtimeEvent {
 	t.Helper()
-	select {
-	case ev, ok := <-sub.Events():
-		if !ok {
-			t.Fatalf("%s: channel closed, want an event", sub.Topic())
+	deadline := time.After(eventWait)
+	for {
+		select {
+		case ev, ok := <-sub.Events():
+			if !ok {
+				t.Fatalf("%s: channel closed, want an event", sub.Topic())
+			}
+			if ev.Kind != bosbase.EventKindState {
+				return ev
+			}
+		case <-deadline:
+			t.Fatalf("%s: no event within %v", sub.Topic(), eventWait)
 		}
-		return ev
-	case <-time.After(eventWait):
-		t.Fatalf("%s: no event within %v", sub.Topic(), eventWait)
 	}
-	return bosbase.RealtimeEvent{}
+}
+
+// quiet fails if the subscription gets an event (a state change aside) within 200 ms.
+func quiet(t *testing.T, sub *bosbase.Subscription) {
+	t.Helper()
+	deadline := time.After(200 * time.Millisecond)
+	for {
+		select {
+		case ev := <-sub.Events():
+			if ev.Kind != bosbase.EventKindState {
+				t.Fatalf("%s: unexpected %s event %v", sub.Topic(), ev.Type, ev.Record["id"])
+			}
+		case <-deadline:
+			return
+		}
+	}
 }
 
 // subscribed takes a subscribe call's results and waits for the server's confirmation
@@ -168,9 +190,7 @@ func TestRealtimeRecordTopicAndFilter(t *testing.T) {
 	// come first if either subscription were to get it.
 	recordEvent(t, one, "update", a, keep)
 	recordEvent(t, filtered, "update", a, keep)
-	if ev := one.Events(); len(ev) != 0 {
-		t.Errorf("record topic: %d unexpected events", len(ev))
-	}
+	quiet(t, one)
 
 	if err := listener.Realtime().Unsubscribe("posts/*"); err != nil {
 		t.Fatal(err)
@@ -404,4 +424,116 @@ func TestRealtimeRefusedTopic(t *testing.T) {
 	again.Unsubscribe()
 	good.Unsubscribe()
 	settle(t, "live delivery handles", bosbase.LiveHandles, handles)
+}
+
+// TestRealtimeNoticesNeverDropped: a subscriber that reads nothing while more than a
+// queue's worth of events arrive loses the oldest events (counted by Dropped), never the
+// "subscribed" notice: it is still the first value of the channel (the Go channel used
+// to drop whatever was oldest, the notice first). Go drops nothing of its own: the
+// sequence numbers' gaps are exactly the core's drops.
+func TestRealtimeNoticesNeverDropped(t *testing.T) {
+	listener, _ := signedIn(t, userEmail, userPass)
+	sub, err := listener.Collection("posts").Subscribe("*", bosbase.SubscribeOptions{Fields: "id,title"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := sub.Wait(eventWait); err != nil {
+		t.Fatal(err)
+	}
+	// Eight writers update a post each: 8 creates + 8 × 140 updates > 1,024 events.
+	const writers, updates = 8, 140
+	errs := make(chan error, writers)
+	var lastWriter *bosbase.Client
+	var lastPost string
+	for w := 0; w < writers; w++ {
+		writer, me := signedIn(t, userEmail, userPass)
+		id := createPost(t, writer, me, uniqueTitle(t, "go-flood"))
+		lastWriter, lastPost = writer, id
+		go func() {
+			for i := 0; i < updates; i++ {
+				if _, err := writer.Collection("posts").Update(id, map[string]any{"title": "go-flood-" + strconv.Itoa(i)}, nil, nil, nil); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for w := 0; w < writers; w++ {
+		if err := <-errs; err != nil {
+			t.Fatalf("update: %v", err)
+		}
+	}
+	// The flood overflowed the queue once events are dropped (the last ones may still be
+	// on their way: wait for the count to pass a margin).
+	deadline := time.Now().Add(eventWait)
+	for sub.Dropped() < 50 {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d events dropped after the flood", sub.Dropped())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if ev := next(t, sub); ev.Type != bosbase.EventSubscribed || ev.Kind != bosbase.EventKindSubscribed || ev.Sequence != 1 {
+		t.Fatalf("first value after the overflow: %s %s #%d, want the subscribed notice #1", ev.Type, ev.Action, ev.Sequence)
+	}
+	// Everything after it comes in order; the gaps in the sequence are the drops.
+	marker := uniqueTitle(t, "go-flood-end")
+	updatePost(t, lastWriter, lastPost, marker)
+	var seq, gaps, received uint64 = 1, 0, 0
+	for {
+		var ev bosbase.RealtimeEvent
+		select {
+		case ev = <-sub.Events():
+		case <-time.After(eventWait):
+			t.Fatalf("no marker event within %v (last #%d)", eventWait, seq)
+		}
+		if ev.Sequence <= seq {
+			t.Fatalf("sequence %d after %d", ev.Sequence, seq)
+		}
+		if ev.Type != ev.Kind.String() {
+			t.Fatalf("type %q for kind %v", ev.Type, ev.Kind)
+		}
+		gaps += ev.Sequence - seq - 1
+		seq = ev.Sequence
+		received++
+		if ev.Record["title"] == marker {
+			break
+		}
+	}
+	if dropped := sub.Dropped(); gaps != dropped || received > uint64(bosbase.QueueLimit)+2 {
+		t.Fatalf("sequence gaps %d, Dropped %d, received %d after the notice", gaps, dropped, received)
+	}
+	t.Logf("received %d, dropped %d", received, gaps)
+}
+
+// TestRealtimeKindsAndSequence: the first values of a client's first subscription are
+// the subscribed notice (#1) and the stream's "connected" state (#2), their kinds given by
+// the core (Type is the kind's name), and the state's value decoded into ev.State.
+func TestRealtimeKindsAndSequence(t *testing.T) {
+	c := newClient(t)
+	sub, err := c.Realtime().Subscribe("go-kinds-topic", bosbase.SubscribeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	var got []bosbase.RealtimeEvent
+	for len(got) < 2 {
+		select {
+		case ev := <-sub.Events():
+			got = append(got, ev)
+		case <-time.After(eventWait):
+			t.Fatalf("only %d values within %v", len(got), eventWait)
+		}
+	}
+	first, second := got[0], got[1]
+	if first.Kind != bosbase.EventKindSubscribed || first.Type != bosbase.EventSubscribed || first.Sequence != 1 || first.Topic != "go-kinds-topic" {
+		t.Errorf("first value %+v, want subscribed #1", first)
+	}
+	if second.Kind != bosbase.EventKindState || second.Type != bosbase.EventState || second.Sequence != 2 || second.State.State != bosbase.StateConnected {
+		t.Errorf("second value %+v, want state connected #2", second)
+	}
+	if sub.Dropped() != 0 {
+		t.Errorf("Dropped %d", sub.Dropped())
+	}
 }
