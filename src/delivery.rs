@@ -3,10 +3,12 @@
 //! behind "once removal returns, a callback is not running and never runs again".
 
 use std::collections::VecDeque;
-use std::sync::{Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::{self, ThreadId};
 
 use serde_json::Value;
+
+use crate::ConnectionState;
 
 /// A re-entrant lock held while callbacks are delivered, and by whatever removes a
 /// callback: once the remover holds it, the callback is not running on another thread and
@@ -137,6 +139,139 @@ impl<T> EventQueue<T> {
     }
 }
 
+/// What a queued entry is (the C ABI's `BosbaseEventKind` less `NONE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A record change or a topic message.
+    Event,
+    /// The server accepted the subscription.
+    Subscribed,
+    /// The server refused it; nothing follows.
+    Error,
+    /// The stream's state changed (connected, disconnected, reconnected).
+    State,
+}
+
+/// One entry of a subscription's queue: an event or notice of the engine (`T`), or a
+/// change of the stream's state, with its sequence number.
+pub(crate) struct Queued<T> {
+    /// 1, 2, ... per subscription, assigned when queued: a gap means drops.
+    pub(crate) seq: u64,
+    pub(crate) kind: Kind,
+    pub(crate) item: Item<T>,
+}
+
+pub(crate) enum Item<T> {
+    Event(T),
+    State(ConnectionState),
+}
+
+/// The JSON of a state entry: `{"type": "state", "state": ..., ("cause": ...)}`.
+pub(crate) fn state_json(state: &ConnectionState) -> Value {
+    let mut v = state.to_json();
+    v["type"] = Value::String("state".into());
+    v
+}
+
+/// A push-mode consumer: called on the dispatch thread with each entry, in order.
+pub(crate) type PushFn<T> = Arc<dyn Fn(&Queued<T>) + Send + Sync>;
+/// A pull-mode consumer's "something is queued" notification.
+pub(crate) type ReadyFn = Arc<dyn Fn() + Send + Sync>;
+
+/// How a subscription's entries leave its queue.
+pub(crate) enum Mode<T> {
+    /// The dispatch thread hands each entry to the function.
+    Push(PushFn<T>),
+    /// The consumer takes them ([`Mailbox::pull`]); `ready` (optional) is called on the
+    /// dispatch thread when the queue gets an entry after the consumer last found it empty.
+    Pull(Option<ReadyFn>),
+}
+
+/// A subscription's delivery state, the same for realtime and pub/sub, push and pull: the
+/// one bounded queue, the sequence counter, and (pull) the ready edge.
+pub(crate) struct Mailbox<T> {
+    queue: EventQueue<Queued<T>>,
+    seq: u64,
+    mode: Mode<T>,
+    /// Pull: the next entry queued calls `ready` (the consumer found the queue empty since
+    /// the last call, or never read). At most one call per batch: re-armed by draining.
+    armed: bool,
+    /// Pull: a `ready` call is due on the dispatch thread.
+    due: bool,
+}
+
+/// What the dispatch thread has to do for a subscription.
+pub(crate) enum Work<T> {
+    Deliver(PushFn<T>, Queued<T>),
+    Ready(ReadyFn),
+}
+
+impl<T> Mailbox<T> {
+    pub(crate) fn new(mode: Mode<T>) -> Self {
+        Mailbox { queue: EventQueue::default(), seq: 0, mode, armed: true, due: false }
+    }
+
+    /// Queues an entry (an event of about `bytes` bytes, or a notice when `None`: never
+    /// dropped for an event). Returns true when the dispatch thread has work for this
+    /// subscription (an entry to push, or a `ready` call due).
+    pub(crate) fn push(&mut self, kind: Kind, item: Item<T>, bytes: Option<usize>) -> bool {
+        self.seq += 1;
+        let entry = Queued { seq: self.seq, kind, item };
+        match bytes {
+            Some(bytes) => self.queue.push_event(entry, bytes),
+            None => self.queue.push_notice(entry),
+        }
+        match &self.mode {
+            Mode::Push(_) => true,
+            Mode::Pull(ready) => {
+                if ready.is_some() && std::mem::replace(&mut self.armed, false) {
+                    self.due = true;
+                }
+                self.due
+            }
+        }
+    }
+
+    /// The dispatch thread's next work for this subscription, and whether more remains.
+    pub(crate) fn work(&mut self) -> (Option<Work<T>>, bool) {
+        match &self.mode {
+            Mode::Push(f) => {
+                let work = self.queue.pop().map(|e| Work::Deliver(Arc::clone(f), e));
+                (work, !self.queue.is_empty())
+            }
+            Mode::Pull(ready) => {
+                let due = std::mem::replace(&mut self.due, false);
+                (ready.as_ref().filter(|_| due).map(|f| Work::Ready(Arc::clone(f))), false)
+            }
+        }
+    }
+
+    /// Pull mode: the oldest entry, or `None` when empty (which re-arms `ready`). Always
+    /// `None` in push mode.
+    pub(crate) fn pull(&mut self) -> Option<Queued<T>> {
+        if let Mode::Push(_) = self.mode {
+            return None;
+        }
+        let entry = self.queue.pop();
+        if entry.is_none() {
+            self.armed = true;
+        }
+        entry
+    }
+
+    pub(crate) fn dropped(&self) -> u64 {
+        self.queue.dropped()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub(crate) fn bytes(&self) -> usize {
+        self.queue.bytes()
+    }
+}
+
 /// About how many bytes `value` occupies in memory: its strings and keys plus one
 /// `Value` per node. Cheap next to parsing it, and honest for both text-heavy data (close
 /// to the JSON's length) and many small numbers (several times the JSON's length).
@@ -191,6 +326,87 @@ mod tests {
             q.push_notice(n);
         }
         assert_eq!((q.len(), q.dropped(), q.pop()), (4, 6, Some(6)));
+    }
+
+    fn pull_box(ready_calls: &Arc<std::sync::atomic::AtomicUsize>) -> Mailbox<u32> {
+        let calls = Arc::clone(ready_calls);
+        Mailbox::new(Mode::Pull(Some(Arc::new(move || {
+            calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }))))
+    }
+
+    /// Runs the dispatch thread's work for `m` (what `dispatch_loop` does), returning how
+    /// many ready calls it made.
+    fn dispatch(m: &mut Mailbox<u32>) -> usize {
+        match m.work() {
+            (Some(Work::Ready(f)), _) => {
+                f();
+                1
+            }
+            (Some(Work::Deliver(..)), _) => panic!("a pull mailbox never pushes"),
+            (None, _) => 0,
+        }
+    }
+
+    #[test]
+    fn pull_ready_fires_once_per_batch_and_rearms_on_empty() {
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut m = pull_box(&calls);
+        // Never read: the first entry is due a ready call; the next ones of the batch are not.
+        assert!(m.push(Kind::Subscribed, Item::Event(0), None));
+        assert_eq!(dispatch(&mut m), 1);
+        for n in 1..=5 {
+            m.push(Kind::Event, Item::Event(n), Some(1));
+            assert_eq!(dispatch(&mut m), 0, "a second ready call in one batch");
+        }
+        // Partly drained: still no call (the consumer has not seen the queue empty).
+        assert_eq!(m.pull().map(|q| (q.seq, q.kind)), Some((1, Kind::Subscribed)));
+        m.push(Kind::Event, Item::Event(6), Some(1));
+        assert_eq!(dispatch(&mut m), 0);
+        // Drained to NONE: re-armed, the next entry calls again, once.
+        let seqs: Vec<u64> = std::iter::from_fn(|| m.pull()).map(|q| q.seq).collect();
+        assert_eq!(seqs, (2..=7).collect::<Vec<_>>());
+        assert!(m.pull().is_none());
+        assert!(m.push(Kind::State, Item::State(ConnectionState::Connected), None));
+        m.push(Kind::Event, Item::Event(7), Some(1));
+        assert_eq!(dispatch(&mut m) + dispatch(&mut m), 1);
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn pull_without_ready_is_never_scheduled_and_push_never_pulls() {
+        let mut m: Mailbox<u32> = Mailbox::new(Mode::Pull(None));
+        assert!(!m.push(Kind::Event, Item::Event(1), Some(1)));
+        assert!(m.work().0.is_none());
+        assert_eq!(m.pull().map(|q| q.seq), Some(1));
+        let mut p: Mailbox<u32> = Mailbox::new(Mode::Push(Arc::new(|_| {})));
+        assert!(p.push(Kind::Event, Item::Event(1), Some(1)));
+        assert!(p.pull().is_none(), "push mode has no consumer-side reads");
+        assert!(matches!(p.work(), (Some(Work::Deliver(_, q)), false) if q.seq == 1));
+    }
+
+    #[test]
+    fn sequence_gaps_are_the_drops_and_notices_survive_overflow() {
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut m = pull_box(&calls);
+        m.push(Kind::Subscribed, Item::Event(0), None);
+        for n in 0..10_000 {
+            if n == 5_000 {
+                m.push(Kind::State, Item::State(ConnectionState::Reconnected), None);
+            }
+            m.push(Kind::Event, Item::Event(n), Some(100));
+            dispatch(&mut m);
+        }
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1, "one batch, one ready call");
+        assert_eq!(m.len(), QUEUE_MAX_EVENTS);
+        let entries: Vec<Queued<u32>> = std::iter::from_fn(|| m.pull()).collect();
+        let kinds: Vec<Kind> = entries.iter().map(|q| q.kind).filter(|k| *k != Kind::Event).collect();
+        assert_eq!(kinds, [Kind::Subscribed, Kind::State], "notices are never dropped");
+        // Every missing sequence number is one dropped entry.
+        let last = entries.last().map_or(0, |q| q.seq);
+        assert_eq!(last, 10_002);
+        assert_eq!(last - entries.len() as u64, m.dropped());
+        assert!(entries.windows(2).all(|w| w[0].seq < w[1].seq), "in order");
     }
 
     #[test]
