@@ -15,12 +15,12 @@ extends RefCounted
 ## and emits the signals. No thread of the native library is involved, and subscribing,
 ## unsubscribing and freeing never block a frame.
 ## [br][br]
-## Overflow: at most 1024 events (or 16 MiB) of one subscription wait in the core's queue;
-## beyond that the oldest is dropped and counted by [method dropped] (the subscribed, error
-## and connection-state notices never are). After [method unsubscribe] returns no signal of
-## it fires any more. Dropping the last reference unsubscribes and frees the native
-## subscription. (A handler that captures its own subscription keeps it alive: unsubscribe
-## it explicitly.)
+## Overflow: at most 1024 entries (notices included) or 16 MiB of one subscription wait in
+## the core's queue; beyond that the oldest event is dropped and counted by
+## [method dropped] (the subscribed, error and connection-state notices never are). After
+## [method unsubscribe] returns no signal of it fires any more. Dropping the last reference
+## unsubscribes and frees the native subscription. (A handler that captures its own
+## subscription keeps it alive: unsubscribe it explicitly.)
 
 ## The server accepted the subscription (again after every reconnect for pub/sub).
 signal subscribed(topic: String)
