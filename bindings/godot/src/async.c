@@ -4,7 +4,7 @@
  * a cancelled call after the engine tore down its queue), and the C test host can check the
  * whole path under ASan with its own storage. The cost: an outcome waits for the next frame
  * (the main loop drains once per frame while calls are pending, and not at all otherwise). */
-#define _GNU_SOURCE /* recursive mutexes under -std=c11 (glibc; mingw-w64 has them anyway) */
+#define _GNU_SOURCE /* recursive mutexes and clock_gettime under -std=c11 */
 #include "async.h"
 
 #include <stdio.h>
@@ -98,7 +98,7 @@ typedef struct AsyncCall {
 } AsyncCall;
 
 /* BosbaseCallCallback: a core worker thread, or the thread cancelling the call. The owner
- * outlives it: it is freed only after bosbase_client_close, which waits for callbacks. */
+ * outlives it: it is freed only once the client's release ended, which waits for them. */
 static void on_complete(void *user_data, BosbaseStatus status, const char *result_json, const char *error_json) {
     AsyncCall *c = user_data;
     queue_push(c->id, envelope_new(status, result_json, error_json));
@@ -178,7 +178,6 @@ int64_t async_cancel_all(BosbaseNative *self) {
             /* The callback runs on this thread before cancel returns (if this cancels it),
              * taking the recursive lock again; a worker finishing it meanwhile waits. */
             bosbase_call_cancel(c->handle);
-            self->maybe_running = true; /* its request may still wait for an answer */
             n++; /* (a call finishing on a worker right now keeps its own outcome) */
         }
     }
@@ -187,191 +186,110 @@ int64_t async_cancel_all(BosbaseNative *self) {
     return n;
 }
 
-/* ---- this library's threads, for close and release (both wait for the network) ---- */
+/* ---- close and release: the core's bosbase_client_release, which never blocks ---- */
 
-#define POOL_MAX 4
 #define SHUTDOWN_WAIT_MS 200L
 
-typedef enum { JOB_CLOSE, JOB_RELEASE } JobKind;
-
-typedef struct Job {
-    struct Job *next;
-    JobKind kind;
-    BosbaseNative *owner;
-    int64_t id; /* close: the id its outcome is queued under */
-} Job;
-
+/* Releases started and not ended (their completion may still queue an outcome). */
 static struct {
     pthread_mutex_t lock;
-    pthread_cond_t work;
-    Job *head, *tail;
-    pthread_t threads[POOL_MAX];
-    /* exited[i]: thread i has left pool_main (announced on `exits`), so joining it cannot
-     * block. A bounded join without glibc's pthread_timedjoin_np (absent on Windows). */
-    bool exited[POOL_MAX];
-    pthread_cond_t exits;
-    int count, idle;
-    bool stopping;
-} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER, .exits = PTHREAD_COND_INITIALIZER};
+    pthread_cond_t ended;
+    int running;
+} releases = {.lock = PTHREAD_MUTEX_INITIALIZER, .ended = PTHREAD_COND_INITIALIZER};
 
+typedef struct {
+    BosbaseNative *owner;
+    int64_t close_id; /* close(): the id its outcome is queued under; 0 for the final release */
+} Release;
+
+/* Every callback of its calls has run (its releases ended): nothing else can touch it. */
 static void free_native(BosbaseNative *self) {
-    live_forget_native(self);
-    pthread_mutex_lock(&self->lock);
-    sweep(self);
-    pthread_mutex_unlock(&self->lock);
+    while (self->calls != NULL) {
+        AsyncCall *c = self->calls;
+        self->calls = c->next;
+        bosbase_call_free(c->handle);
+        free(c);
+    }
     bosbase_files_free(self->staged_files);
-    pthread_cond_destroy(&self->jobs_done);
     pthread_mutex_destroy(&self->lock);
     free(self);
 }
 
-/* A close job of `owner` ended: it no longer uses the client. Its last touch of `owner`. */
-static void job_ended(BosbaseNative *owner) {
-    pthread_mutex_lock(&owner->lock);
-    owner->jobs--;
-    pthread_cond_broadcast(&owner->jobs_done);
-    pthread_mutex_unlock(&owner->lock);
-}
-
-void async_job_begin(BosbaseNative *self) {
-    pthread_mutex_lock(&self->lock);
-    self->jobs++;
-    pthread_mutex_unlock(&self->lock);
-}
-
-void async_job_end(BosbaseNative *self) {
-    job_ended(self);
-}
-
-/* Drops `self`'s close jobs still waiting in the queue (no thread has them; nobody awaits
- * them any more). */
-static void drop_queued_closes(BosbaseNative *self) {
-    Job *taken = NULL;
-    pthread_mutex_lock(&pool.lock);
-    pool.tail = NULL;
-    for (Job **at = &pool.head; *at != NULL;) {
-        Job *j = *at;
-        if (j->owner == self && j->kind == JOB_CLOSE) {
-            *at = j->next;
-            j->next = taken;
-            taken = j;
-        } else {
-            pool.tail = j;
-            at = &j->next;
-        }
-    }
-    pthread_mutex_unlock(&pool.lock);
-    while (taken != NULL) {
-        Job *next = taken->next;
-        job_ended(self);
-        free(taken);
-        taken = next;
-    }
-}
-
-static void run_job(Job *j) {
-    BosbaseNative *self = j->owner;
-    BosbaseClient *client = atomic_load(&self->client);
-    switch (j->kind) {
-    case JOB_CLOSE:
-        /* The core's close waits for the calls and sends in flight, whose completion callbacks
-         * have then queued their outcomes: close's outcome comes after theirs. */
-        bosbase_client_close(client);
-        queue_push(j->id, envelope_new(BOSBASE_STATUS_OK, "true", NULL));
-        job_ended(self);
-        break;
-    case JOB_RELEASE:
-        /* Nobody awaits this client's queued closes any more: dropped. Then waits for the
-         * calls still running on the core's threads (bounded by their deadlines) and for the
-         * close jobs running with the client on this library's threads, and frees both. */
-        drop_queued_closes(self);
-        bosbase_client_close(client);
-        pthread_mutex_lock(&self->lock);
-        while (self->jobs > 0) {
-            pthread_cond_wait(&self->jobs_done, &self->lock);
-        }
-        pthread_mutex_unlock(&self->lock);
-        bosbase_client_free(atomic_exchange(&self->client, NULL));
+static void drop_hold(BosbaseNative *self) {
+    if (atomic_fetch_sub(&self->holds, 1) == 1) {
         free_native(self);
-        break;
     }
-    free(j);
 }
 
-static void *pool_main(void *arg) {
-    int slot = (int)(intptr_t)arg;
-    pthread_mutex_lock(&pool.lock);
-    for (;;) {
-        Job *j = pool.head;
-        if (j != NULL) {
-            pool.head = j->next;
-            if (pool.head == NULL) {
-                pool.tail = NULL;
-            }
-            pthread_mutex_unlock(&pool.lock);
-            run_job(j);
-            pthread_mutex_lock(&pool.lock);
-            continue;
-        }
-        if (pool.stopping) {
-            break;
-        }
-        pool.idle++;
-        pthread_cond_wait(&pool.work, &pool.lock);
-        pool.idle--;
+/* BosbaseReleaseCallback: a library thread of the core, once the client's calls, callbacks
+ * and threads have all ended (or at once, on the caller's thread, for a NULL client). */
+static void release_done(void *user_data) {
+    Release *r = user_data;
+    if (r->close_id != 0) {
+        /* After the outcomes of the calls that were running: close resolves last. */
+        queue_push(r->close_id, envelope_new(BOSBASE_STATUS_OK, "true", NULL));
     }
-    pool.exited[slot] = true;
-    pthread_cond_broadcast(&pool.exits);
-    pthread_mutex_unlock(&pool.lock);
-    return NULL;
+    drop_hold(r->owner);
+    free(r);
+    pthread_mutex_lock(&releases.lock);
+    releases.running--;
+    pthread_cond_broadcast(&releases.ended);
+    pthread_mutex_unlock(&releases.lock);
 }
 
-/* Queues `j`, starting a thread when none is idle and the bound allows. False when no
- * thread exists to run it (none could be started). */
-static bool pool_submit(Job *j) {
-    pthread_mutex_lock(&pool.lock);
-    if (pool.idle == 0 && pool.count < POOL_MAX && !pool.stopping &&
-        pthread_create(&pool.threads[pool.count], NULL, pool_main, (void *)(intptr_t)pool.count) == 0) {
-        pool.exited[pool.count] = false;
-        pool.count++;
+/* Hands `client` to bosbase_client_release; `self` stays until its completion. */
+static void release_client(BosbaseNative *self, BosbaseClient *client, int64_t close_id) {
+    Release *r = malloc(sizeof *r);
+    if (r == NULL) {
+        /* Out of memory: released all the same, and `self` is kept for good (its calls'
+         * callbacks may still come; a leak is the safe side). */
+        atomic_fetch_add(&self->holds, 1);
+        bosbase_client_release(client, NULL, NULL);
+        return;
     }
-    bool ok = pool.count > 0 && !pool.stopping;
-    if (ok) {
-        j->next = NULL;
-        if (pool.tail != NULL) {
-            pool.tail->next = j;
-        } else {
-            pool.head = j;
-        }
-        pool.tail = j;
-        pthread_cond_signal(&pool.work);
+    *r = (Release){.owner = self, .close_id = close_id};
+    atomic_fetch_add(&self->holds, 1);
+    pthread_mutex_lock(&releases.lock);
+    releases.running++;
+    pthread_mutex_unlock(&releases.lock);
+    bosbase_client_release(client, release_done, r);
+}
+
+/* What answers for a closed instance: a fork of the client (same settings, a copy of its
+ * login so the auth store still reads the same), closed at once, which takes no time as
+ * nothing ever ran on it. Later calls, subscriptions and listeners then fail with the
+ * core's own "closed" error, as on a closed client. NULL when the fork failed (later calls
+ * then fail as on a client never opened). */
+static BosbaseClient *closed_stand_in(BosbaseClient *client) {
+    char *token = NULL, *login = NULL;
+    bosbase_auth_store_token(client, &token, NULL);
+    if (token != NULL && token[0] != '\0') {
+        bosbase_auth_store_export(client, &login, NULL);
     }
-    pthread_mutex_unlock(&pool.lock);
-    return ok;
+    BosbaseClient *stand_in = NULL;
+    if (bosbase_client_fork(client, login, &stand_in, NULL) == BOSBASE_STATUS_OK) {
+        bosbase_client_close(stand_in);
+    }
+    bosbase_string_free(token);
+    bosbase_string_free(login);
+    return stand_in;
 }
 
 char *async_close(BosbaseNative *self) {
-    if (atomic_load(&self->client) == NULL) {
+    BosbaseClient *client = atomic_load(&self->client);
+    if (client == NULL && !self->closed) {
         /* Never opened: the core's own NULL-handle error, as every call of such an instance. */
         char *result = NULL, *error = NULL;
         BosbaseStatus status = bosbase_send(NULL, "/", NULL, &result, &error); /* sends nothing */
         return envelope_from_core(status, result, error);
     }
-    Job *j = calloc(1, sizeof *j);
-    if (j == NULL) {
-        return NULL;
-    }
-    j->kind = JOB_CLOSE;
-    j->owner = self;
-    j->id = new_id();
-    pthread_mutex_lock(&self->lock);
-    self->jobs++;
-    pthread_mutex_unlock(&self->lock);
-    int64_t id = j->id;
-    if (!pool_submit(j)) {
-        job_ended(self);
-        free(j);
-        return envelope_local_error("could not start a thread for close");
+    int64_t id = new_id();
+    if (self->closed) {
+        queue_push(id, envelope_new(BOSBASE_STATUS_OK, "true", NULL)); /* closed already */
+    } else {
+        atomic_store(&self->client, closed_stand_in(client));
+        self->closed = true;
+        release_client(self, client, id);
     }
     return started_envelope(id);
 }
@@ -382,78 +300,34 @@ void async_native_init(BosbaseNative *self) {
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
     pthread_mutex_init(&self->lock, &attr);
     pthread_mutexattr_destroy(&attr);
-    pthread_cond_init(&self->jobs_done, NULL);
     self->calls = NULL;
-    self->jobs = 0;
-    self->maybe_running = false;
+    atomic_init(&self->holds, 1); /* the engine's instance */
+    self->closed = false;
     self->staged_files = NULL;
     self->state_event_id = live_new_id();
-    self->live_used = false;
 }
 
 void async_release(BosbaseNative *self) {
     async_cancel_all(self);
-    pthread_mutex_lock(&self->lock);
-    /* A client that had subscriptions may still have realtime/pub/sub threads to join. */
-    bool busy = self->maybe_running || self->jobs > 0 || self->live_used;
-    pthread_mutex_unlock(&self->lock);
-    if (busy && atomic_load(&self->client) != NULL) {
-        Job *j = calloc(1, sizeof *j);
-        if (j != NULL) {
-            j->kind = JOB_RELEASE;
-            j->owner = self;
-            if (pool_submit(j)) {
-                return;
-            }
-            free(j);
-        }
-    }
-    /* Nothing of the client can be running (or no thread is left to wait on): close
-     * returns at once, after the last callbacks have returned. */
-    BosbaseClient *client = atomic_exchange(&self->client, NULL);
-    bosbase_client_close(client);
-    pthread_mutex_lock(&self->lock);
-    while (self->jobs > 0) {
-        pthread_cond_wait(&self->jobs_done, &self->lock);
-    }
-    pthread_mutex_unlock(&self->lock);
-    bosbase_client_free(client);
-    free_native(self);
+    release_client(self, atomic_exchange(&self->client, NULL), 0);
+    drop_hold(self); /* the engine's instance */
 }
 
 void async_shutdown(void) {
-    pthread_mutex_lock(&pool.lock);
-    pool.stopping = true;
-    pthread_cond_broadcast(&pool.work);
-    int count = pool.count;
-    pthread_mutex_unlock(&pool.lock);
-    /* Idle threads exit at once. A thread still in a job (a close, or the release of a client
-     * whose cancelled calls wait for their deadline) is not waited for beyond SHUTDOWN_WAIT:
-     * the engine is exiting, and the library stays mapped (-z nodelete) until the process
-     * ends, so the thread may finish or be ended with the process. */
+    /* A release still running (calls waiting for their deadline) is not waited for beyond
+     * SHUTDOWN_WAIT: the engine is exiting, and the library stays mapped (-z nodelete)
+     * until the process ends, so it may finish or be ended with the process. */
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_nsec += SHUTDOWN_WAIT_MS * 1000000L;
     deadline.tv_sec += deadline.tv_nsec / 1000000000L;
     deadline.tv_nsec %= 1000000000L;
-    pthread_mutex_lock(&pool.lock);
-    for (int i = 0; i < count; i++) {
-        while (!pool.exited[i] && pthread_cond_timedwait(&pool.exits, &pool.lock, &deadline) == 0) {
-        }
+    pthread_mutex_lock(&releases.lock);
+    while (releases.running > 0 && pthread_cond_timedwait(&releases.ended, &releases.lock, &deadline) == 0) {
     }
-    bool all_joined = true;
-    for (int i = 0; i < count; i++) {
-        if (pool.exited[i]) {
-            pthread_join(pool.threads[i], NULL); /* it has returned: no wait */
-        } else {
-            pthread_detach(pool.threads[i]);
-            all_joined = false;
-        }
-    }
-    pool.count = 0;
-    pool.stopping = !all_joined; /* a later initialization may start threads again */
-    pthread_mutex_unlock(&pool.lock);
-    if (all_joined) {
+    bool idle = releases.running == 0;
+    pthread_mutex_unlock(&releases.lock);
+    if (idle) {
         free(async_take_completed());
     }
 }

@@ -1,12 +1,13 @@
-/* Asynchronous calls without any engine thread.
+/* Asynchronous calls and client release without any engine thread or thread of this library.
  *
  * Operations and sends run on the core's worker pool (bosbase_call_async,
  * bosbase_send_async). Their completion callback (a core worker thread, or the thread
  * cancelling the call) copies the outcome into one process-wide queue and touches nothing of
  * the engine; the main thread takes the queue's contents (take_completed, once per frame
- * while calls are pending) and resumes the awaiting GDScript there. Only what waits by
- * design — close, and the release of a client whose calls may still be running — runs on a
- * small pool of this library's own threads; close answers through the same queue. */
+ * while calls are pending) and resumes the awaiting GDScript there. That queue holds call
+ * outcomes only (at most one per call started), never subscription events. Closing and
+ * releasing a client use the core's non-blocking bosbase_client_release, whose completion
+ * ends on a library thread of the core. */
 #ifndef BOSBASE_GODOT_ASYNC_H
 #define BOSBASE_GODOT_ASYNC_H
 
@@ -24,8 +25,10 @@ char *async_call(BosbaseNative *self, const char *op, const char *args_json, con
  * on the core's pool (bosbase_send_async): returns, completes and cancels as async_call. */
 char *async_send(BosbaseNative *self, const char *collection, const char *path, const char *options_json);
 
-/* bosbase_client_close on this library's threads (it waits for the calls in flight); the
- * outcome (`true`) arrives through the queue; returns as async_call. */
+/* Closes the client without waiting: bosbase_client_release of it, whose completion (after
+ * the calls running now finished) queues the outcome `true`; from here on the instance
+ * answers with a closed stand-in (see async.c), so later calls fail with kind "closed".
+ * Returns as async_call. */
 char *async_close(BosbaseNative *self);
 
 /* Cancels the calls of `self` started by async_call or async_send and not finished: each
@@ -37,23 +40,16 @@ int64_t async_cancel_all(BosbaseNative *self);
  * (JSON text never holds a raw newline). "" when none. malloc'd. */
 char *async_take_completed(void);
 
-/* Called by free_instance: cancels what is running and frees the client — inline when
- * nothing of it can still be running (the usual case: every call has been delivered),
- * otherwise on this library's threads, so the engine's thread never waits for the network.
- * Frees `self` (now or later). */
+/* Called by free_instance: cancels what is running and releases the client with
+ * bosbase_client_release (never waits); `self` is freed once every release of it ended. */
 void async_release(BosbaseNative *self);
 
-/* A job of another part of this library (live.c) starts / ends using `self`'s client:
- * the release of `self` waits for it before freeing the client. */
-void async_job_begin(BosbaseNative *self);
-void async_job_end(BosbaseNative *self);
-
-/* Natives set up / released (create_instance, free_instance). */
+/* Natives set up (create_instance). */
 void async_native_init(BosbaseNative *self);
 
-/* At extension deinitialization: stops this library's threads, waiting at most 200 ms for
- * those still in a job (the engine is exiting: it never waits for the network), and drops
- * the undelivered outcomes once no thread can add any. */
+/* At extension deinitialization: waits at most 200 ms for releases still running (the
+ * engine is exiting: it never waits for the network), then drops the undelivered outcomes
+ * if none is left to add any. */
 void async_shutdown(void);
 
 #endif

@@ -15,7 +15,7 @@ static void deinitialize(void *userdata, GDExtensionInitializationLevel level) {
     (void)userdata;
     if (level == GDEXTENSION_INITIALIZATION_SCENE) {
         native_class_unregister();
-        live_shutdown(); /* first: its jobs may hold clients whose release waits for them */
+        live_shutdown();
         async_shutdown();
         native_forks_shutdown();
     }

@@ -1,6 +1,7 @@
 /* BosbaseNative: a RefCounted class owning one BosbaseClient handle.
- * No method waits for the network: calls start on the core's worker pool (async.c) and
- * their outcomes are taken on the main thread; the auth-store methods are local reads. */
+ * No method waits for the network or for a thread: calls start on the core's worker pool
+ * (async.c) and their outcomes are taken on the main thread; subscriptions are read once a
+ * frame (live.c); the auth-store methods are local reads. */
 #ifndef BOSBASE_GODOT_NATIVE_H
 #define BOSBASE_GODOT_NATIVE_H
 
@@ -22,20 +23,20 @@ typedef struct {
     /* async.c's state, under `lock` (recursive: a cancel runs the completion callback on
      * the cancelling thread, which takes it again). */
     pthread_mutex_t lock;
-    pthread_cond_t jobs_done;
     struct AsyncCall *calls; /* started with bosbase_call_async/bosbase_send_async, not released */
-    int jobs;                /* close jobs of this library's threads still using client */
-    bool maybe_running;      /* a cancelled call may still be waiting for its answer */
+    /* The engine's instance plus each bosbase_client_release of a client of it still
+     * running (whose call callbacks may still use `lock` and `calls`): freed at 0. */
+    atomic_int holds;
+    /* close() released the opened client; `client` is then a closed stand-in (async.c).
+     * Main thread only. */
+    bool closed;
     /* File parts added by files_add_bytes/files_add_path for the next call_async, which
      * takes them (main thread only, like every method that starts a call). */
     BosbaseFiles *staged_files;
 
-    /* live.c: the id this client's connection-state events are queued under (also what
+    /* live.c: the id this client's connection-state entries come under (also what
      * identifies the client's subscriptions there); set at creation. */
     int64_t state_event_id;
-    /* A subscription was started (main thread only): from then on the client may have
-     * realtime/pub/sub threads, which close joins, so release closes it off the main thread. */
-    bool live_used;
 } BosbaseNative;
 
 typedef enum {

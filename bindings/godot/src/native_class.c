@@ -26,12 +26,12 @@ static GDExtensionObjectPtr create_instance(void *class_userdata) {
 }
 
 /* The engine calls this when the last reference goes. The addon's pending calls hold a
- * reference until their outcome was delivered, so usually nothing of ours is in flight and
- * the client is closed and freed here at once. Otherwise (the script side was torn down
- * with calls pending, or calls were cancelled and may still wait for an answer) the calls
- * are cancelled and the close and free run on this library's threads: this never waits for
- * the network. The auth-store listener (user_data `self`) never runs once the client is
- * closed. */
+ * reference until their outcome was delivered, so usually nothing of ours is in flight.
+ * Otherwise (the script side was torn down with calls pending, or calls were cancelled and
+ * may still wait for an answer) the calls are cancelled. Either way the client goes to the
+ * core's bosbase_client_release, which never waits: its calls, callbacks and threads end on
+ * a library thread of the core, and `self` (which their callbacks use, the auth-store
+ * listener's included) is freed after that. */
 static void free_instance(void *class_userdata, GDExtensionClassInstancePtr instance) {
     (void)class_userdata;
     async_release((BosbaseNative *)instance);

@@ -34,17 +34,10 @@ static char *adopt(BosbaseNative *self, BosbaseClient *client) {
         bosbase_client_free(client);
         return envelope_local_error("open() was already called on this BosbaseNative");
     }
-    /* The listener lives as long as the client: free_instance closes and frees both. */
+    /* The listener lives as long as the client: free_instance releases both. */
     uint64_t listener_id = 0;
     char *listen_error = NULL;
     BosbaseStatus status = bosbase_auth_store_on_change(client, on_auth_change, self, &listener_id, &listen_error);
-    if (status != BOSBASE_STATUS_OK) {
-        return envelope_from_core(status, NULL, listen_error);
-    }
-    /* Connection-state changes of realtime, queued for the main thread (live.c); also gone
-     * with the client. */
-    uint64_t state_id = 0;
-    status = bosbase_realtime_on_state(client, live_on_state, self, &state_id, &listen_error);
     if (status != BOSBASE_STATUS_OK) {
         return envelope_from_core(status, NULL, listen_error);
     }
@@ -184,9 +177,8 @@ static char *m_send_async(BosbaseNative *self, char *const *args) {
     return async_send(self, optional(args[0]), args[1], optional(args[2]));
 }
 
-/* close_async(): bosbase_client_close on this library's threads, since it waits for the
- * running calls and sends (later calls fail with status CLOSED); its outcome `true` comes as
- * for a call, after theirs. */
+/* close_async(): the core's non-blocking release of the client (later calls fail with status
+ * CLOSED); its outcome `true` comes as for a call, after those of the calls running now. */
 static char *m_close_async(BosbaseNative *self, char *const *args) {
     (void)args;
     return async_close(self);
@@ -339,7 +331,7 @@ static int64_t m_live_clients(BosbaseNative *self, char *const *args) {
     return (int64_t)bosbase_live_clients();
 }
 
-/* ---- realtime and pub/sub subscriptions (live.c): events are taken with take_events ---- */
+/* ---- realtime and pub/sub subscriptions (live.c): entries are taken with take_events ---- */
 
 /* realtime_subscribe(collection, topic, options_json): `topic` ("*" or a record id) of
  * `collection`, or the plain `topic` when `collection` is ""; the envelope's result is the
@@ -405,14 +397,14 @@ static int64_t m_realtime_state_id(BosbaseNative *self, char *const *args) {
     return self->state_event_id;
 }
 
-/* Static: every event queued since the last look (live.h). */
+/* Static: every entry the core queued for the live subscriptions since the last look (live.h). */
 static char *m_take_events(BosbaseNative *self, char *const *args) {
     (void)self;
     (void)args;
     return live_take_events();
 }
 
-/* Static: subscription records alive (freed on the live thread after live_free). */
+/* Static: subscription records alive (not yet freed by live_free). */
 static int64_t m_live_subscriptions(BosbaseNative *self, char *const *args) {
     (void)self;
     (void)args;

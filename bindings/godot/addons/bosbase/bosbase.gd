@@ -27,9 +27,10 @@ extends "operations.gd"
 ## when the realtime connection was lost and came back (refetch what you missed then).
 
 ## The realtime connection's state changed (only while the client has realtime
-## subscriptions): [code]{"state": "connected"}[/code],
-## [code]{"state": "disconnected", "cause": "..."}[/code] (reconnecting with backoff) or
-## [code]{"state": "reconnected"}[/code] (events sent meanwhile were missed: refetch).
+## subscriptions): [code]{"type": "state", "state": "connected"}[/code],
+## [code]{"type": "state", "state": "disconnected", "cause": "..."}[/code] (reconnecting with
+## backoff) or [code]{"type": "state", "state": "reconnected"}[/code] (events sent meanwhile
+## were missed: refetch).
 ## Emitted on the main thread, in order with the subscriptions' events.
 signal realtime_state(state: Dictionary)
 
@@ -52,7 +53,7 @@ var auth_store: AuthStore
 
 var _native: RefCounted = null  # BosbaseNative (internal native class)
 var _open_error: ClientResponseError = null
-var _state_id := 0  # the id the native queues this client's realtime states under
+var _state_id := 0  # the id the native gives this client's realtime states under
 
 
 ## Creates a client for [param url] ([code]http://[/code] or [code]https://[/code], host,
@@ -117,8 +118,8 @@ func _notification(what: int) -> void:
 		Subscription.unwatch(_state_id)
 
 
-# Main thread: a connection state of this client, routed by subscription.gd.
-func _on_live_event(event: Dictionary) -> void:
+# Main thread: a connection state of this client's realtime stream, routed by subscription.gd.
+func _on_live_event(_kind: int, event: Dictionary) -> void:
 	realtime_state.emit(event)
 
 
@@ -244,9 +245,9 @@ func filter(expr: String, params: Dictionary = {}) -> Variant:
 
 
 ## Closes the client: calls already running finish and resolve first; later calls, and any
-## still waiting for a worker thread, fail with kind "closed" without sending anything.
-## Awaitable (it waits for the running calls on a thread of the native library, never on the
-## main thread). It cannot be cancelled.
+## still waiting for a worker thread, fail with kind "closed" without sending anything, and
+## its subscriptions stop. Awaitable (the BosBase core waits for the running calls on its own
+## thread, never on the main thread). It cannot be cancelled.
 func close() -> Signal:
 	return run_native(&"close_async", [])
 

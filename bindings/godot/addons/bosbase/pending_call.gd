@@ -3,8 +3,8 @@ extends RefCounted
 ## the awaiting script.
 ##
 ## A call starts without blocking: the native library runs it (an operation or a send) on
-## the BosBase core's own worker threads — only [code]close[/code], which waits, on a thread of
-## the native library — and returns an id at once. When it finishes, its outcome is put in the
+## the BosBase core's own worker threads ([code]close[/code]: the core's release, which waits
+## on a thread of the core) and returns an id at once. When it finishes, its outcome is put in the
 ## native library's completion queue (no engine function is used off the main thread). While
 ## calls are pending, every pending call listens to the scene tree's
 ## [signal SceneTree.process_frame]; the first of them each frame takes the queue and

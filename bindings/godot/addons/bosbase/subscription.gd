@@ -9,18 +9,18 @@ extends RefCounted
 ## ...
 ## sub.unsubscribe()       # or just drop the last reference
 ## [/codeblock]
-## Signals fire on the main thread only, once per frame at most a frame after the event
-## reached the client: the BosBase core calls the native library on its own dispatch
-## thread, which queues the event and returns (no engine function runs there); the first
-## subscription polled in a frame takes the queue and emits every signal. Subscribing and
-## unsubscribing never block a frame (the native work runs on a thread of the library).
+## Signals fire on the main thread only, at most a frame after the event reached the
+## client: the BosBase core queues each subscription's events, and once per frame the first
+## subscription polled reads every queue (each entry's kind comes from the core as a value)
+## and emits the signals. No thread of the native library is involved, and subscribing,
+## unsubscribing and freeing never block a frame.
 ## [br][br]
-## Overflow: at most 1024 events of one subscription wait (in the core, and again in the
-## native library's queue); beyond that the oldest is dropped and counted by
-## [method dropped] (the subscribed and error notices never are). After
-## [method unsubscribe] returns no signal of it fires any more. Dropping the last
-## reference unsubscribes and frees the native subscription. (A handler that captures its
-## own subscription keeps it alive: unsubscribe it explicitly.)
+## Overflow: at most 1024 entries (notices included) or 16 MiB of one subscription wait in
+## the core's queue; beyond that the oldest event is dropped and counted by
+## [method dropped] (the subscribed, error and connection-state notices never are). After
+## [method unsubscribe] returns no signal of it fires any more. Dropping the last reference
+## unsubscribes and frees the native subscription. (A handler that captures its own
+## subscription keeps it alive: unsubscribe it explicitly.)
 
 ## The server accepted the subscription (again after every reconnect for pub/sub).
 signal subscribed(topic: String)
@@ -31,8 +31,19 @@ signal received(event: Dictionary)
 ## The subscription failed: refused by the server (realtime: it ends there), or it could not
 ## be started (e.g. kind "invalid_argument" or "closed").
 signal failed(error: ClientResponseError)
+## The connection this subscription uses changed state (realtime: the client's stream,
+## pub/sub: its WebSocket): [code]{"type": "state", "state": "connected"}[/code],
+## [code]"disconnected"[/code] (with [code]"cause"[/code]; reconnecting) or
+## [code]"reconnected"[/code] (events sent meanwhile were missed: refetch).
+signal connection_state(state: Dictionary)
 
 const PendingCall = preload("pending_call.gd")
+
+## The kinds of the core's entries (BosbaseEventKind).
+const KIND_EVENT := 1
+const KIND_SUBSCRIBED := 2
+const KIND_ERROR := 3
+const KIND_STATE := 4
 
 ## Event routing: id -> WeakRef of a subscription (or of a client, for its connection states).
 static var _by_id := {}
@@ -80,8 +91,7 @@ func start_failed(error: ClientResponseError) -> RefCounted:
 	return self
 
 
-## Stops the subscription: no signal of it fires after this returns. The native unsubscribe
-## runs off the main thread.
+## Stops the subscription: no signal of it fires after this returns.
 func unsubscribe() -> void:
 	if _native != null and _active:
 		_native.live_unsubscribe(str(_id))
@@ -96,13 +106,13 @@ func is_active() -> bool:
 	return _active and _native != null and _native.live_is_active(str(_id))
 
 
-## Events lost because more than 1024 were waiting (oldest dropped first).
+## Events the core dropped because more than 1024 (or 16 MiB) were waiting (oldest first).
 func dropped() -> int:
 	return _native.live_dropped(str(_id)) if _native != null else 0
 
 
-## Routes the connection-state events queued under [param id] to [param client]'s
-## [code]_on_live_event[/code] (held weakly).
+## Routes the realtime connection states the native library gives under [param id] to
+## [param client]'s [code]_on_live_event[/code] (held weakly).
 static func watch(id: int, client: Object) -> void:
 	_by_id[id] = weakref(client)
 
@@ -118,32 +128,35 @@ func _notification(what: int) -> void:
 		_native = null
 
 
-# Main thread, once per frame per active subscription: the first one takes every event.
+# Main thread, once per frame per active subscription: the first one reads every queue.
 func _poll() -> void:
 	var frame := Engine.get_process_frames()
 	if frame == _drained_frame or _native == null:
 		return
 	_drained_frame = frame
-	var events: String = _native.take_events()
-	for line in events.split("\n", false):
+	var entries: String = _native.take_events()
+	for line in entries.split("\n", false):
 		var space := line.find(" ")
+		var space2 := line.find(" ", space + 1)
 		var ref: WeakRef = _by_id.get(line.left(space).to_int())
 		var target: Object = ref.get_ref() if ref != null else null
-		var event: Variant = JSON.parse_string(line.substr(space + 1))
+		var event: Variant = JSON.parse_string(line.substr(space2 + 1))
 		if target != null and event is Dictionary:
-			target._on_live_event(event)
+			target._on_live_event(line.substr(space + 1, space2 - space - 1).to_int(), event)
 
 
-# Main thread. Skips events of a subscription stopped meanwhile (e.g. by a topic
+# Main thread. Skips entries of a subscription stopped meanwhile (e.g. by a topic
 # unsubscribe in an earlier handler of this frame).
-func _on_live_event(event: Dictionary) -> void:
+func _on_live_event(kind: int, event: Dictionary) -> void:
 	if not _active or _native == null or _native.live_is_stopped(str(_id)):
 		return
-	match str(event.get("type", "")):
-		"subscribed":
+	match kind:
+		KIND_SUBSCRIBED:
 			subscribed.emit(str(event.get("topic", topic)))
-		"event", "message":
+		KIND_EVENT:
 			received.emit(event)
-		"error":
+		KIND_ERROR:
 			var error: Variant = event.get("error")
 			failed.emit(ClientResponseError.new(error if error is Dictionary else {}))
+		KIND_STATE:
+			connection_state.emit(event)

@@ -14,6 +14,7 @@ const PendingCall = preload("res://addons/bosbase/pending_call.gd")
 const Seed003 = preload("res://seed_003.gd")
 const SurfaceTests = preload("res://surface_tests.gd")
 const RealtimeTests = preload("res://realtime_tests.gd")
+const DeliveryTests = preload("res://delivery_tests.gd")
 const TIME_LIMIT_S := 420.0
 
 var passed := 0
@@ -57,6 +58,7 @@ func _run_all() -> void:
 	await test_tls()
 	await SurfaceTests.new(self).run()
 	await RealtimeTests.new(self).run()
+	await DeliveryTests.new(self).run()
 	await test_everything_released()
 	_finish()
 
@@ -576,7 +578,10 @@ func test_freed_while_pending() -> void:
 	check(results[1] is Dictionary, "pending send finished after its client was dropped")
 	check(is_error(results[2]) and results[2].kind == "timeout", "slow call resolved (timeout)")
 	check(is_error(results[3]) and results[3].kind == "timeout", "second slow call resolved")
-	await process_frame
+	# Released by the core off the main thread (bosbase_client_release): gone soon after.
+	var waited := Time.get_ticks_msec()
+	while live_clients() != live_before and Time.get_ticks_msec() - waited < 3000:
+		await process_frame
 	check(
 		live_clients() == live_before,
 		"native clients freed after their last call (%d, was %d)" % [live_clients(), live_before]
