@@ -21,6 +21,7 @@
  *    string the core returns is copied into a binary and freed at once.
  */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <erl_nif.h>
@@ -34,6 +35,7 @@ static ERL_NIF_TERM atom_nil;
 static ERL_NIF_TERM atom_true;
 static ERL_NIF_TERM atom_false;
 static ERL_NIF_TERM atom_badarg;
+static ERL_NIF_TERM atom_stale;
 static ERL_NIF_TERM atom_wait;
 static ERL_NIF_TERM atom_sent;
 static ERL_NIF_TERM atom_bytes;
@@ -42,28 +44,38 @@ static ERL_NIF_TERM atom_not_found;
 static ERL_NIF_TERM atom_auth_change;
 static ERL_NIF_TERM atom_event_raw;
 
-/* Per-library state, kept in priv_data so an upgraded library gets its own. */
+/*
+ * Which build this is; the test of code upgrades compiles two with different ids
+ * (c_src/Makefile: NIF_BUILD). Part of the resource type names and of build/0.
+ */
+#ifndef BOSBASE_NIF_BUILD
+#define BOSBASE_NIF_BUILD BOSBASE_VERSION
+#endif
+
+/*
+ * Code upgrades (a release upgrade, or any reload of Bosbase.Native) load a NIF library
+ * while the previous one's resources are still alive. Each library image carries its own
+ * copy of the core (linked statically), so a resource made by one image must only ever be
+ * read, used and destroyed by that image's code: a new image never takes over an older
+ * image's resource types. Their names hold the ABI version, the build and the address of
+ * `image_marker` — unique to each loaded image — so a new image always creates types of
+ * its own (ERL_NIF_RT_CREATE); the old resources keep the old types, whose destructors run
+ * in the old image, which the VM keeps loaded until the last of them is gone. The new
+ * image's NIFs do not recognise them and answer {error, stale} (bad_args). The one
+ * exception is the same image loaded again (the same file: the same code and statics),
+ * which takes its own types over, so its handles keep working across such a reload.
+ */
+static const char image_marker = 0;
+
+/* Per-library state, kept in priv_data so each loaded instance has its own. `image` comes
+ * first and stays first: upgrade reads it from the previous instance's state to tell the
+ * same image from another (earlier layouts began with a type pointer, never equal). */
 typedef struct {
+    const void *image; /* &image_marker of the image that made this state */
     ErlNifResourceType *client_type;
     ErlNifResourceType *call_type;
     ErlNifResourceType *sub_type;
 } nif_priv;
-
-/*
- * A client resource. Closing is the core's job: bosbase_client_close refuses new calls
- * (CLOSED) and waits for the running ones. The handle is then freed at once so its
- * connections go with it; `lock` only guards the pointer's lifetime: every use holds it
- * for reading, and close takes it for writing (after the core's close, so the wait is only
- * for threads about to be refused) to clear the pointer before freeing.
- * A new library takes over resources created by an older one of the same resource type
- * name, so this layout must stay stable while the name stays: change both together (the
- * name got "_v2" when the layout lost its hand-written in-flight counter, so an upgrade from
- * a library of the old layout never takes its resources over and reads them as this one;
- * "_v3" when it gained the auth-change listeners, "_v4" when it gained the subscriptions).
- */
-#define RESOURCE_NAME "bosbase_client_v4"
-#define CALL_RESOURCE_NAME "bosbase_call_v1"
-#define SUB_RESOURCE_NAME "bosbase_subscription_v1"
 
 /*
  * An auth-store change listener registered in the core (bosbase_auth_store_on_change):
@@ -85,6 +97,13 @@ typedef struct listener {
 
 struct nif_sub;
 
+/*
+ * A client resource. Closing is the core's job: bosbase_client_close refuses new calls
+ * (CLOSED) and waits for the running ones. The handle is then freed at once so its
+ * connections go with it; `lock` only guards the pointer's lifetime: every use holds it
+ * for reading, and close takes it for writing (after the core's close, so the wait is only
+ * for threads about to be refused) to clear the pointer before freeing.
+ */
 typedef struct {
     BosbaseClient *client; /* NULL once closed and freed */
     ErlNifRWLock *lock;
@@ -227,7 +246,21 @@ static ERL_NIF_TERM closed_reply(ErlNifEnv *env) {
     return enif_make_tuple3(env, atom_error, enif_make_uint(env, BOSBASE_STATUS_CLOSED), atom_nil);
 }
 
-static ERL_NIF_TERM badarg_reply(ErlNifEnv *env) {
+/*
+ * The reply for arguments the NIF cannot use, `handle` being the handle argument:
+ * {error, stale} for a reference that is none of this library's resources — in practice a
+ * handle made by the NIF library a code upgrade replaced (see image_marker: this library
+ * never reads another one's resources), which the Elixir side reports as a closed client —
+ * else {error, badarg} (a forged term; Elixir checks the other arguments' types first).
+ */
+static ERL_NIF_TERM bad_args(ErlNifEnv *env, ERL_NIF_TERM handle) {
+    nif_priv *priv = enif_priv_data(env);
+    void *obj;
+
+    if (enif_is_ref(env, handle) && !enif_get_resource(env, handle, priv->client_type, &obj) &&
+        !enif_get_resource(env, handle, priv->call_type, &obj) &&
+        !enif_get_resource(env, handle, priv->sub_type, &obj))
+        return enif_make_tuple2(env, atom_error, atom_stale);
     return enif_make_tuple2(env, atom_error, atom_badarg);
 }
 
@@ -319,7 +352,7 @@ static ERL_NIF_TERM nif_client_new(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
 
     if (!get_cstr(env, argv[0], &strs[0]) || !get_opt_cstr(env, argv[1], &strs[1])) {
         free_cstrs(strs, 2);
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     }
     status = bosbase_client_new(strs[0], strs[1], &client, &error);
     free_cstrs(strs, 2);
@@ -341,7 +374,7 @@ static ERL_NIF_TERM nif_client_fork(ErlNifEnv *env, int argc, const ERL_NIF_TERM
     nif_client *res;
 
     if (!get_args(env, argc, argv, 1, &res, strs))
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     client = acquire(res);
     if (client == NULL) {
         free_cstrs(strs, 1);
@@ -368,7 +401,7 @@ static ERL_NIF_TERM nif_client_close(ErlNifEnv *env, int argc, const ERL_NIF_TER
     (void)argc;
 
     if (res == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     client = acquire(res);
     if (client == NULL)
         return atom_ok;
@@ -394,6 +427,16 @@ static ERL_NIF_TERM nif_version(ErlNifEnv *env, int argc, const ERL_NIF_TERM arg
     (void)argc;
     (void)argv;
     return enif_make_string(env, v, ERL_NIF_LATIN1);
+}
+
+/* build() -> Binary: BOSBASE_NIF_BUILD, the build of the library loaded now. */
+static ERL_NIF_TERM nif_build(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    ERL_NIF_TERM bin;
+    (void)argc;
+    (void)argv;
+    memcpy(enif_make_new_binary(env, strlen(BOSBASE_NIF_BUILD), &bin), BOSBASE_NIF_BUILD,
+           strlen(BOSBASE_NIF_BUILD));
+    return bin;
 }
 
 static ERL_NIF_TERM nif_status_name(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
@@ -626,7 +669,7 @@ static ERL_NIF_TERM nif_call_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
     nif_client *cres;
 
     if (!get_args(env, argc, argv, 1, &cres, strs))
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     return start_call(env, cres, strs, 0, NULL);
 }
 
@@ -642,11 +685,11 @@ static ERL_NIF_TERM nif_send_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
     (void)argc;
 
     if (cres == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     if (!get_opt_cstr(env, argv[1], &strs[0]) || !get_cstr(env, argv[2], &strs[1]) ||
         !get_opt_cstr(env, argv[3], &strs[2])) {
         free_cstrs(strs, 3);
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     }
     return start_call(env, cres, strs, 1, NULL);
 }
@@ -721,13 +764,13 @@ static ERL_NIF_TERM call_start_files_now(ErlNifEnv *env, int argc, const ERL_NIF
     int ok;
 
     if (!get_args(env, argc - 1, argv, 1, &cres, strs))
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     files = bosbase_files_new();
     ok = add_parts(env, argv[argc - 1], files, &status, &error);
     if (!ok || status != BOSBASE_STATUS_OK) {
         bosbase_files_free(files);
         free_cstrs(strs, 3);
-        return ok ? call_result(env, status, NULL, error) : badarg_reply(env);
+        return ok ? call_result(env, status, NULL, error) : bad_args(env, argv[0]);
     }
     return start_call(env, cres, strs, 0, files);
 }
@@ -765,7 +808,7 @@ static ERL_NIF_TERM nif_call_cancel(ErlNifEnv *env, int argc, const ERL_NIF_TERM
     (void)argc;
 
     if (!enif_get_resource(env, argv[0], priv->call_type, (void **)&res) || res->st == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     st = res->st;
     enif_mutex_lock(st->lock);
     done = st->done;
@@ -984,7 +1027,7 @@ static ERL_NIF_TERM run_call(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]
     nif_client *res;
 
     if (argc < 1 || argc > 4 || !get_args(env, argc, argv, opt_last, &res, strs))
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     client = acquire(res);
     if (client == NULL) {
         free_cstrs(strs, 3);
@@ -1020,7 +1063,7 @@ static ERL_NIF_TERM store_bool(ErlNifEnv *env, ERL_NIF_TERM ref, bool (*question
     bool yes;
 
     if (res == NULL)
-        return badarg_reply(env);
+        return bad_args(env, ref);
     client = acquire(res);
     if (client == NULL)
         return closed_reply(env);
@@ -1048,7 +1091,7 @@ static ERL_NIF_TERM nif_filter(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv
 
     if (!get_cstr(env, argv[0], &strs[0]) || !get_cstr(env, argv[1], &strs[1])) {
         free_cstrs(strs, 2);
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     }
     status = bosbase_filter(strs[0], strs[1], &result, &error);
     free_cstrs(strs, 2);
@@ -1094,14 +1137,14 @@ static ERL_NIF_TERM nif_store_subscribe(ErlNifEnv *env, int argc, const ERL_NIF_
     (void)argc;
 
     if (res == NULL || !enif_is_ref(env, argv[2]))
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     l = enif_alloc(sizeof(listener));
     if (l == NULL)
         return enomem(env);
     memset(l, 0, sizeof(*l));
     if (!enif_get_local_pid(env, argv[1], &l->relay) || (l->env = enif_alloc_env()) == NULL) {
         enif_free(l);
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     }
     l->ref = enif_make_copy(l->env, argv[2]);
     client = acquire(res);
@@ -1138,7 +1181,7 @@ static ERL_NIF_TERM nif_store_unsubscribe(ErlNifEnv *env, int argc, const ERL_NI
     (void)argc;
 
     if (res == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     enif_mutex_lock(res->listeners_lock);
     for (p = &res->listeners; *p != NULL; p = &(*p)->next) {
         if (enif_is_identical((*p)->ref, argv[1])) {
@@ -1168,7 +1211,7 @@ static ERL_NIF_TERM nif_store_listeners(ErlNifEnv *env, int argc, const ERL_NIF_
     (void)argc;
 
     if (res == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     enif_mutex_lock(res->listeners_lock);
     for (l = res->listeners; l != NULL; l = l->next)
         n++;
@@ -1412,16 +1455,16 @@ static ERL_NIF_TERM start_subscription(ErlNifEnv *env, int argc, const ERL_NIF_T
     job *j;
 
     if (client == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     s = sub_new(env, client, kind, argv[1], argv[2], &oom);
     if (s == NULL)
-        return oom ? enomem(env) : badarg_reply(env);
+        return oom ? enomem(env) : bad_args(env, argv[0]);
     for (i = 0; i < nstr; i++) {
         int ok = (kind != SUB_PUBSUB && i == nstr - 1) ? get_opt_cstr(env, argv[3 + i], &s->args[i])
                                                         : get_cstr(env, argv[3 + i], &s->args[i]);
         if (!ok) {
             enif_release_resource(s);
-            return badarg_reply(env);
+            return bad_args(env, argv[0]);
         }
     }
     s->topic = enif_alloc(strlen(s->args[0]) + (kind == SUB_COLLECTION ? strlen(s->args[1]) + 2 : 1));
@@ -1482,10 +1525,10 @@ static ERL_NIF_TERM nif_realtime_on_state(ErlNifEnv *env, int argc, const ERL_NI
     (void)argc;
 
     if (client == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     s = sub_new(env, client, SUB_STATE, argv[1], argv[2], &oom);
     if (s == NULL)
-        return oom ? enomem(env) : badarg_reply(env);
+        return oom ? enomem(env) : bad_args(env, argv[0]);
     c = acquire(client);
     if (c == NULL) {
         enif_release_resource(s);
@@ -1512,7 +1555,7 @@ static ERL_NIF_TERM nif_sub_stop(ErlNifEnv *env, int argc, const ERL_NIF_TERM ar
     (void)argc;
 
     if (s == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     current_env = env;
     stopped = sub_stop_core(s);
     current_env = NULL;
@@ -1526,7 +1569,7 @@ static ERL_NIF_TERM nif_sub_dropped(ErlNifEnv *env, int argc, const ERL_NIF_TERM
     (void)argc;
 
     if (s == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     enif_mutex_lock(s->lock);
     if (s->rt != NULL)
         n = bosbase_subscription_dropped(s->rt);
@@ -1544,7 +1587,7 @@ static ERL_NIF_TERM nif_sub_active(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
     (void)argc;
 
     if (s == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     enif_mutex_lock(s->lock);
     active = !s->stopped;
     if (active && s->rt != NULL)
@@ -1561,7 +1604,7 @@ static ERL_NIF_TERM nif_sub_lookup(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
     (void)argc;
 
     if (client == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     enif_mutex_lock(client->listeners_lock);
     for (s = client->subs; s != NULL; s = s->next) {
         if (enif_is_identical(s->tag, argv[1])) {
@@ -1614,7 +1657,7 @@ static ERL_NIF_TERM nif_realtime_unsubscribe(ErlNifEnv *env, int argc, const ERL
     (void)argc;
 
     if (client == NULL || !get_cstr(env, argv[1], &topic))
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     c = acquire(client);
     if (c == NULL) {
         enif_free(topic);
@@ -1644,7 +1687,7 @@ static ERL_NIF_TERM nif_pubsub_unsubscribe_topic(ErlNifEnv *env, int argc,
     (void)argc;
 
     if (client == NULL || !get_cstr(env, argv[1], &topic))
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     c = acquire(client);
     if (c == NULL) {
         enif_free(topic);
@@ -1669,7 +1712,7 @@ static ERL_NIF_TERM nif_pubsub_connected(ErlNifEnv *env, int argc, const ERL_NIF
     (void)argc;
 
     if (client == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     c = acquire(client);
     if (c == NULL)
         return atom_false;
@@ -1685,7 +1728,7 @@ static ERL_NIF_TERM nif_client_relays(ErlNifEnv *env, int argc, const ERL_NIF_TE
     (void)argc;
 
     if (client == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     return take_relays(env, client, -1, NULL, 0);
 }
 
@@ -1704,6 +1747,7 @@ static void make_atoms(ErlNifEnv *env) {
     atom_true = enif_make_atom(env, "true");
     atom_false = enif_make_atom(env, "false");
     atom_badarg = enif_make_atom(env, "badarg");
+    atom_stale = enif_make_atom(env, "stale");
     atom_wait = enif_make_atom(env, "wait");
     atom_sent = enif_make_atom(env, "sent");
     atom_bytes = enif_make_atom(env, "bytes");
@@ -1713,17 +1757,29 @@ static void make_atoms(ErlNifEnv *env) {
     atom_event_raw = enif_make_atom(env, "bosbase_event_raw");
 }
 
-static int open_types(ErlNifEnv *env, void **priv_data, ErlNifResourceFlags flags) {
+/* Opens one resource type of this instance: created afresh, or taken over from a previous
+ * instance of this very image only (see image_marker). */
+static ErlNifResourceType *open_type(ErlNifEnv *env, const char *kind, ErlNifResourceDtor *dtor,
+                                     int same_image) {
+    char name[160];
+    ErlNifResourceFlags flags = ERL_NIF_RT_CREATE | (same_image ? ERL_NIF_RT_TAKEOVER : 0);
+
+    snprintf(name, sizeof(name), "bosbase_%s_abi%d_%s_%p", kind, BOSBASE_ABI_VERSION,
+             BOSBASE_NIF_BUILD, (const void *)&image_marker);
+    return enif_open_resource_type(env, NULL, name, dtor, flags, NULL);
+}
+
+/* `old`: the previous instance's state (upgrade), or NULL (first load). */
+static int open_types(ErlNifEnv *env, void **priv_data, const void *old) {
+    int same_image = old != NULL && *(const void *const *)old == (const void *)&image_marker;
     nif_priv *priv = enif_alloc(sizeof(nif_priv));
 
     if (priv == NULL)
         return 1;
-    priv->client_type =
-        enif_open_resource_type(env, NULL, RESOURCE_NAME, client_dtor, flags, NULL);
-    priv->call_type =
-        enif_open_resource_type(env, NULL, CALL_RESOURCE_NAME, call_dtor, flags, NULL);
-    priv->sub_type =
-        enif_open_resource_type(env, NULL, SUB_RESOURCE_NAME, sub_dtor, flags, NULL);
+    priv->image = &image_marker;
+    priv->client_type = open_type(env, "client", client_dtor, same_image);
+    priv->call_type = open_type(env, "call", call_dtor, same_image);
+    priv->sub_type = open_type(env, "subscription", sub_dtor, same_image);
     if (priv->client_type == NULL || priv->call_type == NULL || priv->sub_type == NULL ||
         !pool_load()) {
         enif_free(priv);
@@ -1736,14 +1792,14 @@ static int open_types(ErlNifEnv *env, void **priv_data, ErlNifResourceFlags flag
 
 static int load(ErlNifEnv *env, void **priv_data, ERL_NIF_TERM load_info) {
     (void)load_info;
-    return open_types(env, priv_data, ERL_NIF_RT_CREATE);
+    return open_types(env, priv_data, NULL);
 }
 
-/* A reloaded module takes over the resource type, so existing clients stay usable. */
+/* A reload or code upgrade (see image_marker): the previous instance's handles keep
+ * working when it is this same image, and stay with their own image otherwise. */
 static int upgrade(ErlNifEnv *env, void **priv_data, void **old_priv_data, ERL_NIF_TERM load_info) {
-    (void)old_priv_data;
     (void)load_info;
-    return open_types(env, priv_data, ERL_NIF_RT_CREATE | ERL_NIF_RT_TAKEOVER);
+    return open_types(env, priv_data, *old_priv_data);
 }
 
 static void unload(ErlNifEnv *env, void *priv_data) {
@@ -1764,6 +1820,7 @@ static ErlNifFunc nif_funcs[] = {
     {"live_calls", 0, nif_live_calls, 0},
     {"pending_frees", 0, nif_pending_frees, 0},
     {"version", 0, nif_version, 0},
+    {"build", 0, nif_build, 0},
     {"status_name", 1, nif_status_name, 0},
     {"generate_token", 0, nif_generate_token, 0},
     {"call_start", 4, nif_call_start, 0},

@@ -5,7 +5,9 @@ defmodule Bosbase.Native do
   # waits for calls in flight); network calls only start the call (call_start, send_start)
   # and the reply is sent to the caller later. Nothing raises. Results: {:ok, json | nil} |
   # {:error, status_code, error_json | nil} (a closed client: BOSBASE_STATUS_CLOSED, nil) |
-  # {:error, :badarg} (not a client resource, or not a binary: Elixir checks types first).
+  # {:error, :badarg} (not a client resource, or not a binary: Elixir checks types first) |
+  # {:error, :stale} (a reference that is no handle of the library loaded now: one made
+  # before a code upgrade loaded another NIF library, which never touches the old one's).
 
   @on_load :load_nif
   @external_resource Path.expand("../../c_src/bosbase_nif.c", __DIR__)
@@ -14,7 +16,7 @@ defmodule Bosbase.Native do
   @type reply ::
           {:ok, binary() | nil}
           | {:error, non_neg_integer(), binary() | nil}
-          | {:error, :badarg}
+          | {:error, :badarg | :stale}
 
   def load_nif do
     path = :filename.join(:code.priv_dir(:bosbase), ~c"bosbase_nif")
@@ -29,6 +31,9 @@ defmodule Bosbase.Native do
   def live_clients, do: :erlang.nif_error(:not_loaded)
   @spec version() :: charlist()
   def version, do: :erlang.nif_error(:not_loaded)
+  # The build id of the loaded library (the crate version unless built with NIF_BUILD).
+  @spec build() :: binary()
+  def build, do: :erlang.nif_error(:not_loaded)
   @spec status_name(non_neg_integer()) :: String.t()
   def status_name(_code), do: :erlang.nif_error(:not_loaded)
   @spec generate_token() :: reply

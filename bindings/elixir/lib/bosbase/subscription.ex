@@ -74,12 +74,21 @@ defmodule Bosbase.Subscription do
           _ = Native.sub_stop(sub)
           Relay.stop(relay)
 
+        # The client was made by the NIF library a code upgrade replaced.
+        {:error, :stale} = stale ->
+          Call.result(stale)
+
         _not_found ->
           :ok
       end
+      |> case do
+        {:error, _} = error ->
+          error
 
-      if flush?(opts), do: flush(tag)
-      :ok
+        _ ->
+          if flush?(opts), do: flush(tag)
+          :ok
+      end
     end
   end
 
