@@ -63,20 +63,30 @@
 #include <stddef.h>
 #include <stdint.h>
 /* Version of this header's ABI; bumped on any incompatible change. */
-#define BOSBASE_ABI_VERSION 4
+#define BOSBASE_ABI_VERSION 5
 /* Library version this header was generated for (see bosbase_version()). */
 #define BOSBASE_VERSION "0.1.0"
 
 
 /**
+ * Bytes of undelivered events one subscription (realtime, pub/sub, or an
+ * [`EventReceiver`]) holds at most, 16 MiB, next to the count bound ([`QUEUE_CAPACITY`],
+ * [`PUBSUB_QUEUE_LIMIT`]): an event's size is its estimated size in memory (about its JSON
+ * length for text). Past either bound the oldest event is dropped and counted; the
+ * subscribed/error notices never are, and the newest event is always kept (so one event
+ * larger than the bound is still delivered).
+ */
+#define BOSBASE_QUEUE_MAX_BYTES ((16 * 1024) * 1024)
+
+/**
  * Default largest answer body read into memory (10 MiB).
  */
-#define DEFAULT_MAX_RESPONSE_BYTES ((10 * 1024) * 1024)
+#define BOSBASE_DEFAULT_MAX_RESPONSE_BYTES ((10 * 1024) * 1024)
 
 /**
  * Default number of idle keep-alive connections kept (per host and in all).
  */
-#define DEFAULT_MAX_IDLE_CONNECTIONS 64
+#define BOSBASE_DEFAULT_MAX_IDLE_CONNECTIONS 64
 
 /**
  * How many answers' worth of JSON (`max_response_bytes` each) one full list may hold.
@@ -88,13 +98,13 @@
  * (256 calls to a server answering in 200 ms take 0.2 s, not 3.2 s as with the 16 of old;
  * each running call holds a socket, and 256 stays well inside the usual 1024 open files.)
  */
-#define DEFAULT_POOL_SIZE 256
+#define BOSBASE_DEFAULT_POOL_SIZE 256
 
 /**
  * Messages a subscription may have waiting for its callback before the oldest is dropped
  * (the queue is also bounded by 16 MiB, `QUEUE_MAX_BYTES` in the Rust crate).
  */
-#define QUEUE_LIMIT 1024
+#define BOSBASE_QUEUE_MAX_EVENTS 1024
 
 
 
@@ -162,6 +172,46 @@ typedef uint32_t BosbaseStatus;
 #endif // __cplusplus
 
 /**
+ * What a subscription entry is.
+ *
+ */
+enum BosbaseEventKind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `bosbase_subscription_next`: nothing is queued now.
+   */
+  BOSBASE_EVENT_NONE = 0,
+  /**
+   * A record change (realtime) or a topic message (pub/sub).
+   */
+  BOSBASE_EVENT_EVENT = 1,
+  /**
+   * The server accepted the subscription (first, once; pub/sub: again after a reconnect).
+   */
+  BOSBASE_EVENT_SUBSCRIBED = 2,
+  /**
+   * The server refused the subscription; nothing follows (the handle must still be freed).
+   */
+  BOSBASE_EVENT_ERROR = 3,
+  /**
+   * The stream's state: `{"type": "state", "state": "connected"}`,
+   * `{"type": "state", "state": "disconnected", "cause": "..."}` (lost; reconnecting) or
+   * `{"type": "state", "state": "reconnected"}` (events sent meanwhile were missed).
+   */
+  BOSBASE_EVENT_STATE = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum BosbaseEventKind BosbaseEventKind;
+#else
+typedef uint32_t BosbaseEventKind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A started asynchronous call (from `bosbase_call_async` or `bosbase_send_async`): cancel it with
  * `bosbase_call_cancel`, release it with `bosbase_call_free`.
  */
@@ -182,16 +232,11 @@ typedef struct BosbaseClient BosbaseClient;
 typedef struct BosbaseFiles BosbaseFiles;
 
 /**
- * An opaque pub/sub subscription from `bosbase_pubsub_subscribe`. Free it with
- * `bosbase_pubsub_subscription_free` (which unsubscribes). It keeps its client's core
- * alive, so it stays valid after the client was closed or freed (it is then inactive).
- */
-typedef struct BosbasePubsubSubscription BosbasePubsubSubscription;
-
-/**
- * An opaque subscription handle from `bosbase_realtime_subscribe`. Free it with
- * `bosbase_subscription_free` (which unsubscribes); it stays valid after its client was
- * closed or freed (it is then inactive). Thread-safe.
+ * An opaque subscription handle (realtime or pub/sub, push or pull mode) from
+ * `bosbase_realtime_subscribe`, `bosbase_collection_subscribe` or `bosbase_pubsub_subscribe`.
+ * Free it with `bosbase_subscription_free` (which unsubscribes). It keeps what it needs of
+ * its client: it stays valid after the client was closed, freed or released (it is then
+ * inactive). Thread-safe.
  */
 typedef struct BosbaseSubscription BosbaseSubscription;
 
@@ -230,65 +275,50 @@ typedef void (*BosbaseCallCallback)(void *user_data,
                                     const char *error_json);
 
 /**
- * Receives one pub/sub event as JSON (borrowed for the call only):
- *
- * - `{"type": "subscribed", "topic": "..."}`: the server accepted the subscription; first, once
- *   per connection (again after a reconnect).
- * - `{"type": "message", "topic": "...", "id": "...", "created": "...", "data": ...}`: a
- *   published message (`data` as the publisher sent it).
- * - `{"type": "error", "topic": "...", "error": {error JSON}}`: the server refused the topic.
- *
- * Called on the client's pub/sub dispatch thread (a library thread, the same for every
- * subscription of the client), one call at a time, each subscription's messages in order.
- * It may call any `bosbase_*` function, including blocking calls on the same client (the
- * client's other pub/sub callbacks wait meanwhile), unsubscribing or freeing any
- * subscription (its own included), and closing or freeing any client (see
- * `bosbase_client_close`: from a callback it does not wait); it must not unwind.
- * Hosts with a main-thread rule (Godot) or a runtime (Go, BEAM) should hand the JSON to
- * their own thread and return. A callback 1024 messages or 16 MiB behind (the messages'
- * estimated size in memory) loses the oldest queued message, counted by
- * `bosbase_pubsub_subscription_dropped`; the newest message and the `subscribed`/`error`
- * notices are always kept.
+ * Receives the end of a `bosbase_client_release` (`user_data` as given to it).
  */
-typedef void (*BosbasePubsubCallback)(void *user_data,
-                                      const char *event_json);
+typedef void (*BosbaseReleaseCallback)(void *user_data);
 
 /**
- * Receives one realtime event of a subscription as JSON (borrowed for the call only):
+ * Push mode: receives each entry of a subscription, in order: its kind, its sequence
+ * number (1, 2, ... per subscription, assigned when the core queued it: a gap means that
+ * many entries were dropped) and its JSON (borrowed for the call only; see
+ * `bosbase_realtime_subscribe` and `bosbase_pubsub_subscribe` for the shapes).
  *
- * - `{"type": "subscribed", "topic": "posts/RECORD_ID"}`: the server accepted the subscription;
- *   comes first, once.
- * - `{"type": "event", "topic": "posts/RECORD_ID", "event": "create", "record": {...}}`: a record
- *   was created, updated or deleted (`"event"` is the server's action).
- * - `{"type": "event", "topic": "...", "data": ...}`: a message of a non-record topic
- *   (its JSON data, or a string when the data was not JSON).
- * - `{"type": "error", "topic": "...", "error": {error JSON}}`: the server refused the
- *   subscription; no further event follows (the handle must still be freed).
- *
- * Called on the client's realtime dispatch thread (a library thread, the same for every
- * subscription and state callback of the client), one call at a time; events of one
- * subscription arrive in the server's order. It may call any `bosbase_*` function,
- * including blocking calls on the same client (the client's other callbacks wait
- * meanwhile), subscribing, unsubscribing or freeing any subscription (its own included:
- * the current call then finishes normally), and closing or freeing any client (see
- * `bosbase_client_close`: from a callback it does not wait). It must not wait for another
- * thread that is unsubscribing from this client (that thread waits for the callback),
- * and must not unwind. Hosts with a main-thread rule
- * (Godot) or a runtime (Go, BEAM) should hand the JSON over to their own thread and return.
- * A callback slower than the events lets its queue (1024 events or 16 MiB, the events'
- * estimated size in memory) fill: the oldest queued event is then dropped and counted
- * (`bosbase_subscription_dropped`); the newest event and the `subscribed`/`error` notices
- * are always kept.
+ * Called on the client's dispatch thread of that kind (realtime or pub/sub: a library
+ * thread, one per client and kind, only while it has subscriptions), one call at a time.
+ * It may call any `bosbase_*` function, including blocking calls on the same client (the
+ * client's other callbacks of that kind wait meanwhile), subscribing, unsubscribing or
+ * freeing any subscription (its own included: the current call then finishes normally),
+ * and closing, freeing or releasing any client (from a callback close does not wait). It
+ * must not wait for another thread that is unsubscribing from this client (that thread
+ * waits for the callback), and must not unwind. A callback slower than the events lets the
+ * queue (`BOSBASE_QUEUE_MAX_EVENTS` entries or `BOSBASE_QUEUE_MAX_BYTES`, the entries'
+ * estimated size in memory) fill: the oldest queued EVENT is then dropped and counted
+ * (`bosbase_subscription_dropped`); notices (SUBSCRIBED, ERROR, STATE) are never dropped.
  */
-typedef void (*BosbaseRealtimeCallback)(void *user_data,
-                                        const char *event_json);
+typedef void (*BosbaseEventCallback)(void *user_data,
+                                     BosbaseEventKind kind,
+                                     uint64_t sequence,
+                                     const char *json);
+
+/**
+ * Pull mode: "something is queued". Called with `user_data` on a library thread (the
+ * client's dispatch thread of that kind) when the subscription's queue got an entry after
+ * the consumer last saw `BOSBASE_EVENT_NONE` from `bosbase_subscription_next` (or never
+ * read): at most once per batch, re-armed by draining the queue. It must return quickly
+ * (wake the host's own thread: a channel send, an `enif_send`, a flag) and must not call
+ * `bosbase_subscription_next` on a subscription whose consumer runs elsewhere. Never called
+ * after `bosbase_subscription_unsubscribe`/`_free` of that subscription returned.
+ */
+typedef void (*BosbaseReadyCallback)(void *user_data);
 
 /**
  * Receives a connection-state change as JSON (borrowed for the call only):
  * `{"state": "connected"}` (the stream is open and the server accepted the subscriptions),
  * `{"state": "disconnected", "cause": "..."}` (lost; reconnecting with backoff) or
  * `{"state": "reconnected"}` (open again, subscriptions submitted again; events sent
- * meanwhile were missed, so refetch). Same thread and rules as `BosbaseRealtimeCallback`,
+ * meanwhile were missed, so refetch). Same thread and rules as `BosbaseEventCallback`,
  * in order with the events.
  */
 typedef void (*BosbaseRealtimeStateCallback)(void *user_data,
@@ -615,6 +645,24 @@ void bosbase_client_close(const struct BosbaseClient *client);
 void bosbase_client_free(struct BosbaseClient *client);
 
 /**
+ * Closes and frees a client without blocking the caller: it never joins a thread nor waits
+ * for calls in flight. From its return, new calls, subscriptions and listeners on the
+ * client fail with CLOSED (queued `bosbase_call_async` calls end CLOSED); the rest — waiting
+ * for the calls already running (bounded by their deadlines) and every started async call's
+ * callback, stopping realtime and pub/sub and joining their threads, freeing — happens on a
+ * library thread, and then `done` (may be NULL) is called exactly once, on that thread,
+ * with `user_data`. Subscription handles stay valid (inactive) and are freed on their own.
+ * NULL client: `done` is called at once on the caller's thread. Safe to call from any
+ * thread and from any callback of this library (a Godot main thread, a BEAM scheduler, a Go
+ * finalizer). The handle must not be used after this call except by the functions already
+ * running with it (the free rule); freeing or releasing it twice is undefined behaviour.
+ * (The client's idle worker-pool threads exit on their own within 10 s.)
+ */
+void bosbase_client_release(struct BosbaseClient *client,
+                            BosbaseReleaseCallback done,
+                            void *user_data);
+
+/**
  * Number of native clients alive in this process (created and not yet freed);
  * bindings use it to prove their handles are released. Thread-safe.
  */
@@ -697,43 +745,40 @@ void bosbase_string_free(char *s);
 
 /**
  * Subscribes to the pub/sub `topic` (a non-empty string without control characters).
- * Returns at once; the WebSocket opens with the first subscription or publish and closes
- * when none is left; connecting (TCP, TLS, the upgrade and the server's `ready`) has one
- * deadline, the connect timeout. It reconnects by itself (backoff 200 ms doubling to 5 s,
- * with jitter, started over only after a connection that stayed up 5 s), subscribes every
- * topic again, and reconnects under the new identity after any auth-store change (the
- * token goes in the `Authorization` header, never in the URL).
- * `callback` (required) is called with `user_data` as described at
- * `BosbasePubsubCallback`. Writes the handle to `*subscription_out`. Returns OK,
- * INVALID_ARGUMENT, CLOSED (once `bosbase_client_close` began), NETWORK (no thread could
- * be started) or PANIC. Thread-safe.
+ * `options_json` must be NULL or `{}` (none are defined yet).
+ *
+ * Entries (see `BosbaseEventKind`; JSON borrowed in push mode, owned in pull mode):
+ *
+ * - SUBSCRIBED `{"type": "subscribed", "topic": "..."}`: the server accepted the subscription;
+ *   first, once per connection (again after a reconnect).
+ * - EVENT `{"type": "message", "topic": "...", "id": "...", "created": "...", "data": ...}`: a
+ *   published message (`data` as the publisher sent it).
+ * - ERROR `{"type": "error", "topic": "...", "error": {error JSON}}`: the server refused the topic.
+ * - STATE `{"type": "state", "state": "connected" | "disconnected" | "reconnected"}` (with
+ *   `"cause"` when disconnected): the client's WebSocket changed state.
+ *
+ * Exactly one mode, as for `bosbase_realtime_subscribe`: `callback` set (push, on the
+ * client's pub/sub dispatch thread; `ready` must be NULL) or `callback` NULL (pull, with the
+ * optional `ready`).
+ *
+ * Returns at once (waits for no thread); the WebSocket opens with the first subscription
+ * or publish and closes when none is left; connecting (TCP, TLS, the upgrade and the
+ * server's `ready`) has one deadline, the connect timeout. It reconnects by itself (backoff
+ * 200 ms doubling to 5 s, with jitter, started over only after a connection that stayed up
+ * 5 s), subscribes every topic again, and reconnects under the new identity after any
+ * auth-store change (the token goes in the `Authorization` header, never in the URL).
+ * Writes the handle to `*subscription_out`; free it with `bosbase_subscription_free`.
+ * Returns OK, INVALID_ARGUMENT, CLOSED (once `bosbase_client_close` began), NETWORK (no
+ * thread could be started) or PANIC. Thread-safe.
  */
 BosbaseStatus bosbase_pubsub_subscribe(const struct BosbaseClient *client,
                                        const char *topic,
-                                       BosbasePubsubCallback callback,
+                                       const char *options_json,
+                                       BosbaseEventCallback callback,
+                                       BosbaseReadyCallback ready,
                                        void *user_data,
-                                       struct BosbasePubsubSubscription **subscription_out,
+                                       struct BosbaseSubscription **subscription_out,
                                        char **error_out);
-
-/**
- * Stops a subscription's delivery. When this returns the callback is not running on
- * another thread and is never called again (from inside that callback it returns at once
- * and the current call finishes). Returns true when this stopped it, false when it had
- * stopped already or `subscription` is NULL. Thread-safe.
- */
-bool bosbase_pubsub_subscription_unsubscribe(const struct BosbasePubsubSubscription *subscription);
-
-/**
- * Messages this subscription lost because its callback fell 1024 messages or 16 MiB
- * behind (0 for NULL). Thread-safe.
- */
-uint64_t bosbase_pubsub_subscription_dropped(const struct BosbasePubsubSubscription *subscription);
-
-/**
- * Unsubscribes and frees a subscription handle (as `bosbase_pubsub_subscription_unsubscribe`,
- * then the memory). NULL is ignored; freeing twice is undefined behaviour.
- */
-void bosbase_pubsub_subscription_free(struct BosbasePubsubSubscription *subscription);
 
 /**
  * Stops every subscription of `topic` on this client (their handles stay to be freed).
@@ -755,23 +800,43 @@ bool bosbase_pubsub_is_connected(const struct BosbaseClient *client);
  * `"fields"` (strings), `"query"` (object of strings/numbers/bools) and `"headers"`
  * (object of strings); the server applies them to the events it sends.
  *
- * Returns at once (it does not wait for the server; the first callback is the
- * `"subscribed"` event, or `bosbase_subscription_wait` blocks until then). The first
+ * Entries (see `BosbaseEventKind`; JSON borrowed in push mode, owned in pull mode):
+ *
+ * - SUBSCRIBED `{"type": "subscribed", "topic": "posts/RECORD_ID"}`: the server accepted the
+ *   subscription; comes first, once.
+ * - EVENT `{"type": "event", "topic": "posts/RECORD_ID", "event": "create", "record": {...}}`:
+ *   a record was created, updated or deleted (`"event"` is the server's action), or
+ *   `{"type": "event", "topic": "...", "data": ...}`: a message of a non-record topic (its
+ *   JSON data, or a string when the data was not JSON).
+ * - ERROR `{"type": "error", "topic": "...", "error": {error JSON}}`: the server refused the
+ *   subscription; nothing follows.
+ * - STATE `{"type": "state", "state": "connected" | "disconnected" | "reconnected"}` (with
+ *   `"cause"` when disconnected): the client's stream changed state (also reported to
+ *   `bosbase_realtime_on_state` listeners).
+ *
+ * Exactly one mode: `callback` set (push, `ready` must be NULL): called as described at
+ * `BosbaseEventCallback`; `callback` NULL (pull): read with `bosbase_subscription_next`,
+ * `ready` (may be NULL) called as described at `BosbaseReadyCallback`. `user_data` is passed
+ * through untouched to whichever is set.
+ *
+ * Returns at once (it does not wait for the server nor for any thread; the first entry is
+ * SUBSCRIBED, or `bosbase_subscription_wait` blocks until then). The first
  * subscription of a client starts its realtime threads; the stream reconnects by itself
  * (backoff 250 ms doubling up to 10 s, with jitter, started over only after a connection
  * whose subscriptions the server accepted stayed up 10 s; a refused subscription POST
  * other than a 400 is retried with it) and reconnects at once under a new
- * identity after any auth-store change. `callback` (required) is called with `user_data`
- * as described at `BosbaseRealtimeCallback`.
+ * identity after any auth-store change.
  *
  * Writes the handle to `*subscription_out`; free it with `bosbase_subscription_free`.
  * Returns OK, INVALID_ARGUMENT (NULL, invalid UTF-8, empty topic, malformed or unknown
- * options), CLOSED, NETWORK (no thread could be started) or PANIC. Thread-safe.
+ * options, both `callback` and `ready` set), CLOSED, NETWORK (no thread could be started)
+ * or PANIC. Thread-safe.
  */
 BosbaseStatus bosbase_realtime_subscribe(const struct BosbaseClient *client,
                                          const char *topic,
                                          const char *options_json,
-                                         BosbaseRealtimeCallback callback,
+                                         BosbaseEventCallback callback,
+                                         BosbaseReadyCallback ready,
                                          void *user_data,
                                          struct BosbaseSubscription **subscription_out,
                                          char **error_out);
@@ -784,50 +849,11 @@ BosbaseStatus bosbase_collection_subscribe(const struct BosbaseClient *client,
                                            const char *collection,
                                            const char *topic,
                                            const char *options_json,
-                                           BosbaseRealtimeCallback callback,
+                                           BosbaseEventCallback callback,
+                                           BosbaseReadyCallback ready,
                                            void *user_data,
                                            struct BosbaseSubscription **subscription_out,
                                            char **error_out);
-
-/**
- * Blocks until the server confirmed the subscription, at most `timeout_ms` milliseconds.
- * Returns OK (confirmed; also when it had been confirmed before), HTTP (refused by the
- * server, the error JSON says why; also at the timeout when the server kept refusing the
- * subscription POST, e.g. 403 or 5xx, while retries went on), TIMEOUT, CANCELLED (unsubscribed meanwhile), CLOSED,
- * INVALID_ARGUMENT (NULL) or PANIC. Thread-safe; may be called from a realtime callback
- * (confirmation comes from the stream thread, not the dispatch thread).
- */
-BosbaseStatus bosbase_subscription_wait(const struct BosbaseSubscription *subscription,
-                                        uint64_t timeout_ms,
-                                        char **error_out);
-
-/**
- * Stops a subscription's events. When it returns, the callback is not running on any
- * other thread and will never be called again, so `user_data` may be freed. Called from
- * inside that callback it returns at once (the current call finishes). Idempotent; NULL
- * is ignored. The last subscription of a client stops its realtime threads. The handle
- * still needs `bosbase_subscription_free`. Thread-safe.
- */
-void bosbase_subscription_unsubscribe(const struct BosbaseSubscription *subscription);
-
-/**
- * Unsubscribes (as `bosbase_subscription_unsubscribe`, same guarantee) and frees the
- * handle. NULL is ignored; freeing twice is undefined behaviour. May be called after the
- * client was freed, and from inside the subscription's own callback.
- */
-void bosbase_subscription_free(struct BosbaseSubscription *subscription);
-
-/**
- * Events of this subscription dropped because its callback fell 1024 events or 16 MiB behind
- * (drop-oldest policy). 0 for NULL. Thread-safe.
- */
-uint64_t bosbase_subscription_dropped(const struct BosbaseSubscription *subscription);
-
-/**
- * True until the subscription is unsubscribed (by handle, topic, prefix, or by closing
- * the client). False for NULL. Thread-safe.
- */
-bool bosbase_subscription_is_active(const struct BosbaseSubscription *subscription);
 
 /**
  * Unsubscribes every subscription of `client` to exactly `topic` (whatever its options),
@@ -953,6 +979,66 @@ BosbaseStatus bosbase_send(const struct BosbaseClient *client,
                            const char *options_json,
                            char **result_out,
                            char **error_out);
+
+/**
+ * Pull mode, non-blocking: writes the oldest queued entry's kind, sequence number and JSON
+ * (owned by the caller: `bosbase_string_free`) and removes it from the queue; when nothing
+ * is queued, OK with `*kind_out = BOSBASE_EVENT_NONE`, `*sequence_out = 0` and
+ * `*json_out = NULL` (this re-arms the ready callback). After unsubscribe (or the client's
+ * close) it returns NONE. Returns OK, INVALID_ARGUMENT (NULL, or a push-mode subscription:
+ * its callback gets the entries) or PANIC. Thread-safe; one consumer per subscription keeps
+ * the order meaningful.
+ */
+BosbaseStatus bosbase_subscription_next(const struct BosbaseSubscription *subscription,
+                                        BosbaseEventKind *kind_out,
+                                        uint64_t *sequence_out,
+                                        char **json_out,
+                                        char **error_out);
+
+/**
+ * Blocks until the server confirmed the subscription, at most `timeout_ms` milliseconds.
+ * Returns OK (confirmed; also when it had been confirmed before), HTTP (refused by the
+ * server, the error JSON says why; realtime: also at the timeout when the server kept
+ * refusing the subscription POST, e.g. 403 or 5xx, while retries went on), TIMEOUT,
+ * CANCELLED (unsubscribed meanwhile), CLOSED, INVALID_ARGUMENT (NULL) or PANIC. Both kinds,
+ * both modes. Thread-safe; may be called from a callback (confirmation comes from the
+ * stream thread, not the dispatch thread).
+ */
+BosbaseStatus bosbase_subscription_wait(const struct BosbaseSubscription *subscription,
+                                        uint64_t timeout_ms,
+                                        char **error_out);
+
+/**
+ * True until the subscription is unsubscribed (by handle, topic or prefix, or by closing the
+ * client). False for NULL. Thread-safe.
+ */
+bool bosbase_subscription_is_active(const struct BosbaseSubscription *subscription);
+
+/**
+ * Entries of this subscription dropped because its consumer fell `BOSBASE_QUEUE_MAX_EVENTS`
+ * entries or `BOSBASE_QUEUE_MAX_BYTES` behind (drop-oldest; notices are never dropped).
+ * 0 for NULL. Thread-safe.
+ */
+uint64_t bosbase_subscription_dropped(const struct BosbaseSubscription *subscription);
+
+/**
+ * Stops a subscription's delivery; its queued entries are discarded. When it returns, its
+ * callback (push) or ready callback (pull) is not running on another thread and is never
+ * called again, so `user_data` may be freed; called from inside that callback it returns at
+ * once (the current call finishes). It joins no thread: push mode waits only for a running
+ * callback of this subscription, pull mode only for a running ready call (which must return
+ * quickly). The last subscription of a client stops its realtime or pub/sub threads, which
+ * end on their own. Idempotent; NULL is ignored. The handle still needs
+ * `bosbase_subscription_free`. Thread-safe.
+ */
+void bosbase_subscription_unsubscribe(const struct BosbaseSubscription *subscription);
+
+/**
+ * Unsubscribes (as `bosbase_subscription_unsubscribe`, same guarantee, same waits) and frees
+ * the handle. NULL is ignored; freeing twice is undefined behaviour. May be called after the
+ * client was closed, freed or released, and from inside the subscription's own callback.
+ */
+void bosbase_subscription_free(struct BosbaseSubscription *subscription);
 
 #ifdef __cplusplus
 }  // extern "C"

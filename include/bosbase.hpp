@@ -178,8 +178,9 @@ private:
 };
 
 namespace detail {
-// What both subscription kinds hold: the user's callback and the C handle, released handle
-// first (the C side unsubscribes, so the callback is not running) and callback last.
+// What both subscription kinds hold (push mode): the user's callback and the C handle,
+// released handle first (the C side unsubscribes, so the callback is not running) and
+// callback last.
 template <typename Handle, void (*Free)(Handle *)>
 class CallbackOwner {
 public:
@@ -198,8 +199,10 @@ public:
     ~CallbackOwner() { handle_.reset(); }
 
 protected:
-    // The C callback: exceptions the user's callback throws are swallowed (they must not reach C).
-    static void deliver(void *user_data, const char *json) noexcept {
+    // The C callback: exceptions the user's callback throws are swallowed (they must not reach
+    // C). State entries are not passed on (they are the stream's, not the topic's).
+    static void deliver(void *user_data, BosbaseEventKind kind, std::uint64_t, const char *json) noexcept {
+        if (kind == BOSBASE_EVENT_STATE) return;
         try {
             (*static_cast<Callback *>(user_data))(json);
         } catch (...) {
@@ -218,20 +221,32 @@ protected:
 /// ({"type": "subscribed"|"message"|"error", ...}) on the client's pub/sub dispatch thread, one
 /// call at a time; exceptions it throws are swallowed. Unsubscribes in its destructor; once
 /// `unsubscribe()` or the destructor returned, the callback is not running and never runs again.
-class PubSubSubscription
-    : public detail::CallbackOwner<BosbasePubsubSubscription, bosbase_pubsub_subscription_free> {
+class PubSubSubscription : public detail::CallbackOwner<BosbaseSubscription, bosbase_subscription_free> {
 public:
     /// True when this call stopped delivery (false if it had stopped already).
-    bool unsubscribe() noexcept { return bosbase_pubsub_subscription_unsubscribe(handle_.get()); }
-    /// Messages dropped because the callback fell 1024 messages behind (oldest dropped first).
-    std::uint64_t dropped() const noexcept { return bosbase_pubsub_subscription_dropped(handle_.get()); }
+    bool unsubscribe() noexcept {
+        bool was = bosbase_subscription_is_active(handle_.get());
+        bosbase_subscription_unsubscribe(handle_.get());
+        return was;
+    }
+    bool active() const noexcept { return bosbase_subscription_is_active(handle_.get()); }
+    /// Blocks until the server accepted the topic; throws bosbase::Error if it refused, on
+    /// timeout, or when unsubscribed or closed meanwhile.
+    void wait(std::uint64_t timeout_ms = 30000) const {
+        char *e = nullptr;
+        BosbaseStatus s = bosbase_subscription_wait(handle_.get(), timeout_ms, &e);
+        detail::finish(s, nullptr, e);
+    }
+    /// Messages dropped because the callback fell BOSBASE_QUEUE_MAX_EVENTS messages (or
+    /// BOSBASE_QUEUE_MAX_BYTES) behind (oldest dropped first).
+    std::uint64_t dropped() const noexcept { return bosbase_subscription_dropped(handle_.get()); }
 
 private:
     friend class Client;
 };
 
 /// A realtime subscription (bosbase_realtime_subscribe). The callback gets each event's JSON
-/// (see BosbaseRealtimeCallback for the shapes) on the client's realtime dispatch thread, one
+/// (see bosbase_realtime_subscribe for the shapes; state entries are not passed on) on the client's realtime dispatch thread, one
 /// call at a time; exceptions it throws are swallowed (they must not reach C). Unsubscribes
 /// in its destructor: once `unsubscribe()` or the destructor returned, the callback is not
 /// running and never runs again (from inside the callback itself, it returns at once).
@@ -247,7 +262,8 @@ public:
     }
     void unsubscribe() noexcept { bosbase_subscription_unsubscribe(handle_.get()); }
     bool active() const noexcept { return bosbase_subscription_is_active(handle_.get()); }
-    /// Events dropped because the callback fell 1024 events behind (oldest dropped first).
+    /// Events dropped because the callback fell BOSBASE_QUEUE_MAX_EVENTS events (or
+    /// BOSBASE_QUEUE_MAX_BYTES) behind (oldest dropped first).
     std::uint64_t dropped() const noexcept { return bosbase_subscription_dropped(handle_.get()); }
 
 private:
@@ -355,7 +371,7 @@ public:
         BosbaseSubscription *h = nullptr;
         char *e = nullptr;
         BosbaseStatus s = bosbase_realtime_subscribe(get(), topic.c_str(), detail::opt(options_json),
-                                                     &Subscription::deliver, sub.callback_.get(), &h, &e);
+                                                     &Subscription::deliver, nullptr, sub.callback_.get(), &h, &e);
         detail::finish(s, nullptr, e);
         sub.handle_.reset(h);
         return sub;
@@ -378,10 +394,10 @@ public:
     PubSubSubscription pubsub_subscribe(const std::string &topic, PubSubSubscription::Callback callback) const {
         PubSubSubscription sub;
         sub.callback_.reset(new PubSubSubscription::Callback(std::move(callback)));
-        BosbasePubsubSubscription *h = nullptr;
+        BosbaseSubscription *h = nullptr;
         char *e = nullptr;
-        BosbaseStatus s =
-            bosbase_pubsub_subscribe(get(), topic.c_str(), &PubSubSubscription::deliver, sub.callback_.get(), &h, &e);
+        BosbaseStatus s = bosbase_pubsub_subscribe(get(), topic.c_str(), nullptr, &PubSubSubscription::deliver, nullptr,
+                                                   sub.callback_.get(), &h, &e);
         detail::finish(s, nullptr, e);
         sub.handle_.reset(h);
         return sub;

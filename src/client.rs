@@ -519,6 +519,31 @@ impl BosBase {
         self.inner.pubsub.close();
     }
 
+    /// Fails as a call on this client would before sending anything: `closed`, or the
+    /// refused base URL of [`BosBase::new`]. Waits for nothing.
+    pub(crate) fn check_open(&self) -> Result<()> {
+        if self.inner.gate.is_closed() {
+            return Err(Error::closed());
+        }
+        match &self.inner.base_error {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// The release's two halves. First, on the caller's thread: new calls, subscriptions and
+    /// listeners are refused (`closed`) from now on; nothing is waited for.
+    pub(crate) fn refuse_new(&self) {
+        self.inner.gate.refuse_new();
+    }
+
+    /// Second, on a library thread: [`close`](Self::close), then waits for the threads
+    /// close leaves to end on their own (a pub/sub socket thread still connecting).
+    pub(crate) fn close_and_join(&self) {
+        self.close();
+        self.inner.pubsub.join_rest();
+    }
+
     /// This client's pub/sub connection state.
     pub(crate) fn pubsub_state(&self) -> &PubSub {
         &self.inner.pubsub

@@ -3,10 +3,12 @@
 //! behind "once removal returns, a callback is not running and never runs again".
 
 use std::collections::VecDeque;
-use std::sync::{Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::{self, ThreadId};
 
 use serde_json::Value;
+
+use crate::ConnectionState;
 
 /// A re-entrant lock held while callbacks are delivered, and by whatever removes a
 /// callback: once the remover holds it, the callback is not running on another thread and
@@ -134,6 +136,139 @@ impl<T> EventQueue<T> {
     /// Entries dropped so far.
     pub(crate) fn dropped(&self) -> u64 {
         self.dropped
+    }
+}
+
+/// What a queued entry is (the C ABI's `BosbaseEventKind` less `NONE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A record change or a topic message.
+    Event,
+    /// The server accepted the subscription.
+    Subscribed,
+    /// The server refused it; nothing follows.
+    Error,
+    /// The stream's state changed (connected, disconnected, reconnected).
+    State,
+}
+
+/// One entry of a subscription's queue: an event or notice of the engine (`T`), or a
+/// change of the stream's state, with its sequence number.
+pub(crate) struct Queued<T> {
+    /// 1, 2, ... per subscription, assigned when queued: a gap means drops.
+    pub(crate) seq: u64,
+    pub(crate) kind: Kind,
+    pub(crate) item: Item<T>,
+}
+
+pub(crate) enum Item<T> {
+    Event(T),
+    State(ConnectionState),
+}
+
+/// The JSON of a state entry: `{"type": "state", "state": ..., ("cause": ...)}`.
+pub(crate) fn state_json(state: &ConnectionState) -> Value {
+    let mut v = state.to_json();
+    v["type"] = Value::String("state".into());
+    v
+}
+
+/// A push-mode consumer: called on the dispatch thread with each entry, in order.
+pub(crate) type PushFn<T> = Arc<dyn Fn(&Queued<T>) + Send + Sync>;
+/// A pull-mode consumer's "something is queued" notification.
+pub(crate) type ReadyFn = Arc<dyn Fn() + Send + Sync>;
+
+/// How a subscription's entries leave its queue.
+pub(crate) enum Mode<T> {
+    /// The dispatch thread hands each entry to the function.
+    Push(PushFn<T>),
+    /// The consumer takes them ([`Mailbox::pull`]); `ready` (optional) is called on the
+    /// dispatch thread when the queue gets an entry after the consumer last found it empty.
+    Pull(Option<ReadyFn>),
+}
+
+/// A subscription's delivery state, the same for realtime and pub/sub, push and pull: the
+/// one bounded queue, the sequence counter, and (pull) the ready edge.
+pub(crate) struct Mailbox<T> {
+    queue: EventQueue<Queued<T>>,
+    seq: u64,
+    mode: Mode<T>,
+    /// Pull: the next entry queued calls `ready` (the consumer found the queue empty since
+    /// the last call, or never read). At most one call per batch: re-armed by draining.
+    armed: bool,
+    /// Pull: a `ready` call is due on the dispatch thread.
+    due: bool,
+}
+
+/// What the dispatch thread has to do for a subscription.
+pub(crate) enum Work<T> {
+    Deliver(PushFn<T>, Queued<T>),
+    Ready(ReadyFn),
+}
+
+impl<T> Mailbox<T> {
+    pub(crate) fn new(mode: Mode<T>) -> Self {
+        Mailbox { queue: EventQueue::default(), seq: 0, mode, armed: true, due: false }
+    }
+
+    /// Queues an entry (an event of about `bytes` bytes, or a notice when `None`: never
+    /// dropped for an event). Returns true when the dispatch thread has work for this
+    /// subscription (an entry to push, or a `ready` call due).
+    pub(crate) fn push(&mut self, kind: Kind, item: Item<T>, bytes: Option<usize>) -> bool {
+        self.seq += 1;
+        let entry = Queued { seq: self.seq, kind, item };
+        match bytes {
+            Some(bytes) => self.queue.push_event(entry, bytes),
+            None => self.queue.push_notice(entry),
+        }
+        match &self.mode {
+            Mode::Push(_) => true,
+            Mode::Pull(ready) => {
+                if ready.is_some() && std::mem::replace(&mut self.armed, false) {
+                    self.due = true;
+                }
+                self.due
+            }
+        }
+    }
+
+    /// The dispatch thread's next work for this subscription, and whether more remains.
+    pub(crate) fn work(&mut self) -> (Option<Work<T>>, bool) {
+        match &self.mode {
+            Mode::Push(f) => {
+                let work = self.queue.pop().map(|e| Work::Deliver(Arc::clone(f), e));
+                (work, !self.queue.is_empty())
+            }
+            Mode::Pull(ready) => {
+                let due = std::mem::replace(&mut self.due, false);
+                (ready.as_ref().filter(|_| due).map(|f| Work::Ready(Arc::clone(f))), false)
+            }
+        }
+    }
+
+    /// Pull mode: the oldest entry, or `None` when empty (which re-arms `ready`). Always
+    /// `None` in push mode.
+    pub(crate) fn pull(&mut self) -> Option<Queued<T>> {
+        if let Mode::Push(_) = self.mode {
+            return None;
+        }
+        let entry = self.queue.pop();
+        if entry.is_none() {
+            self.armed = true;
+        }
+        entry
+    }
+
+    pub(crate) fn dropped(&self) -> u64 {
+        self.queue.dropped()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub(crate) fn bytes(&self) -> usize {
+        self.queue.bytes()
     }
 }
 

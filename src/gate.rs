@@ -123,6 +123,12 @@ impl Gate {
         self.lock().in_flight
     }
 
+    /// Refuses new calls from now on, waiting for nothing (a release: the waiting is done on
+    /// a library thread). Idempotent.
+    pub(crate) fn refuse_new(&self) {
+        self.lock().closed = true;
+    }
+
     /// Refuses new calls, then waits for the operations in flight, unless called from a
     /// callback (see the module's doc), where it returns at once. Idempotent.
     pub(crate) fn close(&self) {

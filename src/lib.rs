@@ -92,4 +92,5 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// length for text). Past either bound the oldest event is dropped and counted; the
 /// subscribed/error notices never are, and the newest event is always kept (so one event
 /// larger than the bound is still delivered).
-pub const QUEUE_MAX_BYTES: usize = delivery::QUEUE_MAX_BYTES;
+pub const QUEUE_MAX_BYTES: usize = 16 * 1024 * 1024;
+const _: () = assert!(QUEUE_MAX_BYTES == delivery::QUEUE_MAX_BYTES);

@@ -1,13 +1,15 @@
 //! Client handles: create, free, and the leak-check counter.
 
-use std::os::raw::c_char;
+use std::os::raw::{c_char, c_void};
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::handle::{write_handle, Handle};
 use super::panic::{guard, guard_value};
 use super::strings::{arg, required};
-use super::BosbaseStatus;
+use super::{BosbaseStatus, UserData};
 use crate::client::Held;
 use crate::request::parse_json;
 use crate::{BosBase, Error, Result};
@@ -15,6 +17,10 @@ use crate::{BosBase, Error, Result};
 /// An opaque client handle. Thread-safe: one handle may be used from many threads
 /// at once; calls block the calling thread until the server answers or their deadline passes.
 pub struct BosbaseClient(pub(crate) BosBase);
+
+impl Handle for BosbaseClient {
+    const NAME: &'static str = "client";
+}
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -87,7 +93,7 @@ impl BosbaseClient {
     /// # Safety
     /// `ptr` is NULL or a live handle from `bosbase_client_new`.
     pub(crate) unsafe fn from_ptr(ptr: *const BosbaseClient) -> Result<Held> {
-        ptr.as_ref().map(|c| c.0.held()).ok_or_else(|| Error::invalid_argument("`client` is NULL"))
+        Self::borrow(ptr).map(|c| c.0.held())
     }
 
     /// [`from_ptr`](Self::from_ptr) for entry points that start or change something: CLOSED
@@ -97,7 +103,7 @@ impl BosbaseClient {
     /// # Safety
     /// As for `from_ptr`.
     pub(crate) unsafe fn open(ptr: *const BosbaseClient) -> Result<Held> {
-        ptr.as_ref().ok_or_else(|| Error::invalid_argument("`client` is NULL"))?.0.entered()
+        Self::borrow(ptr)?.0.entered()
     }
 }
 
@@ -143,7 +149,7 @@ pub unsafe extern "C" fn bosbase_client_new(
             true => ClientOptions::default(),
             false => parse_json(arg(options_json, "options_json")?, "client options JSON")?,
         };
-        *client_out = Box::into_raw(Box::new(BosbaseClient(opts.apply(BosBase::builder(base_url))?.build()?)));
+        write_handle(client_out, BosbaseClient(opts.apply(BosBase::builder(base_url))?.build()?));
         Ok(())
     })
 }
@@ -171,7 +177,7 @@ pub unsafe extern "C" fn bosbase_client_fork(
                 Error::invalid_argument(format!("auth JSON: malformed (line {}, column {})", e.line(), e.column()))
             })?),
         };
-        *client_out = Box::into_raw(Box::new(BosbaseClient(pb.fork(auth.as_ref())?)));
+        write_handle(client_out, BosbaseClient(pb.fork(auth.as_ref())?));
         Ok(())
     })
 }
@@ -216,10 +222,69 @@ pub unsafe extern "C" fn bosbase_client_close(client: *const BosbaseClient) {
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_client_free(client: *mut BosbaseClient) {
     guard_value((), || {
-        if !client.is_null() {
-            let owned = Box::from_raw(client);
+        if let Some(owned) = BosbaseClient::from_raw(client) {
             owned.0.close();
-            drop(owned);
+        }
+    })
+}
+
+/// Receives the end of a `bosbase_client_release` (`user_data` as given to it).
+pub type BosbaseReleaseCallback = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
+
+/// Closes and frees a client without blocking the caller: it never joins a thread nor waits
+/// for calls in flight. From its return, new calls, subscriptions and listeners on the
+/// client fail with CLOSED (queued `bosbase_call_async` calls end CLOSED); the rest — waiting
+/// for the calls already running (bounded by their deadlines) and every started async call's
+/// callback, stopping realtime and pub/sub and joining their threads, freeing — happens on a
+/// library thread, and then `done` (may be NULL) is called exactly once, on that thread,
+/// with `user_data`. Subscription handles stay valid (inactive) and are freed on their own.
+/// NULL client: `done` is called at once on the caller's thread. Safe to call from any
+/// thread and from any callback of this library (a Godot main thread, a BEAM scheduler, a Go
+/// finalizer). The handle must not be used after this call except by the functions already
+/// running with it (the free rule); freeing or releasing it twice is undefined behaviour.
+/// (The client's idle worker-pool threads exit on their own within 10 s.)
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_client_release(
+    client: *mut BosbaseClient,
+    done: BosbaseReleaseCallback,
+    user_data: *mut c_void,
+) {
+    guard_value((), || {
+        let data = UserData(user_data);
+        let notify = move || {
+            let data = &data; // the whole wrapper moves in (it is Send), not its raw field
+            if let Some(done) = done {
+                // SAFETY: the caller registered `done` and `user_data` for this call.
+                crate::gate::callback(|| unsafe { done(data.0) });
+            }
+        };
+        let Some(owned) = BosbaseClient::from_raw(client) else {
+            notify();
+            return;
+        };
+        owned.0.refuse_new();
+        let work = move || {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                owned.0.close_and_join();
+                drop(owned);
+            }));
+            notify();
+        };
+        // One short-lived thread per release: the only way to wait for everything without
+        // making the caller wait. Without a thread, do it here rather than leak the client.
+        let work = Arc::new(std::sync::Mutex::new(Some(work)));
+        let spawned = {
+            let work = Arc::clone(&work);
+            std::thread::Builder::new().name("bosbase-release".into()).spawn(move || {
+                if let Some(w) = work.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                    w()
+                }
+            })
+        };
+        if spawned.is_err() {
+            if let Some(w) = work.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                w()
+            }
         }
     })
 }

@@ -16,6 +16,7 @@ mod auth_store;
 mod call;
 mod client;
 mod files;
+mod handle;
 mod misc;
 mod panic;
 mod pubsub;
@@ -23,6 +24,7 @@ mod realtime;
 mod records;
 mod status;
 mod strings;
+mod subscription;
 
 pub use auth_store::*;
 pub use call::*;
@@ -33,6 +35,7 @@ pub use pubsub::*;
 pub use realtime::*;
 pub use records::*;
 pub use status::BosbaseStatus;
+pub use subscription::*;
 
 use std::ffi::CString;
 use std::os::raw::{c_char, c_void};

@@ -1,104 +1,70 @@
-//! Pub/sub over BosBase's WebSocket: subscriptions with a C callback. Publishing is the
-//! `pubsub.publish` operation (`bosbase_call` / `bosbase_call_async`).
+//! Pub/sub over BosBase's WebSocket: subscriptions (push or pull, see `subscription.rs`).
+//! Publishing is the `pubsub.publish` operation (`bosbase_call` / `bosbase_call_async`).
 
 use std::os::raw::{c_char, c_void};
-use std::sync::Arc;
+
+use serde_json::{Map, Value};
 
 use super::client::BosbaseClient;
+use super::handle::write_handle;
 use super::panic::{guard, guard_value};
 use super::strings::{arg, required};
-use super::{call_with_json, BosbaseStatus, UserData};
-use crate::{pubsub, BosBase, Error};
-
-/// Receives one pub/sub event as JSON (borrowed for the call only):
-///
-/// - `{"type": "subscribed", "topic": "..."}`: the server accepted the subscription; first, once
-///   per connection (again after a reconnect).
-/// - `{"type": "message", "topic": "...", "id": "...", "created": "...", "data": ...}`: a
-///   published message (`data` as the publisher sent it).
-/// - `{"type": "error", "topic": "...", "error": {error JSON}}`: the server refused the topic.
-///
-/// Called on the client's pub/sub dispatch thread (a library thread, the same for every
-/// subscription of the client), one call at a time, each subscription's messages in order.
-/// It may call any `bosbase_*` function, including blocking calls on the same client (the
-/// client's other pub/sub callbacks wait meanwhile), unsubscribing or freeing any
-/// subscription (its own included), and closing or freeing any client (see
-/// `bosbase_client_close`: from a callback it does not wait); it must not unwind.
-/// Hosts with a main-thread rule (Godot) or a runtime (Go, BEAM) should hand the JSON to
-/// their own thread and return. A callback 1024 messages or 16 MiB behind (the messages'
-/// estimated size in memory) loses the oldest queued message, counted by
-/// `bosbase_pubsub_subscription_dropped`; the newest message and the `subscribed`/`error`
-/// notices are always kept.
-pub type BosbasePubsubCallback = Option<unsafe extern "C" fn(user_data: *mut c_void, event_json: *const c_char)>;
-
-/// An opaque pub/sub subscription from `bosbase_pubsub_subscribe`. Free it with
-/// `bosbase_pubsub_subscription_free` (which unsubscribes). It keeps its client's core
-/// alive, so it stays valid after the client was closed or freed (it is then inactive).
-pub struct BosbasePubsubSubscription {
-    client: BosBase,
-    id: u64,
-}
+use super::subscription::{mode, pubsub_json, BosbaseEventCallback, BosbaseReadyCallback, BosbaseSubscription};
+use super::BosbaseStatus;
+use crate::request::parse_json;
+use crate::Error;
 
 /// Subscribes to the pub/sub `topic` (a non-empty string without control characters).
-/// Returns at once; the WebSocket opens with the first subscription or publish and closes
-/// when none is left; connecting (TCP, TLS, the upgrade and the server's `ready`) has one
-/// deadline, the connect timeout. It reconnects by itself (backoff 200 ms doubling to 5 s,
-/// with jitter, started over only after a connection that stayed up 5 s), subscribes every
-/// topic again, and reconnects under the new identity after any auth-store change (the
-/// token goes in the `Authorization` header, never in the URL).
-/// `callback` (required) is called with `user_data` as described at
-/// `BosbasePubsubCallback`. Writes the handle to `*subscription_out`. Returns OK,
-/// INVALID_ARGUMENT, CLOSED (once `bosbase_client_close` began), NETWORK (no thread could
-/// be started) or PANIC. Thread-safe.
+/// `options_json` must be NULL or `{}` (none are defined yet).
+///
+/// Entries (see `BosbaseEventKind`; JSON borrowed in push mode, owned in pull mode):
+///
+/// - SUBSCRIBED `{"type": "subscribed", "topic": "..."}`: the server accepted the subscription;
+///   first, once per connection (again after a reconnect).
+/// - EVENT `{"type": "message", "topic": "...", "id": "...", "created": "...", "data": ...}`: a
+///   published message (`data` as the publisher sent it).
+/// - ERROR `{"type": "error", "topic": "...", "error": {error JSON}}`: the server refused the topic.
+/// - STATE `{"type": "state", "state": "connected" | "disconnected" | "reconnected"}` (with
+///   `"cause"` when disconnected): the client's WebSocket changed state.
+///
+/// Exactly one mode, as for `bosbase_realtime_subscribe`: `callback` set (push, on the
+/// client's pub/sub dispatch thread; `ready` must be NULL) or `callback` NULL (pull, with the
+/// optional `ready`).
+///
+/// Returns at once (waits for no thread); the WebSocket opens with the first subscription
+/// or publish and closes when none is left; connecting (TCP, TLS, the upgrade and the
+/// server's `ready`) has one deadline, the connect timeout. It reconnects by itself (backoff
+/// 200 ms doubling to 5 s, with jitter, started over only after a connection that stayed up
+/// 5 s), subscribes every topic again, and reconnects under the new identity after any
+/// auth-store change (the token goes in the `Authorization` header, never in the URL).
+/// Writes the handle to `*subscription_out`; free it with `bosbase_subscription_free`.
+/// Returns OK, INVALID_ARGUMENT, CLOSED (once `bosbase_client_close` began), NETWORK (no
+/// thread could be started) or PANIC. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_pubsub_subscribe(
     client: *const BosbaseClient,
     topic: *const c_char,
-    callback: BosbasePubsubCallback,
+    options_json: *const c_char,
+    callback: BosbaseEventCallback,
+    ready: BosbaseReadyCallback,
     user_data: *mut c_void,
-    subscription_out: *mut *mut BosbasePubsubSubscription,
+    subscription_out: *mut *mut BosbaseSubscription,
     error_out: *mut *mut c_char,
 ) -> BosbaseStatus {
     guard(error_out, || {
         required(subscription_out, "subscription_out")?;
         let pb = BosbaseClient::open(client)?;
         let topic = arg(topic, "topic")?;
-        let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
-        let data = UserData(user_data);
-        let deliver: pubsub::PubSubCallback = Arc::new(move |event| call_with_json(callback, &data, event.to_string()));
-        let id = pubsub::subscribe_raw(&pb, topic, deliver)?;
-        *subscription_out = Box::into_raw(Box::new(BosbasePubsubSubscription { client: BosBase::clone(&pb), id }));
-        Ok(())
-    })
-}
-
-/// Stops a subscription's delivery. When this returns the callback is not running on
-/// another thread and is never called again (from inside that callback it returns at once
-/// and the current call finishes). Returns true when this stopped it, false when it had
-/// stopped already or `subscription` is NULL. Thread-safe.
-#[no_mangle]
-pub unsafe extern "C" fn bosbase_pubsub_subscription_unsubscribe(
-    subscription: *const BosbasePubsubSubscription,
-) -> bool {
-    guard_value(false, || subscription.as_ref().is_some_and(|s| pubsub::unsubscribe_raw(&s.client, s.id)))
-}
-
-/// Messages this subscription lost because its callback fell 1024 messages or 16 MiB
-/// behind (0 for NULL). Thread-safe.
-#[no_mangle]
-pub unsafe extern "C" fn bosbase_pubsub_subscription_dropped(subscription: *const BosbasePubsubSubscription) -> u64 {
-    guard_value(0, || subscription.as_ref().map_or(0, |s| pubsub::dropped_raw(&s.client, s.id)))
-}
-
-/// Unsubscribes and frees a subscription handle (as `bosbase_pubsub_subscription_unsubscribe`,
-/// then the memory). NULL is ignored; freeing twice is undefined behaviour.
-#[no_mangle]
-pub unsafe extern "C" fn bosbase_pubsub_subscription_free(subscription: *mut BosbasePubsubSubscription) {
-    guard_value((), || {
-        if !subscription.is_null() {
-            let owned = Box::from_raw(subscription);
-            pubsub::unsubscribe_raw(&owned.client, owned.id);
+        if !options_json.is_null() {
+            let options: Map<String, Value> = parse_json(arg(options_json, "options_json")?, "pub/sub options JSON")?;
+            if let Some(key) = options.keys().next() {
+                return Err(Error::invalid_argument(format!("pub/sub options: unknown field `{key}`")));
+            }
         }
+        let (mode, pull) = mode(callback, ready, user_data, pubsub_json)?;
+        let sub = pb.pubsub().subscribe_mode(topic, mode)?;
+        write_handle(subscription_out, BosbaseSubscription::pubsub(sub, pull));
+        Ok(())
     })
 }
 
@@ -127,10 +93,10 @@ pub unsafe extern "C" fn bosbase_pubsub_is_connected(client: *const BosbaseClien
 mod tests {
     use super::*;
     use std::ptr;
-    use std::sync::{mpsc, Mutex};
+    use std::sync::{mpsc, Arc, Mutex};
     use std::time::{Duration, Instant};
 
-    unsafe extern "C" fn ignore(_: *mut c_void, _: *const c_char) {}
+    unsafe extern "C" fn ignore(_: *mut c_void, _: super::super::BosbaseEventKind, _: u64, _: *const c_char) {}
 
     /// A subscribe still inside its entry point is counted in flight, so `close` waits for it
     /// and a `free` after `close` cannot pull the handle from under it. The first subscribe
@@ -157,13 +123,15 @@ mod tests {
         in_listener.recv_timeout(Duration::from_secs(5)).unwrap();
         let addr = handle as usize;
         let subscriber = std::thread::spawn(move || {
-            let mut sub: *mut BosbasePubsubSubscription = ptr::null_mut();
+            let mut sub: *mut BosbaseSubscription = ptr::null_mut();
             let client = addr as *const BosbaseClient;
             let status = unsafe {
                 bosbase_pubsub_subscribe(
                     client,
                     c"t".as_ptr(),
+                    ptr::null(),
                     Some(ignore),
+                    None,
                     ptr::null_mut(),
                     &mut sub,
                     ptr::null_mut(),
@@ -182,7 +150,7 @@ mod tests {
         assert_eq!(counted, 1, "the subscribe blocked inside its entry point was not counted in flight");
         assert_eq!(status, BosbaseStatus::Ok);
         unsafe {
-            bosbase_pubsub_subscription_free(sub as *mut BosbasePubsubSubscription);
+            super::super::bosbase_subscription_free(sub as *mut BosbaseSubscription);
             super::super::bosbase_client_free(handle);
         }
     }

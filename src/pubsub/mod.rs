@@ -24,7 +24,7 @@ mod socket;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
-use std::thread::{self, JoinHandle};
+use std::thread::{self, JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -32,8 +32,8 @@ use tungstenite::Message;
 
 pub(crate) use socket::Target;
 
-use crate::delivery::{value_bytes, Delivery, EventQueue};
-use crate::{BosBase, Error, ErrorKind, Result};
+use crate::delivery::{value_bytes, Item, Kind, Mailbox, Mode, PushFn, Queued, Work};
+use crate::{BosBase, ConnectionState, Error, ErrorKind, Result};
 
 /// Messages a subscription may have waiting for its callback before the oldest is dropped
 /// (the queue is also bounded by 16 MiB, `QUEUE_MAX_BYTES` in the Rust crate).
@@ -64,7 +64,6 @@ struct Shared {
     target: Target,
     state: Mutex<State>,
     changed: Condvar,
-    delivery: Delivery,
     next_id: AtomicU64,
     /// Set by `close`: a connection being made gives up at its next read slice.
     stop: Arc<AtomicBool>,
@@ -94,15 +93,27 @@ struct State {
     /// The socket thread of the current run has returned (or was never started).
     socket_done: bool,
     threads: Vec<JoinHandle<()>>,
+    /// Callbacks (push) and ready calls (pull) running now: subscription id and thread.
+    in_callback: Vec<(u64, ThreadId)>,
+    /// A connection of this run said `ready` already: the next one is `reconnected`.
+    ever_connected: bool,
 }
 
 pub(crate) struct Sub {
     topic: String,
-    callback: PubSubCallback,
-    queue: EventQueue<Value>,
+    mailbox: Mailbox<Value>,
     /// In `State::ready` now.
     scheduled: bool,
     confirmed: bool,
+    status: Status,
+}
+
+/// Whether the server accepted a subscription (it stays accepted across reconnects).
+#[derive(Clone)]
+enum Status {
+    Pending,
+    Ready,
+    Failed(Error),
 }
 
 impl State {
@@ -131,13 +142,27 @@ impl State {
     /// Queues `event` for subscription `id` (the queue drops its oldest message when full)
     /// and schedules the subscription unless it already is.
     fn push_to(&mut self, id: u64, event: Value, bytes: Option<usize>) {
+        let kind = match event["type"].as_str() {
+            Some("subscribed") => Kind::Subscribed,
+            Some("error") => Kind::Error,
+            _ => Kind::Event,
+        };
+        self.push_item(id, kind, Item::Event(event), bytes);
+    }
+
+    fn push_item(&mut self, id: u64, kind: Kind, item: Item<Value>, bytes: Option<usize>) {
         let Some(sub) = self.subs.get_mut(&id) else { return };
-        match bytes {
-            Some(bytes) => sub.queue.push_event(event, bytes),
-            None => sub.queue.push_notice(event),
-        }
-        if !std::mem::replace(&mut sub.scheduled, true) {
+        if sub.mailbox.push(kind, item, bytes) && !std::mem::replace(&mut sub.scheduled, true) {
             self.ready.push_back(id);
+        }
+    }
+
+    /// Queues a state change (a notice) for every subscription the server did not refuse.
+    fn push_state(&mut self, state: ConnectionState) {
+        let live: Vec<u64> =
+            self.subs.iter().filter(|(_, s)| !matches!(s.status, Status::Failed(_))).map(|(id, _)| *id).collect();
+        for id in live {
+            self.push_item(id, Kind::State, Item::State(state.clone()), None);
         }
     }
 
@@ -193,7 +218,6 @@ impl PubSub {
             target,
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
-            delivery: Delivery::default(),
             next_id: AtomicU64::new(1),
             stop: Arc::new(AtomicBool::new(false)),
         };
@@ -241,6 +265,7 @@ impl PubSub {
         st.threads.retain(|t| !t.is_finished());
         st.running = true;
         st.socket_done = false;
+        st.ever_connected = false;
         let spawn = |name: &str, body: fn(Arc<Shared>, BosBase)| {
             let (shared, client) = (Arc::clone(&self.shared), client.clone());
             thread::Builder::new().name(name.into()).spawn(move || body(shared, client))
@@ -260,7 +285,7 @@ impl PubSub {
         }
     }
 
-    pub(crate) fn subscribe(&self, client: &BosBase, topic: &str, callback: PubSubCallback) -> Result<u64> {
+    pub(crate) fn subscribe(&self, client: &BosBase, topic: &str, mode: Mode<Value>) -> Result<u64> {
         check_topic(topic)?;
         let mut st = self.lock();
         self.ensure_running(client, &mut st)?;
@@ -275,10 +300,10 @@ impl PubSub {
             id,
             Sub {
                 topic: topic.to_owned(),
-                callback,
-                queue: EventQueue::default(),
+                mailbox: Mailbox::new(mode),
                 scheduled: false,
                 confirmed: already,
+                status: if already { Status::Ready } else { Status::Pending },
             },
         );
         if already {
@@ -290,31 +315,76 @@ impl PubSub {
     }
 
     /// Removes subscriptions picked by `pick`; returns how many. When this returns their
-    /// callbacks are not running (unless called from one of them) and never run again.
+    /// callbacks (or ready calls) are not running (unless called from one of them) and
+    /// never run again. Waits for nothing else: no thread is joined, no other
+    /// subscription's callback waited for.
     pub(crate) fn remove(&self, pick: impl Fn(u64, &Sub) -> bool) -> usize {
-        let _delivering = self.shared.delivery.lock();
         let mut st = self.lock();
         let ids: Vec<u64> = st.subs.iter().filter(|(id, s)| pick(**id, s)).map(|(id, _)| *id).collect();
+        // Dropped after the lock is released (a callback may own a subscription).
+        let mut removed = Vec::with_capacity(ids.len());
         for id in &ids {
             if let Some(sub) = st.subs.remove(id) {
                 if st.connected && !st.has_topic(&sub.topic) {
                     let req = request_id(&self.shared);
                     st.queue(envelope("unsubscribe", Some(&sub.topic), &req));
                 }
+                removed.push(sub);
             }
         }
+        st.ready.retain(|id| !ids.contains(id));
         self.shared.changed.notify_all();
+        let me = thread::current().id();
+        while st.in_callback.iter().any(|(id, th)| ids.contains(id) && *th != me) {
+            st = self.shared.changed.wait(st).unwrap_or_else(PoisonError::into_inner);
+        }
+        drop(st);
+        drop(removed);
         ids.len()
     }
 
     pub(crate) fn dropped(&self, id: u64) -> u64 {
-        self.lock().subs.get(&id).map_or(0, |s| s.queue.dropped())
+        self.lock().subs.get(&id).map_or(0, |s| s.mailbox.dropped())
+    }
+
+    /// Pull mode: the oldest queued entry of `id`, or `None` (empty, re-arming its ready
+    /// call, or gone).
+    pub(crate) fn pull(&self, id: u64) -> Option<Queued<Value>> {
+        self.lock().subs.get_mut(&id).and_then(|s| s.mailbox.pull())
+    }
+
+    pub(crate) fn is_active(&self, id: u64) -> bool {
+        let st = self.lock();
+        !st.closed && st.subs.contains_key(&id)
+    }
+
+    /// Waits until the server accepted subscription `id` (or refused it), at most `timeout`.
+    pub(crate) fn wait_ready(&self, id: u64, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        let mut st = self.lock();
+        loop {
+            if st.closed {
+                return Err(Error::closed());
+            }
+            match st.subs.get(&id).map(|s| &s.status) {
+                None => return Err(Error::new(ErrorKind::Cancelled, "", "the subscription was removed")),
+                Some(Status::Ready) => return Ok(()),
+                Some(Status::Failed(e)) => return Err(e.clone()),
+                Some(Status::Pending) => {}
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                let message = "the server did not confirm the subscription in time";
+                return Err(Error::new(ErrorKind::Timeout, "", message));
+            }
+            st = self.shared.changed.wait_timeout(st, left).unwrap_or_else(PoisonError::into_inner).0;
+        }
     }
 
     /// (queued messages, queued bytes, length of the dispatch list): a test hook.
     pub(crate) fn backlog(&self) -> (usize, usize, usize) {
         let st = self.lock();
-        let (n, bytes) = st.subs.values().fold((0, 0), |(n, b), s| (n + s.queue.len(), b + s.queue.bytes()));
+        let (n, bytes) = st.subs.values().fold((0, 0), |(n, b), s| (n + s.mailbox.len(), b + s.mailbox.bytes()));
         (n, bytes, st.ready.len())
     }
 
@@ -358,12 +428,13 @@ impl PubSub {
     /// `close` does not wait for that (the thread then ends by itself, running no callback).
     pub(crate) fn close(&self) {
         self.shared.stop.store(true, Ordering::SeqCst);
-        let threads = {
+        let (threads, _subs) = {
             let mut st = self.lock();
             st.closed = true;
             st.fail_acks(&Error::closed());
+            st.ready.clear();
             self.shared.changed.notify_all();
-            std::mem::take(&mut st.threads)
+            (std::mem::take(&mut st.threads), std::mem::take(&mut st.subs))
         };
         let me = thread::current().id();
         // From inside a callback close never waits (see `gate`): a cycle of closes cannot block.
@@ -379,9 +450,26 @@ impl PubSub {
         }
         let socket_done = st.socket_done;
         drop(st);
+        let mut left = Vec::new();
         for t in threads {
             let socket = t.thread().name() == Some(SOCKET_THREAD);
             if wait && t.thread().id() != me && (socket_done || !socket) {
+                let _ = t.join();
+            } else {
+                left.push(t);
+            }
+        }
+        // Kept for `join_rest` (a release waits for every thread on its own thread).
+        self.lock().threads.extend(left);
+    }
+
+    /// After [`close`](Self::close): joins the threads it did not wait for (a socket thread
+    /// still in a connect ends within the connect timeout), except the calling one.
+    pub(crate) fn join_rest(&self) {
+        let threads = std::mem::take(&mut self.lock().threads);
+        let me = thread::current().id();
+        for t in threads {
+            if t.thread().id() != me {
                 let _ = t.join();
             }
         }
@@ -471,6 +559,11 @@ fn session(shared: &Arc<Shared>, mut sock: socket::Socket, identity: u64) -> End
     {
         let mut st = shared.lock();
         st.connected = true;
+        let state = match std::mem::replace(&mut st.ever_connected, true) {
+            true => ConnectionState::Reconnected,
+            false => ConnectionState::Connected,
+        };
+        st.push_state(state);
         let topics: Vec<String> = {
             let mut t: Vec<String> = st.subs.values().map(|s| s.topic.clone()).collect();
             t.dedup();
@@ -535,6 +628,9 @@ fn session(shared: &Arc<Shared>, mut sock: socket::Socket, identity: u64) -> End
     };
     let mut st = shared.lock();
     st.connected = false;
+    if !matches!(why, "closed" | "idle") {
+        st.push_state(ConnectionState::Disconnected { cause: why.to_owned() });
+    }
     st.subscribing.clear();
     for sub in st.subs.values_mut() {
         sub.confirmed = false;
@@ -568,6 +664,9 @@ fn handle(shared: &Shared, text: &str) {
                 st.push(&topic, &json!({"type": "subscribed", "topic": topic}), true, None);
                 for sub in st.subs.values_mut().filter(|s| s.topic == topic) {
                     sub.confirmed = true;
+                    if !matches!(sub.status, Status::Failed(_)) {
+                        sub.status = Status::Ready;
+                    }
                 }
             }
         }
@@ -585,6 +684,9 @@ fn handle(shared: &Shared, text: &str) {
                 let _ = waiter.send(Err(error));
             } else if let Some(topic) = st.subscribing.remove(&request) {
                 st.push(&topic, &json!({"type": "error", "topic": topic, "error": error.to_json()}), true, None);
+                for sub in st.subs.values_mut().filter(|s| s.topic == topic && !s.confirmed) {
+                    sub.status = Status::Failed(error.clone());
+                }
             }
         }
         _ => {}
@@ -607,27 +709,37 @@ fn dispatch_loop(shared: Arc<Shared>, _client: BosBase) {
                 st = shared.changed.wait(st).unwrap_or_else(PoisonError::into_inner);
             }
         };
-        // Removal holds the delivery lock: a subscription removed before this point is
-        // skipped, and none is removed while its callback runs.
-        let _delivering = shared.delivery.lock();
-        let next = {
+        // Marked running under the lock: a removal from now on waits for this call, one
+        // before it made the subscription vanish from `subs`.
+        let me = thread::current().id();
+        let work = {
             let mut st = shared.lock();
-            let next = st.subs.get_mut(&id).and_then(|s| {
-                let event = s.queue.pop();
-                s.scheduled = !s.queue.is_empty();
-                event.map(|e| (Arc::clone(&s.callback), e))
-            });
-            if st.subs.get(&id).is_some_and(|s| s.scheduled) {
+            let Some(sub) = st.subs.get_mut(&id) else { continue };
+            let (work, more) = sub.mailbox.work();
+            sub.scheduled = more;
+            if more {
                 st.ready.push_back(id); // round-robin: the others get a turn first
             }
-            next
+            if work.is_some() {
+                st.in_callback.push((id, me));
+            }
+            work
         };
-        if let Some((callback, event)) = next {
-            // A panicking callback must not take the dispatch thread (and every other
-            // subscription) down with it.
-            let _ =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::gate::callback(|| callback(&event))));
+        let Some(work) = work else { continue };
+        // A panicking callback must not take the dispatch thread (and every other
+        // subscription) down with it.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::gate::callback(|| match work {
+                Work::Deliver(callback, entry) => callback(&entry),
+                Work::Ready(ready) => ready(),
+            })
+        }));
+        let mut st = shared.lock();
+        if let Some(i) = st.in_callback.iter().position(|r| *r == (id, me)) {
+            st.in_callback.remove(i);
         }
+        drop(st);
+        shared.changed.notify_all();
     }
 }
 
@@ -643,6 +755,22 @@ impl PubSubSubscription {
     /// not running (unless this is called from inside it) and is never called again.
     pub fn unsubscribe(&self) -> bool {
         self.client.pubsub_state().remove(|id, _| id == self.id) > 0
+    }
+
+    /// False once unsubscribed (by this handle or by topic) or the client closed.
+    pub fn is_active(&self) -> bool {
+        self.client.pubsub_state().is_active(self.id)
+    }
+
+    /// Waits until the server accepted the subscription: `Ok`, its refusal (`http`), or
+    /// `timeout`/`closed`/`cancelled` (unsubscribed meanwhile).
+    pub fn wait_ready(&self, timeout: Duration) -> Result<()> {
+        self.client.pubsub_state().wait_ready(self.id, timeout)
+    }
+
+    /// Pull mode: the oldest queued entry, or `None` (empty or gone).
+    pub(crate) fn pull(&self) -> Option<Queued<Value>> {
+        self.client.pubsub_state().pull(self.id)
     }
 
     /// Messages dropped because the callback fell [`QUEUE_LIMIT`] messages or
@@ -681,7 +809,19 @@ impl crate::PubsubService {
         topic: &str,
         callback: impl Fn(&Value) + Send + Sync + 'static,
     ) -> Result<PubSubSubscription> {
-        let id = self.client.pubsub_state().subscribe(&self.client, topic, Arc::new(callback))?;
+        // Rust callbacks get the messages and notices (the JSON shapes above), not states.
+        let push: PushFn<Value> = Arc::new(move |entry: &Queued<Value>| {
+            if let Item::Event(event) = &entry.item {
+                callback(event)
+            }
+        });
+        self.subscribe_mode(topic, Mode::Push(push))
+    }
+
+    /// [`subscribe`](Self::subscribe) with the delivery mode given (the C ABI's push and
+    /// pull subscriptions).
+    pub(crate) fn subscribe_mode(&self, topic: &str, mode: Mode<Value>) -> Result<PubSubSubscription> {
+        let id = self.client.pubsub_state().subscribe(&self.client, topic, mode)?;
         Ok(PubSubSubscription { client: self.client.clone(), id, topic: topic.to_owned() })
     }
 
@@ -702,19 +842,4 @@ impl crate::PubsubService {
     pub fn backlog(&self) -> (usize, usize, usize) {
         self.client.pubsub_state().backlog()
     }
-}
-
-/// The subscription ids of `client`'s pub/sub, for the C ABI (which holds ids, not handles).
-pub(crate) fn subscribe_raw(client: &BosBase, topic: &str, callback: PubSubCallback) -> Result<u64> {
-    client.pubsub_state().subscribe(client, topic, callback)
-}
-
-/// See [`subscribe_raw`].
-pub(crate) fn unsubscribe_raw(client: &BosBase, id: u64) -> bool {
-    client.pubsub_state().remove(|i, _| i == id) > 0
-}
-
-/// See [`subscribe_raw`].
-pub(crate) fn dropped_raw(client: &BosBase, id: u64) -> u64 {
-    client.pubsub_state().dropped(id)
 }

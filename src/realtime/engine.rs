@@ -31,8 +31,8 @@ use ureq::unversioned::transport::Connector;
 
 use super::sse::Parser;
 use super::stream::Cut;
-use super::{ConnectionState, EventCallback, RealtimeEvent, StateListener};
-use crate::delivery::{value_bytes, EventQueue};
+use super::{ConnectionState, RealtimeEvent, StateListener};
+use crate::delivery::{value_bytes, Item, Kind, Mailbox, Mode, Queued, Work as Due};
 use crate::net::connector::{Deferred, Dial};
 use crate::tls::{TlsConnector, TlsSettings};
 use crate::{BosBase, Error, ErrorKind, Result, SendOptions};
@@ -142,8 +142,7 @@ struct Sub {
     /// What is submitted and what the server names its events: the topic plus
     /// `?options=<JSON>` when there are options.
     key: String,
-    callback: EventCallback,
-    queue: EventQueue<RealtimeEvent>,
+    mailbox: Mailbox<RealtimeEvent>,
     status: Status,
 }
 
@@ -243,25 +242,26 @@ impl Shared {
         !st.closed && st.session.as_ref().is_some_and(|s| s.id == session)
     }
 
-    /// Adds a subscription and starts the threads if needed. Does not wait for the server.
+    /// Adds a subscription and starts the threads if needed. Does not wait for the server,
+    /// and joins no thread: the threads of a stopped session exit by themselves (close
+    /// joins what is left), so subscribing never waits for a thread to end.
     pub(crate) fn add(
         self: &Arc<Self>,
         client: &BosBase,
         topic: &str,
         key: String,
-        callback: EventCallback,
+        mode: Mode<RealtimeEvent>,
     ) -> Result<u64> {
         self.listen_to_auth(client);
-        let stale = std::mem::take(&mut self.lock().stale);
-        let own = join_all(stale);
         let mut st = self.lock();
-        st.stale.extend(own);
+        // Dropping the handle of a finished thread frees it; the others stay for close.
+        st.stale.retain(|h| !h.is_finished());
         if st.closed {
             return Err(Error::closed());
         }
         st.next_id += 1;
         let id = st.next_id;
-        let sub = Sub { topic: topic.to_owned(), key, callback, queue: EventQueue::default(), status: Status::Pending };
+        let sub = Sub { topic: topic.to_owned(), key, mailbox: Mailbox::new(mode), status: Status::Pending };
         st.subs.insert(id, sub);
         st.version += 1;
         if st.session.is_none() {
@@ -339,24 +339,19 @@ impl Shared {
         st.version += 1;
         st.ready.retain(|id| !ids.contains(id));
         let me = thread::current().id();
-        let handles = if st.subs.is_empty() {
+        if st.subs.is_empty() {
+            // The threads exit within a poll slice; joining here would make the last
+            // unsubscribe wait, so they end by themselves (close joins what is left).
             stop_session(&mut st);
-            std::mem::take(&mut st.stale)
-        } else {
-            Vec::new()
-        };
+            self.cut.cut();
+        }
         self.changed.notify_all();
+        // Only a push callback (or a pull subscription's ready call) of these
+        // subscriptions running on another thread is waited for.
         while st.running.iter().any(|(t, th)| matches!(t, Target::Sub(id) if ids.contains(id)) && *th != me) {
             st = self.changed.wait(st).unwrap_or_else(PoisonError::into_inner);
         }
         drop(st);
-        if !handles.is_empty() {
-            self.cut.cut();
-            self.changed.notify_all();
-            // The threads exit within a poll slice; joining here would make the last
-            // unsubscribe slow, so the next start or close joins them.
-            self.lock().stale.extend(handles);
-        }
         ids.len()
     }
 
@@ -387,11 +382,17 @@ impl Shared {
     }
 
     pub(crate) fn dropped(&self, id: u64) -> u64 {
-        self.lock().subs.get(&id).map_or(0, |s| s.queue.dropped())
+        self.lock().subs.get(&id).map_or(0, |s| s.mailbox.dropped())
+    }
+
+    /// Pull mode: the oldest queued entry of subscription `id`, or `None` (empty, which
+    /// re-arms its ready call, or gone).
+    pub(crate) fn pull(&self, id: u64) -> Option<Queued<RealtimeEvent>> {
+        self.lock().subs.get_mut(&id).and_then(|s| s.mailbox.pull())
     }
 
     pub(crate) fn backlog(&self) -> (usize, usize) {
-        self.lock().subs.values().fold((0, 0), |(n, b), s| (n + s.queue.len(), b + s.queue.bytes()))
+        self.lock().subs.values().fold((0, 0), |(n, b), s| (n + s.mailbox.len(), b + s.mailbox.bytes()))
     }
 
     pub(crate) fn is_active(&self, id: u64) -> bool {
@@ -431,17 +432,32 @@ impl Shared {
     /// Queues `event` for subscription `id`: a message of about `bytes` bytes (the queue
     /// drops its oldest message when full), or a notice (`None`), never dropped for one.
     fn push(st: &mut State, id: u64, event: RealtimeEvent, bytes: Option<usize>) {
+        let kind = match &event {
+            RealtimeEvent::Subscribed { .. } => Kind::Subscribed,
+            RealtimeEvent::Message { .. } => Kind::Event,
+            RealtimeEvent::Failed { .. } => Kind::Error,
+        };
+        Self::push_item(st, id, kind, Item::Event(event), bytes);
+    }
+
+    fn push_item(st: &mut State, id: u64, kind: Kind, item: Item<RealtimeEvent>, bytes: Option<usize>) {
         let Some(sub) = st.subs.get_mut(&id) else { return };
-        match bytes {
-            Some(bytes) => sub.queue.push_event(event, bytes),
-            None => sub.queue.push_notice(event),
-        }
-        if !st.ready.contains(&id) {
+        if sub.mailbox.push(kind, item, bytes) && !st.ready.contains(&id) {
             st.ready.push_back(id);
         }
     }
 
+    /// Tells the state listeners and every live subscription (a notice in its queue;
+    /// refused ones get nothing after their error).
     fn push_state(&self, st: &mut State, event: ConnectionState) {
+        let live: Vec<u64> =
+            st.subs.iter().filter(|(_, s)| !matches!(s.status, Status::Failed(_))).map(|(id, _)| *id).collect();
+        for id in &live {
+            Self::push_item(st, *id, Kind::State, Item::State(event.clone()), None);
+        }
+        if !live.is_empty() {
+            self.changed.notify_all();
+        }
         if !st.state_listeners.is_empty() {
             // Bounded like a subscription's notices: only a listener stuck through a
             // thousand reconnects loses the oldest change (the latest state always arrives).
@@ -685,7 +701,7 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 enum Work {
-    Event(u64, EventCallback, RealtimeEvent),
+    Sub(u64, Due<RealtimeEvent>),
     State(Vec<(u64, StateListener)>, ConnectionState),
     Submit,
 }
@@ -708,13 +724,13 @@ fn dispatch_loop(shared: &Arc<Shared>, client: &BosBase, session: u64) {
                 }
                 if let Some(id) = st.ready.pop_front() {
                     let Some(sub) = st.subs.get_mut(&id) else { continue };
-                    let Some(event) = sub.queue.pop() else { continue };
-                    let callback = Arc::clone(&sub.callback);
-                    if !sub.queue.is_empty() {
-                        st.ready.push_back(id);
+                    let (due, more) = sub.mailbox.work();
+                    if more {
+                        st.ready.push_back(id); // round-robin: the others get a turn first
                     }
+                    let Some(due) = due else { continue };
                     st.running.push((Target::Sub(id), me));
-                    break Work::Event(id, callback, event);
+                    break Work::Sub(id, due);
                 }
                 st = shared.changed.wait(st).unwrap_or_else(PoisonError::into_inner);
             }
@@ -732,9 +748,12 @@ fn dispatch_loop(shared: &Arc<Shared>, client: &BosBase, session: u64) {
                     done.changed.notify_all();
                 });
             }
-            Work::Event(id, callback, event) => {
+            Work::Sub(id, due) => {
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    crate::gate::callback(|| callback(&event))
+                    crate::gate::callback(|| match due {
+                        Due::Deliver(callback, entry) => callback(&entry),
+                        Due::Ready(ready) => ready(),
+                    })
                 }));
                 finish(shared, Target::Sub(id), me);
             }

@@ -59,6 +59,7 @@ pub(crate) use engine::Realtime;
 use engine::Shared;
 pub use receiver::{EventReceiver, Next};
 
+use crate::delivery::{Item, Mode, PushFn, Queued};
 use crate::{BosBase, Call, Error, RecordService, Result};
 
 /// Undelivered events a subscription queues before dropping the oldest.
@@ -317,6 +318,11 @@ impl Subscription {
         self.shared.is_active(self.id)
     }
 
+    /// Pull mode: the oldest queued entry, or `None` (empty or gone).
+    pub(crate) fn pull(&self) -> Option<Queued<RealtimeEvent>> {
+        self.shared.pull(self.id)
+    }
+
     /// Waits until the server confirmed the subscription: `Ok`, the server's refusal, or
     /// `timeout`/`closed`/`cancelled` (unsubscribed meanwhile).
     pub fn wait_ready(&self, timeout: Duration) -> Result<()> {
@@ -382,7 +388,24 @@ impl RealtimeService {
         options: &SubscribeOptions,
         callback: EventCallback,
     ) -> Result<Subscription> {
-        self.client.call(|_, _| Ok(())).wait()?; // closed, or a refused base URL
+        // Rust callbacks get the events and notices; state changes go to `on_state`.
+        let push: PushFn<RealtimeEvent> = Arc::new(move |entry: &Queued<RealtimeEvent>| {
+            if let Item::Event(event) = &entry.item {
+                callback(event)
+            }
+        });
+        self.subscribe_mode(topic, options, Mode::Push(push))
+    }
+
+    /// [`subscribe_nowait`](Self::subscribe_nowait) with the delivery mode given (the C
+    /// ABI's push and pull subscriptions). Waits for no thread and no worker.
+    pub(crate) fn subscribe_mode(
+        &self,
+        topic: &str,
+        options: &SubscribeOptions,
+        mode: Mode<RealtimeEvent>,
+    ) -> Result<Subscription> {
+        self.client.check_open()?; // closed, or a refused base URL
         if topic.is_empty() {
             return Err(Error::invalid_argument("topic is empty"));
         }
@@ -390,7 +413,7 @@ impl RealtimeService {
             return Err(Error::invalid_argument("topic must not contain control characters"));
         }
         let shared = Arc::clone(&self.inner().shared);
-        let id = shared.add(&self.client, topic, options.key(topic), callback)?;
+        let id = shared.add(&self.client, topic, options.key(topic), mode)?;
         Ok(Subscription { shared, id, topic: topic.to_owned() })
     }
 

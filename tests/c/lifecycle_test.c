@@ -195,7 +195,9 @@ struct event_side {
 };
 
 /* The first realtime event (the "subscribed" notice) of each client closes the other one. */
-static void close_other_on_event(void *user_data, const char *event_json) {
+static void close_other_on_event(void *user_data, BosbaseEventKind kind, uint64_t sequence, const char *event_json) {
+    (void)kind;
+    (void)sequence;
     struct event_side *s = user_data;
     (void)event_json;
     if (__atomic_fetch_add(&s->fired, 1, __ATOMIC_SEQ_CST) != 0) return;
@@ -210,9 +212,9 @@ static void test_clients_closing_each_other_from_realtime_callbacks(void) {
     struct counter done = COUNTER_INIT;
     struct event_side sa = {b, 0, &done}, sb = {a, 0, &done};
     BosbaseSubscription *suba = NULL, *subb = NULL;
-    CHECK(bosbase_collection_subscribe(a, "posts", "*", NULL, close_other_on_event, &sa, &suba, NULL) ==
+    CHECK(bosbase_collection_subscribe(a, "posts", "*", NULL, close_other_on_event, NULL, &sa, &suba, NULL) ==
           BOSBASE_STATUS_OK);
-    CHECK(bosbase_collection_subscribe(b, "posts", "*", NULL, close_other_on_event, &sb, &subb, NULL) ==
+    CHECK(bosbase_collection_subscribe(b, "posts", "*", NULL, close_other_on_event, NULL, &sb, &subb, NULL) ==
           BOSBASE_STATUS_OK);
     must(wait_count(&done, 2, BOUND), "two realtime callbacks closing each other's client");
     CHECK(!bosbase_subscription_is_active(suba) && !bosbase_subscription_is_active(subb));
@@ -244,7 +246,9 @@ static void free_on_change(void *user_data, const char *token, const char *recor
     if (f->done.n++ == 0) bosbase_client_free(f->pb);
 }
 
-static void free_on_event(void *user_data, const char *event_json) {
+static void free_on_event(void *user_data, BosbaseEventKind kind, uint64_t sequence, const char *event_json) {
+    (void)kind;
+    (void)sequence;
     struct freer *f = user_data;
     (void)event_json;
     if (f->done.n == 0) bosbase_client_free(f->pb);
@@ -278,7 +282,7 @@ static void test_free_from_own_callbacks(void) {
 
     struct freer h = {new_client(), COUNTER_INIT};
     BosbaseSubscription *sub = NULL;
-    CHECK(bosbase_collection_subscribe(h.pb, "posts", "*", NULL, free_on_event, &h, &sub, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_collection_subscribe(h.pb, "posts", "*", NULL, free_on_event, NULL, &h, &sub, NULL) == BOSBASE_STATUS_OK);
     must(wait_count(&h.done, 1, BOUND), "a realtime callback freeing its client");
     bosbase_subscription_free(sub); /* after its client was freed */
     wait_live_clients(before);
@@ -292,10 +296,15 @@ static int late;           /* atomic: callbacks (other than a CLOSED completion)
 static void note_late(void) {
     if (__atomic_load_n(&close_returned, __ATOMIC_SEQ_CST)) __atomic_add_fetch(&late, 1, __ATOMIC_SEQ_CST);
 }
-static void on_any_event(void *user_data, const char *json) {
+static void on_any_event(void *user_data, BosbaseEventKind kind, uint64_t sequence, const char *json) {
+    (void)kind;
+    (void)sequence;
     (void)user_data;
     (void)json;
     note_late();
+}
+static void on_any_state(void *user_data, const char *json) {
+    on_any_event(user_data, BOSBASE_EVENT_STATE, 0, json);
 }
 static void on_any_change(void *user_data, const char *token, const char *record_json) {
     (void)user_data;
@@ -326,16 +335,16 @@ static void *race(void *arg) {
         r->rounds++;
         switch (r->role) {
         case 0: {
-            BosbasePubsubSubscription *sub = NULL;
-            s = bosbase_pubsub_subscribe(pb, "race", on_any_event, NULL, &sub, NULL);
+            BosbaseSubscription *sub = NULL;
+            s = bosbase_pubsub_subscribe(pb, "race", NULL, on_any_event, NULL, NULL, &sub, NULL);
             (void)bosbase_pubsub_is_connected(pb);
             bosbase_pubsub_unsubscribe_topic(pb, "race", NULL);
-            bosbase_pubsub_subscription_free(sub);
+            bosbase_subscription_free(sub);
             break;
         }
         case 1: {
             BosbaseSubscription *sub = NULL;
-            s = bosbase_collection_subscribe(pb, "posts", "*", NULL, on_any_event, NULL, &sub, NULL);
+            s = bosbase_collection_subscribe(pb, "posts", "*", NULL, on_any_event, NULL, NULL, &sub, NULL);
             bosbase_realtime_unsubscribe_by_prefix(pb, "nothing/", NULL);
             bosbase_subscription_free(sub);
             break;
@@ -361,7 +370,7 @@ static void *race(void *arg) {
         case 5:
             s = bosbase_auth_store_on_change(pb, on_any_change, NULL, &id, NULL);
             if (s == BOSBASE_STATUS_OK) bosbase_auth_store_remove_listener(pb, id, NULL);
-            if (s == BOSBASE_STATUS_OK) s = bosbase_realtime_on_state(pb, on_any_event, NULL, &id, NULL);
+            if (s == BOSBASE_STATUS_OK) s = bosbase_realtime_on_state(pb, on_any_state, NULL, &id, NULL);
             if (s == BOSBASE_STATUS_OK) bosbase_realtime_remove_state_listener(pb, id, NULL);
             break;
         }

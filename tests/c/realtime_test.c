@@ -23,6 +23,8 @@ struct inbox {
     char *items[64];
     BosbaseSubscription *self; /* for the unsubscribe-from-inside test */
     int unsubscribe_inside;
+    uint64_t last_seq; /* sequence numbers seen: 1, 2, ... with no gap (no drops here) */
+    int gaps, mismatches, states;
 };
 
 static void inbox_init(struct inbox *in) {
@@ -37,9 +39,68 @@ static void inbox_free(struct inbox *in) {
     pthread_cond_destroy(&in->changed);
 }
 
-static void on_event(void *user_data, const char *json) {
+/* The JSON "type" each kind carries. */
+static const char *type_of(BosbaseEventKind kind) {
+    switch (kind) {
+    case BOSBASE_EVENT_EVENT: return "\"type\":\"event\"";
+    case BOSBASE_EVENT_SUBSCRIBED: return "\"type\":\"subscribed\"";
+    case BOSBASE_EVENT_ERROR: return "\"type\":\"error\"";
+    case BOSBASE_EVENT_STATE: return "\"type\":\"state\"";
+    default: return "?";
+    }
+}
+
+/* A state listener (bosbase_realtime_on_state): keeps the JSON. */
+/* A pull subscription's ready callback: counts its calls. */
+struct ready {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    int calls;
+};
+
+static void on_ready(void *user_data) {
+    struct ready *r = user_data;
+    pthread_mutex_lock(&r->lock);
+    r->calls++;
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* Waits up to 10 s for at least `want` ready calls; returns the count. */
+static int wait_ready_calls(struct ready *r, int want) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    pthread_mutex_lock(&r->lock);
+    while (r->calls < want && pthread_cond_timedwait(&r->changed, &r->lock, &until) == 0) {
+    }
+    int n = r->calls;
+    pthread_mutex_unlock(&r->lock);
+    return n;
+}
+
+static void on_state(void *user_data, const char *json) {
     struct inbox *in = user_data;
     pthread_mutex_lock(&in->lock);
+    if (in->count < 64) in->items[in->count] = strdup(json);
+    in->count++;
+    pthread_cond_broadcast(&in->changed);
+    pthread_mutex_unlock(&in->lock);
+}
+
+/* A push subscription's callback: checks kind and sequence, keeps every non-state JSON. */
+static void on_event(void *user_data, BosbaseEventKind kind, uint64_t sequence, const char *json) {
+    struct inbox *in = user_data;
+    pthread_mutex_lock(&in->lock);
+    in->gaps += sequence != in->last_seq + 1;
+    in->last_seq = sequence;
+    in->mismatches += strstr(json, type_of(kind)) == NULL;
+    if (kind == BOSBASE_EVENT_STATE) {
+        in->states++;
+        pthread_cond_broadcast(&in->changed);
+        pthread_mutex_unlock(&in->lock);
+        return;
+    }
     if (in->count < 64) in->items[in->count] = strdup(json);
     in->count++;
     pthread_cond_broadcast(&in->changed);
@@ -110,7 +171,7 @@ static void test_record_events_in_order(void) {
     struct inbox in;
     inbox_init(&in);
     BosbaseSubscription *sub = NULL;
-    CHECK(bosbase_collection_subscribe(listener, "posts", "*", NULL, on_event, &in, &sub, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_collection_subscribe(listener, "posts", "*", NULL, on_event, NULL, &in, &sub, NULL) == BOSBASE_STATUS_OK);
     CHECK(bosbase_subscription_wait(sub, 10000, NULL) == BOSBASE_STATUS_OK);
     CHECK(wait_count(&in, "\"type\":\"subscribed\"", 1) == 1);
 
@@ -125,6 +186,8 @@ static void test_record_events_in_order(void) {
     CHECK(in.count >= 4 && strstr(in.items[2], "\"event\":\"update\"") && strstr(in.items[2], "c-second"));
     CHECK(in.count >= 4 && strstr(in.items[3], "\"event\":\"delete\"") && strstr(in.items[3], id));
     CHECK(in.count >= 4 && strstr(in.items[3], "\"topic\":\"posts/*\""));
+    CHECK(in.gaps == 0 && in.mismatches == 0);
+    CHECK(in.states == 1); /* {"type":"state","state":"connected"} */
     pthread_mutex_unlock(&in.lock);
     CHECK(bosbase_subscription_dropped(sub) == 0);
     CHECK(bosbase_subscription_is_active(sub));
@@ -155,8 +218,8 @@ static void test_record_topic_and_filter(void) {
     inbox_init(&one);
     inbox_init(&filtered);
     BosbaseSubscription *s1 = NULL, *s2 = NULL;
-    CHECK(bosbase_collection_subscribe(listener, "posts", a, NULL, on_event, &one, &s1, NULL) == BOSBASE_STATUS_OK);
-    CHECK(bosbase_realtime_subscribe(listener, "posts/*", "{\"filter\":\"title ~ 'c-keep'\"}", on_event, &filtered,
+    CHECK(bosbase_collection_subscribe(listener, "posts", a, NULL, on_event, NULL, &one, &s1, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_realtime_subscribe(listener, "posts/*", "{\"filter\":\"title ~ 'c-keep'\"}", on_event, NULL, &filtered,
                                      &s2, NULL) == BOSBASE_STATUS_OK);
     CHECK(bosbase_subscription_wait(s1, 10000, NULL) == BOSBASE_STATUS_OK);
     CHECK(bosbase_subscription_wait(s2, 10000, NULL) == BOSBASE_STATUS_OK);
@@ -194,9 +257,9 @@ static void test_unsubscribe_inside_callback_and_state(void) {
     inbox_init(&in);
     inbox_init(&states);
     uint64_t listener_id = 0;
-    CHECK(bosbase_realtime_on_state(listener, on_event, &states, &listener_id, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_realtime_on_state(listener, on_state, &states, &listener_id, NULL) == BOSBASE_STATUS_OK);
     in.unsubscribe_inside = 1;
-    CHECK(bosbase_collection_subscribe(listener, "posts", "*", "{}", on_event, &in, &in.self, NULL) ==
+    CHECK(bosbase_collection_subscribe(listener, "posts", "*", "{}", on_event, NULL, &in, &in.self, NULL) ==
           BOSBASE_STATUS_OK);
     CHECK(bosbase_subscription_wait(in.self, 10000, NULL) == BOSBASE_STATUS_OK);
     CHECK(wait_count(&states, "\"state\":\"connected\"", 1) == 1);
@@ -217,6 +280,82 @@ static void test_unsubscribe_inside_callback_and_state(void) {
     bosbase_client_free(listener);
 }
 
+/* Pull mode: no callback; next() returns the entries as values (kind, sequence) with the
+ * JSON, NONE when empty; ready is called once per batch (re-armed by seeing NONE). */
+static void test_pull_mode(void) {
+    char me[32], id[32], path[128];
+    BosbaseClient *listener = signed_in("user@example.com", "user-password", me, sizeof me);
+    BosbaseClient *writer = signed_in("user@example.com", "user-password", me, sizeof me);
+    struct ready r = {.calls = 0};
+    pthread_mutex_init(&r.lock, NULL);
+    pthread_cond_init(&r.changed, NULL);
+    BosbaseSubscription *sub = NULL;
+    CHECK(bosbase_collection_subscribe(listener, "posts", "*", NULL, NULL, on_ready, &r, &sub, NULL) ==
+          BOSBASE_STATUS_OK);
+    CHECK(bosbase_subscription_wait(sub, 10000, NULL) == BOSBASE_STATUS_OK);
+    CHECK(wait_ready_calls(&r, 1) >= 1);
+    usleep(200 * 1000); /* the state entry follows the subscribed one */
+    BosbaseEventKind kind = BOSBASE_EVENT_EVENT;
+    uint64_t seq = 99;
+    char *json = NULL;
+    CHECK(bosbase_subscription_next(sub, &kind, &seq, &json, NULL) == BOSBASE_STATUS_OK);
+    CHECK(kind == BOSBASE_EVENT_SUBSCRIBED && seq == 1 && json && strstr(json, "\"type\":\"subscribed\""));
+    bosbase_string_free(json);
+    CHECK(bosbase_subscription_next(sub, &kind, &seq, &json, NULL) == BOSBASE_STATUS_OK);
+    CHECK(kind == BOSBASE_EVENT_STATE && seq == 2 && json && strstr(json, "\"state\":\"connected\""));
+    bosbase_string_free(json);
+    json = (char *)"untouched";
+    CHECK(bosbase_subscription_next(sub, &kind, &seq, &json, NULL) == BOSBASE_STATUS_OK);
+    CHECK(kind == BOSBASE_EVENT_NONE && seq == 0 && json == NULL);
+    CHECK(wait_ready_calls(&r, 1) == 1); /* one batch so far, one call */
+
+    /* Three events while nobody reads: one ready call for the batch. */
+    create_post(writer, me, "c-pull", id, sizeof id);
+    record_path(path, sizeof path, id);
+    post(writer, "PATCH", path, "{\"title\":\"c-pull-2\"}", NULL, 0);
+    post(writer, "DELETE", path, NULL, NULL, 0);
+    CHECK(wait_ready_calls(&r, 2) == 2);
+    usleep(300 * 1000);
+    CHECK(wait_ready_calls(&r, 2) == 2);
+    const char *actions[] = {"\"event\":\"create\"", "\"event\":\"update\"", "\"event\":\"delete\""};
+    for (int i = 0; i < 3; i++) {
+        json = NULL;
+        CHECK(bosbase_subscription_next(sub, &kind, &seq, &json, NULL) == BOSBASE_STATUS_OK);
+        CHECK(kind == BOSBASE_EVENT_EVENT && seq == (uint64_t)(3 + i) && json && strstr(json, actions[i]));
+        bosbase_string_free(json);
+    }
+    CHECK(bosbase_subscription_next(sub, &kind, &seq, &json, NULL) == BOSBASE_STATUS_OK && kind == BOSBASE_EVENT_NONE);
+    CHECK(bosbase_subscription_dropped(sub) == 0 && bosbase_subscription_is_active(sub));
+    CHECK(bosbase_subscription_next(sub, NULL, &seq, &json, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_subscription_next(NULL, &kind, &seq, &json, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+
+    /* A push subscription has no queue to read. */
+    struct inbox in;
+    inbox_init(&in);
+    BosbaseSubscription *push = NULL;
+    CHECK(bosbase_realtime_subscribe(listener, "posts/*", NULL, on_event, NULL, &in, &push, NULL) == BOSBASE_STATUS_OK);
+    char *e = NULL;
+    CHECK(bosbase_subscription_next(push, &kind, &seq, &json, &e) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(has_kind(e, "invalid_argument"));
+    bosbase_string_free(e);
+    bosbase_subscription_free(push);
+    inbox_free(&in);
+
+    /* Unsubscribed: NONE, and the ready callback is never called again. */
+    bosbase_subscription_unsubscribe(sub);
+    create_post(writer, me, "c-pull-after", id, sizeof id);
+    usleep(300 * 1000);
+    CHECK(wait_ready_calls(&r, 2) == 2);
+    CHECK(bosbase_subscription_next(sub, &kind, &seq, &json, NULL) == BOSBASE_STATUS_OK && kind == BOSBASE_EVENT_NONE);
+    record_path(path, sizeof path, id);
+    post(writer, "DELETE", path, NULL, NULL, 0);
+    bosbase_subscription_free(sub);
+    pthread_mutex_destroy(&r.lock);
+    pthread_cond_destroy(&r.changed);
+    bosbase_client_free(writer);
+    bosbase_client_free(listener);
+}
+
 static void test_arguments(void) {
     BosbaseClient *pb = NULL;
     CHECK(bosbase_client_new(url, NULL, &pb, NULL) == BOSBASE_STATUS_OK);
@@ -224,18 +363,18 @@ static void test_arguments(void) {
     inbox_init(&in);
     BosbaseSubscription *sub = NULL;
     char *e = NULL;
-    CHECK(bosbase_realtime_subscribe(NULL, "t", NULL, on_event, &in, &sub, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
-    CHECK(bosbase_realtime_subscribe(pb, NULL, NULL, on_event, &in, &sub, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
-    CHECK(bosbase_realtime_subscribe(pb, "t", NULL, NULL, &in, &sub, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
-    CHECK(bosbase_realtime_subscribe(pb, "t", NULL, on_event, &in, NULL, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
-    CHECK(bosbase_realtime_subscribe(pb, "", NULL, on_event, &in, &sub, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
-    CHECK(bosbase_realtime_subscribe(pb, "\xff", NULL, on_event, &in, &sub, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
-    CHECK(bosbase_realtime_subscribe(pb, "t", "{", on_event, &in, &sub, &e) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_realtime_subscribe(NULL, "t", NULL, on_event, NULL, &in, &sub, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_realtime_subscribe(pb, NULL, NULL, on_event, NULL, &in, &sub, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_realtime_subscribe(pb, "t", NULL, on_event, on_ready, &in, &sub, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_realtime_subscribe(pb, "t", NULL, on_event, NULL, &in, NULL, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_realtime_subscribe(pb, "", NULL, on_event, NULL, &in, &sub, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_realtime_subscribe(pb, "\xff", NULL, on_event, NULL, &in, &sub, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
+    CHECK(bosbase_realtime_subscribe(pb, "t", "{", on_event, NULL, &in, &sub, &e) == BOSBASE_STATUS_INVALID_ARGUMENT);
     CHECK(has_kind(e, "invalid_argument"));
     bosbase_string_free(e);
-    CHECK(bosbase_realtime_subscribe(pb, "t", "{\"filtre\":\"x\"}", on_event, &in, &sub, NULL) ==
+    CHECK(bosbase_realtime_subscribe(pb, "t", "{\"filtre\":\"x\"}", on_event, NULL, &in, &sub, NULL) ==
           BOSBASE_STATUS_INVALID_ARGUMENT);
-    CHECK(bosbase_collection_subscribe(pb, "", "*", NULL, on_event, &in, &sub, NULL) ==
+    CHECK(bosbase_collection_subscribe(pb, "", "*", NULL, on_event, NULL, &in, &sub, NULL) ==
           BOSBASE_STATUS_INVALID_ARGUMENT);
     CHECK(sub == NULL);
     CHECK(bosbase_subscription_wait(NULL, 1, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
@@ -247,13 +386,13 @@ static void test_arguments(void) {
 
     /* A custom topic is accepted by the server; closing the client ends it, and the handle
      * outlives the client. */
-    CHECK(bosbase_realtime_subscribe(pb, "custom-topic", NULL, on_event, &in, &sub, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_realtime_subscribe(pb, "custom-topic", NULL, on_event, NULL, &in, &sub, NULL) == BOSBASE_STATUS_OK);
     CHECK(bosbase_subscription_wait(sub, 10000, NULL) == BOSBASE_STATUS_OK);
     bosbase_client_close(pb);
     CHECK(!bosbase_subscription_is_active(sub));
     CHECK(bosbase_subscription_wait(sub, 10, NULL) == BOSBASE_STATUS_CLOSED);
     BosbaseSubscription *late = NULL;
-    CHECK(bosbase_realtime_subscribe(pb, "t", NULL, on_event, &in, &late, NULL) == BOSBASE_STATUS_CLOSED);
+    CHECK(bosbase_realtime_subscribe(pb, "t", NULL, on_event, NULL, &in, &late, NULL) == BOSBASE_STATUS_CLOSED);
     bosbase_client_free(pb);
     bosbase_subscription_free(sub);
     inbox_free(&in);
@@ -270,9 +409,9 @@ static void test_relogin(void) {
     inbox_init(&in);
     inbox_init(&states);
     uint64_t lid = 0;
-    CHECK(bosbase_realtime_on_state(listener, on_event, &states, &lid, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_realtime_on_state(listener, on_state, &states, &lid, NULL) == BOSBASE_STATUS_OK);
     BosbaseSubscription *sub = NULL;
-    CHECK(bosbase_collection_subscribe(listener, "posts", "*", NULL, on_event, &in, &sub, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_collection_subscribe(listener, "posts", "*", NULL, on_event, NULL, &in, &sub, NULL) == BOSBASE_STATUS_OK);
     CHECK(bosbase_subscription_wait(sub, 10000, NULL) == BOSBASE_STATUS_OK);
     create_post(w2, u2, "c-relogin-hidden", p1, sizeof p1);
     create_post(w1, u1, "c-relogin-user1", p2, sizeof p2);
@@ -352,9 +491,9 @@ static void test_server_restart(void) {
     inbox_init(&in);
     inbox_init(&states);
     uint64_t lid = 0;
-    CHECK(bosbase_realtime_on_state(listener, on_event, &states, &lid, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_realtime_on_state(listener, on_state, &states, &lid, NULL) == BOSBASE_STATUS_OK);
     BosbaseSubscription *sub = NULL;
-    CHECK(bosbase_collection_subscribe(listener, "posts", "*", NULL, on_event, &in, &sub, NULL) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_collection_subscribe(listener, "posts", "*", NULL, on_event, NULL, &in, &sub, NULL) == BOSBASE_STATUS_OK);
     CHECK(bosbase_subscription_wait(sub, 10000, NULL) == BOSBASE_STATUS_OK);
     CHECK(wait_count(&states, "\"state\":\"connected\"", 1) == 1);
 
@@ -389,7 +528,7 @@ static void test_cycles(void) {
     int ok = 0;
     for (int i = 0; i < 100; i++) {
         BosbaseSubscription *sub = NULL;
-        if (bosbase_realtime_subscribe(pb, "cycle-topic", NULL, on_event, &in, &sub, NULL) != BOSBASE_STATUS_OK) break;
+        if (bosbase_realtime_subscribe(pb, "cycle-topic", NULL, on_event, NULL, &in, &sub, NULL) != BOSBASE_STATUS_OK) break;
         ok += bosbase_subscription_wait(sub, 10000, NULL) == BOSBASE_STATUS_OK;
         bosbase_subscription_free(sub);
     }
@@ -403,6 +542,7 @@ int main(void) {
     test_record_events_in_order();
     test_record_topic_and_filter();
     test_unsubscribe_inside_callback_and_state();
+    test_pull_mode();
     test_arguments();
     test_relogin();
     test_server_restart();

@@ -108,7 +108,9 @@ struct seen {
     int events, last, in_order;
 };
 
-static void on_event(void *user_data, const char *json) {
+static void on_event(void *user_data, BosbaseEventKind kind, uint64_t sequence, const char *json) {
+    (void)kind;
+    (void)sequence;
     struct seen *s = user_data;
     const char *n = strstr(json, "\"n\":");
     if (strstr(json, "\"type\":\"event\"") == NULL || n == NULL) return;
@@ -141,7 +143,7 @@ int main(void) {
     struct seen seen = {.last = -1, .in_order = 1};
     pthread_mutex_init(&seen.lock, NULL);
     CHECK(bosbase_client_new(url, NULL, &pb, &error) == BOSBASE_STATUS_OK);
-    CHECK(bosbase_realtime_subscribe(pb, "t", NULL, on_event, &seen, &sub, &error) == BOSBASE_STATUS_OK);
+    CHECK(bosbase_realtime_subscribe(pb, "t", NULL, on_event, NULL, &seen, &sub, &error) == BOSBASE_STATUS_OK);
     CHECK(bosbase_subscription_wait(sub, 10000, &error) == BOSBASE_STATUS_OK);
 
     /* The reader takes the whole flood in while the callback is stuck: 16 MiB hold 7 events

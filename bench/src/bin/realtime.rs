@@ -172,7 +172,7 @@ fn baseline(url: &str) {
 
 static CURRENT: OnceLock<Arc<std::sync::Mutex<Arc<Run>>>> = OnceLock::new();
 
-unsafe extern "C" fn on_event(user_data: *mut c_void, json: *const c_char) {
+unsafe extern "C" fn on_event(user_data: *mut c_void, _kind: ffi::BosbaseEventKind, _seq: u64, json: *const c_char) {
     let run = &*(user_data as *const Run);
     let json = CStr::from_ptr(json).to_str().unwrap();
     if json.contains("\"i\"") {
@@ -227,6 +227,7 @@ fn main() {
             topic.as_ptr(),
             ptr::null(),
             Some(on_event),
+            None,
             Arc::as_ptr(&c) as *mut c_void,
             &mut sub,
             ptr::null_mut(),
