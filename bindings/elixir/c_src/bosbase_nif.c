@@ -9,8 +9,9 @@
  *    send with bosbase_send_async, and the NIF returns at once with a call resource and a
  *    tag; the completion (on a core worker thread, or on the thread that cancels) sends
  *    {Tag, Reply} to the calling process, which receives it. Only close, which waits for
- *    calls in flight, runs on a dirty I/O scheduler. This library's own threads (a few, on
- *    demand) only free clients collected by the GC (bosbase_client_free waits; free_later);
+ *    calls in flight, runs on a dirty I/O scheduler. This library starts no thread: a
+ *    client collected by the GC goes with bosbase_client_release (close and free on a
+ *    core thread), subscriptions are read in pull mode (see "subscriptions");
  *  - a call resource that dies before its completion (the caller timed out and dropped it,
  *    or was killed) cancels the core call: a cancelled login never reaches the auth store,
  *    and the call's handle, message env and state are freed (live_calls counts them);
@@ -43,6 +44,12 @@ static ERL_NIF_TERM atom_path;
 static ERL_NIF_TERM atom_not_found;
 static ERL_NIF_TERM atom_auth_change;
 static ERL_NIF_TERM atom_event_raw;
+static ERL_NIF_TERM atom_ready;
+static ERL_NIF_TERM atom_noproc;
+static ERL_NIF_TERM atom_none;
+static ERL_NIF_TERM atom_event;
+static ERL_NIF_TERM atom_subscribed;
+static ERL_NIF_TERM atom_state;
 
 /*
  * Which build this is; the test of code upgrades compiles two with different ids
@@ -137,7 +144,7 @@ typedef struct {
 /* Call states alive (in flight, or finished but not yet collected); live_calls/0. */
 static atomic_long live_call_states;
 
-/* Clients collected by the GC whose bosbase_client_free has not returned yet; pending_frees/0. */
+/* Clients collected by the GC whose bosbase_client_release has not completed; pending_frees/0. */
 static atomic_long pending_frees;
 
 /*
@@ -264,29 +271,36 @@ static ERL_NIF_TERM bad_args(ErlNifEnv *env, ERL_NIF_TERM handle) {
     return enif_make_tuple2(env, atom_error, atom_badarg);
 }
 
-static int free_later(BosbaseClient *client);
 static void listener_free(listener *l);
 
+/* BosbaseReleaseCallback of a collected client: on a core thread, once it is all gone. */
+static void on_released(void *user_data) {
+    (void)user_data;
+    atomic_fetch_sub(&pending_frees, 1);
+}
+
 /*
- * The last term and the last call of this client are gone. No call of ours is running
- * (call resources keep this resource alive), but the core may still be finishing a
- * cancelled call, and bosbase_client_free waits for it: the free goes to the library's
- * free threads, off the schedulers (inline only if no thread can be started).
+ * The last term, call and subscription of this client are gone. No call of ours is
+ * running (call resources keep this resource alive), but the core may still be finishing
+ * a cancelled call: bosbase_client_release closes and frees on a core thread and never
+ * blocks this scheduler.
  */
 static void client_dtor(ErlNifEnv *env, void *obj) {
     nif_client *res = obj;
     listener *l;
     (void)env;
-    /* Subscriptions hold the client, so none is left unless a relay died unsubscribed:
-     * remove those from the core (no callback runs once removal returns), then free them. */
+    /* Auth-store listeners left by relays that died unsubscribed: remove them from the core
+     * (no callback runs once removal returns), then free them. */
     while ((l = res->listeners) != NULL) {
         res->listeners = l->next;
         if (res->client != NULL)
             bosbase_auth_store_remove_listener(res->client, l->id, NULL);
         listener_free(l);
     }
-    if (res->client != NULL && !free_later(res->client))
-        bosbase_client_free(res->client);
+    if (res->client != NULL) {
+        atomic_fetch_add(&pending_frees, 1);
+        bosbase_client_release(res->client, on_released, NULL);
+    }
     res->client = NULL;
     if (res->lock != NULL)
         enif_rwlock_destroy(res->lock);
@@ -412,7 +426,8 @@ static ERL_NIF_TERM nif_client_close(ErlNifEnv *env, int argc, const ERL_NIF_TER
     client = res->client;
     res->client = NULL;
     enif_rwlock_rwunlock(res->lock);
-    bosbase_client_free(client); /* NULL when another close got here first */
+    if (client != NULL) /* NULL when another close got here first */
+        bosbase_client_release(client, NULL, NULL);
     return atom_ok;
 }
 
@@ -834,142 +849,6 @@ static ERL_NIF_TERM nif_pending_frees(ErlNifEnv *env, int argc, const ERL_NIF_TE
     return enif_make_long(env, atomic_load(&pending_frees));
 }
 
-/* ---------------------------------------------------------------- the library's free threads */
-
-/*
- * The one job left that blocks and has no asynchronous form in the C ABI:
- * bosbase_client_free of a client collected by the GC. It waits for that client's calls
- * still inside the core — cancelled ones included, which may run on to their deadline —
- * so it must never run on a scheduler. (Network calls, sends included, run on the core's
- * worker pools.) Threads are started on demand, at most FREE_THREADS_MAX: one is enough
- * for frees that return at once, a few keep one free that waits for a deadline from
- * holding up the rest. Kept until the last instance of the library unloads.
- */
-#define FREE_THREADS_MAX 4
-
-typedef struct job {
-    struct job *next;
-    BosbaseClient *to_free;  /* a client to free, or */
-    struct nif_sub *to_start; /* a subscription to start (sub_start) */
-} job;
-
-static struct {
-    ErlNifMutex *lock;
-    ErlNifCond *cond;
-    job *head, *tail;
-    int threads, idle, queued, stopping, loads;
-    ErlNifTid tids[FREE_THREADS_MAX];
-} pool;
-
-static void sub_start(struct nif_sub *s);
-
-static void run_job(job *j) {
-    if (j->to_start != NULL) {
-        sub_start(j->to_start);
-        enif_free(j);
-        return;
-    }
-    bosbase_client_free(j->to_free);
-    enif_free(j);
-    atomic_fetch_sub(&pending_frees, 1);
-}
-
-static void *pool_worker(void *arg) {
-    (void)arg;
-    enif_mutex_lock(pool.lock);
-    for (;;) {
-        job *j = pool.head;
-        if (j == NULL) {
-            if (pool.stopping)
-                break;
-            pool.idle++;
-            enif_cond_wait(pool.cond, pool.lock);
-            pool.idle--;
-            continue;
-        }
-        pool.head = j->next;
-        pool.queued--;
-        if (pool.head == NULL)
-            pool.tail = NULL;
-        enif_mutex_unlock(pool.lock);
-        run_job(j);
-        enif_mutex_lock(pool.lock);
-    }
-    enif_mutex_unlock(pool.lock);
-    return NULL;
-}
-
-/* Queues `j`, starting a thread when the queue outgrows the idle threads and the bound
- * allows. 0 (nothing queued) when there is no thread at all to run it. */
-static int submit(job *j) {
-    int ok = 0;
-
-    enif_mutex_lock(pool.lock);
-    if (!pool.stopping) {
-        if (pool.queued + 1 > pool.idle && pool.threads < FREE_THREADS_MAX &&
-            enif_thread_create("bosbase_free", &pool.tids[pool.threads], pool_worker, NULL,
-                               NULL) == 0)
-            pool.threads++;
-        if (pool.threads > 0) {
-            j->next = NULL;
-            if (pool.tail != NULL)
-                pool.tail->next = j;
-            else
-                pool.head = j;
-            pool.tail = j;
-            pool.queued++;
-            enif_cond_signal(pool.cond);
-            ok = 1;
-        }
-    }
-    enif_mutex_unlock(pool.lock);
-    return ok;
-}
-
-static int pool_load(void) {
-    if (pool.loads++ > 0)
-        return 1;
-    pool.lock = enif_mutex_create("bosbase_free");
-    pool.cond = enif_cond_create("bosbase_free");
-    pool.stopping = 0;
-    return pool.lock != NULL && pool.cond != NULL;
-}
-
-/* The last instance unloads: the threads finish the queued frees (each bounded by the
- * deadlines of the calls it waits for), then exit and are joined. */
-static void pool_unload(void) {
-    int i;
-
-    if (--pool.loads > 0)
-        return;
-    enif_mutex_lock(pool.lock);
-    pool.stopping = 1;
-    enif_cond_broadcast(pool.cond);
-    enif_mutex_unlock(pool.lock);
-    for (i = 0; i < pool.threads; i++)
-        enif_thread_join(pool.tids[i], NULL);
-    pool.threads = 0;
-    enif_cond_destroy(pool.cond);
-    enif_mutex_destroy(pool.lock);
-}
-
-/* Hands a client's bosbase_client_free to the free threads; 0 when it cannot. */
-static int free_later(BosbaseClient *client) {
-    job *j = enif_alloc(sizeof(job));
-
-    if (j == NULL)
-        return 0;
-    memset(j, 0, sizeof(*j));
-    j->to_free = client;
-    atomic_fetch_add(&pending_frees, 1);
-    if (!submit(j)) {
-        atomic_fetch_sub(&pending_frees, 1);
-        enif_free(j);
-        return 0;
-    }
-    return 1;
-}
-
 /* ---------------------------------------------------------------- auth store (in memory) */
 
 /* The auth store functions: in memory, microseconds, on normal schedulers; those that change
@@ -1222,42 +1101,45 @@ static ERL_NIF_TERM nif_store_listeners(ErlNifEnv *env, int argc, const ERL_NIF_
 /* ---------------------------------------------------------------- subscriptions */
 
 /*
- * A realtime subscription (a topic, or a collection's "*" / record id), a pub/sub
- * subscription, or a realtime state listener: a resource held by its relay, the Elixir
- * process (Bosbase.Subscription.Relay) that decodes the JSON and forwards it to the
- * subscriber in order. The core's callback (on_sub_event, on the client's realtime or
- * pub/sub dispatch thread) sends {bosbase_event_raw, Tag, Seq, Json} to the relay; `seq`
- * numbers the callbacks in the order the core makes them, so the relay restores that
- * order if messages sent from different threads overtake each other.
+ * Realtime subscriptions (a topic, or a collection's "*" / record id) and pub/sub
+ * subscriptions are one family, read in the core's pull mode. The core queues each
+ * subscription's entries — the only queue: BOSBASE_QUEUE_MAX_EVENTS entries or
+ * BOSBASE_QUEUE_MAX_BYTES, the oldest event dropped and counted, notices never dropped —
+ * and calls on_ready (on a library thread) when the queue gets an entry after the
+ * subscriber last drained it; on_ready sends ONE message, {bosbase_ready, Tag}, to the
+ * subscriber, which takes the entries with sub_next. So the subscriber's mailbox holds at
+ * most one message of ours per subscription, whatever the rate of events.
  *
- * Realtime and pub/sub subscriptions are started on this library's threads (sub_start),
- * not on a scheduler: bosbase_realtime_subscribe may join the threads of the client's
- * previous realtime session, which can be inside a network call. The starter gets
- * {StartTag, ok | {error, Status, ErrorJson}}. Stopping (bosbase_*_unsubscribe) only waits
- * for a callback that is running, and ours only sends a message, so it stays on the
- * scheduler. The destructor (the relay ended) frees the core handle (unsubscribing if not
- * done yet): no callback runs once that returns, so the memory may go.
+ * A realtime state listener (bosbase_realtime_on_state, rare messages) stays a push
+ * callback: on_state sends {bosbase_event_raw, Tag, Seq, Json} to a relay process
+ * (Bosbase.Subscription.Relay) that decodes it for the listener; `seq` numbers the
+ * callbacks so the relay keeps their order.
+ *
+ * Every subscription is held by its client's `subs` list (a kept reference) until it
+ * ends: unsubscribed (sub_stop, or by topic or prefix), its client closed (client_relays),
+ * or its subscriber (the relay, for a state listener) exits — a monitor (sub_down). The
+ * resource keeps its client alive. Subscribe, next and unsubscribe never wait in the core
+ * (pull mode: no thread is joined, no callback waited for), so all run on normal
+ * schedulers; the destructor frees the core handle.
  */
 enum { SUB_REALTIME, SUB_COLLECTION, SUB_PUBSUB, SUB_STATE };
 
 typedef struct nif_sub {
     struct nif_sub *next; /* in its client's `subs`, under listeners_lock */
     int kind;
-    nif_client *client; /* kept: the client resource outlives its subscriptions */
-    ErlNifMutex *lock;  /* guards handle, registered, stopped */
-    BosbaseSubscription *rt;        /* SUB_REALTIME / SUB_COLLECTION, once started */
-    BosbasePubsubSubscription *ps;  /* SUB_PUBSUB, once started */
-    uint64_t listener_id;           /* SUB_STATE */
-    int registered;                 /* SUB_STATE: listener_id is registered in the core */
-    int stopped;                    /* stopped by us (a stop before the start finished) */
-    char *topic;                    /* the full topic ("posts/RECORD_ID" for a collection) */
-    _Atomic uint64_t seq;
-    ErlNifPid relay;
-    ErlNifPid caller;  /* who waits for the start's outcome */
-    ErlNifEnv *env;    /* holds tag and start_tag */
+    int listed;           /* in `subs`, which then holds a reference; under listeners_lock */
+    nif_client *client;   /* kept: the client resource outlives its subscriptions */
+    ErlNifMutex *lock;    /* guards handle, registered, stopped */
+    BosbaseSubscription *handle; /* pull subscriptions, once subscribed */
+    uint64_t listener_id;        /* SUB_STATE */
+    int registered;              /* SUB_STATE: listener_id is registered in the core */
+    int stopped;
+    char *topic;                 /* the full topic ("posts/RECORD_ID" for a collection) */
+    _Atomic uint64_t seq;        /* SUB_STATE: numbers the callbacks */
+    ErlNifPid pid;               /* the subscriber; the relay for SUB_STATE */
+    ErlNifMonitor monitor;       /* on `pid` */
+    ErlNifEnv *env;              /* holds tag */
     ERL_NIF_TERM tag;
-    ERL_NIF_TERM start_tag;
-    char *args[3];     /* the start's arguments, freed by sub_start */
 } nif_sub;
 
 /* Subscription resources alive (not yet collected); live_subs/0. */
@@ -1272,42 +1154,50 @@ static nif_sub *get_sub(ErlNifEnv *env, ERL_NIF_TERM term) {
     return s;
 }
 
-/* BosbaseRealtimeCallback, BosbaseRealtimeStateCallback and BosbasePubsubCallback: on the
- * client's dispatch thread (current_env is NULL there). A dead relay drops the message. */
-static void on_sub_event(void *user_data, const char *json) {
+/* BosbaseReadyCallback: on the client's dispatch thread (or, should the core call it
+ * inside subscribe/next, on the scheduler running that NIF: current_env). */
+static void on_ready(void *user_data) {
     nif_sub *s = user_data;
     ErlNifEnv *m = enif_alloc_env();
 
     if (m == NULL)
         return;
-    enif_send(current_env, &s->relay, m,
+    enif_send(current_env, &s->pid, m, enif_make_tuple2(m, atom_ready, enif_make_copy(m, s->tag)));
+    enif_free_env(m);
+}
+
+/* BosbaseRealtimeStateCallback: on the client's dispatch thread. A dead relay drops it. */
+static void on_state(void *user_data, const char *json) {
+    nif_sub *s = user_data;
+    ErlNifEnv *m = enif_alloc_env();
+
+    if (m == NULL)
+        return;
+    enif_send(current_env, &s->pid, m,
               enif_make_tuple4(m, atom_event_raw, enif_make_copy(m, s->tag),
                                enif_make_uint64(m, atomic_fetch_add(&s->seq, 1)),
                                copy_string(m, json)));
     enif_free_env(m);
 }
 
-/* Unsubscribes in the core; true when this stopped it (false: stopped before, or never
- * started). No callback of `s` runs once it returns. */
+/* Ends `s` in the core (a no-op when it ended already); true when this ended an active
+ * one. Never waits: pull subscriptions have no callback to wait for, and a state
+ * listener's callback only sends a message. */
 static int sub_stop_core(nif_sub *s) {
-    BosbaseSubscription *rt;
-    BosbasePubsubSubscription *ps;
+    BosbaseSubscription *handle;
     BosbaseClient *client;
     int registered, was_stopped, active = 0;
 
     enif_mutex_lock(s->lock);
     was_stopped = s->stopped;
     s->stopped = 1;
-    rt = s->rt;
-    ps = s->ps;
+    handle = s->handle;
     registered = s->registered;
     s->registered = 0;
     enif_mutex_unlock(s->lock);
-    if (rt != NULL) {
-        active = bosbase_subscription_is_active(rt);
-        bosbase_subscription_unsubscribe(rt);
-    } else if (ps != NULL) {
-        active = bosbase_pubsub_subscription_unsubscribe(ps);
+    if (handle != NULL) {
+        active = bosbase_subscription_is_active(handle);
+        bosbase_subscription_unsubscribe(handle);
     } else if (registered) {
         active = 1;
         client = acquire(s->client);
@@ -1319,29 +1209,58 @@ static int sub_stop_core(nif_sub *s) {
     return active && !was_stopped;
 }
 
-static void sub_dtor(ErlNifEnv *env, void *obj) {
-    nif_sub *s = obj;
+/* Takes `s` off its client's list; true when it was on it (the caller then drops the
+ * list's reference, outside every lock). */
+static int sub_unlist(nif_sub *s) {
     nif_sub **p;
-    (void)env;
+    int was = 0;
 
-    if (s->lock != NULL) {
-        sub_stop_core(s);
-        bosbase_subscription_free(s->rt); /* NULL is ignored */
-        bosbase_pubsub_subscription_free(s->ps);
-        enif_mutex_destroy(s->lock);
-    }
-    if (s->client != NULL) {
-        enif_mutex_lock(s->client->listeners_lock);
+    enif_mutex_lock(s->client->listeners_lock);
+    if (s->listed) {
         for (p = &s->client->subs; *p != NULL; p = &(*p)->next) {
             if (*p == s) {
                 *p = s->next;
                 break;
             }
         }
-        enif_mutex_unlock(s->client->listeners_lock);
-        enif_release_resource(s->client);
+        s->listed = 0;
+        was = 1;
     }
-    free_cstrs(s->args, 3);
+    enif_mutex_unlock(s->client->listeners_lock);
+    return was;
+}
+
+/* Ends `s`: in the core, its monitor (unless `env` is NULL: it fired), and the list's
+ * hold on it. True when this ended an active subscription. */
+static int sub_end(ErlNifEnv *env, nif_sub *s) {
+    int stopped = sub_stop_core(s);
+
+    if (env != NULL)
+        enif_demonitor_process(env, s, &s->monitor);
+    if (sub_unlist(s))
+        enif_release_resource(s);
+    return stopped;
+}
+
+/* The subscriber (or the state listener's relay) exited: end the subscription. */
+static void sub_down(ErlNifEnv *env, void *obj, ErlNifPid *pid, ErlNifMonitor *mon) {
+    (void)env;
+    (void)pid;
+    (void)mon;
+    sub_end(NULL, obj);
+}
+
+static void sub_dtor(ErlNifEnv *env, void *obj) {
+    nif_sub *s = obj;
+    (void)env;
+
+    if (s->lock != NULL) {
+        sub_stop_core(s);
+        bosbase_subscription_free(s->handle); /* NULL is ignored */
+        enif_mutex_destroy(s->lock);
+    }
+    if (s->client != NULL)
+        enif_release_resource(s->client);
     if (s->topic != NULL)
         enif_free(s->topic);
     if (s->env != NULL)
@@ -1349,154 +1268,143 @@ static void sub_dtor(ErlNifEnv *env, void *obj) {
     atomic_fetch_sub(&live_subs, 1);
 }
 
-/* A new subscription resource of `kind` on `client` for relay argv_relay, tagged argv_tag;
- * listed in the client's subs. NULL for badarg or no memory (*oom says which). */
-static nif_sub *sub_new(ErlNifEnv *env, nif_client *client, int kind, ERL_NIF_TERM relay,
-                        ERL_NIF_TERM tag, int *oom) {
+/*
+ * A new subscription resource of `kind` on `client` for process `pid_term` (the
+ * subscriber; the relay for a state listener), named `tag`: listed in the client's subs
+ * and monitoring that process. The caller owns one reference besides the list's. NULL
+ * with *why set: 0 badarg, 1 no memory, 2 the process is not alive.
+ */
+static nif_sub *sub_new(ErlNifEnv *env, nif_client *client, int kind, ERL_NIF_TERM pid_term,
+                        ERL_NIF_TERM tag, int *why) {
     nif_priv *priv = enif_priv_data(env);
     nif_sub *s;
 
-    *oom = 0;
+    *why = 0;
     if (!enif_is_ref(env, tag))
         return NULL;
     s = enif_alloc_resource(priv->sub_type, sizeof(nif_sub));
     if (s == NULL) {
-        *oom = 1;
+        *why = 1;
         return NULL;
     }
     memset(s, 0, sizeof(*s));
     atomic_fetch_add(&live_subs, 1);
     s->kind = kind;
-    if (!enif_get_local_pid(env, relay, &s->relay)) {
+    s->client = client;
+    enif_keep_resource(client);
+    if (!enif_get_local_pid(env, pid_term, &s->pid)) {
         enif_release_resource(s);
         return NULL;
     }
-    enif_self(env, &s->caller);
     s->lock = enif_mutex_create("bosbase_sub");
     s->env = enif_alloc_env();
     if (s->lock == NULL || s->env == NULL) {
-        *oom = 1;
+        *why = 1;
         enif_release_resource(s);
         return NULL;
     }
     s->tag = enif_make_copy(s->env, tag);
-    s->client = client;
-    enif_keep_resource(client);
+    enif_keep_resource(s); /* the list's reference */
     enif_mutex_lock(client->listeners_lock);
     s->next = client->subs;
     client->subs = s;
+    s->listed = 1;
     enif_mutex_unlock(client->listeners_lock);
+    /* Listed first, so a process that exits at once is unlisted by sub_down. */
+    if (enif_monitor_process(env, s, &s->pid, &s->monitor) != 0) {
+        *why = 2;
+        sub_end(NULL, s);
+        enif_release_resource(s);
+        return NULL;
+    }
     return s;
 }
 
-/* Runs on one of this library's threads: starts the subscription in the core, then tells
- * the starter. Drops the job's reference to `s`. */
-static void sub_start(nif_sub *s) {
-    BosbaseSubscription *rt = NULL;
-    BosbasePubsubSubscription *ps = NULL;
-    BosbaseStatus status = BOSBASE_STATUS_CLOSED;
-    BosbaseClient *client;
-    char *error = NULL;
-    ErlNifEnv *m;
-    ERL_NIF_TERM reply;
-    int stopped;
-
-    client = acquire(s->client);
-    if (client != NULL) {
-        if (s->kind == SUB_REALTIME)
-            status = bosbase_realtime_subscribe(client, s->args[0], s->args[1], on_sub_event, s,
-                                                &rt, &error);
-        else if (s->kind == SUB_COLLECTION)
-            status = bosbase_collection_subscribe(client, s->args[0], s->args[1], s->args[2],
-                                                  on_sub_event, s, &rt, &error);
-        else
-            status = bosbase_pubsub_subscribe(client, s->args[0], on_sub_event, s, &ps, &error);
-        release(s->client);
-    }
-    free_cstrs(s->args, 3);
-    memset(s->args, 0, sizeof(s->args));
-
-    enif_mutex_lock(s->lock);
-    s->rt = rt;
-    s->ps = ps;
-    stopped = s->stopped;
-    enif_mutex_unlock(s->lock);
-    if (stopped) { /* unsubscribed while starting: stop it now */
-        bosbase_subscription_unsubscribe(rt);
-        bosbase_pubsub_subscription_unsubscribe(ps);
-    }
-
-    m = enif_alloc_env();
-    if (m != NULL) {
-        reply = status == BOSBASE_STATUS_OK
-                    ? atom_ok
-                    : enif_make_tuple3(m, atom_error, enif_make_uint(m, (unsigned)status),
-                                       copy_string(m, error));
-        enif_send(NULL, &s->caller, m, enif_make_tuple2(m, enif_make_copy(m, s->start_tag), reply));
-        enif_free_env(m);
-    }
-    bosbase_string_free(error);
-    enif_release_resource(s);
+static ERL_NIF_TERM sub_new_failed(ErlNifEnv *env, ERL_NIF_TERM handle, int why) {
+    if (why == 1)
+        return enomem(env);
+    if (why == 2)
+        return enif_make_tuple2(env, atom_error, atom_noproc);
+    return bad_args(env, handle);
 }
 
 /*
- * realtime_subscribe(Client, Relay, Tag, Topic, OptionsJson | nil),
- * collection_subscribe(Client, Relay, Tag, Collection, Topic, OptionsJson | nil),
- * pubsub_subscribe(Client, Relay, Tag, Topic) -> {ok, Sub, StartTag} | {error, badarg} |
- * {error, Status, nil}: queues the start on this library's threads and returns at once;
- * {StartTag, ok | {error, Status, ErrorJson}} follows.
+ * realtime_subscribe(Client, Pid, Tag, Topic, OptionsJson | nil),
+ * collection_subscribe(Client, Pid, Tag, Collection, Topic, OptionsJson | nil),
+ * pubsub_subscribe(Client, Pid, Tag, Topic) -> {ok, Sub} | {error, Status, ErrorJson | nil}
+ * | {error, badarg | noproc}: subscribes in pull mode (returns in microseconds: the
+ * stream's threads do the network part); {bosbase_ready, Tag} goes to Pid when entries
+ * are queued.
  */
 static ERL_NIF_TERM start_subscription(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[],
                                        int kind) {
     nif_client *client = get_client(env, argv[0]);
-    int nstr = argc - 3, i, oom;
-    ERL_NIF_TERM term, start_tag;
+    char *args[3] = {NULL, NULL, NULL};
+    BosbaseSubscription *handle = NULL;
+    BosbaseStatus status = BOSBASE_STATUS_CLOSED;
+    int nstr = argc - 3, i, why, stopped;
+    char *error = NULL;
+    BosbaseClient *c;
+    ERL_NIF_TERM term;
     nif_sub *s;
-    job *j;
 
     if (client == NULL)
         return bad_args(env, argv[0]);
-    s = sub_new(env, client, kind, argv[1], argv[2], &oom);
-    if (s == NULL)
-        return oom ? enomem(env) : bad_args(env, argv[0]);
     for (i = 0; i < nstr; i++) {
-        int ok = (kind != SUB_PUBSUB && i == nstr - 1) ? get_opt_cstr(env, argv[3 + i], &s->args[i])
-                                                        : get_cstr(env, argv[3 + i], &s->args[i]);
+        int ok = (kind != SUB_PUBSUB && i == nstr - 1) ? get_opt_cstr(env, argv[3 + i], &args[i])
+                                                        : get_cstr(env, argv[3 + i], &args[i]);
         if (!ok) {
-            enif_release_resource(s);
+            free_cstrs(args, 3);
             return bad_args(env, argv[0]);
         }
     }
-    s->topic = enif_alloc(strlen(s->args[0]) + (kind == SUB_COLLECTION ? strlen(s->args[1]) + 2 : 1));
+    s = sub_new(env, client, kind, argv[1], argv[2], &why);
+    if (s == NULL) {
+        free_cstrs(args, 3);
+        return sub_new_failed(env, argv[0], why);
+    }
+    s->topic = enif_alloc(strlen(args[0]) + (kind == SUB_COLLECTION ? strlen(args[1]) + 2 : 1));
     if (s->topic == NULL) {
+        free_cstrs(args, 3);
+        sub_end(env, s);
         enif_release_resource(s);
         return enomem(env);
     }
-    strcpy(s->topic, s->args[0]);
+    strcpy(s->topic, args[0]);
     if (kind == SUB_COLLECTION) {
         strcat(s->topic, "/");
-        strcat(s->topic, s->args[1]);
+        strcat(s->topic, args[1]);
     }
-    start_tag = enif_make_ref(env);
-    s->start_tag = enif_make_copy(s->env, start_tag);
-    j = enif_alloc(sizeof(job));
-    if (j == NULL) {
-        enif_release_resource(s);
-        return enomem(env);
+    c = acquire(client);
+    if (c != NULL) {
+        current_env = env;
+        if (kind == SUB_REALTIME)
+            status = bosbase_realtime_subscribe(c, args[0], args[1], NULL, on_ready, s, &handle,
+                                                &error);
+        else if (kind == SUB_COLLECTION)
+            status = bosbase_collection_subscribe(c, args[0], args[1], args[2], NULL, on_ready, s,
+                                                  &handle, &error);
+        else
+            status = bosbase_pubsub_subscribe(c, args[0], NULL, NULL, on_ready, s, &handle,
+                                              &error);
+        current_env = NULL;
+        release(client);
     }
-    memset(j, 0, sizeof(*j));
-    j->to_start = s;
-    enif_keep_resource(s); /* the job's reference, dropped by sub_start */
-    if (!submit(j)) {
-        enif_free(j);
+    free_cstrs(args, 3);
+    if (status != BOSBASE_STATUS_OK) {
+        sub_end(env, s);
         enif_release_resource(s);
-        enif_release_resource(s);
-        return enif_make_tuple3(env, atom_error, enif_make_uint(env, BOSBASE_STATUS_NETWORK),
-                                atom_nil);
+        return call_result(env, status, NULL, error);
     }
+    enif_mutex_lock(s->lock);
+    s->handle = handle;
+    stopped = s->stopped;
+    enif_mutex_unlock(s->lock);
+    if (stopped) /* the subscriber exited meanwhile (sub_down found no handle yet) */
+        bosbase_subscription_unsubscribe(handle);
     term = enif_make_resource(env, s);
-    enif_release_resource(s); /* the term (then the relay) owns it */
-    return enif_make_tuple3(env, atom_ok, term, start_tag);
+    enif_release_resource(s); /* the list (unless ended) and the term hold it now */
+    return ok_tuple(env, term);
 }
 
 static ERL_NIF_TERM nif_realtime_subscribe(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
@@ -1513,33 +1421,32 @@ static ERL_NIF_TERM nif_pubsub_subscribe(ErlNifEnv *env, int argc, const ERL_NIF
 }
 
 /* realtime_on_state(Client, Relay, Tag) -> {ok, Sub} | {error, Status, ErrorJson | nil} |
- * {error, badarg}: registers a state listener (in memory, microseconds). */
+ * {error, badarg | noproc}: registers a state listener (in memory, microseconds). */
 static ERL_NIF_TERM nif_realtime_on_state(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     nif_client *client = get_client(env, argv[0]);
     BosbaseClient *c;
-    BosbaseStatus status;
+    BosbaseStatus status = BOSBASE_STATUS_CLOSED;
     char *error = NULL;
     ERL_NIF_TERM term;
     nif_sub *s;
-    int oom;
+    int why;
     (void)argc;
 
     if (client == NULL)
         return bad_args(env, argv[0]);
-    s = sub_new(env, client, SUB_STATE, argv[1], argv[2], &oom);
+    s = sub_new(env, client, SUB_STATE, argv[1], argv[2], &why);
     if (s == NULL)
-        return oom ? enomem(env) : bad_args(env, argv[0]);
+        return sub_new_failed(env, argv[0], why);
     c = acquire(client);
-    if (c == NULL) {
-        enif_release_resource(s);
-        return closed_reply(env);
+    if (c != NULL) {
+        enif_mutex_lock(s->lock);
+        status = bosbase_realtime_on_state(c, on_state, s, &s->listener_id, &error);
+        s->registered = status == BOSBASE_STATUS_OK;
+        enif_mutex_unlock(s->lock);
+        release(client);
     }
-    enif_mutex_lock(s->lock);
-    status = bosbase_realtime_on_state(c, on_sub_event, s, &s->listener_id, &error);
-    s->registered = status == BOSBASE_STATUS_OK;
-    enif_mutex_unlock(s->lock);
-    release(client);
     if (status != BOSBASE_STATUS_OK) {
+        sub_end(env, s);
         enif_release_resource(s);
         return call_result(env, status, NULL, error);
     }
@@ -1548,7 +1455,59 @@ static ERL_NIF_TERM nif_realtime_on_state(ErlNifEnv *env, int argc, const ERL_NI
     return ok_tuple(env, term);
 }
 
-/* sub_stop(Sub) -> true (this stopped it) | false: no callback of Sub runs once it returns. */
+/* The atom of an entry kind (pull subscriptions). */
+static ERL_NIF_TERM kind_atom(BosbaseEventKind kind) {
+    switch (kind) {
+    case BOSBASE_EVENT_EVENT:
+        return atom_event;
+    case BOSBASE_EVENT_SUBSCRIBED:
+        return atom_subscribed;
+    case BOSBASE_EVENT_ERROR:
+        return atom_error;
+    case BOSBASE_EVENT_STATE:
+        return atom_state;
+    default:
+        return atom_none;
+    }
+}
+
+/*
+ * sub_next(Sub) -> none | {ok, Kind, Seq, Json} | {error, Status, ErrorJson | nil}:
+ * bosbase_subscription_next, the oldest queued entry (Kind: event | subscribed | error |
+ * state; Seq: 1, 2, ... per subscription, a gap = entries dropped). Non-blocking. `none`
+ * also re-arms the ready message. A state listener has no queue: always none.
+ */
+static ERL_NIF_TERM nif_sub_next(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    nif_sub *s = get_sub(env, argv[0]);
+    BosbaseEventKind kind = BOSBASE_EVENT_NONE;
+    BosbaseSubscription *handle;
+    BosbaseStatus status;
+    char *json = NULL, *error = NULL;
+    uint64_t seq = 0;
+    (void)argc;
+
+    if (s == NULL)
+        return bad_args(env, argv[0]);
+    enif_mutex_lock(s->lock);
+    handle = s->handle; /* freed only by the destructor, and argv holds the resource */
+    enif_mutex_unlock(s->lock);
+    if (handle == NULL)
+        return atom_none;
+    current_env = env;
+    status = bosbase_subscription_next(handle, &kind, &seq, &json, &error);
+    current_env = NULL;
+    if (status != BOSBASE_STATUS_OK)
+        return call_result(env, status, json, error);
+    if (kind == BOSBASE_EVENT_NONE) {
+        bosbase_string_free(json);
+        return atom_none;
+    }
+    return enif_make_tuple4(env, atom_ok, kind_atom(kind), enif_make_uint64(env, seq),
+                            take_string(env, json));
+}
+
+/* sub_stop(Sub) -> true (this ended it) | false: no ready message or state callback of Sub
+ * is sent once it returns. */
 static ERL_NIF_TERM nif_sub_stop(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     nif_sub *s = get_sub(env, argv[0]);
     int stopped;
@@ -1557,7 +1516,7 @@ static ERL_NIF_TERM nif_sub_stop(ErlNifEnv *env, int argc, const ERL_NIF_TERM ar
     if (s == NULL)
         return bad_args(env, argv[0]);
     current_env = env;
-    stopped = sub_stop_core(s);
+    stopped = sub_end(env, s);
     current_env = NULL;
     return stopped ? atom_true : atom_false;
 }
@@ -1571,16 +1530,14 @@ static ERL_NIF_TERM nif_sub_dropped(ErlNifEnv *env, int argc, const ERL_NIF_TERM
     if (s == NULL)
         return bad_args(env, argv[0]);
     enif_mutex_lock(s->lock);
-    if (s->rt != NULL)
-        n = bosbase_subscription_dropped(s->rt);
-    else if (s->ps != NULL)
-        n = bosbase_pubsub_subscription_dropped(s->ps);
+    if (s->handle != NULL)
+        n = bosbase_subscription_dropped(s->handle);
     enif_mutex_unlock(s->lock);
     return enif_make_uint64(env, n);
 }
 
-/* sub_active(Sub) -> Bool: started (or starting) and not stopped, in the core's view for
- * realtime subscriptions (a topic unsubscribe or close ends them there). */
+/* sub_active(Sub) -> Bool: not ended, in the core's view too (a topic unsubscribe, close
+ * or the server's refusal ends it there). */
 static ERL_NIF_TERM nif_sub_active(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     nif_sub *s = get_sub(env, argv[0]);
     int active;
@@ -1590,13 +1547,14 @@ static ERL_NIF_TERM nif_sub_active(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
         return bad_args(env, argv[0]);
     enif_mutex_lock(s->lock);
     active = !s->stopped;
-    if (active && s->rt != NULL)
-        active = bosbase_subscription_is_active(s->rt);
+    if (active && s->handle != NULL)
+        active = bosbase_subscription_is_active(s->handle);
     enif_mutex_unlock(s->lock);
     return active ? atom_true : atom_false;
 }
 
-/* sub_lookup(Client, Tag) -> {ok, Sub, Relay} | {error, not_found}. */
+/* sub_lookup(Client, Tag) -> {ok, Sub, Relay | nil} | {error, not_found}: a subscription
+ * not ended yet (Relay: a state listener's relay; nil for a subscription). */
 static ERL_NIF_TERM nif_sub_lookup(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     nif_client *client = get_client(env, argv[0]);
     ERL_NIF_TERM reply = enif_make_tuple2(env, atom_error, atom_not_found);
@@ -1609,7 +1567,7 @@ static ERL_NIF_TERM nif_sub_lookup(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
     for (s = client->subs; s != NULL; s = s->next) {
         if (enif_is_identical(s->tag, argv[1])) {
             reply = enif_make_tuple3(env, atom_ok, enif_make_resource(env, s),
-                                     enif_make_pid(env, &s->relay));
+                                     s->kind == SUB_STATE ? enif_make_pid(env, &s->pid) : atom_nil);
             break;
         }
     }
@@ -1617,30 +1575,46 @@ static ERL_NIF_TERM nif_sub_lookup(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
     return reply;
 }
 
-/* The relays of `client`'s subscriptions of `kind` (-1: every kind) whose topic equals
- * `topic` (or starts with it when `prefix`; NULL: any), marking them stopped. */
+/*
+ * Ends `client`'s subscriptions of `kind` (-1: every kind) whose topic equals `topic` (or
+ * starts with it when `prefix`; NULL: any) — after the core ended them (an unsubscribe by
+ * topic, or close) — and returns [{Tag, Relay | nil}] (the relay of each state listener).
+ */
 static ERL_NIF_TERM take_relays(ErlNifEnv *env, nif_client *client, int kind, const char *topic,
                                 int prefix) {
     ERL_NIF_TERM list = enif_make_list(env, 0);
-    nif_sub *s;
+    nif_sub **p, *s, *ended = NULL, *next;
 
     enif_mutex_lock(client->listeners_lock);
-    for (s = client->subs; s != NULL; s = s->next) {
+    p = &client->subs;
+    while ((s = *p) != NULL) {
         int match = kind < 0 || s->kind == kind ||
                     (kind == SUB_REALTIME && s->kind == SUB_COLLECTION);
         if (match && topic != NULL)
             match = s->topic != NULL && (prefix ? strncmp(s->topic, topic, strlen(topic)) == 0
                                                 : strcmp(s->topic, topic) == 0);
-        if (match) {
-            enif_mutex_lock(s->lock);
-            s->stopped = 1;
-            enif_mutex_unlock(s->lock);
-            list = enif_make_list_cell(
-                env, enif_make_tuple2(env, enif_make_copy(env, s->tag), enif_make_pid(env, &s->relay)),
-                list);
+        if (!match) {
+            p = &s->next;
+            continue;
         }
+        list = enif_make_list_cell(
+            env,
+            enif_make_tuple2(env, enif_make_copy(env, s->tag),
+                             s->kind == SUB_STATE ? enif_make_pid(env, &s->pid) : atom_nil),
+            list);
+        /* Off the list (its reference moves to `ended`, linked through `next`). */
+        *p = s->next;
+        s->listed = 0;
+        s->next = ended;
+        ended = s;
     }
     enif_mutex_unlock(client->listeners_lock);
+    for (s = ended; s != NULL; s = next) {
+        next = s->next;
+        sub_stop_core(s);
+        enif_demonitor_process(env, s, &s->monitor);
+        enif_release_resource(s);
+    }
     return list;
 }
 
@@ -1755,18 +1729,28 @@ static void make_atoms(ErlNifEnv *env) {
     atom_not_found = enif_make_atom(env, "not_found");
     atom_auth_change = enif_make_atom(env, "bosbase_auth_change_raw");
     atom_event_raw = enif_make_atom(env, "bosbase_event_raw");
+    atom_ready = enif_make_atom(env, "bosbase_ready");
+    atom_noproc = enif_make_atom(env, "noproc");
+    atom_none = enif_make_atom(env, "none");
+    atom_event = enif_make_atom(env, "event");
+    atom_subscribed = enif_make_atom(env, "subscribed");
+    atom_state = enif_make_atom(env, "state");
 }
 
 /* Opens one resource type of this instance: created afresh, or taken over from a previous
  * instance of this very image only (see image_marker). */
 static ErlNifResourceType *open_type(ErlNifEnv *env, const char *kind, ErlNifResourceDtor *dtor,
-                                     int same_image) {
+                                     ErlNifResourceDown *down, int same_image) {
+    ErlNifResourceTypeInit init;
     char name[160];
     ErlNifResourceFlags flags = ERL_NIF_RT_CREATE | (same_image ? ERL_NIF_RT_TAKEOVER : 0);
 
+    memset(&init, 0, sizeof(init));
+    init.dtor = dtor;
+    init.down = down;
     snprintf(name, sizeof(name), "bosbase_%s_abi%d_%s_%p", kind, BOSBASE_ABI_VERSION,
              BOSBASE_NIF_BUILD, (const void *)&image_marker);
-    return enif_open_resource_type(env, NULL, name, dtor, flags, NULL);
+    return enif_open_resource_type_x(env, name, &init, flags, NULL);
 }
 
 /* `old`: the previous instance's state (upgrade), or NULL (first load). */
@@ -1777,11 +1761,10 @@ static int open_types(ErlNifEnv *env, void **priv_data, const void *old) {
     if (priv == NULL)
         return 1;
     priv->image = &image_marker;
-    priv->client_type = open_type(env, "client", client_dtor, same_image);
-    priv->call_type = open_type(env, "call", call_dtor, same_image);
-    priv->sub_type = open_type(env, "subscription", sub_dtor, same_image);
-    if (priv->client_type == NULL || priv->call_type == NULL || priv->sub_type == NULL ||
-        !pool_load()) {
+    priv->client_type = open_type(env, "client", client_dtor, NULL, same_image);
+    priv->call_type = open_type(env, "call", call_dtor, NULL, same_image);
+    priv->sub_type = open_type(env, "subscription", sub_dtor, sub_down, same_image);
+    if (priv->client_type == NULL || priv->call_type == NULL || priv->sub_type == NULL) {
         enif_free(priv);
         return 1;
     }
@@ -1804,7 +1787,6 @@ static int upgrade(ErlNifEnv *env, void **priv_data, void **old_priv_data, ERL_N
 
 static void unload(ErlNifEnv *env, void *priv_data) {
     (void)env;
-    pool_unload();
     enif_free(priv_data);
 }
 
@@ -1847,6 +1829,7 @@ static ErlNifFunc nif_funcs[] = {
     {"collection_subscribe", 6, nif_collection_subscribe, 0},
     {"pubsub_subscribe", 4, nif_pubsub_subscribe, 0},
     {"realtime_on_state", 3, nif_realtime_on_state, 0},
+    {"sub_next", 1, nif_sub_next, 0},
     {"sub_stop", 1, nif_sub_stop, 0},
     {"sub_dropped", 1, nif_sub_dropped, 0},
     {"sub_active", 1, nif_sub_active, 0},
