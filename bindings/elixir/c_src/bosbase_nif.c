@@ -68,20 +68,30 @@ static ERL_NIF_TERM atom_state;
  * `image_marker` — unique to each loaded image — so a new image always creates types of
  * its own (ERL_NIF_RT_CREATE); the old resources keep the old types, whose destructors run
  * in the old image, which the VM keeps loaded until the last of them is gone. The new
- * image's NIFs do not recognise them and answer {error, stale} (bad_args). The one
+ * image's NIFs do not use them: they answer {error, stale} (bad_args recognises them by the
+ * earlier images' types, handed on from instance to instance in `old_types`). The one
  * exception is the same image loaded again (the same file: the same code and statics),
  * which takes its own types over, so its handles keep working across such a reload.
  */
 static const char image_marker = 0;
 
-/* Per-library state, kept in priv_data so each loaded instance has its own. `image` comes
- * first and stays first: upgrade reads it from the previous instance's state to tell the
- * same image from another (earlier layouts began with a type pointer, never equal). */
+/* Marks the layout below, so an upgrade may read a previous instance's state; never equal
+ * to the pointer an earlier layout had there (not a canonical user-space address). */
+#define PRIV_MAGIC 0x62736261736535ULL /* "bsbase5" */
+
+/* Per-library state, kept in priv_data so each loaded instance has its own. `image` and
+ * `magic` come first and stay first: upgrade reads them from the previous instance's state
+ * to tell the same image from another, and whether it may read the rest. */
 typedef struct {
     const void *image; /* &image_marker of the image that made this state */
+    uint64_t magic;    /* PRIV_MAGIC */
     ErlNifResourceType *client_type;
     ErlNifResourceType *call_type;
     ErlNifResourceType *sub_type;
+    /* The types of earlier images' resources (handles made before an upgrade), only ever
+     * compared with (enif_get_resource), never used: `nold` entries. */
+    ErlNifResourceType **old_types;
+    size_t nold;
 } nif_priv;
 
 /*
@@ -255,19 +265,19 @@ static ERL_NIF_TERM closed_reply(ErlNifEnv *env) {
 
 /*
  * The reply for arguments the NIF cannot use, `handle` being the handle argument:
- * {error, stale} for a reference that is none of this library's resources — in practice a
- * handle made by the NIF library a code upgrade replaced (see image_marker: this library
- * never reads another one's resources), which the Elixir side reports as a closed client —
- * else {error, badarg} (a forged term; Elixir checks the other arguments' types first).
+ * {error, stale} for a handle made by a NIF library a code upgrade replaced (see
+ * image_marker: this library never uses another one's resources), which the Elixir side
+ * reports as a closed client; else {error, badarg} (a forged term; Elixir checks the other
+ * arguments' types first).
  */
 static ERL_NIF_TERM bad_args(ErlNifEnv *env, ERL_NIF_TERM handle) {
     nif_priv *priv = enif_priv_data(env);
     void *obj;
+    size_t i;
 
-    if (enif_is_ref(env, handle) && !enif_get_resource(env, handle, priv->client_type, &obj) &&
-        !enif_get_resource(env, handle, priv->call_type, &obj) &&
-        !enif_get_resource(env, handle, priv->sub_type, &obj))
-        return enif_make_tuple2(env, atom_error, atom_stale);
+    for (i = 0; i < priv->nold; i++)
+        if (enif_get_resource(env, handle, priv->old_types[i], &obj))
+            return enif_make_tuple2(env, atom_error, atom_stale);
     return enif_make_tuple2(env, atom_error, atom_badarg);
 }
 
@@ -426,8 +436,9 @@ static ERL_NIF_TERM nif_client_close(ErlNifEnv *env, int argc, const ERL_NIF_TER
     client = res->client;
     res->client = NULL;
     enif_rwlock_rwunlock(res->lock);
-    if (client != NULL) /* NULL when another close got here first */
-        bosbase_client_release(client, NULL, NULL);
+    /* NULL when another close got here first. Freed here, on this dirty scheduler (it joins
+     * the client's stream threads), so close/1 returns with the client gone. */
+    bosbase_client_free(client);
     return atom_ok;
 }
 
@@ -1753,6 +1764,39 @@ static ErlNifResourceType *open_type(ErlNifEnv *env, const char *kind, ErlNifRes
     return enif_open_resource_type_x(env, name, &init, flags, NULL);
 }
 
+/* The earlier images' types `priv` knows of: those `old` (the previous instance's state,
+ * if of this layout) knew, plus its own unless it is this image (then taken over). */
+static int inherit_old_types(nif_priv *priv, const nif_priv *old, int same_image) {
+    size_t n, own;
+
+    priv->old_types = NULL;
+    priv->nold = 0;
+    if (old == NULL || old->magic != PRIV_MAGIC)
+        return 1; /* first load, or a layout before this one: its handles get badarg */
+    own = same_image ? 0 : 3;
+    n = old->nold + own;
+    if (n == 0)
+        return 1;
+    priv->old_types = enif_alloc(n * sizeof(ErlNifResourceType *));
+    if (priv->old_types == NULL)
+        return 0;
+    if (old->nold > 0)
+        memcpy(priv->old_types, old->old_types, old->nold * sizeof(ErlNifResourceType *));
+    if (own) {
+        priv->old_types[old->nold] = old->client_type;
+        priv->old_types[old->nold + 1] = old->call_type;
+        priv->old_types[old->nold + 2] = old->sub_type;
+    }
+    priv->nold = n;
+    return 1;
+}
+
+static void priv_free(nif_priv *priv) {
+    if (priv->old_types != NULL)
+        enif_free(priv->old_types);
+    enif_free(priv);
+}
+
 /* `old`: the previous instance's state (upgrade), or NULL (first load). */
 static int open_types(ErlNifEnv *env, void **priv_data, const void *old) {
     int same_image = old != NULL && *(const void *const *)old == (const void *)&image_marker;
@@ -1761,11 +1805,16 @@ static int open_types(ErlNifEnv *env, void **priv_data, const void *old) {
     if (priv == NULL)
         return 1;
     priv->image = &image_marker;
+    priv->magic = PRIV_MAGIC;
+    if (!inherit_old_types(priv, old, same_image)) {
+        enif_free(priv);
+        return 1;
+    }
     priv->client_type = open_type(env, "client", client_dtor, NULL, same_image);
     priv->call_type = open_type(env, "call", call_dtor, NULL, same_image);
     priv->sub_type = open_type(env, "subscription", sub_dtor, sub_down, same_image);
     if (priv->client_type == NULL || priv->call_type == NULL || priv->sub_type == NULL) {
-        enif_free(priv);
+        priv_free(priv);
         return 1;
     }
     make_atoms(env);
@@ -1787,7 +1836,7 @@ static int upgrade(ErlNifEnv *env, void **priv_data, void **old_priv_data, ERL_N
 
 static void unload(ErlNifEnv *env, void *priv_data) {
     (void)env;
-    enif_free(priv_data);
+    priv_free(priv_data);
 }
 
 /* Only close may wait (for calls in flight), and the store changes may write the client's

@@ -347,8 +347,8 @@ defmodule Bosbase.RealtimeTest do
       # PocketBase accepts topics of at most 2500 bytes.
       {:ok, bad} = Realtime.subscribe(pb, String.duplicate("x", 3000))
 
-      assert {:ok, %{kind: :error, data: data}} = Realtime.receive_event(pb, bad, @wait)
-      assert %{"type" => "error", "error" => %{"kind" => "http", "status" => 400}} = data
+      assert %{"type" => "error", "error" => %{"kind" => "http", "status" => 400}} =
+               entry!(pb, bad)
 
       {:ok, again} = Realtime.subscribe(pb, unique("other-topic"))
       subscribed!(pb, again)

@@ -110,6 +110,9 @@ defmodule Bosbase.UpgradeTest do
     assert {:error, %ClientResponseError{kind: "closed"}} = Client.close(old)
     assert {:error, %ClientResponseError{kind: "closed"}} = Realtime.unsubscribe(old, ref)
     refute AuthStore.valid?(old)
+    # (A forged handle is still told apart: B knows the types of the images before it.)
+    assert {:error, %ClientResponseError{kind: "invalid_argument"}} =
+             Client.send(%Client{old | ref: make_ref()}, "/api/health")
 
     # New handles are B's and work.
     writer = client()
