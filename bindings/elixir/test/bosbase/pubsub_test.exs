@@ -121,6 +121,48 @@ defmodule Bosbase.PubsubTest do
     assert :ok = Subscriber.unsubscribe(subscriber, ref)
   end
 
+  test "1,500 messages to a subscriber that never reads: one message in its mailbox, drops counted" do
+    # The same subscription family and NIF path as realtime (test/bosbase/flood_test.exs).
+    t = topic("flood")
+    {subscriber, publisher} = {login("users2"), publisher("users")}
+    sleeper = spawn_link(fn -> Process.sleep(:infinity) end)
+    {:ok, ref} = Subscriber.subscribe(subscriber, t, pid: sleeper)
+    assert eventually(fn -> Subscriber.connected?(subscriber) end)
+    Process.sleep(500)
+
+    1..1_500
+    |> Task.async_stream(fn i -> {:ok, _} = Bosbase.Pubsub.publish(publisher, t, i) end,
+      max_concurrency: 16,
+      timeout: 30_000
+    )
+    |> Stream.run()
+
+    assert eventually(fn -> Subscriber.dropped(subscriber, ref) > 0 end)
+    assert {:message_queue_len, 1} = Process.info(sleeper, :message_queue_len)
+    # Messages may still be on their way: take until taken + dropped account for all.
+    entries = drain_all(subscriber, ref, 1_500, [], 100)
+    messages = for %{kind: :event, data: %{"data" => i}} <- entries, do: i
+    assert length(messages) + Subscriber.dropped(subscriber, ref) == 1_500
+    assert Enum.any?(entries, &(&1.kind == :subscribed))
+    :ok = Subscriber.unsubscribe(subscriber, ref)
+  end
+
+  defp drain_all(pb, ref, total, acc, tries) do
+    acc = acc ++ drain(pb, ref)
+    taken = Enum.count(acc, &(&1.kind == :event))
+
+    if taken + Subscriber.dropped(pb, ref) >= total or tries == 0,
+      do: acc,
+      else: Process.sleep(50) && drain_all(pb, ref, total, acc, tries - 1)
+  end
+
+  defp drain(pb, ref) do
+    case Subscriber.next(pb, ref) do
+      {:ok, entry} -> [entry | drain(pb, ref)]
+      :empty -> []
+    end
+  end
+
   test "unsubscribe (by ref and by topic) stops delivery" do
     t = topic("unsub")
     {subscriber, publisher} = {login("users2"), publisher("users")}
