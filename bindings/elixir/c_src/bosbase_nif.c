@@ -9,8 +9,9 @@
  *    send with bosbase_send_async, and the NIF returns at once with a call resource and a
  *    tag; the completion (on a core worker thread, or on the thread that cancels) sends
  *    {Tag, Reply} to the calling process, which receives it. Only close, which waits for
- *    calls in flight, runs on a dirty I/O scheduler. This library's own threads (a few, on
- *    demand) only free clients collected by the GC (bosbase_client_free waits; free_later);
+ *    calls in flight, runs on a dirty I/O scheduler. This library starts no thread: a
+ *    client collected by the GC goes with bosbase_client_release (close and free on a
+ *    core thread), subscriptions are read in pull mode (see "subscriptions");
  *  - a call resource that dies before its completion (the caller timed out and dropped it,
  *    or was killed) cancels the core call: a cancelled login never reaches the auth store,
  *    and the call's handle, message env and state are freed (live_calls counts them);
@@ -21,6 +22,7 @@
  *    string the core returns is copied into a binary and freed at once.
  */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <erl_nif.h>
@@ -34,6 +36,7 @@ static ERL_NIF_TERM atom_nil;
 static ERL_NIF_TERM atom_true;
 static ERL_NIF_TERM atom_false;
 static ERL_NIF_TERM atom_badarg;
+static ERL_NIF_TERM atom_stale;
 static ERL_NIF_TERM atom_wait;
 static ERL_NIF_TERM atom_sent;
 static ERL_NIF_TERM atom_bytes;
@@ -41,29 +44,55 @@ static ERL_NIF_TERM atom_path;
 static ERL_NIF_TERM atom_not_found;
 static ERL_NIF_TERM atom_auth_change;
 static ERL_NIF_TERM atom_event_raw;
+static ERL_NIF_TERM atom_ready;
+static ERL_NIF_TERM atom_noproc;
+static ERL_NIF_TERM atom_none;
+static ERL_NIF_TERM atom_event;
+static ERL_NIF_TERM atom_subscribed;
+static ERL_NIF_TERM atom_state;
 
-/* Per-library state, kept in priv_data so an upgraded library gets its own. */
+/*
+ * Which build this is; the test of code upgrades compiles two with different ids
+ * (c_src/Makefile: NIF_BUILD). Part of the resource type names and of build/0.
+ */
+#ifndef BOSBASE_NIF_BUILD
+#define BOSBASE_NIF_BUILD BOSBASE_VERSION
+#endif
+
+/*
+ * Code upgrades (a release upgrade, or any reload of Bosbase.Native) load a NIF library
+ * while the previous one's resources are still alive. Each library image carries its own
+ * copy of the core (linked statically), so a resource made by one image must only ever be
+ * read, used and destroyed by that image's code: a new image never takes over an older
+ * image's resource types. Their names hold the ABI version, the build and the address of
+ * `image_marker` — unique to each loaded image — so a new image always creates types of
+ * its own (ERL_NIF_RT_CREATE); the old resources keep the old types, whose destructors run
+ * in the old image, which the VM keeps loaded until the last of them is gone. The new
+ * image's NIFs do not use them: they answer {error, stale} (bad_args recognises them by the
+ * earlier images' types, handed on from instance to instance in `old_types`). The one
+ * exception is the same image loaded again (the same file: the same code and statics),
+ * which takes its own types over, so its handles keep working across such a reload.
+ */
+static const char image_marker = 0;
+
+/* Marks the layout below, so an upgrade may read a previous instance's state; never equal
+ * to the pointer an earlier layout had there (not a canonical user-space address). */
+#define PRIV_MAGIC 0x62736261736535ULL /* "bsbase5" */
+
+/* Per-library state, kept in priv_data so each loaded instance has its own. `image` and
+ * `magic` come first and stay first: upgrade reads them from the previous instance's state
+ * to tell the same image from another, and whether it may read the rest. */
 typedef struct {
+    const void *image; /* &image_marker of the image that made this state */
+    uint64_t magic;    /* PRIV_MAGIC */
     ErlNifResourceType *client_type;
     ErlNifResourceType *call_type;
     ErlNifResourceType *sub_type;
+    /* The types of earlier images' resources (handles made before an upgrade), only ever
+     * compared with (enif_get_resource), never used: `nold` entries. */
+    ErlNifResourceType **old_types;
+    size_t nold;
 } nif_priv;
-
-/*
- * A client resource. Closing is the core's job: bosbase_client_close refuses new calls
- * (CLOSED) and waits for the running ones. The handle is then freed at once so its
- * connections go with it; `lock` only guards the pointer's lifetime: every use holds it
- * for reading, and close takes it for writing (after the core's close, so the wait is only
- * for threads about to be refused) to clear the pointer before freeing.
- * A new library takes over resources created by an older one of the same resource type
- * name, so this layout must stay stable while the name stays: change both together (the
- * name got "_v2" when the layout lost its hand-written in-flight counter, so an upgrade from
- * a library of the old layout never takes its resources over and reads them as this one;
- * "_v3" when it gained the auth-change listeners, "_v4" when it gained the subscriptions).
- */
-#define RESOURCE_NAME "bosbase_client_v4"
-#define CALL_RESOURCE_NAME "bosbase_call_v1"
-#define SUB_RESOURCE_NAME "bosbase_subscription_v1"
 
 /*
  * An auth-store change listener registered in the core (bosbase_auth_store_on_change):
@@ -85,6 +114,13 @@ typedef struct listener {
 
 struct nif_sub;
 
+/*
+ * A client resource. Closing is the core's job: bosbase_client_close refuses new calls
+ * (CLOSED) and waits for the running ones. The handle is then freed at once so its
+ * connections go with it; `lock` only guards the pointer's lifetime: every use holds it
+ * for reading, and close takes it for writing (after the core's close, so the wait is only
+ * for threads about to be refused) to clear the pointer before freeing.
+ */
 typedef struct {
     BosbaseClient *client; /* NULL once closed and freed */
     ErlNifRWLock *lock;
@@ -118,7 +154,7 @@ typedef struct {
 /* Call states alive (in flight, or finished but not yet collected); live_calls/0. */
 static atomic_long live_call_states;
 
-/* Clients collected by the GC whose bosbase_client_free has not returned yet; pending_frees/0. */
+/* Clients collected by the GC whose bosbase_client_release has not completed; pending_frees/0. */
 static atomic_long pending_frees;
 
 /*
@@ -227,33 +263,54 @@ static ERL_NIF_TERM closed_reply(ErlNifEnv *env) {
     return enif_make_tuple3(env, atom_error, enif_make_uint(env, BOSBASE_STATUS_CLOSED), atom_nil);
 }
 
-static ERL_NIF_TERM badarg_reply(ErlNifEnv *env) {
+/*
+ * The reply for arguments the NIF cannot use, `handle` being the handle argument:
+ * {error, stale} for a handle made by a NIF library a code upgrade replaced (see
+ * image_marker: this library never uses another one's resources), which the Elixir side
+ * reports as a closed client; else {error, badarg} (a forged term; Elixir checks the other
+ * arguments' types first).
+ */
+static ERL_NIF_TERM bad_args(ErlNifEnv *env, ERL_NIF_TERM handle) {
+    nif_priv *priv = enif_priv_data(env);
+    void *obj;
+    size_t i;
+
+    for (i = 0; i < priv->nold; i++)
+        if (enif_get_resource(env, handle, priv->old_types[i], &obj))
+            return enif_make_tuple2(env, atom_error, atom_stale);
     return enif_make_tuple2(env, atom_error, atom_badarg);
 }
 
-static int free_later(BosbaseClient *client);
 static void listener_free(listener *l);
 
+/* BosbaseReleaseCallback of a collected client: on a core thread, once it is all gone. */
+static void on_released(void *user_data) {
+    (void)user_data;
+    atomic_fetch_sub(&pending_frees, 1);
+}
+
 /*
- * The last term and the last call of this client are gone. No call of ours is running
- * (call resources keep this resource alive), but the core may still be finishing a
- * cancelled call, and bosbase_client_free waits for it: the free goes to the library's
- * free threads, off the schedulers (inline only if no thread can be started).
+ * The last term, call and subscription of this client are gone. No call of ours is
+ * running (call resources keep this resource alive), but the core may still be finishing
+ * a cancelled call: bosbase_client_release closes and frees on a core thread and never
+ * blocks this scheduler.
  */
 static void client_dtor(ErlNifEnv *env, void *obj) {
     nif_client *res = obj;
     listener *l;
     (void)env;
-    /* Subscriptions hold the client, so none is left unless a relay died unsubscribed:
-     * remove those from the core (no callback runs once removal returns), then free them. */
+    /* Auth-store listeners left by relays that died unsubscribed: remove them from the core
+     * (no callback runs once removal returns), then free them. */
     while ((l = res->listeners) != NULL) {
         res->listeners = l->next;
         if (res->client != NULL)
             bosbase_auth_store_remove_listener(res->client, l->id, NULL);
         listener_free(l);
     }
-    if (res->client != NULL && !free_later(res->client))
-        bosbase_client_free(res->client);
+    if (res->client != NULL) {
+        atomic_fetch_add(&pending_frees, 1);
+        bosbase_client_release(res->client, on_released, NULL);
+    }
     res->client = NULL;
     if (res->lock != NULL)
         enif_rwlock_destroy(res->lock);
@@ -319,7 +376,7 @@ static ERL_NIF_TERM nif_client_new(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
 
     if (!get_cstr(env, argv[0], &strs[0]) || !get_opt_cstr(env, argv[1], &strs[1])) {
         free_cstrs(strs, 2);
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     }
     status = bosbase_client_new(strs[0], strs[1], &client, &error);
     free_cstrs(strs, 2);
@@ -341,7 +398,7 @@ static ERL_NIF_TERM nif_client_fork(ErlNifEnv *env, int argc, const ERL_NIF_TERM
     nif_client *res;
 
     if (!get_args(env, argc, argv, 1, &res, strs))
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     client = acquire(res);
     if (client == NULL) {
         free_cstrs(strs, 1);
@@ -368,7 +425,7 @@ static ERL_NIF_TERM nif_client_close(ErlNifEnv *env, int argc, const ERL_NIF_TER
     (void)argc;
 
     if (res == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     client = acquire(res);
     if (client == NULL)
         return atom_ok;
@@ -379,7 +436,9 @@ static ERL_NIF_TERM nif_client_close(ErlNifEnv *env, int argc, const ERL_NIF_TER
     client = res->client;
     res->client = NULL;
     enif_rwlock_rwunlock(res->lock);
-    bosbase_client_free(client); /* NULL when another close got here first */
+    /* NULL when another close got here first. Freed here, on this dirty scheduler (it joins
+     * the client's stream threads), so close/1 returns with the client gone. */
+    bosbase_client_free(client);
     return atom_ok;
 }
 
@@ -394,6 +453,16 @@ static ERL_NIF_TERM nif_version(ErlNifEnv *env, int argc, const ERL_NIF_TERM arg
     (void)argc;
     (void)argv;
     return enif_make_string(env, v, ERL_NIF_LATIN1);
+}
+
+/* build() -> Binary: BOSBASE_NIF_BUILD, the build of the library loaded now. */
+static ERL_NIF_TERM nif_build(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    ERL_NIF_TERM bin;
+    (void)argc;
+    (void)argv;
+    memcpy(enif_make_new_binary(env, strlen(BOSBASE_NIF_BUILD), &bin), BOSBASE_NIF_BUILD,
+           strlen(BOSBASE_NIF_BUILD));
+    return bin;
 }
 
 static ERL_NIF_TERM nif_status_name(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
@@ -626,7 +695,7 @@ static ERL_NIF_TERM nif_call_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
     nif_client *cres;
 
     if (!get_args(env, argc, argv, 1, &cres, strs))
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     return start_call(env, cres, strs, 0, NULL);
 }
 
@@ -642,11 +711,11 @@ static ERL_NIF_TERM nif_send_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
     (void)argc;
 
     if (cres == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     if (!get_opt_cstr(env, argv[1], &strs[0]) || !get_cstr(env, argv[2], &strs[1]) ||
         !get_opt_cstr(env, argv[3], &strs[2])) {
         free_cstrs(strs, 3);
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     }
     return start_call(env, cres, strs, 1, NULL);
 }
@@ -721,13 +790,13 @@ static ERL_NIF_TERM call_start_files_now(ErlNifEnv *env, int argc, const ERL_NIF
     int ok;
 
     if (!get_args(env, argc - 1, argv, 1, &cres, strs))
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     files = bosbase_files_new();
     ok = add_parts(env, argv[argc - 1], files, &status, &error);
     if (!ok || status != BOSBASE_STATUS_OK) {
         bosbase_files_free(files);
         free_cstrs(strs, 3);
-        return ok ? call_result(env, status, NULL, error) : badarg_reply(env);
+        return ok ? call_result(env, status, NULL, error) : bad_args(env, argv[0]);
     }
     return start_call(env, cres, strs, 0, files);
 }
@@ -765,7 +834,7 @@ static ERL_NIF_TERM nif_call_cancel(ErlNifEnv *env, int argc, const ERL_NIF_TERM
     (void)argc;
 
     if (!enif_get_resource(env, argv[0], priv->call_type, (void **)&res) || res->st == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     st = res->st;
     enif_mutex_lock(st->lock);
     done = st->done;
@@ -789,142 +858,6 @@ static ERL_NIF_TERM nif_pending_frees(ErlNifEnv *env, int argc, const ERL_NIF_TE
     (void)argc;
     (void)argv;
     return enif_make_long(env, atomic_load(&pending_frees));
-}
-
-/* ---------------------------------------------------------------- the library's free threads */
-
-/*
- * The one job left that blocks and has no asynchronous form in the C ABI:
- * bosbase_client_free of a client collected by the GC. It waits for that client's calls
- * still inside the core — cancelled ones included, which may run on to their deadline —
- * so it must never run on a scheduler. (Network calls, sends included, run on the core's
- * worker pools.) Threads are started on demand, at most FREE_THREADS_MAX: one is enough
- * for frees that return at once, a few keep one free that waits for a deadline from
- * holding up the rest. Kept until the last instance of the library unloads.
- */
-#define FREE_THREADS_MAX 4
-
-typedef struct job {
-    struct job *next;
-    BosbaseClient *to_free;  /* a client to free, or */
-    struct nif_sub *to_start; /* a subscription to start (sub_start) */
-} job;
-
-static struct {
-    ErlNifMutex *lock;
-    ErlNifCond *cond;
-    job *head, *tail;
-    int threads, idle, queued, stopping, loads;
-    ErlNifTid tids[FREE_THREADS_MAX];
-} pool;
-
-static void sub_start(struct nif_sub *s);
-
-static void run_job(job *j) {
-    if (j->to_start != NULL) {
-        sub_start(j->to_start);
-        enif_free(j);
-        return;
-    }
-    bosbase_client_free(j->to_free);
-    enif_free(j);
-    atomic_fetch_sub(&pending_frees, 1);
-}
-
-static void *pool_worker(void *arg) {
-    (void)arg;
-    enif_mutex_lock(pool.lock);
-    for (;;) {
-        job *j = pool.head;
-        if (j == NULL) {
-            if (pool.stopping)
-                break;
-            pool.idle++;
-            enif_cond_wait(pool.cond, pool.lock);
-            pool.idle--;
-            continue;
-        }
-        pool.head = j->next;
-        pool.queued--;
-        if (pool.head == NULL)
-            pool.tail = NULL;
-        enif_mutex_unlock(pool.lock);
-        run_job(j);
-        enif_mutex_lock(pool.lock);
-    }
-    enif_mutex_unlock(pool.lock);
-    return NULL;
-}
-
-/* Queues `j`, starting a thread when the queue outgrows the idle threads and the bound
- * allows. 0 (nothing queued) when there is no thread at all to run it. */
-static int submit(job *j) {
-    int ok = 0;
-
-    enif_mutex_lock(pool.lock);
-    if (!pool.stopping) {
-        if (pool.queued + 1 > pool.idle && pool.threads < FREE_THREADS_MAX &&
-            enif_thread_create("bosbase_free", &pool.tids[pool.threads], pool_worker, NULL,
-                               NULL) == 0)
-            pool.threads++;
-        if (pool.threads > 0) {
-            j->next = NULL;
-            if (pool.tail != NULL)
-                pool.tail->next = j;
-            else
-                pool.head = j;
-            pool.tail = j;
-            pool.queued++;
-            enif_cond_signal(pool.cond);
-            ok = 1;
-        }
-    }
-    enif_mutex_unlock(pool.lock);
-    return ok;
-}
-
-static int pool_load(void) {
-    if (pool.loads++ > 0)
-        return 1;
-    pool.lock = enif_mutex_create("bosbase_free");
-    pool.cond = enif_cond_create("bosbase_free");
-    pool.stopping = 0;
-    return pool.lock != NULL && pool.cond != NULL;
-}
-
-/* The last instance unloads: the threads finish the queued frees (each bounded by the
- * deadlines of the calls it waits for), then exit and are joined. */
-static void pool_unload(void) {
-    int i;
-
-    if (--pool.loads > 0)
-        return;
-    enif_mutex_lock(pool.lock);
-    pool.stopping = 1;
-    enif_cond_broadcast(pool.cond);
-    enif_mutex_unlock(pool.lock);
-    for (i = 0; i < pool.threads; i++)
-        enif_thread_join(pool.tids[i], NULL);
-    pool.threads = 0;
-    enif_cond_destroy(pool.cond);
-    enif_mutex_destroy(pool.lock);
-}
-
-/* Hands a client's bosbase_client_free to the free threads; 0 when it cannot. */
-static int free_later(BosbaseClient *client) {
-    job *j = enif_alloc(sizeof(job));
-
-    if (j == NULL)
-        return 0;
-    memset(j, 0, sizeof(*j));
-    j->to_free = client;
-    atomic_fetch_add(&pending_frees, 1);
-    if (!submit(j)) {
-        atomic_fetch_sub(&pending_frees, 1);
-        enif_free(j);
-        return 0;
-    }
-    return 1;
 }
 
 /* ---------------------------------------------------------------- auth store (in memory) */
@@ -984,7 +917,7 @@ static ERL_NIF_TERM run_call(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]
     nif_client *res;
 
     if (argc < 1 || argc > 4 || !get_args(env, argc, argv, opt_last, &res, strs))
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     client = acquire(res);
     if (client == NULL) {
         free_cstrs(strs, 3);
@@ -1020,7 +953,7 @@ static ERL_NIF_TERM store_bool(ErlNifEnv *env, ERL_NIF_TERM ref, bool (*question
     bool yes;
 
     if (res == NULL)
-        return badarg_reply(env);
+        return bad_args(env, ref);
     client = acquire(res);
     if (client == NULL)
         return closed_reply(env);
@@ -1048,7 +981,7 @@ static ERL_NIF_TERM nif_filter(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv
 
     if (!get_cstr(env, argv[0], &strs[0]) || !get_cstr(env, argv[1], &strs[1])) {
         free_cstrs(strs, 2);
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     }
     status = bosbase_filter(strs[0], strs[1], &result, &error);
     free_cstrs(strs, 2);
@@ -1094,14 +1027,14 @@ static ERL_NIF_TERM nif_store_subscribe(ErlNifEnv *env, int argc, const ERL_NIF_
     (void)argc;
 
     if (res == NULL || !enif_is_ref(env, argv[2]))
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     l = enif_alloc(sizeof(listener));
     if (l == NULL)
         return enomem(env);
     memset(l, 0, sizeof(*l));
     if (!enif_get_local_pid(env, argv[1], &l->relay) || (l->env = enif_alloc_env()) == NULL) {
         enif_free(l);
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     }
     l->ref = enif_make_copy(l->env, argv[2]);
     client = acquire(res);
@@ -1138,7 +1071,7 @@ static ERL_NIF_TERM nif_store_unsubscribe(ErlNifEnv *env, int argc, const ERL_NI
     (void)argc;
 
     if (res == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     enif_mutex_lock(res->listeners_lock);
     for (p = &res->listeners; *p != NULL; p = &(*p)->next) {
         if (enif_is_identical((*p)->ref, argv[1])) {
@@ -1168,7 +1101,7 @@ static ERL_NIF_TERM nif_store_listeners(ErlNifEnv *env, int argc, const ERL_NIF_
     (void)argc;
 
     if (res == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     enif_mutex_lock(res->listeners_lock);
     for (l = res->listeners; l != NULL; l = l->next)
         n++;
@@ -1179,42 +1112,45 @@ static ERL_NIF_TERM nif_store_listeners(ErlNifEnv *env, int argc, const ERL_NIF_
 /* ---------------------------------------------------------------- subscriptions */
 
 /*
- * A realtime subscription (a topic, or a collection's "*" / record id), a pub/sub
- * subscription, or a realtime state listener: a resource held by its relay, the Elixir
- * process (Bosbase.Subscription.Relay) that decodes the JSON and forwards it to the
- * subscriber in order. The core's callback (on_sub_event, on the client's realtime or
- * pub/sub dispatch thread) sends {bosbase_event_raw, Tag, Seq, Json} to the relay; `seq`
- * numbers the callbacks in the order the core makes them, so the relay restores that
- * order if messages sent from different threads overtake each other.
+ * Realtime subscriptions (a topic, or a collection's "*" / record id) and pub/sub
+ * subscriptions are one family, read in the core's pull mode. The core queues each
+ * subscription's entries — the only queue: BOSBASE_QUEUE_MAX_EVENTS entries or
+ * BOSBASE_QUEUE_MAX_BYTES, the oldest event dropped and counted, notices never dropped —
+ * and calls on_ready (on a library thread) when the queue gets an entry after the
+ * subscriber last drained it; on_ready sends ONE message, {bosbase_ready, Tag}, to the
+ * subscriber, which takes the entries with sub_next. So the subscriber's mailbox holds at
+ * most one message of ours per subscription, whatever the rate of events.
  *
- * Realtime and pub/sub subscriptions are started on this library's threads (sub_start),
- * not on a scheduler: bosbase_realtime_subscribe may join the threads of the client's
- * previous realtime session, which can be inside a network call. The starter gets
- * {StartTag, ok | {error, Status, ErrorJson}}. Stopping (bosbase_*_unsubscribe) only waits
- * for a callback that is running, and ours only sends a message, so it stays on the
- * scheduler. The destructor (the relay ended) frees the core handle (unsubscribing if not
- * done yet): no callback runs once that returns, so the memory may go.
+ * A realtime state listener (bosbase_realtime_on_state, rare messages) stays a push
+ * callback: on_state sends {bosbase_event_raw, Tag, Seq, Json} to a relay process
+ * (Bosbase.Subscription.Relay) that decodes it for the listener; `seq` numbers the
+ * callbacks so the relay keeps their order.
+ *
+ * Every subscription is held by its client's `subs` list (a kept reference) until it
+ * ends: unsubscribed (sub_stop, or by topic or prefix), its client closed (client_relays),
+ * or its subscriber (the relay, for a state listener) exits — a monitor (sub_down). The
+ * resource keeps its client alive. Subscribe, next and unsubscribe never wait in the core
+ * (pull mode: no thread is joined, no callback waited for), so all run on normal
+ * schedulers; the destructor frees the core handle.
  */
 enum { SUB_REALTIME, SUB_COLLECTION, SUB_PUBSUB, SUB_STATE };
 
 typedef struct nif_sub {
     struct nif_sub *next; /* in its client's `subs`, under listeners_lock */
     int kind;
-    nif_client *client; /* kept: the client resource outlives its subscriptions */
-    ErlNifMutex *lock;  /* guards handle, registered, stopped */
-    BosbaseSubscription *rt;        /* SUB_REALTIME / SUB_COLLECTION, once started */
-    BosbasePubsubSubscription *ps;  /* SUB_PUBSUB, once started */
-    uint64_t listener_id;           /* SUB_STATE */
-    int registered;                 /* SUB_STATE: listener_id is registered in the core */
-    int stopped;                    /* stopped by us (a stop before the start finished) */
-    char *topic;                    /* the full topic ("posts/RECORD_ID" for a collection) */
-    _Atomic uint64_t seq;
-    ErlNifPid relay;
-    ErlNifPid caller;  /* who waits for the start's outcome */
-    ErlNifEnv *env;    /* holds tag and start_tag */
+    int listed;           /* in `subs`, which then holds a reference; under listeners_lock */
+    nif_client *client;   /* kept: the client resource outlives its subscriptions */
+    ErlNifMutex *lock;    /* guards handle, registered, stopped */
+    BosbaseSubscription *handle; /* pull subscriptions, once subscribed */
+    uint64_t listener_id;        /* SUB_STATE */
+    int registered;              /* SUB_STATE: listener_id is registered in the core */
+    int stopped;
+    char *topic;                 /* the full topic ("posts/RECORD_ID" for a collection) */
+    _Atomic uint64_t seq;        /* SUB_STATE: numbers the callbacks */
+    ErlNifPid pid;               /* the subscriber; the relay for SUB_STATE */
+    ErlNifMonitor monitor;       /* on `pid` */
+    ErlNifEnv *env;              /* holds tag */
     ERL_NIF_TERM tag;
-    ERL_NIF_TERM start_tag;
-    char *args[3];     /* the start's arguments, freed by sub_start */
 } nif_sub;
 
 /* Subscription resources alive (not yet collected); live_subs/0. */
@@ -1229,42 +1165,50 @@ static nif_sub *get_sub(ErlNifEnv *env, ERL_NIF_TERM term) {
     return s;
 }
 
-/* BosbaseRealtimeCallback, BosbaseRealtimeStateCallback and BosbasePubsubCallback: on the
- * client's dispatch thread (current_env is NULL there). A dead relay drops the message. */
-static void on_sub_event(void *user_data, const char *json) {
+/* BosbaseReadyCallback: on the client's dispatch thread (or, should the core call it
+ * inside subscribe/next, on the scheduler running that NIF: current_env). */
+static void on_ready(void *user_data) {
     nif_sub *s = user_data;
     ErlNifEnv *m = enif_alloc_env();
 
     if (m == NULL)
         return;
-    enif_send(current_env, &s->relay, m,
+    enif_send(current_env, &s->pid, m, enif_make_tuple2(m, atom_ready, enif_make_copy(m, s->tag)));
+    enif_free_env(m);
+}
+
+/* BosbaseRealtimeStateCallback: on the client's dispatch thread. A dead relay drops it. */
+static void on_state(void *user_data, const char *json) {
+    nif_sub *s = user_data;
+    ErlNifEnv *m = enif_alloc_env();
+
+    if (m == NULL)
+        return;
+    enif_send(current_env, &s->pid, m,
               enif_make_tuple4(m, atom_event_raw, enif_make_copy(m, s->tag),
                                enif_make_uint64(m, atomic_fetch_add(&s->seq, 1)),
                                copy_string(m, json)));
     enif_free_env(m);
 }
 
-/* Unsubscribes in the core; true when this stopped it (false: stopped before, or never
- * started). No callback of `s` runs once it returns. */
+/* Ends `s` in the core (a no-op when it ended already); true when this ended an active
+ * one. Never waits: pull subscriptions have no callback to wait for, and a state
+ * listener's callback only sends a message. */
 static int sub_stop_core(nif_sub *s) {
-    BosbaseSubscription *rt;
-    BosbasePubsubSubscription *ps;
+    BosbaseSubscription *handle;
     BosbaseClient *client;
     int registered, was_stopped, active = 0;
 
     enif_mutex_lock(s->lock);
     was_stopped = s->stopped;
     s->stopped = 1;
-    rt = s->rt;
-    ps = s->ps;
+    handle = s->handle;
     registered = s->registered;
     s->registered = 0;
     enif_mutex_unlock(s->lock);
-    if (rt != NULL) {
-        active = bosbase_subscription_is_active(rt);
-        bosbase_subscription_unsubscribe(rt);
-    } else if (ps != NULL) {
-        active = bosbase_pubsub_subscription_unsubscribe(ps);
+    if (handle != NULL) {
+        active = bosbase_subscription_is_active(handle);
+        bosbase_subscription_unsubscribe(handle);
     } else if (registered) {
         active = 1;
         client = acquire(s->client);
@@ -1276,29 +1220,58 @@ static int sub_stop_core(nif_sub *s) {
     return active && !was_stopped;
 }
 
-static void sub_dtor(ErlNifEnv *env, void *obj) {
-    nif_sub *s = obj;
+/* Takes `s` off its client's list; true when it was on it (the caller then drops the
+ * list's reference, outside every lock). */
+static int sub_unlist(nif_sub *s) {
     nif_sub **p;
-    (void)env;
+    int was = 0;
 
-    if (s->lock != NULL) {
-        sub_stop_core(s);
-        bosbase_subscription_free(s->rt); /* NULL is ignored */
-        bosbase_pubsub_subscription_free(s->ps);
-        enif_mutex_destroy(s->lock);
-    }
-    if (s->client != NULL) {
-        enif_mutex_lock(s->client->listeners_lock);
+    enif_mutex_lock(s->client->listeners_lock);
+    if (s->listed) {
         for (p = &s->client->subs; *p != NULL; p = &(*p)->next) {
             if (*p == s) {
                 *p = s->next;
                 break;
             }
         }
-        enif_mutex_unlock(s->client->listeners_lock);
-        enif_release_resource(s->client);
+        s->listed = 0;
+        was = 1;
     }
-    free_cstrs(s->args, 3);
+    enif_mutex_unlock(s->client->listeners_lock);
+    return was;
+}
+
+/* Ends `s`: in the core, its monitor (unless `env` is NULL: it fired), and the list's
+ * hold on it. True when this ended an active subscription. */
+static int sub_end(ErlNifEnv *env, nif_sub *s) {
+    int stopped = sub_stop_core(s);
+
+    if (env != NULL)
+        enif_demonitor_process(env, s, &s->monitor);
+    if (sub_unlist(s))
+        enif_release_resource(s);
+    return stopped;
+}
+
+/* The subscriber (or the state listener's relay) exited: end the subscription. */
+static void sub_down(ErlNifEnv *env, void *obj, ErlNifPid *pid, ErlNifMonitor *mon) {
+    (void)env;
+    (void)pid;
+    (void)mon;
+    sub_end(NULL, obj);
+}
+
+static void sub_dtor(ErlNifEnv *env, void *obj) {
+    nif_sub *s = obj;
+    (void)env;
+
+    if (s->lock != NULL) {
+        sub_stop_core(s);
+        bosbase_subscription_free(s->handle); /* NULL is ignored */
+        enif_mutex_destroy(s->lock);
+    }
+    if (s->client != NULL)
+        enif_release_resource(s->client);
     if (s->topic != NULL)
         enif_free(s->topic);
     if (s->env != NULL)
@@ -1306,154 +1279,143 @@ static void sub_dtor(ErlNifEnv *env, void *obj) {
     atomic_fetch_sub(&live_subs, 1);
 }
 
-/* A new subscription resource of `kind` on `client` for relay argv_relay, tagged argv_tag;
- * listed in the client's subs. NULL for badarg or no memory (*oom says which). */
-static nif_sub *sub_new(ErlNifEnv *env, nif_client *client, int kind, ERL_NIF_TERM relay,
-                        ERL_NIF_TERM tag, int *oom) {
+/*
+ * A new subscription resource of `kind` on `client` for process `pid_term` (the
+ * subscriber; the relay for a state listener), named `tag`: listed in the client's subs
+ * and monitoring that process. The caller owns one reference besides the list's. NULL
+ * with *why set: 0 badarg, 1 no memory, 2 the process is not alive.
+ */
+static nif_sub *sub_new(ErlNifEnv *env, nif_client *client, int kind, ERL_NIF_TERM pid_term,
+                        ERL_NIF_TERM tag, int *why) {
     nif_priv *priv = enif_priv_data(env);
     nif_sub *s;
 
-    *oom = 0;
+    *why = 0;
     if (!enif_is_ref(env, tag))
         return NULL;
     s = enif_alloc_resource(priv->sub_type, sizeof(nif_sub));
     if (s == NULL) {
-        *oom = 1;
+        *why = 1;
         return NULL;
     }
     memset(s, 0, sizeof(*s));
     atomic_fetch_add(&live_subs, 1);
     s->kind = kind;
-    if (!enif_get_local_pid(env, relay, &s->relay)) {
+    s->client = client;
+    enif_keep_resource(client);
+    if (!enif_get_local_pid(env, pid_term, &s->pid)) {
         enif_release_resource(s);
         return NULL;
     }
-    enif_self(env, &s->caller);
     s->lock = enif_mutex_create("bosbase_sub");
     s->env = enif_alloc_env();
     if (s->lock == NULL || s->env == NULL) {
-        *oom = 1;
+        *why = 1;
         enif_release_resource(s);
         return NULL;
     }
     s->tag = enif_make_copy(s->env, tag);
-    s->client = client;
-    enif_keep_resource(client);
+    enif_keep_resource(s); /* the list's reference */
     enif_mutex_lock(client->listeners_lock);
     s->next = client->subs;
     client->subs = s;
+    s->listed = 1;
     enif_mutex_unlock(client->listeners_lock);
+    /* Listed first, so a process that exits at once is unlisted by sub_down. */
+    if (enif_monitor_process(env, s, &s->pid, &s->monitor) != 0) {
+        *why = 2;
+        sub_end(NULL, s);
+        enif_release_resource(s);
+        return NULL;
+    }
     return s;
 }
 
-/* Runs on one of this library's threads: starts the subscription in the core, then tells
- * the starter. Drops the job's reference to `s`. */
-static void sub_start(nif_sub *s) {
-    BosbaseSubscription *rt = NULL;
-    BosbasePubsubSubscription *ps = NULL;
-    BosbaseStatus status = BOSBASE_STATUS_CLOSED;
-    BosbaseClient *client;
-    char *error = NULL;
-    ErlNifEnv *m;
-    ERL_NIF_TERM reply;
-    int stopped;
-
-    client = acquire(s->client);
-    if (client != NULL) {
-        if (s->kind == SUB_REALTIME)
-            status = bosbase_realtime_subscribe(client, s->args[0], s->args[1], on_sub_event, s,
-                                                &rt, &error);
-        else if (s->kind == SUB_COLLECTION)
-            status = bosbase_collection_subscribe(client, s->args[0], s->args[1], s->args[2],
-                                                  on_sub_event, s, &rt, &error);
-        else
-            status = bosbase_pubsub_subscribe(client, s->args[0], on_sub_event, s, &ps, &error);
-        release(s->client);
-    }
-    free_cstrs(s->args, 3);
-    memset(s->args, 0, sizeof(s->args));
-
-    enif_mutex_lock(s->lock);
-    s->rt = rt;
-    s->ps = ps;
-    stopped = s->stopped;
-    enif_mutex_unlock(s->lock);
-    if (stopped) { /* unsubscribed while starting: stop it now */
-        bosbase_subscription_unsubscribe(rt);
-        bosbase_pubsub_subscription_unsubscribe(ps);
-    }
-
-    m = enif_alloc_env();
-    if (m != NULL) {
-        reply = status == BOSBASE_STATUS_OK
-                    ? atom_ok
-                    : enif_make_tuple3(m, atom_error, enif_make_uint(m, (unsigned)status),
-                                       copy_string(m, error));
-        enif_send(NULL, &s->caller, m, enif_make_tuple2(m, enif_make_copy(m, s->start_tag), reply));
-        enif_free_env(m);
-    }
-    bosbase_string_free(error);
-    enif_release_resource(s);
+static ERL_NIF_TERM sub_new_failed(ErlNifEnv *env, ERL_NIF_TERM handle, int why) {
+    if (why == 1)
+        return enomem(env);
+    if (why == 2)
+        return enif_make_tuple2(env, atom_error, atom_noproc);
+    return bad_args(env, handle);
 }
 
 /*
- * realtime_subscribe(Client, Relay, Tag, Topic, OptionsJson | nil),
- * collection_subscribe(Client, Relay, Tag, Collection, Topic, OptionsJson | nil),
- * pubsub_subscribe(Client, Relay, Tag, Topic) -> {ok, Sub, StartTag} | {error, badarg} |
- * {error, Status, nil}: queues the start on this library's threads and returns at once;
- * {StartTag, ok | {error, Status, ErrorJson}} follows.
+ * realtime_subscribe(Client, Pid, Tag, Topic, OptionsJson | nil),
+ * collection_subscribe(Client, Pid, Tag, Collection, Topic, OptionsJson | nil),
+ * pubsub_subscribe(Client, Pid, Tag, Topic) -> {ok, Sub} | {error, Status, ErrorJson | nil}
+ * | {error, badarg | noproc}: subscribes in pull mode (returns in microseconds: the
+ * stream's threads do the network part); {bosbase_ready, Tag} goes to Pid when entries
+ * are queued.
  */
 static ERL_NIF_TERM start_subscription(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[],
                                        int kind) {
     nif_client *client = get_client(env, argv[0]);
-    int nstr = argc - 3, i, oom;
-    ERL_NIF_TERM term, start_tag;
+    char *args[3] = {NULL, NULL, NULL};
+    BosbaseSubscription *handle = NULL;
+    BosbaseStatus status = BOSBASE_STATUS_CLOSED;
+    int nstr = argc - 3, i, why, stopped;
+    char *error = NULL;
+    BosbaseClient *c;
+    ERL_NIF_TERM term;
     nif_sub *s;
-    job *j;
 
     if (client == NULL)
-        return badarg_reply(env);
-    s = sub_new(env, client, kind, argv[1], argv[2], &oom);
-    if (s == NULL)
-        return oom ? enomem(env) : badarg_reply(env);
+        return bad_args(env, argv[0]);
     for (i = 0; i < nstr; i++) {
-        int ok = (kind != SUB_PUBSUB && i == nstr - 1) ? get_opt_cstr(env, argv[3 + i], &s->args[i])
-                                                        : get_cstr(env, argv[3 + i], &s->args[i]);
+        int ok = (kind != SUB_PUBSUB && i == nstr - 1) ? get_opt_cstr(env, argv[3 + i], &args[i])
+                                                        : get_cstr(env, argv[3 + i], &args[i]);
         if (!ok) {
-            enif_release_resource(s);
-            return badarg_reply(env);
+            free_cstrs(args, 3);
+            return bad_args(env, argv[0]);
         }
     }
-    s->topic = enif_alloc(strlen(s->args[0]) + (kind == SUB_COLLECTION ? strlen(s->args[1]) + 2 : 1));
+    s = sub_new(env, client, kind, argv[1], argv[2], &why);
+    if (s == NULL) {
+        free_cstrs(args, 3);
+        return sub_new_failed(env, argv[0], why);
+    }
+    s->topic = enif_alloc(strlen(args[0]) + (kind == SUB_COLLECTION ? strlen(args[1]) + 2 : 1));
     if (s->topic == NULL) {
+        free_cstrs(args, 3);
+        sub_end(env, s);
         enif_release_resource(s);
         return enomem(env);
     }
-    strcpy(s->topic, s->args[0]);
+    strcpy(s->topic, args[0]);
     if (kind == SUB_COLLECTION) {
         strcat(s->topic, "/");
-        strcat(s->topic, s->args[1]);
+        strcat(s->topic, args[1]);
     }
-    start_tag = enif_make_ref(env);
-    s->start_tag = enif_make_copy(s->env, start_tag);
-    j = enif_alloc(sizeof(job));
-    if (j == NULL) {
-        enif_release_resource(s);
-        return enomem(env);
+    c = acquire(client);
+    if (c != NULL) {
+        current_env = env;
+        if (kind == SUB_REALTIME)
+            status = bosbase_realtime_subscribe(c, args[0], args[1], NULL, on_ready, s, &handle,
+                                                &error);
+        else if (kind == SUB_COLLECTION)
+            status = bosbase_collection_subscribe(c, args[0], args[1], args[2], NULL, on_ready, s,
+                                                  &handle, &error);
+        else
+            status = bosbase_pubsub_subscribe(c, args[0], NULL, NULL, on_ready, s, &handle,
+                                              &error);
+        current_env = NULL;
+        release(client);
     }
-    memset(j, 0, sizeof(*j));
-    j->to_start = s;
-    enif_keep_resource(s); /* the job's reference, dropped by sub_start */
-    if (!submit(j)) {
-        enif_free(j);
+    free_cstrs(args, 3);
+    if (status != BOSBASE_STATUS_OK) {
+        sub_end(env, s);
         enif_release_resource(s);
-        enif_release_resource(s);
-        return enif_make_tuple3(env, atom_error, enif_make_uint(env, BOSBASE_STATUS_NETWORK),
-                                atom_nil);
+        return call_result(env, status, NULL, error);
     }
+    enif_mutex_lock(s->lock);
+    s->handle = handle;
+    stopped = s->stopped;
+    enif_mutex_unlock(s->lock);
+    if (stopped) /* the subscriber exited meanwhile (sub_down found no handle yet) */
+        bosbase_subscription_unsubscribe(handle);
     term = enif_make_resource(env, s);
-    enif_release_resource(s); /* the term (then the relay) owns it */
-    return enif_make_tuple3(env, atom_ok, term, start_tag);
+    enif_release_resource(s); /* the list (unless ended) and the term hold it now */
+    return ok_tuple(env, term);
 }
 
 static ERL_NIF_TERM nif_realtime_subscribe(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
@@ -1470,33 +1432,32 @@ static ERL_NIF_TERM nif_pubsub_subscribe(ErlNifEnv *env, int argc, const ERL_NIF
 }
 
 /* realtime_on_state(Client, Relay, Tag) -> {ok, Sub} | {error, Status, ErrorJson | nil} |
- * {error, badarg}: registers a state listener (in memory, microseconds). */
+ * {error, badarg | noproc}: registers a state listener (in memory, microseconds). */
 static ERL_NIF_TERM nif_realtime_on_state(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     nif_client *client = get_client(env, argv[0]);
     BosbaseClient *c;
-    BosbaseStatus status;
+    BosbaseStatus status = BOSBASE_STATUS_CLOSED;
     char *error = NULL;
     ERL_NIF_TERM term;
     nif_sub *s;
-    int oom;
+    int why;
     (void)argc;
 
     if (client == NULL)
-        return badarg_reply(env);
-    s = sub_new(env, client, SUB_STATE, argv[1], argv[2], &oom);
+        return bad_args(env, argv[0]);
+    s = sub_new(env, client, SUB_STATE, argv[1], argv[2], &why);
     if (s == NULL)
-        return oom ? enomem(env) : badarg_reply(env);
+        return sub_new_failed(env, argv[0], why);
     c = acquire(client);
-    if (c == NULL) {
-        enif_release_resource(s);
-        return closed_reply(env);
+    if (c != NULL) {
+        enif_mutex_lock(s->lock);
+        status = bosbase_realtime_on_state(c, on_state, s, &s->listener_id, &error);
+        s->registered = status == BOSBASE_STATUS_OK;
+        enif_mutex_unlock(s->lock);
+        release(client);
     }
-    enif_mutex_lock(s->lock);
-    status = bosbase_realtime_on_state(c, on_sub_event, s, &s->listener_id, &error);
-    s->registered = status == BOSBASE_STATUS_OK;
-    enif_mutex_unlock(s->lock);
-    release(client);
     if (status != BOSBASE_STATUS_OK) {
+        sub_end(env, s);
         enif_release_resource(s);
         return call_result(env, status, NULL, error);
     }
@@ -1505,16 +1466,68 @@ static ERL_NIF_TERM nif_realtime_on_state(ErlNifEnv *env, int argc, const ERL_NI
     return ok_tuple(env, term);
 }
 
-/* sub_stop(Sub) -> true (this stopped it) | false: no callback of Sub runs once it returns. */
+/* The atom of an entry kind (pull subscriptions). */
+static ERL_NIF_TERM kind_atom(BosbaseEventKind kind) {
+    switch (kind) {
+    case BOSBASE_EVENT_EVENT:
+        return atom_event;
+    case BOSBASE_EVENT_SUBSCRIBED:
+        return atom_subscribed;
+    case BOSBASE_EVENT_ERROR:
+        return atom_error;
+    case BOSBASE_EVENT_STATE:
+        return atom_state;
+    default:
+        return atom_none;
+    }
+}
+
+/*
+ * sub_next(Sub) -> none | {ok, Kind, Seq, Json} | {error, Status, ErrorJson | nil}:
+ * bosbase_subscription_next, the oldest queued entry (Kind: event | subscribed | error |
+ * state; Seq: 1, 2, ... per subscription, a gap = entries dropped). Non-blocking. `none`
+ * also re-arms the ready message. A state listener has no queue: always none.
+ */
+static ERL_NIF_TERM nif_sub_next(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    nif_sub *s = get_sub(env, argv[0]);
+    BosbaseEventKind kind = BOSBASE_EVENT_NONE;
+    BosbaseSubscription *handle;
+    BosbaseStatus status;
+    char *json = NULL, *error = NULL;
+    uint64_t seq = 0;
+    (void)argc;
+
+    if (s == NULL)
+        return bad_args(env, argv[0]);
+    enif_mutex_lock(s->lock);
+    handle = s->handle; /* freed only by the destructor, and argv holds the resource */
+    enif_mutex_unlock(s->lock);
+    if (handle == NULL)
+        return atom_none;
+    current_env = env;
+    status = bosbase_subscription_next(handle, &kind, &seq, &json, &error);
+    current_env = NULL;
+    if (status != BOSBASE_STATUS_OK)
+        return call_result(env, status, json, error);
+    if (kind == BOSBASE_EVENT_NONE) {
+        bosbase_string_free(json);
+        return atom_none;
+    }
+    return enif_make_tuple4(env, atom_ok, kind_atom(kind), enif_make_uint64(env, seq),
+                            take_string(env, json));
+}
+
+/* sub_stop(Sub) -> true (this ended it) | false: no ready message or state callback of Sub
+ * is sent once it returns. */
 static ERL_NIF_TERM nif_sub_stop(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     nif_sub *s = get_sub(env, argv[0]);
     int stopped;
     (void)argc;
 
     if (s == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     current_env = env;
-    stopped = sub_stop_core(s);
+    stopped = sub_end(env, s);
     current_env = NULL;
     return stopped ? atom_true : atom_false;
 }
@@ -1526,34 +1539,33 @@ static ERL_NIF_TERM nif_sub_dropped(ErlNifEnv *env, int argc, const ERL_NIF_TERM
     (void)argc;
 
     if (s == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     enif_mutex_lock(s->lock);
-    if (s->rt != NULL)
-        n = bosbase_subscription_dropped(s->rt);
-    else if (s->ps != NULL)
-        n = bosbase_pubsub_subscription_dropped(s->ps);
+    if (s->handle != NULL)
+        n = bosbase_subscription_dropped(s->handle);
     enif_mutex_unlock(s->lock);
     return enif_make_uint64(env, n);
 }
 
-/* sub_active(Sub) -> Bool: started (or starting) and not stopped, in the core's view for
- * realtime subscriptions (a topic unsubscribe or close ends them there). */
+/* sub_active(Sub) -> Bool: not ended, in the core's view too (a topic unsubscribe, close
+ * or the server's refusal ends it there). */
 static ERL_NIF_TERM nif_sub_active(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     nif_sub *s = get_sub(env, argv[0]);
     int active;
     (void)argc;
 
     if (s == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     enif_mutex_lock(s->lock);
     active = !s->stopped;
-    if (active && s->rt != NULL)
-        active = bosbase_subscription_is_active(s->rt);
+    if (active && s->handle != NULL)
+        active = bosbase_subscription_is_active(s->handle);
     enif_mutex_unlock(s->lock);
     return active ? atom_true : atom_false;
 }
 
-/* sub_lookup(Client, Tag) -> {ok, Sub, Relay} | {error, not_found}. */
+/* sub_lookup(Client, Tag) -> {ok, Sub, Relay | nil} | {error, not_found}: a subscription
+ * not ended yet (Relay: a state listener's relay; nil for a subscription). */
 static ERL_NIF_TERM nif_sub_lookup(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     nif_client *client = get_client(env, argv[0]);
     ERL_NIF_TERM reply = enif_make_tuple2(env, atom_error, atom_not_found);
@@ -1561,12 +1573,12 @@ static ERL_NIF_TERM nif_sub_lookup(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
     (void)argc;
 
     if (client == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     enif_mutex_lock(client->listeners_lock);
     for (s = client->subs; s != NULL; s = s->next) {
         if (enif_is_identical(s->tag, argv[1])) {
             reply = enif_make_tuple3(env, atom_ok, enif_make_resource(env, s),
-                                     enif_make_pid(env, &s->relay));
+                                     s->kind == SUB_STATE ? enif_make_pid(env, &s->pid) : atom_nil);
             break;
         }
     }
@@ -1574,30 +1586,46 @@ static ERL_NIF_TERM nif_sub_lookup(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
     return reply;
 }
 
-/* The relays of `client`'s subscriptions of `kind` (-1: every kind) whose topic equals
- * `topic` (or starts with it when `prefix`; NULL: any), marking them stopped. */
+/*
+ * Ends `client`'s subscriptions of `kind` (-1: every kind) whose topic equals `topic` (or
+ * starts with it when `prefix`; NULL: any) — after the core ended them (an unsubscribe by
+ * topic, or close) — and returns [{Tag, Relay | nil}] (the relay of each state listener).
+ */
 static ERL_NIF_TERM take_relays(ErlNifEnv *env, nif_client *client, int kind, const char *topic,
                                 int prefix) {
     ERL_NIF_TERM list = enif_make_list(env, 0);
-    nif_sub *s;
+    nif_sub **p, *s, *ended = NULL, *next;
 
     enif_mutex_lock(client->listeners_lock);
-    for (s = client->subs; s != NULL; s = s->next) {
+    p = &client->subs;
+    while ((s = *p) != NULL) {
         int match = kind < 0 || s->kind == kind ||
                     (kind == SUB_REALTIME && s->kind == SUB_COLLECTION);
         if (match && topic != NULL)
             match = s->topic != NULL && (prefix ? strncmp(s->topic, topic, strlen(topic)) == 0
                                                 : strcmp(s->topic, topic) == 0);
-        if (match) {
-            enif_mutex_lock(s->lock);
-            s->stopped = 1;
-            enif_mutex_unlock(s->lock);
-            list = enif_make_list_cell(
-                env, enif_make_tuple2(env, enif_make_copy(env, s->tag), enif_make_pid(env, &s->relay)),
-                list);
+        if (!match) {
+            p = &s->next;
+            continue;
         }
+        list = enif_make_list_cell(
+            env,
+            enif_make_tuple2(env, enif_make_copy(env, s->tag),
+                             s->kind == SUB_STATE ? enif_make_pid(env, &s->pid) : atom_nil),
+            list);
+        /* Off the list (its reference moves to `ended`, linked through `next`). */
+        *p = s->next;
+        s->listed = 0;
+        s->next = ended;
+        ended = s;
     }
     enif_mutex_unlock(client->listeners_lock);
+    for (s = ended; s != NULL; s = next) {
+        next = s->next;
+        sub_stop_core(s);
+        enif_demonitor_process(env, s, &s->monitor);
+        enif_release_resource(s);
+    }
     return list;
 }
 
@@ -1614,7 +1642,7 @@ static ERL_NIF_TERM nif_realtime_unsubscribe(ErlNifEnv *env, int argc, const ERL
     (void)argc;
 
     if (client == NULL || !get_cstr(env, argv[1], &topic))
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     c = acquire(client);
     if (c == NULL) {
         enif_free(topic);
@@ -1644,7 +1672,7 @@ static ERL_NIF_TERM nif_pubsub_unsubscribe_topic(ErlNifEnv *env, int argc,
     (void)argc;
 
     if (client == NULL || !get_cstr(env, argv[1], &topic))
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     c = acquire(client);
     if (c == NULL) {
         enif_free(topic);
@@ -1669,7 +1697,7 @@ static ERL_NIF_TERM nif_pubsub_connected(ErlNifEnv *env, int argc, const ERL_NIF
     (void)argc;
 
     if (client == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     c = acquire(client);
     if (c == NULL)
         return atom_false;
@@ -1685,7 +1713,7 @@ static ERL_NIF_TERM nif_client_relays(ErlNifEnv *env, int argc, const ERL_NIF_TE
     (void)argc;
 
     if (client == NULL)
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     return take_relays(env, client, -1, NULL, 0);
 }
 
@@ -1704,6 +1732,7 @@ static void make_atoms(ErlNifEnv *env) {
     atom_true = enif_make_atom(env, "true");
     atom_false = enif_make_atom(env, "false");
     atom_badarg = enif_make_atom(env, "badarg");
+    atom_stale = enif_make_atom(env, "stale");
     atom_wait = enif_make_atom(env, "wait");
     atom_sent = enif_make_atom(env, "sent");
     atom_bytes = enif_make_atom(env, "bytes");
@@ -1711,22 +1740,81 @@ static void make_atoms(ErlNifEnv *env) {
     atom_not_found = enif_make_atom(env, "not_found");
     atom_auth_change = enif_make_atom(env, "bosbase_auth_change_raw");
     atom_event_raw = enif_make_atom(env, "bosbase_event_raw");
+    atom_ready = enif_make_atom(env, "bosbase_ready");
+    atom_noproc = enif_make_atom(env, "noproc");
+    atom_none = enif_make_atom(env, "none");
+    atom_event = enif_make_atom(env, "event");
+    atom_subscribed = enif_make_atom(env, "subscribed");
+    atom_state = enif_make_atom(env, "state");
 }
 
-static int open_types(ErlNifEnv *env, void **priv_data, ErlNifResourceFlags flags) {
+/* Opens one resource type of this instance: created afresh, or taken over from a previous
+ * instance of this very image only (see image_marker). */
+static ErlNifResourceType *open_type(ErlNifEnv *env, const char *kind, ErlNifResourceDtor *dtor,
+                                     ErlNifResourceDown *down, int same_image) {
+    ErlNifResourceTypeInit init;
+    char name[160];
+    ErlNifResourceFlags flags = ERL_NIF_RT_CREATE | (same_image ? ERL_NIF_RT_TAKEOVER : 0);
+
+    memset(&init, 0, sizeof(init));
+    init.dtor = dtor;
+    init.down = down;
+    snprintf(name, sizeof(name), "bosbase_%s_abi%d_%s_%p", kind, BOSBASE_ABI_VERSION,
+             BOSBASE_NIF_BUILD, (const void *)&image_marker);
+    return enif_open_resource_type_x(env, name, &init, flags, NULL);
+}
+
+/* The earlier images' types `priv` knows of: those `old` (the previous instance's state,
+ * if of this layout) knew, plus its own unless it is this image (then taken over). */
+static int inherit_old_types(nif_priv *priv, const nif_priv *old, int same_image) {
+    size_t n, own;
+
+    priv->old_types = NULL;
+    priv->nold = 0;
+    if (old == NULL || old->magic != PRIV_MAGIC)
+        return 1; /* first load, or a layout before this one: its handles get badarg */
+    own = same_image ? 0 : 3;
+    n = old->nold + own;
+    if (n == 0)
+        return 1;
+    priv->old_types = enif_alloc(n * sizeof(ErlNifResourceType *));
+    if (priv->old_types == NULL)
+        return 0;
+    if (old->nold > 0)
+        memcpy(priv->old_types, old->old_types, old->nold * sizeof(ErlNifResourceType *));
+    if (own) {
+        priv->old_types[old->nold] = old->client_type;
+        priv->old_types[old->nold + 1] = old->call_type;
+        priv->old_types[old->nold + 2] = old->sub_type;
+    }
+    priv->nold = n;
+    return 1;
+}
+
+static void priv_free(nif_priv *priv) {
+    if (priv->old_types != NULL)
+        enif_free(priv->old_types);
+    enif_free(priv);
+}
+
+/* `old`: the previous instance's state (upgrade), or NULL (first load). */
+static int open_types(ErlNifEnv *env, void **priv_data, const void *old) {
+    int same_image = old != NULL && *(const void *const *)old == (const void *)&image_marker;
     nif_priv *priv = enif_alloc(sizeof(nif_priv));
 
     if (priv == NULL)
         return 1;
-    priv->client_type =
-        enif_open_resource_type(env, NULL, RESOURCE_NAME, client_dtor, flags, NULL);
-    priv->call_type =
-        enif_open_resource_type(env, NULL, CALL_RESOURCE_NAME, call_dtor, flags, NULL);
-    priv->sub_type =
-        enif_open_resource_type(env, NULL, SUB_RESOURCE_NAME, sub_dtor, flags, NULL);
-    if (priv->client_type == NULL || priv->call_type == NULL || priv->sub_type == NULL ||
-        !pool_load()) {
+    priv->image = &image_marker;
+    priv->magic = PRIV_MAGIC;
+    if (!inherit_old_types(priv, old, same_image)) {
         enif_free(priv);
+        return 1;
+    }
+    priv->client_type = open_type(env, "client", client_dtor, NULL, same_image);
+    priv->call_type = open_type(env, "call", call_dtor, NULL, same_image);
+    priv->sub_type = open_type(env, "subscription", sub_dtor, sub_down, same_image);
+    if (priv->client_type == NULL || priv->call_type == NULL || priv->sub_type == NULL) {
+        priv_free(priv);
         return 1;
     }
     make_atoms(env);
@@ -1736,20 +1824,19 @@ static int open_types(ErlNifEnv *env, void **priv_data, ErlNifResourceFlags flag
 
 static int load(ErlNifEnv *env, void **priv_data, ERL_NIF_TERM load_info) {
     (void)load_info;
-    return open_types(env, priv_data, ERL_NIF_RT_CREATE);
+    return open_types(env, priv_data, NULL);
 }
 
-/* A reloaded module takes over the resource type, so existing clients stay usable. */
+/* A reload or code upgrade (see image_marker): the previous instance's handles keep
+ * working when it is this same image, and stay with their own image otherwise. */
 static int upgrade(ErlNifEnv *env, void **priv_data, void **old_priv_data, ERL_NIF_TERM load_info) {
-    (void)old_priv_data;
     (void)load_info;
-    return open_types(env, priv_data, ERL_NIF_RT_CREATE | ERL_NIF_RT_TAKEOVER);
+    return open_types(env, priv_data, *old_priv_data);
 }
 
 static void unload(ErlNifEnv *env, void *priv_data) {
     (void)env;
-    pool_unload();
-    enif_free(priv_data);
+    priv_free(priv_data);
 }
 
 /* Only close may wait (for calls in flight), and the store changes may write the client's
@@ -1764,6 +1851,7 @@ static ErlNifFunc nif_funcs[] = {
     {"live_calls", 0, nif_live_calls, 0},
     {"pending_frees", 0, nif_pending_frees, 0},
     {"version", 0, nif_version, 0},
+    {"build", 0, nif_build, 0},
     {"status_name", 1, nif_status_name, 0},
     {"generate_token", 0, nif_generate_token, 0},
     {"call_start", 4, nif_call_start, 0},
@@ -1790,6 +1878,7 @@ static ErlNifFunc nif_funcs[] = {
     {"collection_subscribe", 6, nif_collection_subscribe, 0},
     {"pubsub_subscribe", 4, nif_pubsub_subscribe, 0},
     {"realtime_on_state", 3, nif_realtime_on_state, 0},
+    {"sub_next", 1, nif_sub_next, 0},
     {"sub_stop", 1, nif_sub_stop, 0},
     {"sub_dropped", 1, nif_sub_dropped, 0},
     {"sub_active", 1, nif_sub_active, 0},

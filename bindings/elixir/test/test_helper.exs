@@ -130,7 +130,7 @@ defmodule Bosbase.TestSupport do
   end
 
   # Live native clients once every dropped one is freed: GC every process, then wait for
-  # the frees the collected clients handed to the binding's free threads.
+  # the releases (bosbase_client_release) of the collected clients to complete.
   def settled_clients do
     Enum.each(Process.list(), &:erlang.garbage_collect/1)
     true = eventually(fn -> Bosbase.Native.pending_frees() == 0 end)

@@ -395,6 +395,8 @@ defmodule Bosbase.Call do
   def result({:error, :badarg}),
     do: invalid("expected a client made by Bosbase.Client.new/2 (a forged or foreign handle)")
 
+  def result({:error, :stale}), do: {:error, ClientResponseError.stale()}
+
   @doc false
   # For functions that return a plain value on success: the value or `{:error, _}`.
   @spec value({:ok, term()} | error) :: term() | error

@@ -102,4 +102,19 @@ defmodule Bosbase.ClientResponseError do
   # argument, never contain its value.
   @spec invalid_argument(String.t()) :: t()
   def invalid_argument(message), do: %__MODULE__{kind: "invalid_argument", message: message}
+
+  @doc false
+  # No subscription entry within `timeout` ms (Bosbase.Realtime.receive_event/3).
+  def no_event(timeout),
+    do: %__MODULE__{kind: "timeout", message: "no subscription entry within #{timeout} ms"}
+
+  @doc false
+  # A handle of the NIF library a code upgrade replaced: the new library never uses the old
+  # one's handles (each carries its own copy of the core), so to it the client is closed.
+  def stale,
+    do: %__MODULE__{
+      kind: "closed",
+      message:
+        "the client was made by the NIF library that a code upgrade replaced: create a new client"
+    }
 end

@@ -5,7 +5,9 @@ defmodule Bosbase.Native do
   # waits for calls in flight); network calls only start the call (call_start, send_start)
   # and the reply is sent to the caller later. Nothing raises. Results: {:ok, json | nil} |
   # {:error, status_code, error_json | nil} (a closed client: BOSBASE_STATUS_CLOSED, nil) |
-  # {:error, :badarg} (not a client resource, or not a binary: Elixir checks types first).
+  # {:error, :badarg} (not a client resource, or not a binary: Elixir checks types first) |
+  # {:error, :stale} (a reference that is no handle of the library loaded now: one made
+  # before a code upgrade loaded another NIF library, which never touches the old one's).
 
   @on_load :load_nif
   @external_resource Path.expand("../../c_src/bosbase_nif.c", __DIR__)
@@ -14,7 +16,7 @@ defmodule Bosbase.Native do
   @type reply ::
           {:ok, binary() | nil}
           | {:error, non_neg_integer(), binary() | nil}
-          | {:error, :badarg}
+          | {:error, :badarg | :stale}
 
   def load_nif do
     path = :filename.join(:code.priv_dir(:bosbase), ~c"bosbase_nif")
@@ -29,6 +31,9 @@ defmodule Bosbase.Native do
   def live_clients, do: :erlang.nif_error(:not_loaded)
   @spec version() :: charlist()
   def version, do: :erlang.nif_error(:not_loaded)
+  # The build id of the loaded library (the crate version unless built with NIF_BUILD).
+  @spec build() :: binary()
+  def build, do: :erlang.nif_error(:not_loaded)
   @spec status_name(non_neg_integer()) :: String.t()
   def status_name(_code), do: :erlang.nif_error(:not_loaded)
   @spec generate_token() :: reply
@@ -55,7 +60,7 @@ defmodule Bosbase.Native do
   def call_cancel(_call), do: :erlang.nif_error(:not_loaded)
   @spec live_calls() :: non_neg_integer()
   def live_calls, do: :erlang.nif_error(:not_loaded)
-  # Clients the GC collected whose native free (on the binding's free threads) is not done yet.
+  # Clients the GC collected whose bosbase_client_release has not completed yet.
   @spec pending_frees() :: non_neg_integer()
   def pending_frees, do: :erlang.nif_error(:not_loaded)
 
@@ -94,42 +99,55 @@ defmodule Bosbase.Native do
   @spec auth_store_listeners(ref) :: non_neg_integer() | {:error, :badarg}
   def auth_store_listeners(_ref), do: :erlang.nif_error(:not_loaded)
 
-  # Subscriptions (Bosbase.Subscription): the core's callbacks send
-  # {:bosbase_event_raw, tag, seq, json} to the relay pid. realtime_subscribe,
-  # collection_subscribe and pubsub_subscribe return at once with the subscription and a
-  # start tag; the start runs on the binding's threads and {start_tag, :ok | {:error,
-  # status, json}} follows in the caller's mailbox. sub_stop: no callback runs once it
-  # returns. The *_unsubscribe functions and client_relays return the {tag, relay} pairs of
-  # the subscriptions they ended.
+  # Subscriptions (Bosbase.Subscription), realtime and pub/sub: pull mode. Subscribing
+  # returns at once; {:bosbase_ready, tag} goes to `pid` when the core queued entries after
+  # `pid` last drained them; sub_next takes the oldest (never waits; :none re-arms the
+  # message). The NIF monitors `pid` ({:error, :noproc} when it is not alive) and ends the
+  # subscription when it exits. A state listener (realtime_on_state) sends
+  # {:bosbase_event_raw, tag, seq, json} to its relay pid instead. sub_stop: no message of
+  # it is sent once it returns. The *_unsubscribe functions and client_relays return
+  # {tag, relay | nil} for the subscriptions they ended (relay: a state listener's).
   @spec realtime_subscribe(ref, pid(), reference(), binary(), binary() | nil) ::
-          {:ok, ref, reference()} | reply
-  def realtime_subscribe(_ref, _relay, _tag, _topic, _options),
+          {:ok, ref} | reply | {:error, :noproc}
+  def realtime_subscribe(_ref, _pid, _tag, _topic, _options),
     do: :erlang.nif_error(:not_loaded)
 
   @spec collection_subscribe(ref, pid(), reference(), binary(), binary(), binary() | nil) ::
-          {:ok, ref, reference()} | reply
-  def collection_subscribe(_ref, _relay, _tag, _collection, _topic, _options),
+          {:ok, ref} | reply | {:error, :noproc}
+  def collection_subscribe(_ref, _pid, _tag, _collection, _topic, _options),
     do: :erlang.nif_error(:not_loaded)
 
-  @spec pubsub_subscribe(ref, pid(), reference(), binary()) :: {:ok, ref, reference()} | reply
-  def pubsub_subscribe(_ref, _relay, _tag, _topic), do: :erlang.nif_error(:not_loaded)
-  @spec realtime_on_state(ref, pid(), reference()) :: {:ok, ref} | reply
+  @spec pubsub_subscribe(ref, pid(), reference(), binary()) ::
+          {:ok, ref} | reply | {:error, :noproc}
+  def pubsub_subscribe(_ref, _pid, _tag, _topic), do: :erlang.nif_error(:not_loaded)
+  @spec realtime_on_state(ref, pid(), reference()) :: {:ok, ref} | reply | {:error, :noproc}
   def realtime_on_state(_ref, _relay, _tag), do: :erlang.nif_error(:not_loaded)
-  @spec sub_stop(ref) :: boolean() | {:error, :badarg}
+
+  @spec sub_next(ref) ::
+          :none
+          | {:ok, :event | :subscribed | :error | :state, pos_integer(), binary()}
+          | reply
+  def sub_next(_sub), do: :erlang.nif_error(:not_loaded)
+  @spec sub_stop(ref) :: boolean() | {:error, :badarg | :stale}
   def sub_stop(_sub), do: :erlang.nif_error(:not_loaded)
-  @spec sub_dropped(ref) :: non_neg_integer() | {:error, :badarg}
+  @spec sub_dropped(ref) :: non_neg_integer() | {:error, :badarg | :stale}
   def sub_dropped(_sub), do: :erlang.nif_error(:not_loaded)
-  @spec sub_active(ref) :: boolean() | {:error, :badarg}
+  @spec sub_active(ref) :: boolean() | {:error, :badarg | :stale}
   def sub_active(_sub), do: :erlang.nif_error(:not_loaded)
-  @spec sub_lookup(ref, reference()) :: {:ok, ref, pid()} | {:error, :not_found | :badarg}
+
+  @spec sub_lookup(ref, reference()) ::
+          {:ok, ref, pid() | nil} | {:error, :not_found | :badarg | :stale}
   def sub_lookup(_ref, _tag), do: :erlang.nif_error(:not_loaded)
-  @spec realtime_unsubscribe(ref, binary(), boolean()) :: {:ok, [{reference(), pid()}]} | reply
+
+  @spec realtime_unsubscribe(ref, binary(), boolean()) ::
+          {:ok, [{reference(), pid() | nil}]} | reply
   def realtime_unsubscribe(_ref, _topic, _prefix?), do: :erlang.nif_error(:not_loaded)
-  @spec pubsub_unsubscribe_topic(ref, binary()) :: {:ok, [{reference(), pid()}]} | reply
+
+  @spec pubsub_unsubscribe_topic(ref, binary()) :: {:ok, [{reference(), pid() | nil}]} | reply
   def pubsub_unsubscribe_topic(_ref, _topic), do: :erlang.nif_error(:not_loaded)
   @spec pubsub_connected(ref) :: boolean() | {:error, :badarg}
   def pubsub_connected(_ref), do: :erlang.nif_error(:not_loaded)
-  @spec client_relays(ref) :: [{reference(), pid()}] | {:error, :badarg}
+  @spec client_relays(ref) :: [{reference(), pid() | nil}] | {:error, :badarg | :stale}
   def client_relays(_ref), do: :erlang.nif_error(:not_loaded)
   # Subscription resources alive in this VM (a debugging aid for tests).
   @spec live_subs() :: non_neg_integer()

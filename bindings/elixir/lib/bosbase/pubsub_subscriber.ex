@@ -5,18 +5,19 @@ defmodule Bosbase.Pubsub.Subscriber do
   `Bosbase.Pubsub.publish/4` (it returns the server's acknowledgement).
 
       {:ok, ref} = Bosbase.Pubsub.Subscriber.subscribe(pb, "chat")
+      {:ok, %{kind: :subscribed}} = Bosbase.Pubsub.Subscriber.receive_event(pb, ref, 5_000)
       {:ok, %{"id" => _}} = Bosbase.Pubsub.publish(other_pb, "chat", %{"text" => "hi"})
 
-      receive do
-        {:bosbase_event, ^ref, %{"type" => "message", "data" => %{"text" => text}}} -> text
-      end
+      {:ok, %{kind: :event, data: %{"type" => "message", "data" => %{"text" => text}}}} =
+        Bosbase.Pubsub.Subscriber.receive_event(pb, ref, 5_000)
 
-  Messages: `{:bosbase_event, ref, %{"type" => "subscribed", "topic" => t}}` (once per
-  connection: again after a reconnect), `%{"type" => "message", "topic", "id",
-  "created", "data"}`, `%{"type" => "error", "topic", "error"}` (the server refused the
-  topic). Delivery, order, the relay process and the overflow policy (1024 queued per
-  subscription, oldest dropped and counted by `dropped/2`) are those of
-  `Bosbase.Realtime`. The WebSocket opens with the first subscription (or publish),
+  Entries: `:subscribed` with `%{"type" => "subscribed", "topic" => t}` (once per
+  connection: again after a reconnect), `:event` with `%{"type" => "message", "topic",
+  "id", "created", "data"}`, `:error` with `%{"type" => "error", "topic", "error"}` (the
+  server refused the topic), `:state` with the WebSocket's state. Delivery (one
+  `{:bosbase_ready, ref}` message, then `next/2`), order and the overflow policy (1024
+  entries or 16 MiB queued per subscription, the oldest event dropped and counted by
+  `dropped/2`) are those of `Bosbase.Realtime`: the same subscription family in the core. The WebSocket opens with the first subscription (or publish),
   reconnects by itself (backoff 200 ms doubling to 5 s, with jitter) subscribing every
   topic again, and reconnects under the new identity after a login change; the token goes
   in the `Authorization` header, never in the URL.
@@ -28,14 +29,14 @@ defmodule Bosbase.Pubsub.Subscriber do
 
   @doc """
   Subscribes `opts[:pid]` (default: the caller) to `topic` (a non-empty string). Returns
-  `{:ok, ref}` at once; the `"subscribed"` message follows once the server confirmed it.
+  `{:ok, ref}` at once; the `:subscribed` entry follows once the server confirmed it.
   """
   @spec subscribe(Bosbase.Client.t(), String.t(), keyword()) :: {:ok, reference()} | error
   def subscribe(client, topic, opts \\ []) do
     with {:ok, topic} <- Call.string(topic, "topic"),
          {:ok, pid} <- pid_option(opts) do
-      Subscription.start(client, pid, :bosbase_event, fn native, relay, tag ->
-        Native.pubsub_subscribe(native, relay, tag, topic)
+      Subscription.start(client, pid, fn native, pid, tag ->
+        Native.pubsub_subscribe(native, pid, tag, topic)
       end)
     end
   end
@@ -71,7 +72,17 @@ defmodule Bosbase.Pubsub.Subscriber do
   def connected?(%Bosbase.Client{ref: ref}), do: Native.pubsub_connected(ref) == true
   def connected?(_other), do: false
 
-  @doc "Messages of subscription `ref` dropped because 1024 were queued (oldest first)."
+  @doc "The oldest queued entry of `ref`, or `:empty`: as `Bosbase.Realtime.next/2`."
+  @spec next(Bosbase.Client.t(), reference()) ::
+          {:ok, Bosbase.Subscription.entry()} | :empty | error
+  def next(client, ref), do: Subscription.next(client, ref)
+
+  @doc "The next entry of `ref`, waiting: as `Bosbase.Realtime.receive_event/3`."
+  @spec receive_event(Bosbase.Client.t(), reference(), timeout()) ::
+          {:ok, Bosbase.Subscription.entry()} | error
+  def receive_event(client, ref, timeout), do: Subscription.receive_entry(client, ref, timeout)
+
+  @doc "Messages of subscription `ref` dropped because its queue was full (oldest first)."
   @spec dropped(Bosbase.Client.t(), reference()) :: non_neg_integer() | error
   def dropped(client, ref), do: Subscription.dropped(client, ref)
 end

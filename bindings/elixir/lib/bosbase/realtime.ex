@@ -1,40 +1,59 @@
 defmodule Bosbase.Realtime do
   @moduledoc """
-  Realtime subscriptions (the server's `/api/realtime` event stream), delivered as
-  messages to a process.
+  Realtime subscriptions (the server's `/api/realtime` event stream), read by the
+  subscribing process when the core says entries are ready.
 
       {:ok, ref} = Bosbase.RecordService.subscribe(Bosbase.Client.collection(pb, "posts"), "*")
 
-      receive do
-        {:bosbase_event, ^ref, %{"type" => "subscribed"}} -> :ok
+      {:ok, %{kind: :subscribed}} = Bosbase.Realtime.receive_event(pb, ref, 5_000)
+
+      {:ok, %{kind: :event, data: %{"event" => action, "record" => record}}} =
+        Bosbase.Realtime.receive_event(pb, ref, 5_000)
+
+  ## Delivery: one ready message, then pull
+
+  The core queues each subscription's entries: at most 1024 (or 16 MiB), and when full the
+  oldest *event* is dropped and counted (`dropped/2`); notices (`:subscribed`, `:error`,
+  `:state`) are never dropped. That queue is the only one. When it gets an entry after the
+  subscriber last found it empty, the subscriber (`opts[:pid]`, default the caller) gets
+  ONE message, `{:bosbase_ready, ref}`; it then takes the entries with `next/2` until that
+  returns `:empty` (which re-arms the message). So however fast events arrive, the
+  subscriber's mailbox holds at most one message per subscription, and a subscriber slower
+  than the events loses the oldest ones, counted, instead of growing its mailbox without
+  bound. `receive_event/3` does both steps for a process that simply waits for the next
+  entry. In a GenServer:
+
+      def handle_info({:bosbase_ready, ref}, state), do: {:noreply, drain(ref, state)}
+
+      defp drain(ref, state) do
+        case Bosbase.Realtime.next(state.pb, ref) do
+          {:ok, entry} -> drain(ref, handle_entry(entry, state))
+          :empty -> state
+        end
       end
 
-      receive do
-        {:bosbase_event, ^ref, %{"type" => "event", "event" => action, "record" => record}} ->
-          IO.puts("\#{action}: \#{record["id"]}")
-      end
+  Each entry is `%{kind: kind, sequence: n, data: map}` (string keys, as every answer of
+  this binding); `sequence` counts 1, 2, ... per subscription as the core queued them, so a
+  gap means that many events were dropped:
 
-  Messages (maps with string keys, as every answer of this binding):
-
-    * `{:bosbase_event, ref, %{"type" => "subscribed", "topic" => topic}}` — the server
+    * `kind: :subscribed`, `data: %{"type" => "subscribed", "topic" => topic}` — the server
       accepted the subscription; first, once;
-    * `{:bosbase_event, ref, %{"type" => "event", "topic" => t, "event" => "create" |
-      "update" | "delete", "record" => record}}` — a record topic's change;
-    * `{:bosbase_event, ref, %{"type" => "event", "topic" => t, "data" => data}}` — a
-      custom topic's message;
-    * `{:bosbase_event, ref, %{"type" => "error", "topic" => t, "error" => error}}` — the
+    * `kind: :event`, `data: %{"type" => "event", "topic" => t, "event" => "create" |
+      "update" | "delete", "record" => record}` — a record topic's change, or
+      `%{"type" => "event", "topic" => t, "data" => data}` — a custom topic's message;
+    * `kind: :error`, `data: %{"type" => "error", "topic" => t, "error" => error}` — the
       server refused the subscription (nothing follows; `error` is the error JSON);
-    * `{:bosbase_state, ref, %{"state" => "connected" | "disconnected" | "reconnected"}}`
-      (`"disconnected"` with a `"cause"`) for a listener of `on_state/2`: after
-      `"reconnected"`, events sent meanwhile were missed, so refetch.
+    * `kind: :state`, `data: %{"type" => "state", "state" => "connected" | "disconnected"
+      | "reconnected"}` (`"disconnected"` with a `"cause"`) — the stream's state, in every
+      subscription of the client: after `"reconnected"`, events sent meanwhile were missed,
+      so refetch.
 
-  Each subscription's messages arrive in the server's order. The core reads the stream on
-  its own thread and calls this binding on its dispatch thread, which only sends a message
-  (no scheduler is held, no BEAM process waits for the network); a small process per
-  subscription (the relay) decodes the JSON and forwards it in order. The relay monitors
-  the subscriber: the subscription ends when that process exits. A subscriber slower than
-  the events lets the core's queue of 1024 undelivered events per subscription fill: the
-  oldest is then dropped and counted (`dropped/2`).
+  `on_state/2` also sends the state changes as messages,
+  `{:bosbase_state, ref, %{"state" => ...}}`, to a listener without a subscription.
+
+  The core reads the stream on its own threads; no scheduler is held and no BEAM process
+  waits for the network. The NIF monitors the subscriber: the subscription ends when that
+  process exits.
 
   The connection reconnects by itself (backoff 250 ms doubling up to 10 s, with jitter)
   and submits every subscription again; after a login, re-login or logout it reconnects at
@@ -56,8 +75,9 @@ defmodule Bosbase.Realtime do
 
   @doc """
   Subscribes the process `opts[:pid]` (default: the caller) to `topic`: `"COLLECTION/*"`,
-  `"COLLECTION/RECORD_ID"` or a custom topic. Returns `{:ok, ref}` once the subscription
-  is registered (the server's confirmation comes as the `"subscribed"` message).
+  `"COLLECTION/RECORD_ID"` or a custom topic. Returns `{:ok, ref}` at once (the server's
+  confirmation comes as the `:subscribed` entry); `{:bosbase_ready, ref}` messages go to
+  that process (see "Delivery").
 
   Options (keyword list): `:filter` (only events whose record matches; build it with
   `Bosbase.filter/2`), `:expand`, `:fields` (strings), `:query` and `:headers` (maps the
@@ -67,8 +87,8 @@ defmodule Bosbase.Realtime do
   def subscribe(client, topic, opts \\ []) do
     with {:ok, topic} <- Call.string(topic, "topic"),
          {:ok, pid, options} <- options(opts) do
-      Subscription.start(client, pid, :bosbase_event, fn native, relay, tag ->
-        Native.realtime_subscribe(native, relay, tag, topic, options)
+      Subscription.start(client, pid, fn native, pid, tag ->
+        Native.realtime_subscribe(native, pid, tag, topic, options)
       end)
     end
   end
@@ -79,8 +99,8 @@ defmodule Bosbase.Realtime do
     with {:ok, [collection, topic]} <-
            Call.strings([{collection, "collection"}, {topic, "topic"}]),
          {:ok, pid, options} <- options(opts) do
-      Subscription.start(client, pid, :bosbase_event, fn native, relay, tag ->
-        Native.collection_subscribe(native, relay, tag, collection, topic, options)
+      Subscription.start(client, pid, fn native, pid, tag ->
+        Native.collection_subscribe(native, pid, tag, collection, topic, options)
       end)
     end
   end
@@ -125,9 +145,9 @@ defmodule Bosbase.Realtime do
   @doc """
   Ends subscriptions: with a `ref` from `subscribe/3` (or `on_state/2`) that one, with a
   string every subscription of the client to exactly that topic (whatever its options).
-  Once it returns no message of them is sent (messages sent before stay in the
-  subscriber's mailbox; `flush: true` drops them from the caller's mailbox). Returns `:ok`,
-  also for a subscription that already ended.
+  Once it returns no message of them is sent and `next/2` returns `:empty` (messages sent
+  before stay in the subscriber's mailbox; `flush: true` drops them from the caller's
+  mailbox). Returns `:ok`, also for a subscription that already ended.
   """
   @spec unsubscribe(Bosbase.Client.t(), reference() | String.t(), keyword()) :: :ok | error
   def unsubscribe(client, ref_or_topic, opts \\ [])
@@ -162,7 +182,7 @@ defmodule Bosbase.Realtime do
   """
   @spec on_state(Bosbase.Client.t(), pid()) :: {:ok, reference()} | error
   def on_state(client, pid \\ self()) do
-    Subscription.start(client, pid, :bosbase_state, fn native, relay, tag ->
+    Subscription.start_listener(client, pid, :bosbase_state, fn native, relay, tag ->
       Native.realtime_on_state(native, relay, tag)
     end)
   end
@@ -173,8 +193,28 @@ defmodule Bosbase.Realtime do
     do: Subscription.stop(client, ref, opts)
 
   @doc """
-  Events of subscription `ref` the core dropped because its queue (1024 events) was full
-  (the oldest go first). 0 for an ended subscription.
+  Takes the oldest queued entry of subscription `ref`: `{:ok, %{kind: kind, sequence: n,
+  data: map}}`, or `:empty` when none is queued (the next one brings a new
+  `{:bosbase_ready, ref}`; an ended subscription stays `:empty`). Never waits. Any process
+  may call it; the ready messages go to the subscriber.
+  """
+  @spec next(Bosbase.Client.t(), reference()) ::
+          {:ok, Subscription.entry()} | :empty | error
+  def next(client, ref), do: Subscription.next(client, ref)
+
+  @doc """
+  The next entry of subscription `ref`, waiting up to `timeout` milliseconds (or
+  `:infinity`) for one: `next/2`, then `{:bosbase_ready, ref}` while the queue is empty.
+  Call it from the subscribing process (the one that gets the ready messages). Returns
+  `{:ok, entry}` or `{:error, %Bosbase.ClientResponseError{kind: "timeout"}}`.
+  """
+  @spec receive_event(Bosbase.Client.t(), reference(), timeout()) ::
+          {:ok, Subscription.entry()} | error
+  def receive_event(client, ref, timeout), do: Subscription.receive_entry(client, ref, timeout)
+
+  @doc """
+  Events of subscription `ref` the core dropped because its queue (1024 entries or 16 MiB)
+  was full (the oldest event goes first; notices are kept). 0 for an ended subscription.
   """
   @spec dropped(Bosbase.Client.t(), reference()) :: non_neg_integer() | error
   def dropped(client, ref), do: Subscription.dropped(client, ref)

@@ -44,9 +44,10 @@ defmodule Bosbase.RecordService do
   @doc """
   Subscribes to this collection's record changes over the realtime stream: `topic` is
   `"*"` (every record the signed-in user may list) or a record id (that record, if the
-  user may view it). The events come as `{:bosbase_event, ref, event}` messages to
-  `opts[:pid]` (default: the caller); see `Bosbase.Realtime` for the messages, the other
-  options (`:filter`, `:expand`, `:fields`, `:query`, `:headers`) and how it ends.
+  user may view it). `opts[:pid]` (default: the caller) gets one `{:bosbase_ready, ref}`
+  message per batch and takes the entries with `Bosbase.Realtime.next/2` (or
+  `receive_event/3`); see `Bosbase.Realtime` for the entries, the other options
+  (`:filter`, `:expand`, `:fields`, `:query`, `:headers`) and how it ends.
   """
   @spec subscribe(t(), String.t(), keyword()) ::
           {:ok, reference()} | {:error, Bosbase.ClientResponseError.t()}

@@ -3,34 +3,48 @@ defmodule Bosbase.Subscription do
   # What realtime subscriptions, pub/sub subscriptions and realtime state listeners share
   # (Bosbase.Realtime, Bosbase.RecordService.subscribe/3, Bosbase.Pubsub.Subscriber).
   #
-  # Each is a NIF resource held by a relay process (Bosbase.Subscription.Relay). The core
-  # calls the NIF on its dispatch thread; the NIF sends the raw JSON, numbered, to the
-  # relay; the relay decodes it and sends `{message_tag, ref, map}` to the subscriber in
-  # the core's order. The relay monitors the subscriber and ends the subscription when it
-  # exits; the resource's destructor unsubscribes in the core, so a relay that dies for
-  # any reason leaves nothing registered.
+  # Subscriptions (realtime and pub/sub alike) are read in the core's pull mode: the core
+  # keeps the only queue (bounded, oldest event dropped and counted, notices kept); when it
+  # gets an entry after the subscriber last drained it, the NIF sends ONE
+  # `{:bosbase_ready, ref}` to the subscriber, which takes the entries with `next/2` (decoded
+  # here, in the caller). The NIF monitors the subscriber: the subscription ends when it
+  # exits. State listeners (`Bosbase.Realtime.on_state/2`, rare messages) keep a push
+  # callback and a relay process (Bosbase.Subscription.Relay) that decodes them.
 
   alias Bosbase.{Call, ClientResponseError, Native}
   alias Bosbase.Subscription.Relay
 
-  # How long past the client's timeout a caller waits for a start queued on the binding's
-  # threads (they also free collected clients, each bounded by its calls' deadlines).
-  @margin_ms 1_000
+  @typedoc "One entry of a subscription's queue."
+  @type entry :: %{
+          kind: :event | :subscribed | :error | :state,
+          sequence: pos_integer(),
+          data: map()
+        }
 
   @doc false
-  # Starts a subscription: `start` gets (native, relay, tag) and calls the NIF. Returns
-  # {:ok, tag} once the core registered it (not yet confirmed by the server).
-  def start(client, pid, message_tag, start) do
+  # Subscribes `pid`: `start` gets (native, pid, tag) and calls the NIF. Returns {:ok, tag}.
+  def start(client, pid, start) do
     with {:ok, native} <- Call.ref(client),
          :ok <- check_pid(pid) do
       tag = make_ref()
-      relay = spawn(fn -> Relay.init(client, tag, message_tag) end)
+
+      case start.(native, pid, tag) do
+        {:ok, _sub} -> {:ok, tag}
+        {:error, :noproc} -> Call.invalid("the subscriber process is not alive")
+        error -> Call.result(error)
+      end
+    end
+  end
+
+  @doc false
+  # Registers a state listener for `pid` through a relay; `start` gets (native, relay, tag).
+  def start_listener(client, pid, message_tag, start) do
+    with {:ok, native} <- Call.ref(client),
+         :ok <- check_pid(pid) do
+      tag = make_ref()
+      relay = spawn(fn -> Relay.init(tag, message_tag) end)
 
       case start.(native, relay, tag) do
-        {:ok, sub, start_tag} when is_reference(start_tag) ->
-          send(relay, {:start, pid, sub})
-          await_start(client, relay, start_tag, tag)
-
         {:ok, sub} ->
           send(relay, {:start, pid, sub})
           {:ok, tag}
@@ -42,28 +56,64 @@ defmodule Bosbase.Subscription do
     end
   end
 
-  defp await_start(client, relay, start_tag, tag) do
-    wait_ms = client.timeout + @margin_ms
-
-    receive do
-      {^start_tag, :ok} ->
-        {:ok, tag}
-
-      {^start_tag, error} ->
-        Relay.stop(relay)
-        Call.result(error)
-    after
-      wait_ms ->
-        # The start finishes later on its own; the relay's end frees it (unsubscribed).
-        Relay.stop(relay)
-        {:error, ClientResponseError.gave_up(wait_ms, nil)}
-    end
-  end
-
   defp check_pid(pid) when is_pid(pid) and node(pid) == node(), do: :ok
 
   defp check_pid(pid),
     do: Call.invalid("expected a local pid to deliver to, got #{Call.type_name(pid)}")
+
+  @doc false
+  # The oldest queued entry of subscription `tag`, or :empty (then the next entry brings a
+  # new {:bosbase_ready, tag}). An ended subscription is :empty.
+  @spec next(Bosbase.Client.t(), reference()) ::
+          {:ok, entry()} | :empty | {:error, ClientResponseError.t()}
+  def next(client, tag) do
+    with {:ok, native} <- Call.ref(client) do
+      case Native.sub_lookup(native, tag) do
+        {:ok, sub, _relay} -> sub |> Native.sub_next() |> entry()
+        {:error, :not_found} -> :empty
+        error -> Call.result(error)
+      end
+    end
+  end
+
+  defp entry(:none), do: :empty
+
+  defp entry({:ok, kind, sequence, json}),
+    do: {:ok, %{kind: kind, sequence: sequence, data: Bosbase.JSON.decode!(json)}}
+
+  defp entry(error), do: Call.result(error)
+
+  @doc false
+  # next/2, waiting up to `timeout` ms for {:bosbase_ready, tag} (the caller must be the
+  # subscriber) while the queue is empty.
+  @spec receive_entry(Bosbase.Client.t(), reference(), timeout()) ::
+          {:ok, entry()} | {:error, ClientResponseError.t()}
+  def receive_entry(client, tag, timeout)
+      when timeout == :infinity or (is_integer(timeout) and timeout >= 0) do
+    deadline = if timeout == :infinity, do: :infinity, else: now() + timeout
+    await(client, tag, deadline, timeout)
+  end
+
+  def receive_entry(_client, _tag, _timeout),
+    do: Call.invalid("expected the timeout to be a non-negative integer or :infinity")
+
+  defp await(client, tag, deadline, timeout) do
+    case next(client, tag) do
+      :empty ->
+        wait = if deadline == :infinity, do: :infinity, else: max(deadline - now(), 0)
+
+        receive do
+          {:bosbase_ready, ^tag} -> await(client, tag, deadline, timeout)
+        after
+          wait -> {:error, ClientResponseError.no_event(timeout)}
+        end
+
+      other ->
+        other
+    end
+  end
+
+  defp now, do: System.monotonic_time(:millisecond)
 
   @doc false
   # Ends the subscription `tag` of `client`: no message of it is sent once this returns.
@@ -72,22 +122,29 @@ defmodule Bosbase.Subscription do
       case Native.sub_lookup(native, tag) do
         {:ok, sub, relay} ->
           _ = Native.sub_stop(sub)
-          Relay.stop(relay)
+          if is_pid(relay), do: Relay.stop(relay)
+          finish(tag, opts)
 
-        _not_found ->
-          :ok
+        {:error, :not_found} ->
+          finish(tag, opts)
+
+        # e.g. a client made by the NIF library a code upgrade replaced
+        error ->
+          Call.result(error)
       end
-
-      if flush?(opts), do: flush(tag)
-      :ok
     end
+  end
+
+  defp finish(tag, opts) do
+    if flush?(opts), do: flush(tag)
+    :ok
   end
 
   @doc false
   # Stops the relays of subscriptions the core ended (by topic, prefix or close).
   def stop_relays({:ok, pairs}, opts) when is_list(pairs) do
     Enum.each(pairs, fn {tag, relay} ->
-      Relay.stop(relay)
+      if is_pid(relay), do: Relay.stop(relay)
       if flush?(opts), do: flush(tag)
     end)
 
@@ -101,7 +158,8 @@ defmodule Bosbase.Subscription do
 
   defp flush(tag) do
     receive do
-      {kind, ^tag, _} when kind in [:bosbase_event, :bosbase_state] -> flush(tag)
+      {:bosbase_ready, ^tag} -> flush(tag)
+      {:bosbase_state, ^tag, _} -> flush(tag)
     after
       0 -> :ok
     end
@@ -121,7 +179,7 @@ defmodule Bosbase.Subscription do
   def active?(client, tag) do
     with {:ok, native} <- Call.ref(client),
          {:ok, sub, relay} <- Native.sub_lookup(native, tag) do
-      Process.alive?(relay) and Native.sub_active(sub) == true
+      (relay == nil or Process.alive?(relay)) and Native.sub_active(sub) == true
     else
       _ -> false
     end

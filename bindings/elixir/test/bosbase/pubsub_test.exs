@@ -1,5 +1,6 @@
 defmodule Bosbase.PubsubTest do
-  # Pub/sub over BosBase's WebSocket, delivered as {:bosbase_event, ref, event} messages.
+  # Pub/sub over BosBase's WebSocket, pulled after {:bosbase_ready, ref} (the same
+  # subscription family as realtime: Subscriber.next/2, receive_event/3).
   # Only the real BosBase server has /api/pubsub (`make test-bosbase`, or
   # `scripts/bosbase-server --demo -- mix test`): the module first asks the server (a
   # signed-in publish) and, where the route is missing (the WebSocket handshake answers
@@ -72,9 +73,18 @@ defmodule Bosbase.PubsubTest do
 
   defp topic(name), do: "#{name}-#{System.unique_integer([:positive])}"
 
+  # The data of the next entry of `ref` that is not a state change, or :timeout.
+  defp entry(pb, ref, wait \\ @wait) do
+    case Subscriber.receive_event(pb, ref, wait) do
+      {:ok, %{kind: :state}} -> entry(pb, ref, wait)
+      {:ok, %{data: data}} -> data
+      {:error, %ClientResponseError{kind: "timeout"}} -> :timeout
+    end
+  end
+
   defp listen(pb, topic) do
     {:ok, ref} = Subscriber.subscribe(pb, topic)
-    assert_receive {:bosbase_event, ^ref, %{"type" => "subscribed", "topic" => ^topic}}, @wait
+    assert %{"type" => "subscribed", "topic" => ^topic} = entry(pb, ref)
     ref
   end
 
@@ -96,15 +106,13 @@ defmodule Bosbase.PubsubTest do
     for {ack, i} <- Enum.with_index(acks, 1) do
       id = ack["id"]
 
-      assert_receive {:bosbase_event, ^ref,
-                      %{
-                        "type" => "message",
-                        "topic" => ^t,
-                        "id" => ^id,
-                        "created" => _,
-                        "data" => data
-                      }},
-                     @wait
+      assert %{
+               "type" => "message",
+               "topic" => ^t,
+               "id" => ^id,
+               "created" => _,
+               "data" => data
+             } = entry(subscriber, ref)
 
       assert data == %{"i" => i, "text" => "héllo"}
     end
@@ -113,20 +121,64 @@ defmodule Bosbase.PubsubTest do
     assert :ok = Subscriber.unsubscribe(subscriber, ref)
   end
 
+  test "1,500 messages to a subscriber that never reads: one message in its mailbox, drops counted" do
+    # The same subscription family and NIF path as realtime (test/bosbase/flood_test.exs).
+    t = topic("flood")
+    {subscriber, publisher} = {login("users2"), publisher("users")}
+    sleeper = spawn_link(fn -> Process.sleep(:infinity) end)
+    {:ok, ref} = Subscriber.subscribe(subscriber, t, pid: sleeper)
+    assert eventually(fn -> Subscriber.connected?(subscriber) end)
+    Process.sleep(500)
+
+    1..1_500
+    |> Task.async_stream(fn i -> {:ok, _} = Bosbase.Pubsub.publish(publisher, t, i) end,
+      max_concurrency: 16,
+      timeout: 30_000
+    )
+    |> Stream.run()
+
+    assert eventually(fn -> Subscriber.dropped(subscriber, ref) > 0 end)
+    assert {:message_queue_len, 1} = Process.info(sleeper, :message_queue_len)
+    # Messages may still be on their way: take until taken + dropped account for all.
+    entries = drain_all(subscriber, ref, 1_500, [], 100)
+    messages = for %{kind: :event, data: %{"data" => i}} <- entries, do: i
+    assert length(messages) + Subscriber.dropped(subscriber, ref) == 1_500
+    assert Enum.any?(entries, &(&1.kind == :subscribed))
+    :ok = Subscriber.unsubscribe(subscriber, ref)
+  end
+
+  defp drain_all(pb, ref, total, acc, tries) do
+    acc = acc ++ drain(pb, ref)
+    taken = Enum.count(acc, &(&1.kind == :event))
+
+    if taken + Subscriber.dropped(pb, ref) >= total or tries == 0,
+      do: acc,
+      else: Process.sleep(50) && drain_all(pb, ref, total, acc, tries - 1)
+  end
+
+  defp drain(pb, ref) do
+    case Subscriber.next(pb, ref) do
+      {:ok, entry} -> [entry | drain(pb, ref)]
+      :empty -> []
+    end
+  end
+
   test "unsubscribe (by ref and by topic) stops delivery" do
     t = topic("unsub")
     {subscriber, publisher} = {login("users2"), publisher("users")}
     ref = listen(subscriber, t)
     {:ok, _} = Bosbase.Pubsub.publish(publisher, t, 1)
-    assert_receive {:bosbase_event, ^ref, %{"type" => "message", "data" => 1}}, @wait
-    assert :ok = Subscriber.unsubscribe(subscriber, ref)
+    assert %{"type" => "message", "data" => 1} = entry(subscriber, ref)
+    assert :ok = Subscriber.unsubscribe(subscriber, ref, flush: true)
     {:ok, _} = Bosbase.Pubsub.publish(publisher, t, 2)
-    refute_receive {:bosbase_event, ^ref, _}, 1_000
+    refute_receive {:bosbase_ready, ^ref}, 1_000
+    assert Subscriber.next(subscriber, ref) == :empty
 
     ref2 = listen(subscriber, t)
-    assert :ok = Subscriber.unsubscribe(subscriber, t)
+    assert :ok = Subscriber.unsubscribe(subscriber, t, flush: true)
     {:ok, _} = Bosbase.Pubsub.publish(publisher, t, 3)
-    refute_receive {:bosbase_event, ^ref2, _}, 1_000
+    refute_receive {:bosbase_ready, ^ref2}, 1_000
+    assert Subscriber.next(subscriber, ref2) == :empty
   end
 
   test "the subscriber's exit ends the subscription" do
@@ -164,7 +216,7 @@ defmodule Bosbase.PubsubTest do
     publisher = login("users")
     ref = listen(subscriber, t)
     {:ok, _} = Bosbase.Pubsub.publish(publisher, t, "as guest")
-    assert_receive {:bosbase_event, ^ref, %{"data" => "as guest"}}, @wait
+    assert %{"data" => "as guest"} = entry(subscriber, ref)
     {email, password} = account("users2")
 
     {:ok, _} =
@@ -172,9 +224,9 @@ defmodule Bosbase.PubsubTest do
       |> Client.collection("users")
       |> RecordService.auth_with_password(email, password)
 
-    assert_receive {:bosbase_event, ^ref, %{"type" => "subscribed"}}, @wait
+    assert %{"type" => "subscribed"} = entry(subscriber, ref)
     {:ok, _} = Bosbase.Pubsub.publish(subscriber, t, "signed in")
-    assert_receive {:bosbase_event, ^ref, %{"data" => "signed in"}}, @wait
+    assert %{"data" => "signed in"} = entry(subscriber, ref)
   end
 
   test "100 subscribe/unsubscribe cycles leave no resource or process behind" do
@@ -186,7 +238,7 @@ defmodule Bosbase.PubsubTest do
       {:ok, ref} = Subscriber.subscribe(pb, topic("cycle"))
 
       if rem(i, 10) == 0,
-        do: assert_receive({:bosbase_event, ^ref, %{"type" => "subscribed"}}, @wait)
+        do: assert(%{"type" => "subscribed"} = entry(pb, ref))
 
       :ok = Subscriber.unsubscribe(pb, ref, flush: true)
     end

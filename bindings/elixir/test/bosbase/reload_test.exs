@@ -1,6 +1,7 @@
 defmodule Bosbase.ReloadTest do
-  # Reloading Bosbase.Native loads the NIF library again; its `upgrade` callback takes
-  # over the client resource type, so clients made before the reload keep working.
+  # Reloading Bosbase.Native from the same file loads the same NIF image again; its
+  # `upgrade` callback takes over that image's own resource types, so clients made before
+  # the reload keep working (another image never does: test/bosbase/upgrade_test.exs).
   # Not async: other tests must not call the NIF while the module is swapped.
   use ExUnit.Case, async: false
 

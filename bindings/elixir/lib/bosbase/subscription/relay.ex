@@ -1,22 +1,22 @@
 defmodule Bosbase.Subscription.Relay do
   @moduledoc false
-  # One process per subscription (realtime, pub/sub, or state listener). It holds the
-  # subscription's NIF resource, so the subscription lives as long as this process. The
-  # NIF sends it {:bosbase_event_raw, tag, seq, json} from the core's dispatch thread; it
-  # decodes the JSON and sends {message_tag, tag, map} to the subscriber in `seq` order
-  # (messages sent from different threads may overtake each other: early ones wait for
-  # the gap to fill). It monitors the subscriber: when that exits, the subscription is
-  # stopped in the core and the relay ends (its resource is then freed).
+  # One process per realtime state listener (Bosbase.Realtime.on_state/2; subscriptions
+  # have none: they are pulled, see Bosbase.Subscription). It holds the listener's NIF
+  # resource, which the NIF also ends when this process exits. The NIF sends it
+  # {:bosbase_event_raw, tag, seq, json} from the core's dispatch thread; it decodes the JSON
+  # and sends {message_tag, tag, map} to the listener in `seq` order (messages sent from
+  # different threads may overtake each other: early ones wait for the gap to fill). It
+  # monitors the listener: when that exits, the listener is removed in the core and the
+  # relay ends.
 
   alias Bosbase.Native
 
-  def init(client, tag, message_tag) do
+  def init(tag, message_tag) do
     receive do
       {:start, pid, sub} ->
         mref = Process.monitor(pid)
 
         loop(%{
-          client: client,
           sub: sub,
           tag: tag,
           message_tag: message_tag,
