@@ -23,7 +23,7 @@ core-test: devserver-build
 	RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
 	if cargo clippy --version >/dev/null 2>&1; then cargo clippy --quiet --all-targets -- -D warnings; fi
 	if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; fi
-	scripts/devserver --demo -- cargo test --test token_flow --test seeds --test filter --test operations --test auth_methods --test records --test admin --test realtime --test upload_names --test auth_file
+	scripts/devserver --demo -- cargo test --test token_flow --test seeds --test filter --test operations --test auth_methods --test records --test admin --test realtime --test upload_names --test auth_file --test downloads --test download_memory
 
 rust-build:
 	cargo build --examples

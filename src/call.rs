@@ -8,8 +8,9 @@ use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use crate::gate::Gate;
@@ -19,9 +20,19 @@ use crate::{Error, ErrorKind, Result};
 /// Decides, once, whether a call finishes or is cancelled. The job calls [`Ticket::commit`]
 /// before any side effect (saving a login); a cancel that comes first wins, and then the
 /// job must not apply it. Exactly one of the two sides delivers the call's outcome.
+/// Progress reports of the job go through [`report`]: a cancel waits for a report in
+/// progress on another thread, so none runs after the cancelled completion.
 #[derive(Default)]
 pub(crate) struct Ticket {
-    state: Mutex<TicketState>,
+    state: Mutex<TicketInner>,
+    reported: Condvar,
+}
+
+#[derive(Default)]
+struct TicketInner {
+    state: TicketState,
+    /// The thread running a progress report of this call, if any.
+    reporting: Option<ThreadId>,
 }
 
 #[derive(Clone, Copy, Default, PartialEq)]
@@ -34,10 +45,19 @@ enum TicketState {
 
 impl Ticket {
     fn swap(&self, to: TicketState) -> TicketState {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let was = *state;
+        let mut inner = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let was = inner.state;
         if was == TicketState::Open {
-            *state = to;
+            inner.state = to;
+        }
+        if to == TicketState::Cancelled && was == TicketState::Open {
+            // A report running on another thread finishes before the cancelled completion
+            // is delivered; one on this thread (a progress callback cancelling its own
+            // call) cannot be waited for.
+            let me = std::thread::current().id();
+            while inner.reporting.is_some_and(|t| t != me) {
+                inner = self.reported.wait(inner).unwrap_or_else(PoisonError::into_inner);
+            }
         }
         was
     }
@@ -54,7 +74,59 @@ impl Ticket {
 
     /// True once the call was cancelled (a long job checks it between steps).
     pub(crate) fn is_cancelled(&self) -> bool {
-        *self.state.lock().unwrap_or_else(PoisonError::into_inner) == TicketState::Cancelled
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).state == TicketState::Cancelled
+    }
+
+    /// Runs `f` unless the call was cancelled, fenced against a concurrent cancel.
+    fn report(&self, f: impl FnOnce()) {
+        {
+            let mut inner = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            if inner.state == TicketState::Cancelled {
+                return;
+            }
+            inner.reporting = Some(std::thread::current().id());
+        }
+        /// Clears the mark even when `f` unwinds, so a cancel never waits forever.
+        struct Done<'a>(&'a Ticket);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                self.0.state.lock().unwrap_or_else(PoisonError::into_inner).reporting = None;
+                self.0.reported.notify_all();
+            }
+        }
+        let _done = Done(self);
+        f();
+    }
+}
+
+thread_local! {
+    /// The ticket of the asynchronous call running on this worker (None for `.wait()`,
+    /// which cannot be cancelled).
+    static CURRENT: std::cell::RefCell<Option<Arc<Ticket>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Sets [`CURRENT`] while a job runs on a worker.
+struct Current;
+
+impl Current {
+    fn set(ticket: &Arc<Ticket>) -> Self {
+        CURRENT.with(|c| *c.borrow_mut() = Some(Arc::clone(ticket)));
+        Current
+    }
+}
+
+impl Drop for Current {
+    fn drop(&mut self) {
+        CURRENT.with(|c| *c.borrow_mut() = None);
+    }
+}
+
+/// Runs a progress report `f` of the call on this thread, unless it was cancelled; a
+/// cancel waits for it (see [`Ticket`]), so no report runs after the call's completion.
+pub(crate) fn report(f: impl FnOnce()) {
+    match CURRENT.with(|c| c.borrow().clone()) {
+        Some(ticket) => ticket.report(f),
+        None => f(),
     }
 }
 
@@ -245,6 +317,7 @@ impl<T: Send + 'static> Call<T> {
             }
             let result = {
                 let _queued = QueuedFor::set(submitted.elapsed());
+                let _current = Current::set(&ticket);
                 catch_unwind(AssertUnwindSafe(|| job(&ticket))).unwrap_or_else(|_| Err(Error::panic()))
             };
             if ticket.commit() {

@@ -598,6 +598,31 @@ impl BosBase {
     /// `max_response_bytes`) and not parsed: callers that only pass JSON on (a full list's
     /// pages) parse it their own way.
     pub(crate) fn execute_raw(&self, path: &str, options: SendOptions) -> Result<RawAnswer> {
+        let (url, mut response) = self.send_request(path, options)?;
+        let status = response.status().as_u16();
+        let limit = self.inner.max_response_bytes;
+        let bytes = response.body_mut().with_config().limit(limit).read_to_vec().map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => {
+                let kind = if (200..300).contains(&status) { ErrorKind::Json } else { ErrorKind::Http };
+                Error::new(kind, &url, format!("the answer's body is larger than the {limit}-byte limit"))
+            }
+            other => Error::from_transport(&url, other),
+        });
+        // The answer arrived: whatever happens to its body, the caller learns its status.
+        let bytes = bytes.map_err(|e| e.with_status(status))?;
+        if !(200..300).contains(&status) {
+            return Err(Error::from_response(&url, status, &String::from_utf8_lossy(&bytes)));
+        }
+        Ok(RawAnswer { url, status, bytes })
+    }
+
+    /// Sends a request (headers, auth, body, deadline) and returns its URL and the answer,
+    /// whose body is not read yet (a download streams it).
+    pub(crate) fn send_request(
+        &self,
+        path: &str,
+        options: SendOptions,
+    ) -> Result<(String, ureq::http::Response<ureq::Body>)> {
         options.check()?;
         let method = options.method()?;
         let url = url::build(&self.inner.base_url, path, &options.query);
@@ -630,7 +655,16 @@ impl BosBase {
             let req = req
                 .header("Content-Type", &multipart.content_type)
                 .header("Content-Length", multipart.length)
-                .body(ureq::SendBody::from_owned_reader(multipart.reader));
+                .body(match &options.progress {
+                    None => ureq::SendBody::from_owned_reader(multipart.reader),
+                    Some(p) => {
+                        let reporter = crate::progress::Reporter::new(p.clone(), multipart.length);
+                        ureq::SendBody::from_owned_reader(crate::progress::Counted {
+                            inner: multipart.reader,
+                            reporter,
+                        })
+                    }
+                });
             self.run(req.map_err(|_| invalid_request(&url))?, timeout, line)
         } else {
             let body = match (&options.body, method) {
@@ -647,22 +681,8 @@ impl BosBase {
                 None => self.run(req.body(()).map_err(|_| invalid_request(&url))?, timeout, line),
             }
         };
-        let mut response = sent.map_err(|e| Error::from_transport(&url, e))?;
-        let status = response.status().as_u16();
-        let limit = self.inner.max_response_bytes;
-        let bytes = response.body_mut().with_config().limit(limit).read_to_vec().map_err(|e| match e {
-            ureq::Error::BodyExceedsLimit(_) => {
-                let kind = if (200..300).contains(&status) { ErrorKind::Json } else { ErrorKind::Http };
-                Error::new(kind, &url, format!("the answer's body is larger than the {limit}-byte limit"))
-            }
-            other => Error::from_transport(&url, other),
-        });
-        // The answer arrived: whatever happens to its body, the caller learns its status.
-        let bytes = bytes.map_err(|e| e.with_status(status))?;
-        if !(200..300).contains(&status) {
-            return Err(Error::from_response(&url, status, &String::from_utf8_lossy(&bytes)));
-        }
-        Ok(RawAnswer { url, status, bytes })
+        let response = sent.map_err(|e| Error::from_transport(&url, e))?;
+        Ok((url, response))
     }
 
     /// The deadline of a call that sets none ([`ClientBuilder::timeout`]).

@@ -15,6 +15,7 @@
 mod auth_store;
 mod call;
 mod client;
+mod download;
 mod files;
 mod misc;
 mod panic;
@@ -27,6 +28,7 @@ mod strings;
 pub use auth_store::*;
 pub use call::*;
 pub use client::*;
+pub use download::*;
 pub use files::*;
 pub use misc::*;
 pub use pubsub::*;
