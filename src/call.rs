@@ -26,6 +26,9 @@ use crate::{Error, ErrorKind, Result};
 pub(crate) struct Ticket {
     state: Mutex<TicketInner>,
     reported: Condvar,
+    /// Undoes a job's local side effect (a download's temporary file) when a cancel wins,
+    /// before the cancelled completion is delivered.
+    cleanup: Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
 #[derive(Default)]
@@ -67,9 +70,31 @@ impl Ticket {
         self.swap(TicketState::Committed) != TicketState::Cancelled
     }
 
-    /// True when this cancelled the call (it was neither finished nor cancelled before).
+    /// True when this cancelled the call (it was neither finished nor cancelled before);
+    /// the cleanup set with [`on_cancel`](Self::on_cancel) has then run.
     pub(crate) fn cancel(&self) -> bool {
-        self.swap(TicketState::Cancelled) == TicketState::Open
+        let cancelled = self.swap(TicketState::Cancelled) == TicketState::Open;
+        if cancelled {
+            if let Some(f) = self.cleanup.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                f();
+            }
+        }
+        cancelled
+    }
+
+    /// Sets what a winning cancel runs before the cancelled completion (replacing any);
+    /// runs it now when the call is already cancelled.
+    pub(crate) fn on_cancel(&self, f: impl FnOnce() + Send + 'static) {
+        if self.is_cancelled() {
+            return f();
+        }
+        *self.cleanup.lock().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(f));
+        // A cancel between the check and the store found no cleanup: run it here.
+        if self.is_cancelled() {
+            if let Some(f) = self.cleanup.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                f();
+            }
+        }
     }
 
     /// True once the call was cancelled (a long job checks it between steps).

@@ -8,6 +8,7 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -221,7 +222,7 @@ fn run(
     };
     // Refuse an unusable target before anything is sent.
     let mut sink = match target {
-        DownloadTarget::Path(p) => Sink::Temp(TempFile::beside(&p)?),
+        DownloadTarget::Path(p) => Sink::Temp(TempFile::beside(&p, ticket)?),
         DownloadTarget::Writer(w) => Sink::Writer(w),
     };
     let (url, response) = client.send_request(&path, request)?;
@@ -326,7 +327,10 @@ struct TempFile {
 }
 
 impl TempFile {
-    fn beside(target: &Path) -> Result<Self> {
+    /// Creates the temporary file for `target`. A cancel of the call removes it before
+    /// the cancelled completion is delivered (or keeps it from being created), so a
+    /// caller never sees it once the call completed.
+    fn beside(target: &Path, ticket: &Ticket) -> Result<Self> {
         let name = target
             .file_name()
             .filter(|_| !target.as_os_str().to_string_lossy().ends_with('/'))
@@ -342,10 +346,23 @@ impl TempFile {
         getrandom::fill(&mut random).map_err(|_| Error::panic())?;
         let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
         let temp = dir.join(format!(".{}.{suffix}.part", name.to_string_lossy()));
+        // The cancel's cleanup and the creation exclude each other: a cancel before the
+        // creation prevents it, one after it removes the file.
+        let cancelled = Arc::new(Mutex::new(false));
+        let (flag, path) = (Arc::clone(&cancelled), temp.clone());
+        ticket.on_cancel(move || {
+            *flag.lock().unwrap_or_else(PoisonError::into_inner) = true;
+            let _ = std::fs::remove_file(&path);
+        });
+        let gate = cancelled.lock().unwrap_or_else(PoisonError::into_inner);
+        if *gate {
+            return Err(Error::new(ErrorKind::Cancelled, "", "the call was cancelled"));
+        }
         // A normal file's permissions (0666 less the umask), created new: never an
         // existing file or a link planted at the temporary name.
         let file =
             std::fs::OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| cannot_write(&e))?;
+        drop(gate);
         Ok(TempFile { file: Some(file), temp, target: target.to_owned(), renamed: false })
     }
 }
@@ -383,13 +400,19 @@ mod tests {
     fn a_temporary_file_is_removed_unless_renamed() {
         let dir = std::env::temp_dir().join(format!("bosbase-download-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let temp = TempFile::beside(&dir.join("out.bin")).unwrap();
+        let ticket = Ticket::default();
+        let temp = TempFile::beside(&dir.join("out.bin"), &ticket).unwrap();
         let path = temp.temp.clone();
         assert!(path.exists());
         drop(temp);
         assert!(!path.exists());
-        assert!(TempFile::beside(&dir).is_err(), "a directory");
-        assert!(TempFile::beside(&dir.join("missing/out.bin")).is_err());
+        assert!(TempFile::beside(&dir, &ticket).is_err(), "a directory");
+        assert!(TempFile::beside(&dir.join("missing/out.bin"), &ticket).is_err());
+        // A cancel removes the temporary file before the cancelled completion.
+        let temp = TempFile::beside(&dir.join("out.bin"), &ticket).unwrap();
+        assert!(temp.temp.exists() && ticket.cancel());
+        assert!(!temp.temp.exists());
+        assert!(TempFile::beside(&dir.join("out.bin"), &ticket).is_err(), "none after a cancel");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

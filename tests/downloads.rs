@@ -173,6 +173,7 @@ fn a_cancelled_download_leaves_no_file_and_reports_nothing_after() {
     rx.recv_timeout(Duration::from_secs(10)).expect("a first report");
     drop(fut);
     dropped.store(true, Ordering::SeqCst);
+    assert!(files::names(&dir).is_empty(), "removed by the cancel: {:?}", files::names(&dir));
     let at_cancel = *reports.lock().unwrap();
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(*reports.lock().unwrap(), at_cancel, "no report after the cancel");

@@ -176,6 +176,7 @@ int main(void) {
     bosbase_call_cancel(c);
     __atomic_store_n(&cancelled, 1, __ATOMIC_SEQ_CST);
     CHECK(oc.calls == 1 && oc.status == BOSBASE_STATUS_CANCELLED);
+    CHECK(entries(dir) == 0); /* the cancel removed the temporary file before it returned */
     int at_cancel = slow.reports;
     usleep(500 * 1000);
     CHECK(slow.reports == at_cancel && oc.calls == 1);
