@@ -174,6 +174,7 @@ type optionsJSON struct {
 	Query     map[string]any    `json:"query,omitempty"`
 	Headers   map[string]string `json:"headers,omitempty"`
 	TimeoutMs int64             `json:"timeoutMs,omitempty"`
+	progress  ProgressFunc      // upload progress of the file parts (not JSON)
 }
 
 // requestOptions turns SendOptions into options JSON fields.
