@@ -41,6 +41,7 @@ static ERL_NIF_TERM atom_path;
 static ERL_NIF_TERM atom_not_found;
 static ERL_NIF_TERM atom_auth_change;
 static ERL_NIF_TERM atom_event_raw;
+static ERL_NIF_TERM atom_progress;
 
 /* Per-library state, kept in priv_data so an upgraded library gets its own. */
 typedef struct {
@@ -747,6 +748,88 @@ static ERL_NIF_TERM nif_call_start_files(ErlNifEnv *env, int argc, const ERL_NIF
         return enif_schedule_nif(env, "call_start_files", ERL_NIF_DIRTY_JOB_CPU_BOUND,
                                  call_start_files_now, argc, argv);
     return call_start_files_now(env, argc, argv);
+}
+
+/* ---------------------------------------------------------------- downloads */
+
+/*
+ * BosbaseProgressCallback of a call: sends {bosbase_progress, Tag, Done, Total} to the
+ * caller unless it gave up. The core reports only before the completion (a cancel waits
+ * for a report in progress), which holds its share of `st` until it runs: `st` is alive.
+ */
+static void on_call_progress(void *user_data, uint64_t done, uint64_t total) {
+    call_state *st = user_data;
+    ErlNifEnv *m;
+
+    enif_mutex_lock(st->lock);
+    if (!st->abandoned && !st->done && (m = enif_alloc_env()) != NULL) {
+        ERL_NIF_TERM msg = enif_make_tuple4(m, atom_progress, enif_make_copy(m, st->tag),
+                                            enif_make_uint64(m, done), enif_make_uint64(m, total));
+        enif_send(current_env, &st->pid, m, msg);
+        enif_free_env(m);
+    }
+    enif_mutex_unlock(st->lock);
+}
+
+/*
+ * download_start(Client, RecordJson, Filename, Path, OptionsJson | nil, Progress) ->
+ * {ok, Call, Tag} | {error, Status, ErrorJson | nil} | {error, badarg}: starts
+ * bosbase_files_download_async on the core's worker pool, answered, cancelled and freed
+ * exactly as call_start's calls. With Progress true, {bosbase_progress, Tag, Done, Total}
+ * messages come before the reply.
+ */
+static ERL_NIF_TERM nif_download_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    char *strs[4] = {NULL, NULL, NULL, NULL};
+    char *error = NULL;
+    BosbaseCall *handle = NULL;
+    BosbaseClient *client;
+    BosbaseStatus status;
+    call_state *st;
+    nif_call *res;
+    nif_client *cres = get_client(env, argv[0]);
+    int progress = enif_is_identical(argv[5], atom_true);
+    ERL_NIF_TERM tag, term;
+    (void)argc;
+
+    if (cres == NULL || !get_cstr(env, argv[1], &strs[0]) || !get_cstr(env, argv[2], &strs[1]) ||
+        !get_cstr(env, argv[3], &strs[2]) || !get_opt_cstr(env, argv[4], &strs[3])) {
+        free_cstrs(strs, 4);
+        return badarg_reply(env);
+    }
+    tag = enif_make_ref(env);
+    st = state_new(env, tag);
+    res = st == NULL ? NULL : call_resource(env, st, cres);
+    if (res == NULL) {
+        if (st != NULL) {
+            st->refs = 1;
+            state_release(st);
+        }
+        free_cstrs(strs, 4);
+        return enomem(env);
+    }
+    client = acquire(cres);
+    if (client == NULL) {
+        status = BOSBASE_STATUS_CLOSED;
+    } else {
+        current_env = env;
+        status = bosbase_files_download_async(client, strs[0], strs[1], strs[2], strs[3],
+                                              progress ? on_call_progress : NULL, st, on_call_complete,
+                                              st, &handle, &error);
+        current_env = NULL;
+        release(cres);
+    }
+    free_cstrs(strs, 4);
+    if (status != BOSBASE_STATUS_OK) {
+        state_release(st);          /* the completion's share: it never runs */
+        enif_release_resource(res); /* frees the rest */
+        return call_result(env, status, NULL, error);
+    }
+    enif_mutex_lock(st->lock);
+    st->handle = handle;
+    enif_mutex_unlock(st->lock);
+    term = enif_make_resource(env, res);
+    enif_release_resource(res);
+    return enif_make_tuple3(env, atom_ok, term, tag);
 }
 
 /*
@@ -1711,6 +1794,7 @@ static void make_atoms(ErlNifEnv *env) {
     atom_not_found = enif_make_atom(env, "not_found");
     atom_auth_change = enif_make_atom(env, "bosbase_auth_change_raw");
     atom_event_raw = enif_make_atom(env, "bosbase_event_raw");
+    atom_progress = enif_make_atom(env, "bosbase_progress");
 }
 
 static int open_types(ErlNifEnv *env, void **priv_data, ErlNifResourceFlags flags) {
@@ -1769,6 +1853,7 @@ static ErlNifFunc nif_funcs[] = {
     {"call_start", 4, nif_call_start, 0},
     {"call_start_files", 5, nif_call_start_files, 0},
     {"send_start", 4, nif_send_start, 0},
+    {"download_start", 6, nif_download_start, 0},
     {"call_cancel", 1, nif_call_cancel, 0},
     {"auth_store_token", 1, nif_store_token, 0},
     {"auth_store_record", 1, nif_store_record, 0},
