@@ -24,6 +24,13 @@ char *async_call(BosbaseNative *self, const char *op, const char *args_json, con
  * on the core's pool (bosbase_send_async): returns, completes and cancels as async_call. */
 char *async_send(BosbaseNative *self, const char *collection, const char *path, const char *options_json);
 
+/* Downloads `filename` of the record `record_json` to the OS path `path`
+ * (bosbase_files_download_async): returns, completes and cancels as async_call; progress
+ * reports come before the outcome, through the same queue, as {"progress":[done,total]}
+ * lines under the call's id. */
+char *async_download(BosbaseNative *self, const char *record_json, const char *filename, const char *path,
+                     const char *options_json);
+
 /* bosbase_client_close on this library's threads (it waits for the calls in flight); the
  * outcome (`true`) arrives through the queue; returns as async_call. */
 char *async_close(BosbaseNative *self);

@@ -184,6 +184,13 @@ static char *m_send_async(BosbaseNative *self, char *const *args) {
     return async_send(self, optional(args[0]), args[1], optional(args[2]));
 }
 
+/* download_async(record_json, filename, path, options_json): a download of a record's file
+ * to `path` (an OS path) on the core's worker pool; returns, completes and cancels as
+ * call_async, with {"progress":[done,total]} lines before its outcome. */
+static char *m_download_async(BosbaseNative *self, char *const *args) {
+    return async_download(self, args[0], args[1], args[2], optional(args[3]));
+}
+
 /* close_async(): bosbase_client_close on this library's threads, since it waits for the
  * running calls and sends (later calls fail with status CLOSED); its outcome `true` comes as
  * for a call, after theirs. */
@@ -428,6 +435,7 @@ const NativeMethod native_methods[] = {
     STRING_METHOD(call_async, 3, "operation", "args_json", "options_json"),
     STRING_METHOD(send_async, 3, "collection", "path", "options_json"),
     STRING_METHOD(close_async, 0, NULL),
+    STRING_METHOD(download_async, 4, "record_json", "filename", "path", "options_json"),
     {.name = "cancel_all", .ret = NATIVE_RETURN_INT, .fn.integer = m_cancel_all},
     STRING_METHOD(auth_store_token, 0, NULL),
     STRING_METHOD(auth_store_record, 0, NULL),

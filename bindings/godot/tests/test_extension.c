@@ -1143,6 +1143,7 @@ static const Expected expected_methods[] = {
     {"call_async", 3, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"send_async", 3, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"close_async", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"download_async", 4, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"cancel_all", 0, GDEXTENSION_VARIANT_TYPE_INT, false},
     {"auth_store_token", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"auth_store_record", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},

@@ -267,6 +267,34 @@ func version() -> String:
 	return _native.version() if _native != null else ""
 
 
+## Downloads [param filename] of [param record] (a Dictionary with [code]id[/code] and
+## [code]collectionId[/code] or [code]collectionName[/code]) to [param path]
+## ([code]user://[/code] and [code]res://[/code] paths are globalized), streamed on the
+## core's threads and this client's connections. The bytes go to a temporary file beside
+## it, renamed over [param path] once all arrived: a failed or cancelled download leaves
+## nothing. [param options]: [code]thumb[/code] ("100x100"), [code]token[/code] (from
+## [code]files().get_token()[/code], for a protected file), [code]download[/code],
+## [code]maxBytes[/code] (a cap: kind "too_large"; default none), [code]timeoutMs[/code],
+## [code]headers[/code]. Returns the pending call: connect its [signal PendingCall.progress]
+## (main thread), then [code]await call.finished[/code] for
+## [code]{"path", "bytes", "contentType"}[/code] or a [ClientResponseError].
+func download(
+	record: Dictionary, filename: String, path: String, options: Dictionary = {}
+) -> PendingCall:
+	var call := PendingCall.new(null if _open_error != null else _native, auth_store)
+	if _open_error != null:
+		call.start_failed(_open_error)
+		return call
+	var target := path
+	if path.begins_with("user://") or path.begins_with("res://"):
+		target = ProjectSettings.globalize_path(path)
+	call.start(
+		&"download_async",
+		[JSON.stringify(record, "", false, true), filename, target, options_json(options)]
+	)
+	return call
+
+
 ## Starts one asynchronous BosbaseNative method; await the returned signal for its result.
 ## Used by [code]RecordService[/code]; prefer the named methods.
 func run_native(method: StringName, args: Array) -> Signal:
