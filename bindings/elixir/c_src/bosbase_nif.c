@@ -555,12 +555,15 @@ static ERL_NIF_TERM enomem(ErlNifEnv *env) {
  * Starts a call on the core's worker pool: bosbase_send_async when `send` (strs:
  * collection or NULL, path, options or NULL), else bosbase_call_async (strs: op, args,
  * options or NULL), with bosbase_call_async_with_files when `files` is not NULL (the core
- * call takes its own reference to the parts). Frees `strs` and `files`. Returns {ok, Call, Tag}, or the core's refusal (nothing
+ * call takes its own reference to the parts; with `progress`, their upload progress is sent
+ * as {bosbase_progress, Tag, Done, Total} before the reply). Frees `strs` and `files`. Returns {ok, Call, Tag}, or the core's refusal (nothing
  * was started, no reply will come). Both kinds share everything else: the completion, the
  * call resource whose destructor cancels and frees, call_cancel.
  */
+static void on_call_progress(void *user_data, uint64_t done, uint64_t total);
+
 static ERL_NIF_TERM start_call(ErlNifEnv *env, nif_client *cres, char **strs, int send,
-                               BosbaseFiles *files) {
+                               BosbaseFiles *files, int progress) {
     char *error = NULL;
     BosbaseCall *handle = NULL;
     BosbaseClient *client;
@@ -592,10 +595,12 @@ static ERL_NIF_TERM start_call(ErlNifEnv *env, nif_client *cres, char **strs, in
         if (send)
             status = bosbase_send_async(client, strs[0], strs[1], strs[2], on_call_complete, st,
                                         &handle, &error);
-        else if (files != NULL)
+        else if (files != NULL) {
+            if (progress)
+                bosbase_files_on_progress(files, on_call_progress, st, NULL);
             status = bosbase_call_async_with_files(client, strs[0], strs[1], strs[2], files,
                                                    on_call_complete, st, &handle, &error);
-        else
+        } else
             status = bosbase_call_async(client, strs[0], strs[1], strs[2], on_call_complete, st,
                                         &handle, &error);
         current_env = NULL;
@@ -628,7 +633,7 @@ static ERL_NIF_TERM nif_call_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
 
     if (!get_args(env, argc, argv, 1, &cres, strs))
         return badarg_reply(env);
-    return start_call(env, cres, strs, 0, NULL);
+    return start_call(env, cres, strs, 0, NULL, 0);
 }
 
 /*
@@ -649,7 +654,7 @@ static ERL_NIF_TERM nif_send_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
         free_cstrs(strs, 3);
         return badarg_reply(env);
     }
-    return start_call(env, cres, strs, 1, NULL);
+    return start_call(env, cres, strs, 1, NULL, 0);
 }
 
 /*
@@ -713,24 +718,30 @@ static size_t parts_bytes(ErlNifEnv *env, ERL_NIF_TERM term) {
     return total;
 }
 
+/* The parts' index: call_start_files/5 ends with them, /6 has the progress flag after them. */
+static int parts_at(int argc) {
+    return argc == 6 ? 4 : argc - 1;
+}
+
 static ERL_NIF_TERM call_start_files_now(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     char *strs[3] = {NULL, NULL, NULL};
+    int progress = argc == 6 && enif_is_identical(argv[5], atom_true);
     BosbaseStatus status;
     BosbaseFiles *files;
     char *error = NULL;
     nif_client *cres;
     int ok;
 
-    if (!get_args(env, argc - 1, argv, 1, &cres, strs))
+    if (!get_args(env, parts_at(argc), argv, 1, &cres, strs))
         return badarg_reply(env);
     files = bosbase_files_new();
-    ok = add_parts(env, argv[argc - 1], files, &status, &error);
+    ok = add_parts(env, argv[parts_at(argc)], files, &status, &error);
     if (!ok || status != BOSBASE_STATUS_OK) {
         bosbase_files_free(files);
         free_cstrs(strs, 3);
         return ok ? call_result(env, status, NULL, error) : badarg_reply(env);
     }
-    return start_call(env, cres, strs, 0, files);
+    return start_call(env, cres, strs, 0, files, progress);
 }
 
 /* Copying more than this many bytes into the core's parts runs on a dirty CPU scheduler. */
@@ -744,7 +755,7 @@ static ERL_NIF_TERM call_start_files_now(ErlNifEnv *env, int argc, const ERL_NIF
  * normal scheduler is held for it. The network part runs on the core's pool either way.
  */
 static ERL_NIF_TERM nif_call_start_files(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
-    if (parts_bytes(env, argv[argc - 1]) > INLINE_COPY_MAX)
+    if (parts_bytes(env, argv[parts_at(argc)]) > INLINE_COPY_MAX)
         return enif_schedule_nif(env, "call_start_files", ERL_NIF_DIRTY_JOB_CPU_BOUND,
                                  call_start_files_now, argc, argv);
     return call_start_files_now(env, argc, argv);
@@ -1852,6 +1863,7 @@ static ErlNifFunc nif_funcs[] = {
     {"generate_token", 0, nif_generate_token, 0},
     {"call_start", 4, nif_call_start, 0},
     {"call_start_files", 5, nif_call_start_files, 0},
+    {"call_start_files", 6, nif_call_start_files, 0},
     {"send_start", 4, nif_send_start, 0},
     {"download_start", 6, nif_download_start, 0},
     {"call_cancel", 1, nif_call_cancel, 0},

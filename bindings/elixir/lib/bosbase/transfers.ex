@@ -75,11 +75,13 @@ defmodule Bosbase.Transfers do
     end
   end
 
-  defp check_progress(nil), do: :ok
-  defp check_progress(f) when is_function(f, 2), do: :ok
-  defp check_progress(pid) when is_pid(pid), do: :ok
+  @doc false
+  # Checks a `:progress` option (also for uploads, `Bosbase.Call.run/4`).
+  def check_progress(nil), do: :ok
+  def check_progress(f) when is_function(f, 2), do: :ok
+  def check_progress(pid) when is_pid(pid), do: :ok
 
-  defp check_progress(other),
+  def check_progress(other),
     do:
       Call.invalid(
         "expected :progress to be a 2-arity function or a pid, got #{Call.type_name(other)}"
@@ -87,14 +89,16 @@ defmodule Bosbase.Transfers do
 
   # Waits for the reply, handing progress reports on meanwhile; the ones still in the
   # mailbox when the reply arrived come first (the core sent them before it).
-  defp await({:ok, call, tag}, progress) do
+  @doc false
+  # The reply of a started call with progress reports (also for uploads).
+  def await({:ok, call, tag}, progress) do
     reply = wait(tag, progress)
     flush(tag, progress)
     _ = Native.call_cancel(call)
     Call.result(reply)
   end
 
-  defp await(reply, _progress), do: Call.result(reply)
+  def await(reply, _progress), do: Call.result(reply)
 
   # The caller's own pid: the NIF's messages are already in its mailbox, left there.
   defp wait(tag, pid) when pid == self() do

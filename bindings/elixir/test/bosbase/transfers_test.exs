@@ -82,6 +82,26 @@ defmodule Bosbase.TransfersTest do
     assert Enum.sort(File.ls!(dir)) == ["b.bin", "out.bin"]
   end
 
+  test "an upload reports its progress in the caller", %{pb: pb, record: record, bytes: bytes} do
+    me = self()
+    fun = fn done, total -> send(me, {:seen, self(), done, total}) end
+
+    assert {:ok, %{"doc" => doc}} =
+             pb
+             |> Client.collection(record["collectionName"])
+             |> RecordService.create(%{},
+               files: [{:bytes, "doc", "up.bin", bytes}],
+               progress: fun
+             )
+
+    assert doc != ""
+    seen = collect([])
+    assert length(seen) >= 10
+    assert Enum.all?(seen, fn {pid, _, _} -> pid == me end)
+    {_, done, total} = List.last(seen)
+    assert done == total and total > byte_size(bytes)
+  end
+
   defp collect(acc) do
     receive do
       {:seen, pid, done, total} -> collect([{pid, done, total} | acc])
