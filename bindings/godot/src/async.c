@@ -107,7 +107,8 @@ static void on_complete(void *user_data, BosbaseStatus status, const char *resul
     pthread_mutex_unlock(&c->owner->lock);
 }
 
-/* BosbaseProgressCallback of a download: the core's thread doing the transfer.
+/* BosbaseProgressCallback of a download or of an upload asked for with files_report_progress:
+ * the core's thread doing the transfer.
  * Queued like an outcome, as {"progress":[done,total]} under the call's id (pending_call.gd
  * emits its `progress` signal on the main thread). The core never reports after the
  * completion, which frees nothing of `c` before it ran: `c` is alive. */
@@ -158,6 +159,9 @@ static char *start_on_core(BosbaseNative *self, const char *op, const char *args
         status = bosbase_files_download_async(client, download[0], download[1], download[2], options_json,
                                               on_progress, c, on_complete, c, &handle, &error);
     } else if (op != NULL) {
+        if (files != NULL && self->staged_progress) {
+            bosbase_files_on_progress(files, on_progress, c, NULL);
+        }
         status = bosbase_call_async_with_files(client, op, args_json, options_json, files, on_complete, c, &handle,
                                                &error);
     } else {
@@ -181,6 +185,7 @@ char *async_call(BosbaseNative *self, const char *op, const char *args_json, con
     BosbaseFiles *files = self->staged_files;
     self->staged_files = NULL;
     char *out = start_on_core(self, op, args_json, files, NULL, NULL, options_json, NULL);
+    self->staged_progress = false;
     bosbase_files_free(files);
     return out;
 }

@@ -27,7 +27,8 @@ char *async_send(BosbaseNative *self, const char *collection, const char *path, 
 /* Downloads `filename` of the record `record_json` to the OS path `path`
  * (bosbase_files_download_async): returns, completes and cancels as async_call; progress
  * reports come before the outcome, through the same queue, as {"progress":[done,total]}
- * lines under the call's id. */
+ * lines under the call's id (so do the staged parts of an async_call after
+ * files_report_progress). */
 char *async_download(BosbaseNative *self, const char *record_json, const char *filename, const char *path,
                      const char *options_json);
 

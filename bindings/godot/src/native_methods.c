@@ -167,6 +167,15 @@ static char *m_files_clear(BosbaseNative *self, char *const *args) {
     (void)args;
     bosbase_files_free(self->staged_files);
     self->staged_files = NULL;
+    self->staged_progress = false;
+    return envelope_new(BOSBASE_STATUS_OK, "true", NULL);
+}
+
+/* files_report_progress(): the next call_async with staged parts reports their upload
+ * progress as {"progress":[done,total]} lines before its outcome (pending_call.gd). */
+static char *m_files_report_progress(BosbaseNative *self, char *const *args) {
+    (void)args;
+    self->staged_progress = true;
     return envelope_new(BOSBASE_STATUS_OK, "true", NULL);
 }
 
@@ -452,6 +461,7 @@ const NativeMethod native_methods[] = {
      .fn.string_bytes = m_files_add_bytes},
     STRING_METHOD(files_add_path, 4, "field", "path", "filename", "content_type"),
     STRING_METHOD(files_clear, 0, NULL),
+    STRING_METHOD(files_report_progress, 0, NULL),
     {.name = "auth_store_is_superuser", .ret = NATIVE_RETURN_BOOL, .fn.boolean = m_auth_store_is_superuser},
     STRING_METHOD(auth_store_export_cookie, 1, "options_json"),
     STRING_METHOD(auth_store_load_cookie, 2, "cookie_header", "key"),

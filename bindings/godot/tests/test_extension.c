@@ -1158,6 +1158,7 @@ static const Expected expected_methods[] = {
     {"files_add_bytes", 4, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"files_add_path", 4, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"files_clear", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"files_report_progress", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"auth_store_is_superuser", 0, GDEXTENSION_VARIANT_TYPE_BOOL, false},
     {"auth_store_export_cookie", 1, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"auth_store_load_cookie", 2, GDEXTENSION_VARIANT_TYPE_STRING, false},

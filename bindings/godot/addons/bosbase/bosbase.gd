@@ -191,14 +191,27 @@ func send(path: String, options: Dictionary = {}) -> Signal:
 ## [code]{"field": "attachment", "path": "user://a.png"}[/code] (streamed from disk when the
 ## call runs; [code]res://[/code] and [code]user://[/code] paths are globalized; optional
 ## [code]filename[/code], default the path's last component), each with an optional
-## [code]contentType[/code] (default: from the filename).
+## [code]contentType[/code] (default: from the filename). With files,
+## [code]options.progress[/code] (a Callable [code]func(done: int, total: int)[/code]) gets
+## the upload's progress on the main thread (see [signal PendingCall.progress]).
 func call_operation(operation: String, args: Dictionary = {}, options: Dictionary = {}) -> Signal:
+	var on_progress: Variant = options.get("progress")
+	if options.has("progress"):
+		options = options.duplicate()
+		options.erase("progress")
 	if options.has("files") and _open_error == null:
 		var staged: ClientResponseError = _stage_files(options.files)
 		if staged != null:
 			return PendingCall.new(null).start_failed(staged)
 		options = options.duplicate()
 		options.erase("files")
+		if on_progress is Callable:
+			_native.files_report_progress()
+			var call := PendingCall.new(_native, auth_store)
+			call.progress.connect(on_progress)
+			return call.start(
+				&"call_async", [operation, options_json(args), options_json(options)]
+			)
 	return run_native(&"call_async", [operation, options_json(args), options_json(options)])
 
 

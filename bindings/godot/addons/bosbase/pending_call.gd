@@ -19,7 +19,8 @@ extends RefCounted
 
 ## The result: the call's value, or a [ClientResponseError]. Emitted once, on the main thread.
 signal finished(result: Variant)
-## Progress of a download ([code]BosBase.download[/code]): [param done] bytes of [param total]
+## Progress of a download ([code]BosBase.download[/code]) or of an upload whose options
+## carry a [code]progress[/code] Callable: [param done] bytes of [param total]
 ## (0 while unknown). Throttled by the core (each 1% or 100 ms), the last one with
 ## [code]done == total[/code]; emitted on the main thread, never after [signal finished].
 signal progress(done: int, total: int)

@@ -48,11 +48,21 @@ func run() -> void:
 	check(made is Dictionary, "transfers: collection created (%s)" % str(made))
 	var bytes := "0123456789abcdef".repeat(128 * 1024).to_utf8_buffer()  # 2 MiB
 	var record: Variant = await pb.collection(name).create(
-		{}, {"files": [{"field": "doc", "bytes": bytes, "filename": "d.bin"}]}
+		{},
+		{
+			"files": [{"field": "doc", "bytes": bytes, "filename": "d.bin"}],
+			"progress": _on_progress
+		}
 	)
 	check(record is Dictionary and record.doc != "", "transfers: uploaded (%s)" % str(record))
 	if not record is Dictionary:
 		return
+	check(_reports.size() >= 10, "upload: >= 10 progress reports (%d)" % _reports.size())
+	check(
+		_reports.size() > 0 and _reports[-1][0] == _reports[-1][1] and _reports[-1][1] > bytes.size(),
+		"upload: last report done == total, the whole body (%s)" % str(_reports.slice(-1))
+	)
+	_reports.clear()
 
 	var path := "user://bosbase_download_%s.bin" % name
 	var call := pb.download(record, record.doc, path)
