@@ -473,6 +473,35 @@ mod tests {
         assert!(rx.try_recv().is_err(), "completed twice");
     }
 
+    /// A cancel waits for a progress report running on the worker, and none runs after it
+    /// (the completion of a cancelled call is never followed by a report).
+    #[test]
+    fn a_cancel_waits_for_a_report_and_stops_the_next() {
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let (late, overlap) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+        let cancelled_at = Arc::new(Mutex::new(None::<Instant>));
+        let (l, o, c) = (Arc::clone(&late), Arc::clone(&overlap), Arc::clone(&cancelled_at));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let started = call(move |_| {
+            report(|| {
+                started_tx.send(()).unwrap();
+                std::thread::sleep(Duration::from_millis(200));
+                o.store(c.lock().unwrap().is_some(), Ordering::SeqCst);
+            });
+            std::thread::sleep(Duration::from_millis(50));
+            report(|| l.store(true, Ordering::SeqCst));
+            Ok(())
+        })
+        .start(move |r| tx.send(r.map_err(|e| e.kind())).unwrap());
+        started_rx.recv().unwrap();
+        started.cancel();
+        *cancelled_at.lock().unwrap() = Some(Instant::now());
+        assert_eq!(rx.recv().unwrap(), Err(ErrorKind::Cancelled));
+        std::thread::sleep(Duration::from_millis(400)); // past both reports either way
+        assert!(!overlap.load(Ordering::SeqCst), "the cancel returned during a report");
+        assert!(!late.load(Ordering::SeqCst), "a report ran after the cancel");
+    }
+
     #[test]
     fn dropping_the_future_cancels() {
         let applied = Arc::new(AtomicBool::new(false));
