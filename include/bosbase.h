@@ -211,6 +211,11 @@ enum BosbaseStatus
    */
   BOSBASE_STATUS_CANCELLED = 9,
   /**
+   * A download was larger than its `maxBytes` cap; no file was left (`status` is the
+   * answer's).
+   */
+  BOSBASE_STATUS_TOO_LARGE = 10,
+  /**
    * A bug inside the library was caught at the boundary; the process is intact.
    */
   BOSBASE_STATUS_PANIC = 99,
@@ -330,6 +335,21 @@ typedef void (*BosbaseCallCallback)(void *user_data,
  * Receives the end of a `bosbase_client_release` (`user_data` as given to it).
  */
 typedef void (*BosbaseReleaseCallback)(void *user_data);
+
+/**
+ * Progress of an upload or a download: `done` bytes of `total` (0 while the total is
+ * unknown: a download whose answer has no `Content-Length`; an upload's total is its whole
+ * request body, framing included). Reports are throttled in the core (one per 1% or per
+ * 100 ms while bytes move) and end with one where `done == total` once every byte went
+ * through (none after a failure). It runs on the thread doing the transfer (the calling
+ * thread of a blocking call, a worker thread of an asynchronous one), in order, and never
+ * after the call's completion callback was invoked: `bosbase_call_cancel` waits for a
+ * report in progress on another thread. It must be quick, must not unwind, and may call
+ * this library (but should not block on the call it reports).
+ */
+typedef void (*BosbaseProgressCallback)(void *user_data,
+                                        uint64_t done,
+                                        uint64_t total);
 
 /**
  * Push mode: receives each entry of a subscription, in order: its kind, its sequence
@@ -729,6 +749,51 @@ void bosbase_client_release(struct BosbaseClient *client,
 size_t bosbase_live_clients(void);
 
 /**
+ * Downloads `filename` of the record `record_json` (its JSON, with `id` and
+ * `collectionId` or `collectionName`) to the file `path` (UTF-8), streamed on the
+ * client's connections (TLS trust, proxy, auth header). `options_json` (NULL: none):
+ * `{"thumb": "100x100", "token": "…" (from `files.getToken`, for a protected file),
+ * "download": true, "maxBytes": N (default: no cap; TOO_LARGE beyond it),
+ * "timeoutMs": N (the whole download's deadline; default the client's), "headers": {}}`.
+ * The bytes go to a temporary file in the same directory, renamed over `path` once all
+ * arrived: a failed or cancelled download leaves no file (an existing `path` is then
+ * untouched). `progress` (NULL: none) gets `user_data` (see `BosbaseProgressCallback`).
+ * Blocks until done; writes `{"path": …, "bytes": N, "contentType": …}` to
+ * `*result_out`. Returns OK, HTTP (the server's JSON: a missing file, a protected file
+ * without a valid token), NETWORK, TIMEOUT, TLS, TOO_LARGE, CLOSED, or INVALID_ARGUMENT
+ * (a bad record, filename or options, a path that cannot be written: its directory
+ * must exist). Thread-safe.
+ */
+BosbaseStatus bosbase_files_download(const struct BosbaseClient *client,
+                                     const char *record_json,
+                                     const char *filename,
+                                     const char *path,
+                                     const char *options_json,
+                                     BosbaseProgressCallback progress,
+                                     void *progress_user_data,
+                                     char **result_out,
+                                     char **error_out);
+
+/**
+ * `bosbase_files_download` on the client's worker pool: returns at once; the callback,
+ * the handle and the statuses are as for `bosbase_call_async` (`bosbase_call_cancel`
+ * stops the download: no file is left, and no progress report runs after the cancelled
+ * completion). `progress_user_data` must stay valid until the completion ran.
+ * Thread-safe.
+ */
+BosbaseStatus bosbase_files_download_async(const struct BosbaseClient *client,
+                                           const char *record_json,
+                                           const char *filename,
+                                           const char *path,
+                                           const char *options_json,
+                                           BosbaseProgressCallback progress,
+                                           void *progress_user_data,
+                                           BosbaseCallCallback callback,
+                                           void *user_data,
+                                           struct BosbaseCall **call_out,
+                                           char **error_out);
+
+/**
  * A new, empty list of file parts; free it with `bosbase_files_free`. NULL only if the
  * library failed internally (it never does in practice: nothing here can fail).
  */
@@ -761,6 +826,17 @@ BosbaseStatus bosbase_files_add_path(const struct BosbaseFiles *files,
                                      const char *filename,
                                      const char *content_type,
                                      char **error_out);
+
+/**
+ * Reports the upload progress of every call that starts with these parts afterwards to
+ * `callback` with `user_data` (see `BosbaseProgressCallback`); NULL `callback` removes it.
+ * `user_data` must stay valid until those calls completed. Returns OK, INVALID_ARGUMENT
+ * (`files` NULL) or PANIC.
+ */
+BosbaseStatus bosbase_files_on_progress(const struct BosbaseFiles *files,
+                                        BosbaseProgressCallback callback,
+                                        void *user_data,
+                                        char **error_out);
 
 /**
  * Frees a list from `bosbase_files_new` (calls already started keep their parts). NULL is

@@ -23,7 +23,7 @@ core-test: devserver-build
 	RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
 	if cargo clippy --version >/dev/null 2>&1; then cargo clippy --quiet --all-targets -- -D warnings; fi
 	if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; fi
-	scripts/devserver --demo -- cargo test --test token_flow --test seeds --test filter --test operations --test auth_methods --test records --test admin --test realtime --test upload_names --test auth_file
+	scripts/devserver --demo -- cargo test --test token_flow --test seeds --test filter --test operations --test auth_methods --test records --test admin --test realtime --test upload_names --test auth_file --test downloads --test download_memory
 
 rust-build:
 	cargo build --examples
@@ -51,11 +51,11 @@ cpp-demo: cpp-build
 c-test: core-release devserver-build c-build cpp-build | $(C_BUILD)
 	cc $(C_STRICT) -o $(C_BUILD)/double_include tests/c/double_include_a.c tests/c/double_include_b.c $(LINK_CORE)
 	$(C_BUILD)/double_include
-	for t in ffi_test contract_test call_test surface_test tls_test realtime_test inputs_test auth_file_test streams_test lifecycle_test full_list_test release_test pull_test retries_test; do \
+	for t in ffi_test contract_test call_test surface_test tls_test realtime_test inputs_test auth_file_test streams_test lifecycle_test full_list_test release_test pull_test retries_test downloads_test; do \
 		cc $(C_STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -o $(C_BUILD)/$$t tests/c/$$t.c $(LINK_CORE); done
 	c++ $(CXX_STRICT) $(SANITIZE) -o $(C_BUILD)/wrapper_test tests/c/wrapper_test.cpp $(LINK_CORE)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 scripts/devserver --demo -- \
-		bash -c '$(C_BUILD)/ffi_test && $(C_BUILD)/contract_test && $(C_BUILD)/call_test && $(C_BUILD)/surface_test && $(C_BUILD)/realtime_test && $(C_BUILD)/inputs_test && $(C_BUILD)/auth_file_test && $(C_BUILD)/lifecycle_test && $(C_BUILD)/release_test && $(C_BUILD)/wrapper_test'
+		bash -c '$(C_BUILD)/ffi_test && $(C_BUILD)/contract_test && $(C_BUILD)/call_test && $(C_BUILD)/surface_test && $(C_BUILD)/realtime_test && $(C_BUILD)/inputs_test && $(C_BUILD)/auth_file_test && $(C_BUILD)/lifecycle_test && $(C_BUILD)/release_test && $(C_BUILD)/downloads_test && $(C_BUILD)/wrapper_test'
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 scripts/tls-fixture -- $(C_BUILD)/tls_test
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(C_BUILD)/streams_test
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(C_BUILD)/pull_test

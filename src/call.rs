@@ -8,8 +8,9 @@ use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use crate::gate::Gate;
@@ -19,9 +20,22 @@ use crate::{Error, ErrorKind, Result};
 /// Decides, once, whether a call finishes or is cancelled. The job calls [`Ticket::commit`]
 /// before any side effect (saving a login); a cancel that comes first wins, and then the
 /// job must not apply it. Exactly one of the two sides delivers the call's outcome.
+/// Progress reports of the job go through [`report`]: a cancel waits for a report in
+/// progress on another thread, so none runs after the cancelled completion.
 #[derive(Default)]
 pub(crate) struct Ticket {
-    state: Mutex<TicketState>,
+    state: Mutex<TicketInner>,
+    reported: Condvar,
+    /// Undoes a job's local side effect (a download's temporary file) when a cancel wins,
+    /// before the cancelled completion is delivered.
+    cleanup: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+#[derive(Default)]
+struct TicketInner {
+    state: TicketState,
+    /// The thread running a progress report of this call, if any.
+    reporting: Option<ThreadId>,
 }
 
 #[derive(Clone, Copy, Default, PartialEq)]
@@ -34,10 +48,19 @@ enum TicketState {
 
 impl Ticket {
     fn swap(&self, to: TicketState) -> TicketState {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let was = *state;
+        let mut inner = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let was = inner.state;
         if was == TicketState::Open {
-            *state = to;
+            inner.state = to;
+        }
+        if to == TicketState::Cancelled && was == TicketState::Open {
+            // A report running on another thread finishes before the cancelled completion
+            // is delivered; one on this thread (a progress callback cancelling its own
+            // call) cannot be waited for.
+            let me = std::thread::current().id();
+            while inner.reporting.is_some_and(|t| t != me) {
+                inner = self.reported.wait(inner).unwrap_or_else(PoisonError::into_inner);
+            }
         }
         was
     }
@@ -47,14 +70,66 @@ impl Ticket {
         self.swap(TicketState::Committed) != TicketState::Cancelled
     }
 
-    /// True when this cancelled the call (it was neither finished nor cancelled before).
+    /// True when this cancelled the call (it was neither finished nor cancelled before);
+    /// the cleanup set with [`on_cancel`](Self::on_cancel) has then run.
     pub(crate) fn cancel(&self) -> bool {
-        self.swap(TicketState::Cancelled) == TicketState::Open
+        let cancelled = self.swap(TicketState::Cancelled) == TicketState::Open;
+        if cancelled {
+            if let Some(f) = self.cleanup.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                f();
+            }
+        }
+        cancelled
+    }
+
+    /// Sets what a winning cancel runs before the cancelled completion (replacing any);
+    /// runs it now when the call is already cancelled.
+    pub(crate) fn on_cancel(&self, f: impl FnOnce() + Send + 'static) {
+        if self.is_cancelled() {
+            return f();
+        }
+        *self.cleanup.lock().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(f));
+        // A cancel between the check and the store found no cleanup: run it here.
+        if self.is_cancelled() {
+            if let Some(f) = self.cleanup.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                f();
+            }
+        }
     }
 
     /// True once the call was cancelled (a long job checks it between steps).
     pub(crate) fn is_cancelled(&self) -> bool {
-        *self.state.lock().unwrap_or_else(PoisonError::into_inner) == TicketState::Cancelled
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).state == TicketState::Cancelled
+    }
+
+    /// Runs `f` unless the call was cancelled, fenced against a concurrent cancel.
+    fn report(&self, f: impl FnOnce()) {
+        {
+            let mut inner = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            if inner.state == TicketState::Cancelled {
+                return;
+            }
+            inner.reporting = Some(std::thread::current().id());
+        }
+        /// Clears the mark even when `f` unwinds, so a cancel never waits forever.
+        struct Done<'a>(&'a Ticket);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                self.0.state.lock().unwrap_or_else(PoisonError::into_inner).reporting = None;
+                self.0.reported.notify_all();
+            }
+        }
+        let _done = Done(self);
+        f();
+    }
+}
+
+/// Runs a progress report `f` of the call on this thread, unless it was cancelled; a
+/// cancel waits for it (see [`Ticket`]), so no report runs after the call's completion.
+pub(crate) fn report(f: impl FnOnce()) {
+    match RUNNING.with(|r| r.borrow().clone()) {
+        Some(ticket) => ticket.report(f),
+        None => f(),
     }
 }
 
@@ -63,7 +138,8 @@ thread_local! {
     /// until its first request takes it (see [`charge_queue_wait`]). None outside such a
     /// call (`.wait()`, realtime threads): their deadlines start when they send.
     static QUEUE_WAIT: Cell<Option<Duration>> = const { Cell::new(None) };
-    /// The ticket of the asynchronous call running on this worker (see [`cancelled`]).
+    /// The ticket of the asynchronous call running on this worker (see [`cancelled`] and
+    /// [`report`]); None for `.wait()`, which cannot be cancelled.
     static RUNNING: std::cell::RefCell<Option<Arc<Ticket>>> = const { std::cell::RefCell::new(None) };
 }
 
@@ -383,6 +459,35 @@ mod tests {
         std::thread::sleep(Duration::from_millis(200));
         assert!(!applied.load(Ordering::SeqCst), "the effect ran after cancel");
         assert!(rx.try_recv().is_err(), "completed twice");
+    }
+
+    /// A cancel waits for a progress report running on the worker, and none runs after it
+    /// (the completion of a cancelled call is never followed by a report).
+    #[test]
+    fn a_cancel_waits_for_a_report_and_stops_the_next() {
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let (late, overlap) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+        let cancelled_at = Arc::new(Mutex::new(None::<Instant>));
+        let (l, o, c) = (Arc::clone(&late), Arc::clone(&overlap), Arc::clone(&cancelled_at));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let started = call(move |_| {
+            report(|| {
+                started_tx.send(()).unwrap();
+                std::thread::sleep(Duration::from_millis(200));
+                o.store(c.lock().unwrap().is_some(), Ordering::SeqCst);
+            });
+            std::thread::sleep(Duration::from_millis(50));
+            report(|| l.store(true, Ordering::SeqCst));
+            Ok(())
+        })
+        .start(move |r| tx.send(r.map_err(|e| e.kind())).unwrap());
+        started_rx.recv().unwrap();
+        started.cancel();
+        *cancelled_at.lock().unwrap() = Some(Instant::now());
+        assert_eq!(rx.recv().unwrap(), Err(ErrorKind::Cancelled));
+        std::thread::sleep(Duration::from_millis(400)); // past both reports either way
+        assert!(!overlap.load(Ordering::SeqCst), "the cancel returned during a report");
+        assert!(!late.load(Ordering::SeqCst), "a report ran after the cancel");
     }
 
     #[test]

@@ -661,7 +661,7 @@ impl BosBase {
     }
 
     /// One request of [`execute_raw`](Self::execute_raw), sent with `timeout` (None: the
-    /// client's); a failure says whether it may be retried.
+    /// client's), its answer read whole; a failure says whether it may be retried.
     fn attempt(
         &self,
         method: &'static str,
@@ -669,6 +669,51 @@ impl BosBase {
         options: &SendOptions,
         timeout: Option<Duration>,
     ) -> std::result::Result<RawAnswer, Failed> {
+        let mut response = self.send_once(method, url, options, timeout)?;
+        let status = response.status().as_u16();
+        let retry = crate::retry::Retry::of_answer(status, response.headers());
+        let limit = self.inner.max_response_bytes;
+        let bytes = response.body_mut().with_config().limit(limit).read_to_vec().map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => {
+                let kind = if (200..300).contains(&status) { ErrorKind::Json } else { ErrorKind::Http };
+                Error::new(kind, url, format!("the answer's body is larger than the {limit}-byte limit"))
+            }
+            other => Error::from_transport(url, other),
+        });
+        // The answer arrived: whatever happens to its body, the caller learns its status.
+        let bytes = bytes.map_err(|e| Failed::answered(e.with_status(status), retry))?;
+        if !(200..300).contains(&status) {
+            let error = Error::from_response(url, status, &String::from_utf8_lossy(&bytes));
+            return Err(Failed::answered(error, retry));
+        }
+        Ok(RawAnswer { url: url.to_owned(), status, bytes })
+    }
+
+    /// Sends a request once (headers, auth, body, deadline) and returns its URL and the
+    /// answer, whose body is not read yet: a download streams it. Never retried (a download
+    /// may have written bytes before it fails).
+    pub(crate) fn send_request(
+        &self,
+        path: &str,
+        options: SendOptions,
+    ) -> Result<(String, ureq::http::Response<ureq::Body>)> {
+        options.check()?;
+        let method = options.method()?;
+        let url = url::build(&self.inner.base_url, path, &options.query);
+        let timeout = options.timeout_ms.map(Duration::from_millis);
+        let timeout = crate::call::charge_queue_wait(timeout, self.inner.timeout, &url)?;
+        let response = self.send_once(method, &url, &options, timeout).map_err(|f| f.error)?;
+        Ok((url, response))
+    }
+
+    /// Builds and sends one request; the answer's body is left unread.
+    fn send_once(
+        &self,
+        method: &'static str,
+        url: &str,
+        options: &SendOptions,
+        timeout: Option<Duration>,
+    ) -> std::result::Result<ureq::http::Response<ureq::Body>, Failed> {
         let refuse = Failed::fatal;
         let has = |name: &str| options.headers.keys().any(|k| k.eq_ignore_ascii_case(name));
         let mut req = ureq::http::Request::builder().method(method).uri(url);
@@ -694,11 +739,21 @@ impl BosBase {
                 return Err(refuse(Error::invalid_argument("file parts need a method with a body (POST, PATCH, PUT)")));
             }
             // Streamed with its exact length: a path part is never read whole into memory.
+            // A retried upload reports its progress from 0 again.
             let multipart = crate::files::multipart(options.body.as_ref(), &options.files).map_err(refuse)?;
             let req = req
                 .header("Content-Type", &multipart.content_type)
                 .header("Content-Length", multipart.length)
-                .body(ureq::SendBody::from_owned_reader(multipart.reader));
+                .body(match &options.progress {
+                    None => ureq::SendBody::from_owned_reader(multipart.reader),
+                    Some(p) => {
+                        let reporter = crate::progress::Reporter::new(p.clone(), multipart.length);
+                        ureq::SendBody::from_owned_reader(crate::progress::Counted {
+                            inner: multipart.reader,
+                            reporter,
+                        })
+                    }
+                });
             self.run(req.map_err(|_| refuse(invalid_request(url)))?, timeout, line)
         } else {
             let body = match (&options.body, method) {
@@ -715,24 +770,7 @@ impl BosBase {
                 None => self.run(req.body(()).map_err(|_| refuse(invalid_request(url)))?, timeout, line),
             }
         };
-        let mut response = sent.map_err(|e| Failed::transport(url, e))?;
-        let status = response.status().as_u16();
-        let retry = crate::retry::Retry::of_answer(status, response.headers());
-        let limit = self.inner.max_response_bytes;
-        let bytes = response.body_mut().with_config().limit(limit).read_to_vec().map_err(|e| match e {
-            ureq::Error::BodyExceedsLimit(_) => {
-                let kind = if (200..300).contains(&status) { ErrorKind::Json } else { ErrorKind::Http };
-                Error::new(kind, url, format!("the answer's body is larger than the {limit}-byte limit"))
-            }
-            other => Error::from_transport(url, other),
-        });
-        // The answer arrived: whatever happens to its body, the caller learns its status.
-        let bytes = bytes.map_err(|e| Failed::answered(e.with_status(status), retry))?;
-        if !(200..300).contains(&status) {
-            let error = Error::from_response(url, status, &String::from_utf8_lossy(&bytes));
-            return Err(Failed::answered(error, retry));
-        }
-        Ok(RawAnswer { url: url.to_owned(), status, bytes })
+        sent.map_err(|e| Failed::transport(url, e))
     }
 
     /// The deadline of a call that sets none ([`ClientBuilder::timeout`]).

@@ -30,6 +30,9 @@ pub enum ErrorKind {
     Cancelled,
     /// A bug: a panic was caught at the library boundary.
     Panic,
+    /// A download was larger than its `maxBytes` cap; nothing was kept (`status` is the
+    /// answer's).
+    TooLarge,
 }
 
 impl ErrorKind {
@@ -46,6 +49,7 @@ impl ErrorKind {
             ErrorKind::Tls => "tls",
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::Panic => "panic",
+            ErrorKind::TooLarge => "too_large",
         }
     }
 }

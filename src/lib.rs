@@ -37,6 +37,7 @@ mod call;
 mod client;
 mod cookie;
 mod delivery;
+mod download;
 mod error;
 mod files;
 mod filter;
@@ -45,6 +46,7 @@ mod jwt;
 mod net;
 pub mod operations;
 mod pool;
+mod progress;
 mod pubsub;
 mod realtime;
 mod record_service;
@@ -70,10 +72,12 @@ pub use client::{
     DEFAULT_TIMEOUT,
 };
 pub use cookie::{CookieOptions, DEFAULT_COOKIE_KEY};
+pub use download::{DownloadOptions, DownloadTarget};
 pub use error::{Error, ErrorKind, Result};
 pub use files::FilePart;
 pub use filter::filter;
 pub use pool::DEFAULT_POOL_SIZE;
+pub use progress::Progress;
 pub use pubsub::{PubSubCallback, PubSubSubscription, QUEUE_LIMIT as PUBSUB_QUEUE_LIMIT};
 pub use realtime::{
     ConnectionState, EventCallback, EventReceiver, Next, RealtimeEvent, RealtimeService, StateListener,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::{Error, FilePart, Result, Retries};
+use crate::{Error, FilePart, Progress, Result, Retries};
 
 /// Options of [`BosBase::send`](crate::BosBase::send), of every operation, and of the C
 /// ABI's `options_json` (`{"method": "POST", "body": {}, "query": {}, "headers": {},
@@ -46,6 +46,10 @@ pub struct SendOptions {
     /// File parts: with any, the body is sent as `multipart/form-data`.
     #[serde(skip)]
     pub files: Vec<FilePart>,
+    /// Upload progress of the file parts' request body (see [`Progress`]); set in code
+    /// ([`SendOptions::on_progress`]) or on the C ABI's `BosbaseFiles`, never in JSON.
+    #[serde(skip)]
+    pub progress: Option<Progress>,
     /// MFA session id from an `mfa_required` error, to finish a login.
     #[serde(default, rename = "mfaId")]
     pub mfa_id: Option<String>,
@@ -123,6 +127,7 @@ impl std::fmt::Debug for SendOptions {
             .field("sort", &self.sort)
             .field("skip_total", &self.skip_total)
             .field("files", &self.files)
+            .field("progress", &self.progress.is_some())
             .field("mfa_id", &self.mfa_id.as_ref().map(|_| "<set>"))
             .field("timeout_ms", &self.timeout_ms)
             .field("retries", &self.retries)
@@ -170,6 +175,12 @@ impl SendOptions {
     /// Marks the call as safe to send twice, so it may be retried whatever its method.
     pub fn idempotent(mut self, idempotent: bool) -> Self {
         self.idempotent = Some(idempotent);
+        self
+    }
+
+    /// Reports the upload's progress (a call with file parts) to `f(done, total)`.
+    pub fn on_progress(mut self, f: impl Fn(u64, u64) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Progress::new(f));
         self
     }
 

@@ -56,6 +56,8 @@ type CallOptions struct {
 	// GET/HEAD be retried too.
 	Retries    *Retries
 	Idempotent bool
+	// Progress, when set, gets the upload progress of Files (see ProgressFunc).
+	Progress ProgressFunc
 }
 
 // Call runs the operation named op (e.g. "health.check", "records.authWithToken"; see
@@ -83,7 +85,7 @@ func (c *Client) CallCtx(ctx context.Context, op string, args map[string]any, op
 	if err != nil {
 		return nil, err
 	}
-	oj := optionsJSON{Body: opts.Body, Query: opts.Query, Headers: opts.Headers, TimeoutMs: ms, Retries: r, Idempotent: opts.Idempotent}
+	oj := optionsJSON{Body: opts.Body, Query: opts.Query, Headers: opts.Headers, TimeoutMs: ms, Retries: r, Idempotent: opts.Idempotent, progress: opts.Progress}
 	return decoded[any](c.run(ctx, op, args, oj, opts.Files))
 }
 
@@ -159,7 +161,8 @@ func (c *Client) run(ctx context.Context, op string, args map[string]any, o opti
 		ctx = context.Background()
 	}
 	var parts *cFiles
-	defer func() { parts.free() }()
+	var q *progressQueue
+	defer func() { parts.free(); q.free() }()
 	return c.call(func(cs *cStrings) (useFn, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, cancelledError(err, "the call was cancelled before it started")
@@ -180,10 +183,13 @@ func (c *Client) run(ctx context.Context, op string, args map[string]any, o opti
 			return nil, err
 		}
 		fs := parts.raw()
+		if q, err = parts.onProgress(o.progress); err != nil {
+			return nil, err
+		}
 		return func(ptr *C.BosbaseClient) (string, error) {
-			return runAsync(ctx, func(h C.uintptr_t, call **C.BosbaseCall, errOut **C.char) C.BosbaseStatus {
+			return runAsyncProgress(ctx, func(h C.uintptr_t, call **C.BosbaseCall, errOut **C.char) C.BosbaseStatus {
 				return C.bbgo_call_async(ptr, a[0], a[1], opts, fs, h, call, errOut)
-			})
+			}, q)
 		}, nil
 	})
 }
@@ -224,6 +230,13 @@ type startFn func(h C.uintptr_t, call **C.BosbaseCall, errOut **C.char) C.Bosbas
 // (a ctx that is never done, as context.Background(), waits for the outcome alone: the
 // core's deadline, counted from here, bounds it).
 func runAsync(ctx context.Context, start startFn) (string, error) {
+	return runAsyncProgress(ctx, start, nil)
+}
+
+// runAsyncProgress is runAsync that also hands the call's progress reports (queued by
+// the core's threads in q; nil: none) to q's function on this goroutine, the last ones
+// before it returns.
+func runAsyncProgress(ctx context.Context, start startFn, q *progressQueue) (string, error) {
 	done := make(chan outcome, 1) // the callback never blocks
 	h := newCallHandle(done)
 	var call *C.BosbaseCall
@@ -235,15 +248,27 @@ func runAsync(ctx context.Context, start startFn) (string, error) {
 	}
 	defer C.bosbase_call_free(call)
 	var out outcome
-	select {
-	case out = <-done:
-	case <-ctx.Done():
-		// Either this cancels the call and the callback has run on this thread by the
-		// time it returns, or the call already finished and its worker delivers (or has
-		// delivered) the real outcome: one of the two always arrives.
-		C.bosbase_call_cancel(call)
-		out = <-done
+	var reports <-chan struct{}
+	if q != nil {
+		reports = q.signal
 	}
+wait:
+	for {
+		select {
+		case out = <-done:
+			break wait
+		case <-reports:
+			q.drain()
+		case <-ctx.Done():
+			// Either this cancels the call and the callback has run on this thread by the
+			// time it returns, or the call already finished and its worker delivers (or has
+			// delivered) the real outcome: one of the two always arrives.
+			C.bosbase_call_cancel(call)
+			out = <-done
+			break wait
+		}
+	}
+	q.drain() // the core reports nothing after the completion: these are the last
 	if out.status == C.BOSBASE_STATUS_OK {
 		return out.result, nil
 	}

@@ -20,6 +20,12 @@ static void bbgo_call_done(void *user_data, BosbaseStatus status, const char *re
     bosbaseGoCallDone((uintptr_t)user_data, (uint32_t)status, (char *)result_json, (char *)error_json);
 }
 
+/* The completion trampoline, for the other C files of the package (transfers.c). */
+void bbgo_call_done_trampoline(void *user_data, BosbaseStatus status, const char *result_json,
+                               const char *error_json) {
+    bbgo_call_done(user_data, status, result_json, error_json);
+}
+
 BosbaseStatus bbgo_call_async(const BosbaseClient *client, const char *op, const char *args_json,
                               const char *options_json, const BosbaseFiles *files, uintptr_t handle,
                               BosbaseCall **call_out, char **error_out) {

@@ -234,6 +234,7 @@ type optionsJSON struct {
 	TimeoutMs  int64             `json:"timeoutMs,omitempty"`
 	Retries    *retriesJSON      `json:"retries,omitempty"`
 	Idempotent bool              `json:"idempotent,omitempty"`
+	progress   ProgressFunc      // upload progress of the file parts (not JSON)
 }
 
 // requestOptions turns SendOptions into options JSON fields.

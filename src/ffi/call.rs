@@ -111,6 +111,7 @@ unsafe fn operation(
     let row = crate::operations::find(arg(op, "op")?)?;
     let mut options = options(options_json)?;
     options.files = BosbaseFiles::parts(files);
+    options.progress = BosbaseFiles::progress(files);
     let args = call_args(args_json)?;
     let deadline = pb.deadline(&options);
     Ok(pb
@@ -200,7 +201,7 @@ pub unsafe extern "C" fn bosbase_send_async(
 
 /// Starts `call` with the C completion. Refuses, with no callback ever, a NULL callback or
 /// `call_out` and a closed client (the call was only built, nothing was sent).
-unsafe fn start(
+pub(super) unsafe fn start(
     pb: &crate::BosBase,
     call: crate::Call<String>,
     callback: BosbaseCallCallback,

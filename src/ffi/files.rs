@@ -1,20 +1,43 @@
 //! File parts for uploads: a `BosbaseFiles` list built by the caller and passed to
-//! `bosbase_call_with_files` / `bosbase_call_async_with_files`.
+//! `bosbase_call_with_files` / `bosbase_call_async_with_files`, with an optional upload
+//! progress callback.
 
-use std::os::raw::c_char;
+use std::os::raw::{c_char, c_void};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::handle::Handle;
 use super::panic::{guard, guard_value};
 use super::strings::arg;
-use super::BosbaseStatus;
-use crate::{Error, FilePart, Result};
+use super::{BosbaseStatus, UserData};
+use crate::{Error, FilePart, Progress, Result};
+
+/// Progress of an upload or a download: `done` bytes of `total` (0 while the total is
+/// unknown: a download whose answer has no `Content-Length`; an upload's total is its whole
+/// request body, framing included). Reports are throttled in the core (one per 1% or per
+/// 100 ms while bytes move) and end with one where `done == total` once every byte went
+/// through (none after a failure). It runs on the thread doing the transfer (the calling
+/// thread of a blocking call, a worker thread of an asynchronous one), in order, and never
+/// after the call's completion callback was invoked: `bosbase_call_cancel` waits for a
+/// report in progress on another thread. It must be quick, must not unwind, and may call
+/// this library (but should not block on the call it reports).
+pub type BosbaseProgressCallback = Option<unsafe extern "C" fn(user_data: *mut c_void, done: u64, total: u64)>;
+
+/// The core's progress callback for a C one; None for a NULL function.
+pub(crate) fn progress(callback: BosbaseProgressCallback, user_data: *mut c_void) -> Option<Progress> {
+    let callback = callback?;
+    let data = UserData(user_data);
+    // SAFETY: the caller registered a valid function for `user_data`; it must not unwind.
+    Some(Progress::new(move |done, total| {
+        let data = &data; // the whole wrapper (Send + Sync), not its raw field
+        unsafe { callback(data.0, done, total) }
+    }))
+}
 
 /// An opaque list of file parts. Bytes are copied in when added; paths are opened when a
 /// call using the list runs (and streamed, never read whole into memory). A call takes its
 /// own reference to the parts, so the list may be freed or reused once the call started.
 /// Thread-safe.
-pub struct BosbaseFiles(Mutex<Vec<FilePart>>);
+pub struct BosbaseFiles(Mutex<Vec<FilePart>>, Mutex<Option<Progress>>);
 
 impl Handle for BosbaseFiles {
     const NAME: &'static str = "files";
@@ -30,6 +53,14 @@ impl BosbaseFiles {
             None => Vec::new(),
             Some(f) => f.0.lock().unwrap_or_else(PoisonError::into_inner).clone(),
         }
+    }
+
+    /// The upload progress callback of a handle, if any.
+    ///
+    /// # Safety
+    /// As for [`parts`](Self::parts).
+    pub(crate) unsafe fn progress(ptr: *const BosbaseFiles) -> Option<Progress> {
+        ptr.as_ref().and_then(|f| f.1.lock().unwrap_or_else(PoisonError::into_inner).clone())
     }
 
     unsafe fn push(ptr: *const BosbaseFiles, part: FilePart) -> Result<()> {
@@ -51,7 +82,7 @@ unsafe fn optional<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>
 /// library failed internally (it never does in practice: nothing here can fail).
 #[no_mangle]
 pub extern "C" fn bosbase_files_new() -> *mut BosbaseFiles {
-    guard_value(std::ptr::null_mut(), || BosbaseFiles(Mutex::new(Vec::new())).into_raw())
+    guard_value(std::ptr::null_mut(), || BosbaseFiles(Mutex::new(Vec::new()), Mutex::new(None)).into_raw())
 }
 
 /// Adds a part holding a copy of `len` bytes at `data` (NULL only when `len` is 0) for the
@@ -105,6 +136,24 @@ pub unsafe extern "C" fn bosbase_files_add_path(
             part = part.content_type(t);
         }
         BosbaseFiles::push(files, part)
+    })
+}
+
+/// Reports the upload progress of every call that starts with these parts afterwards to
+/// `callback` with `user_data` (see `BosbaseProgressCallback`); NULL `callback` removes it.
+/// `user_data` must stay valid until those calls completed. Returns OK, INVALID_ARGUMENT
+/// (`files` NULL) or PANIC.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_files_on_progress(
+    files: *const BosbaseFiles,
+    callback: BosbaseProgressCallback,
+    user_data: *mut c_void,
+    error_out: *mut *mut c_char,
+) -> BosbaseStatus {
+    guard(error_out, || {
+        let files = files.as_ref().ok_or_else(|| Error::invalid_argument("`files` is NULL"))?;
+        *files.1.lock().unwrap_or_else(PoisonError::into_inner) = progress(callback, user_data);
+        Ok(())
     })
 }
 

@@ -15,6 +15,7 @@
 mod auth_store;
 mod call;
 mod client;
+mod download;
 mod files;
 mod handle;
 mod misc;
@@ -29,6 +30,7 @@ mod subscription;
 pub use auth_store::*;
 pub use call::*;
 pub use client::*;
+pub use download::*;
 pub use files::*;
 pub use misc::*;
 pub use pubsub::*;

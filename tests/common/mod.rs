@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod canned;
+pub mod files;
 pub mod hostile;
 pub mod proxy;
 pub mod script;

@@ -50,6 +50,7 @@ static ERL_NIF_TERM atom_none;
 static ERL_NIF_TERM atom_event;
 static ERL_NIF_TERM atom_subscribed;
 static ERL_NIF_TERM atom_state;
+static ERL_NIF_TERM atom_progress;
 
 /*
  * Which build this is; the test of code upgrades compiles two with different ids
@@ -623,12 +624,15 @@ static ERL_NIF_TERM enomem(ErlNifEnv *env) {
  * Starts a call on the core's worker pool: bosbase_send_async when `send` (strs:
  * collection or NULL, path, options or NULL), else bosbase_call_async (strs: op, args,
  * options or NULL), with bosbase_call_async_with_files when `files` is not NULL (the core
- * call takes its own reference to the parts). Frees `strs` and `files`. Returns {ok, Call, Tag}, or the core's refusal (nothing
+ * call takes its own reference to the parts; with `progress`, their upload progress is sent
+ * as {bosbase_progress, Tag, Done, Total} before the reply). Frees `strs` and `files`. Returns {ok, Call, Tag}, or the core's refusal (nothing
  * was started, no reply will come). Both kinds share everything else: the completion, the
  * call resource whose destructor cancels and frees, call_cancel.
  */
+static void on_call_progress(void *user_data, uint64_t done, uint64_t total);
+
 static ERL_NIF_TERM start_call(ErlNifEnv *env, nif_client *cres, char **strs, int send,
-                               BosbaseFiles *files) {
+                               BosbaseFiles *files, int progress) {
     char *error = NULL;
     BosbaseCall *handle = NULL;
     BosbaseClient *client;
@@ -660,10 +664,12 @@ static ERL_NIF_TERM start_call(ErlNifEnv *env, nif_client *cres, char **strs, in
         if (send)
             status = bosbase_send_async(client, strs[0], strs[1], strs[2], on_call_complete, st,
                                         &handle, &error);
-        else if (files != NULL)
+        else if (files != NULL) {
+            if (progress)
+                bosbase_files_on_progress(files, on_call_progress, st, NULL);
             status = bosbase_call_async_with_files(client, strs[0], strs[1], strs[2], files,
                                                    on_call_complete, st, &handle, &error);
-        else
+        } else
             status = bosbase_call_async(client, strs[0], strs[1], strs[2], on_call_complete, st,
                                         &handle, &error);
         current_env = NULL;
@@ -696,7 +702,7 @@ static ERL_NIF_TERM nif_call_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
 
     if (!get_args(env, argc, argv, 1, &cres, strs))
         return bad_args(env, argv[0]);
-    return start_call(env, cres, strs, 0, NULL);
+    return start_call(env, cres, strs, 0, NULL, 0);
 }
 
 /*
@@ -717,7 +723,7 @@ static ERL_NIF_TERM nif_send_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
         free_cstrs(strs, 3);
         return bad_args(env, argv[0]);
     }
-    return start_call(env, cres, strs, 1, NULL);
+    return start_call(env, cres, strs, 1, NULL, 0);
 }
 
 /*
@@ -781,24 +787,30 @@ static size_t parts_bytes(ErlNifEnv *env, ERL_NIF_TERM term) {
     return total;
 }
 
+/* The parts' index: call_start_files/5 ends with them, /6 has the progress flag after them. */
+static int parts_at(int argc) {
+    return argc == 6 ? 4 : argc - 1;
+}
+
 static ERL_NIF_TERM call_start_files_now(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     char *strs[3] = {NULL, NULL, NULL};
+    int progress = argc == 6 && enif_is_identical(argv[5], atom_true);
     BosbaseStatus status;
     BosbaseFiles *files;
     char *error = NULL;
     nif_client *cres;
     int ok;
 
-    if (!get_args(env, argc - 1, argv, 1, &cres, strs))
+    if (!get_args(env, parts_at(argc), argv, 1, &cres, strs))
         return bad_args(env, argv[0]);
     files = bosbase_files_new();
-    ok = add_parts(env, argv[argc - 1], files, &status, &error);
+    ok = add_parts(env, argv[parts_at(argc)], files, &status, &error);
     if (!ok || status != BOSBASE_STATUS_OK) {
         bosbase_files_free(files);
         free_cstrs(strs, 3);
         return ok ? call_result(env, status, NULL, error) : bad_args(env, argv[0]);
     }
-    return start_call(env, cres, strs, 0, files);
+    return start_call(env, cres, strs, 0, files, progress);
 }
 
 /* Copying more than this many bytes into the core's parts runs on a dirty CPU scheduler. */
@@ -812,10 +824,92 @@ static ERL_NIF_TERM call_start_files_now(ErlNifEnv *env, int argc, const ERL_NIF
  * normal scheduler is held for it. The network part runs on the core's pool either way.
  */
 static ERL_NIF_TERM nif_call_start_files(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
-    if (parts_bytes(env, argv[argc - 1]) > INLINE_COPY_MAX)
+    if (parts_bytes(env, argv[parts_at(argc)]) > INLINE_COPY_MAX)
         return enif_schedule_nif(env, "call_start_files", ERL_NIF_DIRTY_JOB_CPU_BOUND,
                                  call_start_files_now, argc, argv);
     return call_start_files_now(env, argc, argv);
+}
+
+/* ---------------------------------------------------------------- downloads */
+
+/*
+ * BosbaseProgressCallback of a call: sends {bosbase_progress, Tag, Done, Total} to the
+ * caller unless it gave up. The core reports only before the completion (a cancel waits
+ * for a report in progress), which holds its share of `st` until it runs: `st` is alive.
+ */
+static void on_call_progress(void *user_data, uint64_t done, uint64_t total) {
+    call_state *st = user_data;
+    ErlNifEnv *m;
+
+    enif_mutex_lock(st->lock);
+    if (!st->abandoned && !st->done && (m = enif_alloc_env()) != NULL) {
+        ERL_NIF_TERM msg = enif_make_tuple4(m, atom_progress, enif_make_copy(m, st->tag),
+                                            enif_make_uint64(m, done), enif_make_uint64(m, total));
+        enif_send(current_env, &st->pid, m, msg);
+        enif_free_env(m);
+    }
+    enif_mutex_unlock(st->lock);
+}
+
+/*
+ * download_start(Client, RecordJson, Filename, Path, OptionsJson | nil, Progress) ->
+ * {ok, Call, Tag} | {error, Status, ErrorJson | nil} | {error, badarg}: starts
+ * bosbase_files_download_async on the core's worker pool, answered, cancelled and freed
+ * exactly as call_start's calls. With Progress true, {bosbase_progress, Tag, Done, Total}
+ * messages come before the reply.
+ */
+static ERL_NIF_TERM nif_download_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    char *strs[4] = {NULL, NULL, NULL, NULL};
+    char *error = NULL;
+    BosbaseCall *handle = NULL;
+    BosbaseClient *client;
+    BosbaseStatus status;
+    call_state *st;
+    nif_call *res;
+    nif_client *cres = get_client(env, argv[0]);
+    int progress = enif_is_identical(argv[5], atom_true);
+    ERL_NIF_TERM tag, term;
+    (void)argc;
+
+    if (cres == NULL || !get_cstr(env, argv[1], &strs[0]) || !get_cstr(env, argv[2], &strs[1]) ||
+        !get_cstr(env, argv[3], &strs[2]) || !get_opt_cstr(env, argv[4], &strs[3])) {
+        free_cstrs(strs, 4);
+        return bad_args(env, argv[0]);
+    }
+    tag = enif_make_ref(env);
+    st = state_new(env, tag);
+    res = st == NULL ? NULL : call_resource(env, st, cres);
+    if (res == NULL) {
+        if (st != NULL) {
+            st->refs = 1;
+            state_release(st);
+        }
+        free_cstrs(strs, 4);
+        return enomem(env);
+    }
+    client = acquire(cres);
+    if (client == NULL) {
+        status = BOSBASE_STATUS_CLOSED;
+    } else {
+        current_env = env;
+        status = bosbase_files_download_async(client, strs[0], strs[1], strs[2], strs[3],
+                                              progress ? on_call_progress : NULL, st, on_call_complete,
+                                              st, &handle, &error);
+        current_env = NULL;
+        release(cres);
+    }
+    free_cstrs(strs, 4);
+    if (status != BOSBASE_STATUS_OK) {
+        state_release(st);          /* the completion's share: it never runs */
+        enif_release_resource(res); /* frees the rest */
+        return call_result(env, status, NULL, error);
+    }
+    enif_mutex_lock(st->lock);
+    st->handle = handle;
+    enif_mutex_unlock(st->lock);
+    term = enif_make_resource(env, res);
+    enif_release_resource(res);
+    return enif_make_tuple3(env, atom_ok, term, tag);
 }
 
 /*
@@ -1746,6 +1840,7 @@ static void make_atoms(ErlNifEnv *env) {
     atom_event = enif_make_atom(env, "event");
     atom_subscribed = enif_make_atom(env, "subscribed");
     atom_state = enif_make_atom(env, "state");
+    atom_progress = enif_make_atom(env, "bosbase_progress");
 }
 
 /* Opens one resource type of this instance: created afresh, or taken over from a previous
@@ -1856,7 +1951,9 @@ static ErlNifFunc nif_funcs[] = {
     {"generate_token", 0, nif_generate_token, 0},
     {"call_start", 4, nif_call_start, 0},
     {"call_start_files", 5, nif_call_start_files, 0},
+    {"call_start_files", 6, nif_call_start_files, 0},
     {"send_start", 4, nif_send_start, 0},
+    {"download_start", 6, nif_download_start, 0},
     {"call_cancel", 1, nif_call_cancel, 0},
     {"auth_store_token", 1, nif_store_token, 0},
     {"auth_store_record", 1, nif_store_record, 0},

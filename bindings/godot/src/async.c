@@ -107,6 +107,18 @@ static void on_complete(void *user_data, BosbaseStatus status, const char *resul
     pthread_mutex_unlock(&c->owner->lock);
 }
 
+/* BosbaseProgressCallback of a download or of an upload asked for with files_report_progress:
+ * the core's thread doing the transfer.
+ * Queued like an outcome, as {"progress":[done,total]} under the call's id (pending_call.gd
+ * emits its `progress` signal on the main thread). The core never reports after the
+ * completion, which frees nothing of `c` before it ran: `c` is alive. */
+static void on_progress(void *user_data, uint64_t done, uint64_t total) {
+    AsyncCall *c = user_data;
+    char text[64];
+    snprintf(text, sizeof text, "{\"progress\":[%llu,%llu]}", (unsigned long long)done, (unsigned long long)total);
+    queue_push(c->id, cstr_dup(text));
+}
+
 /* Releases the records whose callback has run. Caller holds self->lock. */
 static void sweep(BosbaseNative *self) {
     for (AsyncCall **at = &self->calls; *at != NULL;) {
@@ -122,10 +134,13 @@ static void sweep(BosbaseNative *self) {
 }
 
 /* Starts one call on the core's pool: operation `op` with `args_json` (bosbase_call_async),
- * or, when `op` is NULL, a send to `path` under `collection` (bosbase_send_async; the
- * server's path when `collection` is NULL). Both complete through on_complete. */
+ * or a download of `download` = {record_json,
+ * filename, path} to `path` (bosbase_files_download_async, with progress), or, when both
+ * are NULL, a send to `path` under `collection` (bosbase_send_async; the server's path when
+ * `collection` is NULL). All complete through on_complete. */
 static char *start_on_core(BosbaseNative *self, const char *op, const char *args_json, const BosbaseFiles *files,
-                           const char *collection, const char *path, const char *options_json) {
+                           const char *collection, const char *path, const char *options_json,
+                           const char *const *download) {
     AsyncCall *c = calloc(1, sizeof *c);
     if (c == NULL) {
         return NULL;
@@ -139,11 +154,19 @@ static char *start_on_core(BosbaseNative *self, const char *op, const char *args
     BosbaseClient *client = atomic_load(&self->client);
     BosbaseCall *handle = NULL;
     char *error = NULL;
-    BosbaseStatus status =
-        op != NULL
-            ? bosbase_call_async_with_files(client, op, args_json, options_json, files, on_complete, c, &handle,
-                                            &error)
-            : bosbase_send_async(client, collection, path, options_json, on_complete, c, &handle, &error);
+    BosbaseStatus status;
+    if (download != NULL) {
+        status = bosbase_files_download_async(client, download[0], download[1], download[2], options_json,
+                                              on_progress, c, on_complete, c, &handle, &error);
+    } else if (op != NULL) {
+        if (files != NULL && self->staged_progress) {
+            bosbase_files_on_progress(files, on_progress, c, NULL);
+        }
+        status = bosbase_call_async_with_files(client, op, args_json, options_json, files, on_complete, c, &handle,
+                                               &error);
+    } else {
+        status = bosbase_send_async(client, collection, path, options_json, on_complete, c, &handle, &error);
+    }
     if (status != BOSBASE_STATUS_OK) {
         free(c); /* nothing started: the callback never runs */
         return envelope_from_core(status, NULL, error);
@@ -161,13 +184,20 @@ char *async_call(BosbaseNative *self, const char *op, const char *args_json, con
     /* The staged parts go with this call (the core keeps its own reference to them). */
     BosbaseFiles *files = self->staged_files;
     self->staged_files = NULL;
-    char *out = start_on_core(self, op, args_json, files, NULL, NULL, options_json);
+    char *out = start_on_core(self, op, args_json, files, NULL, NULL, options_json, NULL);
+    self->staged_progress = false;
     bosbase_files_free(files);
     return out;
 }
 
 char *async_send(BosbaseNative *self, const char *collection, const char *path, const char *options_json) {
-    return start_on_core(self, NULL, NULL, NULL, collection, path, options_json);
+    return start_on_core(self, NULL, NULL, NULL, collection, path, options_json, NULL);
+}
+
+char *async_download(BosbaseNative *self, const char *record_json, const char *filename, const char *path,
+                     const char *options_json) {
+    const char *download[3] = {record_json, filename, path};
+    return start_on_core(self, NULL, NULL, NULL, NULL, NULL, options_json, download);
 }
 
 int64_t async_cancel_all(BosbaseNative *self) {

@@ -25,6 +25,14 @@ char *async_call(BosbaseNative *self, const char *op, const char *args_json, con
  * on the core's pool (bosbase_send_async): returns, completes and cancels as async_call. */
 char *async_send(BosbaseNative *self, const char *collection, const char *path, const char *options_json);
 
+/* Downloads `filename` of the record `record_json` to the OS path `path`
+ * (bosbase_files_download_async): returns, completes and cancels as async_call; progress
+ * reports come before the outcome, through the same queue, as {"progress":[done,total]}
+ * lines under the call's id (so do the staged parts of an async_call after
+ * files_report_progress). */
+char *async_download(BosbaseNative *self, const char *record_json, const char *filename, const char *path,
+                     const char *options_json);
+
 /* Closes the client without waiting: bosbase_client_release of it, whose completion (after
  * the calls running now finished) queues the outcome `true`; from here on the instance
  * answers with a closed stand-in (see async.c), so later calls fail with kind "closed".

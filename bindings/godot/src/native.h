@@ -33,6 +33,8 @@ typedef struct {
     /* File parts added by files_add_bytes/files_add_path for the next call_async, which
      * takes them (main thread only, like every method that starts a call). */
     BosbaseFiles *staged_files;
+    /* files_report_progress was called for those parts: the call reports upload progress. */
+    bool staged_progress;
 
     /* live.c: the id this client's connection-state entries come under (also what
      * identifies the client's subscriptions there); set at creation. */

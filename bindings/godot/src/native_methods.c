@@ -160,6 +160,15 @@ static char *m_files_clear(BosbaseNative *self, char *const *args) {
     (void)args;
     bosbase_files_free(self->staged_files);
     self->staged_files = NULL;
+    self->staged_progress = false;
+    return envelope_new(BOSBASE_STATUS_OK, "true", NULL);
+}
+
+/* files_report_progress(): the next call_async with staged parts reports their upload
+ * progress as {"progress":[done,total]} lines before its outcome (pending_call.gd). */
+static char *m_files_report_progress(BosbaseNative *self, char *const *args) {
+    (void)args;
+    self->staged_progress = true;
     return envelope_new(BOSBASE_STATUS_OK, "true", NULL);
 }
 
@@ -175,6 +184,13 @@ static char *m_call_async(BosbaseNative *self, char *const *args) {
  * returns, completes and cancels (cancel_all) as call_async. */
 static char *m_send_async(BosbaseNative *self, char *const *args) {
     return async_send(self, optional(args[0]), args[1], optional(args[2]));
+}
+
+/* download_async(record_json, filename, path, options_json): a download of a record's file
+ * to `path` (an OS path) on the core's worker pool; returns, completes and cancels as
+ * call_async, with {"progress":[done,total]} lines before its outcome. */
+static char *m_download_async(BosbaseNative *self, char *const *args) {
+    return async_download(self, args[0], args[1], args[2], optional(args[3]));
 }
 
 /* close_async(): the core's non-blocking release of the client (later calls fail with status
@@ -420,6 +436,7 @@ const NativeMethod native_methods[] = {
     STRING_METHOD(call_async, 3, "operation", "args_json", "options_json"),
     STRING_METHOD(send_async, 3, "collection", "path", "options_json"),
     STRING_METHOD(close_async, 0, NULL),
+    STRING_METHOD(download_async, 4, "record_json", "filename", "path", "options_json"),
     {.name = "cancel_all", .ret = NATIVE_RETURN_INT, .fn.integer = m_cancel_all},
     STRING_METHOD(auth_store_token, 0, NULL),
     STRING_METHOD(auth_store_record, 0, NULL),
@@ -436,6 +453,7 @@ const NativeMethod native_methods[] = {
      .fn.string_bytes = m_files_add_bytes},
     STRING_METHOD(files_add_path, 4, "field", "path", "filename", "content_type"),
     STRING_METHOD(files_clear, 0, NULL),
+    STRING_METHOD(files_report_progress, 0, NULL),
     {.name = "auth_store_is_superuser", .ret = NATIVE_RETURN_BOOL, .fn.boolean = m_auth_store_is_superuser},
     STRING_METHOD(auth_store_export_cookie, 1, "options_json"),
     STRING_METHOD(auth_store_load_cookie, 2, "cookie_header", "key"),

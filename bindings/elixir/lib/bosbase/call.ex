@@ -45,7 +45,9 @@ defmodule Bosbase.Call do
       `{:bytes, field, filename, binary, content_type: type}` — from memory.
 
   The content type defaults to the filename's extension's, else
-  `application/octet-stream`.
+  `application/octet-stream`. With files, `:progress` (a `fn done, total -> ... end` run
+  in the calling process, or a pid) gets the upload's progress as in
+  `Bosbase.Transfers.download/5` (`total` is the whole multipart body).
   """
   @spec run(Client.t() | RecordService.t() | error, String.t(), map(), opts) :: result
   def run(target, op, args, opts) do
@@ -54,10 +56,25 @@ defmodule Bosbase.Call do
          :ok <- check_args(args),
          {:ok, args_json} <- Bosbase.JSON.encode(args, "arguments"),
          {:ok, parts, opts} <- take_files(opts),
+         {progress, opts} = take_progress(opts),
+         :ok <- Bosbase.Transfers.check_progress(progress),
          {:ok, options} <- options_json(opts, false) do
-      ref |> start(op, args_json, options, parts) |> await()
+      case {parts, progress} do
+        {[_ | _], p} when p != nil ->
+          ref
+          |> Native.call_start_files(op, args_json, options, parts, true)
+          |> Bosbase.Transfers.await(p)
+
+        _ ->
+          ref |> start(op, args_json, options, parts) |> await()
+      end
     end
   end
+
+  # Splits `:progress` (upload progress of `:files`, see `Bosbase.Transfers`) off the options.
+  defp take_progress(opts) when is_list(opts), do: Keyword.pop(opts, :progress)
+  defp take_progress(opts) when is_map(opts), do: Map.pop(opts, :progress)
+  defp take_progress(opts), do: {nil, opts}
 
   @doc """
   Like `run/4` for an operation whose answer is a login (`{token, record}`, e.g.

@@ -17,6 +17,8 @@ defmodule Bosbase.ClientResponseError do
       * `"closed"` — the client was closed with `Bosbase.Client.close/1`; nothing was sent
       * `"cancelled"` — the call was cancelled; it had no effect on the auth store
       * `"panic"` — a bug inside the native library, caught at its boundary
+      * `"too_large"` — a download over its `:max_bytes` cap (`:status` kept); nothing was
+        kept (`Bosbase.Transfers.download/5`)
     * `:status` — the HTTP status, `0` only when no answer arrived
     * `:url` — the request URL (never with its query string or userinfo)
     * `:response` — the server's JSON body (`"message"`, `"data"` with field errors, ...)

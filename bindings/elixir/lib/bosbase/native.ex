@@ -53,6 +53,20 @@ defmodule Bosbase.Native do
   def call_start_files(_ref, _op, _args_json, _options, _parts),
     do: :erlang.nif_error(:not_loaded)
 
+  # As call_start_files/5; with `true` last, {:bosbase_progress, tag, done, total} messages
+  # report the upload before the reply.
+  @spec call_start_files(ref, binary(), binary(), binary() | nil, [tuple()], boolean()) ::
+          {:ok, ref, reference()} | reply
+  def call_start_files(_ref, _op, _args_json, _options, _parts, _progress),
+    do: :erlang.nif_error(:not_loaded)
+
+  # bosbase_files_download_async: record JSON, filename, path, options JSON or nil, and
+  # whether to send {:bosbase_progress, tag, done, total} messages before the reply.
+  @spec download_start(ref, binary(), binary(), binary(), binary() | nil, boolean()) ::
+          {:ok, ref, reference()} | reply
+  def download_start(_ref, _record, _filename, _path, _options, _progress),
+    do: :erlang.nif_error(:not_loaded)
+
   @spec send_start(ref, binary() | nil, binary(), binary() | nil) ::
           {:ok, ref, reference()} | reply
   def send_start(_ref, _collection, _path, _options), do: :erlang.nif_error(:not_loaded)

@@ -99,13 +99,16 @@ defmodule Bosbase.LifetimeTest do
     {:ok, port} = :inet.port(listener)
     pb = Client.new("http://127.0.0.1:#{port}", timeout: 300)
     calls = for _ <- 1..4, do: Task.async(fn -> Client.send(pb, "/api/health") end)
-    Process.sleep(50)
+    # Every call is in flight once its connection was accepted (a fixed sleep was not
+    # enough on a loaded machine: a call not started yet was refused as closed instead).
+    sockets = for _ <- 1..4, do: elem({:ok, _} = :gen_tcp.accept(listener, 5_000), 1)
 
     closers = for _ <- 1..16, do: Task.async(fn -> Client.close(pb) end)
     assert Enum.all?(Task.await_many(closers), &(&1 == :ok))
     assert Enum.all?(Task.await_many(calls), &match?({:error, %{kind: "timeout"}}, &1))
     assert Bosbase.live_clients() == base
     assert wait_for_count(base)
+    Enum.each(sockets, &:gen_tcp.close/1)
     :gen_tcp.close(listener)
   end
 

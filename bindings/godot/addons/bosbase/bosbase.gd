@@ -198,14 +198,27 @@ func send(path: String, options: Dictionary = {}) -> Signal:
 ## [code]{"field": "attachment", "path": "user://a.png"}[/code] (streamed from disk when the
 ## call runs; [code]res://[/code] and [code]user://[/code] paths are globalized; optional
 ## [code]filename[/code], default the path's last component), each with an optional
-## [code]contentType[/code] (default: from the filename).
+## [code]contentType[/code] (default: from the filename). With files,
+## [code]options.progress[/code] (a Callable [code]func(done: int, total: int)[/code]) gets
+## the upload's progress on the main thread (see [signal PendingCall.progress]).
 func call_operation(operation: String, args: Dictionary = {}, options: Dictionary = {}) -> Signal:
+	var on_progress: Variant = options.get("progress")
+	if options.has("progress"):
+		options = options.duplicate()
+		options.erase("progress")
 	if options.has("files") and _open_error == null:
 		var staged: ClientResponseError = _stage_files(options.files)
 		if staged != null:
 			return PendingCall.new(null).start_failed(staged)
 		options = options.duplicate()
 		options.erase("files")
+		if on_progress is Callable:
+			_native.files_report_progress()
+			var call := PendingCall.new(_native, auth_store)
+			call.progress.connect(on_progress)
+			return call.start(
+				&"call_async", [operation, options_json(args), options_json(options)]
+			)
 	return run_native(&"call_async", [operation, options_json(args), options_json(options)])
 
 
@@ -272,6 +285,34 @@ func generate_token() -> String:
 ## The version of the native BosBase library ("" when it is not loaded).
 func version() -> String:
 	return _native.version() if _native != null else ""
+
+
+## Downloads [param filename] of [param record] (a Dictionary with [code]id[/code] and
+## [code]collectionId[/code] or [code]collectionName[/code]) to [param path]
+## ([code]user://[/code] and [code]res://[/code] paths are globalized), streamed on the
+## core's threads and this client's connections. The bytes go to a temporary file beside
+## it, renamed over [param path] once all arrived: a failed or cancelled download leaves
+## nothing. [param options]: [code]thumb[/code] ("100x100"), [code]token[/code] (from
+## [code]files().get_token()[/code], for a protected file), [code]download[/code],
+## [code]maxBytes[/code] (a cap: kind "too_large"; default none), [code]timeoutMs[/code],
+## [code]headers[/code]. Returns the pending call: connect its [signal PendingCall.progress]
+## (main thread), then [code]await call.finished[/code] for
+## [code]{"path", "bytes", "contentType"}[/code] or a [ClientResponseError].
+func download(
+	record: Dictionary, filename: String, path: String, options: Dictionary = {}
+) -> PendingCall:
+	var call := PendingCall.new(null if _open_error != null else _native, auth_store)
+	if _open_error != null:
+		call.start_failed(_open_error)
+		return call
+	var target := path
+	if path.begins_with("user://") or path.begins_with("res://"):
+		target = ProjectSettings.globalize_path(path)
+	call.start(
+		&"download_async",
+		[JSON.stringify(record, "", false, true), filename, target, options_json(options)]
+	)
+	return call
 
 
 ## Starts one asynchronous BosbaseNative method; await the returned signal for its result.

@@ -19,6 +19,11 @@ extends RefCounted
 
 ## The result: the call's value, or a [ClientResponseError]. Emitted once, on the main thread.
 signal finished(result: Variant)
+## Progress of a download ([code]BosBase.download[/code]) or of an upload whose options
+## carry a [code]progress[/code] Callable: [param done] bytes of [param total]
+## (0 while unknown). Throttled by the core (each 1% or 100 ms), the last one with
+## [code]done == total[/code]; emitted on the main thread, never after [signal finished].
+signal progress(done: int, total: int)
 
 ## Calls started and not yet delivered (call -> true): their strong references.
 static var _pending := {}
@@ -98,8 +103,15 @@ func _poll() -> void:
 	for line in completed.split("\n", false):
 		var space := line.find(" ")
 		var call: Variant = _by_id.get(line.left(space).to_int())
-		if call != null:
-			call._deliver(decode(line.substr(space + 1)))
+		if call == null:
+			continue
+		var envelope := line.substr(space + 1)
+		if envelope.begins_with("{\"progress\":"):
+			var report: Variant = JSON.parse_string(envelope)
+			if report is Dictionary and report.progress is Array and report.progress.size() == 2:
+				call.progress.emit(int(report.progress[0]), int(report.progress[1]))
+		else:
+			call._deliver(decode(envelope))
 
 
 # Main thread.

@@ -15,6 +15,7 @@ const Seed003 = preload("res://seed_003.gd")
 const SurfaceTests = preload("res://surface_tests.gd")
 const RealtimeTests = preload("res://realtime_tests.gd")
 const DeliveryTests = preload("res://delivery_tests.gd")
+const TransfersTests = preload("res://transfers_tests.gd")
 const TIME_LIMIT_S := 420.0
 
 var passed := 0
@@ -59,6 +60,7 @@ func _run_all() -> void:
 	await SurfaceTests.new(self).run()
 	await RealtimeTests.new(self).run()
 	await DeliveryTests.new(self).run()
+	await TransfersTests.new(self).run()
 	await test_everything_released()
 	_finish()
 
