@@ -24,6 +24,7 @@ core-test: devserver-build
 	if cargo clippy --version >/dev/null 2>&1; then cargo clippy --quiet --all-targets -- -D warnings; fi
 	if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; fi
 	scripts/devserver --demo -- cargo test --test token_flow --test seeds --test filter --test operations --test auth_methods --test records --test admin --test realtime --test upload_names --test auth_file
+	scripts/devserver --demo -- scripts/oauth2-provider -- cargo test --test oauth2
 
 rust-build:
 	cargo build --examples

@@ -30,6 +30,9 @@ pub enum ErrorKind {
     Cancelled,
     /// A bug: a panic was caught at the library boundary.
     Panic,
+    /// The OAuth2 provider refused the sign-in, or its redirect carried no code
+    /// (`auth_with_oauth2`); the message names the provider's error. The auth store is unchanged.
+    OAuth2,
 }
 
 impl ErrorKind {
@@ -46,6 +49,7 @@ impl ErrorKind {
             ErrorKind::Tls => "tls",
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::Panic => "panic",
+            ErrorKind::OAuth2 => "oauth2",
         }
     }
 }

@@ -43,6 +43,7 @@ mod filter;
 mod gate;
 mod jwt;
 mod net;
+mod oauth2;
 pub mod operations;
 mod pool;
 mod pubsub;
@@ -72,6 +73,7 @@ pub use cookie::{CookieOptions, DEFAULT_COOKIE_KEY};
 pub use error::{Error, ErrorKind, Result};
 pub use files::FilePart;
 pub use filter::filter;
+pub use oauth2::{OAuth2Options, OAUTH2_DEFAULT_TIMEOUT};
 pub use pool::DEFAULT_POOL_SIZE;
 pub use pubsub::{PubSubCallback, PubSubSubscription, QUEUE_LIMIT as PUBSUB_QUEUE_LIMIT};
 pub use realtime::{

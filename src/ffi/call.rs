@@ -195,7 +195,7 @@ pub unsafe extern "C" fn bosbase_send_async(
 
 /// Starts `call` with the C completion. Refuses, with no callback ever, a NULL callback or
 /// `call_out` and a closed client (the call was only built, nothing was sent).
-unsafe fn start(
+pub(crate) unsafe fn start(
     pb: &crate::BosBase,
     call: crate::Call<String>,
     callback: BosbaseCallCallback,

@@ -28,6 +28,9 @@ pub enum BosbaseStatus {
     Tls = 8,
     /// The call was cancelled; it had no effect on the auth store.
     Cancelled = 9,
+    /// The OAuth2 provider refused the sign-in or its redirect carried no code
+    /// (`bosbase_auth_with_oauth2`); the auth store is unchanged.
+    Oauth2 = 10,
     /// A bug inside the library was caught at the boundary; the process is intact.
     Panic = 99,
 }
@@ -45,6 +48,7 @@ impl From<ErrorKind> for BosbaseStatus {
             ErrorKind::Tls => BosbaseStatus::Tls,
             ErrorKind::Cancelled => BosbaseStatus::Cancelled,
             ErrorKind::Panic => BosbaseStatus::Panic,
+            ErrorKind::OAuth2 => BosbaseStatus::Oauth2,
         }
     }
 }
