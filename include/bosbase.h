@@ -240,8 +240,9 @@ typedef void (*BosbaseCallCallback)(void *user_data,
  * before, e.g. an unknown provider), before the flow waits for the redirect, on the thread
  * running the flow: the caller's for the blocking form, a worker thread for the
  * asynchronous one (a host with a main thread, such as Godot, forwards the URL there). `url`
- * is borrowed for the call only. It may call any function of this library, should return
- * promptly (the deadline keeps running) and must not unwind.
+ * is borrowed for the call only. It never runs after the completion of the asynchronous
+ * form began (a cancel arriving while it runs waits for it). It may call any function of
+ * this library, should return promptly (the deadline keeps running) and must not unwind.
  */
 typedef void (*BosbaseUrlCallback)(void *user_data,
                                    const char *url);

@@ -18,7 +18,7 @@ use crate::{Error, Result};
 
 /// A started asynchronous call (from `bosbase_call_async` or `bosbase_send_async`): cancel it with
 /// `bosbase_call_cancel`, release it with `bosbase_call_free`.
-pub struct BosbaseCall(Started<String>);
+pub struct BosbaseCall(pub(crate) Started<String>);
 
 /// Completion of `bosbase_call_async`, invoked exactly once: `status` as
 /// `bosbase_call` would return it; on success `result_json` is the result and
@@ -195,7 +195,7 @@ pub unsafe extern "C" fn bosbase_send_async(
 
 /// Starts `call` with the C completion. Refuses, with no callback ever, a NULL callback or
 /// `call_out` and a closed client (the call was only built, nothing was sent).
-pub(crate) unsafe fn start(
+unsafe fn start(
     pb: &crate::BosBase,
     call: crate::Call<String>,
     callback: BosbaseCallCallback,
@@ -217,7 +217,7 @@ pub(crate) unsafe fn start(
 }
 
 /// Hands one outcome to the C callback; the strings live until it returns.
-fn complete(
+pub(crate) fn complete(
     callback: unsafe extern "C" fn(*mut c_void, BosbaseStatus, *const c_char, *const c_char),
     user_data: *mut c_void,
     result: Result<String>,

@@ -2,8 +2,10 @@
 
 use std::ffi::CString;
 use std::os::raw::{c_char, c_void};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::ThreadId;
 
-use super::call::{start, BosbaseCall, BosbaseCallCallback};
+use super::call::{complete, BosbaseCall, BosbaseCallCallback};
 use super::client::BosbaseClient;
 use super::panic::guard;
 use super::strings::{arg, options, required, write_out};
@@ -15,8 +17,9 @@ use crate::{Error, OAuth2Options, Result};
 /// before, e.g. an unknown provider), before the flow waits for the redirect, on the thread
 /// running the flow: the caller's for the blocking form, a worker thread for the
 /// asynchronous one (a host with a main thread, such as Godot, forwards the URL there). `url`
-/// is borrowed for the call only. It may call any function of this library, should return
-/// promptly (the deadline keeps running) and must not unwind.
+/// is borrowed for the call only. It never runs after the completion of the asynchronous
+/// form began (a cancel arriving while it runs waits for it). It may call any function of
+/// this library, should return promptly (the deadline keeps running) and must not unwind.
 pub type BosbaseUrlCallback = Option<unsafe extern "C" fn(user_data: *mut c_void, url: *const c_char)>;
 
 /// The flow of `bosbase_auth_with_oauth2`, checked and not started.
@@ -29,6 +32,7 @@ unsafe fn flow(
     options_json: *const c_char,
     url_callback: BosbaseUrlCallback,
     url_user_data: *mut c_void,
+    fence: Arc<Fence>,
 ) -> Result<crate::Call<String>> {
     let collection = arg(collection, "collection")?;
     let provider = arg(provider, "provider")?;
@@ -47,7 +51,7 @@ unsafe fn flow(
         // A URL never holds a NUL byte (it is percent-encoded).
         if let Ok(url) = CString::new(url) {
             // SAFETY: the caller registered this function and user_data for this; it must not unwind.
-            unsafe { url_callback(data.0, url.as_ptr()) }
+            fence.url(|| unsafe { url_callback(data.0, url.as_ptr()) });
         }
     };
     Ok(pb.collection(collection).auth_with_oauth2(provider, oauth2, options, open_url).map(|v| v.to_string()))
@@ -83,7 +87,8 @@ pub unsafe extern "C" fn bosbase_auth_with_oauth2(
     guard(error_out, || {
         required(result_out, "result_out")?;
         let pb = BosbaseClient::from_ptr(client)?;
-        let call = flow(&pb, collection, provider, oauth2_json, options_json, url_callback, url_user_data)?;
+        let fence = Arc::new(Fence::default());
+        let call = flow(&pb, collection, provider, oauth2_json, options_json, url_callback, url_user_data, fence)?;
         write_out(result_out, call.wait()?)
     })
 }
@@ -109,7 +114,71 @@ pub unsafe extern "C" fn bosbase_auth_with_oauth2_async(
 ) -> BosbaseStatus {
     guard(error_out, || {
         let pb = BosbaseClient::from_ptr(client)?;
-        let call = flow(&pb, collection, provider, oauth2_json, options_json, url_callback, url_user_data)?;
-        start(&pb, call, callback, user_data, call_out)
+        required(call_out, "call_out")?;
+        let callback = callback.ok_or_else(|| Error::invalid_argument("`callback` is NULL"))?;
+        let fence = Arc::new(Fence::default());
+        let call = flow(
+            &pb,
+            collection,
+            provider,
+            oauth2_json,
+            options_json,
+            url_callback,
+            url_user_data,
+            Arc::clone(&fence),
+        )?;
+        if pb.is_closed() {
+            return Err(Error::closed());
+        }
+        let data = UserData(user_data);
+        let started = call.start(move |result| {
+            let data = data;
+            fence.finish();
+            complete(callback, data.0, result);
+        });
+        *call_out = Box::into_raw(Box::new(BosbaseCall(started)));
+        Ok(())
     })
+}
+
+/// Keeps the URL callback from running after the completion, so a host may free what the
+/// URL callback uses once the completion ran: a cancel that comes while the URL callback
+/// runs on a worker waits for it to return before the completion runs, and no URL callback
+/// starts after that. (A URL callback that cancels its own call runs the completion inside
+/// itself, on its own thread: that one does not wait.)
+#[derive(Default)]
+struct Fence {
+    state: Mutex<FenceState>,
+    idle: Condvar,
+}
+
+#[derive(Default)]
+struct FenceState {
+    finished: bool,
+    running_on: Option<ThreadId>,
+}
+
+impl Fence {
+    fn url(&self, f: impl FnOnce()) {
+        let me = std::thread::current().id();
+        {
+            let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            if st.finished {
+                return;
+            }
+            st.running_on = Some(me);
+        }
+        f();
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).running_on = None;
+        self.idle.notify_all();
+    }
+
+    fn finish(&self) {
+        let me = std::thread::current().id();
+        let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        st.finished = true;
+        while st.running_on.is_some_and(|t| t != me) {
+            st = self.idle.wait(st).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
 }

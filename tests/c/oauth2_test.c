@@ -24,10 +24,12 @@ struct opener {
     int browse;       /* run the browser on the URL */
     const char *tail; /* appended to the URL by the browser (e.g. "&deny=1") */
     int browsed;      /* the browser's exit status */
+    int slow;         /* after signalling the URL, take 400 ms more before returning */
+    int left;         /* (atomic) the callback has returned */
     char url[2048];
 };
 
-#define OPENER_INIT(browse, tail) {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, browse, tail, -1, ""}
+#define OPENER_INIT(browse, tail) {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, browse, tail, -1, 0, 0, ""}
 
 /* Runs `$BOSBASE_OAUTH2_BROWSER browse URL`: 0 when the server took the redirect. */
 static int browse(const char *u) {
@@ -57,6 +59,8 @@ static void open_url(void *user_data, const char *u) {
     snprintf(o->url, sizeof o->url, "%s", u);
     pthread_cond_broadcast(&o->seen);
     pthread_mutex_unlock(&o->lock);
+    if (o->slow) usleep(400 * 1000);
+    __atomic_store_n(&o->left, 1, __ATOMIC_SEQ_CST);
 }
 
 static BosbaseClient *client(void) {
@@ -119,6 +123,26 @@ static void test_cancel_saves_nothing(void) {
     bosbase_client_free(pb);
 }
 
+/* A cancel while the URL callback runs on a worker waits for it: once the completion ran,
+ * the host may free what the URL callback uses. */
+static void test_cancel_waits_for_the_url_callback(void) {
+    BosbaseClient *pb = client();
+    struct opener o = OPENER_INIT(0, NULL);
+    o.slow = 1;
+    struct outcome done = OUTCOME_INIT;
+    BosbaseCall *call = NULL;
+    CHECK(bosbase_auth_with_oauth2_async(pb, "users", provider, NULL, "{\"timeoutMs\":20000}", open_url, &o, on_done,
+                                         &done, &call, NULL) == BOSBASE_STATUS_OK);
+    pthread_mutex_lock(&o.lock);
+    while (o.calls == 0) pthread_cond_wait(&o.seen, &o.lock);
+    pthread_mutex_unlock(&o.lock);
+    bosbase_call_cancel(call); /* the URL callback is still sleeping on the worker */
+    CHECK(done.calls == 1 && done.status == BOSBASE_STATUS_CANCELLED);
+    CHECK(__atomic_load_n(&o.left, __ATOMIC_SEQ_CST) == 1);
+    bosbase_call_free(call);
+    bosbase_client_free(pb);
+}
+
 static void test_deadline_and_bad_input(void) {
     BosbaseClient *pb = client();
     struct opener o = OPENER_INIT(0, NULL);
@@ -156,6 +180,7 @@ int main(void) {
     test_blocking_sign_in();
     test_async_refusal_is_oauth2();
     test_cancel_saves_nothing();
+    test_cancel_waits_for_the_url_callback();
     test_deadline_and_bad_input();
     CHECK(bosbase_live_clients() == live);
     printf("c-oauth2: %d passed, %d failed\n", passed, failed);
