@@ -24,6 +24,12 @@ char *async_call(BosbaseNative *self, const char *op, const char *args_json, con
  * on the core's pool (bosbase_send_async): returns, completes and cancels as async_call. */
 char *async_send(BosbaseNative *self, const char *collection, const char *path, const char *options_json);
 
+/* The all-in-one OAuth2 sign-in (bosbase_auth_with_oauth2_async) on the core's pool: returns,
+ * completes and cancels as async_call; before its outcome, the queue carries one
+ * {"oauth2Url": url} line under the same id (the URL for the script to open). */
+char *async_oauth2(BosbaseNative *self, const char *collection, const char *provider, const char *oauth2_json,
+                   const char *options_json);
+
 /* bosbase_client_close on this library's threads (it waits for the calls in flight); the
  * outcome (`true`) arrives through the queue; returns as async_call. */
 char *async_close(BosbaseNative *self);

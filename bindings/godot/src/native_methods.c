@@ -184,6 +184,13 @@ static char *m_send_async(BosbaseNative *self, char *const *args) {
     return async_send(self, optional(args[0]), args[1], optional(args[2]));
 }
 
+/* oauth2_async(collection, provider, oauth2_json, options_json): the all-in-one OAuth2
+ * sign-in on the core's worker pool; returns, completes and cancels as call_async, and
+ * queues the provider's URL ({"oauth2Url"}) under the call's id before the outcome. */
+static char *m_oauth2_async(BosbaseNative *self, char *const *args) {
+    return async_oauth2(self, args[0], args[1], optional(args[2]), optional(args[3]));
+}
+
 /* close_async(): bosbase_client_close on this library's threads, since it waits for the
  * running calls and sends (later calls fail with status CLOSED); its outcome `true` comes as
  * for a call, after theirs. */
@@ -427,6 +434,7 @@ const NativeMethod native_methods[] = {
     STRING_METHOD(open, 2, "base_url", "options_json"),
     STRING_METHOD(call_async, 3, "operation", "args_json", "options_json"),
     STRING_METHOD(send_async, 3, "collection", "path", "options_json"),
+    STRING_METHOD(oauth2_async, 4, "collection", "provider", "oauth2_json", "options_json"),
     STRING_METHOD(close_async, 0, NULL),
     {.name = "cancel_all", .ret = NATIVE_RETURN_INT, .fn.integer = m_cancel_all},
     STRING_METHOD(auth_store_token, 0, NULL),

@@ -14,6 +14,7 @@ const PendingCall = preload("res://addons/bosbase/pending_call.gd")
 const Seed003 = preload("res://seed_003.gd")
 const SurfaceTests = preload("res://surface_tests.gd")
 const RealtimeTests = preload("res://realtime_tests.gd")
+const OAuth2Tests = preload("res://oauth2_tests.gd")
 const TIME_LIMIT_S := 420.0
 
 var passed := 0
@@ -31,6 +32,10 @@ func _initialize() -> void:
 func _run_all() -> void:
 	if url == "":
 		check(false, "BOSBASE_URL is set")
+		_finish()
+		return
+	if OS.get_environment("BOSBASE_GODOT_ONLY") == "oauth2":  # a quick run of one part
+		await OAuth2Tests.new(self).run()
 		_finish()
 		return
 	await test_native_loaded()
@@ -56,6 +61,7 @@ func _run_all() -> void:
 	await test_tls()
 	await SurfaceTests.new(self).run()
 	await RealtimeTests.new(self).run()
+	await OAuth2Tests.new(self).run()
 	await test_everything_released()
 	_finish()
 
