@@ -49,7 +49,7 @@ type ClientResponseError struct {
 	// answered.
 	IsAbort bool
 	// Kind names the failure: one of the Kind* constants ("http", "mfa_required",
-	// "network", "timeout", "tls", "invalid_argument", "json", "closed", "cancelled",
+	// "network", "timeout", "tls", "invalid_argument", "json", "closed", "cancelled", "oauth2",
 	// "panic").
 	Kind string
 	// Message is a short human-readable description (for "tls", what failed: unknown

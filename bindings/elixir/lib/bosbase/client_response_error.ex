@@ -16,6 +16,8 @@ defmodule Bosbase.ClientResponseError do
         value
       * `"closed"` — the client was closed with `Bosbase.Client.close/1`; nothing was sent
       * `"cancelled"` — the call was cancelled; it had no effect on the auth store
+      * `"oauth2"` — the OAuth2 provider refused the sign-in (`auth_with_oauth2/4`); the
+        message names its error
       * `"panic"` — a bug inside the native library, caught at its boundary
     * `:status` — the HTTP status, `0` only when no answer arrived
     * `:url` — the request URL (never with its query string or userinfo)

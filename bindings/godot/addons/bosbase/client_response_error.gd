@@ -16,7 +16,8 @@ var is_abort: bool = false
 ## A short description of the failure.
 var message: String = ""
 ## The core's machine-readable cause: "http", "network", "timeout", "tls", "mfa_required",
-## "invalid_argument", "json", "closed", "cancelled" or "panic". Every failure of the addon
+## "invalid_argument", "json", "closed", "cancelled", "oauth2" (the OAuth2 provider refused
+## the sign-in) or "panic". Every failure of the addon
 ## is a ClientResponseError, so [code]match error.kind[/code] covers them all.
 var kind: String = ""
 ## Set when [code]kind[/code] is "mfa_required": pass [code]{"mfaId": mfa_id}[/code] as
