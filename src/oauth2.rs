@@ -3,6 +3,7 @@
 //! server, the realtime clientId as `state`, `redirect_uri` = `<base>/api/oauth2-redirect`)
 //! to the caller, wait for the redirect's message, then exchange the code and save the login.
 
+use std::fmt;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -26,7 +27,7 @@ const TOPIC: &str = "@oauth2";
 
 /// What the OAuth2 flow takes besides the provider (all optional). The C ABI takes it as
 /// `{"scopes": ["a", "b"], "createData": {...}, "urlQuery": {...}}`.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct OAuth2Options {
@@ -41,6 +42,17 @@ pub struct OAuth2Options {
     /// they replace parameters of the same name. Defaults to none.
     #[serde(default, rename = "urlQuery")]
     pub url_query: Map<String, Value>,
+}
+
+/// Shows the scopes and only the names of the rest (`createData` may hold a password).
+impl fmt::Debug for OAuth2Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuth2Options")
+            .field("scopes", &self.scopes)
+            .field("create_data_keys", &self.create_data.keys().collect::<Vec<_>>())
+            .field("url_query_keys", &self.url_query.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl OAuth2Options {
@@ -344,5 +356,7 @@ mod tests {
             OAuth2Options::from_json(r#"{"scopes": ["a"], "createData": {"n": 1}, "urlQuery": {"p": "x"}}"#).unwrap();
         assert_eq!(o, OAuth2Options::default().scopes(["a"]).create_data("n", 1).url_query("p", "x"));
         assert!(OAuth2Options::from_json(r#"{"scope": "a"}"#).is_err());
+        let secret = OAuth2Options::default().create_data("password", "hunter2-secret");
+        assert!(!format!("{secret:?}").contains("hunter2"), "{secret:?}");
     }
 }
