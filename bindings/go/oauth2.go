@@ -53,7 +53,7 @@ type oauth2JSON struct {
 // "google") as the JS SDK's authWithOAuth2 does, and saves the login in AuthStore; it
 // returns the server's answer ({"token", "record", "meta"}). openURL gets the provider's
 // authorization URL once, on this goroutine: open it in a browser (xdg-open, open, start)
-// or show it; the provider sends the browser to the server's /api/oauth2-redirect, which
+// or show it, and return (ctx is not watched while it runs); the provider sends the browser to the server's /api/oauth2-redirect, which
 // hands the code to this client over realtime. If openURL returns an error the flow is
 // cancelled and that error is returned. When ctx is done first the flow is cancelled
 // (Kind "cancelled", errors.Is(err, ctx.Err())). A refusal by the provider is Kind

@@ -116,5 +116,7 @@ defmodule Bosbase.OAuth2 do
     end
   rescue
     e -> {:error, Exception.message(e)}
+  catch
+    kind, reason -> {:error, "#{kind} #{inspect(reason, printable_limit: 200)}"}
   end
 end

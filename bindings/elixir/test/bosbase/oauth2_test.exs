@@ -106,6 +106,13 @@ defmodule Bosbase.OAuth2Test do
     assert {:error, %ClientResponseError{kind: "invalid_argument"}} =
              RecordService.auth_with_oauth2(users(pb), provider, nothing, scopes: "openid")
 
-    assert Bosbase.Native.live_calls() >= 0
+    for opener <- [fn _ -> raise "boom" end, fn _ -> throw(:boom) end] do
+      assert {:error, %ClientResponseError{kind: "cancelled", message: message}} =
+               RecordService.auth_with_oauth2(users(pb), provider, opener, timeout: 20_000)
+
+      assert message =~ "boom"
+    end
+
+    assert AuthStore.token(pb) == ""
   end
 end
