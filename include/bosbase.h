@@ -216,6 +216,11 @@ enum BosbaseStatus
    */
   BOSBASE_STATUS_TOO_LARGE = 10,
   /**
+   * The OAuth2 provider refused the sign-in or its redirect carried no code
+   * (`bosbase_auth_with_oauth2`); the auth store is unchanged.
+   */
+  BOSBASE_STATUS_OAUTH2 = 11,
+  /**
    * A bug inside the library was caught at the boundary; the process is intact.
    */
   BOSBASE_STATUS_PANIC = 99,
@@ -350,6 +355,19 @@ typedef void (*BosbaseReleaseCallback)(void *user_data);
 typedef void (*BosbaseProgressCallback)(void *user_data,
                                         uint64_t done,
                                         uint64_t total);
+
+/**
+ * Receives the provider's authorization URL of `bosbase_auth_with_oauth2`: open it in a
+ * browser, or show it. Invoked at most once per flow (not at all when the flow fails
+ * before, e.g. an unknown provider), before the flow waits for the redirect, on the thread
+ * running the flow: the caller's for the blocking form, a worker thread for the
+ * asynchronous one (a host with a main thread, such as Godot, forwards the URL there). `url`
+ * is borrowed for the call only. It never runs after the completion of the asynchronous
+ * form began (a cancel arriving while it runs waits for it). It may call any function of
+ * this library, should return promptly (the deadline keeps running) and must not unwind.
+ */
+typedef void (*BosbaseUrlCallback)(void *user_data,
+                                   const char *url);
 
 /**
  * Push mode: receives each entry of a subscription, in order: its kind, its sequence
@@ -879,6 +897,52 @@ BosbaseStatus bosbase_filter(const char *expr,
  * Frees a string this library returned. NULL is ignored; freeing twice is undefined.
  */
 void bosbase_string_free(char *s);
+
+/**
+ * Signs in with the OAuth2 `provider` (a name from `records.listAuthMethods`, e.g.
+ * `"google"`) of the auth collection `collection`, as the JS SDK's `authWithOAuth2`: lists
+ * the collection's auth methods, subscribes to `@oauth2` on realtime, hands the provider's
+ * authorization URL (PKCE, this client's realtime clientId as `state`, `redirect_uri` =
+ * `<base URL>/api/oauth2-redirect`) to `url_callback` (see `BosbaseUrlCallback`), waits for
+ * the redirect's message (one with another `state` is ignored), exchanges the code and
+ * saves `{token, record}` (plus `meta`) in the auth store; the result JSON is the server's
+ * answer. `oauth2_json`: NULL or
+ * `{"scopes": ["..."], "createData": {...}, "urlQuery": {...}}` (scopes replacing the
+ * provider's, fields of an account created on first sign-in, extra parameters of the
+ * authorization URL). `options_json` (see the preamble) goes to the code exchange; its
+ * `timeoutMs` bounds the whole flow (default 300000: a person signs in meanwhile).
+ * Blocks until the login, the deadline (TIMEOUT), a refusal by the provider (OAUTH2) or an
+ * unknown provider (INVALID_ARGUMENT); on failure the auth store is unchanged. Run one
+ * flow per client at a time (they would share one `state`). Thread-safe.
+ */
+BosbaseStatus bosbase_auth_with_oauth2(const struct BosbaseClient *client,
+                                       const char *collection,
+                                       const char *provider,
+                                       const char *oauth2_json,
+                                       const char *options_json,
+                                       BosbaseUrlCallback url_callback,
+                                       void *url_user_data,
+                                       char **result_out,
+                                       char **error_out);
+
+/**
+ * `bosbase_auth_with_oauth2` on the client's worker pool: returns at once, and the flow
+ * runs as a call of `bosbase_call_async` (`callback` invoked exactly once, `*call_out` to
+ * cancel with `bosbase_call_cancel`, which ends the wait at once with CANCELLED and saves
+ * nothing, and to release with `bosbase_call_free`; the same statuses). `url_callback`
+ * runs on the worker thread. Thread-safe.
+ */
+BosbaseStatus bosbase_auth_with_oauth2_async(const struct BosbaseClient *client,
+                                             const char *collection,
+                                             const char *provider,
+                                             const char *oauth2_json,
+                                             const char *options_json,
+                                             BosbaseUrlCallback url_callback,
+                                             void *url_user_data,
+                                             BosbaseCallCallback callback,
+                                             void *user_data,
+                                             struct BosbaseCall **call_out,
+                                             char **error_out);
 
 /**
  * Subscribes to the pub/sub `topic` (a non-empty string without control characters).

@@ -318,6 +318,29 @@ public:
                                                               {"duration", std::to_string(duration)}})));
     }
 
+    /// The all-in-one OAuth2 sign-in (bosbase_auth_with_oauth2, blocking): `open_url` gets the
+    /// provider's authorization URL once, on this thread (an exception from it is dropped);
+    /// `oauth2_json`: "" or {"scopes", "createData", "urlQuery"}; `options_json`'s timeoutMs
+    /// bounds the whole flow (default 5 minutes). Returns the login JSON, saved in the store.
+    std::string auth_with_oauth2(const std::string &collection, const std::string &provider,
+                                 const std::function<void(const std::string &url)> &open_url,
+                                 const std::string &oauth2_json = "", const std::string &options_json = "") const {
+        using Opener = std::function<void(const std::string &)>;
+        struct Trampoline {
+            static void call(void *f, const char *url) noexcept {
+                try {
+                    (*static_cast<const Opener *>(f))(url);
+                } catch (...) {  // must not unwind into the library
+                }
+            }
+        };
+        char *r = nullptr, *e = nullptr;
+        BosbaseStatus s = bosbase_auth_with_oauth2(get(), collection.c_str(), provider.c_str(), detail::opt(oauth2_json),
+                                                   detail::opt(options_json), &Trampoline::call,
+                                                   const_cast<Opener *>(&open_url), &r, &e);
+        return detail::finish(s, r, e);
+    }
+
     std::string send(const std::string &path, const std::string &options_json = "") const {
         char *r = nullptr, *e = nullptr;
         auto s = bosbase_send(get(), path.c_str(), detail::opt(options_json), &r, &e);

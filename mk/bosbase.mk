@@ -29,6 +29,7 @@ bosbase-smoke:
 bosbase-rust: bosbase-redis-tools
 	$(BOSBASE_SERVER) cargo test --test token_flow --test seeds --test filter --test operations \
 		--test auth_methods --test records --test admin --test bosbase_pubsub --test bosbase_services
+	$(BOSBASE_SERVER) $(ROOT)/scripts/oauth2-provider -- cargo test --test oauth2
 	$(ROOT)/scripts/bosbase-server --demo --redis -- cargo test --test bosbase_redis
 	$(ROOT)/scripts/bosbase-server --demo --openai -- cargo test --test bosbase_ai
 
@@ -38,13 +39,14 @@ bosbase-redis-tools:
 
 # The C ABI tests built as c-test builds them (ASan/UBSan), plus the C and C++ examples.
 bosbase-c: core-release c-build cpp-build | $(C_BUILD)
-	for t in ffi_test contract_test call_test surface_test pubsub_test; do \
+	for t in ffi_test contract_test call_test surface_test pubsub_test oauth2_test; do \
 		cc $(C_STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -o $(C_BUILD)/$$t tests/c/$$t.c $(LINK_CORE); done
 	c++ $(CXX_STRICT) $(SANITIZE) -o $(C_BUILD)/wrapper_test tests/c/wrapper_test.cpp $(LINK_CORE)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(BOSBASE_SERVER) \
 		bash -c '$(C_BUILD)/ffi_test && $(C_BUILD)/contract_test && $(C_BUILD)/call_test && \
 			$(C_BUILD)/surface_test && $(C_BUILD)/pubsub_test && \
 			$(C_BUILD)/wrapper_test && $(C_BUILD)/token_flow && $(C_BUILD)/token_flow_cpp'
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(BOSBASE_SERVER) $(ROOT)/scripts/oauth2-provider -- $(C_BUILD)/oauth2_test
 
 # TestMain uses $BOSBASE_URL when set; TestHTTPS skips without scripts/tls-fixture (it tests
 # the client's TLS, not the server).

@@ -24,6 +24,7 @@ core-test: devserver-build
 	if cargo clippy --version >/dev/null 2>&1; then cargo clippy --quiet --all-targets -- -D warnings; fi
 	if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; fi
 	scripts/devserver --demo -- cargo test --test token_flow --test seeds --test filter --test operations --test auth_methods --test records --test admin --test realtime --test upload_names --test auth_file --test downloads --test download_memory
+	scripts/devserver --demo -- scripts/oauth2-provider -- cargo test --test oauth2
 
 rust-build:
 	cargo build --examples
@@ -51,7 +52,7 @@ cpp-demo: cpp-build
 c-test: core-release devserver-build c-build cpp-build | $(C_BUILD)
 	cc $(C_STRICT) -o $(C_BUILD)/double_include tests/c/double_include_a.c tests/c/double_include_b.c $(LINK_CORE)
 	$(C_BUILD)/double_include
-	for t in ffi_test contract_test call_test surface_test tls_test realtime_test inputs_test auth_file_test streams_test lifecycle_test full_list_test release_test pull_test retries_test downloads_test; do \
+	for t in ffi_test contract_test call_test surface_test tls_test realtime_test inputs_test auth_file_test streams_test lifecycle_test full_list_test release_test pull_test retries_test downloads_test oauth2_test; do \
 		cc $(C_STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -o $(C_BUILD)/$$t tests/c/$$t.c $(LINK_CORE); done
 	c++ $(CXX_STRICT) $(SANITIZE) -o $(C_BUILD)/wrapper_test tests/c/wrapper_test.cpp $(LINK_CORE)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 scripts/devserver --demo -- \
@@ -61,6 +62,7 @@ c-test: core-release devserver-build c-build cpp-build | $(C_BUILD)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(C_BUILD)/pull_test
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(C_BUILD)/full_list_test
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(C_BUILD)/retries_test
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 scripts/devserver --demo -- scripts/oauth2-provider -- $(C_BUILD)/oauth2_test
 	scripts/devserver --demo -- bash -c '$(C_BUILD)/token_flow && $(C_BUILD)/token_flow_cpp'
 
 core-bench: core-release devserver-build | $(C_BUILD)

@@ -33,6 +33,9 @@ pub enum ErrorKind {
     /// A download was larger than its `maxBytes` cap; nothing was kept (`status` is the
     /// answer's).
     TooLarge,
+    /// The OAuth2 provider refused the sign-in, or its redirect carried no code
+    /// (`auth_with_oauth2`); the message names the provider's error. The auth store is unchanged.
+    OAuth2,
 }
 
 impl ErrorKind {
@@ -50,6 +53,7 @@ impl ErrorKind {
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::Panic => "panic",
             ErrorKind::TooLarge => "too_large",
+            ErrorKind::OAuth2 => "oauth2",
         }
     }
 }

@@ -50,7 +50,7 @@ type ClientResponseError struct {
 	IsAbort bool
 	// Kind names the failure: one of the Kind* constants ("http", "mfa_required",
 	// "network", "timeout", "tls", "invalid_argument", "json", "closed", "cancelled",
-	// "panic", "too_large": a download over DownloadOptions.MaxBytes).
+	// "oauth2", "panic", "too_large": a download over DownloadOptions.MaxBytes).
 	Kind string
 	// Message is a short human-readable description (for "tls", what failed: unknown
 	// issuer, name mismatch, expired, ...).

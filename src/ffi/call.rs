@@ -19,7 +19,7 @@ use crate::{Error, Result};
 
 /// A started asynchronous call (from `bosbase_call_async` or `bosbase_send_async`): cancel it with
 /// `bosbase_call_cancel`, release it with `bosbase_call_free`.
-pub struct BosbaseCall(Started<String>);
+pub struct BosbaseCall(pub(crate) Started<String>);
 
 impl Handle for BosbaseCall {
     const NAME: &'static str = "call";
@@ -223,7 +223,7 @@ pub(super) unsafe fn start(
 }
 
 /// Hands one outcome to the C callback; the strings live until it returns.
-fn complete(
+pub(crate) fn complete(
     callback: unsafe extern "C" fn(*mut c_void, BosbaseStatus, *const c_char, *const c_char),
     user_data: *mut c_void,
     result: Result<String>,

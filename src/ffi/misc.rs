@@ -18,7 +18,7 @@ pub extern "C" fn bosbase_version() -> *const c_char {
 #[no_mangle]
 pub extern "C" fn bosbase_status_name(status: u32) -> *const c_char {
     // Takes a plain integer: a C caller may pass any value, which a Rust enum must not hold.
-    const NAMES: [(BosbaseStatus, &str); 12] = [
+    const NAMES: [(BosbaseStatus, &str); 13] = [
         (BosbaseStatus::Ok, "ok\0"),
         (BosbaseStatus::InvalidArgument, "invalid_argument\0"),
         (BosbaseStatus::Http, "http\0"),
@@ -31,6 +31,7 @@ pub extern "C" fn bosbase_status_name(status: u32) -> *const c_char {
         (BosbaseStatus::Cancelled, "cancelled\0"),
         (BosbaseStatus::Panic, "panic\0"),
         (BosbaseStatus::TooLarge, "too_large\0"),
+        (BosbaseStatus::Oauth2, "oauth2\0"),
     ];
     let name = NAMES.iter().find(|(s, _)| *s as u32 == status).map_or("unknown\0", |(_, n)| n);
     name.as_ptr().cast()

@@ -31,6 +31,9 @@ pub enum BosbaseStatus {
     /// A download was larger than its `maxBytes` cap; no file was left (`status` is the
     /// answer's).
     TooLarge = 10,
+    /// The OAuth2 provider refused the sign-in or its redirect carried no code
+    /// (`bosbase_auth_with_oauth2`); the auth store is unchanged.
+    Oauth2 = 11,
     /// A bug inside the library was caught at the boundary; the process is intact.
     Panic = 99,
 }
@@ -49,6 +52,7 @@ impl From<ErrorKind> for BosbaseStatus {
             ErrorKind::Cancelled => BosbaseStatus::Cancelled,
             ErrorKind::Panic => BosbaseStatus::Panic,
             ErrorKind::TooLarge => BosbaseStatus::TooLarge,
+            ErrorKind::OAuth2 => BosbaseStatus::Oauth2,
         }
     }
 }

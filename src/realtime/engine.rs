@@ -419,6 +419,10 @@ impl Shared {
         self.lock().client_id.is_some()
     }
 
+    pub(crate) fn client_id(&self) -> Option<String> {
+        self.lock().client_id.clone()
+    }
+
     pub(crate) fn add_state_listener(&self, listener: StateListener) -> Result<u64> {
         let mut st = self.lock();
         if st.closed {

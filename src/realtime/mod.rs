@@ -451,6 +451,11 @@ impl RealtimeService {
         self.inner().shared.is_connected()
     }
 
+    /// The current stream's clientId (None while disconnected); the OAuth2 flow's `state`.
+    pub fn client_id(&self) -> Option<String> {
+        self.inner().shared.client_id()
+    }
+
     /// Registers a connection-state listener; it runs on the realtime dispatch thread,
     /// in order with the events.
     pub fn on_state(&self, listener: impl Fn(&ConnectionState) + Send + Sync + 'static) -> Result<StateListenerId> {

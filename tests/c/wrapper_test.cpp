@@ -133,6 +133,9 @@ int main() {
     check(pb.collection("users").bind_custom_token("user@example.com", "user-password", token), "bind");
     check(pb.collection("users").auth_with_token(token).find("user@example.com") != std::string::npos, "login");
     check(pb.collection("users").unbind_custom_token("user@example.com", "user-password", token), "unbind");
+    int opened = 0;
+    e = thrown([&] { pb.auth_with_oauth2("users", "no-such-provider", [&](const std::string &) { opened++; }); });
+    check(e.status() == BOSBASE_STATUS_INVALID_ARGUMENT && opened == 0, "OAuth2: an unknown provider is refused");
     realtime(pb, url);
     pb.close();
     e = thrown([&] { pb.send("/api/health"); });

@@ -51,6 +51,7 @@ static ERL_NIF_TERM atom_event;
 static ERL_NIF_TERM atom_subscribed;
 static ERL_NIF_TERM atom_state;
 static ERL_NIF_TERM atom_progress;
+static ERL_NIF_TERM atom_url;
 
 /*
  * Which build this is; the test of code upgrades compiles two with different ids
@@ -724,6 +725,87 @@ static ERL_NIF_TERM nif_send_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
         return bad_args(env, argv[0]);
     }
     return start_call(env, cres, strs, 1, NULL, 0);
+}
+
+/*
+ * BosbaseUrlCallback of oauth2_start: sends {Tag, {url, Url}} to the caller, on the core
+ * worker running the flow, at most once and never after the completion (the core's
+ * guarantee), so `st` is alive: the completion's share is still held.
+ */
+static void on_oauth2_url(void *user_data, const char *url) {
+    call_state *st = user_data;
+    ErlNifEnv *m = enif_alloc_env();
+
+    if (m == NULL)
+        return;
+    enif_mutex_lock(st->lock);
+    if (!st->abandoned && !st->done) {
+        /* Its own env: st->msg_env (which holds the tag) stays intact for the reply. */
+        ERL_NIF_TERM tag = enif_make_copy(m, st->tag);
+        enif_send(current_env, &st->pid, m,
+                  enif_make_tuple2(m, tag, enif_make_tuple2(m, atom_url, copy_string(m, url))));
+    }
+    enif_mutex_unlock(st->lock);
+    enif_free_env(m);
+}
+
+/*
+ * oauth2_start(Client, Collection, Provider, OAuth2Json | nil, OptionsJson | nil) ->
+ * {ok, Call, Tag} | {error, Status, ErrorJson | nil} | {error, badarg}: the all-in-one
+ * OAuth2 sign-in (bosbase_auth_with_oauth2_async) on the core's worker pool. The caller
+ * gets {Tag, {url, Url}} (the provider's URL to open) and then {Tag, Reply}, as for
+ * call_start; call_cancel and a dropped Call cancel the flow (nothing is saved).
+ */
+static ERL_NIF_TERM nif_oauth2_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    char *strs[4] = {NULL, NULL, NULL, NULL};
+    char *error = NULL;
+    BosbaseCall *handle = NULL;
+    BosbaseClient *client;
+    BosbaseStatus status;
+    nif_client *cres = get_client(env, argv[0]);
+    call_state *st;
+    nif_call *res;
+    ERL_NIF_TERM term, tag;
+    (void)argc;
+
+    if (cres == NULL || !get_cstr(env, argv[1], &strs[0]) || !get_cstr(env, argv[2], &strs[1]) ||
+        !get_opt_cstr(env, argv[3], &strs[2]) || !get_opt_cstr(env, argv[4], &strs[3])) {
+        free_cstrs(strs, 4);
+        return badarg_reply(env);
+    }
+    tag = enif_make_ref(env);
+    st = state_new(env, tag);
+    res = st != NULL ? call_resource(env, st, cres) : NULL;
+    if (res == NULL) {
+        if (st != NULL) {
+            st->refs = 1;
+            state_release(st);
+        }
+        free_cstrs(strs, 4);
+        return enomem(env);
+    }
+    client = acquire(cres);
+    if (client == NULL) {
+        status = BOSBASE_STATUS_CLOSED;
+    } else {
+        current_env = env;
+        status = bosbase_auth_with_oauth2_async(client, strs[0], strs[1], strs[2], strs[3], on_oauth2_url, st,
+                                                on_call_complete, st, &handle, &error);
+        current_env = NULL;
+        release(cres);
+    }
+    free_cstrs(strs, 4);
+    if (status != BOSBASE_STATUS_OK) {
+        state_release(st);          /* the completion's share: it never runs */
+        enif_release_resource(res); /* frees the rest */
+        return call_result(env, status, NULL, error);
+    }
+    enif_mutex_lock(st->lock);
+    st->handle = handle;
+    enif_mutex_unlock(st->lock);
+    term = enif_make_resource(env, res);
+    enif_release_resource(res);
+    return enif_make_tuple3(env, atom_ok, term, tag);
 }
 
 /*
@@ -1841,6 +1923,7 @@ static void make_atoms(ErlNifEnv *env) {
     atom_subscribed = enif_make_atom(env, "subscribed");
     atom_state = enif_make_atom(env, "state");
     atom_progress = enif_make_atom(env, "bosbase_progress");
+    atom_url = enif_make_atom(env, "url");
 }
 
 /* Opens one resource type of this instance: created afresh, or taken over from a previous
@@ -1954,6 +2037,7 @@ static ErlNifFunc nif_funcs[] = {
     {"call_start_files", 6, nif_call_start_files, 0},
     {"send_start", 4, nif_send_start, 0},
     {"download_start", 6, nif_download_start, 0},
+    {"oauth2_start", 5, nif_oauth2_start, 0},
     {"call_cancel", 1, nif_call_cancel, 0},
     {"auth_store_token", 1, nif_store_token, 0},
     {"auth_store_record", 1, nif_store_record, 0},

@@ -200,6 +200,47 @@ char *async_download(BosbaseNative *self, const char *record_json, const char *f
     return start_on_core(self, NULL, NULL, NULL, NULL, NULL, options_json, download);
 }
 
+/* BosbaseUrlCallback of async_oauth2: queues {"oauth2Url": url} under the call's id, for
+ * the main thread to hand to the script's open_url before the outcome. The core never runs
+ * it after the completion, so `c` is alive. */
+static void on_oauth2_url(void *user_data, const char *url) {
+    AsyncCall *c = user_data;
+    char *envelope = envelope_oauth2_url(url);
+    if (envelope != NULL) { /* (out of memory: no URL, the flow ends at its deadline) */
+        queue_push(c->id, envelope);
+    }
+}
+
+char *async_oauth2(BosbaseNative *self, const char *collection, const char *provider, const char *oauth2_json,
+                   const char *options_json) {
+    AsyncCall *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        return NULL;
+    }
+    c->owner = self;
+    c->id = new_id();
+    pthread_mutex_lock(&self->lock);
+    sweep(self);
+    pthread_mutex_unlock(&self->lock);
+
+    BosbaseClient *client = atomic_load(&self->client);
+    BosbaseCall *handle = NULL;
+    char *error = NULL;
+    BosbaseStatus status = bosbase_auth_with_oauth2_async(client, collection, provider, oauth2_json, options_json,
+                                                          on_oauth2_url, c, on_complete, c, &handle, &error);
+    if (status != BOSBASE_STATUS_OK) {
+        free(c); /* nothing started: neither callback runs */
+        return envelope_from_core(status, NULL, error);
+    }
+    int64_t id = c->id;
+    pthread_mutex_lock(&self->lock);
+    c->handle = handle;
+    c->next = self->calls;
+    self->calls = c;
+    pthread_mutex_unlock(&self->lock);
+    return started_envelope(id);
+}
+
 int64_t async_cancel_all(BosbaseNative *self) {
     int64_t n = 0;
     pthread_mutex_lock(&self->lock);

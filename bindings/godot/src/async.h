@@ -33,6 +33,12 @@ char *async_send(BosbaseNative *self, const char *collection, const char *path, 
 char *async_download(BosbaseNative *self, const char *record_json, const char *filename, const char *path,
                      const char *options_json);
 
+/* The all-in-one OAuth2 sign-in (bosbase_auth_with_oauth2_async) on the core's pool: returns,
+ * completes and cancels as async_call; before its outcome, the queue carries one
+ * {"oauth2Url": url} line under the same id (the URL for the script to open). */
+char *async_oauth2(BosbaseNative *self, const char *collection, const char *provider, const char *oauth2_json,
+                   const char *options_json);
+
 /* Closes the client without waiting: bosbase_client_release of it, whose completion (after
  * the calls running now finished) queues the outcome `true`; from here on the instance
  * answers with a closed stand-in (see async.c), so later calls fail with kind "closed".

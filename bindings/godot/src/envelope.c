@@ -95,3 +95,17 @@ char *envelope_from_core_text(BosbaseStatus status, char *text, char *error_json
     bosbase_string_free(error_json);
     return out;
 }
+
+char *envelope_oauth2_url(const char *url) {
+    char *quoted = json_quote(url);
+    if (quoted == NULL) {
+        return NULL;
+    }
+    size_t len = strlen(quoted) + 16;
+    char *out = malloc(len);
+    if (out != NULL) {
+        snprintf(out, len, "{\"oauth2Url\":%s}", quoted);
+    }
+    free(quoted);
+    return out;
+}

@@ -21,6 +21,11 @@ char *envelope_local_error(const char *message);
  * becomes a JSON string. Frees the core's strings. */
 char *envelope_from_core_text(BosbaseStatus status, char *text, char *error_json);
 
+/* {"oauth2Url": <url as a JSON string>}: the step of an OAuth2 flow that hands the
+ * provider's URL to the script (queued under the call's id before its outcome). malloc'd;
+ * NULL when out of memory. */
+char *envelope_oauth2_url(const char *url);
+
 /* malloc'd copy of `s` (NULL stays NULL). */
 char *cstr_dup(const char *s);
 

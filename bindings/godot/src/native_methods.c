@@ -193,6 +193,13 @@ static char *m_download_async(BosbaseNative *self, char *const *args) {
     return async_download(self, args[0], args[1], args[2], optional(args[3]));
 }
 
+/* oauth2_async(collection, provider, oauth2_json, options_json): the all-in-one OAuth2
+ * sign-in on the core's worker pool; returns, completes and cancels as call_async, and
+ * queues the provider's URL ({"oauth2Url"}) under the call's id before the outcome. */
+static char *m_oauth2_async(BosbaseNative *self, char *const *args) {
+    return async_oauth2(self, args[0], args[1], optional(args[2]), optional(args[3]));
+}
+
 /* close_async(): the core's non-blocking release of the client (later calls fail with status
  * CLOSED); its outcome `true` comes as for a call, after those of the calls running now. */
 static char *m_close_async(BosbaseNative *self, char *const *args) {
@@ -435,6 +442,7 @@ const NativeMethod native_methods[] = {
     STRING_METHOD(open, 2, "base_url", "options_json"),
     STRING_METHOD(call_async, 3, "operation", "args_json", "options_json"),
     STRING_METHOD(send_async, 3, "collection", "path", "options_json"),
+    STRING_METHOD(oauth2_async, 4, "collection", "provider", "oauth2_json", "options_json"),
     STRING_METHOD(close_async, 0, NULL),
     STRING_METHOD(download_async, 4, "record_json", "filename", "path", "options_json"),
     {.name = "cancel_all", .ret = NATIVE_RETURN_INT, .fn.integer = m_cancel_all},

@@ -86,7 +86,8 @@ fail() {
 start=$SECONDS
 case "$mode" in
   suite)
-    run --pre-import --timeout 300 --project "$project" -- --script res://test_runner.gd ||
+    run --env BOSBASE_OAUTH2_PROVIDER --env BOSBASE_GODOT_ONLY --pre-import --timeout 300 --project "$project" -- \
+      --script res://test_runner.gd ||
       fail "engine exit status $?"
     grep -E '^(FAIL|SKIP): ' "$log" >&2 || true
     python3 "$HERE/engine_check.py" "$log" --summary || fail "engine log check"

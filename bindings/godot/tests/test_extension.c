@@ -340,6 +340,12 @@ static void scenario(Via via) {
     expect_prefix(r, "{\"status\":0,\"result\":{", v);
     expect_has(r, "\"code\":200", v);
     free(r);
+    /* The OAuth2 flow runs through the same queue: an unknown provider ends it before any
+     * URL line (the engine suite runs the whole flow against a provider). */
+    r = ASYNC(via, pb, "oauth2_async", "users", "no-such-provider", "", "{\"timeoutMs\":5000}");
+    expect_prefix(r, "{\"status\":1,\"result\":null,\"error\":{", v);
+    expect_has(r, "no-such-provider", v);
+    free(r);
     /* A collection send the server refuses: an HTTP error with the server's status. */
     r = ASYNC(via, pb, "send_async", "users", "/records/no-such-record-id", "");
     expect_prefix(r, "{\"status\":2,\"result\":null,\"error\":{", v);
@@ -1170,6 +1176,7 @@ static const Expected expected_methods[] = {
     {"open", 2, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"call_async", 3, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"send_async", 3, GDEXTENSION_VARIANT_TYPE_STRING, false},
+    {"oauth2_async", 4, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"close_async", 0, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"download_async", 4, GDEXTENSION_VARIANT_TYPE_STRING, false},
     {"cancel_all", 0, GDEXTENSION_VARIANT_TYPE_INT, false},

@@ -16,6 +16,8 @@ defmodule Bosbase.ClientResponseError do
         value
       * `"closed"` — the client was closed with `Bosbase.Client.close/1`; nothing was sent
       * `"cancelled"` — the call was cancelled; it had no effect on the auth store
+      * `"oauth2"` — the OAuth2 provider refused the sign-in (`auth_with_oauth2/4`); the
+        message names its error
       * `"panic"` — a bug inside the native library, caught at its boundary
       * `"too_large"` — a download over its `:max_bytes` cap (`:status` kept); nothing was
         kept (`Bosbase.Transfers.download/5`)

@@ -70,6 +70,13 @@ defmodule Bosbase.Native do
   @spec send_start(ref, binary() | nil, binary(), binary() | nil) ::
           {:ok, ref, reference()} | reply
   def send_start(_ref, _collection, _path, _options), do: :erlang.nif_error(:not_loaded)
+  # The all-in-one OAuth2 sign-in (bosbase_auth_with_oauth2_async): as call_start, with
+  # {tag, {:url, url}} (the provider's URL) before {tag, reply}.
+  @spec oauth2_start(ref, binary(), binary(), binary() | nil, binary() | nil) ::
+          {:ok, ref, reference()} | reply
+  def oauth2_start(_ref, _collection, _provider, _oauth2_json, _options),
+    do: :erlang.nif_error(:not_loaded)
+
   @spec call_cancel(ref) :: :sent | :wait | {:error, :badarg}
   def call_cancel(_call), do: :erlang.nif_error(:not_loaded)
   @spec live_calls() :: non_neg_integer()

@@ -56,6 +56,27 @@ defmodule Bosbase.RecordService do
          do: Bosbase.Realtime.subscribe_collection(client, collection, topic, opts)
   end
 
+  @doc """
+  Signs in with the OAuth2 `provider` (a name from `list_auth_methods/2`, e.g. `"google"`)
+  as the JS SDK's `authWithOAuth2` does, and saves the login in the client's auth store;
+  returns `{:ok, %{"token" => ..., "record" => ..., "meta" => ...}}`.
+
+  `open_url` gets the provider's authorization URL once, in the calling process: open it
+  in a browser (`System.cmd("xdg-open", [url])`) or show it. The provider sends the browser
+  to the server's `/api/oauth2-redirect`, which hands the code to this client over realtime.
+  If `open_url` returns `{:error, reason}` or raises, the flow is cancelled
+  (`kind: "cancelled"`). Besides the usual options (`:body`, `:query`, `:headers` of the
+  code exchange, and `:timeout`, which bounds the whole flow, default 300_000 ms),
+  `opts` takes `:scopes` (a list replacing the provider's), `:create_data` (fields of an
+  account created on a first sign-in) and `:url_query` (extra parameters of the URL).
+  A refusal by the provider is `kind: "oauth2"`, an unknown provider `"invalid_argument"`,
+  no redirect in time `"timeout"`; on any failure the auth store is unchanged. A caller
+  that dies or is killed meanwhile cancels the flow. Run one flow per client at a time.
+  """
+  @spec auth_with_oauth2(t(), String.t(), (String.t() -> term()), map() | keyword()) :: result
+  def auth_with_oauth2(service, provider, open_url, opts \\ []),
+    do: Bosbase.OAuth2.run(service, provider, open_url, opts)
+
   defp unpack(%__MODULE__{client: client, collection: collection}) do
     with {:ok, collection} <- Call.string(collection, "collection"),
          do: {:ok, client, collection}

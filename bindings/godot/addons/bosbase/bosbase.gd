@@ -316,11 +316,14 @@ func download(
 
 
 ## Starts one asynchronous BosbaseNative method; await the returned signal for its result.
-## Used by [code]RecordService[/code]; prefer the named methods.
-func run_native(method: StringName, args: Array) -> Signal:
+## Used by [code]RecordService[/code]; prefer the named methods. [param on_url] gets an OAuth2
+## flow's URL on the main thread.
+func run_native(method: StringName, args: Array, on_url := Callable()) -> Signal:
 	if _open_error != null:
 		return PendingCall.new(null).start_failed(_open_error)
-	return PendingCall.new(_native, auth_store).start(method, args)
+	var call := PendingCall.new(_native, auth_store)
+	call.on_url = on_url
+	return call.start(method, args)
 
 
 ## Stages [code]options.files[/code] on the native client for the next call_async (which

@@ -16,8 +16,9 @@ var is_abort: bool = false
 ## A short description of the failure.
 var message: String = ""
 ## The core's machine-readable cause: "http", "network", "timeout", "tls", "mfa_required",
-## "invalid_argument", "json", "closed", "cancelled" or "panic". Every failure of the addon
-## is a ClientResponseError, so [code]match error.kind[/code] covers them all.
+## "invalid_argument", "json", "closed", "cancelled", "oauth2" (the OAuth2 provider refused
+## the sign-in), "too_large" (a download over its maxBytes cap) or "panic". Every failure of
+## the addon is a ClientResponseError, so [code]match error.kind[/code] covers them all.
 var kind: String = ""
 ## Set when [code]kind[/code] is "mfa_required": pass [code]{"mfaId": mfa_id}[/code] as
 ## options to the second auth method.

@@ -32,6 +32,9 @@ static var _by_id := {}
 ## The frame whose outcomes were last taken (one look per frame).
 static var _drained_frame := -1
 
+## For an OAuth2 flow: called with the provider's URL on the main thread, before the outcome.
+var on_url := Callable()
+
 var _native: RefCounted = null
 var _auth_store: RefCounted = null  # auth_store.gd, told about changes after the call
 var _id := 0
@@ -103,15 +106,24 @@ func _poll() -> void:
 	for line in completed.split("\n", false):
 		var space := line.find(" ")
 		var call: Variant = _by_id.get(line.left(space).to_int())
-		if call == null:
-			continue
-		var envelope := line.substr(space + 1)
-		if envelope.begins_with("{\"progress\":"):
-			var report: Variant = JSON.parse_string(envelope)
-			if report is Dictionary and report.progress is Array and report.progress.size() == 2:
-				call.progress.emit(int(report.progress[0]), int(report.progress[1]))
-		else:
-			call._deliver(decode(envelope))
+		if call != null:
+			call._receive(line.substr(space + 1))
+
+
+# Main thread: a progress report ({"progress"}) is emitted as [signal progress], an OAuth2
+# flow's URL step ({"oauth2Url"}) goes to [member on_url]; anything else is the outcome.
+func _receive(envelope: String) -> void:
+	if envelope.begins_with("{\"progress\":"):
+		var report: Variant = JSON.parse_string(envelope)
+		if report is Dictionary and report.progress is Array and report.progress.size() == 2:
+			progress.emit(int(report.progress[0]), int(report.progress[1]))
+		return
+	if envelope.begins_with("{\"oauth2Url\":"):
+		var step: Variant = JSON.parse_string(envelope)
+		if step is Dictionary and on_url.is_valid():
+			on_url.call(str(step.oauth2Url))
+		return
+	_deliver(decode(envelope))
 
 
 # Main thread.

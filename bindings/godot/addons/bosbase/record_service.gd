@@ -24,6 +24,36 @@ func send(path: String, options: Dictionary = {}) -> Signal:
 	)
 
 
+## Signs in with the OAuth2 [param provider] (a name from [code]list_auth_methods()[/code],
+## e.g. [code]"google"[/code]) as the JS SDK's [code]authWithOAuth2[/code] does, and saves the
+## login in [code]auth_store[/code]; the awaited result is
+## [code]{"token", "record", "meta"}[/code] or a [ClientResponseError].
+## [param open_url] gets the provider's authorization URL once, on the main thread; when it
+## is not given, [code]OS.shell_open[/code] opens it in the system browser. The provider
+## sends the browser to the server's [code]/api/oauth2-redirect[/code], which hands the code
+## to this client over realtime. [param options]: [code]scopes[/code] (an Array replacing the
+## provider's), [code]createData[/code] (fields of an account created on a first sign-in),
+## [code]urlQuery[/code] (extra parameters of the URL), and the usual ones for the code
+## exchange; [code]timeoutMs[/code] bounds the whole flow (default 300000). A refusal by the
+## provider is kind [code]"oauth2"[/code], no redirect in time [code]"timeout"[/code]; the
+## client's [code]cancel()[/code] ends it ([code]"cancelled"[/code]); on any failure the auth
+## store is unchanged. Frames keep running meanwhile. One flow per client at a time.
+func auth_with_oauth2(provider: String, open_url := Callable(), options: Dictionary = {}) -> Signal:
+	var flow := {}
+	var rest := {}
+	for key in options:
+		if key in ["scopes", "createData", "urlQuery"]:
+			flow[key] = options[key]
+		else:
+			rest[key] = options[key]
+	var opener := open_url if open_url.is_valid() else Callable(OS, "shell_open")
+	return _client.run_native(
+		&"oauth2_async",
+		[collection_name, provider, JSON.stringify(flow), _client.options_json(rest)],
+		opener
+	)
+
+
 ## Subscribes to this collection's record events over realtime: [param topic] is
 ## [code]"*"[/code] (every record the signed-in user may list) or a record id (one record, if
 ## the user may view it). [param options]: [code]filter[/code], [code]expand[/code],

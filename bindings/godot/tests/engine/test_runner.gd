@@ -16,6 +16,7 @@ const SurfaceTests = preload("res://surface_tests.gd")
 const RealtimeTests = preload("res://realtime_tests.gd")
 const DeliveryTests = preload("res://delivery_tests.gd")
 const TransfersTests = preload("res://transfers_tests.gd")
+const OAuth2Tests = preload("res://oauth2_tests.gd")
 const TIME_LIMIT_S := 420.0
 
 var passed := 0
@@ -33,6 +34,10 @@ func _initialize() -> void:
 func _run_all() -> void:
 	if url == "":
 		check(false, "BOSBASE_URL is set")
+		_finish()
+		return
+	if OS.get_environment("BOSBASE_GODOT_ONLY") == "oauth2":  # a quick run of one part
+		await OAuth2Tests.new(self).run()
 		_finish()
 		return
 	await test_native_loaded()
@@ -61,6 +66,7 @@ func _run_all() -> void:
 	await RealtimeTests.new(self).run()
 	await DeliveryTests.new(self).run()
 	await TransfersTests.new(self).run()
+	await OAuth2Tests.new(self).run()
 	await test_everything_released()
 	_finish()
 
