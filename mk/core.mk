@@ -17,7 +17,7 @@ core-release:
 
 # Unit tests, header drift, fault injection, docs, then the dev-server suites.
 core-test: devserver-build
-	cargo test --lib --test header --test generated --test faults --test tls --test calls --test upload_memory --test pubsub_faults --test inputs --test proxy --test proxy_env --test names --test hostile_streams --test lifecycle --test full_list --test pubsub_signals
+	cargo test --lib --test header --test generated --test faults --test tls --test calls --test upload_memory --test pubsub_faults --test inputs --test proxy --test proxy_env --test names --test hostile_streams --test lifecycle --test full_list --test pubsub_signals --test rows
 	cargo test --features fuzzing --test fuzz_seeds
 	cargo test --doc
 	RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet

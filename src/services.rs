@@ -116,21 +116,21 @@ impl FilesService {
         download: bool,
         token: &str,
         options: SendOptions,
-    ) -> Call<Value> {
+    ) -> Call<String> {
         let mut args = Map::new();
         args.insert("record".to_owned(), record);
         args.insert("filename".to_owned(), Value::from(filename));
         args.insert("thumb".to_owned(), Value::from(thumb));
         args.insert("download".to_owned(), Value::from(download));
         args.insert("token".to_owned(), Value::from(token));
-        self.client.operation("files.getURL", args, options)
+        self.client.operation("files.getURL", args, options).and_then(crate::operations::typed)
     }
     /// Signed in: a short-lived token for protected files (the `token` of `files.getURL`).
     ///
     /// Operation `files.getToken`.
-    pub fn get_token(&self, options: SendOptions) -> Call<Value> {
+    pub fn get_token(&self, options: SendOptions) -> Call<String> {
         let args = Map::new();
-        self.client.operation("files.getToken", args, options)
+        self.client.operation("files.getToken", args, options).and_then(crate::operations::typed)
     }
 }
 
@@ -144,10 +144,10 @@ impl BatchService {
     /// Runs `requests` (`{action: create|update|upsert|delete, collection, id, data}`) as one transaction; returns `[{status, body}]` in order.
     ///
     /// Operation `batch.send`.
-    pub fn send(&self, requests: Value, options: SendOptions) -> Call<Value> {
+    pub fn send(&self, requests: Value, options: SendOptions) -> Call<Vec<Value>> {
         let mut args = Map::new();
         args.insert("requests".to_owned(), requests);
-        self.client.operation("batch.send", args, options)
+        self.client.operation("batch.send", args, options).and_then(crate::operations::typed)
     }
 }
 
@@ -188,10 +188,10 @@ impl CollectionsService {
     /// Every collection (superusers only), fetched `batch` per request; bounded as `records.getFullList`.
     ///
     /// Operation `collections.getFullList`.
-    pub fn get_full_list(&self, batch: i64, options: SendOptions) -> Call<Value> {
+    pub fn get_full_list(&self, batch: i64, options: SendOptions) -> Call<Vec<Value>> {
         let mut args = Map::new();
         args.insert("batch".to_owned(), Value::from(batch));
-        self.client.operation("collections.getFullList", args, options)
+        self.client.operation("collections.getFullList", args, options).and_then(crate::operations::typed)
     }
     /// One collection by id or name (superusers only).
     ///
@@ -221,27 +221,27 @@ impl CollectionsService {
     /// Deletes a collection and its records (superusers only).
     ///
     /// Operation `collections.delete`.
-    pub fn delete(&self, id_or_name: &str, options: SendOptions) -> Call<Value> {
+    pub fn delete(&self, id_or_name: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("idOrName".to_owned(), Value::from(id_or_name));
-        self.client.operation("collections.delete", args, options)
+        self.client.operation("collections.delete", args, options).and_then(crate::operations::typed)
     }
     /// Deletes every record of a collection, keeping the collection (superusers only).
     ///
     /// Operation `collections.truncate`.
-    pub fn truncate(&self, id_or_name: &str, options: SendOptions) -> Call<Value> {
+    pub fn truncate(&self, id_or_name: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("idOrName".to_owned(), Value::from(id_or_name));
-        self.client.operation("collections.truncate", args, options)
+        self.client.operation("collections.truncate", args, options).and_then(crate::operations::typed)
     }
     /// Imports collection definitions in one transaction; `deleteMissing` drops collections not listed (superusers only).
     ///
     /// Operation `collections.import`.
-    pub fn import(&self, collections: Value, delete_missing: bool, options: SendOptions) -> Call<Value> {
+    pub fn import(&self, collections: Value, delete_missing: bool, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("collections".to_owned(), collections);
         args.insert("deleteMissing".to_owned(), Value::from(delete_missing));
-        self.client.operation("collections.import", args, options)
+        self.client.operation("collections.import", args, options).and_then(crate::operations::typed)
     }
     /// Blank collection definitions per type (`auth`, `base`, `view`; superusers only).
     ///
@@ -268,10 +268,10 @@ impl CollectionsService {
     /// Turns existing SQL tables (`tables`: names) into collections with REST APIs, in one transaction; returns the collections created (tables that already have one are skipped; superusers only).
     ///
     /// Operation `collections.registerSqlTables`.
-    pub fn register_sql_tables(&self, tables: Value, options: SendOptions) -> Call<Value> {
+    pub fn register_sql_tables(&self, tables: Value, options: SendOptions) -> Call<Vec<Value>> {
         let mut args = Map::new();
         args.insert("tables".to_owned(), tables);
-        self.client.operation("collections.registerSqlTables", args, options)
+        self.client.operation("collections.registerSqlTables", args, options).and_then(crate::operations::typed)
     }
     /// Runs each table's optional `sql` (e.g. CREATE TABLE) and registers it as a collection (`tables`: `[{name, sql}]`, one transaction); returns `{created: [collections], skipped: [names]}` (superusers only).
     ///
@@ -308,20 +308,20 @@ impl SettingsService {
     /// Checks the S3 settings of `filesystem` (`storage` or `backups`) by connecting (superusers only).
     ///
     /// Operation `settings.testS3`.
-    pub fn test_s3(&self, filesystem: &str, options: SendOptions) -> Call<Value> {
+    pub fn test_s3(&self, filesystem: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("filesystem".to_owned(), Value::from(filesystem));
-        self.client.operation("settings.testS3", args, options)
+        self.client.operation("settings.testS3", args, options).and_then(crate::operations::typed)
     }
     /// Sends a test email of `template` (`verification`, `password-reset`, `email-change`, `otp`, `login-alert`) for `collection` (superusers only).
     ///
     /// Operation `settings.testEmail`.
-    pub fn test_email(&self, collection: &str, email: &str, template: &str, options: SendOptions) -> Call<Value> {
+    pub fn test_email(&self, collection: &str, email: &str, template: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("collection".to_owned(), Value::from(collection));
         args.insert("email".to_owned(), Value::from(email));
         args.insert("template".to_owned(), Value::from(template));
-        self.client.operation("settings.testEmail", args, options)
+        self.client.operation("settings.testEmail", args, options).and_then(crate::operations::typed)
     }
     /// Signs an Apple OAuth2 client secret from a private key (superusers only); returns `{secret}`.
     ///
@@ -372,9 +372,9 @@ impl LogsService {
     /// Log counts per hour, `[{date, total}]` (options `filter`; superusers only).
     ///
     /// Operation `logs.getStats`.
-    pub fn get_stats(&self, options: SendOptions) -> Call<Value> {
+    pub fn get_stats(&self, options: SendOptions) -> Call<Vec<Value>> {
         let args = Map::new();
-        self.client.operation("logs.getStats", args, options)
+        self.client.operation("logs.getStats", args, options).and_then(crate::operations::typed)
     }
 }
 
@@ -388,17 +388,17 @@ impl CronsService {
     /// The registered cron jobs, `[{id, expression}]` (superusers only).
     ///
     /// Operation `crons.getFullList`.
-    pub fn get_full_list(&self, options: SendOptions) -> Call<Value> {
+    pub fn get_full_list(&self, options: SendOptions) -> Call<Vec<Value>> {
         let args = Map::new();
-        self.client.operation("crons.getFullList", args, options)
+        self.client.operation("crons.getFullList", args, options).and_then(crate::operations::typed)
     }
     /// Runs a cron job now (superusers only).
     ///
     /// Operation `crons.run`.
-    pub fn run(&self, job_id: &str, options: SendOptions) -> Call<Value> {
+    pub fn run(&self, job_id: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("jobId".to_owned(), Value::from(job_id));
-        self.client.operation("crons.run", args, options)
+        self.client.operation("crons.run", args, options).and_then(crate::operations::typed)
     }
 }
 
@@ -412,49 +412,49 @@ impl BackupsService {
     /// Every backup, `[{key, size, modified}]` (superusers only).
     ///
     /// Operation `backups.getFullList`.
-    pub fn get_full_list(&self, options: SendOptions) -> Call<Value> {
+    pub fn get_full_list(&self, options: SendOptions) -> Call<Vec<Value>> {
         let args = Map::new();
-        self.client.operation("backups.getFullList", args, options)
+        self.client.operation("backups.getFullList", args, options).and_then(crate::operations::typed)
     }
     /// Creates a backup named `name` (a zip name; "" lets the server pick; superusers only).
     ///
     /// Operation `backups.create`.
-    pub fn create(&self, name: &str, options: SendOptions) -> Call<Value> {
+    pub fn create(&self, name: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("name".to_owned(), Value::from(name));
-        self.client.operation("backups.create", args, options)
+        self.client.operation("backups.create", args, options).and_then(crate::operations::typed)
     }
     /// Uploads a backup zip, given as the file part `file` (superusers only).
     ///
     /// Operation `backups.upload`.
-    pub fn upload(&self, options: SendOptions) -> Call<Value> {
+    pub fn upload(&self, options: SendOptions) -> Call<bool> {
         let args = Map::new();
-        self.client.operation("backups.upload", args, options)
+        self.client.operation("backups.upload", args, options).and_then(crate::operations::typed)
     }
     /// Deletes a backup (superusers only).
     ///
     /// Operation `backups.delete`.
-    pub fn delete(&self, key: &str, options: SendOptions) -> Call<Value> {
+    pub fn delete(&self, key: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("key".to_owned(), Value::from(key));
-        self.client.operation("backups.delete", args, options)
+        self.client.operation("backups.delete", args, options).and_then(crate::operations::typed)
     }
     /// Restores a backup; the server restarts (superusers only).
     ///
     /// Operation `backups.restore`.
-    pub fn restore(&self, key: &str, options: SendOptions) -> Call<Value> {
+    pub fn restore(&self, key: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("key".to_owned(), Value::from(key));
-        self.client.operation("backups.restore", args, options)
+        self.client.operation("backups.restore", args, options).and_then(crate::operations::typed)
     }
     /// The download URL of a backup (no request), with a `token` from `files.getToken`.
     ///
     /// Operation `backups.getDownloadURL`.
-    pub fn get_download_url(&self, key: &str, token: &str, options: SendOptions) -> Call<Value> {
+    pub fn get_download_url(&self, key: &str, token: &str, options: SendOptions) -> Call<String> {
         let mut args = Map::new();
         args.insert("key".to_owned(), Value::from(key));
         args.insert("token".to_owned(), Value::from(token));
-        self.client.operation("backups.getDownloadURL", args, options)
+        self.client.operation("backups.getDownloadURL", args, options).and_then(crate::operations::typed)
     }
 }
 
@@ -468,36 +468,36 @@ impl VectorsService {
     /// Every vector collection, `[{id, name, dimension, distance, count}]` (superusers only).
     ///
     /// Operation `vectors.listCollections`.
-    pub fn list_collections(&self, options: SendOptions) -> Call<Value> {
+    pub fn list_collections(&self, options: SendOptions) -> Call<Vec<Value>> {
         let args = Map::new();
-        self.client.operation("vectors.listCollections", args, options)
+        self.client.operation("vectors.listCollections", args, options).and_then(crate::operations::typed)
     }
     /// Creates a vector collection of `dimension` and `distance` (`cosine|l2|inner_product|l1`; superusers only).
     ///
     /// Operation `vectors.createCollection`.
-    pub fn create_collection(&self, name: &str, dimension: i64, distance: &str, options: SendOptions) -> Call<Value> {
+    pub fn create_collection(&self, name: &str, dimension: i64, distance: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("name".to_owned(), Value::from(name));
         args.insert("dimension".to_owned(), Value::from(dimension));
         args.insert("distance".to_owned(), Value::from(distance));
-        self.client.operation("vectors.createCollection", args, options)
+        self.client.operation("vectors.createCollection", args, options).and_then(crate::operations::typed)
     }
     /// Changes a vector collection's `config` (`{distance, options}`; the dimension is fixed; superusers only).
     ///
     /// Operation `vectors.updateCollection`.
-    pub fn update_collection(&self, name: &str, config: Value, options: SendOptions) -> Call<Value> {
+    pub fn update_collection(&self, name: &str, config: Value, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("name".to_owned(), Value::from(name));
         args.insert("config".to_owned(), config);
-        self.client.operation("vectors.updateCollection", args, options)
+        self.client.operation("vectors.updateCollection", args, options).and_then(crate::operations::typed)
     }
     /// Deletes a vector collection and its documents (superusers only).
     ///
     /// Operation `vectors.deleteCollection`.
-    pub fn delete_collection(&self, name: &str, options: SendOptions) -> Call<Value> {
+    pub fn delete_collection(&self, name: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("name".to_owned(), Value::from(name));
-        self.client.operation("vectors.deleteCollection", args, options)
+        self.client.operation("vectors.deleteCollection", args, options).and_then(crate::operations::typed)
     }
     /// Inserts (or, with an existing `id`, replaces) a `document` `{id?, vector, metadata?, content?}`; returns `{id, success}` (superusers only).
     ///
@@ -556,11 +556,11 @@ impl VectorsService {
     /// Deletes a vector document (also when there is none; superusers only).
     ///
     /// Operation `vectors.delete`.
-    pub fn delete(&self, collection: &str, id: &str, options: SendOptions) -> Call<Value> {
+    pub fn delete(&self, collection: &str, id: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("collection".to_owned(), Value::from(collection));
         args.insert("id".to_owned(), Value::from(id));
-        self.client.operation("vectors.delete", args, options)
+        self.client.operation("vectors.delete", args, options).and_then(crate::operations::typed)
     }
     /// The documents nearest to `queryVector` (`limit` 1..100; `filter`: metadata fields that must equal the given values; options.body `minScore`, `maxDistance`, `includeDistance`, `includeContent`); returns `{results: [{document, score, distance?}], queryTime}` (superusers only).
     ///
@@ -592,9 +592,9 @@ impl LlmDocumentsService {
     /// Every LLM-document collection, `[{id, name, metadata, count}]` (superusers only).
     ///
     /// Operation `llmDocuments.listCollections`.
-    pub fn list_collections(&self, options: SendOptions) -> Call<Value> {
+    pub fn list_collections(&self, options: SendOptions) -> Call<Vec<Value>> {
         let args = Map::new();
-        self.client.operation("llmDocuments.listCollections", args, options)
+        self.client.operation("llmDocuments.listCollections", args, options).and_then(crate::operations::typed)
     }
     /// Creates an LLM-document collection with string `metadata`; returns `{id, name}` (superusers only).
     ///
@@ -608,10 +608,10 @@ impl LlmDocumentsService {
     /// Deletes an LLM-document collection and its documents (superusers only).
     ///
     /// Operation `llmDocuments.deleteCollection`.
-    pub fn delete_collection(&self, name: &str, options: SendOptions) -> Call<Value> {
+    pub fn delete_collection(&self, name: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("name".to_owned(), Value::from(name));
-        self.client.operation("llmDocuments.deleteCollection", args, options)
+        self.client.operation("llmDocuments.deleteCollection", args, options).and_then(crate::operations::typed)
     }
     /// Inserts a `document` `{id?, content, metadata?, embedding}`; returns `{id, success}`. Without an `embedding` the server computes one through its OpenAI-compatible provider (superusers only).
     ///
@@ -654,11 +654,11 @@ impl LlmDocumentsService {
     /// Deletes an LLM document (superusers only).
     ///
     /// Operation `llmDocuments.delete`.
-    pub fn delete(&self, collection: &str, id: &str, options: SendOptions) -> Call<Value> {
+    pub fn delete(&self, collection: &str, id: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("collection".to_owned(), Value::from(collection));
         args.insert("id".to_owned(), Value::from(id));
-        self.client.operation("llmDocuments.delete", args, options)
+        self.client.operation("llmDocuments.delete", args, options).and_then(crate::operations::typed)
     }
     /// The documents most similar to `payload` `{queryEmbedding | queryText, limit?, where?, negative?}` (`queryText` needs the server's provider); returns `{results: [{id, content, metadata, similarity}]}` (superusers only).
     ///
@@ -681,9 +681,9 @@ impl CachesService {
     /// Every cache, `[{name, sizeBytes, defaultTTLSeconds, readTimeoutMs, created, updated, entryCount?, hitRate?, …}]` (superusers only).
     ///
     /// Operation `caches.list`.
-    pub fn list(&self, options: SendOptions) -> Call<Value> {
+    pub fn list(&self, options: SendOptions) -> Call<Vec<Value>> {
         let args = Map::new();
-        self.client.operation("caches.list", args, options)
+        self.client.operation("caches.list", args, options).and_then(crate::operations::typed)
     }
     /// Creates a cache `name` (3-64 of `A-Za-z0-9_-.`) with `config` `{sizeBytes?, defaultTTLSeconds?, readTimeoutMs?}`; returns its summary (superusers only).
     ///
@@ -706,10 +706,10 @@ impl CachesService {
     /// Deletes a cache and its entries (superusers only).
     ///
     /// Operation `caches.delete`.
-    pub fn delete(&self, name: &str, options: SendOptions) -> Call<Value> {
+    pub fn delete(&self, name: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("name".to_owned(), Value::from(name));
-        self.client.operation("caches.delete", args, options)
+        self.client.operation("caches.delete", args, options).and_then(crate::operations::typed)
     }
     /// Stores `entry` `{value, ttlSeconds?}` under `key` (`value`: any JSON; `ttlSeconds` 0 = no expiry, absent or negative = the cache's default; a missing cache is created); returns `{cache, key, value, source, expiresAt?}` (superusers only).
     ///
@@ -730,7 +730,7 @@ impl CachesService {
         args.insert("key".to_owned(), Value::from(key));
         self.client.operation("caches.getEntry", args, options)
     }
-    /// Restarts an entry's time to live with `ttlSeconds` (negative = the cache's default) keeping its value; returns the entry (superusers only).
+    /// Restarts an entry's time to live with `ttlSeconds` (negative = the cache's default, 0 = no expiry) keeping its value; returns the entry (superusers only).
     ///
     /// Operation `caches.renewEntry`.
     pub fn renew_entry(&self, cache: &str, key: &str, ttl_seconds: i64, options: SendOptions) -> Call<Value> {
@@ -743,11 +743,11 @@ impl CachesService {
     /// Deletes a cache entry (superusers only).
     ///
     /// Operation `caches.deleteEntry`.
-    pub fn delete_entry(&self, cache: &str, key: &str, options: SendOptions) -> Call<Value> {
+    pub fn delete_entry(&self, cache: &str, key: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("cache".to_owned(), Value::from(cache));
         args.insert("key".to_owned(), Value::from(key));
-        self.client.operation("caches.deleteEntry", args, options)
+        self.client.operation("caches.deleteEntry", args, options).and_then(crate::operations::typed)
     }
 }
 
@@ -807,9 +807,9 @@ impl ScriptsService {
     /// Every stored script, by name (superusers only).
     ///
     /// Operation `scripts.list`.
-    pub fn list(&self, options: SendOptions) -> Call<Value> {
+    pub fn list(&self, options: SendOptions) -> Call<Vec<Value>> {
         let args = Map::new();
-        self.client.operation("scripts.list", args, options)
+        self.client.operation("scripts.list", args, options).and_then(crate::operations::typed)
     }
     /// A stored script by name (superusers only).
     ///
@@ -831,10 +831,10 @@ impl ScriptsService {
     /// Deletes a stored script (superusers only).
     ///
     /// Operation `scripts.delete`.
-    pub fn delete(&self, name: &str, options: SendOptions) -> Call<Value> {
+    pub fn delete(&self, name: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("name".to_owned(), Value::from(name));
-        self.client.operation("scripts.delete", args, options)
+        self.client.operation("scripts.delete", args, options).and_then(crate::operations::typed)
     }
     /// Writes the file part `file` to `path` (relative; "" = the part's filename) inside the server's EXECUTE_PATH, replacing it; returns `{output, path}` (superusers only).
     ///
@@ -847,10 +847,10 @@ impl ScriptsService {
     /// Runs a shell command (bash) in the server's EXECUTE_PATH: returns `{output}`, or with `async` at once `{id, status}` for `commandStatus`; a failing command is a 500 error (superusers only).
     ///
     /// Operation `scripts.command`.
-    pub fn command(&self, command: &str, r#async: bool, options: SendOptions) -> Call<Value> {
+    pub fn command(&self, command: &str, async_: bool, options: SendOptions) -> Call<Value> {
         let mut args = Map::new();
         args.insert("command".to_owned(), Value::from(command));
-        args.insert("async".to_owned(), Value::from(r#async));
+        args.insert("async".to_owned(), Value::from(async_));
         self.client.operation("scripts.command", args, options)
     }
     /// An async command's job `{id, command, status: running|done|error, output?, error?, startedAt, finishedAt?}` (superusers only).
@@ -932,10 +932,10 @@ impl ScriptPermissionsService {
     /// Deletes a script's permission entry (superusers only).
     ///
     /// Operation `scriptPermissions.delete`.
-    pub fn delete(&self, script_name: &str, options: SendOptions) -> Call<Value> {
+    pub fn delete(&self, script_name: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("scriptName".to_owned(), Value::from(script_name));
-        self.client.operation("scriptPermissions.delete", args, options)
+        self.client.operation("scriptPermissions.delete", args, options).and_then(crate::operations::typed)
     }
 }
 
@@ -1024,10 +1024,10 @@ impl RedisService {
     /// Deletes a key (404 when absent; REDIS_URL needed).
     ///
     /// Operation `redis.deleteKey`.
-    pub fn delete_key(&self, key: &str, options: SendOptions) -> Call<Value> {
+    pub fn delete_key(&self, key: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("key".to_owned(), Value::from(key));
-        self.client.operation("redis.deleteKey", args, options)
+        self.client.operation("redis.deleteKey", args, options).and_then(crate::operations::typed)
     }
 }
 
@@ -1079,26 +1079,26 @@ impl RecordService {
     /// Emails a verification link to the account.
     ///
     /// Operation `records.requestVerification`.
-    pub fn request_verification(&self, email: &str, options: SendOptions) -> Call<Value> {
+    pub fn request_verification(&self, email: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("email".to_owned(), Value::from(email));
-        self.operation("records.requestVerification", args, options)
+        self.operation("records.requestVerification", args, options).and_then(crate::operations::typed)
     }
     /// Verifies the account with the emailed token; a stored auth record it verifies is marked `verified`.
     ///
     /// Operation `records.confirmVerification`.
-    pub fn confirm_verification(&self, token: &str, options: SendOptions) -> Call<Value> {
+    pub fn confirm_verification(&self, token: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("token".to_owned(), Value::from(token));
-        self.operation("records.confirmVerification", args, options)
+        self.operation("records.confirmVerification", args, options).and_then(crate::operations::typed)
     }
     /// Emails a password-reset link to the account.
     ///
     /// Operation `records.requestPasswordReset`.
-    pub fn request_password_reset(&self, email: &str, options: SendOptions) -> Call<Value> {
+    pub fn request_password_reset(&self, email: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("email".to_owned(), Value::from(email));
-        self.operation("records.requestPasswordReset", args, options)
+        self.operation("records.requestPasswordReset", args, options).and_then(crate::operations::typed)
     }
     /// Sets a new password with the emailed reset token.
     ///
@@ -1109,29 +1109,29 @@ impl RecordService {
         password: &str,
         password_confirm: &str,
         options: SendOptions,
-    ) -> Call<Value> {
+    ) -> Call<bool> {
         let mut args = Map::new();
         args.insert("token".to_owned(), Value::from(token));
         args.insert("password".to_owned(), Value::from(password));
         args.insert("passwordConfirm".to_owned(), Value::from(password_confirm));
-        self.operation("records.confirmPasswordReset", args, options)
+        self.operation("records.confirmPasswordReset", args, options).and_then(crate::operations::typed)
     }
     /// Signed in: emails a confirmation link to the new address.
     ///
     /// Operation `records.requestEmailChange`.
-    pub fn request_email_change(&self, new_email: &str, options: SendOptions) -> Call<Value> {
+    pub fn request_email_change(&self, new_email: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("newEmail".to_owned(), Value::from(new_email));
-        self.operation("records.requestEmailChange", args, options)
+        self.operation("records.requestEmailChange", args, options).and_then(crate::operations::typed)
     }
     /// Changes the email with the emailed token and the account's password; clears a stored login of that account.
     ///
     /// Operation `records.confirmEmailChange`.
-    pub fn confirm_email_change(&self, token: &str, password: &str, options: SendOptions) -> Call<Value> {
+    pub fn confirm_email_change(&self, token: &str, password: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("token".to_owned(), Value::from(token));
         args.insert("password".to_owned(), Value::from(password));
-        self.operation("records.confirmEmailChange", args, options)
+        self.operation("records.confirmEmailChange", args, options).and_then(crate::operations::typed)
     }
     /// One page of records: `{page, perPage, totalItems, totalPages, items}`.
     ///
@@ -1145,10 +1145,10 @@ impl RecordService {
     /// Every matching record, fetched `batch` per request until a short page. One call: its deadline covers every page, and the pages may hold at most 10 times maxResponseBytes of JSON (kind `json` beyond).
     ///
     /// Operation `records.getFullList`.
-    pub fn get_full_list(&self, batch: i64, options: SendOptions) -> Call<Value> {
+    pub fn get_full_list(&self, batch: i64, options: SendOptions) -> Call<Vec<Value>> {
         let mut args = Map::new();
         args.insert("batch".to_owned(), Value::from(batch));
-        self.operation("records.getFullList", args, options)
+        self.operation("records.getFullList", args, options).and_then(crate::operations::typed)
     }
     /// The first record matching `filter`; a 404 error when none does.
     ///
@@ -1169,9 +1169,9 @@ impl RecordService {
     /// How many records match (options `filter`); BosBase's `records/count` route.
     ///
     /// Operation `records.getCount`.
-    pub fn get_count(&self, options: SendOptions) -> Call<Value> {
+    pub fn get_count(&self, options: SendOptions) -> Call<i64> {
         let args = Map::new();
-        self.operation("records.getCount", args, options)
+        self.operation("records.getCount", args, options).and_then(crate::operations::typed)
     }
     /// Creates a record from `data` (and file parts, sent as multipart) and returns it.
     ///
@@ -1193,10 +1193,10 @@ impl RecordService {
     /// Deletes record `id`; deleting the signed-in account clears the auth store.
     ///
     /// Operation `records.delete`.
-    pub fn delete(&self, id: &str, options: SendOptions) -> Call<Value> {
+    pub fn delete(&self, id: &str, options: SendOptions) -> Call<bool> {
         let mut args = Map::new();
         args.insert("id".to_owned(), Value::from(id));
-        self.operation("records.delete", args, options)
+        self.operation("records.delete", args, options).and_then(crate::operations::typed)
     }
     /// The records nearest to `queryVector` by the vector field `field` (pgvector; `limit` 1..200, `distance` `cosine|l2|inner_product|l1` or "" for the field's own, `filter` a record filter applied first); the collection's list rule applies. Returns a list page `{items, page, perPage, totalItems: -1, totalPages: -1}` whose items carry `_distance` and `_score` (options.body `includeDistance: false` leaves them out).
     ///

@@ -67,7 +67,7 @@ fn uniq(prefix: &str) -> String {
 }
 
 /// The error of a call that must fail with an HTTP `status` and `message`.
-fn http_error(result: bosbase::Result<Value>, status: u16, message: &str) -> Error {
+fn http_error<T: std::fmt::Debug>(result: bosbase::Result<T>, status: u16, message: &str) -> Error {
     let err = result.expect_err("the call should fail");
     assert_eq!((err.kind(), err.status()), (ErrorKind::Http, status), "{err}");
     assert_eq!(err.response()["message"], message, "{err}");

@@ -65,14 +65,19 @@ fn uniq(prefix: &str) -> String {
 }
 
 /// The error of a call that must fail with an HTTP `status`.
-fn http_error(result: bosbase::Result<Value>, status: u16) -> Error {
+fn http_error<T: std::fmt::Debug>(result: bosbase::Result<T>, status: u16) -> Error {
     let err = result.expect_err("the call should fail");
     assert_eq!((err.kind(), err.status()), (ErrorKind::Http, status), "{err}");
     err
 }
 
-fn names(list: &Value) -> Vec<String> {
-    list.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect()
+/// The `name` of each item of a list (a typed `Vec<Value>` result or a JSON array).
+fn names<L: AsRef<[Value]> + ?Sized>(list: &L) -> Vec<String> {
+    list.as_ref().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect()
+}
+
+fn array(v: &Value) -> &Vec<Value> {
+    v.as_array().unwrap()
 }
 
 fn ids(items: &Value) -> Vec<String> {
@@ -191,7 +196,7 @@ fn vector_collections_list_create_update_delete() {
 
     let find = || {
         let all = vectors.list_collections(opts()).wait().unwrap();
-        all.as_array().unwrap().iter().find(|c| c["name"] == name.as_str()).cloned()
+        all.iter().find(|c| c["name"] == name.as_str()).cloned()
     };
     let listed = find().expect("listed");
     assert_eq!(
@@ -368,7 +373,7 @@ fn llm_document_collections_create_list_delete() {
     assert_eq!(err.response()["message"], "Collection already exists.");
 
     let all = llm.list_collections(opts()).wait().unwrap();
-    let listed = all.as_array().unwrap().iter().find(|c| c["name"] == name.as_str()).expect("listed");
+    let listed = all.iter().find(|c| c["name"] == name.as_str()).expect("listed");
     assert_eq!((&listed["metadata"], listed["count"].as_i64()), (&json!({"domain": "test"}), Some(0)));
 
     assert_eq!(llm.delete_collection(&name, opts()).wait().unwrap(), json!(true));
@@ -431,7 +436,7 @@ fn caches_create_list_update_delete() {
     http_error(caches.create("ab", json!({}), opts()).wait(), 400); // names have 3-64 characters
 
     let listed = caches.list(opts()).wait().unwrap();
-    let mine = listed.as_array().unwrap().iter().find(|c| c["name"] == name.as_str()).expect("listed");
+    let mine = listed.iter().find(|c| c["name"] == name.as_str()).expect("listed");
     assert_eq!(mine["defaultTTLSeconds"], 60);
 
     let updated = caches.update(&name, json!({"defaultTTLSeconds": 120}), opts()).wait().unwrap();
@@ -529,7 +534,7 @@ fn sql_execute_and_sql_tables_register_and_import() {
         )
         .wait()
         .unwrap();
-    assert_eq!(names(&imported["created"]), std::slice::from_ref(&t2));
+    assert_eq!(names(array(&imported["created"])), std::slice::from_ref(&t2));
     assert_eq!(imported["skipped"], json!([t1]));
     let schema = pb.collections().get_schema(&t2, opts()).wait().unwrap();
     let fields: Vec<&str> = schema["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
@@ -563,7 +568,7 @@ fn collection_schema_and_all_schemas() {
     assert_eq!(field("id")["system"], true);
 
     let all = pb.collections().get_all_schemas(opts()).wait().unwrap();
-    let all_names = names(&all["collections"]);
+    let all_names = names(array(&all["collections"]));
     assert!(all_names.contains(&name) && all_names.iter().any(|n| n == "_superusers"), "{all_names:?}");
     http_error(pb.collections().get_schema(&uniq("nope"), opts()).wait(), 404);
     let guest = BosBase::new(pb.base_url());

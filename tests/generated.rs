@@ -37,3 +37,78 @@ fn every_operation_has_a_wrapper_in_every_target() {
         assert!(record_service.contains(&format!("\"{name}\"")), "src/record_service.rs lacks {name}");
     }
 }
+
+/// The name a generated file gives the operation whose name appears in the call right after
+/// a definition: `(operation, method name)` pairs, from definition lines of `keyword`.
+fn defined_names(text: &str, keyword: &str) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut last = String::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        if line.starts_with("//") || line.starts_with('#') {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix(keyword) {
+            // Go: `func (s *X) Name(`; the others: `name(`.
+            let rest = if rest.starts_with('(') { rest.split_once(") ").map_or(rest, |(_, r)| r) } else { rest };
+            let name = rest.split('(').next().unwrap_or("").rsplit(' ').next().unwrap_or("");
+            last = name.trim_end_matches("Ctx").to_owned();
+        } else if let Some(start) = line.find('"') {
+            let op: String = line[start + 1..].chars().take_while(|c| *c != '"').collect();
+            let known = generate::table().iter().any(|o| o.name == op);
+            if known && !last.is_empty() && !pairs.iter().any(|(o, _)| *o == op) {
+                pairs.push((op, last.clone()));
+            }
+        }
+    }
+    pairs
+}
+
+/// One naming rule for reserved names in every target (tools/generate/mod.rs `unreserved`):
+/// a method is named after its operation (snake_case, or PascalCase in Go), with a trailing
+/// `_` when the language reserves that name; never another name (GDScript's `get` used to
+/// become `get_one`, the name of `records.getOne`).
+#[test]
+fn every_method_is_named_by_the_one_rule() {
+    let files = generate::outputs();
+    let text = |path: &str| files.iter().find(|(p, _)| *p == path).map(|(_, t)| t.clone()).unwrap();
+    let targets = [
+        ("src/services.rs", "pub fn "),
+        ("include/bosbase_operations.hpp", "    "),
+        ("bindings/go/operations_gen.go", "func "),
+        ("bindings/elixir/lib/bosbase/operations.ex", "def "),
+        ("bindings/godot/addons/bosbase/operations.gd", "func "),
+        ("bindings/godot/addons/bosbase/record_operations.gd", "func "),
+    ];
+    let mut checked = 0;
+    for (path, keyword) in targets {
+        let source = text(path);
+        // C++ methods are the lines that open a `... name(...) const {` definition.
+        let source = if keyword == "    " {
+            source
+                .lines()
+                .map(|l| {
+                    if l.trim_end().ends_with(") const {") {
+                        format!("    DEF {}", l.trim_start())
+                    } else {
+                        l.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else {
+            source
+        };
+        let keyword = if keyword == "    " { "DEF " } else { keyword };
+        for (op, name) in defined_names(&source, keyword) {
+            let method = op.split_once('.').unwrap().1;
+            let base = if path.ends_with(".go") { generate::pascal(method) } else { generate::snake(method) };
+            assert!(
+                name == base || name == format!("{base}_"),
+                "{path}: `{op}` is `{name}`, want `{base}` or `{base}_`"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 200, "only {checked} methods found");
+}

@@ -8,6 +8,13 @@ package bosbase
 
 import "context"
 
+// Ptr returns a pointer to v, for an optional argument whose zero value is a value of its own
+// (nil means the row's default): Caches().RenewEntry(cache, key, Ptr(0), nil, nil, nil) sends
+// ttlSeconds 0.
+func Ptr[T any](v T) *T {
+	return &v
+}
+
 // HealthService runs the "health.*" operations; get it with Client.Health.
 type HealthService struct {
 	client *Client
@@ -62,18 +69,17 @@ func (s *FilesService) GetURLCtx(ctx context.Context, record map[string]any, fil
 
 // GetToken signed in: a short-lived token for protected files (the `token` of `files.getURL`).
 //
-// Operation "files.getToken" (POST /api/files/token). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; GetTokenCtx can be cancelled.
-func (s *FilesService) GetToken(body, query map[string]any, headers map[string]string, files ...File) (string, error) {
-	return s.GetTokenCtx(context.Background(), body, query, headers, files...)
+// Operation "files.getToken" (POST /api/files/token). It blocks until the answer or the
+// call's deadline; GetTokenCtx can be cancelled.
+func (s *FilesService) GetToken(body, query map[string]any, headers map[string]string) (string, error) {
+	return s.GetTokenCtx(context.Background(), body, query, headers)
 }
 
 // GetTokenCtx is GetToken under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *FilesService) GetTokenCtx(ctx context.Context, body, query map[string]any, headers map[string]string, files ...File) (string, error) {
-	return runOp[string](ctx, s.client, "files.getToken", nil, body, query, headers, files)
+func (s *FilesService) GetTokenCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (string, error) {
+	return runOp[string](ctx, s.client, "files.getToken", nil, body, query, headers, nil)
 }
 
 // BatchService runs the "batch.*" operations; get it with Client.Batch.
@@ -89,18 +95,17 @@ func (c *Client) Batch() *BatchService {
 // Send runs `requests` (`{action: create|update|upsert|delete, collection, id, data}`) as one
 // transaction; returns `[{status, body}]` in order.
 //
-// Operation "batch.send" (POST /api/batch). File parts (FileBytes, FilePath, FileReader) are
-// sent as multipart/form-data with the other body fields as `@jsonPayload`. It blocks until
-// the answer or the call's deadline; SendCtx can be cancelled.
-func (s *BatchService) Send(requests []any, body, query map[string]any, headers map[string]string, files ...File) ([]any, error) {
-	return s.SendCtx(context.Background(), requests, body, query, headers, files...)
+// Operation "batch.send" (POST /api/batch). It blocks until the answer or the call's
+// deadline; SendCtx can be cancelled.
+func (s *BatchService) Send(requests []any, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.SendCtx(context.Background(), requests, body, query, headers)
 }
 
 // SendCtx is Send under ctx: when ctx is done before the call finishes, the call is cancelled
 // and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
 // ctx.Err()) (see Client.CallCtx).
-func (s *BatchService) SendCtx(ctx context.Context, requests []any, body, query map[string]any, headers map[string]string, files ...File) ([]any, error) {
-	return runOp[[]any](ctx, s.client, "batch.send", map[string]any{"requests": requests}, body, query, headers, files)
+func (s *BatchService) SendCtx(ctx context.Context, requests []any, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return runOp[[]any](ctx, s.client, "batch.send", map[string]any{"requests": requests}, body, query, headers, nil)
 }
 
 // PubsubService runs the "pubsub.*" operations; get it with Client.Pubsub.
@@ -116,18 +121,17 @@ func (c *Client) Pubsub() *PubsubService {
 // Publish publishes `data` to `topic` over the client's pub/sub WebSocket (signed in); returns
 // the server's acknowledgement `{id, topic, created}`.
 //
-// Operation "pubsub.publish" (POST /api/pubsub). File parts (FileBytes, FilePath, FileReader)
-// are sent as multipart/form-data with the other body fields as `@jsonPayload`. It blocks
-// until the answer or the call's deadline; PublishCtx can be cancelled.
-func (s *PubsubService) Publish(topic string, data any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.PublishCtx(context.Background(), topic, data, body, query, headers, files...)
+// Operation "pubsub.publish" (POST /api/pubsub). It blocks until the answer or the call's
+// deadline; PublishCtx can be cancelled.
+func (s *PubsubService) Publish(topic string, data any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.PublishCtx(context.Background(), topic, data, body, query, headers)
 }
 
 // PublishCtx is Publish under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *PubsubService) PublishCtx(ctx context.Context, topic string, data any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "pubsub.publish", map[string]any{"topic": topic, "data": data}, body, query, headers, files)
+func (s *PubsubService) PublishCtx(ctx context.Context, topic string, data any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "pubsub.publish", map[string]any{"topic": topic, "data": data}, body, query, headers, nil)
 }
 
 // CollectionsService runs the "collections.*" operations; get it with Client.Collections.
@@ -191,35 +195,32 @@ func (s *CollectionsService) GetOneCtx(ctx context.Context, idOrName string, bod
 
 // Create creates a collection from `data` (`{name, type, fields, …rules}`; superusers only).
 //
-// Operation "collections.create" (POST /api/collections). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; CreateCtx can be cancelled.
-func (s *CollectionsService) Create(data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.CreateCtx(context.Background(), data, body, query, headers, files...)
+// Operation "collections.create" (POST /api/collections). It blocks until the answer or the
+// call's deadline; CreateCtx can be cancelled.
+func (s *CollectionsService) Create(data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CreateCtx(context.Background(), data, body, query, headers)
 }
 
 // CreateCtx is Create under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CollectionsService) CreateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "collections.create", map[string]any{"data": data}, body, query, headers, files)
+func (s *CollectionsService) CreateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "collections.create", map[string]any{"data": data}, body, query, headers, nil)
 }
 
 // Update updates a collection with `data` (superusers only).
 //
-// Operation "collections.update" (PATCH /api/collections/{idOrName}). File parts (FileBytes,
-// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
-// `@jsonPayload`. It blocks until the answer or the call's deadline; UpdateCtx can be
-// cancelled.
-func (s *CollectionsService) Update(idOrName string, data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.UpdateCtx(context.Background(), idOrName, data, body, query, headers, files...)
+// Operation "collections.update" (PATCH /api/collections/{idOrName}). It blocks until the
+// answer or the call's deadline; UpdateCtx can be cancelled.
+func (s *CollectionsService) Update(idOrName string, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), idOrName, data, body, query, headers)
 }
 
 // UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CollectionsService) UpdateCtx(ctx context.Context, idOrName string, data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "collections.update", map[string]any{"idOrName": idOrName, "data": data}, body, query, headers, files)
+func (s *CollectionsService) UpdateCtx(ctx context.Context, idOrName string, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "collections.update", map[string]any{"idOrName": idOrName, "data": data}, body, query, headers, nil)
 }
 
 // Delete deletes a collection and its records (superusers only).
@@ -256,18 +257,17 @@ func (s *CollectionsService) TruncateCtx(ctx context.Context, idOrName string, b
 // not listed (superusers only).
 //
 // Operation "collections.import" (PUT /api/collections/import). A zero value of an argument
-// with a default means that default (deleteMissing false). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; ImportCtx can be cancelled.
-func (s *CollectionsService) Import(collections []any, deleteMissing bool, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return s.ImportCtx(context.Background(), collections, deleteMissing, body, query, headers, files...)
+// with a default means that default (deleteMissing false). It blocks until the answer or the
+// call's deadline; ImportCtx can be cancelled.
+func (s *CollectionsService) Import(collections []any, deleteMissing bool, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.ImportCtx(context.Background(), collections, deleteMissing, body, query, headers)
 }
 
 // ImportCtx is Import under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CollectionsService) ImportCtx(ctx context.Context, collections []any, deleteMissing bool, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return runOp[bool](ctx, s.client, "collections.import", map[string]any{"collections": collections, "deleteMissing": orDefault(deleteMissing)}, body, query, headers, files)
+func (s *CollectionsService) ImportCtx(ctx context.Context, collections []any, deleteMissing bool, body, query map[string]any, headers map[string]string) (bool, error) {
+	return runOp[bool](ctx, s.client, "collections.import", map[string]any{"collections": collections, "deleteMissing": orDefault(deleteMissing)}, body, query, headers, nil)
 }
 
 // GetScaffolds blank collection definitions per type (`auth`, `base`, `view`; superusers
@@ -322,38 +322,34 @@ func (s *CollectionsService) GetAllSchemasCtx(ctx context.Context, body, query m
 // APIs, in one transaction; returns the collections created (tables that already have one are
 // skipped; superusers only).
 //
-// Operation "collections.registerSqlTables" (POST /api/collections/sql/tables). File parts
-// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
-// as `@jsonPayload`. It blocks until the answer or the call's deadline; RegisterSqlTablesCtx
-// can be cancelled.
-func (s *CollectionsService) RegisterSqlTables(tables []any, body, query map[string]any, headers map[string]string, files ...File) ([]any, error) {
-	return s.RegisterSqlTablesCtx(context.Background(), tables, body, query, headers, files...)
+// Operation "collections.registerSqlTables" (POST /api/collections/sql/tables). It blocks
+// until the answer or the call's deadline; RegisterSqlTablesCtx can be cancelled.
+func (s *CollectionsService) RegisterSqlTables(tables []any, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return s.RegisterSqlTablesCtx(context.Background(), tables, body, query, headers)
 }
 
 // RegisterSqlTablesCtx is RegisterSqlTables under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CollectionsService) RegisterSqlTablesCtx(ctx context.Context, tables []any, body, query map[string]any, headers map[string]string, files ...File) ([]any, error) {
-	return runOp[[]any](ctx, s.client, "collections.registerSqlTables", map[string]any{"tables": tables}, body, query, headers, files)
+func (s *CollectionsService) RegisterSqlTablesCtx(ctx context.Context, tables []any, body, query map[string]any, headers map[string]string) ([]any, error) {
+	return runOp[[]any](ctx, s.client, "collections.registerSqlTables", map[string]any{"tables": tables}, body, query, headers, nil)
 }
 
 // ImportSqlTables runs each table's optional `sql` (e.g. CREATE TABLE) and registers it as a
 // collection (`tables`: `[{name, sql}]`, one transaction); returns `{created: [collections],
 // skipped: [names]}` (superusers only).
 //
-// Operation "collections.importSqlTables" (POST /api/collections/sql/import). File parts
-// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
-// as `@jsonPayload`. It blocks until the answer or the call's deadline; ImportSqlTablesCtx can
-// be cancelled.
-func (s *CollectionsService) ImportSqlTables(tables []any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.ImportSqlTablesCtx(context.Background(), tables, body, query, headers, files...)
+// Operation "collections.importSqlTables" (POST /api/collections/sql/import). It blocks until
+// the answer or the call's deadline; ImportSqlTablesCtx can be cancelled.
+func (s *CollectionsService) ImportSqlTables(tables []any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.ImportSqlTablesCtx(context.Background(), tables, body, query, headers)
 }
 
 // ImportSqlTablesCtx is ImportSqlTables under ctx: when ctx is done before the call finishes,
 // the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
 // matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CollectionsService) ImportSqlTablesCtx(ctx context.Context, tables []any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "collections.importSqlTables", map[string]any{"tables": tables}, body, query, headers, files)
+func (s *CollectionsService) ImportSqlTablesCtx(ctx context.Context, tables []any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "collections.importSqlTables", map[string]any{"tables": tables}, body, query, headers, nil)
 }
 
 // SettingsService runs the "settings.*" operations; get it with Client.Settings.
@@ -383,73 +379,67 @@ func (s *SettingsService) GetAllCtx(ctx context.Context, body, query map[string]
 
 // Update updates settings with `data` and returns them all (superusers only).
 //
-// Operation "settings.update" (PATCH /api/settings). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; UpdateCtx can be cancelled.
-func (s *SettingsService) Update(data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.UpdateCtx(context.Background(), data, body, query, headers, files...)
+// Operation "settings.update" (PATCH /api/settings). It blocks until the answer or the call's
+// deadline; UpdateCtx can be cancelled.
+func (s *SettingsService) Update(data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), data, body, query, headers)
 }
 
 // UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *SettingsService) UpdateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "settings.update", map[string]any{"data": data}, body, query, headers, files)
+func (s *SettingsService) UpdateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "settings.update", map[string]any{"data": data}, body, query, headers, nil)
 }
 
 // TestS3 checks the S3 settings of `filesystem` (`storage` or `backups`) by connecting
 // (superusers only).
 //
 // Operation "settings.testS3" (POST /api/settings/test/s3). A zero value of an argument with
-// a default means that default (filesystem "storage"). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; TestS3Ctx can be cancelled.
-func (s *SettingsService) TestS3(filesystem string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return s.TestS3Ctx(context.Background(), filesystem, body, query, headers, files...)
+// a default means that default (filesystem "storage"). It blocks until the answer or the
+// call's deadline; TestS3Ctx can be cancelled.
+func (s *SettingsService) TestS3(filesystem string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.TestS3Ctx(context.Background(), filesystem, body, query, headers)
 }
 
 // TestS3Ctx is TestS3 under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *SettingsService) TestS3Ctx(ctx context.Context, filesystem string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return runOp[bool](ctx, s.client, "settings.testS3", map[string]any{"filesystem": orDefault(filesystem)}, body, query, headers, files)
+func (s *SettingsService) TestS3Ctx(ctx context.Context, filesystem string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return runOp[bool](ctx, s.client, "settings.testS3", map[string]any{"filesystem": orDefault(filesystem)}, body, query, headers, nil)
 }
 
 // TestEmail sends a test email of `template` (`verification`, `password-reset`,
 // `email-change`, `otp`, `login-alert`) for `collection` (superusers only).
 //
-// Operation "settings.testEmail" (POST /api/settings/test/email). File parts (FileBytes,
-// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
-// `@jsonPayload`. It blocks until the answer or the call's deadline; TestEmailCtx can be
-// cancelled.
-func (s *SettingsService) TestEmail(collection, email, template string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return s.TestEmailCtx(context.Background(), collection, email, template, body, query, headers, files...)
+// Operation "settings.testEmail" (POST /api/settings/test/email). It blocks until the answer
+// or the call's deadline; TestEmailCtx can be cancelled.
+func (s *SettingsService) TestEmail(collection, email, template string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.TestEmailCtx(context.Background(), collection, email, template, body, query, headers)
 }
 
 // TestEmailCtx is TestEmail under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *SettingsService) TestEmailCtx(ctx context.Context, collection, email, template string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return runOp[bool](ctx, s.client, "settings.testEmail", map[string]any{"collection": collection, "email": email, "template": template}, body, query, headers, files)
+func (s *SettingsService) TestEmailCtx(ctx context.Context, collection, email, template string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return runOp[bool](ctx, s.client, "settings.testEmail", map[string]any{"collection": collection, "email": email, "template": template}, body, query, headers, nil)
 }
 
 // GenerateAppleClientSecret signs an Apple OAuth2 client secret from a private key (superusers
 // only); returns `{secret}`.
 //
 // Operation "settings.generateAppleClientSecret"
-// (POST /api/settings/apple/generate-client-secret). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; GenerateAppleClientSecretCtx can be
-// cancelled.
-func (s *SettingsService) GenerateAppleClientSecret(clientId, teamId, keyId, privateKey string, duration int, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.GenerateAppleClientSecretCtx(context.Background(), clientId, teamId, keyId, privateKey, duration, body, query, headers, files...)
+// (POST /api/settings/apple/generate-client-secret). It blocks until the answer or the call's
+// deadline; GenerateAppleClientSecretCtx can be cancelled.
+func (s *SettingsService) GenerateAppleClientSecret(clientId, teamId, keyId, privateKey string, duration int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.GenerateAppleClientSecretCtx(context.Background(), clientId, teamId, keyId, privateKey, duration, body, query, headers)
 }
 
 // GenerateAppleClientSecretCtx is GenerateAppleClientSecret under ctx: when ctx is done before
 // the call finishes, the call is cancelled and the error is a *ClientResponseError of Kind
 // "cancelled" that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *SettingsService) GenerateAppleClientSecretCtx(ctx context.Context, clientId, teamId, keyId, privateKey string, duration int, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "settings.generateAppleClientSecret", map[string]any{"clientId": clientId, "teamId": teamId, "keyId": keyId, "privateKey": privateKey, "duration": duration}, body, query, headers, files)
+func (s *SettingsService) GenerateAppleClientSecretCtx(ctx context.Context, clientId, teamId, keyId, privateKey string, duration int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "settings.generateAppleClientSecret", map[string]any{"clientId": clientId, "teamId": teamId, "keyId": keyId, "privateKey": privateKey, "duration": duration}, body, query, headers, nil)
 }
 
 // LogsService runs the "logs.*" operations; get it with Client.Logs.
@@ -535,18 +525,17 @@ func (s *CronsService) GetFullListCtx(ctx context.Context, body, query map[strin
 
 // Run runs a cron job now (superusers only).
 //
-// Operation "crons.run" (POST /api/crons/{jobId}). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; RunCtx can be cancelled.
-func (s *CronsService) Run(jobId string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return s.RunCtx(context.Background(), jobId, body, query, headers, files...)
+// Operation "crons.run" (POST /api/crons/{jobId}). It blocks until the answer or the call's
+// deadline; RunCtx can be cancelled.
+func (s *CronsService) Run(jobId string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.RunCtx(context.Background(), jobId, body, query, headers)
 }
 
 // RunCtx is Run under ctx: when ctx is done before the call finishes, the call is cancelled
 // and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
 // ctx.Err()) (see Client.CallCtx).
-func (s *CronsService) RunCtx(ctx context.Context, jobId string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return runOp[bool](ctx, s.client, "crons.run", map[string]any{"jobId": jobId}, body, query, headers, files)
+func (s *CronsService) RunCtx(ctx context.Context, jobId string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return runOp[bool](ctx, s.client, "crons.run", map[string]any{"jobId": jobId}, body, query, headers, nil)
 }
 
 // BackupsService runs the "backups.*" operations; get it with Client.Backups.
@@ -577,18 +566,17 @@ func (s *BackupsService) GetFullListCtx(ctx context.Context, body, query map[str
 // Create creates a backup named `name` (a zip name; "" lets the server pick; superusers only).
 //
 // Operation "backups.create" (POST /api/backups). A zero value of an argument with a default
-// means that default (name ""). File parts (FileBytes, FilePath, FileReader) are sent as
-// multipart/form-data with the other body fields as `@jsonPayload`. It blocks until the answer
-// or the call's deadline; CreateCtx can be cancelled.
-func (s *BackupsService) Create(name string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return s.CreateCtx(context.Background(), name, body, query, headers, files...)
+// means that default (name ""). It blocks until the answer or the call's deadline; CreateCtx
+// can be cancelled.
+func (s *BackupsService) Create(name string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.CreateCtx(context.Background(), name, body, query, headers)
 }
 
 // CreateCtx is Create under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *BackupsService) CreateCtx(ctx context.Context, name string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return runOp[bool](ctx, s.client, "backups.create", map[string]any{"name": orDefault(name)}, body, query, headers, files)
+func (s *BackupsService) CreateCtx(ctx context.Context, name string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return runOp[bool](ctx, s.client, "backups.create", map[string]any{"name": orDefault(name)}, body, query, headers, nil)
 }
 
 // Upload uploads a backup zip, given as the file part `file` (superusers only).
@@ -624,19 +612,17 @@ func (s *BackupsService) DeleteCtx(ctx context.Context, key string, body, query 
 
 // Restore restores a backup; the server restarts (superusers only).
 //
-// Operation "backups.restore" (POST /api/backups/{key}/restore). File parts (FileBytes,
-// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
-// `@jsonPayload`. It blocks until the answer or the call's deadline; RestoreCtx can be
-// cancelled.
-func (s *BackupsService) Restore(key string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return s.RestoreCtx(context.Background(), key, body, query, headers, files...)
+// Operation "backups.restore" (POST /api/backups/{key}/restore). It blocks until the answer
+// or the call's deadline; RestoreCtx can be cancelled.
+func (s *BackupsService) Restore(key string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.RestoreCtx(context.Background(), key, body, query, headers)
 }
 
 // RestoreCtx is Restore under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *BackupsService) RestoreCtx(ctx context.Context, key string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return runOp[bool](ctx, s.client, "backups.restore", map[string]any{"key": key}, body, query, headers, files)
+func (s *BackupsService) RestoreCtx(ctx context.Context, key string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return runOp[bool](ctx, s.client, "backups.restore", map[string]any{"key": key}, body, query, headers, nil)
 }
 
 // GetDownloadURL the download URL of a backup (no request), with a `token` from
@@ -685,37 +671,33 @@ func (s *VectorsService) ListCollectionsCtx(ctx context.Context, body, query map
 // (`cosine|l2|inner_product|l1`; superusers only).
 //
 // Operation "vectors.createCollection" (POST /api/vectors/collections/{name}). A zero value
-// of an argument with a default means that default (dimension 384, distance "cosine"). File
-// parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body
-// fields as `@jsonPayload`. It blocks until the answer or the call's deadline;
-// CreateCollectionCtx can be cancelled.
-func (s *VectorsService) CreateCollection(name string, dimension int, distance string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return s.CreateCollectionCtx(context.Background(), name, dimension, distance, body, query, headers, files...)
+// of an argument with a default means that default (dimension 384, distance "cosine"). It
+// blocks until the answer or the call's deadline; CreateCollectionCtx can be cancelled.
+func (s *VectorsService) CreateCollection(name string, dimension int, distance string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.CreateCollectionCtx(context.Background(), name, dimension, distance, body, query, headers)
 }
 
 // CreateCollectionCtx is CreateCollection under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *VectorsService) CreateCollectionCtx(ctx context.Context, name string, dimension int, distance string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return runOp[bool](ctx, s.client, "vectors.createCollection", map[string]any{"name": name, "dimension": orDefault(dimension), "distance": orDefault(distance)}, body, query, headers, files)
+func (s *VectorsService) CreateCollectionCtx(ctx context.Context, name string, dimension int, distance string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return runOp[bool](ctx, s.client, "vectors.createCollection", map[string]any{"name": name, "dimension": orDefault(dimension), "distance": orDefault(distance)}, body, query, headers, nil)
 }
 
 // UpdateCollection changes a vector collection's `config` (`{distance, options}`; the
 // dimension is fixed; superusers only).
 //
-// Operation "vectors.updateCollection" (PATCH /api/vectors/collections/{name}). File parts
-// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
-// as `@jsonPayload`. It blocks until the answer or the call's deadline; UpdateCollectionCtx
-// can be cancelled.
-func (s *VectorsService) UpdateCollection(name string, config map[string]any, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return s.UpdateCollectionCtx(context.Background(), name, config, body, query, headers, files...)
+// Operation "vectors.updateCollection" (PATCH /api/vectors/collections/{name}). It blocks
+// until the answer or the call's deadline; UpdateCollectionCtx can be cancelled.
+func (s *VectorsService) UpdateCollection(name string, config map[string]any, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.UpdateCollectionCtx(context.Background(), name, config, body, query, headers)
 }
 
 // UpdateCollectionCtx is UpdateCollection under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *VectorsService) UpdateCollectionCtx(ctx context.Context, name string, config map[string]any, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return runOp[bool](ctx, s.client, "vectors.updateCollection", map[string]any{"name": name, "config": config}, body, query, headers, files)
+func (s *VectorsService) UpdateCollectionCtx(ctx context.Context, name string, config map[string]any, body, query map[string]any, headers map[string]string) (bool, error) {
+	return runOp[bool](ctx, s.client, "vectors.updateCollection", map[string]any{"name": name, "config": config}, body, query, headers, nil)
 }
 
 // DeleteCollection deletes a vector collection and its documents (superusers only).
@@ -736,19 +718,17 @@ func (s *VectorsService) DeleteCollectionCtx(ctx context.Context, name string, b
 // Insert inserts (or, with an existing `id`, replaces) a `document` `{id?, vector, metadata?,
 // content?}`; returns `{id, success}` (superusers only).
 //
-// Operation "vectors.insert" (POST /api/vectors/{collection}). File parts (FileBytes,
-// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
-// `@jsonPayload`. It blocks until the answer or the call's deadline; InsertCtx can be
-// cancelled.
-func (s *VectorsService) Insert(collection string, document map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.InsertCtx(context.Background(), collection, document, body, query, headers, files...)
+// Operation "vectors.insert" (POST /api/vectors/{collection}). It blocks until the answer or
+// the call's deadline; InsertCtx can be cancelled.
+func (s *VectorsService) Insert(collection string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.InsertCtx(context.Background(), collection, document, body, query, headers)
 }
 
 // InsertCtx is Insert under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *VectorsService) InsertCtx(ctx context.Context, collection string, document map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "vectors.insert", map[string]any{"collection": collection, "document": document}, body, query, headers, files)
+func (s *VectorsService) InsertCtx(ctx context.Context, collection string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "vectors.insert", map[string]any{"collection": collection, "document": document}, body, query, headers, nil)
 }
 
 // BatchInsert inserts `documents` one by one (`skipDuplicates` keeps existing ids); returns
@@ -756,19 +736,17 @@ func (s *VectorsService) InsertCtx(ctx context.Context, collection string, docum
 // an error (superusers only).
 //
 // Operation "vectors.batchInsert" (POST /api/vectors/{collection}/documents/batch). A zero
-// value of an argument with a default means that default (skipDuplicates false). File parts
-// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
-// as `@jsonPayload`. It blocks until the answer or the call's deadline; BatchInsertCtx can be
-// cancelled.
-func (s *VectorsService) BatchInsert(collection string, documents []any, skipDuplicates bool, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.BatchInsertCtx(context.Background(), collection, documents, skipDuplicates, body, query, headers, files...)
+// value of an argument with a default means that default (skipDuplicates false). It blocks
+// until the answer or the call's deadline; BatchInsertCtx can be cancelled.
+func (s *VectorsService) BatchInsert(collection string, documents []any, skipDuplicates bool, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.BatchInsertCtx(context.Background(), collection, documents, skipDuplicates, body, query, headers)
 }
 
 // BatchInsertCtx is BatchInsert under ctx: when ctx is done before the call finishes, the call
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *VectorsService) BatchInsertCtx(ctx context.Context, collection string, documents []any, skipDuplicates bool, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "vectors.batchInsert", map[string]any{"collection": collection, "documents": documents, "skipDuplicates": orDefault(skipDuplicates)}, body, query, headers, files)
+func (s *VectorsService) BatchInsertCtx(ctx context.Context, collection string, documents []any, skipDuplicates bool, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "vectors.batchInsert", map[string]any{"collection": collection, "documents": documents, "skipDuplicates": orDefault(skipDuplicates)}, body, query, headers, nil)
 }
 
 // Get one vector document `{id, vector, metadata, content}` (superusers only).
@@ -806,19 +784,17 @@ func (s *VectorsService) ListCtx(ctx context.Context, collection string, page, p
 // Update changes a vector document's `vector`, `metadata` and/or non-empty `content`; returns
 // `{id, success}` (superusers only).
 //
-// Operation "vectors.update" (PATCH /api/vectors/{collection}/{id}). File parts (FileBytes,
-// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
-// `@jsonPayload`. It blocks until the answer or the call's deadline; UpdateCtx can be
-// cancelled.
-func (s *VectorsService) Update(collection, id string, document map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.UpdateCtx(context.Background(), collection, id, document, body, query, headers, files...)
+// Operation "vectors.update" (PATCH /api/vectors/{collection}/{id}). It blocks until the
+// answer or the call's deadline; UpdateCtx can be cancelled.
+func (s *VectorsService) Update(collection, id string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), collection, id, document, body, query, headers)
 }
 
 // UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *VectorsService) UpdateCtx(ctx context.Context, collection, id string, document map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "vectors.update", map[string]any{"collection": collection, "id": id, "document": document}, body, query, headers, files)
+func (s *VectorsService) UpdateCtx(ctx context.Context, collection, id string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "vectors.update", map[string]any{"collection": collection, "id": id, "document": document}, body, query, headers, nil)
 }
 
 // Delete deletes a vector document (also when there is none; superusers only).
@@ -842,19 +818,17 @@ func (s *VectorsService) DeleteCtx(ctx context.Context, collection, id string, b
 // (superusers only).
 //
 // Operation "vectors.search" (POST /api/vectors/{collection}/documents/search). A zero value
-// of an argument with a default means that default (limit 10, filter {}). File parts
-// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
-// as `@jsonPayload`. It blocks until the answer or the call's deadline; SearchCtx can be
-// cancelled.
-func (s *VectorsService) Search(collection string, queryVector []any, limit int, filter map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.SearchCtx(context.Background(), collection, queryVector, limit, filter, body, query, headers, files...)
+// of an argument with a default means that default (limit 10, filter {}). It blocks until the
+// answer or the call's deadline; SearchCtx can be cancelled.
+func (s *VectorsService) Search(collection string, queryVector []any, limit int, filter map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.SearchCtx(context.Background(), collection, queryVector, limit, filter, body, query, headers)
 }
 
 // SearchCtx is Search under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *VectorsService) SearchCtx(ctx context.Context, collection string, queryVector []any, limit int, filter map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "vectors.search", map[string]any{"collection": collection, "queryVector": queryVector, "limit": orDefault(limit), "filter": filter}, body, query, headers, files)
+func (s *VectorsService) SearchCtx(ctx context.Context, collection string, queryVector []any, limit int, filter map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "vectors.search", map[string]any{"collection": collection, "queryVector": queryVector, "limit": orDefault(limit), "filter": filter}, body, query, headers, nil)
 }
 
 // LlmDocumentsService runs the "llmDocuments.*" operations; get it with Client.LlmDocuments.
@@ -887,19 +861,17 @@ func (s *LlmDocumentsService) ListCollectionsCtx(ctx context.Context, body, quer
 // name}` (superusers only).
 //
 // Operation "llmDocuments.createCollection" (POST /api/llm-documents/collections/{name}). A
-// zero value of an argument with a default means that default (metadata {}). File parts
-// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
-// as `@jsonPayload`. It blocks until the answer or the call's deadline; CreateCollectionCtx
-// can be cancelled.
-func (s *LlmDocumentsService) CreateCollection(name string, metadata map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.CreateCollectionCtx(context.Background(), name, metadata, body, query, headers, files...)
+// zero value of an argument with a default means that default (metadata {}). It blocks until
+// the answer or the call's deadline; CreateCollectionCtx can be cancelled.
+func (s *LlmDocumentsService) CreateCollection(name string, metadata map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CreateCollectionCtx(context.Background(), name, metadata, body, query, headers)
 }
 
 // CreateCollectionCtx is CreateCollection under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *LlmDocumentsService) CreateCollectionCtx(ctx context.Context, name string, metadata map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "llmDocuments.createCollection", map[string]any{"name": name, "metadata": metadata}, body, query, headers, files)
+func (s *LlmDocumentsService) CreateCollectionCtx(ctx context.Context, name string, metadata map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "llmDocuments.createCollection", map[string]any{"name": name, "metadata": metadata}, body, query, headers, nil)
 }
 
 // DeleteCollection deletes an LLM-document collection and its documents (superusers only).
@@ -921,19 +893,17 @@ func (s *LlmDocumentsService) DeleteCollectionCtx(ctx context.Context, name stri
 // Without an `embedding` the server computes one through its OpenAI-compatible provider
 // (superusers only).
 //
-// Operation "llmDocuments.insert" (POST /api/llm-documents/{collection}). File parts
-// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
-// as `@jsonPayload`. It blocks until the answer or the call's deadline; InsertCtx can be
-// cancelled.
-func (s *LlmDocumentsService) Insert(collection string, document map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.InsertCtx(context.Background(), collection, document, body, query, headers, files...)
+// Operation "llmDocuments.insert" (POST /api/llm-documents/{collection}). It blocks until the
+// answer or the call's deadline; InsertCtx can be cancelled.
+func (s *LlmDocumentsService) Insert(collection string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.InsertCtx(context.Background(), collection, document, body, query, headers)
 }
 
 // InsertCtx is Insert under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *LlmDocumentsService) InsertCtx(ctx context.Context, collection string, document map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "llmDocuments.insert", map[string]any{"collection": collection, "document": document}, body, query, headers, files)
+func (s *LlmDocumentsService) InsertCtx(ctx context.Context, collection string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "llmDocuments.insert", map[string]any{"collection": collection, "document": document}, body, query, headers, nil)
 }
 
 // Get one LLM document `{id, content, metadata, embedding}` (superusers only).
@@ -971,19 +941,17 @@ func (s *LlmDocumentsService) ListCtx(ctx context.Context, collection string, pa
 // Update changes an LLM document's `content`, `metadata` and/or `embedding` (new `content`
 // without an `embedding` needs the server's provider); returns `{success}` (superusers only).
 //
-// Operation "llmDocuments.update" (PATCH /api/llm-documents/{collection}/{id}). File parts
-// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
-// as `@jsonPayload`. It blocks until the answer or the call's deadline; UpdateCtx can be
-// cancelled.
-func (s *LlmDocumentsService) Update(collection, id string, document map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.UpdateCtx(context.Background(), collection, id, document, body, query, headers, files...)
+// Operation "llmDocuments.update" (PATCH /api/llm-documents/{collection}/{id}). It blocks
+// until the answer or the call's deadline; UpdateCtx can be cancelled.
+func (s *LlmDocumentsService) Update(collection, id string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), collection, id, document, body, query, headers)
 }
 
 // UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *LlmDocumentsService) UpdateCtx(ctx context.Context, collection, id string, document map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "llmDocuments.update", map[string]any{"collection": collection, "id": id, "document": document}, body, query, headers, files)
+func (s *LlmDocumentsService) UpdateCtx(ctx context.Context, collection, id string, document map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "llmDocuments.update", map[string]any{"collection": collection, "id": id, "document": document}, body, query, headers, nil)
 }
 
 // Delete deletes an LLM document (superusers only).
@@ -1005,19 +973,17 @@ func (s *LlmDocumentsService) DeleteCtx(ctx context.Context, collection, id stri
 // negative?}` (`queryText` needs the server's provider); returns `{results: [{id, content,
 // metadata, similarity}]}` (superusers only).
 //
-// Operation "llmDocuments.query" (POST /api/llm-documents/{collection}/documents/query). File
-// parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body
-// fields as `@jsonPayload`. It blocks until the answer or the call's deadline; QueryCtx can be
-// cancelled.
-func (s *LlmDocumentsService) Query(collection string, payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.QueryCtx(context.Background(), collection, payload, body, query, headers, files...)
+// Operation "llmDocuments.query" (POST /api/llm-documents/{collection}/documents/query). It
+// blocks until the answer or the call's deadline; QueryCtx can be cancelled.
+func (s *LlmDocumentsService) Query(collection string, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.QueryCtx(context.Background(), collection, payload, body, query, headers)
 }
 
 // QueryCtx is Query under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *LlmDocumentsService) QueryCtx(ctx context.Context, collection string, payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "llmDocuments.query", map[string]any{"collection": collection, "payload": payload}, body, query, headers, files)
+func (s *LlmDocumentsService) QueryCtx(ctx context.Context, collection string, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "llmDocuments.query", map[string]any{"collection": collection, "payload": payload}, body, query, headers, nil)
 }
 
 // CachesService runs the "caches.*" operations; get it with Client.Caches.
@@ -1050,35 +1016,33 @@ func (s *CachesService) ListCtx(ctx context.Context, body, query map[string]any,
 // defaultTTLSeconds?, readTimeoutMs?}`; returns its summary (superusers only).
 //
 // Operation "caches.create" (POST /api/cache). A zero value of an argument with a default
-// means that default (config {}). File parts (FileBytes, FilePath, FileReader) are sent as
-// multipart/form-data with the other body fields as `@jsonPayload`. It blocks until the answer
-// or the call's deadline; CreateCtx can be cancelled.
-func (s *CachesService) Create(name string, config map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.CreateCtx(context.Background(), name, config, body, query, headers, files...)
+// means that default (config {}). It blocks until the answer or the call's deadline; CreateCtx
+// can be cancelled.
+func (s *CachesService) Create(name string, config map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CreateCtx(context.Background(), name, config, body, query, headers)
 }
 
 // CreateCtx is Create under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CachesService) CreateCtx(ctx context.Context, name string, config map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "caches.create", map[string]any{"name": name, "config": config}, body, query, headers, files)
+func (s *CachesService) CreateCtx(ctx context.Context, name string, config map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "caches.create", map[string]any{"name": name, "config": config}, body, query, headers, nil)
 }
 
 // Update changes a cache's `config` `{sizeBytes?, defaultTTLSeconds?, readTimeoutMs?}`;
 // returns its summary (superusers only).
 //
-// Operation "caches.update" (PATCH /api/cache/{name}). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; UpdateCtx can be cancelled.
-func (s *CachesService) Update(name string, config map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.UpdateCtx(context.Background(), name, config, body, query, headers, files...)
+// Operation "caches.update" (PATCH /api/cache/{name}). It blocks until the answer or the
+// call's deadline; UpdateCtx can be cancelled.
+func (s *CachesService) Update(name string, config map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), name, config, body, query, headers)
 }
 
 // UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CachesService) UpdateCtx(ctx context.Context, name string, config map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "caches.update", map[string]any{"name": name, "config": config}, body, query, headers, files)
+func (s *CachesService) UpdateCtx(ctx context.Context, name string, config map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "caches.update", map[string]any{"name": name, "config": config}, body, query, headers, nil)
 }
 
 // Delete deletes a cache and its entries (superusers only).
@@ -1100,19 +1064,17 @@ func (s *CachesService) DeleteCtx(ctx context.Context, name string, body, query 
 // 0 = no expiry, absent or negative = the cache's default; a missing cache is created);
 // returns `{cache, key, value, source, expiresAt?}` (superusers only).
 //
-// Operation "caches.setEntry" (PUT /api/cache/{cache}/entries/{key}). File parts (FileBytes,
-// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
-// `@jsonPayload`. It blocks until the answer or the call's deadline; SetEntryCtx can be
-// cancelled.
-func (s *CachesService) SetEntry(cache, key string, entry map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.SetEntryCtx(context.Background(), cache, key, entry, body, query, headers, files...)
+// Operation "caches.setEntry" (PUT /api/cache/{cache}/entries/{key}). It blocks until the
+// answer or the call's deadline; SetEntryCtx can be cancelled.
+func (s *CachesService) SetEntry(cache, key string, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.SetEntryCtx(context.Background(), cache, key, entry, body, query, headers)
 }
 
 // SetEntryCtx is SetEntry under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CachesService) SetEntryCtx(ctx context.Context, cache, key string, entry map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "caches.setEntry", map[string]any{"cache": cache, "key": key, "entry": entry}, body, query, headers, files)
+func (s *CachesService) SetEntryCtx(ctx context.Context, cache, key string, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "caches.setEntry", map[string]any{"cache": cache, "key": key, "entry": entry}, body, query, headers, nil)
 }
 
 // GetEntry a cache entry `{cache, key, value, source: cache|database, expiresAt?}`; 404 once
@@ -1132,21 +1094,20 @@ func (s *CachesService) GetEntryCtx(ctx context.Context, cache, key string, body
 }
 
 // RenewEntry restarts an entry's time to live with `ttlSeconds` (negative = the cache's
-// default) keeping its value; returns the entry (superusers only).
+// default, 0 = no expiry) keeping its value; returns the entry (superusers only).
 //
-// Operation "caches.renewEntry" (PATCH /api/cache/{cache}/entries/{key}). A zero value of an
-// argument with a default means that default (ttlSeconds -1). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; RenewEntryCtx can be cancelled.
-func (s *CachesService) RenewEntry(cache, key string, ttlSeconds int, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.RenewEntryCtx(context.Background(), cache, key, ttlSeconds, body, query, headers, files...)
+// Operation "caches.renewEntry" (PATCH /api/cache/{cache}/entries/{key}). A nil pointer means
+// the default (ttlSeconds -1); its zero value is a value of its own (Ptr(0)). It blocks until
+// the answer or the call's deadline; RenewEntryCtx can be cancelled.
+func (s *CachesService) RenewEntry(cache, key string, ttlSeconds *int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.RenewEntryCtx(context.Background(), cache, key, ttlSeconds, body, query, headers)
 }
 
 // RenewEntryCtx is RenewEntry under ctx: when ctx is done before the call finishes, the call
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *CachesService) RenewEntryCtx(ctx context.Context, cache, key string, ttlSeconds int, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "caches.renewEntry", map[string]any{"cache": cache, "key": key, "ttlSeconds": orDefault(ttlSeconds)}, body, query, headers, files)
+func (s *CachesService) RenewEntryCtx(ctx context.Context, cache, key string, ttlSeconds *int, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "caches.renewEntry", map[string]any{"cache": cache, "key": key, "ttlSeconds": ttlSeconds}, body, query, headers, nil)
 }
 
 // DeleteEntry deletes a cache entry (superusers only).
@@ -1179,18 +1140,17 @@ func (c *Client) Graphql() *GraphqlService {
 // (superusers only).
 //
 // Operation "graphql.query" (POST /api/graphql). A zero value of an argument with a default
-// means that default (variables {}, operationName ""). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; QueryCtx can be cancelled.
-func (s *GraphqlService) Query(queryArg string, variables map[string]any, operationName string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.QueryCtx(context.Background(), queryArg, variables, operationName, body, query, headers, files...)
+// means that default (variables {}, operationName ""). It blocks until the answer or the
+// call's deadline; QueryCtx can be cancelled.
+func (s *GraphqlService) Query(query_ string, variables map[string]any, operationName string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.QueryCtx(context.Background(), query_, variables, operationName, body, query, headers)
 }
 
 // QueryCtx is Query under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *GraphqlService) QueryCtx(ctx context.Context, queryArg string, variables map[string]any, operationName string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "graphql.query", map[string]any{"query": queryArg, "variables": variables, "operationName": orDefault(operationName)}, body, query, headers, files)
+func (s *GraphqlService) QueryCtx(ctx context.Context, query_ string, variables map[string]any, operationName string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "graphql.query", map[string]any{"query": query_, "variables": variables, "operationName": orDefault(operationName)}, body, query, headers, nil)
 }
 
 // SqlService runs the "sql.*" operations; get it with Client.Sql.
@@ -1206,18 +1166,17 @@ func (c *Client) Sql() *SqlService {
 // Execute runs one SQL statement; returns `{columns?, rows?, rowsAffected?}` with every value
 // as text (`NULL` for null; superusers only).
 //
-// Operation "sql.execute" (POST /api/sql/execute). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; ExecuteCtx can be cancelled.
-func (s *SqlService) Execute(queryArg string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.ExecuteCtx(context.Background(), queryArg, body, query, headers, files...)
+// Operation "sql.execute" (POST /api/sql/execute). It blocks until the answer or the call's
+// deadline; ExecuteCtx can be cancelled.
+func (s *SqlService) Execute(query_ string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.ExecuteCtx(context.Background(), query_, body, query, headers)
 }
 
 // ExecuteCtx is Execute under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *SqlService) ExecuteCtx(ctx context.Context, queryArg string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "sql.execute", map[string]any{"query": queryArg}, body, query, headers, files)
+func (s *SqlService) ExecuteCtx(ctx context.Context, query_ string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "sql.execute", map[string]any{"query": query_}, body, query, headers, nil)
 }
 
 // ScriptsService runs the "scripts.*" operations; get it with Client.Scripts.
@@ -1234,18 +1193,17 @@ func (c *Client) Scripts() *ScriptsService {
 // created, updated}` (superusers only).
 //
 // Operation "scripts.create" (POST /api/scripts). A zero value of an argument with a default
-// means that default (description ""). File parts (FileBytes, FilePath, FileReader) are sent
-// as multipart/form-data with the other body fields as `@jsonPayload`. It blocks until the
-// answer or the call's deadline; CreateCtx can be cancelled.
-func (s *ScriptsService) Create(name, content, description string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.CreateCtx(context.Background(), name, content, description, body, query, headers, files...)
+// means that default (description ""). It blocks until the answer or the call's deadline;
+// CreateCtx can be cancelled.
+func (s *ScriptsService) Create(name, content, description string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CreateCtx(context.Background(), name, content, description, body, query, headers)
 }
 
 // CreateCtx is Create under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *ScriptsService) CreateCtx(ctx context.Context, name, content, description string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "scripts.create", map[string]any{"name": name, "content": content, "description": orDefault(description)}, body, query, headers, files)
+func (s *ScriptsService) CreateCtx(ctx context.Context, name, content, description string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scripts.create", map[string]any{"name": name, "content": content, "description": orDefault(description)}, body, query, headers, nil)
 }
 
 // List every stored script, by name (superusers only).
@@ -1281,18 +1239,17 @@ func (s *ScriptsService) GetCtx(ctx context.Context, name string, body, query ma
 // Update changes a script's `content` and/or `description` and increments its version; returns
 // it (superusers only).
 //
-// Operation "scripts.update" (PATCH /api/scripts/{name}). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; UpdateCtx can be cancelled.
-func (s *ScriptsService) Update(name string, changes map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.UpdateCtx(context.Background(), name, changes, body, query, headers, files...)
+// Operation "scripts.update" (PATCH /api/scripts/{name}). It blocks until the answer or the
+// call's deadline; UpdateCtx can be cancelled.
+func (s *ScriptsService) Update(name string, changes map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), name, changes, body, query, headers)
 }
 
 // UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *ScriptsService) UpdateCtx(ctx context.Context, name string, changes map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "scripts.update", map[string]any{"name": name, "changes": changes}, body, query, headers, files)
+func (s *ScriptsService) UpdateCtx(ctx context.Context, name string, changes map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scripts.update", map[string]any{"name": name, "changes": changes}, body, query, headers, nil)
 }
 
 // Delete deletes a stored script (superusers only).
@@ -1333,18 +1290,17 @@ func (s *ScriptsService) UploadCtx(ctx context.Context, path string, body, query
 // (superusers only).
 //
 // Operation "scripts.command" (POST /api/scripts/command). A zero value of an argument with a
-// default means that default (async false). File parts (FileBytes, FilePath, FileReader) are
-// sent as multipart/form-data with the other body fields as `@jsonPayload`. It blocks until
-// the answer or the call's deadline; CommandCtx can be cancelled.
-func (s *ScriptsService) Command(command string, async bool, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.CommandCtx(context.Background(), command, async, body, query, headers, files...)
+// default means that default (async false). It blocks until the answer or the call's deadline;
+// CommandCtx can be cancelled.
+func (s *ScriptsService) Command(command string, async bool, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CommandCtx(context.Background(), command, async, body, query, headers)
 }
 
 // CommandCtx is Command under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *ScriptsService) CommandCtx(ctx context.Context, command string, async bool, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "scripts.command", map[string]any{"command": command, "async": orDefault(async)}, body, query, headers, files)
+func (s *ScriptsService) CommandCtx(ctx context.Context, command string, async bool, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scripts.command", map[string]any{"command": command, "async": orDefault(async)}, body, query, headers, nil)
 }
 
 // CommandStatus an async command's job `{id, command, status: running|done|error, output?,
@@ -1368,38 +1324,34 @@ func (s *ScriptsService) CommandStatusCtx(ctx context.Context, id string, body, 
 // (scriptPermissions).
 //
 // Operation "scripts.execute" (POST /api/scripts/{name}/execute). A zero value of an argument
-// with a default means that default (arguments [], function_name ""). File parts (FileBytes,
-// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
-// `@jsonPayload`. It blocks until the answer or the call's deadline; ExecuteCtx can be
-// cancelled.
-func (s *ScriptsService) Execute(name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.ExecuteCtx(context.Background(), name, arguments, function_name, body, query, headers, files...)
+// with a default means that default (arguments [], function_name ""). It blocks until the
+// answer or the call's deadline; ExecuteCtx can be cancelled.
+func (s *ScriptsService) Execute(name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.ExecuteCtx(context.Background(), name, arguments, function_name, body, query, headers)
 }
 
 // ExecuteCtx is Execute under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *ScriptsService) ExecuteCtx(ctx context.Context, name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "scripts.execute", map[string]any{"name": name, "arguments": arguments, "function_name": orDefault(function_name)}, body, query, headers, files)
+func (s *ScriptsService) ExecuteCtx(ctx context.Context, name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scripts.execute", map[string]any{"name": name, "arguments": arguments, "function_name": orDefault(function_name)}, body, query, headers, nil)
 }
 
 // ExecuteAsync starts a stored script on the functions service (FUNCTION_URL; not tested
 // here); returns `{id, status}` for `executeAsyncStatus`.
 //
 // Operation "scripts.executeAsync" (POST /api/scripts/async/{name}/execute). A zero value of
-// an argument with a default means that default (arguments [], function_name ""). File parts
-// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
-// as `@jsonPayload`. It blocks until the answer or the call's deadline; ExecuteAsyncCtx can be
-// cancelled.
-func (s *ScriptsService) ExecuteAsync(name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.ExecuteAsyncCtx(context.Background(), name, arguments, function_name, body, query, headers, files...)
+// an argument with a default means that default (arguments [], function_name ""). It blocks
+// until the answer or the call's deadline; ExecuteAsyncCtx can be cancelled.
+func (s *ScriptsService) ExecuteAsync(name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.ExecuteAsyncCtx(context.Background(), name, arguments, function_name, body, query, headers)
 }
 
 // ExecuteAsyncCtx is ExecuteAsync under ctx: when ctx is done before the call finishes, the
 // call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *ScriptsService) ExecuteAsyncCtx(ctx context.Context, name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "scripts.executeAsync", map[string]any{"name": name, "arguments": arguments, "function_name": orDefault(function_name)}, body, query, headers, files)
+func (s *ScriptsService) ExecuteAsyncCtx(ctx context.Context, name string, arguments []any, function_name string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scripts.executeAsync", map[string]any{"name": name, "arguments": arguments, "function_name": orDefault(function_name)}, body, query, headers, nil)
 }
 
 // ExecuteAsyncStatus an async script execution's job (functions service; not tested here).
@@ -1432,19 +1384,17 @@ func (c *Client) ScriptPermissions() *ScriptPermissionsService {
 // anonymous|user|superuser, script_id?}`; returns `{id, scriptId?, scriptName, content,
 // version, created, updated}` (superusers only).
 //
-// Operation "scriptPermissions.create" (POST /api/script-permissions). File parts (FileBytes,
-// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
-// `@jsonPayload`. It blocks until the answer or the call's deadline; CreateCtx can be
-// cancelled.
-func (s *ScriptPermissionsService) Create(data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.CreateCtx(context.Background(), data, body, query, headers, files...)
+// Operation "scriptPermissions.create" (POST /api/script-permissions). It blocks until the
+// answer or the call's deadline; CreateCtx can be cancelled.
+func (s *ScriptPermissionsService) Create(data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CreateCtx(context.Background(), data, body, query, headers)
 }
 
 // CreateCtx is Create under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *ScriptPermissionsService) CreateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "scriptPermissions.create", map[string]any{"data": data}, body, query, headers, files)
+func (s *ScriptPermissionsService) CreateCtx(ctx context.Context, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scriptPermissions.create", map[string]any{"data": data}, body, query, headers, nil)
 }
 
 // Get a script's permission entry (superusers only).
@@ -1465,19 +1415,17 @@ func (s *ScriptPermissionsService) GetCtx(ctx context.Context, scriptName string
 // Update changes a script's permission entry with `data` `{content?, script_name?,
 // script_id?}`; returns it (superusers only).
 //
-// Operation "scriptPermissions.update" (PATCH /api/script-permissions/{scriptName}). File
-// parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body
-// fields as `@jsonPayload`. It blocks until the answer or the call's deadline; UpdateCtx can
-// be cancelled.
-func (s *ScriptPermissionsService) Update(scriptName string, data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.UpdateCtx(context.Background(), scriptName, data, body, query, headers, files...)
+// Operation "scriptPermissions.update" (PATCH /api/script-permissions/{scriptName}). It
+// blocks until the answer or the call's deadline; UpdateCtx can be cancelled.
+func (s *ScriptPermissionsService) Update(scriptName string, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateCtx(context.Background(), scriptName, data, body, query, headers)
 }
 
 // UpdateCtx is Update under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *ScriptPermissionsService) UpdateCtx(ctx context.Context, scriptName string, data map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "scriptPermissions.update", map[string]any{"scriptName": scriptName, "data": data}, body, query, headers, files)
+func (s *ScriptPermissionsService) UpdateCtx(ctx context.Context, scriptName string, data map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scriptPermissions.update", map[string]any{"scriptName": scriptName, "data": data}, body, query, headers, nil)
 }
 
 // Delete deletes a script's permission entry (superusers only).
@@ -1511,19 +1459,17 @@ func (c *Client) Langchaingo() *LangchaingoService {
 // toolCalls?}`. The server accepts `topP` and `candidateCount` but does not pass them on
 // (provider needed).
 //
-// Operation "langchaingo.completions" (POST /api/langchaingo/completions). File parts
-// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
-// as `@jsonPayload`. It blocks until the answer or the call's deadline; CompletionsCtx can be
-// cancelled.
-func (s *LangchaingoService) Completions(payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.CompletionsCtx(context.Background(), payload, body, query, headers, files...)
+// Operation "langchaingo.completions" (POST /api/langchaingo/completions). It blocks until
+// the answer or the call's deadline; CompletionsCtx can be cancelled.
+func (s *LangchaingoService) Completions(payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CompletionsCtx(context.Background(), payload, body, query, headers)
 }
 
 // CompletionsCtx is Completions under ctx: when ctx is done before the call finishes, the call
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *LangchaingoService) CompletionsCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "langchaingo.completions", map[string]any{"payload": payload}, body, query, headers, files)
+func (s *LangchaingoService) CompletionsCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "langchaingo.completions", map[string]any{"payload": payload}, body, query, headers, nil)
 }
 
 // Rag answers `payload.question` from an LLM-document `collection` (`topK?` default 4, max 20;
@@ -1531,36 +1477,33 @@ func (s *LangchaingoService) CompletionsCtx(ctx context.Context, payload map[str
 // over `.context` and `.question`; `returnSources?`); returns `{answer, sources?: [{content,
 // metadata?, score}]}` (provider needed).
 //
-// Operation "langchaingo.rag" (POST /api/langchaingo/rag). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; RagCtx can be cancelled.
-func (s *LangchaingoService) Rag(payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.RagCtx(context.Background(), payload, body, query, headers, files...)
+// Operation "langchaingo.rag" (POST /api/langchaingo/rag). It blocks until the answer or the
+// call's deadline; RagCtx can be cancelled.
+func (s *LangchaingoService) Rag(payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.RagCtx(context.Background(), payload, body, query, headers)
 }
 
 // RagCtx is Rag under ctx: when ctx is done before the call finishes, the call is cancelled
 // and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
 // ctx.Err()) (see Client.CallCtx).
-func (s *LangchaingoService) RagCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "langchaingo.rag", map[string]any{"payload": payload}, body, query, headers, files)
+func (s *LangchaingoService) RagCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "langchaingo.rag", map[string]any{"payload": payload}, body, query, headers, nil)
 }
 
 // QueryDocuments answers `payload.query` from an LLM-document `collection` (otherwise as
 // `rag`; provider needed).
 //
-// Operation "langchaingo.queryDocuments" (POST /api/langchaingo/documents/query). File parts
-// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
-// as `@jsonPayload`. It blocks until the answer or the call's deadline; QueryDocumentsCtx can
-// be cancelled.
-func (s *LangchaingoService) QueryDocuments(payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.QueryDocumentsCtx(context.Background(), payload, body, query, headers, files...)
+// Operation "langchaingo.queryDocuments" (POST /api/langchaingo/documents/query). It blocks
+// until the answer or the call's deadline; QueryDocumentsCtx can be cancelled.
+func (s *LangchaingoService) QueryDocuments(payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.QueryDocumentsCtx(context.Background(), payload, body, query, headers)
 }
 
 // QueryDocumentsCtx is QueryDocuments under ctx: when ctx is done before the call finishes,
 // the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
 // matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *LangchaingoService) QueryDocumentsCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "langchaingo.queryDocuments", map[string]any{"payload": payload}, body, query, headers, files)
+func (s *LangchaingoService) QueryDocumentsCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "langchaingo.queryDocuments", map[string]any{"payload": payload}, body, query, headers, nil)
 }
 
 // Sql turns `payload.query` (natural language, over `tables?`, default every collection;
@@ -1568,18 +1511,17 @@ func (s *LangchaingoService) QueryDocumentsCtx(ctx context.Context, payload map[
 // columns?, rows?, rawResult?}`. The prompt sent to the provider holds the tables' columns and
 // up to 5 sample rows each (superusers only; provider needed).
 //
-// Operation "langchaingo.sql" (POST /api/langchaingo/sql). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; SqlCtx can be cancelled.
-func (s *LangchaingoService) Sql(payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.SqlCtx(context.Background(), payload, body, query, headers, files...)
+// Operation "langchaingo.sql" (POST /api/langchaingo/sql). It blocks until the answer or the
+// call's deadline; SqlCtx can be cancelled.
+func (s *LangchaingoService) Sql(payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.SqlCtx(context.Background(), payload, body, query, headers)
 }
 
 // SqlCtx is Sql under ctx: when ctx is done before the call finishes, the call is cancelled
 // and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
 // ctx.Err()) (see Client.CallCtx).
-func (s *LangchaingoService) SqlCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "langchaingo.sql", map[string]any{"payload": payload}, body, query, headers, files)
+func (s *LangchaingoService) SqlCtx(ctx context.Context, payload map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "langchaingo.sql", map[string]any{"payload": payload}, body, query, headers, nil)
 }
 
 // RedisService runs the "redis.*" operations; get it with Client.Redis.
@@ -1614,18 +1556,17 @@ func (s *RedisService) ListKeysCtx(ctx context.Context, cursor, pattern string, 
 // ttlSeconds?}` (`value` any JSON); returns `{key, value, ttlSeconds?}`, `ttlSeconds` only
 // while the key has a TTL (REDIS_URL needed).
 //
-// Operation "redis.createKey" (POST /api/redis/keys). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; CreateKeyCtx can be cancelled.
-func (s *RedisService) CreateKey(entry map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.CreateKeyCtx(context.Background(), entry, body, query, headers, files...)
+// Operation "redis.createKey" (POST /api/redis/keys). It blocks until the answer or the
+// call's deadline; CreateKeyCtx can be cancelled.
+func (s *RedisService) CreateKey(entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.CreateKeyCtx(context.Background(), entry, body, query, headers)
 }
 
 // CreateKeyCtx is CreateKey under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RedisService) CreateKeyCtx(ctx context.Context, entry map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "redis.createKey", map[string]any{"entry": entry}, body, query, headers, files)
+func (s *RedisService) CreateKeyCtx(ctx context.Context, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "redis.createKey", map[string]any{"entry": entry}, body, query, headers, nil)
 }
 
 // GetKey a key's `{key, value, ttlSeconds?}` (404 when absent; REDIS_URL needed).
@@ -1647,18 +1588,17 @@ func (s *RedisService) GetKeyCtx(ctx context.Context, key string, body, query ma
 // (no `ttlSeconds` keeps the TTL, 0 removes it); returns `{key, value, ttlSeconds?}`
 // (REDIS_URL needed).
 //
-// Operation "redis.updateKey" (PUT /api/redis/keys/{key}). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; UpdateKeyCtx can be cancelled.
-func (s *RedisService) UpdateKey(key string, entry map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.UpdateKeyCtx(context.Background(), key, entry, body, query, headers, files...)
+// Operation "redis.updateKey" (PUT /api/redis/keys/{key}). It blocks until the answer or the
+// call's deadline; UpdateKeyCtx can be cancelled.
+func (s *RedisService) UpdateKey(key string, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.UpdateKeyCtx(context.Background(), key, entry, body, query, headers)
 }
 
 // UpdateKeyCtx is UpdateKey under ctx: when ctx is done before the call finishes, the call is
 // cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RedisService) UpdateKeyCtx(ctx context.Context, key string, entry map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "redis.updateKey", map[string]any{"key": key, "entry": entry}, body, query, headers, files)
+func (s *RedisService) UpdateKeyCtx(ctx context.Context, key string, entry map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "redis.updateKey", map[string]any{"key": key, "entry": entry}, body, query, headers, nil)
 }
 
 // DeleteKey deletes a key (404 when absent; REDIS_URL needed).
@@ -1679,56 +1619,50 @@ func (s *RedisService) DeleteKeyCtx(ctx context.Context, key string, body, query
 // BindCustomToken binds a custom token to the account with this email and password; never
 // changes the auth store.
 //
-// Operation "records.bindCustomToken" (POST /api/collections/{collection}/bind-token). File
-// parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body
-// fields as `@jsonPayload`. It blocks until the answer or the call's deadline;
-// BindCustomTokenCtx can be cancelled.
-func (s *RecordService) BindCustomToken(email, password, token string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return s.BindCustomTokenCtx(context.Background(), email, password, token, body, query, headers, files...)
+// Operation "records.bindCustomToken" (POST /api/collections/{collection}/bind-token). It
+// blocks until the answer or the call's deadline; BindCustomTokenCtx can be cancelled.
+func (s *RecordService) BindCustomToken(email, password, token string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.BindCustomTokenCtx(context.Background(), email, password, token, body, query, headers)
 }
 
 // BindCustomTokenCtx is BindCustomToken under ctx: when ctx is done before the call finishes,
 // the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
 // matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) BindCustomTokenCtx(ctx context.Context, email, password, token string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return runOp[bool](ctx, s.client, "records.bindCustomToken", map[string]any{"collection": s.name, "email": email, "password": password, "token": token}, body, query, headers, files)
+func (s *RecordService) BindCustomTokenCtx(ctx context.Context, email, password, token string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return runOp[bool](ctx, s.client, "records.bindCustomToken", map[string]any{"collection": s.name, "email": email, "password": password, "token": token}, body, query, headers, nil)
 }
 
 // UnbindCustomToken stops accepting a custom token for the account (also when it was not
 // bound); never changes the auth store.
 //
-// Operation "records.unbindCustomToken" (POST /api/collections/{collection}/unbind-token).
-// File parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other
-// body fields as `@jsonPayload`. It blocks until the answer or the call's deadline;
-// UnbindCustomTokenCtx can be cancelled.
-func (s *RecordService) UnbindCustomToken(email, password, token string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return s.UnbindCustomTokenCtx(context.Background(), email, password, token, body, query, headers, files...)
+// Operation "records.unbindCustomToken" (POST /api/collections/{collection}/unbind-token). It
+// blocks until the answer or the call's deadline; UnbindCustomTokenCtx can be cancelled.
+func (s *RecordService) UnbindCustomToken(email, password, token string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.UnbindCustomTokenCtx(context.Background(), email, password, token, body, query, headers)
 }
 
 // UnbindCustomTokenCtx is UnbindCustomToken under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) UnbindCustomTokenCtx(ctx context.Context, email, password, token string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return runOp[bool](ctx, s.client, "records.unbindCustomToken", map[string]any{"collection": s.name, "email": email, "password": password, "token": token}, body, query, headers, files)
+func (s *RecordService) UnbindCustomTokenCtx(ctx context.Context, email, password, token string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return runOp[bool](ctx, s.client, "records.unbindCustomToken", map[string]any{"collection": s.name, "email": email, "password": password, "token": token}, body, query, headers, nil)
 }
 
 // AuthWithToken signs in with a bound custom token and saves `{token, record}` in the auth
 // store.
 //
-// Operation "records.authWithToken" (POST /api/collections/{collection}/auth-with-token).
-// File parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other
-// body fields as `@jsonPayload`. It blocks until the answer or the call's deadline;
-// AuthWithTokenCtx can be cancelled.
-func (s *RecordService) AuthWithToken(token string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.AuthWithTokenCtx(context.Background(), token, body, query, headers, files...)
+// Operation "records.authWithToken" (POST /api/collections/{collection}/auth-with-token). It
+// blocks until the answer or the call's deadline; AuthWithTokenCtx can be cancelled.
+func (s *RecordService) AuthWithToken(token string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.AuthWithTokenCtx(context.Background(), token, body, query, headers)
 }
 
 // AuthWithTokenCtx is AuthWithToken under ctx: when ctx is done before the call finishes, the
 // call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx). A cancelled login is not saved, whatever the
 // server answers.
-func (s *RecordService) AuthWithTokenCtx(ctx context.Context, token string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "records.authWithToken", map[string]any{"collection": s.name, "token": token}, body, query, headers, files)
+func (s *RecordService) AuthWithTokenCtx(ctx context.Context, token string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "records.authWithToken", map[string]any{"collection": s.name, "token": token}, body, query, headers, nil)
 }
 
 // ListAuthMethods the collection's enabled sign-in methods: `{password, oauth2, mfa, otp}`.
@@ -1750,55 +1684,50 @@ func (s *RecordService) ListAuthMethodsCtx(ctx context.Context, body, query map[
 // the auth store.
 //
 // Operation "records.authWithPassword"
-// (POST /api/collections/{collection}/auth-with-password). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; AuthWithPasswordCtx can be cancelled.
-func (s *RecordService) AuthWithPassword(identity, password string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.AuthWithPasswordCtx(context.Background(), identity, password, body, query, headers, files...)
+// (POST /api/collections/{collection}/auth-with-password). It blocks until the answer or the
+// call's deadline; AuthWithPasswordCtx can be cancelled.
+func (s *RecordService) AuthWithPassword(identity, password string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.AuthWithPasswordCtx(context.Background(), identity, password, body, query, headers)
 }
 
 // AuthWithPasswordCtx is AuthWithPassword under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx). A cancelled login is not saved,
 // whatever the server answers.
-func (s *RecordService) AuthWithPasswordCtx(ctx context.Context, identity, password string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "records.authWithPassword", map[string]any{"collection": s.name, "identity": identity, "password": password}, body, query, headers, files)
+func (s *RecordService) AuthWithPasswordCtx(ctx context.Context, identity, password string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "records.authWithPassword", map[string]any{"collection": s.name, "identity": identity, "password": password}, body, query, headers, nil)
 }
 
 // RequestOTP emails a one-time password to the account; returns `{otpId}` for `authWithOTP`.
 //
-// Operation "records.requestOTP" (POST /api/collections/{collection}/request-otp). File parts
-// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
-// as `@jsonPayload`. It blocks until the answer or the call's deadline; RequestOTPCtx can be
-// cancelled.
-func (s *RecordService) RequestOTP(email string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.RequestOTPCtx(context.Background(), email, body, query, headers, files...)
+// Operation "records.requestOTP" (POST /api/collections/{collection}/request-otp). It blocks
+// until the answer or the call's deadline; RequestOTPCtx can be cancelled.
+func (s *RecordService) RequestOTP(email string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.RequestOTPCtx(context.Background(), email, body, query, headers)
 }
 
 // RequestOTPCtx is RequestOTP under ctx: when ctx is done before the call finishes, the call
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) RequestOTPCtx(ctx context.Context, email string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "records.requestOTP", map[string]any{"collection": s.name, "email": email}, body, query, headers, files)
+func (s *RecordService) RequestOTPCtx(ctx context.Context, email string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "records.requestOTP", map[string]any{"collection": s.name, "email": email}, body, query, headers, nil)
 }
 
 // AuthWithOTP signs in with the `otpId` from `requestOTP` and the emailed password; saves
 // `{token, record}`.
 //
-// Operation "records.authWithOTP" (POST /api/collections/{collection}/auth-with-otp). File
-// parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body
-// fields as `@jsonPayload`. It blocks until the answer or the call's deadline; AuthWithOTPCtx
-// can be cancelled.
-func (s *RecordService) AuthWithOTP(otpId, password string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.AuthWithOTPCtx(context.Background(), otpId, password, body, query, headers, files...)
+// Operation "records.authWithOTP" (POST /api/collections/{collection}/auth-with-otp). It
+// blocks until the answer or the call's deadline; AuthWithOTPCtx can be cancelled.
+func (s *RecordService) AuthWithOTP(otpId, password string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.AuthWithOTPCtx(context.Background(), otpId, password, body, query, headers)
 }
 
 // AuthWithOTPCtx is AuthWithOTP under ctx: when ctx is done before the call finishes, the call
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx). A cancelled login is not saved, whatever the
 // server answers.
-func (s *RecordService) AuthWithOTPCtx(ctx context.Context, otpId, password string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "records.authWithOTP", map[string]any{"collection": s.name, "otpId": otpId, "password": password}, body, query, headers, files)
+func (s *RecordService) AuthWithOTPCtx(ctx context.Context, otpId, password string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "records.authWithOTP", map[string]any{"collection": s.name, "otpId": otpId, "password": password}, body, query, headers, nil)
 }
 
 // AuthWithOAuth2Code signs in with an OAuth2 authorization code obtained by the app; saves
@@ -1806,38 +1735,35 @@ func (s *RecordService) AuthWithOTPCtx(ctx context.Context, otpId, password stri
 //
 // Operation "records.authWithOAuth2Code"
 // (POST /api/collections/{collection}/auth-with-oauth2). A zero value of an argument with a
-// default means that default (createData {}). File parts (FileBytes, FilePath, FileReader) are
-// sent as multipart/form-data with the other body fields as `@jsonPayload`. It blocks until
-// the answer or the call's deadline; AuthWithOAuth2CodeCtx can be cancelled.
-func (s *RecordService) AuthWithOAuth2Code(provider, code, codeVerifier, redirectURL string, createData map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.AuthWithOAuth2CodeCtx(context.Background(), provider, code, codeVerifier, redirectURL, createData, body, query, headers, files...)
+// default means that default (createData {}). It blocks until the answer or the call's
+// deadline; AuthWithOAuth2CodeCtx can be cancelled.
+func (s *RecordService) AuthWithOAuth2Code(provider, code, codeVerifier, redirectURL string, createData map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.AuthWithOAuth2CodeCtx(context.Background(), provider, code, codeVerifier, redirectURL, createData, body, query, headers)
 }
 
 // AuthWithOAuth2CodeCtx is AuthWithOAuth2Code under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx). A cancelled login is not saved,
 // whatever the server answers.
-func (s *RecordService) AuthWithOAuth2CodeCtx(ctx context.Context, provider, code, codeVerifier, redirectURL string, createData map[string]any, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "records.authWithOAuth2Code", map[string]any{"collection": s.name, "provider": provider, "code": code, "codeVerifier": codeVerifier, "redirectURL": redirectURL, "createData": createData}, body, query, headers, files)
+func (s *RecordService) AuthWithOAuth2CodeCtx(ctx context.Context, provider, code, codeVerifier, redirectURL string, createData map[string]any, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "records.authWithOAuth2Code", map[string]any{"collection": s.name, "provider": provider, "code": code, "codeVerifier": codeVerifier, "redirectURL": redirectURL, "createData": createData}, body, query, headers, nil)
 }
 
 // AuthRefresh refreshes the stored token (sent as Authorization) and saves the answer in the
 // auth store.
 //
-// Operation "records.authRefresh" (POST /api/collections/{collection}/auth-refresh). File
-// parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body
-// fields as `@jsonPayload`. It blocks until the answer or the call's deadline; AuthRefreshCtx
-// can be cancelled.
-func (s *RecordService) AuthRefresh(body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.AuthRefreshCtx(context.Background(), body, query, headers, files...)
+// Operation "records.authRefresh" (POST /api/collections/{collection}/auth-refresh). It
+// blocks until the answer or the call's deadline; AuthRefreshCtx can be cancelled.
+func (s *RecordService) AuthRefresh(body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.AuthRefreshCtx(context.Background(), body, query, headers)
 }
 
 // AuthRefreshCtx is AuthRefresh under ctx: when ctx is done before the call finishes, the call
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx). A cancelled login is not saved, whatever the
 // server answers.
-func (s *RecordService) AuthRefreshCtx(ctx context.Context, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "records.authRefresh", map[string]any{"collection": s.name}, body, query, headers, files)
+func (s *RecordService) AuthRefreshCtx(ctx context.Context, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "records.authRefresh", map[string]any{"collection": s.name}, body, query, headers, nil)
 }
 
 // Impersonate superusers only: a non-refreshable `{token, record}` for the account `id`
@@ -1847,125 +1773,115 @@ func (s *RecordService) AuthRefreshCtx(ctx context.Context, body, query map[stri
 // Operation "records.impersonate" (POST /api/collections/{collection}/impersonate/{id}). A
 // zero value of an argument with a default means that default (duration 0). It returns a new
 // client signed in with that login (this client's settings and connections, an auth store of
-// its own; Close it when done), and leaves this client's auth store as it was. File parts
-// (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the other body fields
-// as `@jsonPayload`. It blocks until the answer or the call's deadline; ImpersonateCtx can be
-// cancelled.
-func (s *RecordService) Impersonate(id string, duration int, body, query map[string]any, headers map[string]string, files ...File) (*Client, error) {
-	return s.ImpersonateCtx(context.Background(), id, duration, body, query, headers, files...)
+// its own; Close it when done), and leaves this client's auth store as it was. It blocks until
+// the answer or the call's deadline; ImpersonateCtx can be cancelled.
+func (s *RecordService) Impersonate(id string, duration int, body, query map[string]any, headers map[string]string) (*Client, error) {
+	return s.ImpersonateCtx(context.Background(), id, duration, body, query, headers)
 }
 
 // ImpersonateCtx is Impersonate under ctx: when ctx is done before the call finishes, the call
 // is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) ImpersonateCtx(ctx context.Context, id string, duration int, body, query map[string]any, headers map[string]string, files ...File) (*Client, error) {
-	return runClient(ctx, s.client, "records.impersonate", map[string]any{"collection": s.name, "id": id, "duration": orDefault(duration)}, body, query, headers, files)
+func (s *RecordService) ImpersonateCtx(ctx context.Context, id string, duration int, body, query map[string]any, headers map[string]string) (*Client, error) {
+	return runClient(ctx, s.client, "records.impersonate", map[string]any{"collection": s.name, "id": id, "duration": orDefault(duration)}, body, query, headers, nil)
 }
 
 // RequestVerification emails a verification link to the account.
 //
 // Operation "records.requestVerification"
-// (POST /api/collections/{collection}/request-verification). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; RequestVerificationCtx can be cancelled.
-func (s *RecordService) RequestVerification(email string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return s.RequestVerificationCtx(context.Background(), email, body, query, headers, files...)
+// (POST /api/collections/{collection}/request-verification). It blocks until the answer or
+// the call's deadline; RequestVerificationCtx can be cancelled.
+func (s *RecordService) RequestVerification(email string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.RequestVerificationCtx(context.Background(), email, body, query, headers)
 }
 
 // RequestVerificationCtx is RequestVerification under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) RequestVerificationCtx(ctx context.Context, email string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return runOp[bool](ctx, s.client, "records.requestVerification", map[string]any{"collection": s.name, "email": email}, body, query, headers, files)
+func (s *RecordService) RequestVerificationCtx(ctx context.Context, email string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return runOp[bool](ctx, s.client, "records.requestVerification", map[string]any{"collection": s.name, "email": email}, body, query, headers, nil)
 }
 
 // ConfirmVerification verifies the account with the emailed token; a stored auth record it
 // verifies is marked `verified`.
 //
 // Operation "records.confirmVerification"
-// (POST /api/collections/{collection}/confirm-verification). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; ConfirmVerificationCtx can be cancelled.
-func (s *RecordService) ConfirmVerification(token string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return s.ConfirmVerificationCtx(context.Background(), token, body, query, headers, files...)
+// (POST /api/collections/{collection}/confirm-verification). It blocks until the answer or
+// the call's deadline; ConfirmVerificationCtx can be cancelled.
+func (s *RecordService) ConfirmVerification(token string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.ConfirmVerificationCtx(context.Background(), token, body, query, headers)
 }
 
 // ConfirmVerificationCtx is ConfirmVerification under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) ConfirmVerificationCtx(ctx context.Context, token string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return runOp[bool](ctx, s.client, "records.confirmVerification", map[string]any{"collection": s.name, "token": token}, body, query, headers, files)
+func (s *RecordService) ConfirmVerificationCtx(ctx context.Context, token string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return runOp[bool](ctx, s.client, "records.confirmVerification", map[string]any{"collection": s.name, "token": token}, body, query, headers, nil)
 }
 
 // RequestPasswordReset emails a password-reset link to the account.
 //
 // Operation "records.requestPasswordReset"
-// (POST /api/collections/{collection}/request-password-reset). File parts (FileBytes,
-// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
-// `@jsonPayload`. It blocks until the answer or the call's deadline; RequestPasswordResetCtx
-// can be cancelled.
-func (s *RecordService) RequestPasswordReset(email string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return s.RequestPasswordResetCtx(context.Background(), email, body, query, headers, files...)
+// (POST /api/collections/{collection}/request-password-reset). It blocks until the answer or
+// the call's deadline; RequestPasswordResetCtx can be cancelled.
+func (s *RecordService) RequestPasswordReset(email string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.RequestPasswordResetCtx(context.Background(), email, body, query, headers)
 }
 
 // RequestPasswordResetCtx is RequestPasswordReset under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) RequestPasswordResetCtx(ctx context.Context, email string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return runOp[bool](ctx, s.client, "records.requestPasswordReset", map[string]any{"collection": s.name, "email": email}, body, query, headers, files)
+func (s *RecordService) RequestPasswordResetCtx(ctx context.Context, email string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return runOp[bool](ctx, s.client, "records.requestPasswordReset", map[string]any{"collection": s.name, "email": email}, body, query, headers, nil)
 }
 
 // ConfirmPasswordReset sets a new password with the emailed reset token.
 //
 // Operation "records.confirmPasswordReset"
-// (POST /api/collections/{collection}/confirm-password-reset). File parts (FileBytes,
-// FilePath, FileReader) are sent as multipart/form-data with the other body fields as
-// `@jsonPayload`. It blocks until the answer or the call's deadline; ConfirmPasswordResetCtx
-// can be cancelled.
-func (s *RecordService) ConfirmPasswordReset(token, password, passwordConfirm string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return s.ConfirmPasswordResetCtx(context.Background(), token, password, passwordConfirm, body, query, headers, files...)
+// (POST /api/collections/{collection}/confirm-password-reset). It blocks until the answer or
+// the call's deadline; ConfirmPasswordResetCtx can be cancelled.
+func (s *RecordService) ConfirmPasswordReset(token, password, passwordConfirm string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.ConfirmPasswordResetCtx(context.Background(), token, password, passwordConfirm, body, query, headers)
 }
 
 // ConfirmPasswordResetCtx is ConfirmPasswordReset under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) ConfirmPasswordResetCtx(ctx context.Context, token, password, passwordConfirm string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return runOp[bool](ctx, s.client, "records.confirmPasswordReset", map[string]any{"collection": s.name, "token": token, "password": password, "passwordConfirm": passwordConfirm}, body, query, headers, files)
+func (s *RecordService) ConfirmPasswordResetCtx(ctx context.Context, token, password, passwordConfirm string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return runOp[bool](ctx, s.client, "records.confirmPasswordReset", map[string]any{"collection": s.name, "token": token, "password": password, "passwordConfirm": passwordConfirm}, body, query, headers, nil)
 }
 
 // RequestEmailChange signed in: emails a confirmation link to the new address.
 //
 // Operation "records.requestEmailChange"
-// (POST /api/collections/{collection}/request-email-change). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; RequestEmailChangeCtx can be cancelled.
-func (s *RecordService) RequestEmailChange(newEmail string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return s.RequestEmailChangeCtx(context.Background(), newEmail, body, query, headers, files...)
+// (POST /api/collections/{collection}/request-email-change). It blocks until the answer or
+// the call's deadline; RequestEmailChangeCtx can be cancelled.
+func (s *RecordService) RequestEmailChange(newEmail string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.RequestEmailChangeCtx(context.Background(), newEmail, body, query, headers)
 }
 
 // RequestEmailChangeCtx is RequestEmailChange under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) RequestEmailChangeCtx(ctx context.Context, newEmail string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return runOp[bool](ctx, s.client, "records.requestEmailChange", map[string]any{"collection": s.name, "newEmail": newEmail}, body, query, headers, files)
+func (s *RecordService) RequestEmailChangeCtx(ctx context.Context, newEmail string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return runOp[bool](ctx, s.client, "records.requestEmailChange", map[string]any{"collection": s.name, "newEmail": newEmail}, body, query, headers, nil)
 }
 
 // ConfirmEmailChange changes the email with the emailed token and the account's password;
 // clears a stored login of that account.
 //
 // Operation "records.confirmEmailChange"
-// (POST /api/collections/{collection}/confirm-email-change). File parts (FileBytes, FilePath,
-// FileReader) are sent as multipart/form-data with the other body fields as `@jsonPayload`. It
-// blocks until the answer or the call's deadline; ConfirmEmailChangeCtx can be cancelled.
-func (s *RecordService) ConfirmEmailChange(token, password string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return s.ConfirmEmailChangeCtx(context.Background(), token, password, body, query, headers, files...)
+// (POST /api/collections/{collection}/confirm-email-change). It blocks until the answer or
+// the call's deadline; ConfirmEmailChangeCtx can be cancelled.
+func (s *RecordService) ConfirmEmailChange(token, password string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return s.ConfirmEmailChangeCtx(context.Background(), token, password, body, query, headers)
 }
 
 // ConfirmEmailChangeCtx is ConfirmEmailChange under ctx: when ctx is done before the call
 // finishes, the call is cancelled and the error is a *ClientResponseError of Kind "cancelled"
 // that matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) ConfirmEmailChangeCtx(ctx context.Context, token, password string, body, query map[string]any, headers map[string]string, files ...File) (bool, error) {
-	return runOp[bool](ctx, s.client, "records.confirmEmailChange", map[string]any{"collection": s.name, "token": token, "password": password}, body, query, headers, files)
+func (s *RecordService) ConfirmEmailChangeCtx(ctx context.Context, token, password string, body, query map[string]any, headers map[string]string) (bool, error) {
+	return runOp[bool](ctx, s.client, "records.confirmEmailChange", map[string]any{"collection": s.name, "token": token, "password": password}, body, query, headers, nil)
 }
 
 // GetList one page of records: `{page, perPage, totalItems, totalPages, items}`.
@@ -2105,16 +2021,14 @@ func (s *RecordService) DeleteCtx(ctx context.Context, id string, body, query ma
 //
 // Operation "records.vectorSearch" (POST /api/collections/{collection}/records/search). A
 // zero value of an argument with a default means that default (limit 20, distance "", filter
-// ""). File parts (FileBytes, FilePath, FileReader) are sent as multipart/form-data with the
-// other body fields as `@jsonPayload`. It blocks until the answer or the call's deadline;
-// VectorSearchCtx can be cancelled.
-func (s *RecordService) VectorSearch(field string, queryVector []any, limit int, distance, filter string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return s.VectorSearchCtx(context.Background(), field, queryVector, limit, distance, filter, body, query, headers, files...)
+// ""). It blocks until the answer or the call's deadline; VectorSearchCtx can be cancelled.
+func (s *RecordService) VectorSearch(field string, queryVector []any, limit int, distance, filter string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.VectorSearchCtx(context.Background(), field, queryVector, limit, distance, filter, body, query, headers)
 }
 
 // VectorSearchCtx is VectorSearch under ctx: when ctx is done before the call finishes, the
 // call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
 // errors.Is(err, ctx.Err()) (see Client.CallCtx).
-func (s *RecordService) VectorSearchCtx(ctx context.Context, field string, queryVector []any, limit int, distance, filter string, body, query map[string]any, headers map[string]string, files ...File) (map[string]any, error) {
-	return runOp[map[string]any](ctx, s.client, "records.vectorSearch", map[string]any{"collection": s.name, "field": field, "queryVector": queryVector, "limit": orDefault(limit), "distance": orDefault(distance), "filter": orDefault(filter)}, body, query, headers, files)
+func (s *RecordService) VectorSearchCtx(ctx context.Context, field string, queryVector []any, limit int, distance, filter string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "records.vectorSearch", map[string]any{"collection": s.name, "field": field, "queryVector": queryVector, "limit": orDefault(limit), "distance": orDefault(distance), "filter": orDefault(filter)}, body, query, headers, nil)
 }

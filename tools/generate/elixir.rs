@@ -5,7 +5,7 @@
 //! every other group is a module of its own (`Bosbase.Health.check(pb, opts \\ [])`).
 //! The output is what `mix format` makes of it (`make elixir-test` checks).
 
-use super::{groups, pascal, snake, Op};
+use super::{groups, pascal, snake, unreserved, Op};
 
 /// The generated file.
 pub const PATH: &str = "bindings/elixir/lib/bosbase/operations.ex";
@@ -13,9 +13,17 @@ pub const PATH: &str = "bindings/elixir/lib/bosbase/operations.ex";
 /// `mix format`'s default line length.
 const LINE: usize = 98;
 
-/// Operations whose answer is a login that the Elixir function turns into a new client
-/// (`Bosbase.Call.run_new_client/4`, as the JS SDK's `impersonate` does).
-const NEW_CLIENT: &[&str] = &["records.impersonate"];
+/// Elixir's reserved words and the names the generated functions use themselves; a
+/// function or argument with one of these names gets the shared rule's `_` suffix.
+const RESERVED: &[&str] = &[
+    "true", "false", "nil", "when", "and", "or", "not", "in", "fn", "do", "end", "catch", "rescue", "after", "else",
+    "opts", "args", "client", "service",
+];
+
+/// The Elixir name of an argument or function (`snake`, by the shared rule).
+fn ident(name: &str) -> String {
+    unreserved(snake(name), RESERVED)
+}
 
 /// `name(a, b, c)` on one line when it fits in `LINE` after `prefix` and before `suffix`,
 /// else one item a line, as `mix format` writes it (items indented by `pad` + 2 + `extra`,
@@ -69,7 +77,7 @@ fn function(op: &Op, indent: usize) -> String {
     let pad = " ".repeat(indent);
     let first = if op.on_collection() { "service" } else { "client" };
     let first_type = if op.on_collection() { "t()" } else { "Bosbase.Client.t()" };
-    let name = snake(&op.method);
+    let name = ident(&op.method);
     let params = op.params();
 
     let mut doc = format!("{}\n\nOperation `{}`", heredoc(&op.doc), op.name);
@@ -79,7 +87,7 @@ fn function(op: &Op, indent: usize) -> String {
     doc.push('.');
     let defaults: Vec<String> = params
         .iter()
-        .filter_map(|a| a.default.as_ref().map(|d| format!("`{}` defaults to `{}`", snake(&a.name), literal(d))))
+        .filter_map(|a| a.default.as_ref().map(|d| format!("`{}` defaults to `{}`", ident(&a.name), literal(d))))
         .collect();
     if !defaults.is_empty() {
         doc.push_str(&format!(" {}.", defaults.join(", ")));
@@ -89,7 +97,7 @@ fn function(op: &Op, indent: usize) -> String {
     let mut types: Vec<String> = vec![first_type.to_owned()];
     types.extend(params.iter().map(|a| elixir_type(&a.ty).to_owned()));
     types.push("Bosbase.Call.opts()".to_owned());
-    let new_client = NEW_CLIENT.contains(&op.name.as_str());
+    let new_client = op.forks;
     let result = match op.result.as_str() {
         _ if new_client => "{:ok, Bosbase.Client.t()} | Bosbase.Call.error()",
         "true" => "{:ok, true} | Bosbase.Call.error()",
@@ -111,14 +119,14 @@ fn function(op: &Op, indent: usize) -> String {
 
     let mut args: Vec<String> = vec![first.to_owned()];
     args.extend(params.iter().map(|a| match &a.default {
-        Some(d) => format!("{} \\\\ {}", snake(&a.name), literal(d)),
-        None => snake(&a.name),
+        Some(d) => format!("{} \\\\ {}", ident(&a.name), literal(d)),
+        None => ident(&a.name),
     }));
     args.push("opts \\\\ []".to_owned());
     let def = format!("{}\n", call_form(pad.as_str(), 4, &format!("def {name}"), &args, " do"));
     let run = if new_client { "run_new_client" } else { "run" };
 
-    let pairs: Vec<String> = params.iter().map(|a| format!("\"{}\" => {}", a.name, snake(&a.name))).collect();
+    let pairs: Vec<String> = params.iter().map(|a| format!("\"{}\" => {}", a.name, ident(&a.name))).collect();
     let body = if pairs.is_empty() {
         format!("{pad}  Bosbase.Call.{run}({first}, \"{}\", %{{}}, opts)\n", op.name)
     } else {
@@ -169,7 +177,7 @@ pub fn outputs(ops: &[Op]) -> Vec<(&'static str, String)> {
 pub fn readme_name(op: &Op) -> Option<String> {
     let first = if op.on_collection() { "svc" } else { "pb" };
     let mut args: Vec<String> = vec![first.to_owned()];
-    args.extend(op.params().iter().map(|a| snake(&a.name)));
+    args.extend(op.params().iter().map(|a| ident(&a.name)));
     args.push("…".to_owned());
-    Some(format!("`{}.{}({})`", module(op), snake(&op.method), args.join(", ")))
+    Some(format!("`{}.{}({})`", module(op), ident(&op.method), args.join(", ")))
 }

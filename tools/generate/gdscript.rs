@@ -11,36 +11,83 @@
 //!   no service, so no reference cycle keeps a client alive.
 //!
 //! Signature: the required arguments (typed), the arguments with a default, then `options:
-//! Dictionary = {}`; every method returns the call's `Signal`, except the FORKS rows (a
+//! Dictionary = {}`; every method returns the call's `Signal`, except the rows that fork (a
 //! coroutine giving a new client). `##` docs come from the
 //! row's doc (backticks become `[code]`). The output passes `gdlint` with its defaults.
 
-use super::{groups, pascal, snake, Arg, Op};
+use super::{groups, pascal, snake, unreserved, Arg, Op};
 
 const RECORDS_PATH: &str = "bindings/godot/addons/bosbase/record_operations.gd";
 const CLIENT_PATH: &str = "bindings/godot/addons/bosbase/operations.gd";
 
-/// Operations whose result is a login for a new client: the generated method awaits the
-/// call and returns `pb.fork(result)` (a new `BosBase`, or the `ClientResponseError`), so it
-/// is a coroutine returning `Variant` rather than a `Signal`.
-const FORKS: &[&str] = &["records.impersonate"];
-
 /// gdlint's default `max-line-length`; a tab counts as 4 here, to be safe.
 const LINE: usize = 100;
 
-/// Methods every GDScript class inherits from `Object` that a script may not redeclare with
-/// another signature (Godot refuses to compile such a script), among the table's names.
-const OBJECT_METHODS: &[&str] = &["get", "set", "call", "callv", "free", "connect", "disconnect", "notification"];
+/// GDScript's keywords, the methods every class inherits from `Object`/`RefCounted` that a
+/// script may not redeclare with another signature (Godot refuses to compile such a script),
+/// and the names the generated code uses itself.
+const RESERVED: &[&str] = &[
+    "if",
+    "elif",
+    "else",
+    "for",
+    "while",
+    "match",
+    "break",
+    "continue",
+    "pass",
+    "return",
+    "class",
+    "class_name",
+    "extends",
+    "is",
+    "in",
+    "as",
+    "self",
+    "signal",
+    "func",
+    "static",
+    "const",
+    "enum",
+    "var",
+    "breakpoint",
+    "preload",
+    "await",
+    "yield",
+    "assert",
+    "void",
+    "not",
+    "and",
+    "or",
+    "super",
+    "get",
+    "set",
+    "call",
+    "callv",
+    "free",
+    "connect",
+    "disconnect",
+    "notification",
+    "emit_signal",
+    "has_method",
+    "get_class",
+    "is_class",
+    "reference",
+    "unreference",
+    "options",
+    "auth",
+    "collection_name",
+];
 
-/// The GDScript method name of `op`: its snake_case name, or `<name>_one` when that name is
-/// one of `Object`'s (`vectors.get` → `get_one`, like `records.getOne`).
+/// The GDScript name of a method or argument: snake_case, by the shared rule (`scripts.get`
+/// → `get_`).
+fn ident(name: &str) -> String {
+    unreserved(snake(name), RESERVED)
+}
+
+/// The GDScript method name of `op`.
 fn method_name(op: &Op) -> String {
-    let name = snake(&op.method);
-    if OBJECT_METHODS.contains(&name.as_str()) {
-        format!("{name}_one")
-    } else {
-        name
-    }
+    ident(&op.method)
 }
 
 fn width(line: &str) -> usize {
@@ -106,7 +153,7 @@ fn method(op: &Op, pad: &str, collection: Option<&str>) -> String {
     if let Ok(row) = bosbase::operations::find(&op.name) {
         doc.push_str(&format!(" ([code]{} {}[/code])", row.method, row.path));
     }
-    let forks = FORKS.contains(&op.name.as_str());
+    let forks = op.forks;
     if forks {
         doc.push_str(
             "; gives a new client ([code]bosbase.gd[/code], this client's settings, its own auth store \
@@ -122,8 +169,8 @@ fn method(op: &Op, pad: &str, collection: Option<&str>) -> String {
     let mut sig: Vec<String> = params
         .iter()
         .map(|a| match &a.default {
-            Some(d) => format!("{}: {} = {d}", snake(&a.name), gd_type(a)),
-            None => format!("{}: {}", snake(&a.name), gd_type(a)),
+            Some(d) => format!("{}: {} = {d}", ident(&a.name), gd_type(a)),
+            None => format!("{}: {}", ident(&a.name), gd_type(a)),
         })
         .collect();
     sig.push("options: Dictionary = {}".to_owned());
@@ -145,7 +192,7 @@ fn method(op: &Op, pad: &str, collection: Option<&str>) -> String {
     if let Some(c) = collection {
         pairs.push(format!("\"collection\": {c}"));
     }
-    pairs.extend(params.iter().map(|a| format!("\"{}\": {}", a.name, snake(&a.name))));
+    pairs.extend(params.iter().map(|a| format!("\"{}\": {}", a.name, ident(&a.name))));
     let args = format!("{{{}}}", pairs.join(", "));
     let one = format!("{pad}\t{lead}_client.call_operation(\"{}\", {args}, options)", op.name);
     let body = if width(&one) <= LINE {
@@ -164,7 +211,19 @@ fn method(op: &Op, pad: &str, collection: Option<&str>) -> String {
         )
     };
     let tail = if forks { format!("{pad}\treturn _client.fork(auth)\n") } else { String::new() };
-    format!("{}{head}{body}{tail}", doc_lines(&doc, pad))
+    // gdlint's naming rules refuse the shared rule's trailing `_`: say so where it applies.
+    let mut ignore: Vec<&str> = Vec::new();
+    if name.ends_with('_') {
+        ignore.push("function-name");
+    }
+    if params.iter().any(|a| ident(&a.name).ends_with('_')) {
+        ignore.push("function-argument-name");
+    }
+    let lint = match ignore.is_empty() {
+        true => String::new(),
+        false => format!("{pad}# gdlint: ignore={}\n", ignore.join(",")),
+    };
+    format!("{}{lint}{head}{body}{tail}", doc_lines(&doc, pad))
 }
 
 /// A comment naming the operations generated in the other file, so each file names the
@@ -280,7 +339,7 @@ pub fn outputs(ops: &[Op]) -> Vec<(&'static str, String)> {
 
 /// How the README's operation table names `op` in this language.
 pub fn readme_name(op: &Op) -> Option<String> {
-    let mut args: Vec<String> = op.params().iter().map(|a| snake(&a.name)).collect();
+    let mut args: Vec<String> = op.params().iter().map(|a| ident(&a.name)).collect();
     args.push("…".to_owned());
     let call = format!("{}({})", method_name(op), args.join(", "));
     Some(match op.on_collection() {

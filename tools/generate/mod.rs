@@ -9,6 +9,16 @@
 //! belong to a collection's record service (`pb.collection("users").auth_with_token(token)`);
 //! the others to a service named after the group (`pb.health().check()`). Required arguments
 //! are positional, arguments with a default follow with that default, then the options.
+//!
+//! Everything special about a row comes from the export, never from a list here: `files`
+//! (the wrapper takes file parts), `forks` (the typed result is a new client), `result` (the
+//! typed return), `zeroIsValue` (an argument whose zero value is not its default).
+//!
+//! Reserved names, one rule for every target and every operation ([`unreserved`]): a method
+//! or parameter name that the target language reserves (a keyword, a method its base class
+//! already has such as GDScript's `Object.get`, a name the generated code uses itself) gets a
+//! trailing `_`: `records.delete` is C++ `delete_`, `scripts.get` GDScript `get_`, the
+//! argument `async` Rust `async_`, `query` Go `query_`.
 
 pub mod cpp;
 pub mod elixir;
@@ -26,6 +36,8 @@ pub struct Arg {
     pub place: String,
     pub ty: String,
     pub default: Option<Value>,
+    /// The type's zero value is a value of its own (not "the default").
+    pub zero_is_value: bool,
 }
 
 /// One operation, as the table exports it, with the names every target derives from it.
@@ -37,6 +49,10 @@ pub struct Op {
     pub args: Vec<Arg>,
     pub effect: String,
     pub result: String,
+    /// The call takes file parts.
+    pub files: bool,
+    /// The typed result is a new client signed in with the (login) result.
+    pub forks: bool,
     pub doc: String,
 }
 
@@ -75,10 +91,13 @@ pub fn table() -> Vec<Op> {
                         place: a["in"].as_str().unwrap().to_owned(),
                         ty: a["type"].as_str().unwrap().to_owned(),
                         default: (!a["default"].is_null()).then(|| a["default"].clone()),
+                        zero_is_value: a["zeroIsValue"].as_bool().unwrap(),
                     })
                     .collect(),
                 effect: o["effect"].as_str().unwrap().to_owned(),
                 result: o["result"].as_str().unwrap().to_owned(),
+                files: o["files"].as_bool().unwrap(),
+                forks: o["forks"].as_bool().unwrap(),
                 doc: o["doc"].as_str().unwrap().to_owned(),
                 name,
             }
@@ -117,6 +136,16 @@ pub fn snake(camel: &str) -> String {
         }
     }
     out
+}
+
+/// The naming rule for reserved names (see the module doc): `name`, or `name_` when `reserved`
+/// (the target's keywords and names it may not use) holds it.
+pub fn unreserved(name: String, reserved: &[&str]) -> String {
+    if reserved.contains(&name.as_str()) {
+        name + "_"
+    } else {
+        name
+    }
 }
 
 /// `authWithToken` → `AuthWithToken`.

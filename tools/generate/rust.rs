@@ -1,7 +1,7 @@
 //! `src/services.rs`: typed Rust services for the operations without a hand-written
 //! method (the seeds' record methods keep their hand-written signatures).
 
-use super::{groups, pascal, snake, Op};
+use super::{groups, pascal, snake, unreserved, Op};
 
 /// Record operations whose typed methods are hand-written in `src/record_service.rs`
 /// (the seeds' signatures: body and query maps, an optional MFA id).
@@ -17,15 +17,19 @@ pub const HAND_WRITTEN: &[&str] = &[
 /// `max_width` in rustfmt.toml.
 const MAX_WIDTH: usize = 120;
 
-/// A Rust identifier for an argument (`async` → `r#async`).
+/// Rust keywords (strict and reserved) an argument or method name may hit, plus the names
+/// the generated methods use themselves.
+const RESERVED: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
+    "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "static",
+    "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do",
+    "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield", "gen", "args", "options",
+    "client",
+];
+
+/// A Rust identifier for an argument or method (the shared rule: `async` → `async_`).
 fn ident(name: &str) -> String {
-    let id = snake(name);
-    match id.as_str() {
-        "async" | "await" | "type" | "move" | "ref" | "fn" | "impl" | "match" | "use" | "where" => {
-            format!("r#{id}")
-        }
-        _ => id,
-    }
+    unreserved(snake(name), RESERVED)
 }
 
 fn rust_type(ty: &str) -> &'static str {
@@ -39,7 +43,19 @@ fn rust_type(ty: &str) -> &'static str {
 
 /// The Rust method name of `op` (`health.check` → `check` on `pb.health()`).
 pub fn method_name(op: &Op) -> String {
-    snake(&op.method)
+    ident(&op.method)
+}
+
+/// The typed return of `op`: its result shape's Rust type, or a new client for `forks`.
+fn return_type(op: &Op) -> &'static str {
+    match op.result.as_str() {
+        _ if op.forks => "BosBase",
+        "true" => "bool",
+        "list" => "Vec<Value>",
+        "string" => "String",
+        "integer" => "i64",
+        _ => "Value",
+    }
 }
 
 pub fn generate(ops: &[Op]) -> String {
@@ -101,17 +117,30 @@ fn method(op: &Op, run: &str) -> String {
         body = String::from("        let args = Map::new();\n");
     }
     let name = method_name(op);
-    let mut head = format!("    pub fn {name}(&self, {params}options: SendOptions) -> Call<Value> {{\n");
+    let ret = return_type(op);
+    let mut head = format!("    pub fn {name}(&self, {params}options: SendOptions) -> Call<{ret}> {{\n");
     // What rustfmt does with a signature over its line width: one parameter per line.
     if head.len() - 1 > MAX_WIDTH {
         let each: String =
             op.params().iter().map(|a| format!("        {}: {},\n", ident(&a.name), rust_type(&a.ty))).collect();
         head = format!(
-            "    pub fn {name}(\n        &self,\n{each}        options: SendOptions,\n    ) -> Call<Value> {{\n"
+            "    pub fn {name}(\n        &self,\n{each}        options: SendOptions,\n    ) -> Call<{ret}> {{\n"
         );
     }
-    format!(
-        "    /// {}\n    ///\n    /// Operation `{}`.\n{head}{body}        {run}(\"{}\", args, options)\n    }}\n",
-        op.doc, op.name, op.name
-    )
+    // A fork signs a new client in with the login; other results convert to their type.
+    let (fork, then) = match (op.forks, ret) {
+        (true, _) => (
+            "        let client = self.client.clone();\n",
+            "\n            .and_then(move |auth| client.fork(Some(&auth)))",
+        ),
+        (false, "Value") => ("", ""),
+        (false, _) => ("", ".and_then(crate::operations::typed)"),
+    };
+    let call = format!("        {run}(\"{}\", args, options){then}\n", op.name);
+    let call = if then.starts_with('.') && call.len() - 1 > MAX_WIDTH {
+        format!("        {run}(\"{}\", args, options)\n            {then}\n", op.name)
+    } else {
+        call
+    };
+    format!("    /// {}\n    ///\n    /// Operation `{}`.\n{head}{body}{fork}{call}    }}\n", op.doc, op.name)
 }

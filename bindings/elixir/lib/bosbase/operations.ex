@@ -1255,7 +1255,7 @@ defmodule Bosbase.Caches do
   end
 
   @doc """
-  Restarts an entry's time to live with `ttlSeconds` (negative = the cache's default) keeping its value; returns the entry (superusers only).
+  Restarts an entry's time to live with `ttlSeconds` (negative = the cache's default, 0 = no expiry) keeping its value; returns the entry (superusers only).
 
   Operation `caches.renewEntry` (`PATCH /api/cache/{cache}/entries/{key}`). `ttl_seconds` defaults to `-1`. `opts` as for `Bosbase.RecordService`.
   """

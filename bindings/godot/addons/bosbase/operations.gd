@@ -556,7 +556,8 @@ class VectorsService:
 	## One vector document [code]{id, vector, metadata, content}[/code] (superusers only). Operation
 	## [code]vectors.get[/code] ([code]GET /api/vectors/{collection}/{id}[/code]); the returned
 	## [Signal] gives the result or a [ClientResponseError].
-	func get_one(collection: String, id: String, options: Dictionary = {}) -> Signal:
+	# gdlint: ignore=function-name
+	func get_(collection: String, id: String, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("vectors.get", {"collection": collection, "id": id}, options)
 
 	## One page of vector documents, newest first:
@@ -675,7 +676,8 @@ class LlmDocumentsService:
 	## One LLM document [code]{id, content, metadata, embedding}[/code] (superusers only). Operation
 	## [code]llmDocuments.get[/code] ([code]GET /api/llm-documents/{collection}/{id}[/code]); the
 	## returned [Signal] gives the result or a [ClientResponseError].
-	func get_one(collection: String, id: String, options: Dictionary = {}) -> Signal:
+	# gdlint: ignore=function-name
+	func get_(collection: String, id: String, options: Dictionary = {}) -> Signal:
 		return _client.call_operation(
 			"llmDocuments.get",
 			{"collection": collection, "id": id},
@@ -793,7 +795,7 @@ class CachesService:
 		return _client.call_operation("caches.getEntry", {"cache": cache, "key": key}, options)
 
 	## Restarts an entry's time to live with [code]ttlSeconds[/code] (negative = the cache's
-	## default) keeping its value; returns the entry (superusers only). Operation
+	## default, 0 = no expiry) keeping its value; returns the entry (superusers only). Operation
 	## [code]caches.renewEntry[/code] ([code]PATCH /api/cache/{cache}/entries/{key}[/code]); the
 	## returned [Signal] gives the result or a [ClientResponseError].
 	func renew_entry(
@@ -887,7 +889,8 @@ class ScriptsService:
 	## A stored script by name (superusers only). Operation [code]scripts.get[/code] ([code]GET
 	## /api/scripts/{name}[/code]); the returned [Signal] gives the result or a
 	## [ClientResponseError].
-	func get_one(name: String, options: Dictionary = {}) -> Signal:
+	# gdlint: ignore=function-name
+	func get_(name: String, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("scripts.get", {"name": name}, options)
 
 	## Changes a script's [code]content[/code] and/or [code]description[/code] and increments its
@@ -985,7 +988,8 @@ class ScriptPermissionsService:
 	## A script's permission entry (superusers only). Operation [code]scriptPermissions.get[/code]
 	## ([code]GET /api/script-permissions/{scriptName}[/code]); the returned [Signal] gives the
 	## result or a [ClientResponseError].
-	func get_one(script_name: String, options: Dictionary = {}) -> Signal:
+	# gdlint: ignore=function-name
+	func get_(script_name: String, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("scriptPermissions.get", {"scriptName": script_name}, options)
 
 	## Changes a script's permission entry with [code]data[/code]
