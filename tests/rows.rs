@@ -57,3 +57,23 @@ fn generated_methods_return_the_rows_types() {
     let url = pb.files().get_url(json!({"collectionId": "c", "id": "r"}), "a b.txt", "", false, "", Default::default());
     assert!(url.wait().unwrap().ends_with("/api/files/c/r/a%20b.txt"));
 }
+
+/// `bosbase_kinds_json` exports every error kind with the status code the C ABI returns for
+/// it, and the event kinds 0..4 with their JSON fields (the bindings' constants come from it).
+#[test]
+fn the_kinds_export_matches_the_c_status_codes() {
+    let mut out: *mut std::os::raw::c_char = std::ptr::null_mut();
+    let status = unsafe { bosbase::ffi::bosbase_kinds_json(&mut out, std::ptr::null_mut()) };
+    assert_eq!(status, bosbase::ffi::BosbaseStatus::Ok);
+    let text = unsafe { std::ffi::CStr::from_ptr(out) }.to_str().unwrap().to_owned();
+    unsafe { bosbase::ffi::bosbase_string_free(out) };
+    let kinds: Value = serde_json::from_str(&text).unwrap();
+    let status_of = |name: &str| {
+        kinds["errorKinds"].as_array().unwrap().iter().find(|k| k["name"] == name).unwrap()["status"].as_u64().unwrap()
+    };
+    assert_eq!(status_of("closed"), bosbase::ffi::BosbaseStatus::Closed as u64);
+    assert_eq!(status_of("panic"), bosbase::ffi::BosbaseStatus::Panic as u64);
+    assert_eq!(kinds["errorKinds"].as_array().unwrap().len(), 10);
+    let state = &kinds["eventKinds"][4];
+    assert_eq!((state["name"].as_str(), state["fields"][1].as_str()), (Some("state"), Some("state")));
+}

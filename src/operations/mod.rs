@@ -10,6 +10,7 @@
 mod admin;
 mod bosbase;
 mod full_list;
+pub mod kinds;
 mod records;
 mod run;
 mod typed;
