@@ -214,7 +214,7 @@ inline std::string call(BosbaseClient *client, const char *op, const std::string
 
 }  // namespace bosbase
 
-#include "bosbase_operations.hpp"
+#include "bosbase_operations_gen.hpp"
 
 namespace bosbase {
 

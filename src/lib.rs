@@ -49,6 +49,7 @@ mod pubsub;
 mod realtime;
 mod record_service;
 mod request;
+#[path = "services_gen.rs"]
 mod services;
 mod tls;
 mod token;

@@ -74,12 +74,12 @@ fn every_method_is_named_by_the_one_rule() {
     let files = generate::outputs();
     let text = |path: &str| files.iter().find(|(p, _)| *p == path).map(|(_, t)| t.clone()).unwrap();
     let targets = [
-        ("src/services.rs", "pub fn "),
-        ("include/bosbase_operations.hpp", "    "),
+        ("src/services_gen.rs", "pub fn "),
+        ("include/bosbase_operations_gen.hpp", "    "),
         ("bindings/go/operations_gen.go", "func "),
-        ("bindings/elixir/lib/bosbase/operations.ex", "def "),
-        ("bindings/godot/addons/bosbase/operations.gd", "func "),
-        ("bindings/godot/addons/bosbase/record_operations.gd", "func "),
+        ("bindings/elixir/lib/bosbase/operations_gen.ex", "def "),
+        ("bindings/godot/addons/bosbase/operations_gen.gd", "func "),
+        ("bindings/godot/addons/bosbase/record_operations_gen.gd", "func "),
     ];
     let mut checked = 0;
     for (path, keyword) in targets {
@@ -112,4 +112,49 @@ fn every_method_is_named_by_the_one_rule() {
         }
     }
     assert!(checked > 200, "only {checked} methods found");
+}
+
+/// Every generated file is marked one way: its name ends in `_gen` (before the extension) and
+/// its first line is the marker Go's tools recognise; no hand-written file carries either
+/// (README.md's operation table is the one generated block, between its markers).
+#[test]
+fn generated_files_are_marked_one_way() {
+    let outputs: Vec<&str> = generate::outputs().iter().map(|(p, _)| *p).filter(|p| *p != "README.md").collect();
+    for (path, text) in generate::outputs().iter().filter(|(p, _)| *p != "README.md") {
+        let first = text.lines().next().unwrap_or_default();
+        assert!(first.starts_with(generate::MARK_SLASH) || first.starts_with(generate::MARK_HASH), "{path}: {first}");
+        let stem = path.rsplit('/').next().unwrap().split('.').next().unwrap();
+        assert!(stem.ends_with("_gen"), "{path}: not named *_gen.*");
+    }
+    // Build copies and outputs (ignored by git) are not looked at.
+    const SKIP: &[&str] =
+        &["_build", "deps", "target", ".godot", "bindings/go/include", "bindings/go/lib", "addons/bosbase/bin"];
+    fn walk(root: &std::path::Path, dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            if SKIP.iter().any(|s| rel == *s || rel.ends_with(&format!("/{s}"))) {
+                continue;
+            }
+            if path.is_dir() {
+                walk(root, &path, found);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    let root = generate::root();
+    let mut found = Vec::new();
+    for dir in ["src", "include", "bindings", "tools", "tests", "examples"] {
+        walk(&root, &root.join(dir), &mut found);
+    }
+    for path in found {
+        let rel = path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+        let first = std::fs::read_to_string(&path).ok().and_then(|t| t.lines().next().map(str::to_owned));
+        let marked = first.is_some_and(|f| f.starts_with(generate::MARK_SLASH) || f.starts_with(generate::MARK_HASH));
+        let named = path.file_stem().is_some_and(|s| s.to_string_lossy().ends_with("_gen"));
+        if marked || named {
+            assert!(outputs.contains(&rel.as_str()), "{rel} looks generated but tools/generate does not write it");
+        }
+    }
 }

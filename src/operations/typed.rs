@@ -1,4 +1,4 @@
-//! The typed returns of the generated Rust methods (`src/services.rs`): a row's result,
+//! The typed returns of the generated Rust methods (`src/services_gen.rs`): a row's result,
 //! already checked against its shape by the executor, as the Rust type of that shape
 //! (`integer` → `i64`, `string` → `String`, `list` → `Vec<Value>`, `true` → `bool`,
 //! `json` → `Value`).

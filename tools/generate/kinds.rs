@@ -1,7 +1,7 @@
 //! The contract's kinds (`bosbase_kinds_json`: error kinds with their status codes, event
 //! kinds with their values and JSON fields) as constants in each binding, one generated file
-//! each: `bindings/go/kinds_gen.go`, `bindings/elixir/lib/bosbase/kinds.ex`,
-//! `bindings/godot/addons/bosbase/kinds.gd`. (C and C++ have the header's enums; Rust the
+//! each: `bindings/go/kinds_gen.go`, `bindings/elixir/lib/bosbase/kinds_gen.ex`,
+//! `bindings/godot/addons/bosbase/kinds_gen.gd`. (C and C++ have the header's enums; Rust the
 //! core's `ErrorKind`.)
 
 use serde_json::Value;
@@ -134,7 +134,7 @@ pub fn outputs() -> Vec<(&'static str, String)> {
     let (errors, events) = (kinds(&export, "errorKinds", "status"), kinds(&export, "eventKinds", "value"));
     vec![
         ("bindings/go/kinds_gen.go", go(&errors, &events)),
-        ("bindings/elixir/lib/bosbase/kinds.ex", elixir(&errors, &events)),
-        ("bindings/godot/addons/bosbase/kinds.gd", gdscript(&errors, &events)),
+        ("bindings/elixir/lib/bosbase/kinds_gen.ex", elixir(&errors, &events)),
+        ("bindings/godot/addons/bosbase/kinds_gen.gd", gdscript(&errors, &events)),
     ]
 }

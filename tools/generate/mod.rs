@@ -164,8 +164,10 @@ pub fn pascal(camel: &str) -> String {
 /// Every generated file: (path relative to the repository root, contents).
 pub fn outputs() -> Vec<(&'static str, String)> {
     let ops = table();
-    let mut out =
-        vec![("include/bosbase_operations.hpp", cpp::generate(&ops)), ("src/services.rs", rust::generate(&ops))];
+    let mut out = vec![
+        ("include/bosbase_operations_gen.hpp", cpp::generate(&ops)),
+        ("src/services_gen.rs", rust::generate(&ops)),
+    ];
     out.extend(go::outputs(&ops));
     out.extend(elixir::outputs(&ops));
     out.extend(gdscript::outputs(&ops));
