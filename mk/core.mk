@@ -20,7 +20,9 @@ core-release:
 # suites (tests/bosbase_*.rs) are #[ignore]d with that reason, so they show as ignored here
 # and run in `make test-bosbase`; so is the 6-minute realtime soak (`make realtime-soak`).
 core-test: devserver-build
+	rm -f target/tmp/smoke-rust.txt
 	scripts/devserver --demo -- cargo test --tests
+	cat target/tmp/smoke-rust.txt
 	cargo test --features fuzzing --test fuzz_seeds
 	cargo test --doc
 	RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet

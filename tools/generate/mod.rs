@@ -27,6 +27,7 @@ pub mod go;
 pub mod kinds;
 pub mod readme;
 pub mod rust;
+pub mod smoke;
 
 use serde_json::Value;
 
@@ -172,6 +173,7 @@ pub fn outputs() -> Vec<(&'static str, String)> {
     out.extend(elixir::outputs(&ops));
     out.extend(gdscript::outputs(&ops));
     out.extend(kinds::outputs());
+    out.push(("tests/smoke_gen.rs", smoke::rust()));
     out.push(("README.md", readme::generate(&ops, &std::fs::read_to_string(root().join("README.md")).unwrap())));
     out
 }

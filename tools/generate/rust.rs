@@ -28,7 +28,7 @@ const RESERVED: &[&str] = &[
 ];
 
 /// A Rust identifier for an argument or method (the shared rule: `async` → `async_`).
-fn ident(name: &str) -> String {
+pub fn ident(name: &str) -> String {
     unreserved(snake(name), RESERVED)
 }
 
@@ -47,7 +47,7 @@ pub fn method_name(op: &Op) -> String {
 }
 
 /// The typed return of `op`: its result shape's Rust type, or a new client for `forks`.
-fn return_type(op: &Op) -> &'static str {
+pub fn return_type(op: &Op) -> &'static str {
     match op.result.as_str() {
         _ if op.forks => "BosBase",
         "true" => "bool",

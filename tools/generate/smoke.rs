@@ -1,0 +1,352 @@
+//! The smoke test's one table of examples: for every row of the operation table, the
+//! arguments of one call, the client it runs on, what must come back, and where it can run.
+//! The generated smoke tests (`tests/smoke_gen.rs`, `bindings/go/smoke_gen_test.go`) call
+//! every dev-server row once, in this order, through the binding's generated method and
+//! check the typed result; a new row needs only its line here, no hand-written test code.
+//!
+//! Arguments are JSON; a string `"${op}"` or `"${op.field}"` is the result of an earlier row
+//! of this run (or of `.field` in it), `${token}` a fresh custom token, `${n}` a number unique
+//! to the run. Arguments left out take the row's default. `expect`: `ok` (the row's typed
+//! result), or `http NNN` (the call must fail with kind `http` and that status: the wrapper,
+//! the request and the typed error path are exercised, the server refuses the example).
+
+use serde_json::{Map, Value};
+
+use super::Op;
+
+/// One example: (operation, client: `admin` (superuser) | `guest` (a second client; the
+/// auth rows sign it in), arguments, expect).
+pub type Example = (&'static str, &'static str, &'static str, &'static str);
+
+/// Every row, in the order the smoke tests call them.
+pub const EXAMPLES: &[Example] = &[
+    ("health.check", "guest", "{}", "ok"),
+    ("records.listAuthMethods", "guest", r#"{"collection": "users"}"#, "ok"),
+    (
+        "records.authWithPassword",
+        "guest",
+        r#"{"collection": "users", "identity": "user2@example.com", "password": "user2-password"}"#,
+        "ok",
+    ),
+    ("records.authRefresh", "guest", r#"{"collection": "users"}"#, "ok"),
+    (
+        "records.bindCustomToken",
+        "guest",
+        r#"{"collection": "users", "email": "user2@example.com", "password": "user2-password", "token": "${token}"}"#,
+        "ok",
+    ),
+    ("records.authWithToken", "guest", r#"{"collection": "users", "token": "${token}"}"#, "ok"),
+    (
+        "records.unbindCustomToken",
+        "guest",
+        r#"{"collection": "users", "email": "user2@example.com", "password": "user2-password", "token": "${token}"}"#,
+        "ok",
+    ),
+    ("records.requestOTP", "guest", r#"{"collection": "mfa_users", "email": "mfa@example.com"}"#, "ok"),
+    (
+        "records.authWithOTP",
+        "guest",
+        r#"{"collection": "mfa_users", "otpId": "${records.requestOTP.otpId}", "password": "000000x"}"#,
+        "http 400",
+    ),
+    (
+        "records.authWithOAuth2Code",
+        "guest",
+        r#"{"collection": "users", "provider": "google", "code": "c", "codeVerifier": "v", "redirectURL": "http://127.0.0.1/cb"}"#,
+        "http 403",
+    ),
+    ("records.requestVerification", "guest", r#"{"collection": "users", "email": "user2@example.com"}"#, "ok"),
+    ("records.confirmVerification", "guest", r#"{"collection": "users", "token": "not-a-token"}"#, "http 400"),
+    ("records.requestPasswordReset", "guest", r#"{"collection": "users", "email": "user2@example.com"}"#, "ok"),
+    (
+        "records.confirmPasswordReset",
+        "guest",
+        r#"{"collection": "users", "token": "not-a-token", "password": "x1234567", "passwordConfirm": "x1234567"}"#,
+        "http 400",
+    ),
+    ("records.requestEmailChange", "guest", r#"{"collection": "users", "newEmail": "smoke-${n}@example.com"}"#, "ok"),
+    (
+        "records.confirmEmailChange",
+        "guest",
+        r#"{"collection": "users", "token": "not-a-token", "password": "user2-password"}"#,
+        "http 400",
+    ),
+    ("records.getList", "guest", r#"{"collection": "posts", "perPage": 5}"#, "ok"),
+    (
+        "records.create",
+        "guest",
+        r#"{"collection": "posts", "data": {"title": "smoke", "author": "${records.authWithPassword.record.id}"}}"#,
+        "ok",
+    ),
+    ("records.getFullList", "guest", r#"{"collection": "posts", "batch": 50}"#, "ok"),
+    ("records.getFirstListItem", "guest", r#"{"collection": "posts", "filter": "title = 'smoke'"}"#, "ok"),
+    ("records.getOne", "guest", r#"{"collection": "posts", "id": "${records.create.id}"}"#, "ok"),
+    ("records.getCount", "guest", r#"{"collection": "posts"}"#, "ok"),
+    (
+        "records.update",
+        "guest",
+        r#"{"collection": "posts", "id": "${records.create.id}", "data": {"title": "smoke 2"}}"#,
+        "ok",
+    ),
+    ("files.getURL", "guest", r#"{"record": "${records.update}", "filename": "a b.txt"}"#, "ok"),
+    ("files.getToken", "guest", "{}", "ok"),
+    ("records.delete", "guest", r#"{"collection": "posts", "id": "${records.create.id}"}"#, "ok"),
+    (
+        "records.impersonate",
+        "admin",
+        r#"{"collection": "users", "id": "${records.authWithPassword.record.id}", "duration": 60}"#,
+        "ok",
+    ),
+    (
+        "batch.send",
+        "admin",
+        r#"{"requests": [{"action": "create", "collection": "posts", "data": {"title": "b"}}]}"#,
+        "http 403",
+    ),
+    ("collections.getList", "admin", r#"{"perPage": 2}"#, "ok"),
+    ("collections.getFullList", "admin", "{}", "ok"),
+    ("collections.getOne", "admin", r#"{"idOrName": "posts"}"#, "ok"),
+    ("collections.getScaffolds", "admin", "{}", "ok"),
+    ("collections.create", "admin", r#"{"data": {"name": "smoke_${n}", "type": "base"}}"#, "ok"),
+    ("collections.update", "admin", r#"{"idOrName": "smoke_${n}", "data": {"listRule": ""}}"#, "ok"),
+    ("collections.truncate", "admin", r#"{"idOrName": "smoke_${n}"}"#, "ok"),
+    ("collections.import", "admin", r#"{"collections": ["${collections.update}"]}"#, "ok"),
+    ("collections.delete", "admin", r#"{"idOrName": "smoke_${n}"}"#, "ok"),
+    ("settings.getAll", "admin", "{}", "ok"),
+    ("settings.update", "admin", r#"{"data": {}}"#, "ok"),
+    ("settings.testS3", "admin", "{}", "http 400"),
+    (
+        "settings.testEmail",
+        "admin",
+        r#"{"collection": "users", "email": "smoke@example.com", "template": "verification"}"#,
+        "ok",
+    ),
+    (
+        "settings.generateAppleClientSecret",
+        "admin",
+        r#"{"clientId": "c", "teamId": "t", "keyId": "k", "privateKey": "not a key", "duration": 3600}"#,
+        "http 400",
+    ),
+    ("logs.getList", "admin", r#"{"perPage": 2}"#, "ok"),
+    ("logs.getOne", "admin", r#"{"id": "no-such-log"}"#, "http 404"),
+    ("logs.getStats", "admin", "{}", "ok"),
+    ("crons.getFullList", "admin", "{}", "ok"),
+    ("crons.run", "admin", r#"{"jobId": "__pbOTPCleanup__"}"#, "ok"),
+    ("backups.getFullList", "admin", "{}", "ok"),
+    ("backups.create", "admin", r#"{"name": "smoke_${n}.zip"}"#, "ok"),
+    ("backups.getDownloadURL", "admin", r#"{"key": "smoke_${n}.zip", "token": "${files.getToken}"}"#, "ok"),
+    ("backups.upload", "admin", "{}", "http 400"),
+    ("backups.restore", "admin", r#"{"key": "no-such-backup.zip"}"#, "http 400"),
+    ("backups.delete", "admin", r#"{"key": "smoke_${n}.zip"}"#, "ok"),
+];
+
+/// The rows the smoke tests do not call here, with the reason: BosBase's own services, which
+/// the dev server (PocketBase) does not have. The real server runs them in `make
+/// test-bosbase` through the hand-written suites (tests/bosbase_*.rs).
+pub fn not_here() -> Vec<(&'static str, &'static str)> {
+    let examples: Vec<&str> = EXAMPLES.iter().map(|e| e.0).collect();
+    super::table()
+        .iter()
+        .filter(|op| !examples.contains(&op.name.as_str()))
+        .map(|op| {
+            let name: &'static str = Box::leak(op.name.clone().into_boxed_str());
+            (name, reason(name))
+        })
+        .collect()
+}
+
+fn reason(op: &str) -> &'static str {
+    match op.split('.').next().unwrap_or_default() {
+        "pubsub" => "BosBase pub/sub: real server only (tests/bosbase_pubsub.rs)",
+        "redis" => "BosBase Redis keys: real server with --redis only (tests/bosbase_redis.rs)",
+        "langchaingo" => "BosBase langchaingo: real server with --openai only (tests/bosbase_ai.rs)",
+        _ => "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)",
+    }
+}
+
+/// An example's arguments: its JSON with the row's default for every argument it leaves out
+/// (a required argument left out is an error in the table).
+pub fn arguments(op: &Op, example: &Example) -> Map<String, Value> {
+    let mut args: Map<String, Value> = match serde_json::from_str::<Value>(example.2) {
+        Ok(Value::Object(m)) => m,
+        other => panic!("{}: example arguments are not a JSON object: {other:?}", op.name),
+    };
+    for a in &op.args {
+        if !args.contains_key(&a.name) {
+            let d = a.default.clone().unwrap_or_else(|| panic!("{}: the example lacks `{}`", op.name, a.name));
+            args.insert(a.name.clone(), d);
+        }
+    }
+    args
+}
+
+/// The HTTP status an example expects, or `None` for `ok`.
+pub fn expected_status(example: &Example) -> Option<u16> {
+    match example.3 {
+        "ok" => None,
+        e => Some(e.strip_prefix("http ").and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("expect {e}"))),
+    }
+}
+
+/// The (row, example) pairs in smoke order.
+pub fn rows() -> Vec<(Op, &'static Example)> {
+    let ops = super::table();
+    EXAMPLES
+        .iter()
+        .map(|e| (ops.iter().find(|o| o.name == e.0).unwrap_or_else(|| panic!("no row {}", e.0)).clone(), e))
+        .collect()
+}
+
+/// `tests/smoke_gen.rs`: every example row once against the dev server, through the typed
+/// Rust method (the generic call for the rows whose Rust method is hand-written).
+pub fn rust() -> String {
+    let mut s = format!(
+        "{}\n// From tools/generate/smoke.rs (the examples) and the operation table; `make generate`.\n",
+        super::MARK_SLASH
+    );
+    s.push_str(RUST_HEAD);
+    let rows = rows();
+    for (op, example) in &rows {
+        let args = Value::Object(arguments(op, example));
+        let client = example.1;
+        let hand = super::rust::HAND_WRITTEN.contains(&op.name.as_str());
+        let (ty, call) = if hand {
+            ("Value".to_owned(), format!("{client}.operation(\"{}\", a.as_object().unwrap().clone(), opts())", op.name))
+        } else {
+            let recv = if op.on_collection() {
+                format!("{client}.collection(s(&a, \"collection\"))")
+            } else {
+                format!("{client}.{}()", super::snake(&op.group))
+            };
+            let params: Vec<String> = op
+                .params()
+                .iter()
+                .map(|p| match p.ty.as_str() {
+                    "string" => format!("s(&a, \"{}\")", p.name),
+                    "integer" => format!("i(&a, \"{}\")", p.name),
+                    "boolean" => format!("b(&a, \"{}\")", p.name),
+                    _ => format!("a[\"{}\"].clone()", p.name),
+                })
+                .collect();
+            let params = params.iter().map(|p| format!("{p}, ")).collect::<String>();
+            (
+                super::rust::return_type(op).to_owned(),
+                format!("{recv}.{}({params}opts())", super::rust::method_name(op)),
+            )
+        };
+        let shape = if op.forks && !hand { "client" } else { op.result.as_str() };
+        let expect = match expected_status(example) {
+            Some(n) => format!("Some({n})"),
+            None => "None".to_owned(),
+        };
+        s.push_str(&format!(
+            "\n    // {}\n    let a = fill(json!({}), &r);\n    let got: bosbase::Result<{ty}> = {call}.wait();\n    r.insert(\"{}\".into(), check(\"{}\", got, \"{shape}\", {expect}));\n    exercised += 1;\n",
+            op.name, args, op.name, op.name
+        ));
+    }
+    let not_here = not_here();
+    let listed: Vec<String> = not_here.iter().map(|(n, why)| format!("        (\"{n}\", \"{why}\"),\n")).collect();
+    s.push_str(&format!(
+        "\n    let not_here: &[(&str, &str)] = &[\n{}    ];\n    assert_eq!(exercised + not_here.len(), {}, \"every row is exercised or listed\");\n    let summary = format!(\"smoke (Rust): {{exercised}} rows exercised against the dev server, {{}} listed as not here\\n\", not_here.len());\n    eprint!(\"{{summary}}\");\n    // `make test` prints it after the run (cargo keeps a passing test's output to itself).\n    std::fs::write(concat!(env!(\"CARGO_TARGET_TMPDIR\"), \"/smoke-rust.txt\"), summary).unwrap();\n    for (op, why) in not_here {{\n        eprintln!(\"  not exercised here: {{op}}: {{why}}\");\n    }}\n}}\n",
+        listed.concat(),
+        super::table().len()
+    ));
+    s
+}
+
+const RUST_HEAD: &str = r#"//! The smoke test: every row of the operation table that the dev server can answer is called
+//! once, in the order of the examples, through its typed Rust method, and the typed result
+//! (or the expected HTTP error) is checked. The rows it does not call are listed with the
+//! reason and printed.
+
+mod common;
+
+use std::collections::HashMap;
+
+use bosbase::{ErrorKind, SendOptions};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+fn opts() -> SendOptions {
+    SendOptions::default()
+}
+
+fn s<'a>(a: &'a Value, name: &str) -> &'a str {
+    a[name].as_str().unwrap_or_else(|| panic!("`{name}` is not a string: {a}"))
+}
+
+fn i(a: &Value, name: &str) -> i64 {
+    a[name].as_i64().unwrap_or_else(|| panic!("`{name}` is not an integer: {a}"))
+}
+
+fn b(a: &Value, name: &str) -> bool {
+    a[name].as_bool().unwrap_or_else(|| panic!("`{name}` is not a boolean: {a}"))
+}
+
+/// `"${op}"` / `"${op.field...}"` is an earlier result (or a part of it); inside a longer
+/// string, its text.
+fn fill(v: Value, r: &HashMap<String, Value>) -> Value {
+    let lookup = |path: &str| -> Value {
+        let key = r.keys().filter(|k| path == *k || path.starts_with(&format!("{k}."))).max_by_key(|k| k.len());
+        let key = key.unwrap_or_else(|| panic!("no earlier result for ${{{path}}}"));
+        let rest = path[key.len()..].trim_start_matches('.');
+        rest.split('.').filter(|p| !p.is_empty()).fold(r[key].clone(), |v, p| v[p].clone())
+    };
+    match v {
+        Value::String(t) if t.starts_with("${") && t.ends_with('}') && t.matches("${").count() == 1 => {
+            lookup(&t[2..t.len() - 1])
+        }
+        Value::String(mut t) => {
+            while let Some(start) = t.find("${") {
+                let end = start + t[start..].find('}').unwrap();
+                let value = lookup(&t[start + 2..end]);
+                let text = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
+                t.replace_range(start..=end, &text);
+            }
+            Value::String(t)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(|x| fill(x, r)).collect()),
+        Value::Object(m) => Value::Object(m.into_iter().map(|(k, x)| (k, fill(x, r))).collect()),
+        other => other,
+    }
+}
+
+/// The typed result as JSON after checking it has the row's shape, or `null` after checking
+/// the expected HTTP error.
+fn check<T: Serialize + std::fmt::Debug>(op: &str, got: bosbase::Result<T>, shape: &str, expect: Option<u16>) -> Value {
+    match expect {
+        Some(status) => {
+            let err = got.expect_err(op);
+            assert_eq!((err.kind(), err.status()), (ErrorKind::Http, status), "{op}: {err}");
+            Value::Null
+        }
+        None => {
+            let value = got.unwrap_or_else(|e| panic!("{op}: {e}"));
+            let json = if shape == "client" { Value::Null } else { serde_json::to_value(&value).unwrap() };
+            let ok = match shape {
+                "json" => json.is_object() || json.is_null(),
+                "list" => json.is_array(),
+                "string" => json.as_str().is_some_and(|t| !t.is_empty()),
+                "integer" => json.is_i64(),
+                "true" => json == Value::Bool(true),
+                _ => true,
+            };
+            assert!(ok, "{op}: {json} is not a {shape} result");
+            json
+        }
+    }
+}
+
+// One statement group per row, as generated (rustfmt leaves it as it is).
+#[test]
+#[rustfmt::skip]
+#[allow(unused_variables)]
+fn every_dev_server_row_once() {
+    let admin = common::admin();
+    let guest = common::client();
+    let mut r: HashMap<String, Value> = HashMap::new();
+    r.insert("token".into(), Value::String(bosbase::generate_token().unwrap()));
+    let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() % 1_000_000_000;
+    r.insert("n".into(), Value::String(n.to_string()));
+    let mut exercised = 0;
+"#;
