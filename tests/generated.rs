@@ -124,7 +124,8 @@ fn generated_files_are_marked_one_way() {
         let first = text.lines().next().unwrap_or_default();
         assert!(first.starts_with(generate::MARK_SLASH) || first.starts_with(generate::MARK_HASH), "{path}: {first}");
         let stem = path.rsplit('/').next().unwrap().split('.').next().unwrap();
-        assert!(stem.ends_with("_gen"), "{path}: not named *_gen.*");
+        // (Go's test files must end in `_test.go`: `*_gen_test.go`.)
+        assert!(stem.ends_with("_gen") || stem.ends_with("_gen_test"), "{path}: not named *_gen.*");
     }
     // Build copies and outputs (ignored by git) are not looked at.
     const SKIP: &[&str] =
@@ -152,7 +153,9 @@ fn generated_files_are_marked_one_way() {
         let rel = path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
         let first = std::fs::read_to_string(&path).ok().and_then(|t| t.lines().next().map(str::to_owned));
         let marked = first.is_some_and(|f| f.starts_with(generate::MARK_SLASH) || f.starts_with(generate::MARK_HASH));
-        let named = path.file_stem().is_some_and(|s| s.to_string_lossy().ends_with("_gen"));
+        let named = path
+            .file_stem()
+            .is_some_and(|s| s.to_string_lossy().ends_with("_gen") || s.to_string_lossy().ends_with("_gen_test"));
         if marked || named {
             assert!(outputs.contains(&rel.as_str()), "{rel} looks generated but tools/generate does not write it");
         }

@@ -67,7 +67,7 @@ const RESERVED: &[&str] = &[
 ];
 
 /// The Go parameter name of an argument (the table's names are camelCase already).
-fn ident(name: &str) -> String {
+pub fn ident(name: &str) -> String {
     let mut id: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
     if id.is_empty() || id.starts_with(|c: char| c.is_ascii_digit()) {
         id.insert(0, 'a');
@@ -119,7 +119,7 @@ fn takes_files(op: &Op) -> bool {
 
 /// The parameter list: required arguments, then those with a default (consecutive
 /// parameters of one type share it, as gofmt'd Go writes them), then the options.
-fn ordered(op: &Op) -> Vec<&Arg> {
+pub fn ordered(op: &Op) -> Vec<&Arg> {
     let params = op.params();
     let (required, defaulted): (Vec<&Arg>, Vec<&Arg>) = params.into_iter().partition(|a| a.default.is_none());
     [required, defaulted].concat()

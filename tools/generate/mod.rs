@@ -174,6 +174,7 @@ pub fn outputs() -> Vec<(&'static str, String)> {
     out.extend(gdscript::outputs(&ops));
     out.extend(kinds::outputs());
     out.push(("tests/smoke_gen.rs", smoke::rust()));
+    out.push(("bindings/go/smoke_gen_test.go", smoke::go()));
     out.push(("README.md", readme::generate(&ops, &std::fs::read_to_string(root().join("README.md")).unwrap())));
     out
 }

@@ -350,3 +350,200 @@ fn every_dev_server_row_once() {
     r.insert("n".into(), Value::String(n.to_string()));
     let mut exercised = 0;
 "#;
+
+/// `bindings/go/smoke_gen_test.go`: every example row once against the dev server, through
+/// the generated Go method.
+pub fn go() -> String {
+    let mut s = format!(
+        "{}\n\n// From tools/generate/smoke.rs (the examples) and the operation table; `make generate`.\n",
+        super::MARK_SLASH
+    );
+    s.push_str(GO_HEAD);
+    for (op, example) in rows() {
+        let args = Value::Object(arguments(&op, example));
+        let client = example.1;
+        let recv = if op.on_collection() {
+            format!("{client}.Collection(str(a, \"collection\"))")
+        } else {
+            format!("{client}.{}()", super::pascal(&op.group))
+        };
+        let mut params: Vec<String> = super::go::ordered(&op)
+            .iter()
+            .map(|p| match p.ty.as_str() {
+                "string" => format!("str(a, \"{}\")", p.name),
+                "integer" if p.zero_is_value && p.default.is_some() => format!("bosbase.Ptr(num(a, \"{}\"))", p.name),
+                "integer" => format!("num(a, \"{}\")", p.name),
+                "boolean" => format!("a[\"{}\"].(bool)", p.name),
+                "object" => format!("obj(a, \"{}\")", p.name),
+                "array" => format!("arr(a, \"{}\")", p.name),
+                _ => format!("a[\"{}\"]", p.name),
+            })
+            .collect();
+        params.extend(["nil", "nil", "nil"].map(str::to_owned));
+        let shape = if op.forks { "client" } else { op.result.as_str() };
+        let status = expected_status(example).unwrap_or(0);
+        let template = args.to_string().replace('`', "` + \"`\" + `");
+        s.push_str(&format!(
+            "\n\t// {}\n\ta = fill(t, `{template}`, r)\n\tgot, err = {recv}.{}({})\n\tr[\"{}\"] = check(t, \"{}\", got, err, \"{shape}\", {status})\n\texercised++\n",
+            op.name,
+            super::pascal(&op.method),
+            params.join(", "),
+            op.name,
+            op.name
+        ));
+    }
+    let not_here = not_here();
+    let listed: String = not_here.iter().map(|(n, why)| format!("\t\t{{\"{n}\", \"{why}\"}},\n")).collect();
+    s.push_str(&format!(
+        "\n\tnotHere := [][2]string{{\n{listed}\t}}\n\tif exercised+len(notHere) != {} {{\n\t\tt.Fatalf(\"%d rows exercised + %d listed, want every row ({})\", exercised, len(notHere))\n\t}}\n\tsummary := fmt.Sprintf(\"smoke (Go): %d rows exercised against the dev server, %d listed as not here\\n\", exercised, len(notHere))\n\tfor _, n := range notHere {{\n\t\tt.Logf(\"not exercised here: %s: %s\", n[0], n[1])\n\t}}\n\tfmt.Fprint(os.Stderr, summary)\n\t// make test prints it after the run.\n\t_ = os.MkdirAll(\"../../target/tmp\", 0o755)\n\t_ = os.WriteFile(\"../../target/tmp/smoke-go.txt\", []byte(summary), 0o644)\n}}\n",
+        super::table().len(),
+        super::table().len()
+    ));
+    s
+}
+
+const GO_HEAD: &str = r#"
+package bosbase_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	bosbase "github.com/bosbase/bosbase-native/bindings/go"
+)
+
+func str(a map[string]any, name string) string { return a[name].(string) }
+
+func num(a map[string]any, name string) int { return int(a[name].(float64)) }
+
+func obj(a map[string]any, name string) map[string]any {
+	m, _ := a[name].(map[string]any)
+	return m
+}
+
+func arr(a map[string]any, name string) []any {
+	l, _ := a[name].([]any)
+	return l
+}
+
+// lookup is an earlier result ("op") or a part of it ("op.field.sub").
+func lookup(t *testing.T, path string, r map[string]any) any {
+	key := ""
+	for k := range r {
+		if (path == k || strings.HasPrefix(path, k+".")) && len(k) > len(key) {
+			key = k
+		}
+	}
+	if key == "" {
+		t.Fatalf("no earlier result for ${%s}", path)
+	}
+	v := r[key]
+	for _, p := range strings.Split(strings.TrimPrefix(path[len(key):], "."), ".") {
+		if p != "" {
+			v = v.(map[string]any)[p]
+		}
+	}
+	return v
+}
+
+func substitute(t *testing.T, v any, r map[string]any) any {
+	switch x := v.(type) {
+	case string:
+		if strings.HasPrefix(x, "${") && strings.HasSuffix(x, "}") && strings.Count(x, "${") == 1 {
+			return lookup(t, x[2:len(x)-1], r)
+		}
+		for strings.Contains(x, "${") {
+			start := strings.Index(x, "${")
+			end := start + strings.Index(x[start:], "}")
+			value := lookup(t, x[start+2:end], r)
+			text, ok := value.(string)
+			if !ok {
+				b, _ := json.Marshal(value)
+				text = string(b)
+			}
+			x = x[:start] + text + x[end+1:]
+		}
+		return x
+	case []any:
+		for i := range x {
+			x[i] = substitute(t, x[i], r)
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = substitute(t, x[k], r)
+		}
+	}
+	return v
+}
+
+// fill is an example's arguments with earlier results in place of their ${...}.
+func fill(t *testing.T, template string, r map[string]any) map[string]any {
+	var a map[string]any
+	if err := json.Unmarshal([]byte(template), &a); err != nil {
+		t.Fatal(err)
+	}
+	return substitute(t, a, r).(map[string]any)
+}
+
+// check is the typed result as JSON values after checking its shape, or nil after checking
+// the expected HTTP error.
+func check(t *testing.T, op string, got any, err error, shape string, status int) any {
+	t.Helper()
+	if status != 0 {
+		e := responseError(t, err)
+		if e.Kind != bosbase.KindHTTP || e.Status != status {
+			t.Fatalf("%s: %v, want an http %d", op, err, status)
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", op, err)
+	}
+	ok := false
+	switch shape {
+	case "json":
+		_, ok = got.(map[string]any)
+	case "list":
+		_, ok = got.([]any)
+	case "string":
+		s, isString := got.(string)
+		ok = isString && s != ""
+	case "integer":
+		_, ok = got.(int64)
+	case "true":
+		ok = got == true
+	case "client":
+		c, isClient := got.(*bosbase.Client)
+		ok = isClient && c.AuthStore.Token() != ""
+		if isClient {
+			c.Close()
+		}
+		return nil
+	}
+	if !ok {
+		t.Fatalf("%s: %#v is not a %s result", op, got, shape)
+	}
+	b, _ := json.Marshal(got)
+	var v any
+	_ = json.Unmarshal(b, &v)
+	return v
+}
+
+// Every row of the operation table that the dev server can answer, once, in the order of
+// the examples, through its generated method; the typed result (or the expected HTTP error)
+// is checked. The rows not called are listed with the reason.
+func TestSmokeEveryDevServerRow(t *testing.T) {
+	guest := newClient(t)
+	admin := newClient(t)
+	if _, err := admin.Collection("_superusers").AuthWithPassword("admin@example.com", "admin-password", nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	r := map[string]any{"token": freshToken(t), "n": fmt.Sprint(os.Getpid())}
+	exercised := 0
+	var a map[string]any
+	var got any
+	var err error
+"#;
