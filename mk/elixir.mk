@@ -29,8 +29,10 @@ elixir-build: core-release elixir-tools
 elixir-test: core-release elixir-tools
 	cd $(ELIXIR_DIR) && $(ELIXIR_ENV) mix format --check-formatted
 	cd $(ELIXIR_EXAMPLE_DIR) && $(ELIXIR_ENV) mix format --check-formatted
+	rm -f $(ROOT)/target/tmp/smoke-elixir.txt
 	cd $(ELIXIR_DIR) && env -u BOSBASE_URL BOSBASE_REQUIRE_TLS=1 $(ELIXIR_ENV) \
 		$(ROOT)/scripts/tls-fixture -- mix test
+	@cat $(ROOT)/target/tmp/smoke-elixir.txt
 	env -u BOSBASE_URL MIX_ENV=prod $(ROOT)/scripts/devserver --build --demo -- \
 		$(MAKE) --no-print-directory -C $(ROOT) elixir-demo
 

@@ -21,7 +21,7 @@ const RESERVED: &[&str] = &[
 ];
 
 /// The Elixir name of an argument or function (`snake`, by the shared rule).
-fn ident(name: &str) -> String {
+pub fn ident(name: &str) -> String {
     unreserved(snake(name), RESERVED)
 }
 
@@ -59,7 +59,7 @@ fn literal(value: &serde_json::Value) -> String {
 }
 
 /// The module that holds `op`'s function.
-fn module(op: &Op) -> String {
+pub fn module(op: &Op) -> String {
     if op.on_collection() {
         "Bosbase.RecordService".to_owned()
     } else {

@@ -547,3 +547,153 @@ func TestSmokeEveryDevServerRow(t *testing.T) {
 	var got any
 	var err error
 "#;
+
+/// `bindings/elixir/test/bosbase/smoke_gen_test.exs`: every example row once against the dev
+/// server, through the generated Elixir function (`apply/3` on the row's module and name).
+/// The rows are JSON lines in a `~S` heredoc, which `mix format` leaves as they are.
+pub fn elixir() -> String {
+    let mut lines = String::new();
+    for (op, example) in rows() {
+        let args = arguments(&op, example);
+        let params: Vec<Value> = op.params().iter().map(|p| Value::String(p.name.clone())).collect();
+        let shape = if op.forks { "client" } else { op.result.as_str() };
+        let row = serde_json::json!([
+            op.name,
+            example.1,
+            super::elixir::module(&op),
+            super::elixir::ident(&op.method),
+            op.on_collection(),
+            params,
+            args,
+            shape,
+            expected_status(example).unwrap_or(0)
+        ]);
+        lines.push_str(&format!("  {row}\n"));
+    }
+    let not_here: String = not_here().iter().map(|(n, why)| format!("  `{n}`: {why}\n")).collect();
+    format!(
+        "{}\n# From tools/generate/smoke.rs (the examples) and the operation table; `make generate`.\n{}",
+        super::MARK_HASH,
+        ELIXIR_TEMPLATE
+            .replace("@ROWS@", &lines)
+            .replace("@NOT_HERE@", &not_here)
+            .replace("@TOTAL@", &super::table().len().to_string())
+    )
+}
+
+const ELIXIR_TEMPLATE: &str = r##"defmodule Bosbase.SmokeGenTest do
+  # Every row of the operation table that the dev server can answer, once, in the order of
+  # the examples, through its generated function; the typed result (or the expected HTTP
+  # error) is checked. Each row: [operation, client, module, function, on a collection,
+  # positional arguments, arguments, result shape, expected HTTP status or 0].
+  use ExUnit.Case, async: false
+
+  alias Bosbase.{Client, ClientResponseError, RecordService}
+  import Bosbase.TestSupport
+
+  @rows ~S"""
+@ROWS@  """
+
+  @not_here ~S"""
+@NOT_HERE@  """
+
+  test "every dev-server row once, through its generated function" do
+    admin = client()
+    {email, password} = account("_superusers")
+
+    {:ok, _} =
+      admin
+      |> Client.collection("_superusers")
+      |> RecordService.auth_with_password(email, password)
+
+    clients = %{"admin" => admin, "guest" => client()}
+    n = Integer.to_string(System.unique_integer([:positive]))
+    token = Base.url_encode64(:crypto.strong_rand_bytes(32), padding: false)
+    rows = @rows |> String.split("\n", trim: true) |> Enum.map(&Bosbase.JSON.decode!/1)
+
+    results =
+      Enum.reduce(rows, %{"token" => token, "n" => n}, fn row, r ->
+        [op, who, module, fun, on_collection, params, template, shape, status] = row
+        args = fill(template, r)
+        target = clients[who]
+
+        target = if on_collection, do: Client.collection(target, args["collection"]), else: target
+
+        positional = Enum.map(params, &args[&1])
+        module = String.to_existing_atom("Elixir." <> module)
+        got = apply(module, String.to_existing_atom(fun), [target | positional])
+        Map.put(r, op, check(op, got, shape, status))
+      end)
+
+    not_here = String.split(@not_here, "\n", trim: true)
+    exercised = length(rows)
+    assert map_size(results) == exercised + 2
+    assert exercised + length(not_here) == @TOTAL@
+
+    summary =
+      "smoke (Elixir): #{exercised} rows exercised against the dev server, " <>
+        "#{length(not_here)} listed as not here\n"
+
+    IO.write(summary)
+    File.mkdir_p!(Path.expand("../../../../target/tmp", __DIR__))
+    File.write!(Path.expand("../../../../target/tmp/smoke-elixir.txt", __DIR__), summary)
+  end
+
+  # An earlier result (`${op}`) or a part of it (`${op.field}`), or its text inside a string.
+  defp fill(value, r) when is_map(value), do: Map.new(value, fn {k, v} -> {k, fill(v, r)} end)
+  defp fill(value, r) when is_list(value), do: Enum.map(value, &fill(&1, r))
+
+  defp fill("${" <> rest = value, r) do
+    if String.ends_with?(rest, "}") and length(String.split(value, "${")) == 2,
+      do: lookup(String.trim_trailing(rest, "}"), r),
+      else: interpolate(value, r)
+  end
+
+  defp fill(value, r) when is_binary(value), do: interpolate(value, r)
+  defp fill(value, _r), do: value
+
+  defp interpolate(text, r) do
+    Regex.replace(~r/\$\{([^}]+)\}/, text, fn _, path ->
+      case lookup(path, r) do
+        v when is_binary(v) -> v
+        v -> v |> Bosbase.JSON.encode("smoke") |> elem(1)
+      end
+    end)
+  end
+
+  defp lookup(path, r) do
+    key =
+      r
+      |> Map.keys()
+      |> Enum.filter(&(path == &1 or String.starts_with?(path, &1 <> ".")))
+      |> Enum.max_by(&String.length/1)
+
+    path
+    |> String.replace_prefix(key, "")
+    |> String.split(".", trim: true)
+    |> Enum.reduce(r[key], fn part, v -> v[part] end)
+  end
+
+  defp check(op, got, _shape, status) when status > 0 do
+    assert {:error, %ClientResponseError{kind: "http", status: ^status}} = got, op
+    nil
+  end
+
+  defp check(op, got, shape, 0) do
+    assert {:ok, value} = got, "#{op}: #{inspect(got)}"
+
+    ok =
+      case shape do
+        "json" -> is_map(value) or is_nil(value)
+        "list" -> is_list(value)
+        "string" -> is_binary(value) and value != ""
+        "integer" -> is_integer(value)
+        "true" -> value == true
+        "client" -> match?(%Client{}, value)
+      end
+
+    assert ok, "#{op}: #{inspect(value)} is not a #{shape} result"
+    if shape == "client", do: nil, else: value
+  end
+end
+"##;
