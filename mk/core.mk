@@ -58,8 +58,9 @@ c-test: core-release devserver-build c-build cpp-build | $(C_BUILD)
 	for t in ffi_test contract_test call_test surface_test tls_test realtime_test inputs_test auth_file_test streams_test lifecycle_test full_list_test; do \
 		cc $(C_STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -o $(C_BUILD)/$$t tests/c/$$t.c $(LINK_CORE); done
 	c++ $(CXX_STRICT) $(SANITIZE) -o $(C_BUILD)/wrapper_test tests/c/wrapper_test.cpp $(LINK_CORE)
+	c++ $(CXX_STRICT) $(SANITIZE) -o $(C_BUILD)/smoke_gen_test tests/c/smoke_gen_test.cpp $(LINK_CORE)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 scripts/devserver --demo -- \
-		bash -c '$(C_BUILD)/ffi_test && $(C_BUILD)/contract_test && $(C_BUILD)/call_test && $(C_BUILD)/surface_test && $(C_BUILD)/realtime_test && $(C_BUILD)/inputs_test && $(C_BUILD)/auth_file_test && $(C_BUILD)/lifecycle_test && $(C_BUILD)/wrapper_test'
+		bash -c '$(C_BUILD)/ffi_test && $(C_BUILD)/contract_test && $(C_BUILD)/call_test && $(C_BUILD)/surface_test && $(C_BUILD)/realtime_test && $(C_BUILD)/inputs_test && $(C_BUILD)/auth_file_test && $(C_BUILD)/lifecycle_test && $(C_BUILD)/wrapper_test && $(C_BUILD)/smoke_gen_test'
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 scripts/tls-fixture -- $(C_BUILD)/tls_test
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(C_BUILD)/streams_test
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(C_BUILD)/full_list_test

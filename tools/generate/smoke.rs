@@ -697,3 +697,218 @@ const ELIXIR_TEMPLATE: &str = r##"defmodule Bosbase.SmokeGenTest do
   end
 end
 "##;
+
+/// `tests/c/smoke_gen_test.cpp`: every example row once against the dev server, through the
+/// generated C++ method (`bosbase_operations_gen.hpp`).
+pub fn cpp() -> String {
+    let mut body = String::new();
+    for (op, example) in rows() {
+        let args = Value::Object(arguments(&op, example));
+        let client = example.1;
+        let recv = if op.on_collection() {
+            format!("{client}.collection(str(a, \"collection\"))")
+        } else {
+            format!("{client}.{}()", super::snake(&op.group))
+        };
+        let params: Vec<String> = op
+            .params()
+            .iter()
+            .map(|p| match p.ty.as_str() {
+                "string" => format!("str(a, \"{}\")", p.name),
+                "integer" => format!("std::stoll(field(a, \"{}\"))", p.name),
+                "boolean" => format!("field(a, \"{}\") == \"true\"", p.name),
+                _ => format!("field(a, \"{}\")", p.name),
+            })
+            .collect();
+        let call = format!("{recv}.{}({})", super::cpp::ident(&op.method), params.join(", "));
+        let (shape, json) = match op.result.as_str() {
+            _ if op.forks => ("client", "got.auth_is_valid() ? std::string(\"null\") : std::string()"),
+            "true" => ("true", "got ? std::string(\"true\") : std::string(\"false\")"),
+            "integer" => ("integer", "std::to_string(got)"),
+            "string" => ("string", "got.empty() ? std::string() : bosbase::detail::json_string(got)"),
+            "list" => ("list", "got"),
+            _ => ("json", "got"),
+        };
+        let status = expected_status(example).unwrap_or(0);
+        body.push_str(&format!(
+            "\n    // {}\n    a = fill(R\"JSON({args})JSON\", r);\n    run(r, \"{}\", \"{shape}\", {status}, [&] {{\n        auto got = {call};\n        return {json};\n    }});\n",
+            op.name, op.name
+        ));
+    }
+    let not_here: String = not_here().iter().map(|(n, why)| format!("        {{\"{n}\", \"{why}\"}},\n")).collect();
+    format!(
+        "{}\n// From tools/generate/smoke.rs (the examples) and the operation table; `make generate`.\n{}",
+        super::MARK_SLASH,
+        CPP_TEMPLATE
+            .replace("@ROWS@", &body)
+            .replace("@NOT_HERE@", &not_here)
+            .replace("@TOTAL@", &super::table().len().to_string())
+    )
+}
+
+const CPP_TEMPLATE: &str = r##"// Every row of the operation table that the dev server can answer, once, in the order of the
+// examples, through its generated C++ method; the typed result (or the expected HTTP error)
+// is checked. The rows not called are listed with the reason. Needs BOSBASE_URL.
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bosbase.hpp"
+
+using Results = std::map<std::string, std::string>;
+
+static int exercised, failed;
+
+// The end of the JSON value that starts at `i` in `j`.
+static std::size_t value_end(const std::string &j, std::size_t i) {
+    int depth = 0;
+    bool in_string = false;
+    for (; i < j.size(); ++i) {
+        char c = j[i];
+        if (in_string) {
+            if (c == '\\') ++i;
+            else if (c == '"') {
+                in_string = false;
+                if (depth == 0) return i + 1;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            ++depth;
+        } else if (c == '}' || c == ']') {
+            if (--depth == 0) return i + 1;
+            if (depth < 0) return i;
+        } else if (depth == 0 && (c == ',' || c == ' ')) {
+            return i;
+        }
+    }
+    return i;
+}
+
+// The raw JSON of `key` in the object `j` (top level; "null" when absent).
+static std::string field(const std::string &j, const std::string &key) {
+    std::string quoted = bosbase::detail::json_string(key);
+    int depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        char c = j[i];
+        if (in_string) {
+            if (c == '\\') ++i;
+            else if (c == '"') in_string = false;
+            continue;
+        }
+        if (c == '{' || c == '[') ++depth;
+        else if (c == '}' || c == ']') --depth;
+        else if (c == '"') {
+            if (depth == 1 && j.compare(i, quoted.size(), quoted) == 0 && j[i + quoted.size()] == ':') {
+                std::size_t start = i + quoted.size() + 1;
+                return j.substr(start, value_end(j, start) - start);
+            }
+            in_string = true;
+        }
+    }
+    return "null";
+}
+
+static std::string str(const std::string &j, const std::string &key) {
+    return bosbase::detail::json_unquote(field(j, key));
+}
+
+// The raw JSON of an earlier result (`op`) or of a part of it (`op.field.sub`).
+static std::string lookup(const std::string &path, const Results &r) {
+    std::string key;
+    for (const auto &kv : r)
+        if ((path == kv.first || path.rfind(kv.first + ".", 0) == 0) && kv.first.size() > key.size()) key = kv.first;
+    if (key.empty()) {
+        std::cerr << "no earlier result for ${" << path << "}\n";
+        std::exit(1);
+    }
+    std::string v = r.at(key), rest = path.substr(key.size());
+    while (!rest.empty()) {
+        rest = rest.substr(1);
+        std::size_t dot = rest.find('.');
+        v = field(v, rest.substr(0, dot));
+        rest = dot == std::string::npos ? "" : rest.substr(dot);
+    }
+    return v;
+}
+
+// The example's JSON with earlier results in place of "${...}" (a whole string: the raw
+// value; inside a string: its text).
+static std::string fill(std::string j, const Results &r) {
+    std::size_t at;
+    while ((at = j.find("${")) != std::string::npos) {
+        std::size_t end = j.find('}', at);
+        std::string value = lookup(j.substr(at + 2, end - at - 2), r);
+        bool whole = at > 0 && j[at - 1] == '"' && j[end + 1] == '"';
+        if (whole) {
+            j.replace(at - 1, end - at + 3, value);
+        } else {
+            std::string text = value.size() > 1 && value[0] == '"' ? bosbase::detail::json_unquote(value) : value;
+            j.replace(at, end - at + 1, text);
+        }
+    }
+    return j;
+}
+
+static void run(Results &r, const std::string &op, const std::string &shape, int status,
+                const std::function<std::string()> &call) {
+    ++exercised;
+    try {
+        std::string got = call();
+        if (status != 0) {
+            ++failed;
+            std::cerr << op << ": succeeded, want an http " << status << "\n";
+            return;
+        }
+        bool ok = shape == "json"     ? (got == "null" || got.rfind("{", 0) == 0)
+                  : shape == "list"   ? got.rfind("[", 0) == 0
+                  : shape == "string" ? got.size() > 2
+                  : shape == "true"   ? got == "true"
+                  : shape == "client" ? got == "null"
+                                      : !got.empty();
+        if (!ok) {
+            ++failed;
+            std::cerr << op << ": " << got << " is not a " << shape << " result\n";
+        }
+        r[op] = got;
+    } catch (const bosbase::Error &e) {
+        if (status == 0 || e.status() != BOSBASE_STATUS_HTTP || field(e.json(), "status") != std::to_string(status)) {
+            ++failed;
+            std::cerr << op << ": " << e.what() << " (want " << (status ? "http " + std::to_string(status) : "success")
+                      << ")\n";
+        }
+        r[op] = "null";
+    }
+}
+
+int main() {
+    const char *url = std::getenv("BOSBASE_URL");
+    if (!url) {
+        std::cerr << "BOSBASE_URL is not set\n";
+        return 1;
+    }
+    bosbase::Client admin(url), guest(url);
+    admin.collection("_superusers").auth_with_password("admin@example.com", "admin-password");
+    Results r;
+    r["token"] = bosbase::detail::json_string(bosbase::generate_token());
+    r["n"] = bosbase::detail::json_string(std::to_string(std::time(nullptr) % 100000000));
+    std::string a;
+@ROWS@
+    const std::vector<std::pair<std::string, std::string>> not_here = {
+@NOT_HERE@    };
+    if (exercised + static_cast<int>(not_here.size()) != @TOTAL@) {
+        ++failed;
+        std::cerr << "every row is exercised or listed\n";
+    }
+    std::printf("smoke (C++): %d rows exercised against the dev server, %zu listed as not here, %d failed\n",
+                exercised, not_here.size(), failed);
+    return failed == 0 ? 0 : 1;
+}
+"##;
