@@ -86,7 +86,7 @@ fn ident(name: &str) -> String {
 }
 
 /// The GDScript method name of `op`.
-fn method_name(op: &Op) -> String {
+pub fn method_name(op: &Op) -> String {
     ident(&op.method)
 }
 

@@ -177,6 +177,7 @@ pub fn outputs() -> Vec<(&'static str, String)> {
     out.push(("bindings/go/smoke_gen_test.go", smoke::go()));
     out.push(("bindings/elixir/test/bosbase/smoke_gen_test.exs", smoke::elixir()));
     out.push(("tests/c/smoke_gen_test.cpp", smoke::cpp()));
+    out.push(("bindings/godot/tests/engine/smoke_gen.gd", smoke::gdscript()));
     out.push(("README.md", readme::generate(&ops, &std::fs::read_to_string(root().join("README.md")).unwrap())));
     out
 }

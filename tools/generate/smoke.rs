@@ -912,3 +912,172 @@ int main() {
     return failed == 0 ? 0 : 1;
 }
 "##;
+
+/// `bindings/godot/tests/engine/smoke_gen.gd`: every example row once against the dev
+/// server, in the engine, through the generated GDScript method (run by test_runner.gd).
+pub fn gdscript() -> String {
+    let mut body = String::new();
+    for (op, example) in rows() {
+        let args = Value::Object(arguments(&op, example));
+        let client = example.1;
+        let recv = if op.on_collection() {
+            format!("{client}.collection(a[\"collection\"])")
+        } else {
+            format!("{client}.{}()", super::snake(&op.group))
+        };
+        let params: Vec<String> = op
+            .params()
+            .iter()
+            .map(|p| match p.ty.as_str() {
+                "integer" => format!("int(a[\"{}\"])", p.name),
+                _ => format!("a[\"{}\"]", p.name),
+            })
+            .collect();
+        let shape = if op.forks { "client" } else { op.result.as_str() };
+        let status = expected_status(example).unwrap_or(0);
+        let head = format!("\tgot = await {recv}.{}(", super::gdscript::method_name(&op));
+        let one = format!("{head}{})", params.join(", "));
+        let call = if one.len() + 3 <= 100 {
+            one
+        } else {
+            format!("{head}\n\t\t{}\n\t)", params.join(",\n\t\t"))
+        };
+        let text = args.to_string().replace('\\', "\\\\").replace('\'', "\\'");
+        let parse = format!("\ta = _fill(JSON.parse_string('{text}'), r)");
+        let parse = if parse.len() + 3 <= 100 {
+            parse
+        } else {
+            let mut chunks: Vec<String> = Vec::new();
+            let mut rest = text.as_str();
+            while !rest.is_empty() {
+                let mut cut = rest.len().min(80);
+                while !rest.is_char_boundary(cut) || rest[..cut].ends_with('\\') {
+                    cut -= 1;
+                }
+                chunks.push(format!("'{}'", &rest[..cut]));
+                rest = &rest[cut..];
+            }
+            format!("\ta = _fill(\n\t\tJSON.parse_string(\n\t\t\t(\n\t\t\t\t{}\n\t\t\t)\n\t\t),\n\t\tr\n\t)", chunks.join("\n\t\t\t\t+ "))
+        };
+        let store = format!("\tr[\"{}\"] = _check(\"{}\", got, \"{shape}\", {status})", op.name, op.name);
+        let store = if store.len() + 3 <= 100 {
+            store
+        } else {
+            format!("\tr[\"{}\"] = _check(\n\t\t\"{}\", got, \"{shape}\", {status}\n\t)", op.name, op.name)
+        };
+        body.push_str(&format!("\n\t# {}\n{parse}\n{call}\n{store}\n", op.name));
+    }
+    // The names only (the reasons are in tools/generate/smoke.rs and the other smoke tests).
+    let not_here: String = not_here().iter().map(|(n, _)| format!("\t\"{n}\",\n")).collect();
+    format!(
+        "{}  # gdlint: disable=max-file-lines\n# From tools/generate/smoke.rs (the examples) and the operation table; `make generate`.\n{}",
+        super::MARK_HASH,
+        GD_TEMPLATE
+            .replace("@ROWS@", &body)
+            .replace("@NOT_HERE@", &not_here)
+            .replace("@TOTAL@", &super::table().len().to_string())
+            .replace("@COUNT@", &rows().len().to_string())
+    )
+}
+
+const GD_TEMPLATE: &str = r##"extends RefCounted
+## Every row of the operation table that the dev server can answer, once, in the order of the
+## examples, through its generated method, in the engine; the typed result (or the expected
+## HTTP error) is checked. The rows not called are listed with the reason. Run by
+## test_runner.gd, whose check() counts the results.
+
+const BosBase = preload("res://addons/bosbase/bosbase.gd")
+
+const NOT_HERE := [
+@NOT_HERE@]
+
+var runner = null  # test_runner.gd (a SceneTree): check(), url
+
+
+func _init(test_runner: Variant) -> void:
+	runner = test_runner
+
+
+func run() -> void:
+	var admin = BosBase.new(runner.url)
+	var guest = BosBase.new(runner.url)
+	var login: Variant = await admin.collection("_superusers").auth_with_password(
+		"admin@example.com", "admin-password"
+	)
+	runner.check(login is Dictionary, "smoke: superuser login")
+	var r := {"token": BosBase.generate_token(), "n": str(Time.get_ticks_usec() % 100000000)}
+	var a: Dictionary = {}
+	var got: Variant = null
+@ROWS@
+	runner.check(@COUNT@ + NOT_HERE.size() == @TOTAL@, "smoke: every row exercised or listed")
+	print(
+		(
+			"smoke (GDScript): @COUNT@ rows exercised against the dev server, %d listed as not here"
+			% NOT_HERE.size()
+		)
+	)
+	admin.close()
+	guest.close()
+
+
+## An earlier result ("${op}") or a part of it ("${op.field}"), or its text inside a string.
+func _fill(value: Variant, r: Dictionary) -> Variant:
+	if value is Dictionary:
+		var out := {}
+		for k in value:
+			out[k] = _fill(value[k], r)
+		return out
+	if value is Array:
+		return value.map(func(x): return _fill(x, r))
+	if not value is String or not "${" in value:
+		return value
+	var text: String = value
+	if text.begins_with("${") and text.ends_with("}") and text.count("${") == 1:
+		return _lookup(text.substr(2, text.length() - 3), r)
+	while "${" in text:
+		var start := text.find("${")
+		var end := text.find("}", start)
+		var v: Variant = _lookup(text.substr(start + 2, end - start - 2), r)
+		text = text.substr(0, start) + (v if v is String else JSON.stringify(v)) + text.substr(end + 1)
+	return text
+
+
+func _lookup(path: String, r: Dictionary) -> Variant:
+	var key := ""
+	for k in r:
+		if (path == k or path.begins_with(k + ".")) and k.length() > key.length():
+			key = k
+	var v: Variant = r[key]
+	for part in path.substr(key.length()).split(".", false):
+		v = v[part]
+	return v
+
+
+func _check(op: String, got: Variant, shape: String, status: int) -> Variant:
+	if status != 0:
+		var refused: bool = got is ClientResponseError and got.kind == "http" and got.status == status
+		runner.check(refused, "smoke: %s gives http %d (%s)" % [op, status, got])
+		return null
+	if got is ClientResponseError:
+		runner.check(false, "smoke: %s: %s" % [op, got])
+		return null
+	var ok := false
+	match shape:
+		"json":
+			ok = got is Dictionary or got == null
+		"list":
+			ok = got is Array
+		"string":
+			ok = got is String and got != ""
+		"integer":
+			ok = got is int
+		"true":
+			ok = got is bool and got
+		"client":
+			ok = got != null and got.has_method("close")
+			if ok:
+				got.close()
+			got = null
+	runner.check(ok, "smoke: %s gives a %s result (%s)" % [op, shape, got])
+	return got
+"##;

@@ -14,6 +14,7 @@ const PendingCall = preload("res://addons/bosbase/pending_call.gd")
 const Seed003 = preload("res://seed_003.gd")
 const SurfaceTests = preload("res://surface_tests.gd")
 const RealtimeTests = preload("res://realtime_tests.gd")
+const SmokeTests = preload("res://smoke_gen.gd")
 const TIME_LIMIT_S := 420.0
 
 var passed := 0
@@ -55,6 +56,7 @@ func _run_all() -> void:
 	await test_close()
 	await test_tls()
 	await SurfaceTests.new(self).run()
+	await SmokeTests.new(self).run()
 	await RealtimeTests.new(self).run()
 	await test_everything_released()
 	_finish()
