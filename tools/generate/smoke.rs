@@ -937,11 +937,7 @@ pub fn gdscript() -> String {
         let status = expected_status(example).unwrap_or(0);
         let head = format!("\tgot = await {recv}.{}(", super::gdscript::method_name(&op));
         let one = format!("{head}{})", params.join(", "));
-        let call = if one.len() + 3 <= 100 {
-            one
-        } else {
-            format!("{head}\n\t\t{}\n\t)", params.join(",\n\t\t"))
-        };
+        let call = if one.len() + 3 <= 100 { one } else { format!("{head}\n\t\t{}\n\t)", params.join(",\n\t\t")) };
         let text = args.to_string().replace('\\', "\\\\").replace('\'', "\\'");
         let parse = format!("\ta = _fill(JSON.parse_string('{text}'), r)");
         let parse = if parse.len() + 3 <= 100 {
@@ -957,7 +953,10 @@ pub fn gdscript() -> String {
                 chunks.push(format!("'{}'", &rest[..cut]));
                 rest = &rest[cut..];
             }
-            format!("\ta = _fill(\n\t\tJSON.parse_string(\n\t\t\t(\n\t\t\t\t{}\n\t\t\t)\n\t\t),\n\t\tr\n\t)", chunks.join("\n\t\t\t\t+ "))
+            format!(
+                "\ta = _fill(\n\t\tJSON.parse_string(\n\t\t\t(\n\t\t\t\t{}\n\t\t\t)\n\t\t),\n\t\tr\n\t)",
+                chunks.join("\n\t\t\t\t+ ")
+            )
         };
         let store = format!("\tr[\"{}\"] = _check(\"{}\", got, \"{shape}\", {status})", op.name, op.name);
         let store = if store.len() + 3 <= 100 {
