@@ -1004,7 +1004,7 @@ func run() -> void:
 		"admin@example.com", "admin-password"
 	)
 	runner.check(login is Dictionary, "smoke: superuser login")
-	var r := {"token": BosBase.generate_token(), "n": str(Time.get_ticks_usec() % 100000000)}
+	var r := {"token": admin.generate_token(), "n": str(Time.get_ticks_usec() % 100000000)}
 	var a: Dictionary = {}
 	var got: Variant = null
 @ROWS@
