@@ -344,9 +344,16 @@ int main() {
         return got.auth_is_valid() ? std::string("null") : std::string();
     });
 
+    // settings.update
+    a = fill(R"JSON({"data":{"batch":{"enabled":true,"maxBodySize":0,"maxRequests":50,"timeout":3}}})JSON", r);
+    run(r, "settings.update", "json", 0, [&] {
+        auto got = admin.settings().update(field(a, "data"));
+        return got;
+    });
+
     // batch.send
-    a = fill(R"JSON({"requests":[{"action":"create","collection":"posts","data":{"title":"b"}}]})JSON", r);
-    run(r, "batch.send", "list", 403, [&] {
+    a = fill(R"JSON({"requests":[{"action":"create","collection":"posts","data":{"author":"${records.authWithPassword.record.id}","id":"smokebatch00001","title":"b"}},{"action":"delete","collection":"posts","id":"smokebatch00001"}]})JSON", r);
+    run(r, "batch.send", "list", 0, [&] {
         auto got = admin.batch().send(field(a, "requests"));
         return got;
     });
@@ -418,13 +425,6 @@ int main() {
     a = fill(R"JSON({})JSON", r);
     run(r, "settings.getAll", "json", 0, [&] {
         auto got = admin.settings().get_all();
-        return got;
-    });
-
-    // settings.update
-    a = fill(R"JSON({"data":{}})JSON", r);
-    run(r, "settings.update", "json", 0, [&] {
-        auto got = admin.settings().update(field(a, "data"));
         return got;
     });
 
