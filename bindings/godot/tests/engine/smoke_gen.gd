@@ -521,7 +521,8 @@ func run() -> void:
 	guest.close()
 
 
-## An earlier result ("${op}") or a part of it ("${op.field}"), or its text inside a string.
+## An earlier result ("${op}") or a part of it ("${op.field}"), or its text inside a string;
+## integral numbers as int.
 func _fill(value: Variant, r: Dictionary) -> Variant:
 	if value is Dictionary:
 		var out := {}
@@ -530,6 +531,9 @@ func _fill(value: Variant, r: Dictionary) -> Variant:
 		return out
 	if value is Array:
 		return value.map(func(x): return _fill(x, r))
+	# JSON.parse_string gives floats; the examples' numbers are integers.
+	if value is float and value == floor(value):
+		return int(value)
 	if not value is String or not "${" in value:
 		return value
 	var text: String = value
