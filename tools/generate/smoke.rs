@@ -166,11 +166,25 @@ pub fn not_here() -> Vec<(&'static str, &'static str)> {
 }
 
 fn reason(op: &str) -> &'static str {
+    const SERVICES: &str =
+        "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)";
     match op.split('.').next().unwrap_or_default() {
         "pubsub" => "BosBase pub/sub: real server only (tests/bosbase_pubsub.rs)",
         "redis" => "BosBase Redis keys: real server with --redis only (tests/bosbase_redis.rs)",
         "langchaingo" => "BosBase langchaingo: real server with --openai only (tests/bosbase_ai.rs)",
-        _ => "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)",
+        "vectors" | "llmDocuments" | "caches" | "graphql" | "sql" | "scripts" | "scriptPermissions" => SERVICES,
+        _ if matches!(
+            op,
+            "records.vectorSearch"
+                | "collections.getSchema"
+                | "collections.getAllSchemas"
+                | "collections.registerSqlTables"
+                | "collections.importSqlTables"
+        ) =>
+        {
+            SERVICES
+        }
+        _ => "no example in tools/generate/smoke.rs yet",
     }
 }
 
