@@ -15,13 +15,14 @@ LINK_CORE = $(BOSBASE_STATIC_LIB) $(BOSBASE_STATIC_LIBS)
 core-release:
 	cargo build --release --lib
 
-# Every Rust test: cargo finds each tests/*.rs itself (`--tests`, nothing listed here) and runs
-# it under one dev server (the files that need no server ignore BOSBASE_URL). The real-server
+# Every Rust test: cargo finds each tests/*.rs itself (`--tests`, nothing listed here;
+# `--no-fail-fast` reports every failing file) and runs it under one dev server (the files
+# that need no server ignore BOSBASE_URL). The real-server
 # suites (tests/bosbase_*.rs) are #[ignore]d with that reason, so they show as ignored here
 # and run in `make test-bosbase`; so is the 6-minute realtime soak (`make realtime-soak`).
 core-test: devserver-build
 	rm -f target/tmp/smoke-rust.txt
-	scripts/devserver --demo -- cargo test --tests
+	scripts/devserver --demo -- cargo test --no-fail-fast --tests
 	cat target/tmp/smoke-rust.txt
 	cargo test --features fuzzing --test fuzz_seeds
 	cargo test --doc

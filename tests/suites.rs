@@ -41,7 +41,10 @@ fn real_server_suites_are_ignored_with_their_reason_and_the_others_never_silentl
 fn make_test_finds_every_test_file_itself() {
     let core = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("mk/core.mk")).unwrap();
     let recipe = core.split("\ncore-test:").nth(1).and_then(|r| r.split("\n\n").next()).expect("a core-test target");
-    assert!(recipe.contains("scripts/devserver --demo -- cargo test --tests\n"), "core-test runs `cargo test --tests`");
+    assert!(
+        recipe.contains("scripts/devserver --demo -- cargo test --no-fail-fast --tests\n"),
+        "core-test runs `cargo test --tests`"
+    );
     // The one named test binary is fuzz_seeds (it needs the `fuzzing` feature).
     let named: Vec<&str> =
         recipe.split("--test ").skip(1).map(|rest| rest.split_whitespace().next().unwrap_or_default()).collect();
