@@ -127,6 +127,82 @@ inline std::string args(std::initializer_list<std::pair<const char *, std::strin
     return out + "}";
 }
 
+// The value of a JSON string literal (a `string` result: a URL, a token), UTF-8; throws
+// bosbase::Error when `j` is not one.
+inline std::string json_unquote(const std::string &j) {
+    auto bad = [] { return Error(BOSBASE_STATUS_JSON, "{\"kind\":\"json\",\"message\":\"the result is not a JSON string\"}"); };
+    if (j.size() < 2 || j.front() != '"' || j.back() != '"') throw bad();
+    auto hex4 = [&](std::size_t at) {
+        if (at + 4 > j.size() - 1) throw bad();
+        unsigned v = 0;
+        for (std::size_t k = at; k < at + 4; ++k) {
+            char h = j[k];
+            unsigned d = (h >= '0' && h <= '9') ? h - '0' : (h >= 'a' && h <= 'f') ? h - 'a' + 10
+                       : (h >= 'A' && h <= 'F') ? h - 'A' + 10 : 16;
+            if (d == 16) throw bad();
+            v = v * 16 + d;
+        }
+        return v;
+    };
+    std::string out;
+    for (std::size_t i = 1; i + 1 < j.size(); ++i) {
+        char c = j[i];
+        if (c != '\\') {
+            out += c;
+            continue;
+        }
+        if (i + 2 >= j.size()) throw bad();
+        c = j[++i];
+        switch (c) {
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+            unsigned cp = hex4(i + 1);
+            i += 4;
+            if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < j.size() && j[i + 1] == '\\' && j[i + 2] == 'u') {
+                unsigned low = hex4(i + 3);
+                i += 6;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            }
+            if (cp < 0x80) {
+                out += static_cast<char>(cp);
+            } else if (cp < 0x800) {
+                out += static_cast<char>(0xC0 | (cp >> 6));
+                out += static_cast<char>(0x80 | (cp & 0x3F));
+            } else if (cp < 0x10000) {
+                out += static_cast<char>(0xE0 | (cp >> 12));
+                out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+                out += static_cast<char>(0x80 | (cp & 0x3F));
+            } else {
+                out += static_cast<char>(0xF0 | (cp >> 18));
+                out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+                out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+                out += static_cast<char>(0x80 | (cp & 0x3F));
+            }
+            break;
+        }
+        default: out += c;  // " \ /
+        }
+    }
+    return out;
+}
+
+// An `integer` result as a number; throws bosbase::Error when `j` is not one.
+inline long long json_integer(const std::string &j) {
+    std::size_t used = 0;
+    long long n = 0;
+    try {
+        n = std::stoll(j, &used);
+    } catch (const std::exception &) {
+        used = 0;
+    }
+    if (used == 0 || used != j.size()) throw Error(BOSBASE_STATUS_JSON, "{\"kind\":\"json\",\"message\":\"the result is not an integer\"}");
+    return n;
+}
+
 // Runs one operation of the table (bosbase_call); throws bosbase::Error on failure.
 inline std::string call(BosbaseClient *client, const char *op, const std::string &args_json,
                         const std::string &options_json) {
@@ -138,7 +214,7 @@ inline std::string call(BosbaseClient *client, const char *op, const std::string
 
 }  // namespace bosbase
 
-#include "bosbase_operations.hpp"
+#include "bosbase_operations_gen.hpp"
 
 namespace bosbase {
 
@@ -304,18 +380,15 @@ public:
 
     /// A client with this one's settings and its own auth store, holding `auth_json`'s
     /// {token, record} when given (e.g. the answer of records.impersonate).
-    Client fork(const std::string &auth_json = "") const {
+    Client fork(const std::string &auth_json = "") const { return fork_of(get(), auth_json); }
+    /// fork() of the client `parent` (what the generated methods of rows that give a new
+    /// client, such as `collection(c).impersonate(id)`, return).
+    static Client fork_of(BosbaseClient *parent, const std::string &auth_json) {
         BosbaseClient *c = nullptr;
         char *e = nullptr;
-        BosbaseStatus s = bosbase_client_fork(get(), auth_json.empty() ? nullptr : auth_json.c_str(), &c, &e);
+        BosbaseStatus s = bosbase_client_fork(parent, auth_json.empty() ? nullptr : auth_json.c_str(), &c, &e);
         detail::finish(s, nullptr, e);
         return Client(c);
-    }
-    /// Superusers: a new client signed in as the account `id` of `collection`.
-    Client impersonate(const std::string &collection, const std::string &id, long long duration = 0) const {
-        return fork(call("records.impersonate", detail::args({{"collection", detail::json_string(collection)},
-                                                              {"id", detail::json_string(id)},
-                                                              {"duration", std::to_string(duration)}})));
     }
 
     /// The all-in-one OAuth2 sign-in (bosbase_auth_with_oauth2, blocking): `open_url` gets the

@@ -24,14 +24,19 @@ bosbase-suites: bosbase-smoke bosbase-rust bosbase-c bosbase-go bosbase-elixir b
 bosbase-smoke:
 	$(BOSBASE_SERVER) $(ROOT)/scripts/devserver-smoke
 
-# The Redis suite gets Debian's redis-server (launcher --redis), the AI suite the
-# deterministic OpenAI-compatible stand-in tests/fixtures/openai-standin (launcher --openai).
+# The dev-server suites that hold on the real server too, then every real-server-only suite
+# (tests/bosbase_*.rs, found by name; their tests are #[ignore]d for plain `cargo test`, so
+# they run with --include-ignored). The Redis suite gets Debian's redis-server (launcher
+# --redis), the AI suite the deterministic OpenAI-compatible stand-in
+# tests/fixtures/openai-standin (launcher --openai); the others a plain server.
+BOSBASE_RUST_SUITES := $(basename $(notdir $(wildcard $(ROOT)/tests/bosbase_*.rs)))
 bosbase-rust: bosbase-redis-tools
 	$(BOSBASE_SERVER) cargo test --test token_flow --test seeds --test filter --test operations \
-		--test auth_methods --test records --test admin --test bosbase_pubsub --test bosbase_services
+		--test auth_methods --test records --test admin
+	set -e; for t in $(BOSBASE_RUST_SUITES); do \
+		case $$t in bosbase_redis) flags=--redis ;; bosbase_ai) flags=--openai ;; *) flags= ;; esac; \
+		$(ROOT)/scripts/bosbase-server --demo $$flags -- cargo test --test $$t -- --include-ignored; done
 	$(BOSBASE_SERVER) $(ROOT)/scripts/oauth2-provider -- cargo test --test oauth2
-	$(ROOT)/scripts/bosbase-server --demo --redis -- cargo test --test bosbase_redis
-	$(ROOT)/scripts/bosbase-server --demo --openai -- cargo test --test bosbase_ai
 
 # Debian's redis-server, for the launcher's --redis (it runs its own instance on a free port).
 bosbase-redis-tools:

@@ -21,7 +21,7 @@ elixir-build: core-release elixir-tools
 	cd $(ELIXIR_DIR) && $(ELIXIR_ENV) mix compile
 	cd $(ELIXIR_EXAMPLE_DIR) && $(ELIXIR_ENV) mix compile
 
-# Formatting (the generated lib/bosbase/operations.ex included: the generator writes what
+# Formatting (the generated lib/bosbase/operations_gen.ex included: the generator writes what
 # `mix format` would), the ExUnit suite (its test_helper starts its own dev server through
 # scripts/devserver) beside scripts/tls-fixture's HTTPS server, with BOSBASE_REQUIRE_TLS=1
 # so the HTTPS tests can never be skipped here, then seed 000's example under MIX_ENV=prod
@@ -29,8 +29,10 @@ elixir-build: core-release elixir-tools
 elixir-test: core-release elixir-tools
 	cd $(ELIXIR_DIR) && $(ELIXIR_ENV) mix format --check-formatted
 	cd $(ELIXIR_EXAMPLE_DIR) && $(ELIXIR_ENV) mix format --check-formatted
+	rm -f $(ROOT)/target/tmp/smoke-elixir.txt
 	cd $(ELIXIR_DIR) && env -u BOSBASE_URL BOSBASE_REQUIRE_TLS=1 $(ELIXIR_ENV) \
 		$(ROOT)/scripts/tls-fixture -- mix test
+	@cat $(ROOT)/target/tmp/smoke-elixir.txt
 	env -u BOSBASE_URL MIX_ENV=prod $(ROOT)/scripts/devserver --build --demo -- \
 		$(MAKE) --no-print-directory -C $(ROOT) elixir-demo
 

@@ -43,12 +43,13 @@ go-test: go-build
 	cd $(GO_BINDING) && go vet ./... && gofmt -l . | (! grep .)
 	cd $(GO_EXAMPLE) && go vet ./... && gofmt -l . | (! grep .)
 	env -u BOSBASE_URL $(ROOT)/scripts/devserver --build --demo -- $(GO_EXAMPLE_BIN)
-	rm -f $(GO_TEST_OK) $(GO_TEST_NOTES)
+	rm -f $(GO_TEST_OK) $(GO_TEST_NOTES) $(ROOT)/target/tmp/smoke-go.txt
 	cd $(GO_BINDING) && env -u BOSBASE_URL BOSBASE_TLS_REQUIRED=1 BOSBASE_TEST_NOTES=$(GO_TEST_NOTES) \
 	  $(ROOT)/scripts/tls-fixture -- \
 	  sh -c 'go test -count=1 -timeout 20m ./... && go test -race -count=1 -timeout 30m ./... && touch $(GO_TEST_OK)' \
 	  || test -f $(GO_TEST_OK)
 	rm -f $(GO_TEST_OK)
+	@cat $(ROOT)/target/tmp/smoke-go.txt
 	@test ! -f $(GO_TEST_NOTES) || sort -u $(GO_TEST_NOTES)
 	@rm -f $(GO_TEST_NOTES)
 

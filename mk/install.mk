@@ -9,7 +9,7 @@ install: core-release
 	install -d $(PREFIX)/lib/pkgconfig $(PREFIX)/lib/cmake/bosbase $(PREFIX)/include
 	install -m 644 target/release/libbosbase.a $(PREFIX)/lib/
 	install -m 755 target/release/libbosbase.so $(PREFIX)/lib/
-	install -m 644 include/bosbase.h include/bosbase.hpp include/bosbase_operations.hpp $(PREFIX)/include/
+	install -m 644 include/bosbase.h include/bosbase.hpp include/bosbase_operations_gen.hpp $(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(BOSBASE_VERSION)|' -e 's|@STATIC_LIBS@|$(BOSBASE_STATIC_LIBS)|' \
 		packaging/bosbase.pc.in > $(PREFIX)/lib/pkgconfig/bosbase.pc
 	sed -e 's|@VERSION@|$(BOSBASE_VERSION)|' -e 's|@STATIC_LIBS_CMAKE@|$(subst -l,,$(subst $() ,;,$(BOSBASE_STATIC_LIBS)))|' \

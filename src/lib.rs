@@ -53,6 +53,7 @@ mod realtime;
 mod record_service;
 mod request;
 mod retry;
+#[path = "services_gen.rs"]
 mod services;
 mod tls;
 mod token;

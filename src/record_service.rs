@@ -32,7 +32,7 @@ impl RecordService {
     }
 
     /// Runs a row of the operation table with this collection and named `args` (the
-    /// generated methods in `services.rs`).
+    /// generated methods in `services_gen.rs`).
     pub(crate) fn operation(&self, name: &str, mut args: Map<String, Value>, options: SendOptions) -> Call<Value> {
         args.insert("collection".to_owned(), Value::String(self.name.clone()));
         self.client.operation(name, args, options)

@@ -33,7 +33,7 @@ fn collections_lifecycle_import_and_scaffolds() {
     assert_eq!(pb.collection(&name).get_count(opts()).wait().unwrap(), 0);
 
     let all = pb.collections().get_full_list(2, opts()).wait().unwrap();
-    assert!(all.as_array().unwrap().iter().any(|c| c["name"] == name.as_str()));
+    assert!(all.iter().any(|c| c["name"] == name.as_str()));
     let scaffolds = pb.collections().get_scaffolds(opts()).wait().unwrap();
     assert!(scaffolds["auth"].is_object() && scaffolds["base"].is_object());
 
@@ -115,14 +115,14 @@ fn logs_list_one_and_stats() {
     let one = pb.logs().get_one(first["id"].as_str().unwrap(), opts()).wait().unwrap();
     assert_eq!(one["id"], first["id"]);
     let stats = pb.logs().get_stats(opts()).wait().unwrap();
-    assert!(stats.as_array().unwrap().iter().any(|s| s["total"].as_i64() > Some(0)));
+    assert!(stats.iter().any(|s| s["total"].as_i64() > Some(0)));
 }
 
 #[test]
 fn crons_list_and_run() {
     let pb = admin();
     let jobs = pb.crons().get_full_list(opts()).wait().unwrap();
-    let ids: Vec<&str> = jobs.as_array().unwrap().iter().filter_map(|j| j["id"].as_str()).collect();
+    let ids: Vec<&str> = jobs.iter().filter_map(|j| j["id"].as_str()).collect();
     assert!(!ids.is_empty(), "PocketBase registers its own cron jobs");
     let job = ids.iter().find(|id| id.contains("DBOptimize")).unwrap_or(&ids[0]);
     assert_eq!(pb.crons().run(job, opts()).wait().unwrap(), json!(true));
@@ -135,12 +135,12 @@ fn backups_create_list_download_upload_delete() {
     let name = format!("t{}.zip", &token()[..8].to_lowercase().replace('-', "x"));
     assert_eq!(pb.backups().create(&name, opts()).wait().unwrap(), json!(true));
     let list = pb.backups().get_full_list(opts()).wait().unwrap();
-    let entry = list.as_array().unwrap().iter().find(|b| b["key"] == name.as_str()).cloned();
-    assert!(entry.is_some_and(|b| b["size"].as_i64() > Some(0)), "{list}");
+    let entry = list.iter().find(|b| b["key"] == name.as_str()).cloned();
+    assert!(entry.is_some_and(|b| b["size"].as_i64() > Some(0)), "{list:?}");
 
     let file_token = pb.files().get_token(opts()).wait().unwrap();
-    let url = pb.backups().get_download_url(&name, file_token.as_str().unwrap(), opts()).wait().unwrap();
-    let url = url.as_str().unwrap();
+    let url = pb.backups().get_download_url(&name, &file_token, opts()).wait().unwrap();
+    let url = url.as_str();
     assert!(url.contains(&format!("/api/backups/{name}?token=")), "{url}");
     let zip = common::raw_get(url);
     assert!(zip.starts_with(b"PK"), "a zip archive");
@@ -149,7 +149,7 @@ fn backups_create_list_download_upload_delete() {
     let part = FilePart::bytes("file", &copy, zip).content_type("application/zip");
     assert_eq!(pb.backups().upload(opts().file(part)).wait().unwrap(), json!(true));
     let list = pb.backups().get_full_list(opts()).wait().unwrap();
-    assert!(list.as_array().unwrap().iter().any(|b| b["key"] == copy.as_str()));
+    assert!(list.iter().any(|b| b["key"] == copy.as_str()));
 
     // Restoring restarts the server, so only the refusal of a missing backup is exercised.
     assert_eq!(pb.backups().restore("missing.zip", opts()).wait().unwrap_err().status(), 400);
@@ -166,8 +166,8 @@ fn health_and_local_urls_need_no_request() {
     // A URL row builds its answer locally, so it works against a server that is down.
     let down = bosbase::BosBase::new(&common::dead_url());
     let url = down.backups().get_download_url("a b.zip", "t", opts()).wait().unwrap();
-    assert!(url.as_str().unwrap().ends_with("/api/backups/a%20b.zip?token=t"), "{url}");
+    assert!(url.ends_with("/api/backups/a%20b.zip?token=t"), "{url}");
     let record = json!({"id": "r1", "collectionName": "posts"});
     let file = down.files().get_url(record, "f.png", "100x100", false, "", opts()).wait().unwrap();
-    assert!(file.as_str().unwrap().ends_with("/api/files/posts/r1/f.png?thumb=100x100"), "{file}");
+    assert!(file.ends_with("/api/files/posts/r1/f.png?thumb=100x100"), "{file}");
 }

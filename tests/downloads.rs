@@ -109,8 +109,7 @@ fn thumbs_and_protected_files_as_get_url() {
     assert!(files::names(&dir).is_empty(), "nothing written: {:?}", files::names(&dir));
 
     let token = admin.files().get_token(Default::default()).wait().unwrap();
-    let token = token.as_str().unwrap();
-    let options = DownloadOptions::new().token(token);
+    let options = DownloadOptions::new().token(&token);
     anonymous.files().download(record, secret, target.as_path(), options).wait().unwrap();
     assert_eq!(std::fs::read(&target).unwrap(), b"top secret");
     std::fs::remove_dir_all(&dir).unwrap();

@@ -66,7 +66,7 @@ fn lists_pages_filters_sorts_and_counts() {
     };
     assert_eq!(titles(&page["items"]), ["a", "b"]);
     let all = pb.collection("posts").get_full_list(2, o.clone()).wait().unwrap();
-    assert_eq!(titles(&all), ["a", "b", "c", "d"], "three requests of at most 2");
+    assert_eq!(titles(&Value::Array(all)), ["a", "b", "c", "d"], "three requests of at most 2");
     let err = pb.collection("posts").get_full_list(0, opts()).wait().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
 
@@ -112,7 +112,7 @@ fn files_from_bytes_and_path_round_trip_through_get_url() {
     let name = post["attachment"].as_str().unwrap().to_owned();
     assert!(name.starts_with("hello") && name.ends_with(".txt"), "{name}");
     let url = pb.files().get_url(post.clone(), &name, "", false, "", opts()).wait().unwrap();
-    let url = url.as_str().unwrap();
+    let url = url.as_str();
     assert!(url.contains("/api/files/") && url.ends_with(&name), "{url}");
     assert_eq!(common::raw_get(url), bytes);
 
@@ -126,11 +126,11 @@ fn files_from_bytes_and_path_round_trip_through_get_url() {
     assert_eq!(updated["title"], "replaced", "the data goes with the file (@jsonPayload)");
     let name = updated["attachment"].as_str().unwrap();
     let url = pb.files().get_url(updated.clone(), name, "", true, "", opts()).wait().unwrap();
-    assert!(url.as_str().unwrap().ends_with("?download=1"));
-    assert_eq!(common::raw_get(url.as_str().unwrap()), b"hello from a path");
+    assert!(url.ends_with("?download=1"));
+    assert_eq!(common::raw_get(&url), b"hello from a path");
 
     let token = pb.files().get_token(opts()).wait().unwrap();
-    assert!(token.as_str().is_some_and(|t| t.len() > 20));
+    assert!(token.len() > 20);
     let empty = pb.files().get_url(json!({}), "x.txt", "", false, "", opts()).wait().unwrap();
     assert_eq!(empty, "", "a record without id has no file URL");
     let err = pb.collection("posts").get_one(id, opts().file(FilePart::bytes("a", "b", vec![]))).wait().unwrap_err();
@@ -155,7 +155,6 @@ fn a_batch_runs_as_one_transaction() {
         {"action": "update", "collection": "posts", "id": existing["id"], "data": {"title": "after"}},
     ]);
     let results = pb.batch().send(requests, opts()).wait().unwrap();
-    let results = results.as_array().unwrap();
     assert_eq!(results.len(), 3);
     assert!(results.iter().all(|r| r["status"] == 200), "{results:?}");
     assert_eq!(results[2]["body"]["title"], "after");

@@ -190,7 +190,7 @@ fn each_page_of_a_full_list_retries_on_its_own() {
     let server = serve(vec![UNAVAILABLE, page1, UNAVAILABLE, Step::Reset, page2]);
     let pb = client(&server.url, quick(3));
     let items = pb.collection("posts").get_full_list(2, SendOptions::default()).wait().unwrap();
-    assert_eq!(items, json!([{"id": "a"}, {"id": "b"}, {"id": "c"}]));
+    assert_eq!(json!(items), json!([{"id": "a"}, {"id": "b"}, {"id": "c"}]));
     let pages: Vec<bool> = server.seen().iter().map(|s| s.target.contains("page=2")).collect();
     assert_eq!(pages, [false, false, true, true, true]);
 }

@@ -25,7 +25,7 @@ fn odd_filenames_are_stored_with_their_bytes() {
             "{name:?}: the server stores a sanitised name, got {stored:?}"
         );
         let url = pb.files().get_url(post.clone(), stored, "", false, "", SendOptions::default()).wait().unwrap();
-        assert_eq!(raw_get(url.as_str().unwrap()), bytes, "{name:?}: the bytes download back");
+        assert_eq!(raw_get(&url), bytes, "{name:?}: the bytes download back");
     }
     // CR/LF cannot be framed (Go's parser refuses them in a quoted-string): refused here,
     // before anything is sent.

@@ -6,21 +6,8 @@ import (
 	"fmt"
 )
 
-// Error kinds: the values of ClientResponseError.Kind. The core names most of them
-// (see the error JSON in include/bosbase.h); the binding uses the same names for the
-// failures it detects itself (a NUL byte in a string, a closed client, ...).
-const (
-	KindHTTP            = "http"             // the server answered with an error status
-	KindMFARequired     = "mfa_required"     // first factor of an MFA login; see MFAID
-	KindNetwork         = "network"          // no answer: refused, DNS, reset (Status 0)
-	KindTimeout         = "timeout"          // the call's deadline passed (IsAbort)
-	KindTLS             = "tls"              // handshake or certificate verification failed (Status 0)
-	KindInvalidArgument = "invalid_argument" // refused before anything was sent
-	KindJSON            = "json"             // a 2xx answer that is not the expected JSON
-	KindClosed          = "closed"           // the client was closed; nothing was sent
-	KindCancelled       = "cancelled"        // the call was cancelled
-	KindPanic           = "panic"            // a bug in the library, caught at the boundary
-)
+// The error kinds (KindHTTP, KindClosed, ...) are generated in kinds_gen.go from the core's
+// bosbase_kinds_json.
 
 // ErrClosed matches, with errors.Is, the error of any call made on a closed client.
 // That error is a *ClientResponseError whose Kind is "closed"; ErrClosed is only a

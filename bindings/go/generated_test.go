@@ -109,17 +109,17 @@ func TestCallByName(t *testing.T) {
 
 // Every row of the core's table has its generated method and ...Ctx form on the service
 // the naming rule puts it on, taking the row's arguments (minus the collection) plus
-// body, query and headers, and for rows that send a body (POST/PUT/PATCH) a variadic
-// `files ...File`.
+// body, query and headers, and for the rows that take files (the row's `files`, never
+// guessed from the HTTP method) a variadic `files ...File`.
 func TestEveryOperationHasAGoMethod(t *testing.T) {
 	text, err := bosbase.OperationsJSON()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ops []struct {
-		Name   string
-		Method string
-		Args   []struct{ Name, In string }
+		Name  string
+		Files bool
+		Args  []struct{ Name, In string }
 	}
 	if err := json.Unmarshal([]byte(text), &ops); err != nil || len(ops) == 0 {
 		t.Fatalf("operations JSON: %v (%d rows)", err, len(ops))
@@ -134,7 +134,7 @@ func TestEveryOperationHasAGoMethod(t *testing.T) {
 		}
 		pascal := func(s string) string { return string(s[0]-'a'+'A') + s[1:] }
 		want := len(op.Args) + 3
-		files := op.Method == "POST" || op.Method == "PUT" || op.Method == "PATCH"
+		files := op.Files
 		if files {
 			want++
 		}

@@ -22,10 +22,6 @@ import (
 	"time"
 )
 
-// KindOAuth2 is the Kind of an OAuth2 sign-in the provider refused (or whose redirect
-// carried no code); the message names the provider's error (e.g. "access_denied").
-const KindOAuth2 = "oauth2"
-
 // OAuth2Options are the optional parts of AuthWithOAuth2.
 type OAuth2Options struct {
 	// Scopes replace the provider's default scopes in the authorization URL.

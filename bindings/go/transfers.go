@@ -139,9 +139,6 @@ type downloadJSON struct {
 	Headers   map[string]string `json:"headers,omitempty"`
 }
 
-// KindTooLarge is the Kind of a download larger than DownloadOptions.MaxBytes.
-const KindTooLarge = "too_large"
-
 // Download streams filename of record (a record map with "id" and "collectionId" or
 // "collectionName") to the file at path, on the client's connections (TLS, proxy,
 // deadline, auth header). The bytes go to a temporary file in the same directory, renamed

@@ -263,10 +263,12 @@ pub unsafe extern "C" fn bosbase_call_free(call: *mut BosbaseCall) {
 }
 
 /// Writes the operation table to `*json_out`:
-/// `[{"name","method","path","args":[{"name","in","type","required","default"}],"effect","result","local","doc"}]`
+/// `[{"name","method","path","args":[{"name","in","type","required","default","zeroIsValue"}],"effect","result","local","files","forks","doc"}]`
 /// (`in`: path/query/body/fields/local; `type`: string/integer/boolean/object/array;
-/// `result`: json/list/string/integer/true; `local`: builds a URL without a request). Bindings generate
-/// their wrappers from it. Free with `bosbase_string_free`. Thread-safe.
+/// `result`: json/list/string/integer/true; `local`: builds a URL without a request; `files`: takes
+/// file parts (other rows refuse them); `forks`: typed APIs return a new client signed in with the
+/// result; `zeroIsValue`: the type's zero value is not the default). Bindings generate their
+/// wrappers from it. Free with `bosbase_string_free`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bosbase_operations_json(
     json_out: *mut *mut c_char,
@@ -275,5 +277,18 @@ pub unsafe extern "C" fn bosbase_operations_json(
     guard(error_out, || {
         required(json_out, "json_out")?;
         write_out(json_out, crate::operations::to_json().to_string())
+    })
+}
+
+/// Writes the contract's kinds to `*json_out`: `{"errorKinds":[{"name","status","meaning"}],
+/// "statusOk":0,"eventKinds":[{"name","value","meaning","fields"}]}`: each error kind (the
+/// `kind` of error JSON) with its `BosbaseStatus` code, and each subscription event kind with
+/// its value and the fields of its JSON. Bindings generate their kind constants from it.
+/// Free with `bosbase_string_free`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bosbase_kinds_json(json_out: *mut *mut c_char, error_out: *mut *mut c_char) -> BosbaseStatus {
+    guard(error_out, || {
+        required(json_out, "json_out")?;
+        write_out(json_out, crate::operations::kinds::to_json().to_string())
     })
 }

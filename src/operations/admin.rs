@@ -246,6 +246,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
         path: "/api/backups/upload",
         result: Shape::True,
         doc: "Uploads a backup zip, given as the file part `file` (superusers only).",
+        files: true,
         ..ROW
     },
     Operation {

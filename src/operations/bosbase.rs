@@ -303,8 +303,8 @@ pub(super) const OPERATIONS: &[Operation] = &[
         name: "caches.renewEntry",
         method: "PATCH",
         path: "/api/cache/{cache}/entries/{key}",
-        args: &[CACHE, KEY, Arg::new("ttlSeconds", Place::Body, Integer).or("-1")],
-        doc: "Restarts an entry's time to live with `ttlSeconds` (negative = the cache's default) keeping its value; returns the entry (superusers only).",
+        args: &[CACHE, KEY, Arg::new("ttlSeconds", Place::Body, Integer).or("-1").zero_is_value()],
+        doc: "Restarts an entry's time to live with `ttlSeconds` (negative = the cache's default, 0 = no expiry) keeping its value; returns the entry (superusers only).",
         ..ROW
     },
     Operation {
@@ -384,6 +384,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
         path: "/api/scripts/upload",
         args: &[Arg::body("path").or("\"\"")],
         doc: "Writes the file part `file` to `path` (relative; \"\" = the part's filename) inside the server's EXECUTE_PATH, replacing it; returns `{output, path}` (superusers only).",
+        files: true,
         ..ROW
     },
     Operation {

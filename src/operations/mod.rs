@@ -10,8 +10,10 @@
 mod admin;
 mod bosbase;
 mod full_list;
+pub mod kinds;
 mod records;
 mod run;
+mod typed;
 
 use serde_json::{json, Value};
 
@@ -19,6 +21,8 @@ use crate::{Error, Result};
 
 pub use full_list::FULL_LIST_ANSWERS;
 pub(crate) use run::{run, run_text};
+pub(crate) use typed::typed;
+pub use typed::Typed;
 
 /// Where an argument goes in the request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,11 +133,16 @@ pub struct Arg {
     pub ty: ArgType,
     /// JSON text of the value used when the caller leaves it out; `None` means required.
     pub default: Option<&'static str>,
+    /// The type's zero value (`0`, `""`, `false`) is a value of its own here, not another way
+    /// of saying "the default" (`caches.renewEntry`'s `ttlSeconds`: default `-1`, `0` = no
+    /// expiry). Generators for a language without "unset" parameters (Go) take such an
+    /// argument as an optional (a pointer: nil = the default) instead of mapping zero to it.
+    pub zero_is_value: bool,
 }
 
 impl Arg {
     const fn new(name: &'static str, place: Place, ty: ArgType) -> Self {
-        Arg { name, place, ty, default: None }
+        Arg { name, place, ty, default: None, zero_is_value: false }
     }
 
     /// A required path argument.
@@ -148,12 +157,12 @@ impl Arg {
 
     /// The record-data object (`Fields`).
     const fn data(default: Option<&'static str>) -> Self {
-        Arg { name: "data", place: Place::Fields, ty: ArgType::Object, default }
+        Arg { name: "data", place: Place::Fields, ty: ArgType::Object, default, zero_is_value: false }
     }
 
     /// An integer query argument with a default.
     const fn query_int(name: &'static str, default: &'static str) -> Self {
-        Arg { name, place: Place::Query, ty: ArgType::Integer, default: Some(default) }
+        Arg { name, place: Place::Query, ty: ArgType::Integer, default: Some(default), zero_is_value: false }
     }
 
     const fn of(self, ty: ArgType) -> Self {
@@ -162,6 +171,11 @@ impl Arg {
 
     const fn or(self, default: &'static str) -> Self {
         Arg { default: Some(default), ..self }
+    }
+
+    /// Marks the type's zero value as a value of its own (see [`Arg::zero_is_value`]).
+    const fn zero_is_value(self) -> Self {
+        Arg { zero_is_value: true, ..self }
     }
 }
 
@@ -183,6 +197,13 @@ pub struct Operation {
     pub result: Shape,
     /// How the row runs.
     pub exec: Exec,
+    /// The call takes file parts (sent as `multipart/form-data`); a call of any other row
+    /// with file parts is refused with `invalid_argument` before any request.
+    pub files: bool,
+    /// The typed APIs return a new client signed in with the result (a `{token, record}`
+    /// login, e.g. `records.impersonate`) made with `fork`, instead of the result itself.
+    /// The generic call still returns the login and applies no auth-store effect.
+    pub forks: bool,
     /// One-line documentation, copied into every generated wrapper.
     pub doc: &'static str,
 }
@@ -196,6 +217,8 @@ const ROW: Operation = Operation {
     effect: Effect::None,
     result: Shape::Json,
     exec: Exec::Request,
+    files: false,
+    forks: false,
     doc: "",
 };
 
@@ -258,10 +281,13 @@ fn shape_name(s: Shape) -> &'static str {
     }
 }
 
-/// The table as JSON: `[{name, method, path, args: [{name, in, type, required, default}],
-/// effect, result, local, doc}]`. `in` is `path|query|body|fields|local`; `type`
-/// `string|integer|boolean|object|array|any`; `result` `json|list|string|integer|true`; `local`
-/// is true for rows that build a URL without a request.
+/// The table as JSON: `[{name, method, path, args: [{name, in, type, required, default,
+/// zeroIsValue}], effect, result, local, files, forks, doc}]`. `in` is
+/// `path|query|body|fields|local`; `type` `string|integer|boolean|object|array|any`; `result`
+/// `json|list|string|integer|true`; `local` is true for rows that build a URL without a
+/// request; `files` for rows that take file parts; `forks` for rows whose typed result is a
+/// new client signed in with the (login) result; `zeroIsValue` for arguments whose type's zero
+/// value is not their default (see [`Arg::zero_is_value`]).
 pub fn to_json() -> Value {
     let ops: Vec<Value> = all()
         .map(|op| {
@@ -275,6 +301,7 @@ pub fn to_json() -> Value {
                         "type": type_name(a.ty),
                         "required": a.default.is_none(),
                         "default": a.default.map(|d| serde_json::from_str::<Value>(d).unwrap_or(Value::Null)),
+                        "zeroIsValue": a.zero_is_value,
                     })
                 })
                 .collect();
@@ -286,6 +313,8 @@ pub fn to_json() -> Value {
                 "effect": effect_name(op.effect),
                 "result": shape_name(op.result),
                 "local": matches!(op.exec, Exec::Url | Exec::FileUrl),
+                "files": op.files,
+                "forks": op.forks,
                 "doc": op.doc,
             })
         })
@@ -317,6 +346,14 @@ mod tests {
             assert!(!op.doc.is_empty() && op.name.contains('.'));
             // A string path argument may not be empty, so it has no default.
             assert!(op.args.iter().all(|a| a.place != Place::Path || a.default.is_none()), "{}", op.name);
+            // File parts go with one request that has a body; a fork's result is a login.
+            assert!(!op.files || (op.exec == Exec::Request && op.method != "GET"), "{} files", op.name);
+            assert!(!op.forks || op.result == Shape::Json, "{} forks", op.name);
+            // zeroIsValue only means something beside a default that is not the zero value.
+            for a in op.args.iter().filter(|a| a.zero_is_value) {
+                let zero = matches!(a.default, Some("0" | "\"\"" | "false" | "{}" | "[]") | None);
+                assert!(!zero, "{} {}: zeroIsValue needs a non-zero default", op.name, a.name);
+            }
         }
     }
 
@@ -328,7 +365,7 @@ mod tests {
         assert_eq!(login["effect"], "saveAuth");
         assert_eq!(
             login["args"][0],
-            json!({"name": "collection", "in": "path", "type": "string", "required": true, "default": null})
+            json!({"name": "collection", "in": "path", "type": "string", "required": true, "default": null, "zeroIsValue": false})
         );
         assert!(find("no.such").is_err());
     }

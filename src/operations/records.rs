@@ -104,6 +104,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
         path: "/api/collections/{collection}/impersonate/{id}",
         args: &[COLLECTION, ID, Arg::body("duration").of(Integer).or("0")],
         doc: "Superusers only: a non-refreshable `{token, record}` for the account `id` (duration in seconds, 0 = the collection's default); typed APIs return a new client signed in with it.",
+        forks: true,
         ..ROW
     },
     // Account flows.
@@ -210,6 +211,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
         path: "/api/collections/{collection}/records",
         args: &[COLLECTION, Arg::data(Some("{}"))],
         doc: "Creates a record from `data` (and file parts, sent as multipart) and returns it.",
+        files: true,
         ..ROW
     },
     Operation {
@@ -219,6 +221,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
         args: &[COLLECTION, ID, Arg::data(Some("{}"))],
         effect: Effect::SyncAuthRecord,
         doc: "Updates record `id` with `data` (and file parts); updating the signed-in account refreshes the stored record.",
+        files: true,
         ..ROW
     },
     Operation {

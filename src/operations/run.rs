@@ -27,7 +27,7 @@ pub(crate) fn run(
     ticket: &Ticket,
 ) -> Result<Value> {
     let parts = check_args(op, args, &mut options)?;
-    if !options.files.is_empty() && (op.exec != Exec::Request || op.method == "GET") {
+    if !options.files.is_empty() && !op.files {
         return Err(Error::invalid_argument(format!("{}: takes no file parts", op.name)));
     }
     let url_of = |path: &str| format!("{}{path}", client.base_url());

@@ -78,9 +78,19 @@ static void surface(const bosbase::Client &admin, const char *url) {
     check(admin.auth_is_superuser(), "superuser flag");
     std::string user = admin.collection("users").get_first_list_item("email='user@example.com'");
     std::string id = id_after(user, "");
-    bosbase::Client as_user = admin.impersonate("users", id, 600);
+    // One impersonate: the generated method of the row that forks gives a Client.
+    bosbase::Client as_user = admin.collection("users").impersonate(id, 600);
     check(!as_user.auth_is_superuser() && as_user.auth_record().find("user@example.com") != std::string::npos,
           "impersonate gives a client of the user");
+
+    // Typed results: an integer row is a number, a string row the decoded string (no quotes).
+    long long users = admin.collection("users").get_count();
+    check(users >= 2, "records.getCount is a long long");
+    std::string token = as_user.files().get_token();
+    check(token.size() > 20 && token.find('"') == std::string::npos, "files.getToken is the token itself: " + token);
+    std::string file_url = admin.files().get_url("{\"collectionId\":\"c\",\"id\":\"r\"}", "a b.txt");
+    check(file_url.rfind(url, 0) == 0 && file_url.find("/api/files/c/r/a%20b.txt") != std::string::npos, file_url);
+    check(bosbase::detail::json_unquote("\"\\u00e9\\ud83d\\ude00\\n\"") == "\xc3\xa9\xf0\x9f\x98\x80\n", "unquote");
 
     bosbase::Files files;
     files.add_bytes("attachment", "cpp.txt", "from C++");

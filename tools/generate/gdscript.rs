@@ -2,45 +2,92 @@
 //! hand-written primitive, `pb.call_operation(name, args, options)` (bosbase.gd), with the
 //! row's name. Two generated scripts, each the base class of a hand-written one:
 //!
-//! * `addons/bosbase/record_operations.gd`, base of `record_service.gd`: the record
+//! * `addons/bosbase/record_operations_gen.gd`, base of `record_service.gd`: the record
 //!   operations (`await pb.collection("users").auth_with_token(token, options := {})`).
-//! * `addons/bosbase/operations.gd`, base of `bosbase.gd`: one accessor per other group,
+//! * `addons/bosbase/operations_gen.gd`, base of `bosbase.gd`: one accessor per other group,
 //!   returning a new service (`await pb.health().check()`, `await
 //!   pb.collections().get_list(page := 1, per_page := 30, options := {})`). A method, not a
 //!   property, as `pb.collection(name)` is: the service holds the client, the client holds
 //!   no service, so no reference cycle keeps a client alive.
 //!
 //! Signature: the required arguments (typed), the arguments with a default, then `options:
-//! Dictionary = {}`; every method returns the call's `Signal`, except the FORKS rows (a
+//! Dictionary = {}`; every method returns the call's `Signal`, except the rows that fork (a
 //! coroutine giving a new client). `##` docs come from the
 //! row's doc (backticks become `[code]`). The output passes `gdlint` with its defaults.
 
-use super::{groups, pascal, snake, Arg, Op};
+use super::{groups, pascal, snake, unreserved, Arg, Op, MARK_HASH};
 
-const RECORDS_PATH: &str = "bindings/godot/addons/bosbase/record_operations.gd";
-const CLIENT_PATH: &str = "bindings/godot/addons/bosbase/operations.gd";
-
-/// Operations whose result is a login for a new client: the generated method awaits the
-/// call and returns `pb.fork(result)` (a new `BosBase`, or the `ClientResponseError`), so it
-/// is a coroutine returning `Variant` rather than a `Signal`.
-const FORKS: &[&str] = &["records.impersonate"];
+const RECORDS_PATH: &str = "bindings/godot/addons/bosbase/record_operations_gen.gd";
+const CLIENT_PATH: &str = "bindings/godot/addons/bosbase/operations_gen.gd";
 
 /// gdlint's default `max-line-length`; a tab counts as 4 here, to be safe.
 const LINE: usize = 100;
 
-/// Methods every GDScript class inherits from `Object` that a script may not redeclare with
-/// another signature (Godot refuses to compile such a script), among the table's names.
-const OBJECT_METHODS: &[&str] = &["get", "set", "call", "callv", "free", "connect", "disconnect", "notification"];
+/// GDScript's keywords, the methods every class inherits from `Object`/`RefCounted` that a
+/// script may not redeclare with another signature (Godot refuses to compile such a script),
+/// and the names the generated code uses itself.
+const RESERVED: &[&str] = &[
+    "if",
+    "elif",
+    "else",
+    "for",
+    "while",
+    "match",
+    "break",
+    "continue",
+    "pass",
+    "return",
+    "class",
+    "class_name",
+    "extends",
+    "is",
+    "in",
+    "as",
+    "self",
+    "signal",
+    "func",
+    "static",
+    "const",
+    "enum",
+    "var",
+    "breakpoint",
+    "preload",
+    "await",
+    "yield",
+    "assert",
+    "void",
+    "not",
+    "and",
+    "or",
+    "super",
+    "get",
+    "set",
+    "call",
+    "callv",
+    "free",
+    "connect",
+    "disconnect",
+    "notification",
+    "emit_signal",
+    "has_method",
+    "get_class",
+    "is_class",
+    "reference",
+    "unreference",
+    "options",
+    "auth",
+    "collection_name",
+];
 
-/// The GDScript method name of `op`: its snake_case name, or `<name>_one` when that name is
-/// one of `Object`'s (`vectors.get` → `get_one`, like `records.getOne`).
-fn method_name(op: &Op) -> String {
-    let name = snake(&op.method);
-    if OBJECT_METHODS.contains(&name.as_str()) {
-        format!("{name}_one")
-    } else {
-        name
-    }
+/// The GDScript name of a method or argument: snake_case, by the shared rule (`scripts.get`
+/// → `get_`).
+fn ident(name: &str) -> String {
+    unreserved(snake(name), RESERVED)
+}
+
+/// The GDScript method name of `op`.
+pub fn method_name(op: &Op) -> String {
+    ident(&op.method)
 }
 
 fn width(line: &str) -> usize {
@@ -106,7 +153,7 @@ fn method(op: &Op, pad: &str, collection: Option<&str>) -> String {
     if let Ok(row) = bosbase::operations::find(&op.name) {
         doc.push_str(&format!(" ([code]{} {}[/code])", row.method, row.path));
     }
-    let forks = FORKS.contains(&op.name.as_str());
+    let forks = op.forks;
     if forks {
         doc.push_str(
             "; gives a new client ([code]bosbase.gd[/code], this client's settings, its own auth store \
@@ -122,8 +169,8 @@ fn method(op: &Op, pad: &str, collection: Option<&str>) -> String {
     let mut sig: Vec<String> = params
         .iter()
         .map(|a| match &a.default {
-            Some(d) => format!("{}: {} = {d}", snake(&a.name), gd_type(a)),
-            None => format!("{}: {}", snake(&a.name), gd_type(a)),
+            Some(d) => format!("{}: {} = {d}", ident(&a.name), gd_type(a)),
+            None => format!("{}: {}", ident(&a.name), gd_type(a)),
         })
         .collect();
     sig.push("options: Dictionary = {}".to_owned());
@@ -145,7 +192,7 @@ fn method(op: &Op, pad: &str, collection: Option<&str>) -> String {
     if let Some(c) = collection {
         pairs.push(format!("\"collection\": {c}"));
     }
-    pairs.extend(params.iter().map(|a| format!("\"{}\": {}", a.name, snake(&a.name))));
+    pairs.extend(params.iter().map(|a| format!("\"{}\": {}", a.name, ident(&a.name))));
     let args = format!("{{{}}}", pairs.join(", "));
     let one = format!("{pad}\t{lead}_client.call_operation(\"{}\", {args}, options)", op.name);
     let body = if width(&one) <= LINE {
@@ -164,7 +211,19 @@ fn method(op: &Op, pad: &str, collection: Option<&str>) -> String {
         )
     };
     let tail = if forks { format!("{pad}\treturn _client.fork(auth)\n") } else { String::new() };
-    format!("{}{head}{body}{tail}", doc_lines(&doc, pad))
+    // gdlint's naming rules refuse the shared rule's trailing `_`: say so where it applies.
+    let mut ignore: Vec<&str> = Vec::new();
+    if name.ends_with('_') {
+        ignore.push("function-name");
+    }
+    if params.iter().any(|a| ident(&a.name).ends_with('_')) {
+        ignore.push("function-argument-name");
+    }
+    let lint = match ignore.is_empty() {
+        true => String::new(),
+        false => format!("{pad}# gdlint: ignore={}\n", ignore.join(",")),
+    };
+    format!("{}{lint}{head}{body}{tail}", doc_lines(&doc, pad))
 }
 
 /// A comment naming the operations generated in the other file, so each file names the
@@ -194,10 +253,8 @@ fn elsewhere(ops: &[Op], on_collection: bool, file: &str) -> String {
 fn records(ops: &[Op]) -> String {
     // One method per record row: more than gdlint's default of 20 public methods. gdlint
     // reports that on line 1, so its switch must sit on line 1, after the header.
-    let mut s = String::from(
-        "# Generated by tools/generate: do not edit; `make generate`.  # gdlint: disable=max-public-methods\n",
-    );
-    s.push_str(&elsewhere(ops, false, "operations.gd"));
+    let mut s = format!("{MARK_HASH}  # gdlint: disable=max-public-methods\n");
+    s.push_str(&elsewhere(ops, false, "operations_gen.gd"));
     s.push_str(
         "extends RefCounted\n\
          ## The record operations of the core's operation table, generated: the base class of\n\
@@ -233,11 +290,9 @@ fn doc2(first: &str, second: &str) -> String {
 
 fn client(ops: &[Op]) -> String {
     // One service per group: more lines than gdlint's default of 1000. gdlint reports that
-    // on line 1, so its switch sits on line 1, after the header (as in record_operations.gd).
-    let mut s = String::from(
-        "# Generated by tools/generate: do not edit; `make generate`.  # gdlint: disable=max-file-lines\n",
-    );
-    s.push_str(&elsewhere(ops, true, "record_operations.gd"));
+    // on line 1, so its switch sits on line 1, after the header (as in record_operations_gen.gd).
+    let mut s = format!("{MARK_HASH}  # gdlint: disable=max-file-lines\n");
+    s.push_str(&elsewhere(ops, true, "record_operations_gen.gd"));
     s.push_str(
         "extends RefCounted\n\
          ## The operation groups of the core's operation table other than records, generated: the\n\
@@ -280,7 +335,7 @@ pub fn outputs(ops: &[Op]) -> Vec<(&'static str, String)> {
 
 /// How the README's operation table names `op` in this language.
 pub fn readme_name(op: &Op) -> Option<String> {
-    let mut args: Vec<String> = op.params().iter().map(|a| snake(&a.name)).collect();
+    let mut args: Vec<String> = op.params().iter().map(|a| ident(&a.name)).collect();
     args.push("…".to_owned());
     let call = format!("{}({})", method_name(op), args.join(", "));
     Some(match op.on_collection() {

@@ -3,26 +3,23 @@
 //! others of a service per group, reached by a client method (`client.Health()`).
 //!
 //! Signature (seed 001's shape): the required arguments, then the arguments that have a
-//! default (a zero value means the default), then `body, query map[string]any, headers
-//! map[string]string`, then, for operations that send a body (POST/PUT/PATCH), `files
+//! default (a zero value means the default, except for a `zeroIsValue` argument, which is a
+//! pointer: nil means the default, `bosbase.Ptr(0)` sends 0), then `body, query
+//! map[string]any, headers map[string]string`, then, for the rows that take files, `files
 //! ...File` (file parts, sent as multipart). `XCtx(ctx, ...)` takes a `context.Context`
 //! first and cancels the call through `bosbase_call_cancel` when ctx is done. Results:
 //! `bool` for operations that answer `true`, `map[string]any` for JSON, `[]any` for
-//! lists, `string`, `int64`; the operations of `CLIENT_RESULT` (a login for another
-//! account) return a new `*Client` signed in with it. Every method is one call of the
+//! lists, `string`, `int64`; the rows that fork (a login for another account) return a new
+//! `*Client` signed in with it. Every method is one call of the
 //! binding's hand-written primitive (`runOp`/`runClient` in call.go) with the row's name.
 //! The output is gofmt-clean (`make go-test` checks it).
 
-use super::{groups, pascal, Arg, Op};
+use super::{groups, pascal, unreserved, Arg, Op, MARK_SLASH};
 
 const PATH: &str = "bindings/go/operations_gen.go";
 
-/// Operations whose typed API returns a new client signed in with the result, as the JS
-/// SDK's `impersonate` does (`bosbase_client_fork`), rather than the result itself.
-const CLIENT_RESULT: &[&str] = &["records.impersonate"];
-
 /// Go's keywords and predeclared names, plus the names the generated methods use
-/// themselves; an argument with one of these names gets an `Arg` suffix.
+/// themselves; an argument with one of these names gets the shared rule's `_` suffix.
 const RESERVED: &[&str] = &[
     "break",
     "case",
@@ -70,15 +67,21 @@ const RESERVED: &[&str] = &[
 ];
 
 /// The Go parameter name of an argument (the table's names are camelCase already).
-fn ident(name: &str) -> String {
+pub fn ident(name: &str) -> String {
     let mut id: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
     if id.is_empty() || id.starts_with(|c: char| c.is_ascii_digit()) {
         id.insert(0, 'a');
     }
-    if RESERVED.contains(&id.as_str()) {
-        id.push_str("Arg");
+    unreserved(id, RESERVED)
+}
+
+/// The Go type of an argument: a pointer for a `zeroIsValue` argument with a default (Go has
+/// no "unset", and its zero value is not the default), else the plain type.
+fn arg_type(a: &Arg) -> String {
+    match a.zero_is_value && a.default.is_some() {
+        true => format!("*{}", go_type(&a.ty)),
+        false => go_type(&a.ty).to_owned(),
     }
-    id
 }
 
 fn go_type(ty: &str) -> &'static str {
@@ -95,7 +98,7 @@ fn go_type(ty: &str) -> &'static str {
 
 /// (result type, primitive) for a result shape.
 fn result(op: &Op) -> (&'static str, String) {
-    if CLIENT_RESULT.contains(&op.name.as_str()) {
+    if op.forks {
         return ("*Client", "runClient".to_owned());
     }
     let ty = match op.result.as_str() {
@@ -109,32 +112,32 @@ fn result(op: &Op) -> (&'static str, String) {
     (ty, format!("runOp[{ty}]"))
 }
 
-/// True for operations that send a body (POST/PUT/PATCH): their methods take file parts.
+/// True for the rows that take file parts (the table's `files`).
 fn takes_files(op: &Op) -> bool {
-    bosbase::operations::find(&op.name).is_ok_and(|o| matches!(o.method, "POST" | "PUT" | "PATCH"))
+    op.files
 }
 
 /// The parameter list: required arguments, then those with a default (consecutive
 /// parameters of one type share it, as gofmt'd Go writes them), then the options.
-fn ordered(op: &Op) -> Vec<&Arg> {
+pub fn ordered(op: &Op) -> Vec<&Arg> {
     let params = op.params();
     let (required, defaulted): (Vec<&Arg>, Vec<&Arg>) = params.into_iter().partition(|a| a.default.is_none());
     [required, defaulted].concat()
 }
 
 fn param_list(op: &Op) -> String {
-    let mut parts: Vec<(Vec<String>, &str)> = Vec::new();
+    let mut parts: Vec<(Vec<String>, String)> = Vec::new();
     for a in ordered(op) {
-        let ty = go_type(&a.ty);
+        let ty = arg_type(a);
         match parts.last_mut() {
             Some((names, t)) if *t == ty => names.push(ident(&a.name)),
             _ => parts.push((vec![ident(&a.name)], ty)),
         }
     }
-    parts.push((vec!["body".to_owned(), "query".to_owned()], "map[string]any"));
-    parts.push((vec!["headers".to_owned()], "map[string]string"));
+    parts.push((vec!["body".to_owned(), "query".to_owned()], "map[string]any".to_owned()));
+    parts.push((vec!["headers".to_owned()], "map[string]string".to_owned()));
     if takes_files(op) {
-        parts.push((vec!["files".to_owned()], "...File"));
+        parts.push((vec!["files".to_owned()], "...File".to_owned()));
     }
     parts.iter().map(|(names, ty)| format!("{} {ty}", names.join(", "))).collect::<Vec<_>>().join(", ")
 }
@@ -155,9 +158,11 @@ fn args_map(op: &Op) -> String {
         entries.push("\"collection\": s.name".to_owned());
     }
     for a in op.params() {
-        // A nil map or slice is JSON null already; comparable zero values need orDefault.
+        // A nil map, slice or pointer is JSON null already; comparable zero values need orDefault.
         let value = match a.default {
-            Some(_) if !matches!(a.ty.as_str(), "object" | "array" | "any") => format!("orDefault({})", ident(&a.name)),
+            Some(_) if !a.zero_is_value && !matches!(a.ty.as_str(), "object" | "array" | "any") => {
+                format!("orDefault({})", ident(&a.name))
+            }
             _ => ident(&a.name),
         };
         entries.push(format!("\"{}\": {value}", a.name));
@@ -204,10 +209,25 @@ fn doc_sentence(name: &str, doc: &str) -> String {
 }
 
 fn defaults_note(op: &Op) -> Option<String> {
-    let notes: Vec<String> =
-        ordered(op).iter().filter_map(|a| a.default.as_ref().map(|d| format!("{} {d}", ident(&a.name)))).collect();
-    (!notes.is_empty())
-        .then(|| format!("A zero value of an argument with a default means that default ({}).", notes.join(", ")))
+    let with = |zero: bool| -> Vec<String> {
+        ordered(op)
+            .iter()
+            .filter(|a| a.zero_is_value == zero)
+            .filter_map(|a| a.default.as_ref().map(|d| format!("{} {d}", ident(&a.name))))
+            .collect()
+    };
+    let (plain, pointers) = (with(false), with(true));
+    let mut notes = Vec::new();
+    if !plain.is_empty() {
+        notes.push(format!("A zero value of an argument with a default means that default ({}).", plain.join(", ")));
+    }
+    if !pointers.is_empty() {
+        notes.push(format!(
+            "A nil pointer means the default ({}); its zero value is a value of its own (Ptr(0)).",
+            pointers.join(", ")
+        ));
+    }
+    (!notes.is_empty()).then(|| notes.join(" "))
 }
 
 fn method(op: &Op, receiver: &str, client: &str) -> String {
@@ -221,7 +241,7 @@ fn method(op: &Op, receiver: &str, client: &str) -> String {
         doc.push(' ');
         doc.push_str(&note);
     }
-    if CLIENT_RESULT.contains(&op.name.as_str()) {
+    if op.forks {
         doc.push_str(" It returns a new client signed in with that login (this client's settings and connections, an auth store of its own; Close it when done), and leaves this client's auth store as it was.");
     }
     if takes_files(op) {
@@ -251,13 +271,17 @@ fn method(op: &Op, receiver: &str, client: &str) -> String {
 }
 
 fn generate(ops: &[Op]) -> String {
-    let mut s = String::from(
-        "// Code generated by tools/generate from the operation table; DO NOT EDIT.\n\n\
+    let mut s = format!("{MARK_SLASH}\n\n")
+        + "\
          // The operations of the core's table (src/operations.rs), one method each plus its\n\
          // ...Ctx form, all running through the generic call in call.go. Run `make generate`\n\
          // after changing the table or tools/generate/go.rs.\n\n\
-         package bosbase\n\nimport \"context\"\n\n",
-    );
+         package bosbase\n\nimport \"context\"\n\n";
+    s.push_str(&comment(
+        "Ptr returns a pointer to v, for an optional argument whose zero value is a value of its own (nil means the row's default): Caches().RenewEntry(cache, key, Ptr(0), nil, nil, nil) sends ttlSeconds 0.",
+        "",
+    ));
+    s.push_str("func Ptr[T any](v T) *T {\n\treturn &v\n}\n\n");
     for g in groups(ops) {
         let service = format!("{}Service", pascal(&g));
         s.push_str(&comment(

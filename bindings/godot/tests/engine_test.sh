@@ -117,9 +117,9 @@ case "$mode" in
       fail "ClientResponseError docs missing from $out"
     grep -lq 'BosBase client for Godot 4' "$out"/*.xml || fail "bosbase.gd docs missing from $out"
     # The generated methods carry their table row's doc.
-    grep -q 'Checks that the server is up' "$out"/*operations.gd.HealthService.xml ||
+    grep -q 'Checks that the server is up' "$out"/*operations_gen.gd.HealthService.xml ||
       fail "generated health().check() docs missing from $out"
-    grep -q 'Signs in with a bound custom token' "$out"/*record_operations.gd.xml ||
+    grep -q 'Signs in with a bound custom token' "$out"/*record_operations_gen.gd.xml ||
       fail "generated auth_with_token() docs missing from $out"
     echo "engine-test: $name: class docs generated from ## comments ($(ls "$out" | wc -l) files in $out)"
     ;;

@@ -55,18 +55,20 @@ defmodule Bosbase.ClientResponseError do
           attempts: non_neg_integer()
         }
 
-  # The core's status code for a closed client (BOSBASE_STATUS_CLOSED).
-  @closed 7
-
   @doc false
   # Builds the struct from the core's error JSON; `nil` when no JSON exists, which is the
-  # case for a client this binding already closed (same text as the core's own).
+  # case for a client this binding already closed (same text as the core's own). Status
+  # codes map to kinds through the generated Bosbase.Kinds.
   @spec from_native(non_neg_integer(), binary() | nil) :: t()
-  def from_native(@closed, nil), do: %__MODULE__{kind: "closed", message: "the client is closed"}
-
   def from_native(status_code, nil) do
-    kind = Bosbase.Native.status_name(status_code)
-    %__MODULE__{kind: kind, message: "BosBase call failed (#{kind})"}
+    case Bosbase.Kinds.kind_of_status(status_code) do
+      "closed" ->
+        %__MODULE__{kind: "closed", message: "the client is closed"}
+
+      kind ->
+        kind = kind || Bosbase.Native.status_name(status_code)
+        %__MODULE__{kind: kind, message: "BosBase call failed (#{kind})"}
+    end
   end
 
   def from_native(_status_code, json) when is_binary(json) do

@@ -16,7 +16,7 @@ defmodule Bosbase.RecordService do
   `files: [{:bytes, "attachment", "a.txt", "hi"}, {:file, "attachment", "/tmp/b.png"}]`).
 
   The per-operation functions (`auth_with_token/3`, `bind_custom_token/5`, ...) are
-  generated from the core's operation table (`lib/bosbase/operations.ex`, `make generate`)
+  generated from the core's operation table (`lib/bosbase/operations_gen.ex`, `make generate`)
   and each runs its row through `Bosbase.Call.run/4`; `send/3` is the raw form.
   """
 

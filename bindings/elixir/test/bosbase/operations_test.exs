@@ -1,6 +1,6 @@
 defmodule Bosbase.OperationsTest do
   # Operations added to the core's table as rows only (health.check, collections.getList)
-  # reach Elixir through the generated functions (lib/bosbase/operations.ex).
+  # reach Elixir through the generated functions (lib/bosbase/operations_gen.ex).
   use ExUnit.Case, async: true
 
   alias Bosbase.{AuthStore, Client, ClientResponseError, RecordService}

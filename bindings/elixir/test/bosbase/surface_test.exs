@@ -1,5 +1,5 @@
 defmodule Bosbase.SurfaceTest do
-  # The PocketBase surface through the generated functions (lib/bosbase/operations.ex)
+  # The PocketBase surface through the generated functions (lib/bosbase/operations_gen.ex)
   # against the dev server (or BOSBASE_URL): one describe per group.
   use ExUnit.Case, async: true
 

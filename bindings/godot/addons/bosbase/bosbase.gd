@@ -1,4 +1,4 @@
-extends "operations.gd"
+extends "operations_gen.gd"
 ## BosBase client for Godot 4.
 ##
 ## [codeblock]
@@ -12,8 +12,8 @@ extends "operations.gd"
 ## on the main thread (at most a frame after the answer), so [code]await[/code] never blocks a
 ## frame. The per-operation methods ([code]pb.collection(name).auth_with_token()[/code],
 ## [code]pb.health().check()[/code], [code]pb.collections().get_list()[/code], ...) are
-## generated from the core's operation table (see [code]operations.gd[/code] and
-## [code]record_operations.gd[/code]); all of them go through [method call_operation].
+## generated from the core's operation table (see [code]operations_gen.gd[/code] and
+## [code]record_operations_gen.gd[/code]); all of them go through [method call_operation].
 ## A call gives its result, or a [ClientResponseError] (status 0 when no answer arrived) —
 ## never [code]null[/code] for a failure. Calls return a [Signal]: [code]await[/code] it right away.
 ##

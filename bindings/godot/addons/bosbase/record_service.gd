@@ -1,10 +1,10 @@
-extends "record_operations.gd"
+extends "record_operations_gen.gd"
 ## The calls of one collection: [code]pb.collection("users")[/code]. Each returns a [Signal]
 ## to [code]await[/code] at once; it gives the result or a [ClientResponseError].
 ##
 ## The operation methods ([method bind_custom_token], [method unbind_custom_token],
 ## [method auth_with_token], [method auth_with_password], [method auth_refresh], ...) are
-## generated from the core's operation table into [code]record_operations.gd[/code].
+## generated from the core's operation table into [code]record_operations_gen.gd[/code].
 ## [param options] everywhere is the core's options object: [code]body[/code],
 ## [code]query[/code], [code]headers[/code], [code]expand[/code], [code]fields[/code],
 ## [code]mfaId[/code] (to finish an MFA login), [code]timeoutMs[/code] (this call's deadline),

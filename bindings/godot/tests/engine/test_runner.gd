@@ -17,6 +17,7 @@ const RealtimeTests = preload("res://realtime_tests.gd")
 const DeliveryTests = preload("res://delivery_tests.gd")
 const TransfersTests = preload("res://transfers_tests.gd")
 const OAuth2Tests = preload("res://oauth2_tests.gd")
+const SmokeTests = preload("res://smoke_gen.gd")
 const TIME_LIMIT_S := 420.0
 
 var passed := 0
@@ -63,6 +64,7 @@ func _run_all() -> void:
 	await test_close()
 	await test_tls()
 	await SurfaceTests.new(self).run()
+	await SmokeTests.new(self).run()
 	await RealtimeTests.new(self).run()
 	await DeliveryTests.new(self).run()
 	await TransfersTests.new(self).run()
