@@ -151,7 +151,7 @@ fn every_dev_server_row_once() {
     exercised += 1;
 
     // records.authWithOAuth2Code
-    let a = fill(json!({"code":"c","codeVerifier":"v","collection":"users","createData":{},"provider":"google","redirectURL":"http://127.0.0.1/cb"}), &r);
+    let a = fill(json!({"code":"c","codeVerifier":"v","collection":"_superusers","createData":{},"provider":"google","redirectURL":"http://127.0.0.1/cb"}), &r);
     let got: bosbase::Result<Value> = guest.collection(s(&a, "collection")).auth_with_oauth2_code(s(&a, "provider"), s(&a, "code"), s(&a, "codeVerifier"), s(&a, "redirectURL"), a["createData"].clone(), opts()).wait();
     r.insert("records.authWithOAuth2Code".into(), check("records.authWithOAuth2Code", got, "json", Some(403)));
     exercised += 1;

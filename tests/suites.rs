@@ -41,8 +41,9 @@ fn real_server_suites_are_ignored_with_their_reason_and_the_others_never_silentl
 fn make_test_finds_every_test_file_itself() {
     let core = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("mk/core.mk")).unwrap();
     let recipe = core.split("\ncore-test:").nth(1).and_then(|r| r.split("\n\n").next()).expect("a core-test target");
+    // Under one dev server and the OAuth2 test provider (tests/oauth2.rs needs it).
     assert!(
-        recipe.contains("scripts/devserver --demo -- cargo test --no-fail-fast --tests\n"),
+        recipe.contains("scripts/devserver --demo -- scripts/oauth2-provider -- cargo test --no-fail-fast --tests\n"),
         "core-test runs `cargo test --tests`"
     );
     // The one named test binary is fuzz_seeds (it needs the `fuzzing` feature).

@@ -201,7 +201,7 @@ func TestSmokeEveryDevServerRow(t *testing.T) {
 	exercised++
 
 	// records.authWithOAuth2Code
-	a = fill(t, `{"code":"c","codeVerifier":"v","collection":"users","createData":{},"provider":"google","redirectURL":"http://127.0.0.1/cb"}`, r)
+	a = fill(t, `{"code":"c","codeVerifier":"v","collection":"_superusers","createData":{},"provider":"google","redirectURL":"http://127.0.0.1/cb"}`, r)
 	got, err = guest.Collection(str(a, "collection")).AuthWithOAuth2Code(str(a, "provider"), str(a, "code"), str(a, "codeVerifier"), str(a, "redirectURL"), obj(a, "createData"), nil, nil, nil)
 	r["records.authWithOAuth2Code"] = check(t, "records.authWithOAuth2Code", got, err, "json", 403)
 	exercised++

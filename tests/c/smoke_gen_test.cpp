@@ -219,7 +219,7 @@ int main() {
     });
 
     // records.authWithOAuth2Code
-    a = fill(R"JSON({"code":"c","codeVerifier":"v","collection":"users","createData":{},"provider":"google","redirectURL":"http://127.0.0.1/cb"})JSON", r);
+    a = fill(R"JSON({"code":"c","codeVerifier":"v","collection":"_superusers","createData":{},"provider":"google","redirectURL":"http://127.0.0.1/cb"})JSON", r);
     run(r, "records.authWithOAuth2Code", "json", 403, [&] {
         auto got = guest.collection(str(a, "collection")).auth_with_oauth2_code(str(a, "provider"), str(a, "code"), str(a, "codeVerifier"), str(a, "redirectURL"), field(a, "createData"));
         return got;

@@ -52,7 +52,8 @@ pub const EXAMPLES: &[Example] = &[
     (
         "records.authWithOAuth2Code",
         "guest",
-        r#"{"collection": "users", "provider": "google", "code": "c", "codeVerifier": "v", "redirectURL": "http://127.0.0.1/cb"}"#,
+        // _superusers: the OAuth2 tests enable OAuth2 on `users` of the same server.
+        r#"{"collection": "_superusers", "provider": "google", "code": "c", "codeVerifier": "v", "redirectURL": "http://127.0.0.1/cb"}"#,
         "http 403",
     ),
     ("records.requestVerification", "guest", r#"{"collection": "users", "email": "user2@example.com"}"#, "ok"),

@@ -20,7 +20,7 @@ defmodule Bosbase.SmokeGenTest do
   ["records.unbindCustomToken","guest","Bosbase.RecordService","unbind_custom_token",true,["email","password","token"],{"collection":"users","email":"user2@example.com","password":"user2-password","token":"${token}"},"true",0]
   ["records.requestOTP","guest","Bosbase.RecordService","request_otp",true,["email"],{"collection":"mfa_users","email":"mfa@example.com"},"json",0]
   ["records.authWithOTP","guest","Bosbase.RecordService","auth_with_otp",true,["otpId","password"],{"collection":"mfa_users","otpId":"${records.requestOTP.otpId}","password":"000000x"},"json",400]
-  ["records.authWithOAuth2Code","guest","Bosbase.RecordService","auth_with_oauth2_code",true,["provider","code","codeVerifier","redirectURL","createData"],{"code":"c","codeVerifier":"v","collection":"users","createData":{},"provider":"google","redirectURL":"http://127.0.0.1/cb"},"json",403]
+  ["records.authWithOAuth2Code","guest","Bosbase.RecordService","auth_with_oauth2_code",true,["provider","code","codeVerifier","redirectURL","createData"],{"code":"c","codeVerifier":"v","collection":"_superusers","createData":{},"provider":"google","redirectURL":"http://127.0.0.1/cb"},"json",403]
   ["records.requestVerification","guest","Bosbase.RecordService","request_verification",true,["email"],{"collection":"users","email":"user2@example.com"},"true",0]
   ["records.confirmVerification","guest","Bosbase.RecordService","confirm_verification",true,["token"],{"collection":"users","token":"not-a-token"},"true",400]
   ["records.requestPasswordReset","guest","Bosbase.RecordService","request_password_reset",true,["email"],{"collection":"users","email":"user2@example.com"},"true",0]

@@ -178,8 +178,8 @@ func run() -> void:
 	a = _fill(
 		JSON.parse_string(
 			(
-				'{"code":"c","codeVerifier":"v","collection":"users","createData":{},"provider":"'
-				+ 'google","redirectURL":"http://127.0.0.1/cb"}'
+				'{"code":"c","codeVerifier":"v","collection":"_superusers","createData":{},"provi'
+				+ 'der":"google","redirectURL":"http://127.0.0.1/cb"}'
 			)
 		),
 		r
