@@ -287,7 +287,7 @@ fn shape_name(s: Shape) -> &'static str {
 /// `json|list|string|integer|true`; `local` is true for rows that build a URL without a
 /// request; `files` for rows that take file parts; `forks` for rows whose typed result is a
 /// new client signed in with the (login) result; `zeroIsValue` for arguments whose type's zero
-/// value is not their default (see [`Arg::zero_is_value`]).
+/// value is not their default (an argument's `zero_is_value`).
 pub fn to_json() -> Value {
     let ops: Vec<Value> = all()
         .map(|op| {
