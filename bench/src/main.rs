@@ -82,12 +82,8 @@ impl Drop for FfiClient {
 /// session token included) and decoding the same answer.
 fn raw_ureq(agent: &ureq::Agent, url: &str, token: &str, session: &str) -> usize {
     let body = serde_json::json!({ "token": token });
-    let mut response = agent
-        .post(url)
-        .header("Accept-Language", "en-US")
-        .header("Authorization", session)
-        .send_json(&body)
-        .unwrap();
+    let mut response =
+        agent.post(url).header("Accept-Language", "en-US").header("Authorization", session).send_json(&body).unwrap();
     let value: serde_json::Value = response.body_mut().read_json().unwrap();
     value["token"].as_str().unwrap().len() + value["record"].to_string().len()
 }
@@ -192,7 +188,10 @@ fn main() {
         }
     }
     let medians: Vec<Duration> = samples.into_iter().map(median).collect();
-    println!("auth_with_token, per-call medians of {} calls per variant, variants shuffled call by call:", ROUNDS * CALLS_PER_ROUND);
+    println!(
+        "auth_with_token, per-call medians of {} calls per variant, variants shuffled call by call:",
+        ROUNDS * CALLS_PER_ROUND
+    );
     for (name, t) in NAMES.iter().zip(&medians) {
         println!("  {name:<46} {t:?}");
     }

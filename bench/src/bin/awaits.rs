@@ -52,7 +52,8 @@ fn measure(side: &str, url: &str) {
                     let pb = pb.clone();
                     tasks.spawn(async move {
                         for _ in 0..CALLS_PER_TASK {
-                            let v = pb.send("/api/health", bosbase::SendOptions::new("GET")).into_future().await.unwrap();
+                            let v =
+                                pb.send("/api/health", bosbase::SendOptions::new("GET")).into_future().await.unwrap();
                             assert_eq!(v["code"], 200);
                         }
                     });
