@@ -771,7 +771,7 @@ static ERL_NIF_TERM nif_oauth2_start(ErlNifEnv *env, int argc, const ERL_NIF_TER
     if (cres == NULL || !get_cstr(env, argv[1], &strs[0]) || !get_cstr(env, argv[2], &strs[1]) ||
         !get_opt_cstr(env, argv[3], &strs[2]) || !get_opt_cstr(env, argv[4], &strs[3])) {
         free_cstrs(strs, 4);
-        return badarg_reply(env);
+        return bad_args(env, argv[0]);
     }
     tag = enif_make_ref(env);
     st = state_new(env, tag);
