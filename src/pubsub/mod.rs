@@ -393,6 +393,11 @@ impl PubSub {
         self.lock().connected
     }
 
+    /// Threads of this client's pub/sub still running (a test hook).
+    pub(crate) fn live_threads(&self) -> usize {
+        self.lock().threads.iter().filter(|t| !t.is_finished()).count()
+    }
+
     /// Publishes `data` to `topic` and waits for the server's acknowledgement
     /// (`{id, topic, created}`) at most `deadline`.
     pub(crate) fn publish(&self, client: &BosBase, topic: &str, data: Value, deadline: Duration) -> Result<Value> {
@@ -842,6 +847,13 @@ impl crate::PubsubService {
     #[doc(hidden)]
     pub fn backlog(&self) -> (usize, usize, usize) {
         self.client.pubsub_state().backlog()
+    }
+
+    /// Pub/sub threads of this client alive now (a leak-check hook for tests; unlike the
+    /// process's thread count, other clients do not change it).
+    #[doc(hidden)]
+    pub fn live_threads(&self) -> usize {
+        self.client.pubsub_state().live_threads()
     }
 }
 
