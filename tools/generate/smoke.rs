@@ -627,7 +627,7 @@ const ELIXIR_TEMPLATE: &str = r##"defmodule Bosbase.SmokeGenTest do
 @NOT_HERE@  """
 
   if System.get_env("BOSBASE_SERVER_KIND") == "bosbase" do
-    IO.puts("smoke (Elixir): NOT RUN: its examples are the dev server's; the real server runs the hand-written suites")
+    IO.puts("smoke (Elixir): NOT RUN: its examples are the dev server's")
     @moduletag skip: "the smoke examples are written for the dev server"
   end
 

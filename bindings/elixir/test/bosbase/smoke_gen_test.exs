@@ -130,7 +130,7 @@ defmodule Bosbase.SmokeGenTest do
   """
 
   if System.get_env("BOSBASE_SERVER_KIND") == "bosbase" do
-    IO.puts("smoke (Elixir): NOT RUN: its examples are the dev server's; the real server runs the hand-written suites")
+    IO.puts("smoke (Elixir): NOT RUN: its examples are the dev server's")
     @moduletag skip: "the smoke examples are written for the dev server"
   end
 
