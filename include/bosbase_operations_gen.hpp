@@ -571,6 +571,18 @@ public:
     std::string execute_async_status(const std::string &id, const std::string &options_json = "") const {
         return detail::call(client_, "scripts.executeAsyncStatus", detail::args({{"id", detail::json_string(id)}}), options_json);
     }
+    /// Runs the WASM module `wasm` (a name under the server's EXECUTE_PATH) and waits for it: `options` selects the function (`--func=name`, `-f name`, a bare name or `--reactor`), `params` are space-separated arguments; returns `{output}`. Permission per module (scriptPermissions; superusers by default). (`scripts.wasm`)
+    std::string wasm(const std::string &wasm, const std::string &options = "", const std::string &params = "", const std::string &options_json = "") const {
+        return detail::call(client_, "scripts.wasm", detail::args({{"wasm", detail::json_string(wasm)}, {"options", detail::json_string(options)}, {"params", detail::json_string(params)}}), options_json);
+    }
+    /// Starts the WASM module `wasm` like `scripts.wasm` and returns at once `{id, status}` for `wasmAsyncStatus`. (`scripts.wasmAsync`)
+    std::string wasm_async(const std::string &wasm, const std::string &options = "", const std::string &params = "", const std::string &options_json = "") const {
+        return detail::call(client_, "scripts.wasmAsync", detail::args({{"wasm", detail::json_string(wasm)}, {"options", detail::json_string(options)}, {"params", detail::json_string(params)}}), options_json);
+    }
+    /// Reads an async WASM job `{id, status: running|done|error, output?, error?, startedAt, finishedAt?}`; 404 for an unknown id. (`scripts.wasmAsyncStatus`)
+    std::string wasm_async_status(const std::string &id, const std::string &options_json = "") const {
+        return detail::call(client_, "scripts.wasmAsyncStatus", detail::args({{"id", detail::json_string(id)}}), options_json);
+    }
 
 private:
     BosbaseClient *client_;

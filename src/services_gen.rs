@@ -896,6 +896,34 @@ impl ScriptsService {
         args.insert("id".to_owned(), Value::from(id));
         self.client.operation("scripts.executeAsyncStatus", args, options)
     }
+    /// Runs the WASM module `wasm` (a name under the server's EXECUTE_PATH) and waits for it: `options` selects the function (`--func=name`, `-f name`, a bare name or `--reactor`), `params` are space-separated arguments; returns `{output}`. Permission per module (scriptPermissions; superusers by default).
+    ///
+    /// Operation `scripts.wasm`.
+    pub fn wasm(&self, wasm: &str, options_: &str, params: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("wasm".to_owned(), Value::from(wasm));
+        args.insert("options".to_owned(), Value::from(options_));
+        args.insert("params".to_owned(), Value::from(params));
+        self.client.operation("scripts.wasm", args, options)
+    }
+    /// Starts the WASM module `wasm` like `scripts.wasm` and returns at once `{id, status}` for `wasmAsyncStatus`.
+    ///
+    /// Operation `scripts.wasmAsync`.
+    pub fn wasm_async(&self, wasm: &str, options_: &str, params: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("wasm".to_owned(), Value::from(wasm));
+        args.insert("options".to_owned(), Value::from(options_));
+        args.insert("params".to_owned(), Value::from(params));
+        self.client.operation("scripts.wasmAsync", args, options)
+    }
+    /// Reads an async WASM job `{id, status: running|done|error, output?, error?, startedAt, finishedAt?}`; 404 for an unknown id.
+    ///
+    /// Operation `scripts.wasmAsyncStatus`.
+    pub fn wasm_async_status(&self, id: &str, options: SendOptions) -> Call<Value> {
+        let mut args = Map::new();
+        args.insert("id".to_owned(), Value::from(id));
+        self.client.operation("scripts.wasmAsyncStatus", args, options)
+    }
 }
 
 /// The `scriptPermissions.*` operations, from [`BosBase::script_permissions`].

@@ -462,6 +462,9 @@ fn every_dev_server_row_once() {
         ("scripts.execute", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"),
         ("scripts.executeAsync", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"),
         ("scripts.executeAsyncStatus", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"),
+        ("scripts.wasm", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"),
+        ("scripts.wasmAsync", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"),
+        ("scripts.wasmAsyncStatus", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"),
         ("scriptPermissions.create", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"),
         ("scriptPermissions.get", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"),
         ("scriptPermissions.update", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"),
@@ -476,7 +479,7 @@ fn every_dev_server_row_once() {
         ("redis.updateKey", "BosBase Redis keys: real server with --redis only (tests/bosbase_redis.rs)"),
         ("redis.deleteKey", "BosBase Redis keys: real server with --redis only (tests/bosbase_redis.rs)"),
     ];
-    assert_eq!(exercised + not_here.len(), 113, "every row is exercised or listed");
+    assert_eq!(exercised + not_here.len(), 116, "every row is exercised or listed");
     let summary = format!("smoke (Rust): {exercised} rows exercised against the dev server, {} listed as not here\n", not_here.len());
     eprint!("{summary}");
     // `make test` prints it after the run (cargo keeps a passing test's output to itself).

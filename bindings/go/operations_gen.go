@@ -1369,6 +1369,58 @@ func (s *ScriptsService) ExecuteAsyncStatusCtx(ctx context.Context, id string, b
 	return runOp[map[string]any](ctx, s.client, "scripts.executeAsyncStatus", map[string]any{"id": id}, body, query, headers, nil)
 }
 
+// Wasm runs the WASM module `wasm` (a name under the server's EXECUTE_PATH) and waits for it:
+// `options` selects the function (`--func=name`, `-f name`, a bare name or `--reactor`),
+// `params` are space-separated arguments; returns `{output}`. Permission per module
+// (scriptPermissions; superusers by default).
+//
+// Operation "scripts.wasm" (POST /api/scripts/wasm). A zero value of an argument with a
+// default means that default (options "", params ""). It blocks until the answer or the call's
+// deadline; WasmCtx can be cancelled.
+func (s *ScriptsService) Wasm(wasm, options, params string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.WasmCtx(context.Background(), wasm, options, params, body, query, headers)
+}
+
+// WasmCtx is Wasm under ctx: when ctx is done before the call finishes, the call is cancelled
+// and the error is a *ClientResponseError of Kind "cancelled" that matches errors.Is(err,
+// ctx.Err()) (see Client.CallCtx).
+func (s *ScriptsService) WasmCtx(ctx context.Context, wasm, options, params string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scripts.wasm", map[string]any{"wasm": wasm, "options": orDefault(options), "params": orDefault(params)}, body, query, headers, nil)
+}
+
+// WasmAsync starts the WASM module `wasm` like `scripts.wasm` and returns at once `{id,
+// status}` for `wasmAsyncStatus`.
+//
+// Operation "scripts.wasmAsync" (POST /api/scripts/wasm/async). A zero value of an argument
+// with a default means that default (options "", params ""). It blocks until the answer or the
+// call's deadline; WasmAsyncCtx can be cancelled.
+func (s *ScriptsService) WasmAsync(wasm, options, params string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.WasmAsyncCtx(context.Background(), wasm, options, params, body, query, headers)
+}
+
+// WasmAsyncCtx is WasmAsync under ctx: when ctx is done before the call finishes, the call is
+// cancelled and the error is a *ClientResponseError of Kind "cancelled" that matches
+// errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *ScriptsService) WasmAsyncCtx(ctx context.Context, wasm, options, params string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scripts.wasmAsync", map[string]any{"wasm": wasm, "options": orDefault(options), "params": orDefault(params)}, body, query, headers, nil)
+}
+
+// WasmAsyncStatus reads an async WASM job `{id, status: running|done|error, output?, error?,
+// startedAt, finishedAt?}`; 404 for an unknown id.
+//
+// Operation "scripts.wasmAsyncStatus" (GET /api/scripts/wasm/async/{id}). It blocks until the
+// answer or the call's deadline; WasmAsyncStatusCtx can be cancelled.
+func (s *ScriptsService) WasmAsyncStatus(id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return s.WasmAsyncStatusCtx(context.Background(), id, body, query, headers)
+}
+
+// WasmAsyncStatusCtx is WasmAsyncStatus under ctx: when ctx is done before the call finishes,
+// the call is cancelled and the error is a *ClientResponseError of Kind "cancelled" that
+// matches errors.Is(err, ctx.Err()) (see Client.CallCtx).
+func (s *ScriptsService) WasmAsyncStatusCtx(ctx context.Context, id string, body, query map[string]any, headers map[string]string) (map[string]any, error) {
+	return runOp[map[string]any](ctx, s.client, "scripts.wasmAsyncStatus", map[string]any{"id": id}, body, query, headers, nil)
+}
+
 // ScriptPermissionsService runs the "scriptPermissions.*" operations; get it with
 // Client.ScriptPermissions.
 type ScriptPermissionsService struct {

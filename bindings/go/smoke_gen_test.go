@@ -516,6 +516,9 @@ func TestSmokeEveryDevServerRow(t *testing.T) {
 		{"scripts.execute", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
 		{"scripts.executeAsync", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
 		{"scripts.executeAsyncStatus", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
+		{"scripts.wasm", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
+		{"scripts.wasmAsync", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
+		{"scripts.wasmAsyncStatus", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
 		{"scriptPermissions.create", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
 		{"scriptPermissions.get", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
 		{"scriptPermissions.update", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
@@ -530,8 +533,8 @@ func TestSmokeEveryDevServerRow(t *testing.T) {
 		{"redis.updateKey", "BosBase Redis keys: real server with --redis only (tests/bosbase_redis.rs)"},
 		{"redis.deleteKey", "BosBase Redis keys: real server with --redis only (tests/bosbase_redis.rs)"},
 	}
-	if exercised+len(notHere) != 113 {
-		t.Fatalf("%d rows exercised + %d listed, want every row (113)", exercised, len(notHere))
+	if exercised+len(notHere) != 116 {
+		t.Fatalf("%d rows exercised + %d listed, want every row (116)", exercised, len(notHere))
 	}
 	summary := fmt.Sprintf("smoke (Go): %d rows exercised against the dev server, %d listed as not here\n", exercised, len(notHere))
 	for _, n := range notHere {

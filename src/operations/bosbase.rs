@@ -425,6 +425,31 @@ pub(super) const OPERATIONS: &[Operation] = &[
         doc: "An async script execution's job (functions service; not tested here).",
         ..ROW
     },
+    // WASM modules (wasmtime, in the server's EXECUTE_PATH). A server built without WASM
+    // support answers 500 "Failed to get WASM manager."
+    Operation {
+        name: "scripts.wasm",
+        method: "POST",
+        path: "/api/scripts/wasm",
+        args: &[Arg::body("wasm"), Arg::body("options").or("\"\""), Arg::body("params").or("\"\"")],
+        doc: "Runs the WASM module `wasm` (a name under the server's EXECUTE_PATH) and waits for it: `options` selects the function (`--func=name`, `-f name`, a bare name or `--reactor`), `params` are space-separated arguments; returns `{output}`. Permission per module (scriptPermissions; superusers by default).",
+        ..ROW
+    },
+    Operation {
+        name: "scripts.wasmAsync",
+        method: "POST",
+        path: "/api/scripts/wasm/async",
+        args: &[Arg::body("wasm"), Arg::body("options").or("\"\""), Arg::body("params").or("\"\"")],
+        doc: "Starts the WASM module `wasm` like `scripts.wasm` and returns at once `{id, status}` for `wasmAsyncStatus`.",
+        ..ROW
+    },
+    Operation {
+        name: "scripts.wasmAsyncStatus",
+        path: "/api/scripts/wasm/async/{id}",
+        args: &[ID],
+        doc: "Reads an async WASM job `{id, status: running|done|error, output?, error?, startedAt, finishedAt?}`; 404 for an unknown id.",
+        ..ROW
+    },
     // Script permissions (superusers).
     Operation {
         name: "scriptPermissions.create",

@@ -1464,6 +1464,45 @@ defmodule Bosbase.Scripts do
 
     Bosbase.Call.run(client, "scripts.executeAsyncStatus", args, opts)
   end
+
+  @doc """
+  Runs the WASM module `wasm` (a name under the server's EXECUTE_PATH) and waits for it: `options` selects the function (`--func=name`, `-f name`, a bare name or `--reactor`), `params` are space-separated arguments; returns `{output}`. Permission per module (scriptPermissions; superusers by default).
+
+  Operation `scripts.wasm` (`POST /api/scripts/wasm`). `options` defaults to `""`, `params` defaults to `""`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec wasm(Bosbase.Client.t(), String.t(), String.t(), String.t(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def wasm(client, wasm, options \\ "", params \\ "", opts \\ []) do
+    args = %{"wasm" => wasm, "options" => options, "params" => params}
+
+    Bosbase.Call.run(client, "scripts.wasm", args, opts)
+  end
+
+  @doc """
+  Starts the WASM module `wasm` like `scripts.wasm` and returns at once `{id, status}` for `wasmAsyncStatus`.
+
+  Operation `scripts.wasmAsync` (`POST /api/scripts/wasm/async`). `options` defaults to `""`, `params` defaults to `""`. `opts` as for `Bosbase.RecordService`.
+  """
+  @spec wasm_async(Bosbase.Client.t(), String.t(), String.t(), String.t(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def wasm_async(client, wasm, options \\ "", params \\ "", opts \\ []) do
+    args = %{"wasm" => wasm, "options" => options, "params" => params}
+
+    Bosbase.Call.run(client, "scripts.wasmAsync", args, opts)
+  end
+
+  @doc """
+  Reads an async WASM job `{id, status: running|done|error, output?, error?, startedAt, finishedAt?}`; 404 for an unknown id.
+
+  Operation `scripts.wasmAsyncStatus` (`GET /api/scripts/wasm/async/{id}`). `opts` as for `Bosbase.RecordService`.
+  """
+  @spec wasm_async_status(Bosbase.Client.t(), String.t(), Bosbase.Call.opts()) ::
+          Bosbase.Call.result()
+  def wasm_async_status(client, id, opts \\ []) do
+    args = %{"id" => id}
+
+    Bosbase.Call.run(client, "scripts.wasmAsyncStatus", args, opts)
+  end
 end
 
 defmodule Bosbase.ScriptPermissions do

@@ -114,6 +114,9 @@ defmodule Bosbase.SmokeGenTest do
   `scripts.execute`: a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)
   `scripts.executeAsync`: a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)
   `scripts.executeAsyncStatus`: a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)
+  `scripts.wasm`: a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)
+  `scripts.wasmAsync`: a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)
+  `scripts.wasmAsyncStatus`: a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)
   `scriptPermissions.create`: a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)
   `scriptPermissions.get`: a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)
   `scriptPermissions.update`: a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)
@@ -165,7 +168,7 @@ defmodule Bosbase.SmokeGenTest do
     not_here = String.split(@not_here, "\n", trim: true)
     exercised = length(rows)
     assert map_size(results) == exercised + 2
-    assert exercised + length(not_here) == 113
+    assert exercised + length(not_here) == 116
 
     summary =
       "smoke (Elixir): #{exercised} rows exercised against the dev server, " <>

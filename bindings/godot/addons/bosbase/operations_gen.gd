@@ -965,6 +965,44 @@ class ScriptsService:
 	func execute_async_status(id: String, options: Dictionary = {}) -> Signal:
 		return _client.call_operation("scripts.executeAsyncStatus", {"id": id}, options)
 
+	## Runs the WASM module [code]wasm[/code] (a name under the server's EXECUTE_PATH) and waits for
+	## it: [code]options[/code] selects the function ([code]--func=name[/code],
+	## [code]-f name[/code], a bare name or [code]--reactor[/code]), [code]params[/code] are
+	## space-separated arguments; returns [code]{output}[/code]. Permission per module
+	## (scriptPermissions; superusers by default). Operation [code]scripts.wasm[/code] ([code]POST
+	## /api/scripts/wasm[/code]); the returned [Signal] gives the result or a [ClientResponseError].
+	# gdlint: ignore=function-argument-name
+	func wasm(
+		wasm: String, options_: String = "", params: String = "", options: Dictionary = {}
+	) -> Signal:
+		return _client.call_operation(
+			"scripts.wasm",
+			{"wasm": wasm, "options": options_, "params": params},
+			options
+		)
+
+	## Starts the WASM module [code]wasm[/code] like [code]scripts.wasm[/code] and returns at once
+	## [code]{id, status}[/code] for [code]wasmAsyncStatus[/code]. Operation
+	## [code]scripts.wasmAsync[/code] ([code]POST /api/scripts/wasm/async[/code]); the returned
+	## [Signal] gives the result or a [ClientResponseError].
+	# gdlint: ignore=function-argument-name
+	func wasm_async(
+		wasm: String, options_: String = "", params: String = "", options: Dictionary = {}
+	) -> Signal:
+		return _client.call_operation(
+			"scripts.wasmAsync",
+			{"wasm": wasm, "options": options_, "params": params},
+			options
+		)
+
+	## Reads an async WASM job
+	## [code]{id, status: running|done|error, output?, error?, startedAt, finishedAt?}[/code]; 404
+	## for an unknown id. Operation [code]scripts.wasmAsyncStatus[/code] ([code]GET
+	## /api/scripts/wasm/async/{id}[/code]); the returned [Signal] gives the result or a
+	## [ClientResponseError].
+	func wasm_async_status(id: String, options: Dictionary = {}) -> Signal:
+		return _client.call_operation("scripts.wasmAsyncStatus", {"id": id}, options)
+
 
 ## The [code]scriptPermissions.*[/code] operations of one client:
 ## [code]pb.script_permissions()[/code].

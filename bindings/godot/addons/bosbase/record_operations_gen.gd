@@ -16,10 +16,11 @@
 # `caches.delete`, `caches.setEntry`, `caches.getEntry`, `caches.renewEntry`, `caches.deleteEntry`,
 # `graphql.query`, `sql.execute`, `scripts.create`, `scripts.list`, `scripts.get`, `scripts.update`,
 # `scripts.delete`, `scripts.upload`, `scripts.command`, `scripts.commandStatus`, `scripts.execute`,
-# `scripts.executeAsync`, `scripts.executeAsyncStatus`, `scriptPermissions.create`,
-# `scriptPermissions.get`, `scriptPermissions.update`, `scriptPermissions.delete`,
-# `langchaingo.completions`, `langchaingo.rag`, `langchaingo.queryDocuments`, `langchaingo.sql`,
-# `redis.listKeys`, `redis.createKey`, `redis.getKey`, `redis.updateKey`, `redis.deleteKey`.
+# `scripts.executeAsync`, `scripts.executeAsyncStatus`, `scripts.wasm`, `scripts.wasmAsync`,
+# `scripts.wasmAsyncStatus`, `scriptPermissions.create`, `scriptPermissions.get`,
+# `scriptPermissions.update`, `scriptPermissions.delete`, `langchaingo.completions`,
+# `langchaingo.rag`, `langchaingo.queryDocuments`, `langchaingo.sql`, `redis.listKeys`,
+# `redis.createKey`, `redis.getKey`, `redis.updateKey`, `redis.deleteKey`.
 extends RefCounted
 ## The record operations of the core's operation table, generated: the base class of
 ## [code]record_service.gd[/code] ([code]pb.collection(name)[/code]). Each method runs its
