@@ -72,11 +72,20 @@ func takeString(p *C.char) string {
 // The JSON is decoded as the core wrote it; only a missing or unreadable one falls back
 // to the status's own name so the caller still sees which kind failed.
 func statusError(status C.BosbaseStatus, errJSON string) error {
+	return errorOfStatus(int(status), errJSON)
+}
+
+// errorOfStatus is statusError for a status as an int; without usable error JSON the kind
+// comes from the generated status table.
+func errorOfStatus(status int, errJSON string) error {
 	if e, err := decodeError(errJSON); err == nil {
 		return e
 	}
-	return newError(C.GoString(C.bosbase_status_name(C.uint32_t(status))),
-		"the library reported a failure without details")
+	kind, known := statusKinds[status]
+	if !known {
+		kind = KindPanic
+	}
+	return newError(kind, "the library reported a failure without details")
 }
 
 // decodeJSON decodes a result; an unreadable one is a "json" *ClientResponseError

@@ -36,15 +36,47 @@ var statusKinds = map[int]string{
 	99: KindPanic,
 }
 
-// eventSchema is each subscription event kind's value and the fields of its JSON.
-var eventSchema = []struct {
-	Name   string
-	Value  uint32
-	Fields []string
-}{
-	{"none", 0, []string{}},
-	{"event", 1, []string{"type", "topic", "event", "record", "data", "id", "created"}},
-	{"subscribed", 2, []string{"type", "topic"}},
-	{"error", 3, []string{"type", "topic", "error"}},
-	{"state", 4, []string{"type", "state", "cause"}},
+// EventKind is what one value of a subscription's channel is, as the core says it
+// (BosbaseEventKind). live.go checks at compile time that these are the header's values.
+type EventKind uint32
+
+// The subscription event kinds. A channel never carries EventKindNone.
+const (
+	// nothing queued now (pull mode: the answer of next() on an empty queue)
+	EventKindNone EventKind = 0
+	// a record change {type: "event", topic, event, record}, another realtime topic's {type: "event", topic, data} or a pub/sub message {type: "message", topic, id, created, data}
+	EventKindEvent EventKind = 1
+	// the server accepted the subscription (first, once)
+	EventKindSubscribed EventKind = 2
+	// the server refused the subscription; nothing follows (error is error JSON)
+	EventKindError EventKind = 3
+	// the stream's state: connected, disconnected (with a cause) or reconnected
+	EventKindState EventKind = 4
+)
+
+// String is the kind's name in the core's export: "none", "event", "subscribed", "error", "state".
+func (k EventKind) String() string {
+	switch k {
+	case EventKindNone:
+		return "none"
+	case EventKindEvent:
+		return "event"
+	case EventKindSubscribed:
+		return "subscribed"
+	case EventKindError:
+		return "error"
+	case EventKindState:
+		return "state"
+	}
+	return "unknown"
+}
+
+// eventFields are the fields of each event kind's JSON (the decoders' structs are
+// checked against them by TestEventDecodersReadEverySchemaField).
+var eventFields = map[EventKind][]string{
+	EventKindNone:       {},
+	EventKindEvent:      {"type", "topic", "event", "record", "data", "id", "created"},
+	EventKindSubscribed: {"type", "topic"},
+	EventKindError:      {"type", "topic", "error"},
+	EventKindState:      {"type", "state", "cause"},
 }

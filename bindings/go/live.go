@@ -41,31 +41,15 @@ const (
 	QueueMaxBytes = C.BOSBASE_QUEUE_MAX_BYTES
 )
 
-// EventKind is what one value of a subscription's channel is, as the core says it.
-type EventKind uint32
-
-// The kinds of the values of a subscription's channel.
+// The generated EventKind values (kinds_gen.go, from the core's export) are the header's:
+// a difference either way overflows EventKind, which does not compile.
 const (
-	EventKindEvent      EventKind = C.BOSBASE_EVENT_EVENT      // a record change or a topic message
-	EventKindSubscribed EventKind = C.BOSBASE_EVENT_SUBSCRIBED // the server accepted the subscription
-	EventKindError      EventKind = C.BOSBASE_EVENT_ERROR      // the server refused it
-	EventKindState      EventKind = C.BOSBASE_EVENT_STATE      // the stream's state changed
+	_ = EventKindNone - C.BOSBASE_EVENT_NONE + (C.BOSBASE_EVENT_NONE - EventKindNone)
+	_ = EventKindEvent - C.BOSBASE_EVENT_EVENT + (C.BOSBASE_EVENT_EVENT - EventKindEvent)
+	_ = EventKindSubscribed - C.BOSBASE_EVENT_SUBSCRIBED + (C.BOSBASE_EVENT_SUBSCRIBED - EventKindSubscribed)
+	_ = EventKindError - C.BOSBASE_EVENT_ERROR + (C.BOSBASE_EVENT_ERROR - EventKindError)
+	_ = EventKindState - C.BOSBASE_EVENT_STATE + (C.BOSBASE_EVENT_STATE - EventKindState)
 )
-
-// String is the kind's name: "event", "subscribed", "error" or "state".
-func (k EventKind) String() string {
-	switch k {
-	case EventKindEvent:
-		return "event"
-	case EventKindSubscribed:
-		return "subscribed"
-	case EventKindError:
-		return "error"
-	case EventKindState:
-		return "state"
-	}
-	return "unknown"
-}
 
 // entry is one value taken from the core's queue.
 type entry struct {
@@ -179,7 +163,7 @@ func pump[T any](l *liveHandle, out chan<- T, decode func(entry) T) {
 		if !ok {
 			return
 		}
-		if e.kind == 0 { // BOSBASE_EVENT_NONE: wait until the core queues more
+		if e.kind == EventKindNone { // wait until the core queues more
 			select {
 			case <-l.wake:
 				continue

@@ -194,7 +194,10 @@ fn method(op: &Op, pad: &str, collection: Option<&str>) -> String {
     }
     pairs.extend(params.iter().map(|a| format!("\"{}\": {}", a.name, ident(&a.name))));
     let args = format!("{{{}}}", pairs.join(", "));
-    let one = format!("{pad}\t{lead}_client.call_operation(\"{}\", {args}, options)", op.name);
+    // Godot's JSON gives every number as a float: an integer row says so, and its result
+    // arrives as an int.
+    let typed = if op.result == "integer" { ", TYPE_INT" } else { "" };
+    let one = format!("{pad}\t{lead}_client.call_operation(\"{}\", {args}, options{typed})", op.name);
     let body = if width(&one) <= LINE {
         format!("{one}\n")
     } else {
@@ -206,19 +209,34 @@ fn method(op: &Op, pad: &str, collection: Option<&str>) -> String {
             format!("{pad}\t\t{{\n{each}{pad}\t\t}},\n")
         };
         format!(
-            "{pad}\t{lead}_client.call_operation(\n{pad}\t\t\"{}\",\n{args_text}{pad}\t\toptions\n{pad}\t)\n",
-            op.name
+            "{pad}\t{lead}_client.call_operation(\n{pad}\t\t\"{}\",\n{args_text}{pad}\t\toptions{}\n{pad}\t)\n",
+            op.name,
+            if typed.is_empty() { String::new() } else { ",\n".to_owned() + pad + "\t\tTYPE_INT" }
         )
     };
     let tail = if forks { format!("{pad}\treturn _client.fork(auth)\n") } else { String::new() };
     // gdlint's naming rules refuse the shared rule's trailing `_`: say so where it applies.
+    // `ignore` covers the next line only, so in a signature broken over lines it goes right
+    // before each line holding such an argument (gdlint's disable/enable pairs do not nest
+    // reliably: a second pair in one file is not honoured).
+    let underscored = |line: &str| {
+        params.iter().any(|a| ident(&a.name).ends_with('_') && line.contains(&format!("{}:", ident(&a.name))))
+    };
     let mut ignore: Vec<&str> = Vec::new();
     if name.ends_with('_') {
         ignore.push("function-name");
     }
-    if params.iter().any(|a| ident(&a.name).ends_with('_')) {
-        ignore.push("function-argument-name");
+    let mut head_text = String::new();
+    for (i, line) in head.lines().enumerate() {
+        if i == 0 && underscored(line) {
+            ignore.push("function-argument-name");
+        } else if i > 0 && underscored(line) {
+            head_text.push_str(&format!("{pad}\t# gdlint: ignore=function-argument-name\n"));
+        }
+        head_text.push_str(line);
+        head_text.push('\n');
     }
+    let head = head_text;
     let lint = match ignore.is_empty() {
         true => String::new(),
         false => format!("{pad}# gdlint: ignore={}\n", ignore.join(",")),

@@ -65,10 +65,32 @@ fn go(errors: &[Kind], events: &[Kind]) -> String {
     for k in errors {
         s.push_str(&format!("\t{:<kw$} Kind{},\n", format!("{}:", k.code), go_name(&k.name)));
     }
-    s.push_str("}\n\n// eventSchema is each subscription event kind's value and the fields of its JSON.\nvar eventSchema = []struct {\n\tName   string\n\tValue  uint32\n\tFields []string\n}{\n");
+    s.push_str(
+        "}\n\n// EventKind is what one value of a subscription's channel is, as the core says it\n\
+         // (BosbaseEventKind). live.go checks at compile time that these are the header's values.\n\
+         type EventKind uint32\n\n// The subscription event kinds. A channel never carries EventKindNone.\nconst (\n",
+    );
+    let ew = events.iter().map(|k| go_name(&k.name).len()).max().unwrap_or(0) + 9;
+    for k in events {
+        s.push_str(&format!(
+            "\t// {}\n\tEventKind{} EventKind = {}\n",
+            k.meaning.replace('`', ""),
+            go_name(&k.name),
+            k.code
+        ));
+    }
+    s.push_str(")\n\n// String is the kind's name in the core's export: ");
+    let names: Vec<String> = events.iter().map(|k| format!("{:?}", k.name)).collect();
+    s.push_str(&names.join(", "));
+    s.push_str(".\nfunc (k EventKind) String() string {\n\tswitch k {\n");
+    for k in events {
+        s.push_str(&format!("\tcase EventKind{}:\n\t\treturn \"{}\"\n", go_name(&k.name), k.name));
+    }
+    s.push_str("\t}\n\treturn \"unknown\"\n}\n\n// eventFields are the fields of each event kind's JSON (the decoders' structs are\n// checked against them by TestEventDecodersReadEverySchemaField).\nvar eventFields = map[EventKind][]string{\n");
     for k in events {
         let fields: Vec<String> = k.fields.iter().map(|f| format!("\"{f}\"")).collect();
-        s.push_str(&format!("\t{{\"{}\", {}, []string{{{}}}}},\n", k.name, k.code, fields.join(", ")));
+        let key = format!("EventKind{}:", go_name(&k.name));
+        s.push_str(&format!("\t{key:<width$} {{{}}},\n", fields.join(", "), width = ew + 1));
     }
     s.push_str("}\n");
     s

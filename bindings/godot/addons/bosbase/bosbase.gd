@@ -201,7 +201,11 @@ func send(path: String, options: Dictionary = {}) -> Signal:
 ## [code]contentType[/code] (default: from the filename). With files,
 ## [code]options.progress[/code] (a Callable [code]func(done: int, total: int)[/code]) gets
 ## the upload's progress on the main thread (see [signal PendingCall.progress]).
-func call_operation(operation: String, args: Dictionary = {}, options: Dictionary = {}) -> Signal:
+## [param result_type] [code]TYPE_INT[/code] makes a numeric result an [int] (Godot's JSON
+## gives every number as a float; the generated method of an integer row passes it).
+func call_operation(
+	operation: String, args: Dictionary = {}, options: Dictionary = {}, result_type := TYPE_NIL
+) -> Signal:
 	var on_progress: Variant = options.get("progress")
 	if options.has("progress"):
 		options = options.duplicate()
@@ -215,11 +219,14 @@ func call_operation(operation: String, args: Dictionary = {}, options: Dictionar
 		if on_progress is Callable:
 			_native.files_report_progress()
 			var call := PendingCall.new(_native, auth_store)
+			call.result_type = result_type
 			call.progress.connect(on_progress)
 			return call.start(
 				&"call_async", [operation, options_json(args), options_json(options)]
 			)
-	return run_native(&"call_async", [operation, options_json(args), options_json(options)])
+	return run_native(
+		&"call_async", [operation, options_json(args), options_json(options)], Callable(), result_type
+	)
 
 
 ## A new client with this one's settings (URL, language, timeouts, TLS; connections are
@@ -318,11 +325,14 @@ func download(
 ## Starts one asynchronous BosbaseNative method; await the returned signal for its result.
 ## Used by [code]RecordService[/code]; prefer the named methods. [param on_url] gets an OAuth2
 ## flow's URL on the main thread.
-func run_native(method: StringName, args: Array, on_url := Callable()) -> Signal:
+func run_native(
+	method: StringName, args: Array, on_url := Callable(), result_type := TYPE_NIL
+) -> Signal:
 	if _open_error != null:
 		return PendingCall.new(null).start_failed(_open_error)
 	var call := PendingCall.new(_native, auth_store)
 	call.on_url = on_url
+	call.result_type = result_type
 	return call.start(method, args)
 
 

@@ -971,8 +971,8 @@ class ScriptsService:
 	## space-separated arguments; returns [code]{output}[/code]. Permission per module
 	## (scriptPermissions; superusers by default). Operation [code]scripts.wasm[/code] ([code]POST
 	## /api/scripts/wasm[/code]); the returned [Signal] gives the result or a [ClientResponseError].
-	# gdlint: ignore=function-argument-name
 	func wasm(
+		# gdlint: ignore=function-argument-name
 		wasm: String, options_: String = "", params: String = "", options: Dictionary = {}
 	) -> Signal:
 		return _client.call_operation(
@@ -985,8 +985,8 @@ class ScriptsService:
 	## [code]{id, status}[/code] for [code]wasmAsyncStatus[/code]. Operation
 	## [code]scripts.wasmAsync[/code] ([code]POST /api/scripts/wasm/async[/code]); the returned
 	## [Signal] gives the result or a [ClientResponseError].
-	# gdlint: ignore=function-argument-name
 	func wasm_async(
+		# gdlint: ignore=function-argument-name
 		wasm: String, options_: String = "", params: String = "", options: Dictionary = {}
 	) -> Signal:
 		return _client.call_operation(

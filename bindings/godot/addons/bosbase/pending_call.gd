@@ -34,6 +34,8 @@ static var _drained_frame := -1
 
 ## For an OAuth2 flow: called with the provider's URL on the main thread, before the outcome.
 var on_url := Callable()
+## [code]TYPE_INT[/code]: a numeric result is delivered as an [int] (an integer row).
+var result_type := TYPE_NIL
 
 var _native: RefCounted = null
 var _auth_store: RefCounted = null  # auth_store.gd, told about changes after the call
@@ -123,7 +125,10 @@ func _receive(envelope: String) -> void:
 		if step is Dictionary and on_url.is_valid():
 			on_url.call(str(step.oauth2Url))
 		return
-	_deliver(decode(envelope))
+	var result: Variant = decode(envelope)
+	if result_type == TYPE_INT and result is float:
+		result = int(result)
+	_deliver(result)
 
 
 # Main thread.

@@ -303,7 +303,12 @@ func get_one(id: String, options: Dictionary = {}) -> Signal:
 ## /api/collections/{collection}/records/count[/code]); the returned [Signal] gives the result or a
 ## [ClientResponseError].
 func get_count(options: Dictionary = {}) -> Signal:
-	return _client.call_operation("records.getCount", {"collection": collection_name}, options)
+	return _client.call_operation(
+		"records.getCount",
+		{"collection": collection_name},
+		options,
+		TYPE_INT
+	)
 
 
 ## Creates a record from [code]data[/code] (and file parts, sent as multipart) and returns it.
