@@ -84,8 +84,11 @@ defmodule Bosbase.UpgradeTest do
         assert {:ok, %{kind: :subscribed}} = Realtime.receive_event(old, ref, @wait)
         drain(old, ref)
         send(parent, {:old, old, ref})
-        # The next ready message comes from A's core; the entry behind it can only be
-        # taken with A's functions, which the upgrade replaced.
+        # Only after the upgrade: a ready message may already be here (the stream's
+        # "connected" state entry can be queued after the drain), and taking its entry
+        # before the upgrade would succeed. A ready message comes from A's core; the entry
+        # behind it can only be taken with A's functions, which the upgrade replaced.
+        assert_receive :upgraded, 60_000
         assert_receive {:bosbase_ready, ^ref}, 60_000
         send(parent, {:after_upgrade, Realtime.next(old, ref)})
         Process.sleep(:infinity)
@@ -100,6 +103,7 @@ defmodule Bosbase.UpgradeTest do
     assert :code.soft_purge(Native)
     assert Native.build() == "upgrade-b"
     assert mapped?(a) and mapped?(b)
+    send(holder, :upgraded)
 
     # B never touches A's handles: every use is a typed error, nothing crashes.
     assert {:error, %ClientResponseError{kind: "closed", message: message}} =
