@@ -26,8 +26,8 @@ use crate::{Error, ErrorKind, Result};
 pub(crate) struct Ticket {
     state: Mutex<TicketInner>,
     reported: Condvar,
-    /// Undoes a job's local side effect (a download's temporary file) when a cancel wins,
-    /// before the cancelled completion is delivered.
+    /// Undoes a job's local side effect (a download's temporary file) and interrupts its
+    /// connection when a cancel wins, before the cancelled completion is delivered.
     cleanup: Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
@@ -82,13 +82,22 @@ impl Ticket {
         cancelled
     }
 
-    /// Sets what a winning cancel runs before the cancelled completion (replacing any);
-    /// runs it now when the call is already cancelled.
+    /// Adds what a winning cancel runs before the cancelled completion (after what was
+    /// added before); runs it now when the call is already cancelled.
     pub(crate) fn on_cancel(&self, f: impl FnOnce() + Send + 'static) {
         if self.is_cancelled() {
             return f();
         }
-        *self.cleanup.lock().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(f));
+        {
+            let mut cleanup = self.cleanup.lock().unwrap_or_else(PoisonError::into_inner);
+            let before = cleanup.take();
+            *cleanup = Some(Box::new(move || {
+                if let Some(before) = before {
+                    before();
+                }
+                f();
+            }));
+        }
         // A cancel between the check and the store found no cleanup: run it here.
         if self.is_cancelled() {
             if let Some(f) = self.cleanup.lock().unwrap_or_else(PoisonError::into_inner).take() {
@@ -426,6 +435,20 @@ mod tests {
 
     fn call<T: Send + 'static>(job: impl FnOnce(&Ticket) -> Result<T> + Send + 'static) -> Call<T> {
         Call::new(Pool::new(2), job)
+    }
+
+    #[test]
+    fn every_cleanup_runs_once_in_order_on_a_cancel() {
+        let ticket = Ticket::default();
+        let ran = Arc::new(Mutex::new(Vec::new()));
+        for n in [1, 2] {
+            let ran = Arc::clone(&ran);
+            ticket.on_cancel(move || ran.lock().unwrap().push(n));
+        }
+        assert!(ticket.cancel() && !ticket.cancel());
+        let r = Arc::clone(&ran);
+        ticket.on_cancel(move || r.lock().unwrap().push(3)); // already cancelled: runs now
+        assert_eq!(*ran.lock().unwrap(), [1, 2, 3]);
     }
 
     #[test]

@@ -8,17 +8,80 @@
 //!   body and send both in one write.
 //!
 //! The same layer notes, per thread, whether any byte of an answer arrived (see
-//! [`answer_started`]): a request that failed before that may be retried (`src/retry.rs`).
+//! [`answer_started`]): a request that failed before that may be retried (`src/retry.rs`),
+//! and lets another thread interrupt the request (see [`Interrupter`]).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
-use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, Transport};
+use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, ShutdownHandle, Transport};
 
 thread_local! {
     /// Set once a byte of an answer was read on this thread since [`forget_answer`]. ureq
     /// runs a request on the calling thread, so this is the current request's.
     static ANSWER_STARTED: Cell<bool> = const { Cell::new(false) };
+    /// The socket of the connection this thread's connector chain is making: registered by
+    /// ureq's TCP connector (through `Dial`), taken by [`Coalescing`] at the chain's end.
+    static MADE: RefCell<Option<Weak<dyn ShutdownHandle>>> = const { RefCell::new(None) };
+    /// The interrupter watching this thread's requests, if any (see [`Interrupter::watch`]).
+    static WATCHING: RefCell<Option<Arc<Interrupter>>> = const { RefCell::new(None) };
+}
+
+/// Notes the socket of the connection being made on this thread (see `MADE`).
+pub(crate) fn made(socket: Weak<dyn ShutdownHandle>) {
+    MADE.with(|m| *m.borrow_mut() = Some(socket));
+}
+
+/// Interrupts, from another thread, the requests a thread runs while it watches them: a
+/// cancelled download stuck waiting for a stalled server returns at once, freeing its
+/// worker, its connection and `close` (which waits for it), instead of at its deadline.
+/// It shuts the connection's socket down, so the connection is never reused.
+#[derive(Default)]
+pub(crate) struct Interrupter {
+    /// Interrupted yet, and the socket of the connection in use.
+    state: Mutex<(bool, Option<Weak<dyn ShutdownHandle>>)>,
+}
+
+impl Interrupter {
+    /// Interrupts the request in flight and every later one of this watch.
+    pub(crate) fn interrupt(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.0 = true;
+        shut(state.1.as_ref());
+    }
+
+    /// Watches this thread's requests until the guard is dropped.
+    pub(crate) fn watch(self: &Arc<Self>) -> Watch {
+        let before = WATCHING.with(|w| w.borrow_mut().replace(Arc::clone(self)));
+        Watch { before }
+    }
+
+    /// The connection `socket` carries this thread's request now.
+    fn attach(&self, socket: Option<&Weak<dyn ShutdownHandle>>) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.0 {
+            shut(socket);
+        }
+        state.1 = socket.cloned();
+    }
+}
+
+fn shut(socket: Option<&Weak<dyn ShutdownHandle>>) {
+    if let Some(socket) = socket.and_then(Weak::upgrade) {
+        socket.shutdown();
+    }
+}
+
+/// Ends an [`Interrupter::watch`] when dropped.
+pub(crate) struct Watch {
+    before: Option<Arc<Interrupter>>,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        WATCHING.with(|w| *w.borrow_mut() = self.before.take());
+    }
 }
 
 /// Starts watching for the answer of the request this thread is about to send.
@@ -45,7 +108,8 @@ impl<In: Transport> Connector<In> for Coalescing {
 
     fn connect(&self, _details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
         let coalesce = self.coalesce;
-        Ok(chained.map(|inner| CoalescingTransport { inner: inner.boxed(), held: Vec::new(), coalesce }))
+        let socket = MADE.with(|m| m.borrow_mut().take());
+        Ok(chained.map(|inner| CoalescingTransport { inner: inner.boxed(), held: Vec::new(), coalesce, socket }))
     }
 }
 
@@ -54,6 +118,8 @@ pub(crate) struct CoalescingTransport {
     inner: Box<dyn Transport>,
     held: Vec<u8>,
     coalesce: bool,
+    /// This connection's socket, for an [`Interrupter`].
+    socket: Option<Weak<dyn ShutdownHandle>>,
 }
 
 impl fmt::Debug for CoalescingTransport {
@@ -87,6 +153,8 @@ impl Transport for CoalescingTransport {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        // Every request starts by writing: its connection is this one.
+        WATCHING.with(|w| w.borrow().as_ref().map(|i| i.attach(self.socket.as_ref())));
         if self.held.is_empty() {
             let out = &self.inner.buffers().output()[..amount];
             if self.coalesce && announces_body(out) {

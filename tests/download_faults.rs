@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::future::{Future, IntoFuture};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -128,5 +129,41 @@ fn bytes_past_the_content_length_are_never_taken_for_the_next_answer() {
         std::thread::sleep(Duration::from_millis(300));
     }
     assert_eq!(files::names(&dir), ["out.bin"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A cancel interrupts a download stuck on a server that stopped sending (directly and
+/// through a proxy): `close`, which waits for the call's thread, returns at once, not at
+/// the download's deadline (20 s here; before the fix `close` took those 20 s).
+#[test]
+fn a_cancelled_download_of_a_stalled_server_frees_close_at_once() {
+    let server = hostile::raw(|_, mut s| {
+        if read_head(&mut s) && s.write_all(head(100_000).as_bytes()).is_ok() && s.write_all(&[7; 50_000]).is_ok() {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(25)));
+            let _ = s.read(&mut [0u8; 1]); // silent until the client leaves
+        }
+    });
+    let p = common::proxy::serve(common::proxy::Mode::Open);
+    let dir = scratch("stall");
+    for proxy in ["none", p.url.as_str()] {
+        let pb = BosBase::builder(&server.url).proxy(proxy).build().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let options = DownloadOptions::new().timeout(Duration::from_secs(20)).on_progress(move |_, _| {
+            let _ = tx.send(());
+        });
+        let record = json!({"id": "r1", "collectionId": "c1"});
+        let call = pb.files().download(record, "f.bin", dir.join("out.bin").as_path(), options);
+        let mut fut = Box::pin(call.into_future());
+        assert!(fut.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop())).is_pending());
+        rx.recv_timeout(Duration::from_secs(10)).expect("a first report");
+        std::thread::sleep(Duration::from_millis(300)); // now blocked reading
+        drop(fut);
+        assert!(files::names(&dir).is_empty(), "{proxy}: {:?}", files::names(&dir));
+        let started = Instant::now();
+        pb.close();
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(3), "{proxy}: close took {took:?}");
+    }
+    assert_eq!((server.accepted(), p.tunnels()), (2, 1));
     std::fs::remove_dir_all(&dir).unwrap();
 }
