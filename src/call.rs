@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::gate::Gate;
 use crate::pool::{Pool, Turn};
+use crate::transport::Interrupter;
 use crate::{Error, ErrorKind, Result};
 
 /// Decides, once, whether a call finishes or is cancelled. The job calls [`Ticket::commit`]
@@ -340,6 +341,12 @@ impl<T: Send + 'static> Call<T> {
             }
             let result = {
                 let _queued = QueuedFor::set(submitted.elapsed(), &ticket);
+                // A cancel shuts the call's connection down: a call stuck on a stalled server
+                // (a download, an upload, a slow answer) ends now, not at its deadline, so its
+                // worker, its connection and `close` (which waits for it) are free at once.
+                let interrupter = Arc::new(Interrupter::default());
+                let _watch = interrupter.watch();
+                ticket.on_cancel(move || interrupter.interrupt());
                 catch_unwind(AssertUnwindSafe(|| job(&ticket))).unwrap_or_else(|_| Err(Error::panic()))
             };
             if ticket.commit() {

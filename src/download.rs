@@ -15,7 +15,6 @@ use serde_json::{json, Map, Value};
 
 use crate::call::Ticket;
 use crate::progress::{Progress, Reporter};
-use crate::transport::Interrupter;
 use crate::{url, BosBase, Call, Error, ErrorKind, FilesService, Result, SendOptions};
 
 /// Options of [`FilesService::download`], and the C ABI's download `options_json`
@@ -221,11 +220,6 @@ fn run(
         timeout_ms: options.timeout_ms,
         ..Default::default()
     };
-    // A cancel shuts the connection down, so a download stuck on a stalled server ends now,
-    // not at its deadline (which a big file makes long); `close` waits for it.
-    let interrupter = Arc::new(Interrupter::default());
-    let watch = interrupter.watch();
-    ticket.on_cancel(move || interrupter.interrupt());
     // Refuse an unusable target before anything is sent.
     let mut sink = match target {
         DownloadTarget::Path(p) => Sink::Temp(TempFile::beside(&p, ticket)?),
@@ -278,7 +272,6 @@ fn run(
             r.advance(n as u64);
         }
     }
-    drop(watch);
     let path = sink.finish(ticket, &url)?;
     if let Some(r) = reporter.as_mut() {
         r.finish();

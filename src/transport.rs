@@ -34,9 +34,9 @@ pub(crate) fn made(socket: Weak<dyn ShutdownHandle>) {
 }
 
 /// Interrupts, from another thread, the requests a thread runs while it watches them: a
-/// cancelled download stuck waiting for a stalled server returns at once, freeing its
-/// worker, its connection and `close` (which waits for it), instead of at its deadline.
-/// It shuts the connection's socket down, so the connection is never reused.
+/// cancelled call stuck on a stalled server (a download, an upload) returns at once,
+/// freeing its worker, its connection and `close` (which waits for it), instead of at its
+/// deadline. It shuts the connection's socket down, so the connection is never reused.
 #[derive(Default)]
 pub(crate) struct Interrupter {
     /// Interrupted yet, and the socket of the connection in use.
