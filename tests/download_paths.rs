@@ -93,7 +93,8 @@ fn a_download_goes_through_the_proxy_option() {
     let p = proxy::serve(Mode::Open);
     let pb = signed_in(BosBase::builder(&common::url()).proxy(&p.url));
     assert_downloaded(&pb, &dir);
-    assert_eq!(p.tunnels(), 1, "the download was the client's only request, in one tunnel");
+    assert_downloaded(&pb, &dir);
+    assert_eq!(p.tunnels(), 1, "the downloads were the client's only requests, in one kept-alive tunnel");
     assert_eq!(p.seen()[0].target, format!("127.0.0.1:{}", port()));
 
     // A proxy that refuses: the download fails naming it, and never went direct.
@@ -216,5 +217,42 @@ fn a_download_over_tls_by_name_and_through_a_proxy() {
     assert_eq!(p.seen()[0].target, format!("localhost:{}", front.port));
     assert_failed(&signed_in(BosBase::builder(&url)), &dir, ErrorKind::Tls, "unknown issuer");
     assert_eq!(front.accepted(), 3, "every download reached the front");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Many callers on one client, through a proxy, by name: every download complete and
+/// byte-identical, each in a tunnel of its own at most, and not run one after another.
+#[test]
+fn many_downloads_at_once_through_a_proxy_by_name() {
+    const CALLERS: usize = 8;
+    let dir = scratch("many");
+    let p = proxy::serve(Mode::Open);
+    let pb = signed_in(BosBase::builder(&format!("http://localhost:{}", port())).proxy(&p.url));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let started = std::time::Instant::now();
+    let threads: Vec<_> = (0..CALLERS)
+        .map(|n| {
+            let (pb, dir, tx) = (pb.clone(), dir.join(n.to_string()), tx.clone());
+            std::fs::create_dir(&dir).unwrap();
+            std::thread::spawn(move || {
+                let (result, seen) = download(&pb, &dir);
+                let _ = tx.send(started.elapsed());
+                (dir, result, seen)
+            })
+        })
+        .collect();
+    let total = stored().data.len() as u64;
+    for t in threads {
+        let (dir, result, seen) = t.join().unwrap();
+        assert_eq!(result.unwrap()["bytes"], total);
+        assert!(std::fs::read(dir.join("out.bin")).unwrap() == stored().data, "the bytes differ");
+        assert_eq!(seen.last(), Some(&(total, total)));
+        assert_eq!(files::names(&dir), ["out.bin"]);
+    }
+    let finished: Vec<Duration> = rx.try_iter().collect();
+    let (first, last) = (finished.iter().min().unwrap(), finished.iter().max().unwrap());
+    let tunnels = p.tunnels();
+    assert!((2..=CALLERS).contains(&tunnels), "{tunnels} tunnels for {CALLERS} callers at once");
+    assert!(*last < *first * CALLERS as u32, "serialised? first {first:?}, last {last:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
