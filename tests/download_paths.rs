@@ -204,7 +204,8 @@ fn a_download_over_ipv6() {
 }
 
 /// HTTPS by name (a TLS front whose certificate names `localhost`), directly and inside a
-/// proxy tunnel; an untrusted certificate is kind `tls` and leaves nothing.
+/// proxy tunnel; an untrusted certificate is kind `tls` and leaves nothing; an upload's
+/// progress the same way.
 #[test]
 fn a_download_over_tls_by_name_and_through_a_proxy() {
     let dir = scratch("tls");
@@ -217,6 +218,21 @@ fn a_download_over_tls_by_name_and_through_a_proxy() {
     assert_eq!(p.seen()[0].target, format!("localhost:{}", front.port));
     assert_failed(&signed_in(BosBase::builder(&url)), &dir, ErrorKind::Tls, "unknown issuer");
     assert_eq!(front.accepted(), 3, "every download reached the front");
+
+    // An upload with progress, by name, over TLS inside the tunnel.
+    let pb = signed_in(BosBase::builder(&url).ca_pem(&front.ca_pem).proxy(&p.url));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let r = Arc::clone(&seen);
+    let options = SendOptions::default()
+        .file(FilePart::bytes("doc", "up.bin", bytes(1 << 20)))
+        .on_progress(move |d, t| r.lock().unwrap().push((d, t)));
+    let collection = stored().record["collectionName"].as_str().unwrap();
+    let record = pb.collection(collection).create(serde_json::json!({"title": "tls"}), options).wait().unwrap();
+    assert!(record["doc"].as_str().is_some_and(|d| !d.is_empty()), "{record}");
+    let seen = seen.lock().unwrap().clone();
+    let (done, total) = *seen.last().unwrap();
+    assert!(seen.len() >= 10 && done == total && total > 1 << 20, "{seen:?}");
+    assert_eq!((front.accepted(), p.tunnels()), (4, 2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
