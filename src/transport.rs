@@ -65,6 +65,17 @@ impl Interrupter {
         }
         state.1 = socket.cloned();
     }
+
+    /// The request on the connection `socket` is over (ureq is about to pool it, where
+    /// another call may take it): a later interrupt must leave it alone.
+    fn detach(&self, socket: Option<&Weak<dyn ShutdownHandle>>) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if let (Some(mine), Some(socket)) = (state.1.as_ref(), socket) {
+            if Weak::ptr_eq(mine, socket) {
+                state.1 = None;
+            }
+        }
+    }
 }
 
 fn shut(socket: Option<&Weak<dyn ShutdownHandle>>) {
@@ -194,6 +205,10 @@ impl Transport for CoalescingTransport {
     }
 
     fn is_open(&mut self) -> bool {
+        // ureq asks this on the request's thread before it pools the connection (and before
+        // it lends a pooled one out): the request that used it is over, so a late cancel of
+        // its call must not shut a connection another call may be using by then.
+        WATCHING.with(|w| w.borrow().as_ref().map(|i| i.detach(self.socket.as_ref())));
         self.inner.is_open()
     }
 
@@ -220,6 +235,41 @@ fn announces_body(out: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A socket that counts its shutdowns.
+    #[derive(Default)]
+    struct Socket(std::sync::atomic::AtomicUsize);
+
+    impl ShutdownHandle for Socket {
+        fn shutdown(&self) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn shutdowns(s: &Arc<Socket>) -> usize {
+        s.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    #[test]
+    fn an_interrupt_shuts_the_attached_socket_only() {
+        let (a, b) = (Arc::new(Socket::default()), Arc::new(Socket::default()));
+        let (wa, wb) = (Arc::downgrade(&a) as Weak<dyn ShutdownHandle>, Arc::downgrade(&b) as Weak<dyn ShutdownHandle>);
+        // Detached (pooled) before the cancel: left alone.
+        let i = Interrupter::default();
+        i.attach(Some(&wa));
+        i.detach(Some(&wb));
+        i.detach(Some(&wa));
+        i.interrupt();
+        assert_eq!(shutdowns(&a), 0);
+        // Attached: shut; and every later request of an interrupted call at once.
+        let i = Interrupter::default();
+        i.attach(Some(&wa));
+        i.detach(Some(&wb)); // another connection's release changes nothing
+        i.interrupt();
+        assert_eq!(shutdowns(&a), 1);
+        i.attach(Some(&wb));
+        assert_eq!(shutdowns(&b), 1);
+    }
 
     #[test]
     fn only_heads_with_a_body_are_held() {

@@ -5,8 +5,9 @@
 
 mod common;
 
+use std::future::{Future, IntoFuture};
 use std::process::Command;
-use std::sync::{mpsc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use bosbase::{BosBase, ClientBuilder, ErrorKind, OAuth2Options, SendOptions};
@@ -101,4 +102,62 @@ fn signs_in_through_a_proxy_from_the_environment() {
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
     assert!(err.message().contains("refused the tunnel"), "{err}");
     assert!(pb.auth_store().token().is_empty());
+}
+
+/// A cancel shuts down the connection its call is using (so a stalled call frees its
+/// worker at once), but never one the call is done with: the flow's auth-methods request
+/// left its connection in the pool, a download took it, and cancelling the flow while it
+/// waits for the redirect leaves that download alone.
+#[test]
+fn cancelling_a_flow_leaves_a_call_on_its_former_connection_alone() {
+    let pb = common::admin();
+    let collection = common::files::collection(&pb);
+    let data = common::files::bytes(2 << 20);
+    let parts = vec![bosbase::FilePart::bytes("doc", "d.bin", data.clone())];
+    let record = common::files::record(&pb, &collection, parts);
+    let name = record["doc"].as_str().unwrap().to_owned();
+
+    let (url_tx, url_rx) = mpsc::channel();
+    let mut options = SendOptions::default();
+    options.timeout_ms = Some(20_000);
+    let flow = pb.collection("users").auth_with_oauth2(&provider(), OAuth2Options::default(), options, move |url| {
+        url_tx.send(url.to_owned()).unwrap();
+    });
+    let mut flow = Box::pin(flow.into_future());
+    assert!(flow.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop())).is_pending());
+    url_rx.recv_timeout(Duration::from_secs(10)).expect("the flow handed out its URL");
+
+    // The download holds the pooled connection mid-stream while the flow is cancelled.
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (mid_tx, mid_rx) = mpsc::channel();
+    let go = Mutex::new(Some(go_rx));
+    let progress = bosbase::DownloadOptions::new().on_progress(move |_, _| {
+        if let Some(go) = go.lock().unwrap().take() {
+            mid_tx.send(()).unwrap();
+            let _ = go.recv_timeout(Duration::from_secs(10));
+        }
+    });
+    let out = Arc::new(Mutex::new(Vec::new()));
+    let target = bosbase::DownloadTarget::writer(Shared(Arc::clone(&out)));
+    let download = pb.files().download(record, &name, target, progress);
+    let download = std::thread::spawn(move || download.wait());
+    mid_rx.recv_timeout(Duration::from_secs(10)).expect("the download started");
+    drop(flow);
+    go_tx.send(()).unwrap();
+    let result = download.join().unwrap();
+    assert_eq!(result.unwrap()["bytes"], data.len() as u64);
+    assert!(*out.lock().unwrap() == data, "the bytes differ");
+}
+
+/// A writer the test reads afterwards.
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
