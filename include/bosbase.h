@@ -630,7 +630,10 @@ BosbaseStatus bosbase_send_async(const struct BosbaseClient *client,
  * Cancels a call started by `bosbase_call_async`, unless it already finished. If this
  * cancels it, the callback runs on this thread with BOSBASE_STATUS_CANCELLED before this
  * returns, and the call applies no auth-store effect (a login it was making is not saved,
- * whatever the server answered). NULL is ignored. Thread-safe.
+ * whatever the server answered). It shuts the call's connection down, so a call stuck on
+ * a stalled server (an answer, an upload, a download) frees its thread at once, and
+ * `bosbase_client_close` does not wait for it until its deadline. NULL is ignored.
+ * Thread-safe.
  */
 void bosbase_call_cancel(const struct BosbaseCall *call);
 

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::gate::Gate;
 use crate::pool::{Pool, Turn};
+use crate::transport::Interrupter;
 use crate::{Error, ErrorKind, Result};
 
 /// Decides, once, whether a call finishes or is cancelled. The job calls [`Ticket::commit`]
@@ -26,8 +27,8 @@ use crate::{Error, ErrorKind, Result};
 pub(crate) struct Ticket {
     state: Mutex<TicketInner>,
     reported: Condvar,
-    /// Undoes a job's local side effect (a download's temporary file) when a cancel wins,
-    /// before the cancelled completion is delivered.
+    /// Undoes a job's local side effect (a download's temporary file) and interrupts its
+    /// connection when a cancel wins, before the cancelled completion is delivered.
     cleanup: Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
@@ -82,13 +83,22 @@ impl Ticket {
         cancelled
     }
 
-    /// Sets what a winning cancel runs before the cancelled completion (replacing any);
-    /// runs it now when the call is already cancelled.
+    /// Adds what a winning cancel runs before the cancelled completion (after what was
+    /// added before); runs it now when the call is already cancelled.
     pub(crate) fn on_cancel(&self, f: impl FnOnce() + Send + 'static) {
         if self.is_cancelled() {
             return f();
         }
-        *self.cleanup.lock().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(f));
+        {
+            let mut cleanup = self.cleanup.lock().unwrap_or_else(PoisonError::into_inner);
+            let before = cleanup.take();
+            *cleanup = Some(Box::new(move || {
+                if let Some(before) = before {
+                    before();
+                }
+                f();
+            }));
+        }
         // A cancel between the check and the store found no cleanup: run it here.
         if self.is_cancelled() {
             if let Some(f) = self.cleanup.lock().unwrap_or_else(PoisonError::into_inner).take() {
@@ -331,6 +341,12 @@ impl<T: Send + 'static> Call<T> {
             }
             let result = {
                 let _queued = QueuedFor::set(submitted.elapsed(), &ticket);
+                // A cancel shuts the call's connection down: a call stuck on a stalled server
+                // (a download, an upload, a slow answer) ends now, not at its deadline, so its
+                // worker, its connection and `close` (which waits for it) are free at once.
+                let interrupter = Arc::new(Interrupter::default());
+                let _watch = interrupter.watch();
+                ticket.on_cancel(move || interrupter.interrupt());
                 catch_unwind(AssertUnwindSafe(|| job(&ticket))).unwrap_or_else(|_| Err(Error::panic()))
             };
             if ticket.commit() {
@@ -426,6 +442,20 @@ mod tests {
 
     fn call<T: Send + 'static>(job: impl FnOnce(&Ticket) -> Result<T> + Send + 'static) -> Call<T> {
         Call::new(Pool::new(2), job)
+    }
+
+    #[test]
+    fn every_cleanup_runs_once_in_order_on_a_cancel() {
+        let ticket = Ticket::default();
+        let ran = Arc::new(Mutex::new(Vec::new()));
+        for n in [1, 2] {
+            let ran = Arc::clone(&ran);
+            ticket.on_cancel(move || ran.lock().unwrap().push(n));
+        }
+        assert!(ticket.cancel() && !ticket.cancel());
+        let r = Arc::clone(&ran);
+        ticket.on_cancel(move || r.lock().unwrap().push(3)); // already cancelled: runs now
+        assert_eq!(*ran.lock().unwrap(), [1, 2, 3]);
     }
 
     #[test]

@@ -256,7 +256,12 @@ fn run(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::from_transport(&url, ureq::Error::from(e)).with_status(status)),
+            Err(e) => {
+                // Say how far it got: "Peer disconnected" alone does not tell a file cut short.
+                let of = length.map_or(String::new(), |l| format!(" of {l}"));
+                let error = Error::from_transport(&url, ureq::Error::from(e)).with_status(status);
+                return Err(error.in_context(&format!("the download stopped after {bytes}{of} bytes")));
+            }
         };
         bytes += n as u64;
         if options.max_bytes.is_some_and(|cap| bytes > cap) {

@@ -113,6 +113,12 @@ impl Error {
         self
     }
 
+    /// The same error with `context` before its message (where a transfer stopped, …).
+    pub(crate) fn in_context(mut self, context: &str) -> Self {
+        self.message = format!("{context}: {}", self.message);
+        self
+    }
+
     /// The same error, made after `attempts` requests (see [`Error::attempts`]).
     pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts;

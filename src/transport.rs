@@ -8,17 +8,91 @@
 //!   body and send both in one write.
 //!
 //! The same layer notes, per thread, whether any byte of an answer arrived (see
-//! [`answer_started`]): a request that failed before that may be retried (`src/retry.rs`).
+//! [`answer_started`]): a request that failed before that may be retried (`src/retry.rs`),
+//! and lets another thread interrupt the request (see [`Interrupter`]).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
-use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, Transport};
+use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, ShutdownHandle, Transport};
 
 thread_local! {
     /// Set once a byte of an answer was read on this thread since [`forget_answer`]. ureq
     /// runs a request on the calling thread, so this is the current request's.
     static ANSWER_STARTED: Cell<bool> = const { Cell::new(false) };
+    /// The socket of the connection this thread's connector chain is making: registered by
+    /// ureq's TCP connector (through `Dial`), taken by [`Coalescing`] at the chain's end.
+    static MADE: RefCell<Option<Weak<dyn ShutdownHandle>>> = const { RefCell::new(None) };
+    /// The interrupter watching this thread's requests, if any (see [`Interrupter::watch`]).
+    static WATCHING: RefCell<Option<Arc<Interrupter>>> = const { RefCell::new(None) };
+}
+
+/// Notes the socket of the connection being made on this thread (see `MADE`).
+pub(crate) fn made(socket: Weak<dyn ShutdownHandle>) {
+    MADE.with(|m| *m.borrow_mut() = Some(socket));
+}
+
+/// Interrupts, from another thread, the requests a thread runs while it watches them: a
+/// cancelled call stuck on a stalled server (a download, an upload) returns at once,
+/// freeing its worker, its connection and `close` (which waits for it), instead of at its
+/// deadline. It shuts the connection's socket down, so the connection is never reused.
+#[derive(Default)]
+pub(crate) struct Interrupter {
+    /// Interrupted yet, and the socket of the connection in use.
+    state: Mutex<(bool, Option<Weak<dyn ShutdownHandle>>)>,
+}
+
+impl Interrupter {
+    /// Interrupts the request in flight and every later one of this watch.
+    pub(crate) fn interrupt(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.0 = true;
+        shut(state.1.as_ref());
+    }
+
+    /// Watches this thread's requests until the guard is dropped.
+    pub(crate) fn watch(self: &Arc<Self>) -> Watch {
+        let before = WATCHING.with(|w| w.borrow_mut().replace(Arc::clone(self)));
+        Watch { before }
+    }
+
+    /// The connection `socket` carries this thread's request now.
+    fn attach(&self, socket: Option<&Weak<dyn ShutdownHandle>>) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.0 {
+            shut(socket);
+        }
+        state.1 = socket.cloned();
+    }
+
+    /// The request on the connection `socket` is over (ureq is about to pool it, where
+    /// another call may take it): a later interrupt must leave it alone.
+    fn detach(&self, socket: Option<&Weak<dyn ShutdownHandle>>) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if let (Some(mine), Some(socket)) = (state.1.as_ref(), socket) {
+            if Weak::ptr_eq(mine, socket) {
+                state.1 = None;
+            }
+        }
+    }
+}
+
+fn shut(socket: Option<&Weak<dyn ShutdownHandle>>) {
+    if let Some(socket) = socket.and_then(Weak::upgrade) {
+        socket.shutdown();
+    }
+}
+
+/// Ends an [`Interrupter::watch`] when dropped.
+pub(crate) struct Watch {
+    before: Option<Arc<Interrupter>>,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        WATCHING.with(|w| *w.borrow_mut() = self.before.take());
+    }
 }
 
 /// Starts watching for the answer of the request this thread is about to send.
@@ -45,7 +119,8 @@ impl<In: Transport> Connector<In> for Coalescing {
 
     fn connect(&self, _details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
         let coalesce = self.coalesce;
-        Ok(chained.map(|inner| CoalescingTransport { inner: inner.boxed(), held: Vec::new(), coalesce }))
+        let socket = MADE.with(|m| m.borrow_mut().take());
+        Ok(chained.map(|inner| CoalescingTransport { inner: inner.boxed(), held: Vec::new(), coalesce, socket }))
     }
 }
 
@@ -54,6 +129,8 @@ pub(crate) struct CoalescingTransport {
     inner: Box<dyn Transport>,
     held: Vec<u8>,
     coalesce: bool,
+    /// This connection's socket, for an [`Interrupter`].
+    socket: Option<Weak<dyn ShutdownHandle>>,
 }
 
 impl fmt::Debug for CoalescingTransport {
@@ -87,6 +164,8 @@ impl Transport for CoalescingTransport {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        // Every request starts by writing: its connection is this one.
+        WATCHING.with(|w| w.borrow().as_ref().map(|i| i.attach(self.socket.as_ref())));
         if self.held.is_empty() {
             let out = &self.inner.buffers().output()[..amount];
             if self.coalesce && announces_body(out) {
@@ -126,6 +205,10 @@ impl Transport for CoalescingTransport {
     }
 
     fn is_open(&mut self) -> bool {
+        // ureq asks this on the request's thread before it pools the connection (and before
+        // it lends a pooled one out): the request that used it is over, so a late cancel of
+        // its call must not shut a connection another call may be using by then.
+        WATCHING.with(|w| w.borrow().as_ref().map(|i| i.detach(self.socket.as_ref())));
         self.inner.is_open()
     }
 
@@ -152,6 +235,41 @@ fn announces_body(out: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A socket that counts its shutdowns.
+    #[derive(Default)]
+    struct Socket(std::sync::atomic::AtomicUsize);
+
+    impl ShutdownHandle for Socket {
+        fn shutdown(&self) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn shutdowns(s: &Arc<Socket>) -> usize {
+        s.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    #[test]
+    fn an_interrupt_shuts_the_attached_socket_only() {
+        let (a, b) = (Arc::new(Socket::default()), Arc::new(Socket::default()));
+        let (wa, wb) = (Arc::downgrade(&a) as Weak<dyn ShutdownHandle>, Arc::downgrade(&b) as Weak<dyn ShutdownHandle>);
+        // Detached (pooled) before the cancel: left alone.
+        let i = Interrupter::default();
+        i.attach(Some(&wa));
+        i.detach(Some(&wb));
+        i.detach(Some(&wa));
+        i.interrupt();
+        assert_eq!(shutdowns(&a), 0);
+        // Attached: shut; and every later request of an interrupted call at once.
+        let i = Interrupter::default();
+        i.attach(Some(&wa));
+        i.detach(Some(&wb)); // another connection's release changes nothing
+        i.interrupt();
+        assert_eq!(shutdowns(&a), 1);
+        i.attach(Some(&wb));
+        assert_eq!(shutdowns(&b), 1);
+    }
 
     #[test]
     fn only_heads_with_a_body_are_held() {

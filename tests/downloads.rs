@@ -9,15 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bosbase::{DownloadOptions, DownloadTarget, ErrorKind, FilePart};
+use common::files::{bytes, scratch};
 use common::{admin, files};
-
-/// A scratch directory of this test.
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("bosbase-dl-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// A `Write` whose bytes the test reads afterwards.
 #[derive(Clone, Default)]
@@ -31,10 +24,6 @@ impl std::io::Write for Shared {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-fn bytes(n: usize) -> Vec<u8> {
-    (0..n).map(|i| (i * 31 % 251) as u8).collect()
 }
 
 #[test]

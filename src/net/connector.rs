@@ -6,13 +6,14 @@
 //! connection costs no lookup at all. [`Dial`] runs only for a new connection and resolves
 //! there, through the shared cache, within the connect timeout.
 
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use ureq::config::Config;
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{
-    ConnectionDetails, Connector, NextTimeout, TcpConnector, Transport, TransportAdapter,
+    ConnectionDetails, Connector, NextTimeout, ShutdownHandle, TcpConnector, Transport, TransportAdapter,
 };
 
 use super::{tunnel, Failure, Net};
@@ -95,7 +96,15 @@ impl Connector<()> for Dial {
             timeout,
             current_time: details.current_time.clone(),
             run_connector: details.run_connector.clone(),
-            register_shutdown: details.register_shutdown.clone(),
+            register_shutdown: {
+                // ureq keeps the socket for `Agent::shutdown`; we also hand it to the chain's
+                // end (`Coalescing`) so one request can be interrupted alone.
+                let register = details.register_shutdown.clone();
+                Arc::new(move |socket: Weak<dyn ShutdownHandle>| {
+                    crate::transport::made(socket.clone());
+                    register(socket)
+                })
+            },
         };
         let tcp = Connector::<()>::connect(&TcpConnector::default(), &tcp_details, None);
         let Some(proxy) = route else {

@@ -3,6 +3,7 @@
 
 pub mod canned;
 pub mod files;
+pub mod front;
 pub mod hostile;
 pub mod proxy;
 pub mod script;

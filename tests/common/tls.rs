@@ -26,13 +26,29 @@ pub struct TlsServer {
 
 /// Starts a server whose certificate is valid (or expired when `expired`).
 pub fn serve(expired: bool) -> TlsServer {
+    let (config, ca_pem) = certified(&["127.0.0.1"], expired);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let config = Arc::clone(&config);
+            thread::spawn(move || handle(stream, config));
+        }
+    });
+    TlsServer { url: format!("https://127.0.0.1:{port}"), wrong_host_url: format!("https://localhost:{port}"), ca_pem }
+}
+
+/// A server configuration whose certificate covers `names` (DNS names or IP addresses),
+/// signed by a CA generated now; returns it and the CA's PEM.
+pub fn certified(names: &[&str], expired: bool) -> (Arc<ServerConfig>, String) {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params.distinguished_name.push(DnType::CommonName, "BosBase test CA");
     let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
 
-    let mut leaf_params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
-    leaf_params.distinguished_name.push(DnType::CommonName, "127.0.0.1");
+    let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    let mut leaf_params = CertificateParams::new(names.clone()).unwrap();
+    leaf_params.distinguished_name.push(DnType::CommonName, names[0].as_str());
     if expired {
         leaf_params.not_before = rcgen::date_time_ymd(2020, 1, 1);
         leaf_params.not_after = rcgen::date_time_ymd(2021, 1, 1);
@@ -48,21 +64,7 @@ pub fn serve(expired: bool) -> TlsServer {
         .with_no_client_auth()
         .with_single_cert(chain, key)
         .unwrap();
-    let config = Arc::new(config);
-
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let config = Arc::clone(&config);
-            thread::spawn(move || handle(stream, config));
-        }
-    });
-    TlsServer {
-        url: format!("https://127.0.0.1:{port}"),
-        wrong_host_url: format!("https://localhost:{port}"),
-        ca_pem: ca.pem(),
-    }
+    (Arc::new(config), ca.pem())
 }
 
 fn handle(stream: TcpStream, config: Arc<ServerConfig>) {
