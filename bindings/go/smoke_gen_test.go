@@ -1087,8 +1087,7 @@ func TestSmokeEveryRow(t *testing.T) {
 		{"redis.deleteKey", "BosBase Redis keys: real server (with --redis) only"},
 	}, "the dev server", "smoke-go.txt"
 	if real {
-		notHere, server, file = [][2]string{
-		}, "the real BosBase server", "smoke-go-bosbase.txt"
+		notHere, server, file = [][2]string{}, "the real BosBase server", "smoke-go-bosbase.txt"
 	}
 	if exercised+len(notHere) != 116 {
 		t.Fatalf("%d rows exercised + %d listed, want every row (116)", exercised, len(notHere))

@@ -738,13 +738,19 @@ pub fn go() -> String {
         );
         s.push_str(&guarded("//", &op.name, example.4, &body, "\t", ["if !real {", "if real {"], Some("}")));
     }
-    let listed = |server| -> String {
-        not_here(server).iter().map(|(n, why)| format!("\t\t{{\"{n}\", \"{why}\"}},\n")).collect()
+    // A `[][2]string` literal at `indent` (gofmt's form: `{}` when empty).
+    let listed = |server, indent: &str| -> String {
+        let rows = not_here(server);
+        if rows.is_empty() {
+            return "[][2]string{}".to_owned();
+        }
+        let rows: String = rows.iter().map(|(n, why)| format!("{indent}\t{{\"{n}\", \"{why}\"}},\n")).collect();
+        format!("[][2]string{{\n{rows}{indent}}}")
     };
     s.push_str(&format!(
-        "\n\tnotHere, server, file := [][2]string{{\n{}\t}}, \"the dev server\", \"smoke-go.txt\"\n\tif real {{\n\t\tnotHere, server, file = [][2]string{{\n{}\t\t}}, \"the real BosBase server\", \"smoke-go-bosbase.txt\"\n\t}}\n\tif exercised+len(notHere) != {} {{\n\t\tt.Fatalf(\"%d rows exercised + %d listed, want every row ({})\", exercised, len(notHere))\n\t}}\n\tsummary := fmt.Sprintf(\"smoke (Go): %d rows exercised against %s, %d listed as not here\\n\", exercised, server, len(notHere))\n\tfor _, n := range notHere {{\n\t\tt.Logf(\"not exercised here: %s: %s\", n[0], n[1])\n\t}}\n\tfmt.Fprint(os.Stderr, summary)\n\t// make test prints it after the run.\n\t_ = os.MkdirAll(\"../../target/tmp\", 0o755)\n\t_ = os.WriteFile(\"../../target/tmp/\"+file, []byte(summary), 0o644)\n}}\n",
-        listed(Server::Dev),
-        listed(Server::Real).lines().map(|l| format!("\t{l}\n")).collect::<String>(),
+        "\n\tnotHere, server, file := {}, \"the dev server\", \"smoke-go.txt\"\n\tif real {{\n\t\tnotHere, server, file = {}, \"the real BosBase server\", \"smoke-go-bosbase.txt\"\n\t}}\n\tif exercised+len(notHere) != {} {{\n\t\tt.Fatalf(\"%d rows exercised + %d listed, want every row ({})\", exercised, len(notHere))\n\t}}\n\tsummary := fmt.Sprintf(\"smoke (Go): %d rows exercised against %s, %d listed as not here\\n\", exercised, server, len(notHere))\n\tfor _, n := range notHere {{\n\t\tt.Logf(\"not exercised here: %s: %s\", n[0], n[1])\n\t}}\n\tfmt.Fprint(os.Stderr, summary)\n\t// make test prints it after the run.\n\t_ = os.MkdirAll(\"../../target/tmp\", 0o755)\n\t_ = os.WriteFile(\"../../target/tmp/\"+file, []byte(summary), 0o644)\n}}\n",
+        listed(Server::Dev, "\t"),
+        listed(Server::Real, "\t\t"),
         super::table().len(),
         super::table().len()
     ));
@@ -978,6 +984,7 @@ const ELIXIR_TEMPLATE: &str = r##"defmodule Bosbase.SmokeGenTest do
     clients = %{"admin" => admin, "guest" => client()}
     n = Integer.to_string(System.unique_integer([:positive]))
     token = Base.url_encode64(:crypto.strong_rand_bytes(32), padding: false)
+
     rows =
       @rows
       |> String.split("\n", trim: true)
@@ -994,6 +1001,9 @@ const ELIXIR_TEMPLATE: &str = r##"defmodule Bosbase.SmokeGenTest do
 
         positional = Enum.map(params, &args[&1])
         module = String.to_existing_atom("Elixir." <> module)
+        # Loaded first: its functions' names are atoms only once it is (run alone, no other
+        # test has loaded it yet).
+        Code.ensure_loaded!(module)
         got = apply(module, String.to_existing_atom(fun), [target | positional])
         Map.put(r, op, check(op, got, shape, status))
       end)

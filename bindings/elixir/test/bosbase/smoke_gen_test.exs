@@ -223,6 +223,7 @@ defmodule Bosbase.SmokeGenTest do
     clients = %{"admin" => admin, "guest" => client()}
     n = Integer.to_string(System.unique_integer([:positive]))
     token = Base.url_encode64(:crypto.strong_rand_bytes(32), padding: false)
+
     rows =
       @rows
       |> String.split("\n", trim: true)
@@ -239,6 +240,9 @@ defmodule Bosbase.SmokeGenTest do
 
         positional = Enum.map(params, &args[&1])
         module = String.to_existing_atom("Elixir." <> module)
+        # Loaded first: its functions' names are atoms only once it is (run alone, no other
+        # test has loaded it yet).
+        Code.ensure_loaded!(module)
         got = apply(module, String.to_existing_atom(fun), [target | positional])
         Map.put(r, op, check(op, got, shape, status))
       end)
