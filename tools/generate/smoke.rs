@@ -982,7 +982,8 @@ const ELIXIR_TEMPLATE: &str = r##"defmodule Bosbase.SmokeGenTest do
       |> RecordService.auth_with_password(email, password)
 
     clients = %{"admin" => admin, "guest" => client()}
-    n = Integer.to_string(System.unique_integer([:positive]))
+    # Unique on a server that outlives one run too (the names it makes, e.g. SQL tables, stay).
+    n = Integer.to_string(rem(System.os_time(:microsecond), 1_000_000_000))
     token = Base.url_encode64(:crypto.strong_rand_bytes(32), padding: false)
 
     rows =
