@@ -131,14 +131,13 @@ func check(t *testing.T, op string, got any, err error, shape string, status int
 	return v
 }
 
-// Every row of the operation table that the dev server can answer, once, in the order of
+// Every row of the operation table that the server it runs against (the dev server, or the
+// real BosBase server when BOSBASE_SERVER_KIND=bosbase) can answer, once, in the order of
 // the examples, through its generated method; the typed result (or the expected HTTP error)
 // is checked. The rows not called are listed with the reason.
-func TestSmokeEveryDevServerRow(t *testing.T) {
-	if os.Getenv("BOSBASE_SERVER_KIND") == "bosbase" {
-		fmt.Println("smoke (Go): NOT RUN: its examples are the dev server's; the real server runs the hand-written suites")
-		t.Skip("the smoke examples are written for the dev server")
-	}
+func TestSmokeEveryRow(t *testing.T) {
+	// The real BosBase server (scripts/bosbase-server) or the dev server: their examples.
+	real := os.Getenv("BOSBASE_SERVER_KIND") == "bosbase"
 	guest := newClient(t)
 	admin := newClient(t)
 	if _, err := admin.Collection("_superusers").AuthWithPassword("admin@example.com", "admin-password", nil, nil, nil); err != nil {
@@ -235,10 +234,20 @@ func TestSmokeEveryDevServerRow(t *testing.T) {
 	exercised++
 
 	// records.requestEmailChange
-	a = fill(t, `{"collection":"users","newEmail":"smoke-${n}@example.com"}`, r)
-	got, err = guest.Collection(str(a, "collection")).RequestEmailChange(str(a, "newEmail"), nil, nil, nil)
-	r["records.requestEmailChange"] = check(t, "records.requestEmailChange", got, err, "true", 0)
-	exercised++
+	if !real {
+		a = fill(t, `{"collection":"users","newEmail":"smoke-${n}@example.com"}`, r)
+		got, err = guest.Collection(str(a, "collection")).RequestEmailChange(str(a, "newEmail"), nil, nil, nil)
+		r["records.requestEmailChange"] = check(t, "records.requestEmailChange", got, err, "true", 0)
+		exercised++
+	}
+
+	// records.requestEmailChange
+	if real {
+		a = fill(t, `{"collection":"users","newEmail":"smoke-${n}@example.com"}`, r)
+		got, err = guest.Collection(str(a, "collection")).RequestEmailChange(str(a, "newEmail"), nil, nil, nil)
+		r["records.requestEmailChange"] = check(t, "records.requestEmailChange", got, err, "true", 400)
+		exercised++
+	}
 
 	// records.confirmEmailChange
 	a = fill(t, `{"collection":"users","password":"user2-password","token":"not-a-token"}`, r)
@@ -257,6 +266,14 @@ func TestSmokeEveryDevServerRow(t *testing.T) {
 	got, err = guest.Collection(str(a, "collection")).Create(obj(a, "data"), nil, nil, nil)
 	r["records.create"] = check(t, "records.create", got, err, "json", 0)
 	exercised++
+
+	// pubsub.publish
+	if real {
+		a = fill(t, `{"data":{"n":1},"topic":"smoke-${n}"}`, r)
+		got, err = guest.Pubsub().Publish(str(a, "topic"), a["data"], nil, nil, nil)
+		r["pubsub.publish"] = check(t, "pubsub.publish", got, err, "json", 0)
+		exercised++
+	}
 
 	// records.getFullList
 	a = fill(t, `{"batch":50,"collection":"posts"}`, r)
@@ -319,10 +336,20 @@ func TestSmokeEveryDevServerRow(t *testing.T) {
 	exercised++
 
 	// batch.send
-	a = fill(t, `{"requests":[{"action":"create","collection":"posts","data":{"author":"${records.authWithPassword.record.id}","id":"smokebatch00001","title":"b"}},{"action":"delete","collection":"posts","id":"smokebatch00001"}]}`, r)
-	got, err = admin.Batch().Send(arr(a, "requests"), nil, nil, nil)
-	r["batch.send"] = check(t, "batch.send", got, err, "list", 0)
-	exercised++
+	if !real {
+		a = fill(t, `{"requests":[{"action":"create","collection":"posts","data":{"author":"${records.authWithPassword.record.id}","id":"smokebatch00001","title":"b"}},{"action":"delete","collection":"posts","id":"smokebatch00001"}]}`, r)
+		got, err = admin.Batch().Send(arr(a, "requests"), nil, nil, nil)
+		r["batch.send"] = check(t, "batch.send", got, err, "list", 0)
+		exercised++
+	}
+
+	// batch.send
+	if real {
+		a = fill(t, `{"requests":[{"action":"create","collection":"posts","data":{"author":"${records.authWithPassword.record.id}","id":"00000000-0000-7000-8000-00000000b001","title":"b"}},{"action":"delete","collection":"posts","id":"00000000-0000-7000-8000-00000000b001"}]}`, r)
+		got, err = admin.Batch().Send(arr(a, "requests"), nil, nil, nil)
+		r["batch.send"] = check(t, "batch.send", got, err, "list", 0)
+		exercised++
+	}
 
 	// collections.getList
 	a = fill(t, `{"page":1,"perPage":2}`, r)
@@ -349,16 +376,36 @@ func TestSmokeEveryDevServerRow(t *testing.T) {
 	exercised++
 
 	// collections.create
-	a = fill(t, `{"data":{"name":"smoke_${n}","type":"base"}}`, r)
-	got, err = admin.Collections().Create(obj(a, "data"), nil, nil, nil)
-	r["collections.create"] = check(t, "collections.create", got, err, "json", 0)
-	exercised++
+	if !real {
+		a = fill(t, `{"data":{"name":"smoke_${n}","type":"base"}}`, r)
+		got, err = admin.Collections().Create(obj(a, "data"), nil, nil, nil)
+		r["collections.create"] = check(t, "collections.create", got, err, "json", 0)
+		exercised++
+	}
+
+	// collections.create
+	if real {
+		a = fill(t, `{"data":{"fields":[{"dimension":3,"name":"emb","type":"vector"}],"name":"smoke_${n}","type":"base"}}`, r)
+		got, err = admin.Collections().Create(obj(a, "data"), nil, nil, nil)
+		r["collections.create"] = check(t, "collections.create", got, err, "json", 0)
+		exercised++
+	}
 
 	// collections.update
-	a = fill(t, `{"data":{"listRule":""},"idOrName":"smoke_${n}"}`, r)
-	got, err = admin.Collections().Update(str(a, "idOrName"), obj(a, "data"), nil, nil, nil)
-	r["collections.update"] = check(t, "collections.update", got, err, "json", 0)
-	exercised++
+	if !real {
+		a = fill(t, `{"data":{"listRule":""},"idOrName":"smoke_${n}"}`, r)
+		got, err = admin.Collections().Update(str(a, "idOrName"), obj(a, "data"), nil, nil, nil)
+		r["collections.update"] = check(t, "collections.update", got, err, "json", 0)
+		exercised++
+	}
+
+	// collections.update
+	if real {
+		a = fill(t, `{"data":{"name":"posts"},"idOrName":"posts"}`, r)
+		got, err = admin.Collections().Update(str(a, "idOrName"), obj(a, "data"), nil, nil, nil)
+		r["collections.update"] = check(t, "collections.update", got, err, "json", 0)
+		exercised++
+	}
 
 	// collections.truncate
 	a = fill(t, `{"idOrName":"smoke_${n}"}`, r)
@@ -371,6 +418,14 @@ func TestSmokeEveryDevServerRow(t *testing.T) {
 	got, err = admin.Collections().Import(arr(a, "collections"), a["deleteMissing"].(bool), nil, nil, nil)
 	r["collections.import"] = check(t, "collections.import", got, err, "true", 0)
 	exercised++
+
+	// records.vectorSearch
+	if real {
+		a = fill(t, `{"collection":"smoke_${n}","distance":"","field":"emb","filter":"","limit":2,"queryVector":[1,0,0]}`, r)
+		got, err = admin.Collection(str(a, "collection")).VectorSearch(str(a, "field"), arr(a, "queryVector"), num(a, "limit"), str(a, "distance"), str(a, "filter"), nil, nil, nil)
+		r["records.vectorSearch"] = check(t, "records.vectorSearch", got, err, "json", 0)
+		exercised++
+	}
 
 	// collections.delete
 	a = fill(t, `{"idOrName":"smoke_${n}"}`, r)
@@ -391,10 +446,20 @@ func TestSmokeEveryDevServerRow(t *testing.T) {
 	exercised++
 
 	// settings.testEmail
-	a = fill(t, `{"collection":"users","email":"smoke@example.com","template":"verification"}`, r)
-	got, err = admin.Settings().TestEmail(str(a, "collection"), str(a, "email"), str(a, "template"), nil, nil, nil)
-	r["settings.testEmail"] = check(t, "settings.testEmail", got, err, "true", 0)
-	exercised++
+	if !real {
+		a = fill(t, `{"collection":"users","email":"smoke@example.com","template":"verification"}`, r)
+		got, err = admin.Settings().TestEmail(str(a, "collection"), str(a, "email"), str(a, "template"), nil, nil, nil)
+		r["settings.testEmail"] = check(t, "settings.testEmail", got, err, "true", 0)
+		exercised++
+	}
+
+	// settings.testEmail
+	if real {
+		a = fill(t, `{"collection":"users","email":"smoke@example.com","template":"verification"}`, r)
+		got, err = admin.Settings().TestEmail(str(a, "collection"), str(a, "email"), str(a, "template"), nil, nil, nil)
+		r["settings.testEmail"] = check(t, "settings.testEmail", got, err, "true", 400)
+		exercised++
+	}
 
 	// settings.generateAppleClientSecret
 	a = fill(t, `{"clientId":"c","duration":3600,"keyId":"k","privateKey":"not a key","teamId":"t"}`, r)
@@ -468,80 +533,571 @@ func TestSmokeEveryDevServerRow(t *testing.T) {
 	r["backups.delete"] = check(t, "backups.delete", got, err, "true", 0)
 	exercised++
 
-	notHere := [][2]string{
-		{"pubsub.publish", "BosBase pub/sub: real server only (tests/bosbase_pubsub.rs)"},
-		{"records.vectorSearch", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"collections.getSchema", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"collections.getAllSchemas", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"collections.registerSqlTables", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"collections.importSqlTables", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"vectors.listCollections", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"vectors.createCollection", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"vectors.updateCollection", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"vectors.deleteCollection", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"vectors.insert", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"vectors.batchInsert", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"vectors.get", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"vectors.list", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"vectors.update", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"vectors.delete", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"vectors.search", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"llmDocuments.listCollections", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"llmDocuments.createCollection", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"llmDocuments.deleteCollection", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"llmDocuments.insert", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"llmDocuments.get", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"llmDocuments.list", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"llmDocuments.update", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"llmDocuments.delete", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"llmDocuments.query", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"caches.list", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"caches.create", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"caches.update", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"caches.delete", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"caches.setEntry", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"caches.getEntry", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"caches.renewEntry", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"caches.deleteEntry", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"graphql.query", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"sql.execute", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scripts.create", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scripts.list", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scripts.get", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scripts.update", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scripts.delete", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scripts.upload", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scripts.command", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scripts.commandStatus", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scripts.execute", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scripts.executeAsync", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scripts.executeAsyncStatus", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scripts.wasm", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scripts.wasmAsync", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scripts.wasmAsyncStatus", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scriptPermissions.create", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scriptPermissions.get", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scriptPermissions.update", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"scriptPermissions.delete", "a BosBase service the dev server does not have: real server only (tests/bosbase_services.rs)"},
-		{"langchaingo.completions", "BosBase langchaingo: real server with --openai only (tests/bosbase_ai.rs)"},
-		{"langchaingo.rag", "BosBase langchaingo: real server with --openai only (tests/bosbase_ai.rs)"},
-		{"langchaingo.queryDocuments", "BosBase langchaingo: real server with --openai only (tests/bosbase_ai.rs)"},
-		{"langchaingo.sql", "BosBase langchaingo: real server with --openai only (tests/bosbase_ai.rs)"},
-		{"redis.listKeys", "BosBase Redis keys: real server with --redis only (tests/bosbase_redis.rs)"},
-		{"redis.createKey", "BosBase Redis keys: real server with --redis only (tests/bosbase_redis.rs)"},
-		{"redis.getKey", "BosBase Redis keys: real server with --redis only (tests/bosbase_redis.rs)"},
-		{"redis.updateKey", "BosBase Redis keys: real server with --redis only (tests/bosbase_redis.rs)"},
-		{"redis.deleteKey", "BosBase Redis keys: real server with --redis only (tests/bosbase_redis.rs)"},
+	// collections.getSchema
+	if real {
+		a = fill(t, `{"idOrName":"posts"}`, r)
+		got, err = admin.Collections().GetSchema(str(a, "idOrName"), nil, nil, nil)
+		r["collections.getSchema"] = check(t, "collections.getSchema", got, err, "json", 0)
+		exercised++
+	}
+
+	// collections.getAllSchemas
+	if real {
+		a = fill(t, `{}`, r)
+		got, err = admin.Collections().GetAllSchemas(nil, nil, nil)
+		r["collections.getAllSchemas"] = check(t, "collections.getAllSchemas", got, err, "json", 0)
+		exercised++
+	}
+
+	// vectors.createCollection
+	if real {
+		a = fill(t, `{"dimension":3,"distance":"cosine","name":"smokevec_${n}"}`, r)
+		got, err = admin.Vectors().CreateCollection(str(a, "name"), num(a, "dimension"), str(a, "distance"), nil, nil, nil)
+		r["vectors.createCollection"] = check(t, "vectors.createCollection", got, err, "true", 0)
+		exercised++
+	}
+
+	// vectors.listCollections
+	if real {
+		a = fill(t, `{}`, r)
+		got, err = admin.Vectors().ListCollections(nil, nil, nil)
+		r["vectors.listCollections"] = check(t, "vectors.listCollections", got, err, "list", 0)
+		exercised++
+	}
+
+	// vectors.updateCollection
+	if real {
+		a = fill(t, `{"config":{"distance":"l2"},"name":"smokevec_${n}"}`, r)
+		got, err = admin.Vectors().UpdateCollection(str(a, "name"), obj(a, "config"), nil, nil, nil)
+		r["vectors.updateCollection"] = check(t, "vectors.updateCollection", got, err, "true", 0)
+		exercised++
+	}
+
+	// sql.execute
+	if real {
+		a = fill(t, `{"query":"DROP INDEX IF EXISTS idx_smokevec_${n}_vector_cosine; DROP INDEX IF EXISTS idx_smokevec_${n}_vector_l2; CREATE TABLE smoke_sql_${n} (id TEXT PRIMARY KEY, title TEXT)"}`, r)
+		got, err = admin.Sql().Execute(str(a, "query"), nil, nil, nil)
+		r["sql.execute"] = check(t, "sql.execute", got, err, "json", 0)
+		exercised++
+	}
+
+	// vectors.insert
+	if real {
+		a = fill(t, `{"collection":"smokevec_${n}","document":{"content":"one","id":"d1","vector":[1,0,0]}}`, r)
+		got, err = admin.Vectors().Insert(str(a, "collection"), obj(a, "document"), nil, nil, nil)
+		r["vectors.insert"] = check(t, "vectors.insert", got, err, "json", 0)
+		exercised++
+	}
+
+	// vectors.batchInsert
+	if real {
+		a = fill(t, `{"collection":"smokevec_${n}","documents":[{"id":"d2","vector":[0,1,0]}],"skipDuplicates":false}`, r)
+		got, err = admin.Vectors().BatchInsert(str(a, "collection"), arr(a, "documents"), a["skipDuplicates"].(bool), nil, nil, nil)
+		r["vectors.batchInsert"] = check(t, "vectors.batchInsert", got, err, "json", 0)
+		exercised++
+	}
+
+	// vectors.get
+	if real {
+		a = fill(t, `{"collection":"smokevec_${n}","id":"d1"}`, r)
+		got, err = admin.Vectors().Get(str(a, "collection"), str(a, "id"), nil, nil, nil)
+		r["vectors.get"] = check(t, "vectors.get", got, err, "json", 404)
+		exercised++
+	}
+
+	// vectors.list
+	if real {
+		a = fill(t, `{"collection":"smokevec_${n}","page":1,"perPage":100}`, r)
+		got, err = admin.Vectors().List(str(a, "collection"), num(a, "page"), num(a, "perPage"), nil, nil, nil)
+		r["vectors.list"] = check(t, "vectors.list", got, err, "json", 0)
+		exercised++
+	}
+
+	// vectors.update
+	if real {
+		a = fill(t, `{"collection":"smokevec_${n}","document":{"metadata":{"k":"a"}},"id":"d1"}`, r)
+		got, err = admin.Vectors().Update(str(a, "collection"), str(a, "id"), obj(a, "document"), nil, nil, nil)
+		r["vectors.update"] = check(t, "vectors.update", got, err, "json", 0)
+		exercised++
+	}
+
+	// vectors.search
+	if real {
+		a = fill(t, `{"collection":"smokevec_${n}","filter":{},"limit":10,"queryVector":[1,0,0]}`, r)
+		got, err = admin.Vectors().Search(str(a, "collection"), arr(a, "queryVector"), num(a, "limit"), obj(a, "filter"), nil, nil, nil)
+		r["vectors.search"] = check(t, "vectors.search", got, err, "json", 0)
+		exercised++
+	}
+
+	// vectors.delete
+	if real {
+		a = fill(t, `{"collection":"smokevec_${n}","id":"d2"}`, r)
+		got, err = admin.Vectors().Delete(str(a, "collection"), str(a, "id"), nil, nil, nil)
+		r["vectors.delete"] = check(t, "vectors.delete", got, err, "true", 0)
+		exercised++
+	}
+
+	// vectors.deleteCollection
+	if real {
+		a = fill(t, `{"name":"smokevec_${n}"}`, r)
+		got, err = admin.Vectors().DeleteCollection(str(a, "name"), nil, nil, nil)
+		r["vectors.deleteCollection"] = check(t, "vectors.deleteCollection", got, err, "true", 0)
+		exercised++
+	}
+
+	// collections.registerSqlTables
+	if real {
+		a = fill(t, `{"tables":["smoke_sql_${n}"]}`, r)
+		got, err = admin.Collections().RegisterSqlTables(arr(a, "tables"), nil, nil, nil)
+		r["collections.registerSqlTables"] = check(t, "collections.registerSqlTables", got, err, "list", 0)
+		exercised++
+	}
+
+	// collections.importSqlTables
+	if real {
+		a = fill(t, `{"tables":[{"name":"smoke_imp_${n}","sql":"CREATE TABLE smoke_imp_${n} (id TEXT PRIMARY KEY, n INTEGER)"}]}`, r)
+		got, err = admin.Collections().ImportSqlTables(arr(a, "tables"), nil, nil, nil)
+		r["collections.importSqlTables"] = check(t, "collections.importSqlTables", got, err, "json", 0)
+		exercised++
+	}
+
+	// llmDocuments.createCollection
+	if real {
+		a = fill(t, `{"metadata":{},"name":"smokellm_${n}"}`, r)
+		got, err = admin.LlmDocuments().CreateCollection(str(a, "name"), obj(a, "metadata"), nil, nil, nil)
+		r["llmDocuments.createCollection"] = check(t, "llmDocuments.createCollection", got, err, "json", 0)
+		exercised++
+	}
+
+	// llmDocuments.listCollections
+	if real {
+		a = fill(t, `{}`, r)
+		got, err = admin.LlmDocuments().ListCollections(nil, nil, nil)
+		r["llmDocuments.listCollections"] = check(t, "llmDocuments.listCollections", got, err, "list", 0)
+		exercised++
+	}
+
+	// llmDocuments.insert
+	if real {
+		a = fill(t, `{"collection":"smokellm_${n}","document":{"content":"The capital of France is Paris.","id":"paris"}}`, r)
+		got, err = admin.LlmDocuments().Insert(str(a, "collection"), obj(a, "document"), nil, nil, nil)
+		r["llmDocuments.insert"] = check(t, "llmDocuments.insert", got, err, "json", 0)
+		exercised++
+	}
+
+	// llmDocuments.get
+	if real {
+		a = fill(t, `{"collection":"smokellm_${n}","id":"paris"}`, r)
+		got, err = admin.LlmDocuments().Get(str(a, "collection"), str(a, "id"), nil, nil, nil)
+		r["llmDocuments.get"] = check(t, "llmDocuments.get", got, err, "json", 0)
+		exercised++
+	}
+
+	// llmDocuments.list
+	if real {
+		a = fill(t, `{"collection":"smokellm_${n}","page":1,"perPage":50}`, r)
+		got, err = admin.LlmDocuments().List(str(a, "collection"), num(a, "page"), num(a, "perPage"), nil, nil, nil)
+		r["llmDocuments.list"] = check(t, "llmDocuments.list", got, err, "json", 0)
+		exercised++
+	}
+
+	// llmDocuments.update
+	if real {
+		a = fill(t, `{"collection":"smokellm_${n}","document":{"metadata":{"topic":"geo"}},"id":"paris"}`, r)
+		got, err = admin.LlmDocuments().Update(str(a, "collection"), str(a, "id"), obj(a, "document"), nil, nil, nil)
+		r["llmDocuments.update"] = check(t, "llmDocuments.update", got, err, "json", 0)
+		exercised++
+	}
+
+	// llmDocuments.query
+	if real {
+		a = fill(t, `{"collection":"smokellm_${n}","payload":{"limit":1,"queryText":"capital france"}}`, r)
+		got, err = admin.LlmDocuments().Query(str(a, "collection"), obj(a, "payload"), nil, nil, nil)
+		r["llmDocuments.query"] = check(t, "llmDocuments.query", got, err, "json", 0)
+		exercised++
+	}
+
+	// langchaingo.completions
+	if real {
+		a = fill(t, `{"payload":{"prompt":"smoke"}}`, r)
+		got, err = admin.Langchaingo().Completions(obj(a, "payload"), nil, nil, nil)
+		r["langchaingo.completions"] = check(t, "langchaingo.completions", got, err, "json", 0)
+		exercised++
+	}
+
+	// langchaingo.rag
+	if real {
+		a = fill(t, `{"payload":{"collection":"smokellm_${n}","question":"capital france","topK":1}}`, r)
+		got, err = admin.Langchaingo().Rag(obj(a, "payload"), nil, nil, nil)
+		r["langchaingo.rag"] = check(t, "langchaingo.rag", got, err, "json", 0)
+		exercised++
+	}
+
+	// langchaingo.queryDocuments
+	if real {
+		a = fill(t, `{"payload":{"collection":"smokellm_${n}","query":"capital france","topK":1}}`, r)
+		got, err = admin.Langchaingo().QueryDocuments(obj(a, "payload"), nil, nil, nil)
+		r["langchaingo.queryDocuments"] = check(t, "langchaingo.queryDocuments", got, err, "json", 0)
+		exercised++
+	}
+
+	// langchaingo.sql
+	if real {
+		a = fill(t, `{"payload":{"query":"title of posts","tables":["posts"],"topK":1}}`, r)
+		got, err = admin.Langchaingo().Sql(obj(a, "payload"), nil, nil, nil)
+		r["langchaingo.sql"] = check(t, "langchaingo.sql", got, err, "json", 0)
+		exercised++
+	}
+
+	// llmDocuments.delete
+	if real {
+		a = fill(t, `{"collection":"smokellm_${n}","id":"paris"}`, r)
+		got, err = admin.LlmDocuments().Delete(str(a, "collection"), str(a, "id"), nil, nil, nil)
+		r["llmDocuments.delete"] = check(t, "llmDocuments.delete", got, err, "true", 0)
+		exercised++
+	}
+
+	// llmDocuments.deleteCollection
+	if real {
+		a = fill(t, `{"name":"smokellm_${n}"}`, r)
+		got, err = admin.LlmDocuments().DeleteCollection(str(a, "name"), nil, nil, nil)
+		r["llmDocuments.deleteCollection"] = check(t, "llmDocuments.deleteCollection", got, err, "true", 0)
+		exercised++
+	}
+
+	// caches.create
+	if real {
+		a = fill(t, `{"config":{"defaultTTLSeconds":60},"name":"smokecache_${n}"}`, r)
+		got, err = admin.Caches().Create(str(a, "name"), obj(a, "config"), nil, nil, nil)
+		r["caches.create"] = check(t, "caches.create", got, err, "json", 0)
+		exercised++
+	}
+
+	// caches.list
+	if real {
+		a = fill(t, `{}`, r)
+		got, err = admin.Caches().List(nil, nil, nil)
+		r["caches.list"] = check(t, "caches.list", got, err, "list", 0)
+		exercised++
+	}
+
+	// caches.update
+	if real {
+		a = fill(t, `{"config":{"defaultTTLSeconds":120},"name":"smokecache_${n}"}`, r)
+		got, err = admin.Caches().Update(str(a, "name"), obj(a, "config"), nil, nil, nil)
+		r["caches.update"] = check(t, "caches.update", got, err, "json", 0)
+		exercised++
+	}
+
+	// caches.setEntry
+	if real {
+		a = fill(t, `{"cache":"smokecache_${n}","entry":{"value":{"a":[1,2]}},"key":"k"}`, r)
+		got, err = admin.Caches().SetEntry(str(a, "cache"), str(a, "key"), obj(a, "entry"), nil, nil, nil)
+		r["caches.setEntry"] = check(t, "caches.setEntry", got, err, "json", 0)
+		exercised++
+	}
+
+	// caches.getEntry
+	if real {
+		a = fill(t, `{"cache":"smokecache_${n}","key":"k"}`, r)
+		got, err = admin.Caches().GetEntry(str(a, "cache"), str(a, "key"), nil, nil, nil)
+		r["caches.getEntry"] = check(t, "caches.getEntry", got, err, "json", 0)
+		exercised++
+	}
+
+	// caches.renewEntry
+	if real {
+		a = fill(t, `{"cache":"smokecache_${n}","key":"k","ttlSeconds":0}`, r)
+		got, err = admin.Caches().RenewEntry(str(a, "cache"), str(a, "key"), bosbase.Ptr(num(a, "ttlSeconds")), nil, nil, nil)
+		r["caches.renewEntry"] = check(t, "caches.renewEntry", got, err, "json", 0)
+		exercised++
+	}
+
+	// caches.deleteEntry
+	if real {
+		a = fill(t, `{"cache":"smokecache_${n}","key":"k"}`, r)
+		got, err = admin.Caches().DeleteEntry(str(a, "cache"), str(a, "key"), nil, nil, nil)
+		r["caches.deleteEntry"] = check(t, "caches.deleteEntry", got, err, "true", 0)
+		exercised++
+	}
+
+	// caches.delete
+	if real {
+		a = fill(t, `{"name":"smokecache_${n}"}`, r)
+		got, err = admin.Caches().Delete(str(a, "name"), nil, nil, nil)
+		r["caches.delete"] = check(t, "caches.delete", got, err, "true", 0)
+		exercised++
+	}
+
+	// graphql.query
+	if real {
+		a = fill(t, `{"operationName":"","query":"query Count($c: String!) { records(collection: $c) { totalItems } }","variables":{"c":"posts"}}`, r)
+		got, err = admin.Graphql().Query(str(a, "query"), obj(a, "variables"), str(a, "operationName"), nil, nil, nil)
+		r["graphql.query"] = check(t, "graphql.query", got, err, "json", 0)
+		exercised++
+	}
+
+	// scripts.create
+	if real {
+		a = fill(t, `{"content":"x = 1","description":"","name":"smoke_${n}.py"}`, r)
+		got, err = admin.Scripts().Create(str(a, "name"), str(a, "content"), str(a, "description"), nil, nil, nil)
+		r["scripts.create"] = check(t, "scripts.create", got, err, "json", 0)
+		exercised++
+	}
+
+	// scripts.list
+	if real {
+		a = fill(t, `{}`, r)
+		got, err = admin.Scripts().List(nil, nil, nil)
+		r["scripts.list"] = check(t, "scripts.list", got, err, "list", 0)
+		exercised++
+	}
+
+	// scripts.get
+	if real {
+		a = fill(t, `{"name":"smoke_${n}.py"}`, r)
+		got, err = admin.Scripts().Get(str(a, "name"), nil, nil, nil)
+		r["scripts.get"] = check(t, "scripts.get", got, err, "json", 0)
+		exercised++
+	}
+
+	// scripts.update
+	if real {
+		a = fill(t, `{"changes":{"description":"smoke"},"name":"smoke_${n}.py"}`, r)
+		got, err = admin.Scripts().Update(str(a, "name"), obj(a, "changes"), nil, nil, nil)
+		r["scripts.update"] = check(t, "scripts.update", got, err, "json", 0)
+		exercised++
+	}
+
+	// scriptPermissions.create
+	if real {
+		a = fill(t, `{"data":{"content":"user","script_name":"smoke_${n}.py"}}`, r)
+		got, err = admin.ScriptPermissions().Create(obj(a, "data"), nil, nil, nil)
+		r["scriptPermissions.create"] = check(t, "scriptPermissions.create", got, err, "json", 0)
+		exercised++
+	}
+
+	// scriptPermissions.get
+	if real {
+		a = fill(t, `{"scriptName":"smoke_${n}.py"}`, r)
+		got, err = admin.ScriptPermissions().Get(str(a, "scriptName"), nil, nil, nil)
+		r["scriptPermissions.get"] = check(t, "scriptPermissions.get", got, err, "json", 0)
+		exercised++
+	}
+
+	// scriptPermissions.update
+	if real {
+		a = fill(t, `{"data":{"content":"superuser"},"scriptName":"smoke_${n}.py"}`, r)
+		got, err = admin.ScriptPermissions().Update(str(a, "scriptName"), obj(a, "data"), nil, nil, nil)
+		r["scriptPermissions.update"] = check(t, "scriptPermissions.update", got, err, "json", 0)
+		exercised++
+	}
+
+	// scripts.execute
+	if real {
+		a = fill(t, `{"arguments":[],"function_name":"","name":"smoke_${n}.py"}`, r)
+		got, err = admin.Scripts().Execute(str(a, "name"), arr(a, "arguments"), str(a, "function_name"), nil, nil, nil)
+		r["scripts.execute"] = check(t, "scripts.execute", got, err, "json", 500)
+		exercised++
+	}
+
+	// scripts.executeAsync
+	if real {
+		a = fill(t, `{"arguments":[],"function_name":"","name":"smoke_${n}.py"}`, r)
+		got, err = admin.Scripts().ExecuteAsync(str(a, "name"), arr(a, "arguments"), str(a, "function_name"), nil, nil, nil)
+		r["scripts.executeAsync"] = check(t, "scripts.executeAsync", got, err, "json", 0)
+		exercised++
+	}
+
+	// scripts.executeAsyncStatus
+	if real {
+		a = fill(t, `{"id":"${scripts.executeAsync.id}"}`, r)
+		got, err = admin.Scripts().ExecuteAsyncStatus(str(a, "id"), nil, nil, nil)
+		r["scripts.executeAsyncStatus"] = check(t, "scripts.executeAsyncStatus", got, err, "json", 0)
+		exercised++
+	}
+
+	// scriptPermissions.delete
+	if real {
+		a = fill(t, `{"scriptName":"smoke_${n}.py"}`, r)
+		got, err = admin.ScriptPermissions().Delete(str(a, "scriptName"), nil, nil, nil)
+		r["scriptPermissions.delete"] = check(t, "scriptPermissions.delete", got, err, "true", 0)
+		exercised++
+	}
+
+	// scripts.delete
+	if real {
+		a = fill(t, `{"name":"smoke_${n}.py"}`, r)
+		got, err = admin.Scripts().Delete(str(a, "name"), nil, nil, nil)
+		r["scripts.delete"] = check(t, "scripts.delete", got, err, "true", 0)
+		exercised++
+	}
+
+	// scripts.command
+	if real {
+		a = fill(t, `{"async":true,"command":"echo smoke"}`, r)
+		got, err = admin.Scripts().Command(str(a, "command"), a["async"].(bool), nil, nil, nil)
+		r["scripts.command"] = check(t, "scripts.command", got, err, "json", 0)
+		exercised++
+	}
+
+	// scripts.commandStatus
+	if real {
+		a = fill(t, `{"id":"${scripts.command.id}"}`, r)
+		got, err = admin.Scripts().CommandStatus(str(a, "id"), nil, nil, nil)
+		r["scripts.commandStatus"] = check(t, "scripts.commandStatus", got, err, "json", 0)
+		exercised++
+	}
+
+	// scripts.upload
+	if real {
+		a = fill(t, `{"path":"smoke.txt"}`, r)
+		got, err = admin.Scripts().Upload(str(a, "path"), nil, nil, nil)
+		r["scripts.upload"] = check(t, "scripts.upload", got, err, "json", 400)
+		exercised++
+	}
+
+	// scripts.wasm
+	if real {
+		a = fill(t, `{"options":"","params":"","wasm":"smoke.wasm"}`, r)
+		got, err = admin.Scripts().Wasm(str(a, "wasm"), str(a, "options"), str(a, "params"), nil, nil, nil)
+		r["scripts.wasm"] = check(t, "scripts.wasm", got, err, "json", 500)
+		exercised++
+	}
+
+	// scripts.wasmAsync
+	if real {
+		a = fill(t, `{"options":"","params":"","wasm":"smoke.wasm"}`, r)
+		got, err = admin.Scripts().WasmAsync(str(a, "wasm"), str(a, "options"), str(a, "params"), nil, nil, nil)
+		r["scripts.wasmAsync"] = check(t, "scripts.wasmAsync", got, err, "json", 500)
+		exercised++
+	}
+
+	// scripts.wasmAsyncStatus
+	if real {
+		a = fill(t, `{"id":"no-such-job"}`, r)
+		got, err = admin.Scripts().WasmAsyncStatus(str(a, "id"), nil, nil, nil)
+		r["scripts.wasmAsyncStatus"] = check(t, "scripts.wasmAsyncStatus", got, err, "json", 404)
+		exercised++
+	}
+
+	// redis.createKey
+	if real {
+		a = fill(t, `{"entry":{"key":"smoke:${n}","value":{"a":1}}}`, r)
+		got, err = admin.Redis().CreateKey(obj(a, "entry"), nil, nil, nil)
+		r["redis.createKey"] = check(t, "redis.createKey", got, err, "json", 0)
+		exercised++
+	}
+
+	// redis.listKeys
+	if real {
+		a = fill(t, `{"cursor":"0","pattern":"smoke:*"}`, r)
+		got, err = admin.Redis().ListKeys(str(a, "cursor"), str(a, "pattern"), nil, nil, nil)
+		r["redis.listKeys"] = check(t, "redis.listKeys", got, err, "json", 0)
+		exercised++
+	}
+
+	// redis.getKey
+	if real {
+		a = fill(t, `{"key":"smoke:${n}"}`, r)
+		got, err = admin.Redis().GetKey(str(a, "key"), nil, nil, nil)
+		r["redis.getKey"] = check(t, "redis.getKey", got, err, "json", 0)
+		exercised++
+	}
+
+	// redis.updateKey
+	if real {
+		a = fill(t, `{"entry":{"value":2},"key":"smoke:${n}"}`, r)
+		got, err = admin.Redis().UpdateKey(str(a, "key"), obj(a, "entry"), nil, nil, nil)
+		r["redis.updateKey"] = check(t, "redis.updateKey", got, err, "json", 0)
+		exercised++
+	}
+
+	// redis.deleteKey
+	if real {
+		a = fill(t, `{"key":"smoke:${n}"}`, r)
+		got, err = admin.Redis().DeleteKey(str(a, "key"), nil, nil, nil)
+		r["redis.deleteKey"] = check(t, "redis.deleteKey", got, err, "true", 0)
+		exercised++
+	}
+
+	notHere, server, file := [][2]string{
+		{"pubsub.publish", "BosBase pub/sub: real server only"},
+		{"records.vectorSearch", "a BosBase service the dev server does not have: real server only"},
+		{"collections.getSchema", "a BosBase service the dev server does not have: real server only"},
+		{"collections.getAllSchemas", "a BosBase service the dev server does not have: real server only"},
+		{"collections.registerSqlTables", "a BosBase service the dev server does not have: real server only"},
+		{"collections.importSqlTables", "a BosBase service the dev server does not have: real server only"},
+		{"vectors.listCollections", "a BosBase service the dev server does not have: real server only"},
+		{"vectors.createCollection", "a BosBase service the dev server does not have: real server only"},
+		{"vectors.updateCollection", "a BosBase service the dev server does not have: real server only"},
+		{"vectors.deleteCollection", "a BosBase service the dev server does not have: real server only"},
+		{"vectors.insert", "a BosBase service the dev server does not have: real server only"},
+		{"vectors.batchInsert", "a BosBase service the dev server does not have: real server only"},
+		{"vectors.get", "a BosBase service the dev server does not have: real server only"},
+		{"vectors.list", "a BosBase service the dev server does not have: real server only"},
+		{"vectors.update", "a BosBase service the dev server does not have: real server only"},
+		{"vectors.delete", "a BosBase service the dev server does not have: real server only"},
+		{"vectors.search", "a BosBase service the dev server does not have: real server only"},
+		{"llmDocuments.listCollections", "a BosBase service the dev server does not have: real server only"},
+		{"llmDocuments.createCollection", "a BosBase service the dev server does not have: real server only"},
+		{"llmDocuments.deleteCollection", "a BosBase service the dev server does not have: real server only"},
+		{"llmDocuments.insert", "a BosBase service the dev server does not have: real server only"},
+		{"llmDocuments.get", "a BosBase service the dev server does not have: real server only"},
+		{"llmDocuments.list", "a BosBase service the dev server does not have: real server only"},
+		{"llmDocuments.update", "a BosBase service the dev server does not have: real server only"},
+		{"llmDocuments.delete", "a BosBase service the dev server does not have: real server only"},
+		{"llmDocuments.query", "a BosBase service the dev server does not have: real server only"},
+		{"caches.list", "a BosBase service the dev server does not have: real server only"},
+		{"caches.create", "a BosBase service the dev server does not have: real server only"},
+		{"caches.update", "a BosBase service the dev server does not have: real server only"},
+		{"caches.delete", "a BosBase service the dev server does not have: real server only"},
+		{"caches.setEntry", "a BosBase service the dev server does not have: real server only"},
+		{"caches.getEntry", "a BosBase service the dev server does not have: real server only"},
+		{"caches.renewEntry", "a BosBase service the dev server does not have: real server only"},
+		{"caches.deleteEntry", "a BosBase service the dev server does not have: real server only"},
+		{"graphql.query", "a BosBase service the dev server does not have: real server only"},
+		{"sql.execute", "a BosBase service the dev server does not have: real server only"},
+		{"scripts.create", "a BosBase service the dev server does not have: real server only"},
+		{"scripts.list", "a BosBase service the dev server does not have: real server only"},
+		{"scripts.get", "a BosBase service the dev server does not have: real server only"},
+		{"scripts.update", "a BosBase service the dev server does not have: real server only"},
+		{"scripts.delete", "a BosBase service the dev server does not have: real server only"},
+		{"scripts.upload", "a BosBase service the dev server does not have: real server only"},
+		{"scripts.command", "a BosBase service the dev server does not have: real server only"},
+		{"scripts.commandStatus", "a BosBase service the dev server does not have: real server only"},
+		{"scripts.execute", "a BosBase service the dev server does not have: real server only"},
+		{"scripts.executeAsync", "a BosBase service the dev server does not have: real server only"},
+		{"scripts.executeAsyncStatus", "a BosBase service the dev server does not have: real server only"},
+		{"scripts.wasm", "a BosBase service the dev server does not have: real server only"},
+		{"scripts.wasmAsync", "a BosBase service the dev server does not have: real server only"},
+		{"scripts.wasmAsyncStatus", "a BosBase service the dev server does not have: real server only"},
+		{"scriptPermissions.create", "a BosBase service the dev server does not have: real server only"},
+		{"scriptPermissions.get", "a BosBase service the dev server does not have: real server only"},
+		{"scriptPermissions.update", "a BosBase service the dev server does not have: real server only"},
+		{"scriptPermissions.delete", "a BosBase service the dev server does not have: real server only"},
+		{"langchaingo.completions", "BosBase langchaingo: real server (with --openai) only"},
+		{"langchaingo.rag", "BosBase langchaingo: real server (with --openai) only"},
+		{"langchaingo.queryDocuments", "BosBase langchaingo: real server (with --openai) only"},
+		{"langchaingo.sql", "BosBase langchaingo: real server (with --openai) only"},
+		{"redis.listKeys", "BosBase Redis keys: real server (with --redis) only"},
+		{"redis.createKey", "BosBase Redis keys: real server (with --redis) only"},
+		{"redis.getKey", "BosBase Redis keys: real server (with --redis) only"},
+		{"redis.updateKey", "BosBase Redis keys: real server (with --redis) only"},
+		{"redis.deleteKey", "BosBase Redis keys: real server (with --redis) only"},
+	}, "the dev server", "smoke-go.txt"
+	if real {
+		notHere, server, file = [][2]string{}, "the real BosBase server", "smoke-go-bosbase.txt"
 	}
 	if exercised+len(notHere) != 116 {
 		t.Fatalf("%d rows exercised + %d listed, want every row (116)", exercised, len(notHere))
 	}
-	summary := fmt.Sprintf("smoke (Go): %d rows exercised against the dev server, %d listed as not here\n", exercised, len(notHere))
+	summary := fmt.Sprintf("smoke (Go): %d rows exercised against %s, %d listed as not here\n", exercised, server, len(notHere))
 	for _, n := range notHere {
 		t.Logf("not exercised here: %s: %s", n[0], n[1])
 	}
 	fmt.Fprint(os.Stderr, summary)
 	// make test prints it after the run.
 	_ = os.MkdirAll("../../target/tmp", 0o755)
-	_ = os.WriteFile("../../target/tmp/smoke-go.txt", []byte(summary), 0o644)
+	_ = os.WriteFile("../../target/tmp/"+file, []byte(summary), 0o644)
 }
