@@ -40,7 +40,8 @@ bosbase-rust: bosbase-redis-tools
 	set -e; for t in $(BOSBASE_RUST_SUITES); do \
 		case $$t in bosbase_redis) flags=--redis ;; bosbase_ai) flags=--openai ;; *) flags= ;; esac; \
 		$(ROOT)/scripts/bosbase-server --demo $$flags -- cargo test --test $$t -- --include-ignored; done
-	$(BOSBASE_SERVER) $(ROOT)/scripts/oauth2-provider -- cargo test --test oauth2
+	$(BOSBASE_SERVER) $(ROOT)/scripts/oauth2-provider -- cargo test --test oauth2 --test oauth2_paths \
+		--test download_paths --test download_proxy_env
 	rm -f $(ROOT)/target/tmp/smoke-rust-bosbase.txt
 	$(BOSBASE_SERVER_FULL) cargo test --test smoke_gen
 	cat $(ROOT)/target/tmp/smoke-rust-bosbase.txt
