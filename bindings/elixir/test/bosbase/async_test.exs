@@ -163,7 +163,10 @@ defmodule Bosbase.AsyncTest do
 
     assert read_worst < @max_late_ms, "a File.read! took #{read_worst} ms"
     assert sleep_worst < @max_late_ms, "the timer woke #{sleep_worst} ms late"
-    assert reads > 100 and ticks > 100
+    # The probes really ran (blocked schedulers would give a handful in 2 s, each late by
+    # far more than @max_late_ms). Not a throughput bound: on a loaded 2-core machine the
+    # 10 ms sleeper managed 88 rounds (of ~180 idle) while the check above held.
+    assert reads > 20 and ticks > 20
     # All 50 were pending at the server during the measurement.
     await_messages(:request, 40, 0)
     results = Task.await_many(calls, 10_000)
