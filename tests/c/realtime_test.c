@@ -318,12 +318,25 @@ static void test_pull_mode(void) {
     usleep(300 * 1000);
     CHECK(wait_ready_calls(&r, 2) == 2);
     const char *actions[] = {"\"event\":\"create\"", "\"event\":\"update\"", "\"event\":\"delete\""};
-    for (int i = 0; i < 3; i++) {
+    /* Read as they come: on a loaded machine the update and delete may still be on their way
+     * after the 300 ms (seen once at load 28). A NONE re-arms the ready call, so the "one call
+     * for the batch" count is checked only when the batch was read in one go. */
+    int nones = 0;
+    for (int i = 0; i < 3 && nones <= 100;) {
         json = NULL;
         CHECK(bosbase_subscription_next(sub, &kind, &seq, &json, NULL) == BOSBASE_STATUS_OK);
+        if (kind == BOSBASE_EVENT_NONE) {
+            nones++;
+            usleep(100 * 1000);
+            continue;
+        }
         CHECK(kind == BOSBASE_EVENT_EVENT && seq == (uint64_t)(3 + i) && json && strstr(json, actions[i]));
         bosbase_string_free(json);
+        i++;
     }
+    CHECK(nones <= 100);
+    if (nones == 0)
+        CHECK(wait_ready_calls(&r, 2) == 2);
     CHECK(bosbase_subscription_next(sub, &kind, &seq, &json, NULL) == BOSBASE_STATUS_OK && kind == BOSBASE_EVENT_NONE);
     CHECK(bosbase_subscription_dropped(sub) == 0 && bosbase_subscription_is_active(sub));
     CHECK(bosbase_subscription_next(sub, NULL, &seq, &json, NULL) == BOSBASE_STATUS_INVALID_ARGUMENT);
@@ -342,10 +355,11 @@ static void test_pull_mode(void) {
     inbox_free(&in);
 
     /* Unsubscribed: NONE, and the ready callback is never called again. */
+    int calls = wait_ready_calls(&r, 0);
     bosbase_subscription_unsubscribe(sub);
     create_post(writer, me, "c-pull-after", id, sizeof id);
     usleep(300 * 1000);
-    CHECK(wait_ready_calls(&r, 2) == 2);
+    CHECK(wait_ready_calls(&r, 0) == calls);
     CHECK(bosbase_subscription_next(sub, &kind, &seq, &json, NULL) == BOSBASE_STATUS_OK && kind == BOSBASE_EVENT_NONE);
     record_path(path, sizeof path, id);
     post(writer, "DELETE", path, NULL, NULL, 0);
