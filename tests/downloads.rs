@@ -9,22 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bosbase::{DownloadOptions, DownloadTarget, ErrorKind, FilePart};
-use common::files::{bytes, scratch};
+use common::files::{bytes, scratch, Shared};
 use common::{admin, files};
-
-/// A `Write` whose bytes the test reads afterwards.
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Shared {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[test]
 fn a_file_downloads_to_a_path_and_to_a_writer_with_progress() {

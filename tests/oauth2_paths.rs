@@ -138,7 +138,7 @@ fn cancelling_a_flow_leaves_a_call_on_its_former_connection_alone() {
         }
     });
     let out = Arc::new(Mutex::new(Vec::new()));
-    let target = bosbase::DownloadTarget::writer(Shared(Arc::clone(&out)));
+    let target = bosbase::DownloadTarget::writer(common::files::Shared(Arc::clone(&out)));
     let download = pb.files().download(record, &name, target, progress);
     let download = std::thread::spawn(move || download.wait());
     mid_rx.recv_timeout(Duration::from_secs(10)).expect("the download started");
@@ -147,17 +147,4 @@ fn cancelling_a_flow_leaves_a_call_on_its_former_connection_alone() {
     let result = download.join().unwrap();
     assert_eq!(result.unwrap()["bytes"], data.len() as u64);
     assert!(*out.lock().unwrap() == data, "the bytes differ");
-}
-
-/// A writer the test reads afterwards.
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Shared {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
