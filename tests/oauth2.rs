@@ -7,25 +7,15 @@
 mod common;
 
 use std::future::{Future, IntoFuture};
-use std::process::Command;
 use std::sync::mpsc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bosbase::{ErrorKind, OAuth2Options, SendOptions};
 use common::client;
+use common::oauth2::{browse, provider};
 
 const EMAIL: &str = "oauth2-user@example.com";
-
-fn provider() -> String {
-    std::env::var("BOSBASE_OAUTH2_PROVIDER").expect("run through scripts/oauth2-provider (see the file's header)")
-}
-
-/// The browser: 0 when the server's redirect page answered (the code went to a subscriber).
-fn browse(url: &str) -> i32 {
-    let browser = std::env::var("BOSBASE_OAUTH2_BROWSER").expect("run through scripts/oauth2-provider");
-    Command::new(browser).arg("browse").arg(url).status().unwrap().code().unwrap_or(-1)
-}
 
 fn timeout(ms: u64) -> SendOptions {
     let mut o = SendOptions::default();

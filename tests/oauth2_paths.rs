@@ -6,27 +6,16 @@
 mod common;
 
 use std::future::{Future, IntoFuture};
-use std::process::Command;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use bosbase::{BosBase, ClientBuilder, ErrorKind, OAuth2Options, SendOptions};
+use common::oauth2::{browse, provider};
 use serde_json::Value;
 
 use common::proxy::{self, Mode};
 
 const EMAIL: &str = "oauth2-user@example.com";
-
-fn provider() -> String {
-    std::env::var("BOSBASE_OAUTH2_PROVIDER").expect("run through scripts/oauth2-provider (see the file's header)")
-}
-
-/// The test's browser (scripts/oauth2-provider browse): 0 when the server took the redirect.
-/// It connects directly, as a user's browser on this machine would.
-fn browse(url: &str) -> i32 {
-    let browser = std::env::var("BOSBASE_OAUTH2_BROWSER").expect("run through scripts/oauth2-provider");
-    Command::new(browser).arg("browse").arg(url).status().unwrap().code().unwrap_or(-1)
-}
 
 /// `http://localhost:PORT` of the dev server.
 fn localhost() -> String {

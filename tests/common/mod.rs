@@ -5,6 +5,7 @@ pub mod canned;
 pub mod files;
 pub mod front;
 pub mod hostile;
+pub mod oauth2;
 pub mod proxy;
 pub mod script;
 pub mod tls;
